@@ -1,0 +1,740 @@
+//! The command line (CONTRACT §5): parses arguments, calls the core and the
+//! adapters, prints what a person needs. Messages are in Chinese.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use comfy_table::{Cell as TableCell, CellAlignment, ContentArrangement, Table, presets};
+
+use crate::checklist_file;
+use crate::domain::answer::format_number;
+use crate::domain::checklist::{Checklist, ItemKind};
+use crate::domain::period::Period;
+use crate::excel::import::{self, ChecklistMeta, Problem, VisitContext};
+use crate::excel::read::{ReadError, read_workbook};
+use crate::excel::write::{self, FileKind, WriteError};
+use crate::report::{self, Analysis, Level, Options};
+use crate::storage::{self, Disposition, Store};
+use crate::{demo, domain};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hallscore",
+    version,
+    about = "营业厅服务暗访评分:检查表、导入、得分率、排名与短板分析"
+)]
+pub struct Cli {
+    /// 数据库文件
+    #[arg(
+        long,
+        global = true,
+        env = "HALLSCORE_DB",
+        default_value = "hallscore.db"
+    )]
+    pub db: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 创建或升级数据库,并载入 checklists/ 下的检查表
+    Init {
+        /// 检查表目录(不存在时使用内置检查表)
+        #[arg(long, default_value = "checklists")]
+        checklists: PathBuf,
+    },
+    /// 检查表:载入、列出、查看、导出
+    #[command(subcommand)]
+    Checklist(ChecklistCommand),
+    /// 导入网点名单或暗访结果(.xlsx/.xls/.ods/.csv)
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// 报表:排名、短板
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// 导出电子表格
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// 生成演示数据(驻马店各区县营业厅两个季度的暗访)
+    Demo,
+    /// 数据库的一致性备份(服务运行时也安全)
+    Backup {
+        /// 备份文件
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecklistCommand {
+    /// 载入检查表:.toml 文件,或评分细则电子表格
+    Load {
+        file: PathBuf,
+        /// 电子表格的检查表 id(小写字母、数字和 -)
+        #[arg(long)]
+        id: Option<String>,
+        /// 电子表格的检查表标题
+        #[arg(long)]
+        title: Option<String>,
+        /// 电子表格的达标线(0 到 1)
+        #[arg(long, default_value_t = crate::domain::checklist::DEFAULT_PASS_MARK)]
+        pass_mark: f64,
+    },
+    /// 列出所有检查表及其版本
+    List,
+    /// 查看检查表的最新版本
+    Show { id: String },
+    /// 把检查表写成评分细则电子表格(可再载入)
+    Export {
+        id: String,
+        /// 输出文件(.xlsx 或 .csv),默认 exports/<id>-评分细则.xlsx
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// 导入网点名单(区县 / 网点)
+    Roster {
+        file: PathBuf,
+        /// 只检查,不写入
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// 导入暗访结果(每行一次暗访)
+    Visits {
+        file: PathBuf,
+        /// 只检查,不写入
+        #[arg(long)]
+        dry_run: bool,
+        /// 已存在但内容不同的暗访:用文件中的内容替换(旧答案保留在历史中)
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// 期间:2024、2024-Q3、2024-07 或 2024-07-01..2024-09-30
+    #[arg(long)]
+    pub period: String,
+    /// 检查表 id(默认:该期间暗访次数最多的检查表)
+    #[arg(long)]
+    pub checklist: Option<String>,
+    /// 暗访次数少于此数的网点列出但不排名
+    #[arg(long, default_value_t = 1)]
+    pub min_visits: u32,
+    /// 前几名 / 后几名
+    #[arg(long, default_value_t = 3)]
+    pub top: u32,
+}
+
+impl ReportArgs {
+    fn options(&self) -> Result<Options, CliError> {
+        Ok(Options {
+            period: Period::parse(&self.period)?,
+            checklist: self.checklist.clone(),
+            min_visits: self.min_visits,
+            top: self.top.max(1),
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// 网点、区县或地市的得分率排名
+    Rankings {
+        #[command(flatten)]
+        args: ReportArgs,
+        #[arg(long, value_enum, default_value = "branch")]
+        level: Level,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// 短板分析:各检查项与大项的得分率、失分与失分占比
+    Shortboards {
+        #[command(flatten)]
+        args: ReportArgs,
+        /// 范围:all、city:名称、district:名称 或 branch:网点编码
+        #[arg(long, default_value = "all")]
+        scope: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// 导出某期间的暗访结果表(可原样再导入)
+    Visits {
+        /// 期间:2024、2024-Q3、2024-07 或 2024-07-01..2024-09-30
+        #[arg(long)]
+        period: String,
+        /// 检查表 id(默认:该期间暗访次数最多的检查表)
+        #[arg(long)]
+        checklist: Option<String>,
+        /// 输出文件(.xlsx 或 .csv),默认 exports/<检查表>-<期间>-暗访结果.xlsx
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Why a command failed, as one line for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Domain(#[from] domain::Error),
+    #[error(transparent)]
+    Storage(#[from] storage::Error),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("{0}")]
+    Message(String),
+    /// Every problem of a file; nothing was stored.
+    #[error("{file}:共 {} 处错误,未写入任何数据", problems.len())]
+    Problems {
+        file: String,
+        problems: Vec<Problem>,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Init { checklists } => {
+            let mut store = Store::open(&cli.db)?;
+            load_checklists(&mut store, &checklists)?;
+            println!("数据库已就绪:{}", cli.db.display());
+            Ok(())
+        }
+        Command::Demo => run_demo(&cli.db),
+        Command::Checklist(command) => run_checklist(&mut open_existing(&cli.db)?, command),
+        Command::Import(command) => run_import(&mut open_existing(&cli.db)?, command),
+        Command::Report(command) => run_report(&open_existing(&cli.db)?, command),
+        Command::Export(command) => run_export(&open_existing(&cli.db)?, command),
+        Command::Backup { file } => {
+            let store = open_existing(&cli.db)?;
+            store.backup(&file)?;
+            println!("已备份到 {}", file.display());
+            Ok(())
+        }
+    }
+}
+
+fn open_existing(db: &Path) -> Result<Store, CliError> {
+    if !db.exists() {
+        return Err(CliError::Message(format!(
+            "数据库 {} 不存在:请先运行 hallscore init(或 hallscore demo 生成演示数据)",
+            db.display()
+        )));
+    }
+    Ok(Store::open(db)?)
+}
+
+fn load_checklists(store: &mut Store, dir: &Path) -> Result<(), CliError> {
+    for checklist in checklist_file::load_dir(dir)? {
+        let new = store.save_checklist(&checklist)?;
+        println!(
+            "检查表 {} 第 {} 版({} 项,满分 {}):{}",
+            checklist.id,
+            checklist.version,
+            checklist.item_count(),
+            format_number(checklist.total_points()),
+            if new { "已载入" } else { "已存在,未变" }
+        );
+    }
+    Ok(())
+}
+
+fn run_demo(db: &Path) -> Result<(), CliError> {
+    let mut store = Store::open(db)?;
+    load_checklists(&mut store, Path::new("checklists"))?;
+    let checklist = store.checklist("hall-visit")?;
+    let roster = demo::roster();
+    let outcome = store.save_roster(&roster, true)?;
+    let visits = demo::visits(&checklist);
+    let dispositions = store.import_visits(&visits, true, true)?;
+    let new = dispositions
+        .iter()
+        .filter(|d| matches!(d, Disposition::New | Disposition::Replaced))
+        .count();
+    println!(
+        "演示数据:{} 个区县、{} 个营业厅(新增 {});{} 次暗访(新增或更新 {}),期间 {}",
+        roster
+            .iter()
+            .map(|b| &b.district)
+            .collect::<HashSet<_>>()
+            .len(),
+        roster.len(),
+        outcome.new,
+        visits.len(),
+        new,
+        demo::QUARTERS.join("、")
+    );
+    println!(
+        "试试:hallscore report rankings --period {}",
+        demo::QUARTERS[demo::QUARTERS.len() - 1]
+    );
+    Ok(())
+}
+
+fn read_file(path: &Path) -> Result<(String, Vec<u8>), CliError> {
+    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(path.display().to_string(), e))?;
+    Ok((path.display().to_string(), bytes))
+}
+
+fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Result<(), CliError> {
+    match command {
+        ChecklistCommand::Load {
+            file,
+            id,
+            title,
+            pass_mark,
+        } => {
+            let (name, bytes) = read_file(&file)?;
+            let checklist = if name.to_lowercase().ends_with(".toml") {
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| CliError::Message(format!("{name} 不是 UTF-8 文本")))?;
+                checklist_file::parse(&name, &text)?
+            } else {
+                let id = id.ok_or_else(|| {
+                    CliError::Message(
+                        "从电子表格载入检查表时需要 --id(例如 --id hall-visit)".into(),
+                    )
+                })?;
+                let title = title.unwrap_or_else(|| id.clone());
+                let sheets = read_workbook(&name, bytes)?;
+                let meta = ChecklistMeta {
+                    id: &id,
+                    title: &title,
+                    version: store.next_checklist_version(&id)?,
+                    pass_mark,
+                };
+                let parsed =
+                    import::parse_checklist(&name, &sheets, &meta).map_err(|problems| {
+                        CliError::Problems {
+                            file: name.clone(),
+                            problems,
+                        }
+                    })?;
+                println!(
+                    "读取工作表「{}」,表头在第 {} 行",
+                    parsed.sheet, parsed.header_row
+                );
+                parsed
+                    .rows
+                    .into_iter()
+                    .next()
+                    .map(|(_, c)| c)
+                    .ok_or_else(|| CliError::Message(format!("{name} 中没有检查项")))?
+            };
+            let new = store.save_checklist(&checklist)?;
+            println!(
+                "检查表 {} 第 {} 版({} 个大项,{} 项,满分 {}):{}",
+                checklist.id,
+                checklist.version,
+                checklist.sections.len(),
+                checklist.item_count(),
+                format_number(checklist.total_points()),
+                if new { "已载入" } else { "已存在,未变" }
+            );
+            Ok(())
+        }
+        ChecklistCommand::List => {
+            let mut table = new_table(&["检查表", "版本", "标题", "检查项", "暗访次数"]);
+            for c in store.checklists()? {
+                table.add_row(vec![
+                    TableCell::new(c.id),
+                    right(c.version.to_string()),
+                    TableCell::new(c.title),
+                    right(c.items.to_string()),
+                    right(c.visits.to_string()),
+                ]);
+            }
+            println!("{table}");
+            Ok(())
+        }
+        ChecklistCommand::Show { id } => {
+            let checklist = store.checklist(&id)?;
+            print_checklist(&checklist);
+            Ok(())
+        }
+        ChecklistCommand::Export { id, out } => {
+            let checklist = store.checklist(&id)?;
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("exports/{id}-评分细则.xlsx")));
+            let bytes = write::checklist_sheet(&checklist, FileKind::of(&out)?)?;
+            write::save(&out, &bytes)?;
+            println!(
+                "已导出检查表 {} 第 {} 版({} 项)到 {}",
+                checklist.id,
+                checklist.version,
+                checklist.item_count(),
+                out.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn print_checklist(checklist: &Checklist) {
+    println!(
+        "{}({} 第 {} 版,满分 {},达标线 {}%)",
+        checklist.title,
+        checklist.id,
+        checklist.version,
+        format_number(checklist.total_points()),
+        format_number(checklist.pass_mark * 100.0)
+    );
+    let mut table = new_table(&["编码", "检查项目", "类型", "分值", "不适用", "规则"]);
+    for section in &checklist.sections {
+        let points: f64 = section.items.iter().map(|i| i.points).sum();
+        table.add_row(vec![
+            TableCell::new(&section.code),
+            TableCell::new(format!("【{}】", section.title)),
+            TableCell::new(""),
+            right(format_number(points)),
+            TableCell::new(""),
+            TableCell::new(""),
+        ]);
+        for item in &section.items {
+            let row = import::checklist_row(section, item);
+            // kind, critical, choices, bands (with unit)
+            let rule = match &item.kind {
+                ItemKind::Check { .. } if !row[7].is_empty() => format!("红线:{}", row[7]),
+                ItemKind::Choice { .. } => row[8].clone(),
+                ItemKind::Measure { unit, .. } => format!("{}({unit})", row[9]),
+                _ => String::new(),
+            };
+            table.add_row(vec![
+                TableCell::new(&item.code),
+                TableCell::new(&item.title),
+                TableCell::new(&row[4]),
+                right(format_number(item.points)),
+                TableCell::new(if item.na { "可" } else { "" }),
+                TableCell::new(rule),
+            ]);
+        }
+    }
+    println!("{table}");
+}
+
+fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError> {
+    let started = Instant::now();
+    match command {
+        ImportCommand::Roster { file, dry_run } => {
+            let (name, bytes) = read_file(&file)?;
+            let sheets = read_workbook(&name, bytes)?;
+            let parsed =
+                import::parse_roster(&name, &sheets).map_err(|problems| CliError::Problems {
+                    file: name.clone(),
+                    problems,
+                })?;
+            let roster: Vec<_> = parsed.rows.into_iter().map(|(_, b)| b).collect();
+            let outcome = store.save_roster(&roster, !dry_run)?;
+            println!(
+                "网点名单:读取工作表「{}」(表头在第 {} 行),共 {} 个网点:新增 {},更新 {},未变 {}{}",
+                parsed.sheet,
+                parsed.header_row,
+                roster.len(),
+                outcome.new,
+                outcome.updated,
+                outcome.unchanged,
+                dry_run_note(dry_run)
+            );
+            if !parsed.ignored_columns.is_empty() {
+                println!("未使用的列:{}", parsed.ignored_columns.join("、"));
+            }
+            Ok(())
+        }
+        ImportCommand::Visits {
+            file,
+            dry_run,
+            replace,
+        } => {
+            let (name, bytes) = read_file(&file)?;
+            let sheets = read_workbook(&name, bytes)?;
+            let branches: HashSet<String> = store.branches()?.into_iter().map(|b| b.code).collect();
+            let mut checklists: HashMap<String, Vec<Checklist>> = HashMap::new();
+            for summary in store.checklists()? {
+                let checklist = store.checklist_version(&summary.id, summary.version)?;
+                checklists.entry(summary.id).or_default().push(checklist);
+            }
+            let default_checklist = store.newest_checklist_id()?;
+            let context = VisitContext {
+                branches: &branches,
+                checklists: &checklists,
+                default_checklist: &default_checklist,
+            };
+            let total_rows: usize = sheets.iter().map(|s| s.rows.len()).max().unwrap_or(0);
+            let progress = indicatif::ProgressBar::new(total_rows as u64).with_style(
+                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} 行 ({eta})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            progress.set_message("检查中");
+            let mut seen = 0u64;
+            let parsed = import::parse_visits(&name, &sheets, &context, &mut || {
+                seen += 1;
+                if seen.is_multiple_of(1024) {
+                    progress.set_position(seen);
+                }
+            });
+            progress.finish_and_clear();
+            let parsed = parsed.map_err(|problems| CliError::Problems {
+                file: name.clone(),
+                problems,
+            })?;
+            let visits: Vec<_> = parsed.rows.iter().map(|(_, v)| v.clone()).collect();
+            let dispositions = store.import_visits(&visits, replace, !dry_run)?;
+            let conflicts: Vec<Problem> = parsed
+                .rows
+                .iter()
+                .zip(&dispositions)
+                .filter_map(|((row, visit), d)| match d {
+                    Disposition::Conflict(stored) => Some(Problem {
+                        sheet: parsed.sheet.clone(),
+                        row: Some(*row),
+                        column: None,
+                        value: Some(visit.key()),
+                        reason: format!(
+                            "这次暗访已导入过(网点 {},{},暗访员 {}),但内容不同;如需以本文件为准,请加 --replace",
+                            stored.branch_code,
+                            stored.visited_at.format("%Y-%m-%d %H:%M"),
+                            stored.inspector.as_deref().unwrap_or("—")
+                        ),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            if !conflicts.is_empty() {
+                return Err(CliError::Problems {
+                    file: name,
+                    problems: conflicts,
+                });
+            }
+            let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
+            println!(
+                "暗访结果:读取工作表「{}」(表头在第 {} 行),{} 次暗访:新增 {},未变 {},替换 {},用时 {:.1} 秒{}",
+                parsed.sheet,
+                parsed.header_row,
+                visits.len(),
+                count(|d| matches!(d, Disposition::New)),
+                count(|d| matches!(d, Disposition::Unchanged)),
+                count(|d| matches!(d, Disposition::Replaced)),
+                started.elapsed().as_secs_f64(),
+                dry_run_note(dry_run)
+            );
+            Ok(())
+        }
+    }
+}
+
+fn dry_run_note(dry_run: bool) -> &'static str {
+    if dry_run {
+        "(试运行,未写入数据库)"
+    } else {
+        ""
+    }
+}
+
+fn run_report(store: &Store, command: ReportCommand) -> Result<(), CliError> {
+    match command {
+        ReportCommand::Rankings {
+            args,
+            level,
+            format,
+        } => {
+            let options = args.options()?;
+            let (current, previous) = report::analyse(store, &options)?;
+            let report = current.rankings(&previous, level, options.top);
+            match format {
+                OutputFormat::Json => print_json(&report),
+                OutputFormat::Table => {
+                    print_rankings(&current, &report, options.top);
+                    Ok(())
+                }
+            }
+        }
+        ReportCommand::Shortboards {
+            args,
+            scope,
+            format,
+        } => {
+            let options = args.options()?;
+            let analysis = Analysis::for_options(store, &options)?;
+            let report = analysis.shortboards(&scope).map_err(CliError::Message)?;
+            match format {
+                OutputFormat::Json => print_json(&report),
+                OutputFormat::Table => {
+                    print_shortboards(&report);
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
+    match command {
+        ExportCommand::Visits {
+            period,
+            checklist,
+            out,
+        } => {
+            let period = Period::parse(&period)?;
+            let id = match checklist {
+                Some(id) => id,
+                None => store.busiest_checklist(period.from, period.to)?,
+            };
+            let out = out
+                .unwrap_or_else(|| PathBuf::from(format!("exports/{id}-{period}-暗访结果.xlsx")));
+            let (bytes, count) = write::visits_sheet(store, &id, period, FileKind::of(&out)?)?;
+            write::save(&out, &bytes)?;
+            println!("已导出 {count} 次暗访({id},{period})到 {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::Message(format!("无法生成 JSON:{e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn new_table(headers: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(headers.to_vec());
+    table
+}
+
+fn right(text: impl Into<String>) -> TableCell {
+    TableCell::new(text.into()).set_alignment(CellAlignment::Right)
+}
+
+/// A rate as people read it: 70.7%.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// A rank change with its arrow: ↑2, ↓1, 0.
+pub fn change(change: Option<i64>) -> String {
+    match change {
+        None => "—".into(),
+        Some(0) => "0".into(),
+        Some(n) if n > 0 => format!("↑{n}"),
+        Some(n) => format!("↓{}", -n),
+    }
+}
+
+fn print_rankings(analysis: &Analysis, report: &report::RankingsReport, top: u32) {
+    println!(
+        "{} 得分率排名({} 第 {} 版,期间 {} 至 {},上期 {} 至 {})",
+        match report.level {
+            Level::Branch => "营业厅",
+            Level::District => "区县",
+            Level::City => "地市",
+        },
+        report.checklist.id,
+        report.checklist.version,
+        report.period.from,
+        report.period.to,
+        report.previous_period.from,
+        report.previous_period.to,
+    );
+    let mut headers: Vec<String> = match report.level {
+        Level::Branch => ["排名", "区县", "网点编码", "网点名称", "暗访次数", "得分率"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        Level::District | Level::City => ["排名", "名称", "网点数", "暗访次数", "得分率"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    headers.extend(analysis.catalogue.sections.iter().map(|s| s.title.clone()));
+    headers.extend(["上期排名".to_string(), "名次变化".to_string()]);
+    let mut table = new_table(&headers.iter().map(String::as_str).collect::<Vec<_>>());
+    for row in &report.rows {
+        let mut cells = vec![right(row.rank.map_or("—".into(), |r| r.to_string()))];
+        match report.level {
+            Level::Branch => {
+                cells.push(TableCell::new(row.district.clone().unwrap_or_default()));
+                cells.push(TableCell::new(&row.code));
+                cells.push(TableCell::new(&row.name));
+            }
+            Level::District | Level::City => {
+                cells.push(TableCell::new(&row.name));
+                cells.push(right(row.branches.unwrap_or(0).to_string()));
+            }
+        }
+        cells.push(right(row.visits.to_string()));
+        cells.push(right(percent(row.rate)));
+        for rate in row.sections.values() {
+            cells.push(right(percent(rate.as_f64())));
+        }
+        cells.push(right(
+            row.previous_rank.map_or("—".into(), |r| r.to_string()),
+        ));
+        cells.push(right(change(row.rank_change)));
+        table.add_row(cells);
+    }
+    println!("{table}");
+    for callout in &report.top_bottom {
+        let names = |units: &[report::CalloutUnit]| {
+            units
+                .iter()
+                .map(|u| format!("{} {}", u.name, percent(u.rate)))
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        println!(
+            "{}:前 {top} 名 {};后 {top} 名 {}",
+            callout.title,
+            names(&callout.top),
+            names(&callout.bottom)
+        );
+    }
+}
+
+fn print_shortboards(report: &report::ShortboardsReport) {
+    println!(
+        "短板分析({},{} 第 {} 版,期间 {} 至 {};{} 次暗访,整体得分率 {},达标线 {}%)",
+        report.scope,
+        report.checklist.id,
+        report.checklist.version,
+        report.period.from,
+        report.period.to,
+        report.visits,
+        percent(report.rate),
+        format_number(report.pass_mark * 100.0)
+    );
+    for (title, boards) in [("大项", &report.sections), ("检查项", &report.items)] {
+        let mut table = new_table(&["编码", title, "得分率", "失分", "失分占比", "短板"]);
+        for b in boards {
+            table.add_row(vec![
+                TableCell::new(&b.code),
+                TableCell::new(&b.title),
+                right(percent(b.rate)),
+                right(format_number(b.lost)),
+                right(format!("{:.1}%", b.lost_share * 100.0)),
+                TableCell::new(if b.short { "短板" } else { "" }),
+            ]);
+        }
+        println!("{table}");
+    }
+}

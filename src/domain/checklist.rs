@@ -1,0 +1,517 @@
+//! The checklist model: sections of scored items, read from TOML and validated.
+
+use serde::{Deserialize, Serialize};
+
+use super::Error;
+
+pub use file_form::ChecklistFile;
+
+/// Default pass mark: a rate below it makes an item or section a short board.
+pub const DEFAULT_PASS_MARK: f64 = 0.8;
+
+/// A versioned inspection checklist (检查表).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checklist {
+    pub id: String,
+    pub version: u32,
+    pub title: String,
+    pub pass_mark: f64,
+    /// Evidence rule: photos a visit needs before it may be submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_photos: Option<u32>,
+    /// Evidence rule: characters the visit's overall notes need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_min_chars: Option<u32>,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub code: String,
+    pub title: String,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub code: String,
+    pub title: String,
+    pub points: f64,
+    pub na: bool,
+    pub kind: ItemKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ItemKind {
+    Check {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        critical: Option<Critical>,
+    },
+    Scale,
+    Choice {
+        choices: Vec<Choice>,
+    },
+    Measure {
+        unit: String,
+        bands: Vec<Band>,
+    },
+}
+
+impl ItemKind {
+    /// The kind's name as written in checklist files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ItemKind::Check { .. } => "check",
+            ItemKind::Scale => "scale",
+            ItemKind::Choice { .. } => "choice",
+            ItemKind::Measure { .. } => "measure",
+        }
+    }
+}
+
+/// What a failed critical (红线) check item zeroes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Critical {
+    Section,
+    Visit,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choice {
+    pub label: String,
+    pub score: f64,
+}
+
+/// One band of a measure item: values up to `max` (inclusive) earn `score`;
+/// the last band has no `max` and takes everything above.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    pub score: f64,
+}
+
+impl Checklist {
+    /// Items in checklist order, with the index of their section.
+    pub fn items(&self) -> impl Iterator<Item = (usize, &Item)> {
+        self.sections
+            .iter()
+            .enumerate()
+            .flat_map(|(s, section)| section.items.iter().map(move |item| (s, item)))
+    }
+
+    pub fn item_count(&self) -> usize {
+        self.sections.iter().map(|s| s.items.len()).sum()
+    }
+
+    pub fn item_index(&self, code: &str) -> Option<usize> {
+        self.items().position(|(_, item)| item.code == code)
+    }
+
+    pub fn total_points(&self) -> f64 {
+        self.items().map(|(_, item)| item.points).sum()
+    }
+
+    /// Checks every rule of the checklist format; the first broken rule is
+    /// returned, naming the file and the item.
+    pub fn validate(&self, source: &str) -> Result<(), Error> {
+        let fail = |place: &str, rule: String| Error::Checklist {
+            file: source.to_string(),
+            place: place.to_string(),
+            rule,
+        };
+        if !is_valid_id(&self.id) {
+            return Err(fail(
+                "id",
+                format!("id「{}」只能由小写字母、数字和 - 组成", self.id),
+            ));
+        }
+        if self.version == 0 {
+            return Err(fail("version", "version 必须是正整数".into()));
+        }
+        if self.title.trim().is_empty() {
+            return Err(fail("title", "title 不能为空".into()));
+        }
+        if !(self.pass_mark > 0.0 && self.pass_mark <= 1.0) {
+            return Err(fail("pass_mark", "pass_mark 必须在 0 到 1 之间".into()));
+        }
+        if self.sections.is_empty() {
+            return Err(fail("section", "检查表至少要有一个大项".into()));
+        }
+        let mut codes = std::collections::HashSet::new();
+        for section in &self.sections {
+            let place = format!("大项 {}", section.code);
+            if section.code.trim().is_empty() {
+                return Err(fail(&place, "大项编码不能为空".into()));
+            }
+            if !codes.insert(section.code.as_str()) {
+                return Err(fail(&place, format!("编码「{}」重复", section.code)));
+            }
+            if section.title.trim().is_empty() {
+                return Err(fail(&place, "大项标题不能为空".into()));
+            }
+            if section.items.is_empty() {
+                return Err(fail(&place, "大项至少要有一个检查项".into()));
+            }
+        }
+        for (_, item) in self.items() {
+            let place = format!("检查项 {}", item.code);
+            if item.code.trim().is_empty() {
+                return Err(fail(&place, "检查项编码不能为空".into()));
+            }
+            if !codes.insert(item.code.as_str()) {
+                return Err(fail(&place, format!("编码「{}」重复", item.code)));
+            }
+            if item.title.trim().is_empty() {
+                return Err(fail(&place, "检查项标题不能为空".into()));
+            }
+            if !(item.points.is_finite() && item.points > 0.0) {
+                return Err(fail(&place, "分值 points 必须大于 0".into()));
+            }
+            let in_range = |score: f64| score.is_finite() && (0.0..=item.points).contains(&score);
+            match &item.kind {
+                ItemKind::Check { .. } | ItemKind::Scale => {}
+                ItemKind::Choice { choices } => {
+                    if choices.is_empty() {
+                        return Err(fail(&place, "选项题至少要有一个选项".into()));
+                    }
+                    let mut labels = std::collections::HashSet::new();
+                    for choice in choices {
+                        if choice.label.trim().is_empty() {
+                            return Err(fail(&place, "选项名称不能为空".into()));
+                        }
+                        if !labels.insert(choice.label.trim().to_lowercase()) {
+                            return Err(fail(&place, format!("选项「{}」重复", choice.label)));
+                        }
+                        if !in_range(choice.score) {
+                            return Err(fail(
+                                &place,
+                                format!(
+                                    "选项「{}」的得分 {} 不在 0 到 {} 之间",
+                                    choice.label, choice.score, item.points
+                                ),
+                            ));
+                        }
+                    }
+                }
+                ItemKind::Measure { bands, .. } => {
+                    let Some((last, leading)) = bands.split_last() else {
+                        return Err(fail(&place, "测量题至少要有一个分档 bands".into()));
+                    };
+                    if last.max.is_some() {
+                        return Err(fail(&place, "最后一个分档不能有 max".into()));
+                    }
+                    let mut previous = f64::NEG_INFINITY;
+                    for band in leading {
+                        let Some(max) = band.max else {
+                            return Err(fail(&place, "只有最后一个分档可以没有 max".into()));
+                        };
+                        if !max.is_finite() || max <= previous {
+                            return Err(fail(&place, "分档的 max 必须依次增大".into()));
+                        }
+                        previous = max;
+                    }
+                    for band in bands {
+                        if !in_range(band.score) {
+                            return Err(fail(
+                                &place,
+                                format!("分档得分 {} 不在 0 到 {} 之间", band.score, item.points),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The checklist file's own shape (CONTRACT §1), kept apart from the model so
+/// that the model's serialised form, stored with every version, can evolve on
+/// its own.
+mod file_form {
+    use serde::Deserialize;
+
+    use super::{Band, Checklist, Choice, Critical, DEFAULT_PASS_MARK, Item, ItemKind, Section};
+    use crate::domain::Error;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ChecklistFile {
+        id: String,
+        version: i64,
+        title: String,
+        pass_mark: Option<f64>,
+        min_photos: Option<u32>,
+        comment_min_chars: Option<u32>,
+        #[serde(default)]
+        section: Vec<FileSection>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FileSection {
+        code: String,
+        title: String,
+        #[serde(default)]
+        item: Vec<FileItem>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FileItem {
+        code: String,
+        title: String,
+        kind: String,
+        points: f64,
+        #[serde(default)]
+        na: bool,
+        critical: Option<String>,
+        unit: Option<String>,
+        bands: Option<Vec<Band>>,
+        choices: Option<Vec<Choice>>,
+    }
+
+    impl ChecklistFile {
+        /// Turns the file into a validated checklist; `source` names the file
+        /// in messages.
+        pub fn into_checklist(self, source: &str) -> Result<Checklist, Error> {
+            let fail = |place: String, rule: String| Error::Checklist {
+                file: source.to_string(),
+                place,
+                rule,
+            };
+            let version = u32::try_from(self.version)
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| fail("version".into(), "version 必须是正整数".into()))?;
+            let mut sections = Vec::with_capacity(self.section.len());
+            for section in self.section {
+                let mut items = Vec::with_capacity(section.item.len());
+                for item in section.item {
+                    let place = format!("检查项 {}", item.code);
+                    let misplaced = |field: &str| {
+                        fail(
+                            place.clone(),
+                            format!("{} 类型的检查项不能有 {field}", item.kind),
+                        )
+                    };
+                    if item.critical.is_some() && item.kind != "check" {
+                        return Err(misplaced("critical"));
+                    }
+                    if item.choices.is_some() && item.kind != "choice" {
+                        return Err(misplaced("choices"));
+                    }
+                    if (item.bands.is_some() || item.unit.is_some()) && item.kind != "measure" {
+                        return Err(misplaced("bands/unit"));
+                    }
+                    let kind = match item.kind.as_str() {
+                        "check" => ItemKind::Check {
+                            critical: match item.critical.as_deref() {
+                                None => None,
+                                Some("section") => Some(Critical::Section),
+                                Some("visit") => Some(Critical::Visit),
+                                Some(other) => {
+                                    return Err(fail(
+                                        place,
+                                        format!("critical「{other}」无效,应为 section 或 visit"),
+                                    ));
+                                }
+                            },
+                        },
+                        "scale" => ItemKind::Scale,
+                        "choice" => ItemKind::Choice {
+                            choices: item.choices.ok_or_else(|| {
+                                fail(place.clone(), "choice 类型的检查项需要 choices".into())
+                            })?,
+                        },
+                        "measure" => ItemKind::Measure {
+                            unit: item.unit.unwrap_or_default(),
+                            bands: item.bands.ok_or_else(|| {
+                                fail(place.clone(), "measure 类型的检查项需要 bands".into())
+                            })?,
+                        },
+                        other => {
+                            return Err(fail(
+                                place,
+                                format!("kind「{other}」无效,应为 check、scale、choice 或 measure"),
+                            ));
+                        }
+                    };
+                    items.push(Item {
+                        code: item.code,
+                        title: item.title,
+                        points: item.points,
+                        na: item.na,
+                        kind,
+                    });
+                }
+                sections.push(Section {
+                    code: section.code,
+                    title: section.title,
+                    items,
+                });
+            }
+            let checklist = Checklist {
+                id: self.id,
+                version,
+                title: self.title,
+                pass_mark: self.pass_mark.unwrap_or(DEFAULT_PASS_MARK),
+                min_photos: self.min_photos,
+                comment_min_chars: self.comment_min_chars,
+                sections,
+            };
+            checklist.validate(source)?;
+            Ok(checklist)
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small checklist that exercises every kind, N/A and both critical scopes.
+    pub const SAMPLE: &str = r#"
+id = "sample"
+version = 1
+title = "样例"
+
+[[section]]
+code = "A"
+title = "仪容仪表"
+
+[[section.item]]
+code = "A01"
+title = "着工装"
+kind = "check"
+points = 2
+
+[[section.item]]
+code = "A02"
+title = "佩戴工牌"
+kind = "check"
+points = 2
+critical = "section"
+
+[[section.item]]
+code = "A03"
+title = "发型"
+kind = "check"
+points = 1
+na = true
+
+[[section]]
+code = "B"
+title = "服务"
+
+[[section.item]]
+code = "B01"
+title = "微笑"
+kind = "choice"
+points = 4
+choices = [ { label = "优", score = 4 }, { label = "良", score = 2 }, { label = "差", score = 0 } ]
+
+[[section.item]]
+code = "B02"
+title = "礼貌"
+kind = "scale"
+points = 5
+
+[[section.item]]
+code = "B03"
+title = "未与客户争执"
+kind = "check"
+points = 1
+critical = "visit"
+
+[[section]]
+code = "C"
+title = "排队"
+
+[[section.item]]
+code = "C01"
+title = "等候时长"
+kind = "measure"
+unit = "分钟"
+points = 10
+na = true
+bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
+"#;
+
+    pub fn sample() -> Checklist {
+        crate::checklist_file::parse("sample.toml", SAMPLE).expect("sample checklist is valid")
+    }
+
+    fn broken(replace: &str, with: &str) -> String {
+        let text = SAMPLE.replacen(replace, with, 1);
+        assert_ne!(text, SAMPLE, "the replacement must change the sample");
+        crate::checklist_file::parse("bad.toml", &text)
+            .expect_err("the broken checklist must be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn sample_parses_with_defaults() {
+        let c = sample();
+        assert_eq!(c.pass_mark, DEFAULT_PASS_MARK);
+        assert_eq!(c.item_count(), 7);
+        assert_eq!(c.total_points(), 25.0);
+        assert_eq!(c.item_index("B02"), Some(4));
+        assert!(matches!(
+            c.sections[1].items[2].kind,
+            ItemKind::Check {
+                critical: Some(Critical::Visit)
+            }
+        ));
+    }
+
+    #[test]
+    fn serialised_form_round_trips() {
+        let c = sample();
+        let json = serde_json::to_string(&c).expect("serialises");
+        let back: Checklist = serde_json::from_str(&json).expect("deserialises");
+        assert_eq!(back, c);
+    }
+
+    #[test]
+    fn messages_name_file_item_and_rule() {
+        let m = broken("points = 5", "points = 0");
+        assert!(
+            m.contains("bad.toml") && m.contains("B02") && m.contains("大于 0"),
+            "{m}"
+        );
+        let m = broken(
+            "{ label = \"良\", score = 2 }",
+            "{ label = \"良\", score = 9 }",
+        );
+        assert!(m.contains("B01") && m.contains("良"), "{m}");
+        let m = broken("{ max = 15, score = 5 }", "{ max = 8, score = 5 }");
+        assert!(m.contains("C01") && m.contains("依次增大"), "{m}");
+        let m = broken("{ score = 0 } ]", "{ max = 20, score = 0 } ]");
+        assert!(m.contains("C01") && m.contains("最后一个分档"), "{m}");
+        let m = broken("code = \"B03\"", "code = \"B02\"");
+        assert!(m.contains("重复"), "{m}");
+        let m = broken("kind = \"scale\"", "kind = \"slider\"");
+        assert!(m.contains("slider"), "{m}");
+        let m = broken("critical = \"visit\"", "critical = \"branch\"");
+        assert!(m.contains("B03") && m.contains("branch"), "{m}");
+        let m = broken("id = \"sample\"", "id = \"Sample 1\"");
+        assert!(m.contains("id"), "{m}");
+        let m = broken("version = 1", "version = 0");
+        assert!(m.contains("version"), "{m}");
+        let m = broken("kind = \"scale\"", "kind = \"scale\"\ncritical = \"visit\"");
+        assert!(m.contains("B02") && m.contains("critical"), "{m}");
+        let m = broken("title = \"样例\"", "title = \"样例\"\ncolour = 1");
+        assert!(m.contains("TOML") && m.contains("colour"), "{m}");
+    }
+}

@@ -1,0 +1,249 @@
+//! Scoring one visit (CONTRACT §3 rules 1–4).
+
+use super::answer::Answer;
+use super::checklist::{Checklist, Critical, Item, ItemKind};
+
+/// Earned and maximum points of one metric on one visit.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Points {
+    pub earned: f64,
+    pub max: f64,
+}
+
+impl Points {
+    pub fn rate(self) -> f64 {
+        self.earned / self.max
+    }
+
+    pub fn lost(self) -> f64 {
+        self.max - self.earned
+    }
+
+    fn add(&mut self, other: Points) {
+        self.earned += other.earned;
+        self.max += other.max;
+    }
+}
+
+/// A scored visit: `None` where nothing applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitScore {
+    /// One entry per item, in checklist order.
+    pub items: Vec<Option<Points>>,
+    /// One entry per section, in checklist order.
+    pub sections: Vec<Option<Points>>,
+    pub total: Option<Points>,
+}
+
+impl VisitScore {
+    pub fn rate(&self) -> Option<f64> {
+        self.total.map(Points::rate)
+    }
+}
+
+/// Rule 1: what an answered item earns, before critical items apply.
+pub fn item_earned(item: &Item, answer: Answer) -> Option<f64> {
+    match (answer, &item.kind) {
+        (Answer::NotApplicable, _) => None,
+        (Answer::Pass, _) => Some(item.points),
+        (Answer::Fail, _) => Some(0.0),
+        (Answer::Number(value), ItemKind::Measure { bands, .. }) => bands
+            .iter()
+            .find(|band| band.max.is_none_or(|max| value <= max))
+            .map(|band| band.score),
+        (Answer::Number(value), _) => Some(value.clamp(0.0, item.points)),
+        (Answer::Choice(index), ItemKind::Choice { choices }) => {
+            choices.get(usize::from(index)).map(|c| c.score)
+        }
+        (Answer::Choice(_), _) => Some(0.0),
+    }
+}
+
+/// Scores a visit's answers (one per item, in checklist order) under rules
+/// 1–4: N/A items count nowhere, a failed critical item zeroes what it
+/// covers, and a metric with nothing applicable has no rate.
+pub fn score_visit(checklist: &Checklist, answers: &[Answer]) -> VisitScore {
+    let mut zero_visit = false;
+    let mut zero_section = vec![false; checklist.sections.len()];
+    for ((section, item), answer) in checklist.items().zip(answers) {
+        if let (
+            ItemKind::Check {
+                critical: Some(scope),
+            },
+            Answer::Fail,
+        ) = (&item.kind, answer)
+        {
+            match scope {
+                Critical::Section => zero_section[section] = true,
+                Critical::Visit => zero_visit = true,
+            }
+        }
+    }
+
+    let mut items = Vec::with_capacity(answers.len());
+    let mut sections: Vec<Option<Points>> = vec![None; checklist.sections.len()];
+    let mut total: Option<Points> = None;
+    for ((section, item), answer) in checklist.items().zip(answers) {
+        let points = item_earned(item, *answer).map(|earned| Points {
+            earned: if zero_visit || zero_section[section] {
+                0.0
+            } else {
+                earned
+            },
+            max: item.points,
+        });
+        if let Some(points) = points {
+            sections[section].get_or_insert_default().add(points);
+            total.get_or_insert_default().add(points);
+        }
+        items.push(points);
+    }
+    VisitScore {
+        items,
+        sections,
+        total,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checklist::tests::sample;
+
+    /// Answers for the sample checklist:
+    /// A01 A02 A03 | B01 B02 B03 | C01 (minutes).
+    fn answers(a: [Answer; 7]) -> Vec<Answer> {
+        a.to_vec()
+    }
+
+    use Answer::{Choice, Fail, NotApplicable as Na, Number, Pass};
+
+    #[test]
+    fn full_marks() {
+        let score = score_visit(
+            &sample(),
+            &answers([Pass, Pass, Pass, Choice(0), Number(5.0), Pass, Number(3.0)]),
+        );
+        assert_eq!(
+            score.total,
+            Some(Points {
+                earned: 25.0,
+                max: 25.0
+            })
+        );
+        assert_eq!(score.rate(), Some(1.0));
+    }
+
+    #[test]
+    fn each_kind_earns_by_rule_one() {
+        let score = score_visit(
+            &sample(),
+            &answers([Fail, Pass, Pass, Choice(1), Number(3.5), Pass, Number(12.0)]),
+        );
+        let earned: Vec<f64> = score
+            .items
+            .iter()
+            .map(|p| p.expect("applies").earned)
+            .collect();
+        assert_eq!(earned, vec![0.0, 2.0, 1.0, 2.0, 3.5, 1.0, 5.0]);
+        assert_eq!(score.total.expect("applies").earned, 14.5);
+        assert_eq!(
+            score.sections[0],
+            Some(Points {
+                earned: 3.0,
+                max: 5.0
+            })
+        );
+    }
+
+    #[test]
+    fn band_edges() {
+        let c = sample();
+        let item = &c.sections[2].items[0];
+        assert_eq!(item_earned(item, Number(10.0)), Some(10.0));
+        assert_eq!(item_earned(item, Number(10.001)), Some(5.0));
+        assert_eq!(item_earned(item, Number(15.0)), Some(5.0));
+        assert_eq!(item_earned(item, Number(15.5)), Some(0.0));
+        assert_eq!(item_earned(item, Number(0.0)), Some(10.0));
+    }
+
+    #[test]
+    fn not_applicable_counts_nowhere() {
+        let score = score_visit(
+            &sample(),
+            &answers([Pass, Pass, Na, Choice(0), Number(5.0), Pass, Na]),
+        );
+        assert_eq!(score.items[2], None);
+        assert_eq!(
+            score.sections[0],
+            Some(Points {
+                earned: 4.0,
+                max: 4.0
+            })
+        );
+        assert_eq!(
+            score.sections[2], None,
+            "a section with every item N/A has no rate"
+        );
+        assert_eq!(
+            score.total,
+            Some(Points {
+                earned: 14.0,
+                max: 14.0
+            })
+        );
+    }
+
+    #[test]
+    fn critical_section_zeroes_its_section_only() {
+        let score = score_visit(
+            &sample(),
+            &answers([Pass, Fail, Pass, Choice(0), Number(5.0), Pass, Number(1.0)]),
+        );
+        assert_eq!(
+            score.sections[0],
+            Some(Points {
+                earned: 0.0,
+                max: 5.0
+            })
+        );
+        assert_eq!(
+            score.sections[1],
+            Some(Points {
+                earned: 10.0,
+                max: 10.0
+            })
+        );
+        assert_eq!(
+            score.total,
+            Some(Points {
+                earned: 20.0,
+                max: 25.0
+            })
+        );
+        assert_eq!(
+            score.items[0],
+            Some(Points {
+                earned: 0.0,
+                max: 2.0
+            })
+        );
+    }
+
+    #[test]
+    fn critical_visit_zeroes_everything_but_keeps_maxima() {
+        let score = score_visit(
+            &sample(),
+            &answers([Pass, Pass, Na, Choice(0), Number(5.0), Fail, Number(1.0)]),
+        );
+        assert_eq!(
+            score.total,
+            Some(Points {
+                earned: 0.0,
+                max: 24.0
+            })
+        );
+        assert!(score.items.iter().flatten().all(|p| p.earned == 0.0));
+        assert_eq!(score.items[2], None, "N/A stays out even when zeroed");
+    }
+}

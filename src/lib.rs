@@ -1,0 +1,24 @@
+//! hallscore scores mystery-shopper visits to a telecom operator's service
+//! halls (营业厅), ranks halls, county districts and cities by score rate
+//! (得分率), names the top and bottom three of every metric and finds the
+//! short boards (短板) where points are lost.
+//!
+//! # Layout
+//! - [`domain`]: the pure core — checklists, answers, scoring, periods and
+//!   analytics as plain data and functions, with every scoring rule once.
+//! - [`checklist_file`]: checklist TOML files and the built-in checklists.
+//! - [`storage`]: the SQLite store; the only module that speaks SQL.
+//! - [`excel`]: spreadsheets in (any of .xlsx/.xls/.ods/.csv, with located
+//!   errors) and out (visits and 评分细则 sheets).
+//! - [`report`]: a period's figures computed once from the store, with the
+//!   JSON objects every renderer shares.
+//! - [`demo`]: deterministic demo data.
+//! - [`cli`]: the command line.
+
+pub mod checklist_file;
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod excel;
+pub mod report;
+pub mod storage;

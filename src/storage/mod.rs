@@ -1,0 +1,639 @@
+//! The SQLite store: the only place that speaks SQL. It takes and returns
+//! domain values and reports its own [`Error`].
+
+mod codec;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use chrono::{Local, NaiveDate, NaiveDateTime};
+use include_dir::{Dir, include_dir};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite_migration::Migrations;
+
+use crate::domain::answer::Answer;
+use crate::domain::checklist::Checklist;
+use crate::domain::visit::Visit;
+
+static MIGRATION_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::from_directory(&MIGRATION_DIR).unwrap_or_else(|e| {
+        // The directory is embedded at build time and checked by a test.
+        panic!("embedded migrations are malformed: {e}")
+    })
+});
+
+const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("无法打开数据库 {path}:{source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("数据库升级失败:{0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("数据库操作失败:{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("数据库中的值类型不符:{0}")]
+    Value(#[from] rusqlite::types::FromSqlError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("检查表 {id} 第 {version} 版已存在且内容不同:修改过的检查表请使用更高的 version")]
+    ChecklistConflict { id: String, version: u32 },
+    #[error("数据库中的记录已损坏:{0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A hall of the roster, with the district and city it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    pub code: String,
+    pub name: String,
+    pub district: String,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub branch_type: Option<String>,
+}
+
+/// What saving a roster did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RosterOutcome {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// What importing one visit did, or would do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Disposition {
+    New,
+    Unchanged,
+    Replaced,
+    /// The key is stored already with other content, and replacing was not
+    /// asked for.
+    Conflict(Box<Visit>),
+}
+
+/// One line of `checklist list`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistSummary {
+    pub id: String,
+    pub version: u32,
+    pub title: String,
+    pub items: usize,
+    pub visits: u64,
+}
+
+/// A stored visit as a scan hands it out; borrowed to keep a year's scan
+/// free of per-row allocations.
+pub struct ScannedVisit<'a> {
+    pub visit_id: Option<&'a str>,
+    pub branch_code: &'a str,
+    pub visited_at: NaiveDateTime,
+    pub inspector: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub checklist_version: u32,
+    pub answers: &'a [Answer],
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path).map_err(|source| Error::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Store::prepare(conn)
+    }
+
+    fn prepare(mut conn: Connection) -> Result<Store> {
+        // WAL must be set outside a transaction, so before the migrations.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Runs `work` in one transaction, committed only if it succeeds and
+    /// `commit` is set: a dry run and a failure leave the database as it was.
+    fn transaction<T>(
+        &mut self,
+        commit: bool,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let out = work(&tx)?;
+        if commit {
+            tx.commit()?;
+        }
+        Ok(out)
+    }
+
+    // ---- roster ----
+
+    pub fn branches(&self) -> Result<Vec<Branch>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT b.code, b.name, d.name, c.name, b.address, b.branch_type
+             FROM branches b JOIN districts d ON d.id = b.district_id
+             LEFT JOIN cities c ON c.id = d.city_id
+             ORDER BY b.code",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Branch {
+                code: r.get(0)?,
+                name: r.get(1)?,
+                district: r.get(2)?,
+                city: r.get(3)?,
+                address: r.get(4)?,
+                branch_type: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Adds new halls and updates known ones (name, district, city, address,
+    /// type); visits stay with their branch code.
+    pub fn save_roster(&mut self, roster: &[Branch], commit: bool) -> Result<RosterOutcome> {
+        let known: HashMap<String, Branch> = self
+            .branches()?
+            .into_iter()
+            .map(|b| (b.code.clone(), b))
+            .collect();
+        self.transaction(commit, |tx| {
+            let mut outcome = RosterOutcome::default();
+            for branch in roster {
+                // Optional columns a roster leaves out keep what was stored.
+                let branch = match known.get(&branch.code) {
+                    Some(old) => {
+                        let merged = Branch {
+                            city: branch.city.clone().or_else(|| old.city.clone()),
+                            address: branch.address.clone().or_else(|| old.address.clone()),
+                            branch_type: branch
+                                .branch_type
+                                .clone()
+                                .or_else(|| old.branch_type.clone()),
+                            ..branch.clone()
+                        };
+                        if merged == *old {
+                            outcome.unchanged += 1;
+                            continue;
+                        }
+                        outcome.updated += 1;
+                        merged
+                    }
+                    None => {
+                        outcome.new += 1;
+                        branch.clone()
+                    }
+                };
+                let city_id = match &branch.city {
+                    Some(city) => {
+                        tx.execute("INSERT OR IGNORE INTO cities (name) VALUES (?1)", [city])?;
+                        Some(tx.query_row("SELECT id FROM cities WHERE name = ?1", [city], |r| {
+                            r.get::<_, i64>(0)
+                        })?)
+                    }
+                    None => None,
+                };
+                tx.execute(
+                    "INSERT INTO districts (name, city_id) VALUES (?1, ?2)
+                     ON CONFLICT (name) DO UPDATE SET city_id = coalesce(excluded.city_id, city_id)",
+                    params![branch.district, city_id],
+                )?;
+                let district_id: i64 = tx.query_row(
+                    "SELECT id FROM districts WHERE name = ?1",
+                    [&branch.district],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO branches (code, name, district_id, address, branch_type)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name,
+                        district_id = excluded.district_id, address = excluded.address,
+                        branch_type = excluded.branch_type",
+                    params![
+                        branch.code,
+                        branch.name,
+                        district_id,
+                        branch.address,
+                        branch.branch_type
+                    ],
+                )?;
+            }
+            Ok(outcome)
+        })
+    }
+
+    // ---- checklists ----
+
+    /// Stores a checklist version. Saving the same version again with the
+    /// same content is a no-op (returns `false`); with other content it is
+    /// refused, since visits were scored under the stored one.
+    pub fn save_checklist(&mut self, checklist: &Checklist) -> Result<bool> {
+        let definition = serde_json::to_string(checklist)
+            .map_err(|e| Error::Corrupt(format!("检查表无法序列化:{e}")))?;
+        match self
+            .checklist_version(&checklist.id, checklist.version)
+            .optional_found()?
+        {
+            Some(stored) if stored == *checklist => return Ok(false),
+            Some(_) => {
+                return Err(Error::ChecklistConflict {
+                    id: checklist.id.clone(),
+                    version: checklist.version,
+                });
+            }
+            None => {}
+        }
+        self.conn.execute(
+            "INSERT INTO checklists (id, version, title, definition, loaded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                checklist.id,
+                checklist.version,
+                checklist.title,
+                definition,
+                // Sub-second precision: the newest loaded checklist is the
+                // default for visits that do not name theirs.
+                Local::now()
+                    .naive_local()
+                    .format("%Y-%m-%d %H:%M:%S%.6f")
+                    .to_string()
+            ],
+        )?;
+        Ok(true)
+    }
+
+    pub fn checklist_version(&self, id: &str, version: u32) -> Result<Checklist> {
+        let definition: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT definition FROM checklists WHERE id = ?1 AND version = ?2",
+                params![id, version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let definition = definition
+            .ok_or_else(|| Error::NotFound(format!("没有检查表 {id} 的第 {version} 版")))?;
+        serde_json::from_str(&definition)
+            .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))
+    }
+
+    /// The newest version of a checklist.
+    pub fn checklist(&self, id: &str) -> Result<Checklist> {
+        let version: Option<u32> = self.conn.query_row(
+            "SELECT max(version) FROM checklists WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        match version {
+            Some(version) => self.checklist_version(id, version),
+            None => Err(Error::NotFound(format!(
+                "没有 id 为「{id}」的检查表(用 checklist list 查看已有的检查表)"
+            ))),
+        }
+    }
+
+    /// Every stored checklist version, newest version of each id first.
+    pub fn checklists(&self) -> Result<Vec<ChecklistSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.id, c.version, c.title, c.definition,
+                    (SELECT count(*) FROM visits v
+                     WHERE v.checklist_id = c.id AND v.checklist_version = c.version)
+             FROM checklists c ORDER BY c.id, c.version DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, version, title, definition, visits) = row?;
+            let checklist: Checklist = serde_json::from_str(&definition)
+                .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))?;
+            out.push(ChecklistSummary {
+                id,
+                version,
+                title,
+                items: checklist.item_count(),
+                visits: u64::try_from(visits).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The version a newly loaded checklist with this id gets.
+    pub fn next_checklist_version(&self, id: &str) -> Result<u32> {
+        let newest: Option<u32> = self.conn.query_row(
+            "SELECT max(version) FROM checklists WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        Ok(newest.unwrap_or(0) + 1)
+    }
+
+    /// The id of the checklist recorded most often in a range of days (ties
+    /// to the smaller id), or of the newest loaded checklist when there is no
+    /// visit at all.
+    pub fn busiest_checklist(&self, from: NaiveDate, to: NaiveDate) -> Result<String> {
+        let (start, end) = day_bounds(from, to);
+        let busiest: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT checklist_id FROM visits WHERE visited_at >= ?1 AND visited_at < ?2
+                 GROUP BY checklist_id ORDER BY count(*) DESC, checklist_id LIMIT 1",
+                params![start, end],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match busiest {
+            Some(id) => Ok(id),
+            None => self.newest_checklist_id(),
+        }
+    }
+
+    /// The id of the checklist loaded last: the default for visits that do
+    /// not name theirs.
+    pub fn newest_checklist_id(&self) -> Result<String> {
+        self.conn
+            .query_row(
+                "SELECT id FROM checklists ORDER BY loaded_at DESC, id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound("数据库中还没有检查表:请先运行 init".into()))
+    }
+
+    /// The versions of a checklist that visits in a range of days used,
+    /// newest first; the newest stored version when there are none.
+    pub fn versions_in(&self, id: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Checklist>> {
+        let (start, end) = day_bounds(from, to);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT checklist_version FROM visits
+             WHERE checklist_id = ?1 AND visited_at >= ?2 AND visited_at < ?3
+             ORDER BY checklist_version DESC",
+        )?;
+        let versions = stmt
+            .query_map(params![id, start, end], |r| r.get::<_, u32>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if versions.is_empty() {
+            return Ok(vec![self.checklist(id)?]);
+        }
+        versions
+            .into_iter()
+            .map(|v| self.checklist_version(id, v))
+            .collect()
+    }
+
+    /// A consistent copy of the whole database, taken with SQLite's online
+    /// backup while others may keep writing. The copy is written beside
+    /// `target` and moved into place only when complete.
+    pub fn backup(&self, target: &Path) -> Result<()> {
+        let partial = target.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        self.conn
+            .backup(rusqlite::MAIN_DB, &partial, None)
+            .map_err(|source| Error::Open {
+                path: target.display().to_string(),
+                source,
+            })?;
+        std::fs::rename(&partial, target)
+            .map_err(|e| Error::Corrupt(format!("备份无法移到 {}:{e}", target.display())))
+    }
+
+    // ---- visits ----
+
+    /// Imports visits in one transaction. Each visit's disposition is
+    /// returned in order; nothing is stored when `commit` is off or any
+    /// visit is a conflict.
+    pub fn import_visits(
+        &mut self,
+        visits: &[Visit],
+        replace: bool,
+        commit: bool,
+    ) -> Result<Vec<Disposition>> {
+        let branch_ids: HashMap<String, i64> = {
+            let mut stmt = self.conn.prepare("SELECT code, id FROM branches")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut dispositions = Vec::with_capacity(visits.len());
+        let tx = self.conn.transaction()?;
+        {
+            let now = Local::now().naive_local().format(TIME_FORMAT).to_string();
+            let mut find = tx.prepare_cached(
+                "SELECT v.id, v.visit_id, b.code, v.checklist_id, v.checklist_version,
+                        v.visited_at, v.inspector, v.notes, v.answers
+                 FROM visits v JOIN branches b ON b.id = v.branch_id WHERE v.key = ?1",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
+                    visited_at, inspector, notes, answers, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+            )?;
+            let mut keep_history = tx.prepare_cached(
+                "INSERT INTO visit_history (visit_id, checklist_version, answers, notes, replaced_at, reason)
+                 SELECT id, checklist_version, answers, notes, ?2, ?3 FROM visits WHERE id = ?1",
+            )?;
+            let mut update = tx.prepare_cached(
+                "UPDATE visits SET branch_id = ?2, checklist_id = ?3, checklist_version = ?4,
+                    visited_at = ?5, inspector = ?6, notes = ?7, answers = ?8, updated_at = ?9
+                 WHERE id = ?1",
+            )?;
+            let mut answers = Vec::new();
+            for visit in visits {
+                let branch_id = *branch_ids.get(&visit.branch_code).ok_or_else(|| {
+                    Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
+                })?;
+                let key = visit.key();
+                let existing = find
+                    .query_row([&key], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, u32>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, Option<String>>(6)?,
+                            r.get::<_, Option<String>>(7)?,
+                            r.get::<_, Vec<u8>>(8)?,
+                        ))
+                    })
+                    .optional()?;
+                let blob = codec::encode(&visit.answers);
+                let visited_at = visit.visited_at.format(TIME_FORMAT).to_string();
+                let Some((
+                    id,
+                    visit_id,
+                    branch_code,
+                    checklist_id,
+                    version,
+                    at,
+                    inspector,
+                    notes,
+                    stored,
+                )) = existing
+                else {
+                    insert.execute(params![
+                        key,
+                        visit.visit_id,
+                        branch_id,
+                        visit.checklist_id,
+                        visit.checklist_version,
+                        visited_at,
+                        visit.inspector,
+                        visit.notes,
+                        blob,
+                        now
+                    ])?;
+                    dispositions.push(Disposition::New);
+                    continue;
+                };
+                codec::decode_into(&stored, &mut answers)
+                    .ok_or_else(|| Error::Corrupt(format!("暗访 {key} 的答案")))?;
+                let stored_visit = Visit {
+                    visit_id,
+                    branch_code,
+                    visited_at: parse_time(&at)?,
+                    inspector,
+                    checklist_id,
+                    checklist_version: version,
+                    notes,
+                    answers: answers.clone(),
+                };
+                if stored_visit == *visit {
+                    dispositions.push(Disposition::Unchanged);
+                } else if replace {
+                    keep_history.execute(params![id, now, "导入时替换"])?;
+                    update.execute(params![
+                        id,
+                        branch_id,
+                        visit.checklist_id,
+                        visit.checklist_version,
+                        visited_at,
+                        visit.inspector,
+                        visit.notes,
+                        blob,
+                        now
+                    ])?;
+                    dispositions.push(Disposition::Replaced);
+                } else {
+                    dispositions.push(Disposition::Conflict(Box::new(stored_visit)));
+                }
+            }
+        }
+        let conflict = dispositions
+            .iter()
+            .any(|d| matches!(d, Disposition::Conflict(_)));
+        if commit && !conflict {
+            tx.commit()?;
+        }
+        Ok(dispositions)
+    }
+
+    /// Counts of stored visits per checklist id in a range of days.
+    pub fn visit_count(&self, checklist_id: &str, from: NaiveDate, to: NaiveDate) -> Result<u64> {
+        let (start, end) = day_bounds(from, to);
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM visits WHERE checklist_id = ?1 AND visited_at >= ?2 AND visited_at < ?3",
+            params![checklist_id, start, end],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Hands every visit of a checklist in a range of days to `each`, in
+    /// time order, with its answers decoded into one reused buffer.
+    pub fn scan_visits(
+        &self,
+        checklist_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        mut each: impl FnMut(ScannedVisit<'_>),
+    ) -> Result<()> {
+        let (start, end) = day_bounds(from, to);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
+                    v.checklist_version, v.answers
+             FROM visits v JOIN branches b ON b.id = v.branch_id
+             WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
+             ORDER BY v.visited_at, v.id",
+        )?;
+        let mut rows = stmt.query(params![checklist_id, start, end])?;
+        let mut answers = Vec::new();
+        while let Some(row) = rows.next()? {
+            let blob = row.get_ref(6)?.as_blob()?;
+            codec::decode_into(blob, &mut answers)
+                .ok_or_else(|| Error::Corrupt("暗访答案无法解码".into()))?;
+            each(ScannedVisit {
+                visit_id: row.get_ref(0)?.as_str_or_null()?,
+                branch_code: row.get_ref(1)?.as_str()?,
+                visited_at: parse_time(row.get_ref(2)?.as_str()?)?,
+                inspector: row.get_ref(3)?.as_str_or_null()?,
+                notes: row.get_ref(4)?.as_str_or_null()?,
+                checklist_version: row.get(5)?,
+                answers: &answers,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The text bounds of an inclusive range of days, for `visited_at` columns.
+fn day_bounds(from: NaiveDate, to: NaiveDate) -> (String, String) {
+    let end = to.succ_opt().unwrap_or(to);
+    (
+        format!("{} 00:00:00", from.format("%Y-%m-%d")),
+        format!("{} 00:00:00", end.format("%Y-%m-%d")),
+    )
+}
+
+fn parse_time(text: &str) -> Result<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, TIME_FORMAT)
+        .map_err(|_| Error::Corrupt(format!("时间「{text}」")))
+}
+
+/// `NotFound` as `None`, every other error as itself.
+trait OptionalFound<T> {
+    fn optional_found(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalFound<T> for Result<T> {
+    fn optional_found(self) -> Result<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_validate() {
+        assert!(MIGRATIONS.validate().is_ok());
+    }
+}

@@ -1,0 +1,200 @@
+//! Shared helpers: a scratch folder with its own database, and running the
+//! real `hallscore` binary against it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A scratch workspace: a temporary folder holding the database and any
+/// files a test writes.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+/// What a command printed and whether it succeeded.
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            ok: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with both streams unless the command succeeded.
+    pub fn success(self) -> Run {
+        assert!(
+            self.ok,
+            "command failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Panics unless the command failed, and returns its error output.
+    pub fn failure(self) -> String {
+        assert!(
+            !self.ok,
+            "command should have failed\nstdout:\n{}",
+            self.stdout
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "a panic: {}",
+            self.stderr
+        );
+        self.stderr
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).expect("the command printed JSON")
+    }
+}
+
+impl Workspace {
+    /// A workspace with an initialised database (the built-in checklists
+    /// loaded).
+    pub fn new() -> Workspace {
+        let ws = Workspace::empty();
+        ws.run(&["init"]).success();
+        ws
+    }
+
+    /// A workspace without a database.
+    pub fn empty() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path("hallscore.db")
+    }
+
+    /// Writes a file into the workspace and returns its path as text.
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, content).expect("write a test file");
+        path.display().to_string()
+    }
+
+    /// Runs `hallscore --db <workspace db> ARGS` in the workspace folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_hallscore"))
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("HALLSCORE_DB")
+            .output()
+            .expect("run hallscore");
+        Run::from(output)
+    }
+
+    /// Every row of every table, as text: two equal snapshots mean the
+    /// database holds exactly the same data.
+    pub fn snapshot(&self) -> String {
+        snapshot(&self.db())
+    }
+}
+
+pub fn snapshot(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).expect("open the database");
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("list tables");
+    tables.retain(|t| !t.starts_with("sqlite_"));
+    let mut out = String::new();
+    for table in tables {
+        out.push_str(&format!("## {table}\n"));
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1, 2"))
+            .expect("select");
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).expect("query");
+        while let Some(row) = rows.next().expect("row") {
+            let cells: Vec<String> = (0..columns)
+                .map(|i| match row.get_ref(i).expect("cell") {
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            out.push_str(&cells.join(" | "));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The roster every CLI test starts from: two districts, four halls.
+pub const ROSTER_CSV: &str = "\
+区县,网点编码,网点名称,地市
+西平,XP01,西平一厅,驻马店
+西平,XP02,西平二厅,驻马店
+泌阳,BY01,泌阳一厅,驻马店
+泌阳,BY02,泌阳二厅,驻马店
+";
+
+/// A workspace with the roster and the small test checklist loaded.
+pub fn workspace_with_roster() -> Workspace {
+    let ws = Workspace::new();
+    let roster = ws.write("roster.csv", ROSTER_CSV);
+    ws.run(&["import", "roster", &roster]).success();
+    let checklist = ws.write("small.toml", SMALL_CHECKLIST);
+    ws.run(&["checklist", "load", &checklist]).success();
+    ws
+}
+
+/// A checklist small enough to score by hand: 20 points.
+pub const SMALL_CHECKLIST: &str = r#"
+id = "small"
+version = 1
+title = "小检查表"
+
+[[section]]
+code = "A"
+title = "仪容"
+
+[[section.item]]
+code = "A01"
+title = "着工装"
+kind = "check"
+points = 4
+
+[[section.item]]
+code = "A02"
+title = "戴工牌"
+kind = "check"
+points = 2
+critical = "section"
+
+[[section]]
+code = "B"
+title = "服务"
+
+[[section.item]]
+code = "B01"
+title = "微笑"
+kind = "choice"
+points = 4
+choices = [ { label = "优", score = 4 }, { label = "良", score = 2 }, { label = "差", score = 0 } ]
+
+[[section.item]]
+code = "B02"
+title = "等候时长"
+kind = "measure"
+unit = "分钟"
+points = 10
+na = true
+bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
+"#;

@@ -1,0 +1,5 @@
+//! End-to-end tests: the real binary, a real SQLite file, real spreadsheets.
+
+mod helpers;
+
+mod cli;

@@ -14,6 +14,7 @@ use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
 use crate::excel::import::{self, ChecklistMeta, Problem, VisitContext};
 use crate::excel::read::{ReadError, read_workbook};
+use crate::excel::workbook::{Provenance, rankings_workbook};
 use crate::excel::write::{self, FileKind, WriteError};
 use crate::report::{self, Analysis, Level, Options};
 use crate::storage::{self, Disposition, Store};
@@ -174,6 +175,14 @@ pub enum ReportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
+    /// 导出本期排名工作簿(说明、网点排名、区县排名、前三后三、短板分析、等候时长、暗访员校准)
+    Rankings {
+        #[command(flatten)]
+        args: ReportArgs,
+        /// 输出文件,默认 exports/<检查表>-<期间>.xlsx
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// 导出某期间的暗访结果表(可原样再导入)
     Visits {
         /// 期间:2024、2024-Q3、2024-07 或 2024-07-01..2024-09-30
@@ -586,6 +595,35 @@ fn run_report(store: &Store, command: ReportCommand) -> Result<(), CliError> {
 
 fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
     match command {
+        ExportCommand::Rankings { args, out } => {
+            let options = args.options()?;
+            let (current, previous) = report::analyse(store, &options)?;
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "exports/{}-{}.xlsx",
+                    current.checklist_id, options.period
+                ))
+            });
+            if FileKind::of(&out)? != FileKind::Xlsx {
+                return Err(CliError::Message("排名工作簿只能导出为 .xlsx".into()));
+            }
+            let provenance = Provenance {
+                made_at: chrono::Local::now().naive_local(),
+                made_by: std::env::var("USER").unwrap_or_else(|_| "命令行".into()),
+                top: options.top,
+            };
+            let bytes = rankings_workbook(&current, &previous, &provenance)?;
+            write::save(&out, &bytes)?;
+            println!(
+                "已导出排名工作簿({},{},{} 个营业厅,{} 次暗访)到 {}",
+                current.checklist_id,
+                options.period,
+                current.branches.len(),
+                current.region.visits,
+                out.display()
+            );
+            Ok(())
+        }
         ExportCommand::Visits {
             period,
             checklist,
@@ -695,19 +733,13 @@ fn print_rankings(analysis: &Analysis, report: &report::RankingsReport, top: u32
     }
     println!("{table}");
     for callout in &report.top_bottom {
-        let names = |units: &[report::CalloutUnit]| {
-            units
-                .iter()
-                .map(|u| format!("{} {}", u.name, percent(u.rate)))
-                .collect::<Vec<_>>()
-                .join("、")
-        };
         println!(
-            "{}:前 {top} 名 {};后 {top} 名 {}",
-            callout.title,
-            names(&callout.top),
-            names(&callout.bottom)
+            "{}",
+            report::call_out_sentence(callout, top, report.level == Level::District)
         );
+    }
+    for sentence in report::summary_sentences(report, top) {
+        println!("{sentence}");
     }
 }
 

@@ -9,9 +9,12 @@ use crate::domain::analytics::{
     self, Board, Catalogue, Standing, Tally, TopBottom, competition_ranks, group_standings,
     listing_order, short_boards, top_bottom,
 };
-use crate::domain::checklist::Checklist;
+use crate::domain::answer::Answer;
+use crate::domain::calibration::{Calibration, Observation, calibrate};
+use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
+use crate::domain::waits::{WaitSummary, summarise};
 use crate::storage::{self, Branch, Store};
 
 /// Name of the city group for halls whose roster gave no city.
@@ -60,6 +63,24 @@ pub struct Analysis {
     pub cities: Vec<Group>,
     pub region: Standing,
     pub min_visits: u32,
+    /// The measure items (queue waits) and every value measured, by branch.
+    pub measures: Vec<Measure>,
+    /// Inspector names; observations refer to them by index.
+    pub inspectors: Vec<String>,
+    /// (inspector, branch, visit rate) of every visit with a rate.
+    pub observations: Vec<(usize, usize, f64)>,
+}
+
+/// A measure item of the checklist and its values in the period.
+#[derive(Debug, Clone)]
+pub struct Measure {
+    /// Index into the catalogue's items.
+    pub item: usize,
+    pub unit: String,
+    /// The first band's limit: the longest wait that earns full points.
+    pub limit: Option<f64>,
+    /// Per branch, every value measured.
+    pub values: Vec<Vec<f64>>,
 }
 
 impl Analysis {
@@ -86,13 +107,56 @@ impl Analysis {
         let mut tally = Tally::new(&catalogue, branches.len());
         let by_version: HashMap<u32, &Checklist> =
             versions.iter().map(|c| (c.version, c)).collect();
+        let mut measures = measures_of(&catalogue, &versions, branches.len());
+        // Per version: (item position in that version, measure slot).
+        let measure_slots: HashMap<u32, Vec<(usize, usize)>> = versions
+            .iter()
+            .map(|c| {
+                let slots = c
+                    .items()
+                    .enumerate()
+                    .filter_map(|(position, (_, item))| {
+                        measures
+                            .iter()
+                            .position(|m| catalogue.items[m.item].code == item.code)
+                            .map(|slot| (position, slot))
+                    })
+                    .collect();
+                (c.version, slots)
+            })
+            .collect();
+        let mut inspectors: Vec<String> = Vec::new();
+        let mut inspector_index: HashMap<String, usize> = HashMap::new();
+        let mut observations = Vec::new();
         store.scan_visits(checklist_id, period.from, period.to, |visit| {
-            if let (Some(&b), Some(checklist), Some(map)) = (
+            let (Some(&b), Some(checklist), Some(map)) = (
                 index.get(visit.branch_code),
                 by_version.get(&visit.checklist_version),
                 maps.get(&visit.checklist_version),
-            ) {
-                tally.add(b, map, &score_visit(checklist, visit.answers));
+            ) else {
+                return;
+            };
+            let score = score_visit(checklist, visit.answers);
+            tally.add(b, map, &score);
+            for &(position, slot) in measure_slots
+                .get(&visit.checklist_version)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(Answer::Number(value)) = visit.answers.get(position) {
+                    measures[slot].values[b].push(*value);
+                }
+            }
+            if let (Some(name), Some(rate)) = (visit.inspector, score.rate()) {
+                let i = match inspector_index.get(name) {
+                    Some(&i) => i,
+                    None => {
+                        inspectors.push(name.to_string());
+                        inspector_index.insert(name.to_string(), inspectors.len() - 1);
+                        inspectors.len() - 1
+                    }
+                };
+                observations.push((i, b, rate));
             }
         })?;
         let branch = tally.branch_standings();
@@ -127,6 +191,9 @@ impl Analysis {
             cities,
             region,
             min_visits,
+            measures,
+            inspectors,
+            observations,
         })
     }
 
@@ -230,6 +297,68 @@ impl Analysis {
     pub fn short_boards(&self, standing: &Standing) -> (Vec<Board>, Vec<Board>) {
         short_boards(&self.catalogue, standing)
     }
+
+    /// Wait figures of every measure item for every unit of a level that
+    /// had a measurement; a group pools its halls' visits.
+    pub fn waits(&self, level: Level) -> Vec<(&Measure, Unit<'_>, WaitSummary)> {
+        let units = self.units(level);
+        let members: Vec<Vec<usize>> = match level {
+            Level::Branch => (0..self.branches.len()).map(|b| vec![b]).collect(),
+            Level::District => self.districts.iter().map(|g| g.members.clone()).collect(),
+            Level::City => self.cities.iter().map(|g| g.members.clone()).collect(),
+        };
+        let mut out = Vec::new();
+        for measure in &self.measures {
+            for (unit, members) in units.iter().zip(&members) {
+                let values: Vec<f64> = members
+                    .iter()
+                    .flat_map(|&b| measure.values[b].iter().copied())
+                    .collect();
+                if let Some(summary) = summarise(&values, measure.limit) {
+                    out.push((measure, unit.clone(), summary));
+                }
+            }
+        }
+        out
+    }
+
+    /// How each inspector's scores compare with the others' at the same halls.
+    pub fn calibration(&self) -> Vec<Calibration> {
+        let observations: Vec<Observation<'_>> = self
+            .observations
+            .iter()
+            .map(|&(inspector, branch, rate)| Observation {
+                inspector: &self.inspectors[inspector],
+                branch,
+                rate,
+            })
+            .collect();
+        calibrate(&observations)
+    }
+}
+
+/// The catalogue's measure items, with unit and limit from the newest
+/// version that has them.
+fn measures_of(catalogue: &Catalogue, versions: &[Checklist], branches: usize) -> Vec<Measure> {
+    catalogue
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(index, info)| {
+            let item = versions
+                .iter()
+                .find_map(|c| c.items().map(|(_, i)| i).find(|i| i.code == info.code))?;
+            let ItemKind::Measure { unit, bands } = &item.kind else {
+                return None;
+            };
+            Some(Measure {
+                item: index,
+                unit: unit.clone(),
+                limit: bands.first().and_then(|b| b.max),
+                values: vec![Vec::new(); branches],
+            })
+        })
+        .collect()
 }
 
 fn groups(
@@ -268,6 +397,7 @@ fn groups(
 }
 
 /// A unit of any level as the renderers see it.
+#[derive(Clone)]
 pub struct Unit<'a> {
     pub code: &'a str,
     pub name: &'a str,
@@ -344,6 +474,33 @@ pub struct CalloutUnit {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct WaitJson {
+    /// The measure item.
+    pub item: String,
+    pub title: String,
+    pub unit: String,
+    pub limit: Option<f64>,
+    /// The hall, district or city.
+    pub code: String,
+    pub name: String,
+    pub count: usize,
+    pub mean: f64,
+    pub median: f64,
+    pub p90: f64,
+    pub over_share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CalibrationJson {
+    pub inspector: String,
+    pub visits: usize,
+    pub mean_rate: f64,
+    /// Mean difference from other inspectors at the same halls: + lenient.
+    pub offset: Option<f64>,
+    pub halls_compared: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct RankingsReport {
     pub period: PeriodJson,
     pub previous_period: PeriodJson,
@@ -353,6 +510,10 @@ pub struct RankingsReport {
     pub rows: Vec<RankingRow>,
     /// Top and bottom units of the overall rate and of every section.
     pub top_bottom: Vec<Callout>,
+    /// Queue waits per unit of the level.
+    pub waits: Vec<WaitJson>,
+    /// Inspector calibration over the period.
+    pub calibration: Vec<CalibrationJson>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -473,7 +634,44 @@ impl Analysis {
             min_visits: self.min_visits,
             rows,
             top_bottom,
+            waits: self.waits_json(level),
+            calibration: self.calibration_json(),
         }
+    }
+
+    fn waits_json(&self, level: Level) -> Vec<WaitJson> {
+        self.waits(level)
+            .into_iter()
+            .map(|(measure, unit, s)| {
+                let item = &self.catalogue.items[measure.item];
+                WaitJson {
+                    item: item.code.clone(),
+                    title: item.title.clone(),
+                    unit: measure.unit.clone(),
+                    limit: measure.limit,
+                    code: unit.code.to_string(),
+                    name: unit.name.to_string(),
+                    count: s.count,
+                    mean: round4(s.mean),
+                    median: round4(s.median),
+                    p90: round4(s.p90),
+                    over_share: s.over_share.map(round4),
+                }
+            })
+            .collect()
+    }
+
+    fn calibration_json(&self) -> Vec<CalibrationJson> {
+        self.calibration()
+            .into_iter()
+            .map(|c| CalibrationJson {
+                inspector: c.inspector,
+                visits: c.visits,
+                mean_rate: round4(c.mean_rate),
+                offset: c.offset.map(round4),
+                halls_compared: c.halls_compared,
+            })
+            .collect()
     }
 
     /// The `report shortboards` object for a scope.
@@ -525,4 +723,85 @@ pub fn analyse(store: &Store, options: &Options) -> storage::Result<(Analysis, A
         options.min_visits,
     )?;
     Ok((current, previous))
+}
+
+// ---- sentences in the style of a real report ----
+
+/// "泌阳、正阳、遂平分公司" or "A厅、B厅".
+fn name_list(units: &[CalloutUnit], district_style: bool) -> String {
+    let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
+    if names.is_empty() {
+        return "(无)".into();
+    }
+    let joined = names.join("、");
+    if district_style {
+        format!("{joined}分公司")
+    } else {
+        joined
+    }
+}
+
+/// One sentence per metric in the style of a real report.
+pub fn call_out_sentence(callout: &Callout, top: u32, districts: bool) -> String {
+    format!(
+        "{}:{}位于前{}名,{}位于后{}名。",
+        callout.title,
+        name_list(&callout.top, districts),
+        chinese_number(top),
+        name_list(&callout.bottom, districts),
+        chinese_number(top)
+    )
+}
+
+pub fn chinese_number(n: u32) -> String {
+    const DIGITS: [&str; 11] = [
+        "零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
+    ];
+    DIGITS
+        .get(n as usize)
+        .map_or_else(|| n.to_string(), |d| d.to_string())
+}
+
+/// Units that are in the top (or bottom) on several metrics.
+pub fn summary_sentences(report: &RankingsReport, top: u32) -> Vec<String> {
+    let metrics = report.top_bottom.len();
+    let mut sentences = Vec::new();
+    for (word, pick) in [
+        (
+            "前",
+            (|c: &Callout| &c.top) as fn(&Callout) -> &Vec<CalloutUnit>,
+        ),
+        ("后", |c: &Callout| &c.bottom),
+    ] {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for callout in &report.top_bottom {
+            for unit in pick(callout) {
+                match counts.iter_mut().find(|(name, _)| *name == unit.name) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((unit.name.clone(), 1)),
+                }
+            }
+        }
+        counts.retain(|(_, n)| *n >= 2);
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let suffix = if report.level == Level::District {
+            "分公司"
+        } else {
+            ""
+        };
+        for (name, n) in counts {
+            sentences.push(if n == metrics {
+                format!(
+                    "{name}{suffix}在全部 {metrics} 项指标中均位于{word}{}名。",
+                    chinese_number(top)
+                )
+            } else {
+                format!(
+                    "{name}{suffix}在 {n} 项指标中位于{word}{}名。",
+                    chinese_number(top)
+                )
+            });
+        }
+    }
+    sentences
 }

@@ -3,10 +3,12 @@
 
 pub mod analytics;
 pub mod answer;
+pub mod calibration;
 pub mod checklist;
 pub mod period;
 pub mod scoring;
 pub mod visit;
+pub mod waits;
 
 #[cfg(test)]
 mod properties;

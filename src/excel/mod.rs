@@ -1,7 +1,9 @@
 //! Spreadsheets in and out: [`read`] turns files into rows of cells,
 //! [`import`] turns those into domain values with located problems, and
-//! [`write`] turns tables and results back into files.
+//! [`write`] turns tables back into files and [`workbook`] lays out the
+//! period's ranking workbook.
 
 pub mod import;
 pub mod read;
+pub mod workbook;
 pub mod write;

@@ -22,6 +22,8 @@ pub enum WriteError {
     Io(String, std::io::Error),
     #[error("{0}")]
     Storage(#[from] storage::Error),
+    #[error("{0}")]
+    Report(String),
     #[error("不支持的导出格式「{0}」:请使用 .xlsx 或 .csv")]
     Extension(String),
 }

@@ -3,3 +3,5 @@
 mod helpers;
 
 mod cli;
+
+mod workbook;

@@ -1,0 +1,802 @@
+//! The period's ranking workbook (CONTRACT §7): 说明, 网点排名, 区县排名,
+//! (地市排名), 前三后三, 短板分析, 等候时长, 暗访员校准. Every figure comes
+//! from the same report objects as `report … --format json`; this module
+//! only lays them out.
+
+use chrono::NaiveDateTime;
+use rust_xlsxwriter::{
+    Chart, ChartType, Color, ConditionalFormat3ColorScale, Format, FormatAlign, FormatBorder,
+    Workbook, Worksheet, XlsxError,
+};
+use serde_json::Value;
+
+use super::write::{WriteError, display_width};
+use crate::domain::answer::format_number;
+use crate::report::{
+    Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
+    call_out_sentence, chinese_number, summary_sentences,
+};
+
+/// Who made the workbook, and when.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub made_at: NaiveDateTime,
+    pub made_by: String,
+    /// How many make the top and bottom call-outs.
+    pub top: u32,
+}
+
+/// Cell formats shared by every sheet.
+struct Styles {
+    header: Format,
+    percent: Format,
+    percent_top: Format,
+    percent_bottom: Format,
+    text_top: Format,
+    text_bottom: Format,
+    change: Format,
+    offset: Format,
+    decimal: Format,
+    title: Format,
+    label: Format,
+    wrap: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let top = Color::RGB(0xE2F0D9);
+        let bottom = Color::RGB(0xFBE2D5);
+        Styles {
+            header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter)
+                .set_background_color(Color::RGB(0xDDEBF7))
+                .set_border(FormatBorder::Thin),
+            percent: Format::new().set_num_format("0.0%"),
+            percent_top: Format::new()
+                .set_num_format("0.0%")
+                .set_background_color(top),
+            percent_bottom: Format::new()
+                .set_num_format("0.0%")
+                .set_background_color(bottom),
+            text_top: Format::new().set_background_color(top),
+            text_bottom: Format::new().set_background_color(bottom),
+            // The cell stays a number; the arrow is only its format.
+            change: Format::new()
+                .set_num_format("[Color10]\"↑\"0;[Red]\"↓\"0;0")
+                .set_align(FormatAlign::Center),
+            offset: Format::new().set_num_format("+0.0%;-0.0%;0.0%"),
+            decimal: Format::new().set_num_format("0.0"),
+            title: Format::new().set_bold().set_font_size(14),
+            label: Format::new().set_bold(),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        }
+    }
+}
+
+/// Builds the ranking workbook of `current`, compared with `previous`.
+pub fn rankings_workbook(
+    current: &Analysis,
+    previous: &Analysis,
+    provenance: &Provenance,
+) -> Result<Vec<u8>, WriteError> {
+    let styles = Styles::new();
+    let top = provenance.top;
+    let branches = current.rankings(previous, Level::Branch, top);
+    let districts = current.rankings(previous, Level::District, top);
+    let several_cities = current.cities.len() > 1;
+    let cities = several_cities.then(|| current.rankings(previous, Level::City, top));
+    let boards = current.shortboards("all").map_err(WriteError::Report)?;
+
+    let mut workbook = Workbook::new();
+    write_notes(
+        workbook.add_worksheet(),
+        current,
+        &branches,
+        provenance,
+        &styles,
+    )?;
+    write_ranking(
+        workbook.add_worksheet_with_constant_memory()?,
+        "网点排名",
+        &branches,
+        current,
+        &styles,
+    )?;
+    let district_sheet = workbook.add_worksheet_with_constant_memory()?;
+    write_ranking(district_sheet, "区县排名", &districts, current, &styles)?;
+    district_sheet.insert_chart(
+        1,
+        ranking_headers(&districts, current).len() as u16 + 1,
+        &rate_chart("区县排名", &districts, "各区县得分率"),
+    )?;
+    if let Some(cities) = &cities {
+        write_ranking(
+            workbook.add_worksheet_with_constant_memory()?,
+            "地市排名",
+            cities,
+            current,
+            &styles,
+        )?;
+    }
+    write_top_bottom(
+        workbook.add_worksheet(),
+        &districts,
+        &branches,
+        top,
+        &styles,
+    )?;
+    let weakest: Vec<(String, ShortboardsReport)> = current
+        .districts
+        .iter()
+        .filter_map(|g| {
+            current
+                .shortboards(&format!("district:{}", g.name))
+                .ok()
+                .map(|r| (g.name.clone(), r))
+        })
+        .collect();
+    write_short_boards(workbook.add_worksheet(), &boards, &weakest, &styles)?;
+    let waits_districts = &districts.waits;
+    write_waits(
+        workbook.add_worksheet_with_constant_memory()?,
+        waits_districts,
+        &branches,
+        current,
+        &styles,
+    )?;
+    write_calibration(workbook.add_worksheet(), &branches, &styles)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// Landscape, one page wide: how these sheets are printed.
+fn print_setup(sheet: &mut Worksheet) {
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+}
+
+fn set_widths(sheet: &mut Worksheet, headers: &[String]) -> Result<(), XlsxError> {
+    for (column, header) in headers.iter().enumerate() {
+        sheet.set_column_width(column as u16, display_width(header).clamp(8.0, 40.0))?;
+    }
+    Ok(())
+}
+
+fn write_header(
+    sheet: &mut Worksheet,
+    row: u32,
+    headers: &[String],
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    for (column, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(row, column as u16, header, &styles.header)?;
+    }
+    Ok(())
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Branch => "营业厅",
+        Level::District => "区县",
+        Level::City => "地市",
+    }
+}
+
+fn write_notes(
+    sheet: &mut Worksheet,
+    analysis: &Analysis,
+    report: &RankingsReport,
+    provenance: &Provenance,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name("说明")?;
+    print_setup(sheet);
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(1, 90)?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("{} 排名({})", report.checklist.title, report.period.label),
+        &styles.title,
+    )?;
+    let versions = report
+        .checklist
+        .versions
+        .iter()
+        .map(|v| format!("第 {v} 版"))
+        .collect::<Vec<_>>()
+        .join("、");
+    let facts = [
+        (
+            "期间",
+            format!("{} 至 {}", report.period.from, report.period.to),
+        ),
+        (
+            "上期",
+            format!(
+                "{} 至 {}",
+                report.previous_period.from, report.previous_period.to
+            ),
+        ),
+        (
+            "检查表",
+            format!("{}({})", report.checklist.title, report.checklist.id),
+        ),
+        ("检查表版本", versions),
+        (
+            "最少暗访次数",
+            format!("{} 次(不足者列出但不排名)", report.min_visits),
+        ),
+        (
+            "范围",
+            format!(
+                "{} 个营业厅,{} 个区县,{} 次暗访",
+                analysis.branches.len(),
+                analysis.districts.len(),
+                analysis.region.visits
+            ),
+        ),
+        (
+            "整体得分率",
+            analysis
+                .region
+                .rate()
+                .map_or("—".into(), |r| format!("{:.1}%", r * 100.0)),
+        ),
+        (
+            "生成时间",
+            provenance.made_at.format("%Y-%m-%d %H:%M").to_string(),
+        ),
+        ("生成人", provenance.made_by.clone()),
+    ];
+    let mut row = 2;
+    for (label, value) in facts {
+        sheet.write_string_with_format(row, 0, label, &styles.label)?;
+        sheet.write_string(row, 1, value)?;
+        row += 1;
+    }
+    row += 1;
+    sheet.write_string_with_format(row, 0, "评分规则", &styles.label)?;
+    let pass_mark = format_number(analysis.catalogue.pass_mark * 100.0);
+    let rules = [
+        "每个检查项:是否题合格得满分、不合格得 0 分;评分题取所评分数;选项题取所选选项的分数;测量题(如排队分钟数)取第一个上限不小于测量值的分档的分数。".to_string(),
+        "答「不适用」的检查项既不计入得分,也不计入满分。".to_string(),
+        "红线项不合格时,其所在大项(或整张检查表)的得分全部清零,满分不变。".to_string(),
+        "一次暗访某项指标(整体、大项或检查项)的得分率 = 适用检查项的得分之和 ÷ 满分之和;没有适用项的指标在该次暗访中没有得分率。".to_string(),
+        "营业厅的得分率 = 本期各次暗访得分率的算术平均。".to_string(),
+        "区县、地市及全区的得分率 = 所辖有得分率的各营业厅得分率的算术平均,每个营业厅权重相同,与暗访次数无关。".to_string(),
+        "排名按四舍五入到 0.01 个百分点的得分率从高到低排列;得分率相同者名次相同(如 1、2、2、4),同名次按网点编码排列;暗访次数不足最少次数的营业厅列出但不排名,本期未被暗访的营业厅列在最后。".to_string(),
+        "前三名 / 后三名:从前往后(或从后往前)数名次不超过 3 的单位,有并列时可能多于三个。".to_string(),
+        format!("短板:得分率低于达标线 {pass_mark}% 的检查项或大项。失分 = 各次暗访中(满分 − 得分)之和;失分占比 = 该项失分 ÷ 全部失分;累计占比按失分从多到少累加。"),
+        "名次变化 = 上期名次 − 本期名次,↑ 表示进步,↓ 表示退步。上期为同类型的前一期(上月、上季度、上年;自定义区间向前平移相同天数)。".to_string(),
+        "等候时长:平均数、中位数、90 分位数(按 Excel PERCENTILE.INC 的线性插值),超时率 = 超过满分档上限的暗访次数 ÷ 测量次数;区县按所辖营业厅的全部暗访合并计算。".to_string(),
+        "暗访员校准:同一营业厅中,该暗访员的平均得分率减去其他暗访员的平均得分率,再对所有可比较的营业厅取平均;正数表示打分偏宽,负数表示偏严。".to_string(),
+    ];
+    for (i, rule) in rules.iter().enumerate() {
+        row += 1;
+        sheet.write_string(row, 0, format!("{}.", i + 1))?;
+        sheet.write_string_with_format(row, 1, rule, &styles.wrap)?;
+        // Spreadsheet programs do not grow rows for wrapped text on their own.
+        let lines = (display_width(rule) / 88.0).ceil().max(1.0);
+        sheet.set_row_height(row, 15.0 * lines)?;
+    }
+    Ok(())
+}
+
+fn ranking_headers(report: &RankingsReport, analysis: &Analysis) -> Vec<String> {
+    let mut headers: Vec<String> = match report.level {
+        Level::Branch => [
+            "排名",
+            "地市",
+            "区县",
+            "网点编码",
+            "网点名称",
+            "暗访次数",
+            "得分率",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        Level::District => ["排名", "地市", "区县", "网点数", "暗访次数", "得分率"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        Level::City => ["排名", "地市", "网点数", "暗访次数", "得分率"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    headers.extend(analysis.catalogue.sections.iter().map(|s| s.title.clone()));
+    headers.extend(["上期排名".to_string(), "名次变化".to_string()]);
+    headers
+}
+
+fn write_ranking(
+    sheet: &mut Worksheet,
+    name: &str,
+    report: &RankingsReport,
+    analysis: &Analysis,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name(name)?;
+    print_setup(sheet);
+    let headers = ranking_headers(report, analysis);
+    write_header(sheet, 0, &headers, styles)?;
+    let total = report.top_bottom.first();
+    let marked = |row: &RankingRow, list: fn(&Callout) -> &Vec<crate::report::CalloutUnit>| {
+        total.is_some_and(|c| list(c).iter().any(|u| u.code == row.code))
+    };
+    let key_columns: u16 = match report.level {
+        Level::Branch => 5,
+        Level::District => 3,
+        Level::City => 2,
+    };
+    let first_rate = key_columns + 1;
+    let mut widths: Vec<f64> = headers
+        .iter()
+        .map(|h| display_width(h).clamp(8.0, 40.0))
+        .collect();
+    for (i, row) in report.rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        let (text, percent) = if marked(row, |c| &c.top) {
+            (Some(&styles.text_top), &styles.percent_top)
+        } else if marked(row, |c| &c.bottom) {
+            (Some(&styles.text_bottom), &styles.percent_bottom)
+        } else {
+            (None, &styles.percent)
+        };
+        let write_text = |sheet: &mut Worksheet, column: u16, value: &str| match text {
+            Some(format) => sheet
+                .write_string_with_format(r, column, value, format)
+                .map(|_| ()),
+            None => sheet.write_string(r, column, value).map(|_| ()),
+        };
+        if let Some(rank) = row.rank {
+            sheet.write_number(r, 0, rank)?;
+        }
+        let mut column = 1;
+        let labels: Vec<String> = match report.level {
+            Level::Branch => vec![
+                row.city.clone().unwrap_or_default(),
+                row.district.clone().unwrap_or_default(),
+                row.code.clone(),
+                row.name.clone(),
+            ],
+            Level::District => vec![row.city.clone().unwrap_or_default(), row.name.clone()],
+            Level::City => vec![row.name.clone()],
+        };
+        for label in &labels {
+            write_text(sheet, column, label)?;
+            widths[usize::from(column)] = widths[usize::from(column)].max(display_width(label));
+            column += 1;
+        }
+        if let Some(branches) = row.branches {
+            sheet.write_number(r, column, branches)?;
+            column += 1;
+        }
+        sheet.write_number(r, column, row.visits)?;
+        column += 1;
+        let rates = std::iter::once(row.rate).chain(row.sections.values().map(Value::as_f64));
+        for rate in rates {
+            if let Some(rate) = rate {
+                sheet.write_number_with_format(r, column, rate, percent)?;
+            }
+            column += 1;
+        }
+        if let Some(previous) = row.previous_rank {
+            sheet.write_number(r, column, previous)?;
+        }
+        if let Some(change) = row.rank_change {
+            sheet.write_number_with_format(r, column + 1, change as f64, &styles.change)?;
+        }
+    }
+    for (column, width) in widths.iter().enumerate() {
+        sheet.set_column_width(column as u16, width.min(40.0))?;
+    }
+    let last_row = report.rows.len() as u32;
+    let last_column = headers.len() as u16 - 1;
+    sheet.set_freeze_panes(1, key_columns)?;
+    if last_row > 0 {
+        sheet.autofilter(0, 0, last_row, last_column)?;
+        let rate_columns = 1 + analysis.catalogue.sections.len() as u16;
+        for column in first_rate..first_rate + rate_columns {
+            sheet.add_conditional_format(
+                1,
+                column,
+                last_row,
+                column,
+                &ConditionalFormat3ColorScale::new(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A bar chart of the overall rate of every ranked unit of a ranking sheet.
+fn rate_chart(sheet: &str, report: &RankingsReport, title: &str) -> Chart {
+    let name_column = match report.level {
+        Level::Branch => 4,
+        Level::District => 2,
+        Level::City => 1,
+    };
+    let rate_column = match report.level {
+        Level::Branch => 6,
+        Level::District => 5,
+        Level::City => 4,
+    };
+    let ranked = report
+        .rows
+        .iter()
+        .filter(|r| r.rate.is_some())
+        .count()
+        .max(1) as u32;
+    let mut chart = Chart::new(ChartType::Bar);
+    chart
+        .add_series()
+        .set_name(title)
+        .set_categories((sheet, 1, name_column, ranked, name_column))
+        .set_values((sheet, 1, rate_column, ranked, rate_column));
+    chart.title().set_name(title);
+    chart.legend().set_hidden();
+    chart.x_axis().set_num_format("0%");
+    chart.y_axis().set_reverse();
+    chart.set_width(560).set_height(28 * ranked.max(10) + 80);
+    chart
+}
+
+fn write_top_bottom(
+    sheet: &mut Worksheet,
+    districts: &RankingsReport,
+    branches: &RankingsReport,
+    top: u32,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name("前三后三")?;
+    print_setup(sheet);
+    sheet.set_column_width(0, 14)?;
+    sheet.set_column_width(1, 10)?;
+    sheet.set_column_width(2, 8)?;
+    sheet.set_column_width(3, 8)?;
+    sheet.set_column_width(4, 26)?;
+    sheet.set_column_width(5, 10)?;
+    let mut row = 0;
+    for report in [districts, branches] {
+        sheet.write_string_with_format(
+            row,
+            0,
+            format!(
+                "{}:前{}名与后{}名",
+                level_name(report.level),
+                chinese_number(top),
+                chinese_number(top)
+            ),
+            &styles.title,
+        )?;
+        row += 1;
+        for callout in &report.top_bottom {
+            sheet.write_string(
+                row,
+                0,
+                call_out_sentence(callout, top, report.level == Level::District),
+            )?;
+            row += 1;
+        }
+        for sentence in summary_sentences(report, top) {
+            sheet.write_string_with_format(row, 0, sentence, &styles.label)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    let headers: Vec<String> = ["指标", "层级", "类别", "名次", "单位", "得分率"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let header_row = row;
+    write_header(sheet, row, &headers, styles)?;
+    row += 1;
+    for report in [districts, branches] {
+        for callout in &report.top_bottom {
+            for (kind, units, format) in [
+                ("前三名", &callout.top, &styles.percent_top),
+                ("后三名", &callout.bottom, &styles.percent_bottom),
+            ] {
+                for unit in units {
+                    sheet.write_string(row, 0, &callout.title)?;
+                    sheet.write_string(row, 1, level_name(report.level))?;
+                    sheet.write_string(row, 2, kind)?;
+                    if let Some(rank) = unit.rank {
+                        sheet.write_number(row, 3, rank)?;
+                    }
+                    sheet.write_string(row, 4, &unit.name)?;
+                    if let Some(rate) = unit.rate {
+                        sheet.write_number_with_format(row, 5, rate, format)?;
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+    if row > header_row + 1 {
+        sheet.autofilter(header_row, 0, row - 1, 5)?;
+    }
+    Ok(())
+}
+
+fn write_boards(
+    sheet: &mut Worksheet,
+    row: &mut u32,
+    title: &str,
+    boards: &[BoardJson],
+    with_section: bool,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(*row, 0, title, &styles.title)?;
+    *row += 1;
+    let mut headers: Vec<String> = vec!["编码".into(), "名称".into()];
+    if with_section {
+        headers.push("大项".into());
+    }
+    headers.extend(
+        ["得分率", "失分", "失分占比", "累计占比", "短板"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    write_header(sheet, *row, &headers, styles)?;
+    *row += 1;
+    // A Pareto: most points lost first, with the running share.
+    let mut ordered: Vec<&BoardJson> = boards.iter().collect();
+    ordered.sort_by(|a, b| b.lost.total_cmp(&a.lost).then_with(|| a.code.cmp(&b.code)));
+    let mut cumulative = 0.0;
+    for board in ordered {
+        cumulative += board.lost_share;
+        let mut column = 0;
+        sheet.write_string(*row, column, &board.code)?;
+        column += 1;
+        sheet.write_string(*row, column, &board.title)?;
+        column += 1;
+        if with_section {
+            sheet.write_string(*row, column, board.section.as_deref().unwrap_or(""))?;
+            column += 1;
+        }
+        let percent = if board.short {
+            &styles.percent_bottom
+        } else {
+            &styles.percent
+        };
+        if let Some(rate) = board.rate {
+            sheet.write_number_with_format(*row, column, rate, percent)?;
+        }
+        sheet.write_number(*row, column + 1, board.lost)?;
+        sheet.write_number_with_format(*row, column + 2, board.lost_share, &styles.percent)?;
+        sheet.write_number_with_format(
+            *row,
+            column + 3,
+            crate::report::round4(cumulative.min(1.0)),
+            &styles.percent,
+        )?;
+        if board.short {
+            sheet.write_string_with_format(*row, column + 4, "短板", &styles.text_bottom)?;
+        }
+        *row += 1;
+    }
+    *row += 1;
+    Ok(())
+}
+
+fn write_short_boards(
+    sheet: &mut Worksheet,
+    report: &ShortboardsReport,
+    weakest: &[(String, ShortboardsReport)],
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name("短板分析")?;
+    print_setup(sheet);
+    for (column, width) in [
+        (0u16, 10.0),
+        (1, 40.0),
+        (2, 12.0),
+        (3, 10.0),
+        (4, 10.0),
+        (5, 10.0),
+        (6, 10.0),
+        (7, 8.0),
+    ] {
+        sheet.set_column_width(column, width)?;
+    }
+    let mut row = 0;
+    sheet.write_string(
+        row,
+        0,
+        format!(
+            "全区 {} 次暗访,整体得分率 {},达标线 {}%;按失分从多到少排列(帕累托)。",
+            report.visits,
+            report
+                .rate
+                .map_or("—".into(), |r| format!("{:.1}%", r * 100.0)),
+            format_number(report.pass_mark * 100.0)
+        ),
+    )?;
+    row += 2;
+    write_boards(sheet, &mut row, "大项", &report.sections, false, styles)?;
+    write_boards(sheet, &mut row, "检查项", &report.items, true, styles)?;
+
+    sheet.write_string_with_format(row, 0, "各区县最弱的三项", &styles.title)?;
+    row += 1;
+    let headers: Vec<String> = ["区县", "序号", "编码", "检查项目", "得分率", "失分"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    write_header(sheet, row, &headers, styles)?;
+    row += 1;
+    for (district, boards) in weakest {
+        for (i, board) in boards
+            .items
+            .iter()
+            .filter(|b| b.rate.is_some())
+            .take(3)
+            .enumerate()
+        {
+            sheet.write_string(row, 0, district)?;
+            sheet.write_number(row, 1, i as u32 + 1)?;
+            sheet.write_string(row, 2, &board.code)?;
+            sheet.write_string(row, 3, &board.title)?;
+            if let Some(rate) = board.rate {
+                sheet.write_number_with_format(row, 4, rate, &styles.percent)?;
+            }
+            sheet.write_number(row, 5, board.lost)?;
+            row += 1;
+        }
+    }
+    row += 1;
+
+    // The chart's data: the ten weakest items, weakest first.
+    sheet.write_string_with_format(row, 0, "得分率最低的十项", &styles.title)?;
+    row += 1;
+    write_header(
+        sheet,
+        row,
+        &["编码".into(), "检查项目".into(), "得分率".into()],
+        styles,
+    )?;
+    let first = row + 1;
+    let weakest_items: Vec<&BoardJson> = report
+        .items
+        .iter()
+        .filter(|b| b.rate.is_some())
+        .take(10)
+        .collect();
+    for board in &weakest_items {
+        row += 1;
+        sheet.write_string(row, 0, &board.code)?;
+        sheet.write_string(row, 1, &board.title)?;
+        if let Some(rate) = board.rate {
+            sheet.write_number_with_format(row, 2, rate, &styles.percent)?;
+        }
+    }
+    if !weakest_items.is_empty() {
+        let mut chart = Chart::new(ChartType::Bar);
+        chart
+            .add_series()
+            .set_name("得分率")
+            .set_categories(("短板分析", first, 1, row, 1))
+            .set_values(("短板分析", first, 2, row, 2));
+        chart.title().set_name("得分率最低的十项");
+        chart.legend().set_hidden();
+        chart.x_axis().set_num_format("0%");
+        chart.y_axis().set_reverse();
+        chart.set_width(640).set_height(420);
+        sheet.insert_chart(2, 9, &chart)?;
+    }
+    Ok(())
+}
+
+fn write_waits(
+    sheet: &mut Worksheet,
+    district_waits: &[crate::report::WaitJson],
+    branches: &RankingsReport,
+    analysis: &Analysis,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name("等候时长")?;
+    print_setup(sheet);
+    let headers: Vec<String> = [
+        "检查项",
+        "层级",
+        "区县",
+        "网点编码",
+        "名称",
+        "测量次数",
+        "平均",
+        "中位数",
+        "90分位",
+        "超时率",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    write_header(sheet, 0, &headers, styles)?;
+    set_widths(sheet, &headers)?;
+    sheet.set_column_width(0, 24)?;
+    sheet.set_column_width(4, 22)?;
+    sheet.set_freeze_panes(1, 0)?;
+    let district_of: std::collections::HashMap<&str, &str> = analysis
+        .branches
+        .iter()
+        .map(|b| (b.code.as_str(), b.district.as_str()))
+        .collect();
+    let mut row = 1;
+    for (level, waits) in [
+        (Level::District, district_waits),
+        (Level::Branch, &branches.waits),
+    ] {
+        for wait in waits {
+            sheet.write_string(
+                row,
+                0,
+                format!("{} {}({})", wait.item, wait.title, wait.unit),
+            )?;
+            sheet.write_string(row, 1, level_name(level))?;
+            let district = match level {
+                Level::Branch => district_of.get(wait.code.as_str()).copied().unwrap_or(""),
+                _ => wait.name.as_str(),
+            };
+            sheet.write_string(row, 2, district)?;
+            if level == Level::Branch {
+                sheet.write_string(row, 3, &wait.code)?;
+            }
+            sheet.write_string(row, 4, &wait.name)?;
+            sheet.write_number(row, 5, wait.count as f64)?;
+            sheet.write_number_with_format(row, 6, wait.mean, &styles.decimal)?;
+            sheet.write_number_with_format(row, 7, wait.median, &styles.decimal)?;
+            sheet.write_number_with_format(row, 8, wait.p90, &styles.decimal)?;
+            if let Some(share) = wait.over_share {
+                sheet.write_number_with_format(row, 9, share, &styles.percent)?;
+            }
+            row += 1;
+        }
+    }
+    if row > 1 {
+        sheet.autofilter(0, 0, row - 1, 9)?;
+    }
+    Ok(())
+}
+
+fn write_calibration(
+    sheet: &mut Worksheet,
+    report: &RankingsReport,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name("暗访员校准")?;
+    print_setup(sheet);
+    let headers: Vec<String> = [
+        "暗访员",
+        "暗访次数",
+        "平均得分率",
+        "与他人偏差",
+        "比较网点数",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    write_header(sheet, 0, &headers, styles)?;
+    set_widths(sheet, &headers)?;
+    for (i, c) in report.calibration.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &c.inspector)?;
+        sheet.write_number(row, 1, c.visits as f64)?;
+        sheet.write_number_with_format(row, 2, c.mean_rate, &styles.percent)?;
+        if let Some(offset) = c.offset {
+            sheet.write_number_with_format(row, 3, offset, &styles.offset)?;
+        }
+        sheet.write_number(row, 4, c.halls_compared as f64)?;
+    }
+    let last = report.calibration.len() as u32;
+    sheet.write_string(
+        last + 2,
+        0,
+        "与他人偏差:同一营业厅中本人平均得分率减去其他暗访员的平均得分率,再对可比较的营业厅取平均;正数偏宽,负数偏严。",
+    )?;
+    Ok(())
+}

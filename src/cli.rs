@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use comfy_table::{Cell as TableCell, CellAlignment, ContentArrangement, Table, presets};
 
 use crate::checklist_file;
+use crate::domain::access::{Role, Scope};
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
@@ -16,9 +17,9 @@ use crate::excel::import::{self, ChecklistMeta, Problem, VisitContext};
 use crate::excel::read::{ReadError, read_workbook};
 use crate::excel::workbook::{Provenance, rankings_workbook};
 use crate::excel::write::{self, FileKind, WriteError};
-use crate::report::{self, Analysis, Level, Options};
+use crate::report::{self, Analysis, Level, Options, change, percent};
 use crate::storage::{self, Disposition, Store};
-use crate::{demo, domain};
+use crate::{accounts, demo, domain};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,6 +67,43 @@ pub enum Command {
         /// 备份文件
         file: PathBuf,
     },
+    /// 启动网页应用(暗访平板端、看板、API)
+    Serve {
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// 经 HTTPS 提供服务时(如在反向代理之后)给 Cookie 加 Secure 标记
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// 用户管理
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API 令牌
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// 添加用户;不加 --password-stdin 时生成随机密码并显示一次
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// 经理的范围:city:地市名称 或 district:区县名称
+        #[arg(long)]
+        scope: Option<String>,
+        /// 从标准输入读取密码(一行)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// 为用户生成 API 令牌(只显示这一次,数据库中只保存其散列)
+    Create { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,6 +270,68 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(command) => run_import(&mut open_existing(&cli.db)?, command),
         Command::Report(command) => run_report(&open_existing(&cli.db)?, command),
         Command::Export(command) => run_export(&open_existing(&cli.db)?, command),
+        Command::Serve {
+            addr,
+            secure_cookies,
+        } => serve(&cli.db, &addr, secure_cookies),
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            scope,
+            password_stdin,
+        }) => {
+            let mut store = open_existing(&cli.db)?;
+            let role: Role = role.parse().map_err(CliError::Message)?;
+            let scope: Option<Scope> = scope
+                .map(|s| s.parse())
+                .transpose()
+                .map_err(CliError::Message)?;
+            match (role, &scope) {
+                (Role::Manager, None) => {
+                    return Err(CliError::Message(
+                        "经理需要 --scope city:地市名称 或 --scope district:区县名称".into(),
+                    ));
+                }
+                (Role::Admin | Role::Inspector, Some(_)) => {
+                    return Err(CliError::Message(
+                        "只有经理(manager)可以指定 --scope".into(),
+                    ));
+                }
+                _ => {}
+            }
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| CliError::Message(format!("无法读取密码:{e}")))?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (accounts::new_secret()[..16].to_string(), true)
+            };
+            let hash = accounts::hash_password(&password).map_err(CliError::Message)?;
+            let user = store.add_user(&name, role, scope.as_ref(), Some(&hash))?;
+            println!(
+                "已添加用户 {}(角色 {}{})",
+                user.name,
+                role.as_str(),
+                scope.map(|s| format!(",范围 {s}")).unwrap_or_default()
+            );
+            if generated {
+                println!("初始密码(只显示这一次):{password}");
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { name }) => {
+            let mut store = open_existing(&cli.db)?;
+            let user = store.user(&name)?;
+            let token = accounts::new_secret();
+            store.add_api_token(&accounts::secret_hash(&token), user.id)?;
+            println!("{token}");
+            eprintln!(
+                "这是用户 {name} 的 API 令牌,只显示这一次;请求时使用 Authorization: Bearer <令牌>"
+            );
+            Ok(())
+        }
         Command::Backup { file } => {
             let store = open_existing(&cli.db)?;
             store.backup(&file)?;
@@ -273,7 +373,24 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
     let roster = demo::roster();
     let outcome = store.save_roster(&roster, true)?;
     let visits = demo::visits(&checklist);
-    let dispositions = store.import_visits(&visits, true, true)?;
+    let dispositions = store.import_visits(&visits, true, true, None)?;
+    let mut accounts_added = Vec::new();
+    for (name, role, scope, password) in demo::ACCOUNTS {
+        if store.user_with_password(name)?.is_some() {
+            continue;
+        }
+        let role: Role = role.parse().map_err(CliError::Message)?;
+        let scope: Option<Scope> = scope
+            .map(str::parse)
+            .transpose()
+            .map_err(CliError::Message)?;
+        let hash = accounts::hash_password(password).map_err(CliError::Message)?;
+        store.add_user(name, role, scope.as_ref(), Some(&hash))?;
+        accounts_added.push(*name);
+    }
+    if !accounts_added.is_empty() {
+        println!("演示账号(密码见 README):{}", accounts_added.join("、"));
+    }
     let new = dispositions
         .iter()
         .filter(|d| matches!(d, Disposition::New | Disposition::Replaced))
@@ -296,6 +413,41 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
         demo::QUARTERS[demo::QUARTERS.len() - 1]
     );
     Ok(())
+}
+
+fn serve(db: &Path, addr: &str, secure_cookies: bool) -> Result<(), CliError> {
+    let store = Store::open(db)?;
+    let has_admin = store.has_admin()?;
+    drop(store);
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "hallscore=info".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::Message(format!("无法启动运行时:{e}")))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| CliError::Message(format!("无法监听 {addr}:{e}")))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| CliError::Message(e.to_string()))?;
+        println!("hallscore 已启动:http://{local}/ (数据库 {})", db.display());
+        if !has_admin {
+            println!(
+                "还没有管理员账号:运行 hallscore --db {} user add 姓名 --role admin 创建(演示数据自带账号,见 README)",
+                db.display()
+            );
+        }
+        let state = crate::web::AppState::new(db.to_path_buf(), secure_cookies);
+        crate::web::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| CliError::Message(format!("服务出错:{e}")))
+    })
 }
 
 fn read_file(path: &Path) -> Result<(String, Vec<u8>), CliError> {
@@ -504,7 +656,7 @@ fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError>
                 problems,
             })?;
             let visits: Vec<_> = parsed.rows.iter().map(|(_, v)| v.clone()).collect();
-            let dispositions = store.import_visits(&visits, replace, !dry_run)?;
+            let dispositions = store.import_visits(&visits, replace, !dry_run, None)?;
             let conflicts: Vec<Problem> = parsed
                 .rows
                 .iter()
@@ -611,6 +763,8 @@ fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
                 made_at: chrono::Local::now().naive_local(),
                 made_by: std::env::var("USER").unwrap_or_else(|_| "命令行".into()),
                 top: options.top,
+                reader: crate::domain::access::Visibility::Everything,
+                calibration: true,
             };
             let bytes = rankings_workbook(&current, &previous, &provenance)?;
             write::save(&out, &bytes)?;
@@ -636,7 +790,13 @@ fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
             };
             let out = out
                 .unwrap_or_else(|| PathBuf::from(format!("exports/{id}-{period}-暗访结果.xlsx")));
-            let (bytes, count) = write::visits_sheet(store, &id, period, FileKind::of(&out)?)?;
+            let (bytes, count) = write::visits_sheet(
+                store,
+                &id,
+                period,
+                FileKind::of(&out)?,
+                &crate::domain::access::Visibility::Everything,
+            )?;
             write::save(&out, &bytes)?;
             println!("已导出 {count} 次暗访({id},{period})到 {}", out.display());
             Ok(())
@@ -662,21 +822,6 @@ fn new_table(headers: &[&str]) -> Table {
 
 fn right(text: impl Into<String>) -> TableCell {
     TableCell::new(text.into()).set_alignment(CellAlignment::Right)
-}
-
-/// A rate as people read it: 70.7%.
-pub fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_string(), |r| format!("{:.1}%", r * 100.0))
-}
-
-/// A rank change with its arrow: ↑2, ↓1, 0.
-pub fn change(change: Option<i64>) -> String {
-    match change {
-        None => "—".into(),
-        Some(0) => "0".into(),
-        Some(n) if n > 0 => format!("↑{n}"),
-        Some(n) => format!("↓{}", -n),
-    }
 }
 
 fn print_rankings(analysis: &Analysis, report: &report::RankingsReport, top: u32) {

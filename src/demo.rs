@@ -14,6 +14,19 @@ use crate::storage::Branch;
 
 pub const CITY: &str = "驻马店";
 
+/// Demo sign-ins: (name, role, scope, password). Documented in the README.
+pub const ACCOUNTS: &[(&str, &str, Option<&str>, &str)] = &[
+    ("admin", "admin", None, "hallscore-admin"),
+    (
+        "zhumadian",
+        "manager",
+        Some("city:驻马店"),
+        "hallscore-demo",
+    ),
+    ("xiping", "manager", Some("district:西平"), "hallscore-demo"),
+    ("wangmin", "inspector", None, "hallscore-demo"),
+];
+
 /// The quarters the demo visits fall in, oldest first.
 pub const QUARTERS: [&str; 2] = ["2026-Q2", "2026-Q3"];
 
@@ -165,6 +178,7 @@ pub fn visits(checklist: &Checklist) -> Vec<Visit> {
                         checklist_version: checklist.version,
                         notes: (profile == Profile::Busy && n == 0)
                             .then(|| format!("{county}:等候区客户较多,取号后等候时间长")),
+                        item_notes: Default::default(),
                         answers,
                     });
                 }

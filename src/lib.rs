@@ -13,8 +13,12 @@
 //! - [`report`]: a period's figures computed once from the store, with the
 //!   JSON objects every renderer shares.
 //! - [`demo`]: deterministic demo data.
+//! - [`accounts`]: password hashing and random tokens.
+//! - [`web`]: the web application and JSON API (axum), with its pages,
+//!   scripts and translations.
 //! - [`cli`]: the command line.
 
+pub mod accounts;
 pub mod checklist_file;
 pub mod cli;
 pub mod demo;
@@ -22,3 +26,4 @@ pub mod domain;
 pub mod excel;
 pub mod report;
 pub mod storage;
+pub mod web;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::domain::access::Visibility;
 use crate::domain::analytics::{
     self, Board, Catalogue, Standing, Tally, TopBottom, competition_ranks, group_standings,
     listing_order, short_boards, top_bottom,
@@ -407,6 +408,21 @@ pub struct Unit<'a> {
     pub eligible: bool,
 }
 
+/// A rate as people read it: 70.7%.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// A rank change with its arrow: ↑2, ↓1, 0.
+pub fn change(change: Option<i64>) -> String {
+    match change {
+        None => "—".into(),
+        Some(0) => "0".into(),
+        Some(n) if n > 0 => format!("↑{n}"),
+        Some(n) => format!("↓{}", -n),
+    }
+}
+
 /// Rates and points as they are published: 4 decimal places, which is
 /// what ranks compare, without float noise.
 pub fn round4(value: f64) -> f64 {
@@ -710,6 +726,30 @@ impl Analysis {
                 })
                 .collect(),
         })
+    }
+}
+
+impl RankingsReport {
+    /// Removes what a reader may not see: hall rows (and their waits and
+    /// call-outs) outside their scope, and calibration unless `calibration`.
+    pub fn restrict(&mut self, visibility: &Visibility, calibration: bool) {
+        let level = self.level;
+        self.rows.retain(|row| match level {
+            Level::Branch => {
+                visibility.sees_branch(row.district.as_deref().unwrap_or(""), row.city.as_deref())
+            }
+            Level::District | Level::City => visibility.sees_groups(),
+        });
+        let shown: std::collections::HashSet<&str> =
+            self.rows.iter().map(|r| r.code.as_str()).collect();
+        self.waits.retain(|w| shown.contains(w.code.as_str()));
+        for callout in &mut self.top_bottom {
+            callout.top.retain(|u| shown.contains(u.code.as_str()));
+            callout.bottom.retain(|u| shown.contains(u.code.as_str()));
+        }
+        if !calibration {
+            self.calibration.clear();
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The pure core: checklists, answers, scoring and analytics as plain data
 //! and functions. Nothing here touches a database, a file or the network.
 
+pub mod access;
 pub mod analytics;
 pub mod answer;
 pub mod calibration;

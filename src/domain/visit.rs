@@ -1,5 +1,7 @@
 //! A recorded visit and its identity.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 
 use super::answer::Answer;
@@ -16,6 +18,8 @@ pub struct Visit {
     pub checklist_id: String,
     pub checklist_version: u32,
     pub notes: Option<String>,
+    /// Notes on single items, by item code.
+    pub item_notes: BTreeMap<String, String>,
     /// One answer per item of the checklist version, in checklist order.
     pub answers: Vec<Answer>,
 }

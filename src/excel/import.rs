@@ -156,6 +156,13 @@ struct Table<'a> {
 }
 
 impl Table<'_> {
+    /// A row is blank when nothing stands under any header: a stray value
+    /// far right of the table (a note, a cell at XFD1048576) is no data row.
+    fn is_blank(&self, row: &Row) -> bool {
+        let blank = |column: &usize| row.cells.get(*column).is_none_or(Cell::is_blank);
+        self.fields.values().all(blank) && self.others.iter().all(|(column, _)| blank(column))
+    }
+
     fn cell<'c>(&self, row: &'c Row, key: &str) -> Option<&'c Cell> {
         self.fields.get(key).and_then(|&c| row.cells.get(c))
     }
@@ -288,7 +295,7 @@ pub fn parse_roster(file: &str, sheets: &[Sheet]) -> Result<Parsed<Branch>, Vec<
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for row in table.data {
-        if row.cells.iter().all(Cell::is_blank) {
+        if table.is_blank(row) {
             continue;
         }
         let mut required = |key: &str, what: &str| {
@@ -461,11 +468,12 @@ pub fn parse_visits(
 
     // Missing item columns, reported once per checklist version.
     let mut missing: Vec<(String, u32, Vec<String>)> = Vec::new();
+    let mut readers: Vec<AnswerReader<'_>> = Vec::new();
     let mut rows: Vec<(u32, Visit)> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
     for row in table.data {
         on_row();
-        if row.cells.iter().all(Cell::is_blank) {
+        if table.is_blank(row) {
             continue;
         }
         let before = problems.len();
@@ -514,9 +522,20 @@ pub fn parse_visits(
             ));
             continue;
         };
+        let reader = match readers
+            .iter()
+            .position(|r| std::ptr::eq(r.checklist, checklist))
+        {
+            Some(index) => index,
+            None => {
+                readers.push(AnswerReader::new(checklist, &item_columns));
+                readers.len() - 1
+            }
+        };
+        let reader = &mut readers[reader];
         let mut answers = Vec::with_capacity(checklist.item_count());
-        for (_, item) in checklist.items() {
-            let Some(&column) = item_columns.get(&item.code) else {
+        for (index, (_, item)) in checklist.items().enumerate() {
+            let Some(column) = reader.columns[index] else {
                 if !missing
                     .iter()
                     .any(|(id, v, _)| *id == checklist.id && *v == checklist.version)
@@ -534,13 +553,15 @@ pub fn parse_visits(
             let raw = match cell {
                 Cell::Number(n) => Ok(RawAnswer::Number(*n)),
                 Cell::Bool(b) => Ok(RawAnswer::Bool(*b)),
-                Cell::Time(days) => Ok(RawAnswer::Number(days * 24.0 * 60.0)),
+                // Whole milliseconds: 09:00 is 9 minutes, not 9.000000000000002
+                // (which a band "≤ 9" would refuse).
+                Cell::Time(days) => Ok(RawAnswer::Number((days * 86_400_000.0).round() / 60_000.0)),
                 Cell::Empty => Ok(RawAnswer::Text("")),
                 Cell::Text(text) => Ok(RawAnswer::Text(text)),
                 Cell::DateTime(_) => Err("单元格是日期,不是答案".to_string()),
                 Cell::Error(_) => Err("单元格是公式错误值,不是答案".to_string()),
             };
-            match raw.and_then(|raw| Answer::parse(item, raw).map_err(|e| e.to_string())) {
+            match raw.and_then(|raw| reader.answer(index, item, raw)) {
                 Ok(answer) => answers.push(answer),
                 Err(reason) => problems.push(Problem {
                     sheet: table.sheet.name.clone(),
@@ -565,6 +586,7 @@ pub fn parse_visits(
             checklist_id: checklist.id.clone(),
             checklist_version: checklist.version,
             notes: table.text(row, "notes"),
+            item_notes: Default::default(),
             answers,
         };
         match by_key.get(&visit.key()) {
@@ -607,6 +629,62 @@ pub fn parse_visits(
         problems.push(no_rows(&table));
     }
     finish(&table, rows, problems, Vec::new())
+}
+
+/// How many distinct texts per item [`AnswerReader`] remembers.
+const REMEMBERED_TEXTS: usize = 16;
+
+/// Reads the answers of one checklist version from the file's columns. A
+/// year of national visits has millions of answer cells but only a few
+/// distinct texts per item (是, 否, 不适用, 优 …): each is parsed once and
+/// remembered, and plain numbers skip the text rules.
+struct AnswerReader<'c> {
+    checklist: &'c Checklist,
+    /// Each item's column, in checklist order.
+    columns: Vec<Option<usize>>,
+    /// Per item: texts already read and their answers.
+    seen: Vec<Vec<(String, Answer)>>,
+}
+
+impl<'c> AnswerReader<'c> {
+    fn new(checklist: &'c Checklist, item_columns: &HashMap<String, usize>) -> Self {
+        AnswerReader {
+            checklist,
+            columns: checklist
+                .items()
+                .map(|(_, item)| item_columns.get(&item.code).copied())
+                .collect(),
+            seen: vec![Vec::new(); checklist.item_count()],
+        }
+    }
+
+    /// The same answer as [`Answer::parse`], or its message.
+    fn answer(&mut self, index: usize, item: &Item, raw: RawAnswer<'_>) -> Result<Answer, String> {
+        let RawAnswer::Text(text) = raw else {
+            return Answer::parse(item, raw).map_err(|e| e.to_string());
+        };
+        // A plain decimal means the same as the number for scale and
+        // measure items (the text rules only matter for messages).
+        let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        if plain
+            && matches!(item.kind, ItemKind::Scale | ItemKind::Measure { .. })
+            && let Some(answer) = text
+                .parse::<f64>()
+                .ok()
+                .and_then(|value| Answer::parse(item, RawAnswer::Number(value)).ok())
+        {
+            return Ok(answer);
+        }
+        let seen = &mut self.seen[index];
+        if let Some((_, answer)) = seen.iter().find(|(t, _)| t == text) {
+            return Ok(*answer);
+        }
+        let answer = Answer::parse(item, raw).map_err(|e| e.to_string())?;
+        if seen.len() < REMEMBERED_TEXTS {
+            seen.push((text.to_string(), answer));
+        }
+        Ok(answer)
+    }
 }
 
 /// A visit date from a date cell, an Excel serial number or text in the
@@ -659,7 +737,7 @@ pub fn parse_checklist(
     let mut sections: Vec<Section> = Vec::new();
     let mut item_rows: HashMap<String, u32> = HashMap::new();
     for row in table.data {
-        if row.cells.iter().all(Cell::is_blank) {
+        if table.is_blank(row) {
             continue;
         }
         let before = problems.len();
@@ -967,7 +1045,7 @@ mod tests {
                             if c.is_empty() {
                                 Cell::Empty
                             } else {
-                                Cell::Text((*c).to_string())
+                                Cell::Text((*c).into())
                             }
                         })
                         .collect(),
@@ -991,6 +1069,17 @@ mod tests {
     }
 
     #[test]
+    fn a_row_with_nothing_under_a_header_is_no_data_row() {
+        let sheets = sheet(&[
+            &["区县", "网点编码", "网点名称"],
+            &["西平", "XP01", "西平一厅"],
+            &["", "", "", "", "已核对"],
+        ]);
+        let parsed = parse_roster("名单.csv", &sheets).expect("parses");
+        assert_eq!(parsed.rows.len(), 1);
+    }
+
+    #[test]
     fn missing_header_names_the_columns() {
         let sheets = sheet(&[&["区县", "名称"], &["西平", "x"]]);
         let problems = parse_roster("名单.csv", &sheets).expect_err("no header");
@@ -1010,6 +1099,56 @@ mod tests {
         assert_eq!(code("佩戴工牌"), Some("A02"));
         assert_eq!(code("A011"), None);
         assert_eq!(code("其他"), None);
+    }
+
+    #[test]
+    fn remembered_answers_follow_the_rules() {
+        let c = sample();
+        let columns: HashMap<String, usize> = c
+            .items()
+            .enumerate()
+            .map(|(i, (_, item))| (item.code.clone(), i))
+            .collect();
+        let mut reader = AnswerReader::new(&c, &columns);
+        let texts = [
+            "是",
+            "否",
+            " Y ",
+            "√",
+            "不适用",
+            "N/A",
+            "",
+            "优",
+            "良",
+            "中",
+            "2",
+            "2.5",
+            "5.5",
+            "7",
+            "12.5",
+            "12:30",
+            "１２",
+            "12分钟",
+            "-1",
+            ".",
+            "1.2.3",
+            "好",
+        ];
+        // Twice, so that the second round reads remembered texts.
+        for _ in 0..2 {
+            for (index, (_, item)) in c.items().enumerate() {
+                for text in texts {
+                    let expected =
+                        Answer::parse(item, RawAnswer::Text(text)).map_err(|e| e.to_string());
+                    assert_eq!(
+                        reader.answer(index, item, RawAnswer::Text(text)),
+                        expected,
+                        "{} {text:?}",
+                        item.code
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Reading spreadsheet files (.xlsx, .xls, .ods, .xlsb, .csv) into plain
 //! rows of cells, with row numbers as the spreadsheet shows them.
 
+use std::fmt;
 use std::io::Cursor;
+use std::ops::Deref;
 
-use calamine::{Data, DataRef, Reader, Sheets, Xlsx, open_workbook_auto_from_rs};
+use calamine::{
+    CellErrorType, Data, DataRef, Ods, Reader, Sheets, Xls, Xlsb, Xlsx, open_workbook_auto_from_rs,
+};
 use chrono::NaiveDateTime;
 
 /// The most cells (counting the blanks left of a row's last value) a
@@ -11,11 +15,13 @@ use chrono::NaiveDateTime;
 /// sheet with one stray cell in every row at column XFD would be billions.
 pub const MAX_CELLS: usize = 40_000_000;
 
-/// One cell's value, as the spreadsheet program stored it.
+/// One cell's value, as the spreadsheet program stored it. A cell takes 16
+/// bytes and short text needs no allocation of its own: a year of national
+/// visits is 6 million cells, nearly all of them 是, 否 or a number.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    Text(Text),
     Number(f64),
     /// A date or date-time cell.
     DateTime(NaiveDateTime),
@@ -23,7 +29,89 @@ pub enum Cell {
     Time(f64),
     Bool(bool),
     /// An error value such as #DIV/0!.
-    Error(String),
+    Error(CellErrorType),
+}
+
+/// A text cell's content: up to 14 bytes are kept inline, longer text in a
+/// box. Reads as a `&str`.
+#[derive(Clone)]
+pub struct Text(TextRepr);
+
+const INLINE: usize = 14;
+
+#[derive(Clone)]
+enum TextRepr {
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE],
+    },
+    #[expect(
+        clippy::box_collection,
+        reason = "a thin pointer keeps the cell at 16 bytes; long text is rare"
+    )]
+    Heap(Box<String>),
+}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Built from a whole `&str`, so always valid.
+            TextRepr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            TextRepr::Heap(text) => text,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        if text.len() <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Text(TextRepr::Inline {
+                len: text.len() as u8,
+                bytes,
+            })
+        } else {
+            Text(TextRepr::Heap(Box::new(text.to_string())))
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        if text.len() <= INLINE {
+            Text::from(text.as_str())
+        } else {
+            Text(TextRepr::Heap(Box::new(text)))
+        }
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Cell {
@@ -39,7 +127,7 @@ impl Cell {
     pub fn display(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) => text.to_string(),
             Cell::Number(n) => crate::domain::answer::format_number(*n),
             Cell::DateTime(at) => at.format("%Y-%m-%d %H:%M:%S").to_string(),
             Cell::Time(days) => {
@@ -52,7 +140,7 @@ impl Cell {
                 )
             }
             Cell::Bool(b) => b.to_string(),
-            Cell::Error(e) => e.clone(),
+            Cell::Error(e) => e.to_string(),
         }
     }
 }
@@ -91,6 +179,11 @@ pub enum ReadError {
         "{0} 过大:工作表「{1}」占用超过 {2} 个单元格(可能在远处有零散内容),请删除多余的行列后再导入"
     )]
     TooLarge(String, String, usize),
+    /// The same, found before the sheet's name is known (.ods).
+    #[error(
+        "{0} 过大:有工作表占用超过 {1} 个单元格(可能在远处有零散内容),请删除多余的行列后再导入"
+    )]
+    TooLargeBook(String, usize),
     #[error("{0} 中没有任何内容")]
     Empty(String),
 }
@@ -109,7 +202,7 @@ pub fn read_workbook(name: &str, bytes: Vec<u8>) -> Result<Vec<Sheet>, ReadError
         // Encrypted OOXML files are OLE containers, not zips.
         "xlsx" | "xlsm" | "ods" | "xlsb" if ole => return Err(ReadError::Encrypted(name.into())),
         "xlsx" | "xlsm" if zip => read_xlsx(name, bytes)?,
-        "xls" | "ods" | "xlsb" if zip || ole => read_other(name, bytes, &extension)?,
+        "xls" | "ods" | "xlsb" if zip || ole => read_other(name, bytes, &extension, zip)?,
         "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => {
             return Err(ReadError::Corrupt(
                 name.into(),
@@ -169,28 +262,22 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Sheet, ReadError> {
             .count() as u32;
         counted_to = start;
         let number = line;
-        let last = record
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| !f.trim().is_empty())
-            .map(|(i, _)| i)
-            .last();
+        let last = (0..record.len())
+            .rev()
+            .find(|&i| record.get(i).is_some_and(|f| !f.trim().is_empty()));
         let Some(last) = last else { continue };
         cells_used += last + 1;
         if cells_used > MAX_CELLS {
             return Err(ReadError::TooLarge(name.into(), stem(name), MAX_CELLS));
         }
-        let cells = record
-            .iter()
-            .take(last + 1)
-            .map(|f| {
-                if f.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(f.to_string())
-                }
-            })
-            .collect();
+        let mut cells = Vec::with_capacity(last + 1);
+        for field in record.iter().take(last + 1) {
+            cells.push(if field.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(field.into())
+            });
+        }
         rows.push(Row { number, cells });
     }
     Ok(Sheet {
@@ -282,18 +369,38 @@ fn read_xlsx(name: &str, bytes: Vec<u8>) -> Result<Vec<Sheet>, ReadError> {
     Ok(sheets)
 }
 
-fn read_other(name: &str, bytes: Vec<u8>, extension: &str) -> Result<Vec<Sheet>, ReadError> {
+fn read_other(
+    name: &str,
+    bytes: Vec<u8>,
+    extension: &str,
+    zip: bool,
+) -> Result<Vec<Sheet>, ReadError> {
     let format = format_name(extension);
-    let corrupt = |e: calamine::Error| {
-        let text = e.to_string();
-        if text.to_lowercase().contains("password") || text.to_lowercase().contains("encrypt") {
-            ReadError::Encrypted(name.into())
-        } else {
-            ReadError::Corrupt(name.into(), format, text)
+    let corrupt = |e: calamine::Error| match e {
+        calamine::Error::Xls(calamine::XlsError::Password)
+        | calamine::Error::Ods(calamine::OdsError::Password) => ReadError::Encrypted(name.into()),
+        calamine::Error::Ods(calamine::OdsError::CellLimitExceeded { .. }) => {
+            ReadError::TooLargeBook(name.into(), MAX_CELLS)
+        }
+        e => {
+            let text = e.to_string();
+            if text.to_lowercase().contains("password") || text.to_lowercase().contains("encrypt") {
+                ReadError::Encrypted(name.into())
+            } else {
+                ReadError::Corrupt(name.into(), format, text)
+            }
         }
     };
-    let mut workbook: Sheets<_> =
-        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
+    // The reader the name promises, so that its own error (a password, a
+    // size limit, a broken record) reaches the user; guessing the format
+    // only when the content is of another kind (an .xlsx named .xls).
+    let cursor = Cursor::new(bytes);
+    let mut workbook: Sheets<_> = match (extension, zip) {
+        ("xls", false) => Sheets::Xls(Xls::new(cursor).map_err(|e| corrupt(e.into()))?),
+        ("ods", true) => Sheets::Ods(Ods::new(cursor).map_err(|e| corrupt(e.into()))?),
+        ("xlsb", true) => Sheets::Xlsb(Xlsb::new(cursor).map_err(|e| corrupt(e.into()))?),
+        _ => open_workbook_auto_from_rs(cursor).map_err(corrupt)?,
+    };
     let mut sheets = Vec::new();
     for sheet_name in workbook.sheet_names() {
         let range = workbook.worksheet_range(&sheet_name).map_err(corrupt)?;
@@ -342,35 +449,66 @@ fn from_iso(text: &str) -> Cell {
                     .and_then(|d| d.and_hms_opt(0, 0, 0))
             })
         })
-        .map_or_else(|| Cell::Text(text.to_string()), Cell::DateTime)
+        .map_or_else(|| Cell::Text(text.into()), Cell::DateTime)
+}
+
+/// An ISO 8601 duration as OpenDocument stores time cells (`PT00H12M00S`,
+/// `-P1DT2H30M15.5S`) in days, like Excel's time cells; other text as is.
+fn from_iso_duration(text: &str) -> Cell {
+    fn days(text: &str) -> Option<f64> {
+        let (sign, rest) = match text.strip_prefix('-') {
+            Some(rest) => (-1.0, rest),
+            None => (1.0, text),
+        };
+        let rest = rest.strip_prefix('P')?;
+        let (date, time) = rest.split_once('T').unwrap_or((rest, ""));
+        let mut seconds = 0.0;
+        let mut add = |part: &str, units: &[(char, f64)]| -> Option<()> {
+            let mut number = String::new();
+            for c in part.chars() {
+                if c.is_ascii_digit() || c == '.' {
+                    number.push(c);
+                } else {
+                    let &(_, size) = units.iter().find(|(unit, _)| *unit == c)?;
+                    seconds += number.parse::<f64>().ok()? * size;
+                    number.clear();
+                }
+            }
+            number.is_empty().then_some(())
+        };
+        add(date, &[('D', 86_400.0)])?;
+        add(time, &[('H', 3_600.0), ('M', 60.0), ('S', 1.0)])?;
+        Some(sign * seconds / 86_400.0)
+    }
+    days(text).map_or_else(|| Cell::Text(text.into()), Cell::Time)
 }
 
 fn from_data_ref(value: &DataRef<'_>) -> Cell {
     match value {
         DataRef::Empty => Cell::Empty,
-        DataRef::String(s) => Cell::Text(s.clone()),
-        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::String(s) => Cell::Text(s.as_str().into()),
+        DataRef::SharedString(s) => Cell::Text((*s).into()),
         DataRef::Float(f) => Cell::Number(*f),
         DataRef::Int(i) => Cell::Number(*i as f64),
         DataRef::Bool(b) => Cell::Bool(*b),
         DataRef::DateTime(d) => from_date(d),
         DataRef::DateTimeIso(s) => from_iso(s),
-        DataRef::DurationIso(s) => Cell::Text(s.clone()),
-        DataRef::Error(e) => Cell::Error(e.to_string()),
+        DataRef::DurationIso(s) => from_iso_duration(s),
+        DataRef::Error(e) => Cell::Error(e.clone()),
     }
 }
 
 fn from_data(value: &Data) -> Cell {
     match value {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(s.as_str().into()),
         Data::Float(f) => Cell::Number(*f),
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Bool(b) => Cell::Bool(*b),
         Data::DateTime(d) => from_date(d),
         Data::DateTimeIso(s) => from_iso(s),
-        Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Error(e.to_string()),
+        Data::DurationIso(s) => from_iso_duration(s),
+        Data::Error(e) => Cell::Error(e.clone()),
     }
 }
 
@@ -389,6 +527,22 @@ pub fn column_letter(index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opendocument_durations_are_time_cells() {
+        let minutes = |text: &str| match from_iso_duration(text) {
+            Cell::Time(days) => Some((days * 24.0 * 60.0 * 1000.0).round() / 1000.0),
+            _ => None,
+        };
+        assert_eq!(minutes("PT00H12M00S"), Some(12.0));
+        assert_eq!(minutes("PT00H12M30S"), Some(12.5));
+        assert_eq!(minutes("PT1H0M0.5S"), Some(60.008));
+        assert_eq!(minutes("P1DT2H"), Some(1560.0));
+        assert_eq!(minutes("-PT30M"), Some(-30.0));
+        assert_eq!(minutes("PT12"), None);
+        assert_eq!(minutes("12:00"), None);
+        assert_eq!(minutes("PT1X"), None);
+    }
 
     #[test]
     fn column_letters() {
@@ -410,6 +564,28 @@ mod tests {
         );
         assert_eq!(rows[0].cells[0], Cell::Text("标题".into()));
         assert_eq!(rows[2].cells[1], Cell::Text("一,号".into()));
+    }
+
+    #[test]
+    fn short_text_lives_in_the_cell() {
+        // 16 bytes a cell keeps a year of national visits small.
+        assert!(std::mem::size_of::<Cell>() <= 16);
+        for text in [
+            "",
+            "是",
+            "不适用",
+            "07:45",
+            "AF20250000001",
+            "仪容仪表规范",
+            "2025-01-05 10:20",
+        ] {
+            let cell = Text::from(text);
+            assert_eq!(cell.as_str(), text);
+            assert_eq!(Text::from(text.to_string()), cell);
+            assert_eq!(format!("{cell:?}"), format!("{text:?}"));
+        }
+        assert!(matches!(Text::from("不适用").0, TextRepr::Inline { .. }));
+        assert!(matches!(Text::from("仪容仪表规范").0, TextRepr::Heap(_)));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
 use serde_json::Value;
 
 use super::write::{WriteError, display_width};
+use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
@@ -24,6 +25,10 @@ pub struct Provenance {
     pub made_by: String,
     /// How many make the top and bottom call-outs.
     pub top: u32,
+    /// What the reader may see: hall rows outside it are left out.
+    pub reader: Visibility,
+    /// Whether the inspector calibration sheet is filled.
+    pub calibration: bool,
 }
 
 /// Cell formats shared by every sheet.
@@ -84,10 +89,16 @@ pub fn rankings_workbook(
 ) -> Result<Vec<u8>, WriteError> {
     let styles = Styles::new();
     let top = provenance.top;
-    let branches = current.rankings(previous, Level::Branch, top);
-    let districts = current.rankings(previous, Level::District, top);
+    let reader = &provenance.reader;
+    let report = |level| {
+        let mut report = current.rankings(previous, level, top);
+        report.restrict(reader, provenance.calibration);
+        report
+    };
+    let branches = report(Level::Branch);
+    let districts = report(Level::District);
     let several_cities = current.cities.len() > 1;
-    let cities = several_cities.then(|| current.rankings(previous, Level::City, top));
+    let cities = several_cities.then(|| report(Level::City));
     let boards = current.shortboards("all").map_err(WriteError::Report)?;
 
     let mut workbook = Workbook::new();

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 use super::import::{CHECKLIST_HEADERS, checklist_row};
+use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::domain::checklist::Checklist;
 use crate::domain::period::Period;
@@ -239,6 +240,7 @@ pub fn visits_sheet(
     checklist_id: &str,
     period: Period,
     kind: FileKind,
+    reader: &Visibility,
 ) -> Result<(Vec<u8>, usize), WriteError> {
     let versions = store.versions_in(checklist_id, period.from, period.to)?;
     // Columns follow the newest version; items only older versions had
@@ -303,6 +305,9 @@ pub fn visits_sheet(
             return;
         };
         let branch = branches.get(visit.branch_code);
+        if !branch.is_some_and(|b| reader.sees_branch(&b.district, b.city.as_deref())) {
+            return;
+        }
         let text = |t: Option<&str>| t.map_or(Out::Blank, |t| Out::Text(t.to_string()));
         let mut cells = vec![
             text(visit.visit_id),

@@ -1,7 +1,12 @@
 //! The SQLite store: the only place that speaks SQL. It takes and returns
 //! domain values and reports its own [`Error`].
 
+mod accounts;
 mod codec;
+mod evidence;
+
+pub use accounts::Session;
+pub use evidence::{Draft, Photo, VisitRecord};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -42,6 +47,8 @@ pub enum Error {
     Value(#[from] rusqlite::types::FromSqlError),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Duplicate(String),
     #[error("检查表 {id} 第 {version} 版已存在且内容不同:修改过的检查表请使用更高的 version")]
     ChecklistConflict { id: String, version: u32 },
     #[error("数据库中的记录已损坏:{0}")]
@@ -162,6 +169,13 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn branch_exists(&self, code: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM branches WHERE code = ?1")?
+            .exists([code])?)
     }
 
     /// Adds new halls and updates known ones (name, district, city, address,
@@ -430,6 +444,7 @@ impl Store {
         visits: &[Visit],
         replace: bool,
         commit: bool,
+        recorded_by: Option<i64>,
     ) -> Result<Vec<Disposition>> {
         let branch_ids: HashMap<String, i64> = {
             let mut stmt = self.conn.prepare("SELECT code, id FROM branches")?;
@@ -442,13 +457,15 @@ impl Store {
             let now = Local::now().naive_local().format(TIME_FORMAT).to_string();
             let mut find = tx.prepare_cached(
                 "SELECT v.id, v.visit_id, b.code, v.checklist_id, v.checklist_version,
-                        v.visited_at, v.inspector, v.notes, v.answers
+                        v.visited_at, v.inspector, v.notes, v.answers, v.item_notes
                  FROM visits v JOIN branches b ON b.id = v.branch_id WHERE v.key = ?1",
             )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
-                    visited_at, inspector, notes, answers, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                    visited_at, inspector, notes, answers, created_at, updated_at, recorded_by,
+                    item_notes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
+                 ON CONFLICT (key) DO NOTHING",
             )?;
             let mut keep_history = tx.prepare_cached(
                 "INSERT INTO visit_history (visit_id, checklist_version, answers, notes, replaced_at, reason)
@@ -456,7 +473,8 @@ impl Store {
             )?;
             let mut update = tx.prepare_cached(
                 "UPDATE visits SET branch_id = ?2, checklist_id = ?3, checklist_version = ?4,
-                    visited_at = ?5, inspector = ?6, notes = ?7, answers = ?8, updated_at = ?9
+                    visited_at = ?5, inspector = ?6, notes = ?7, answers = ?8, updated_at = ?9,
+                    item_notes = ?10
                  WHERE id = ?1",
             )?;
             let mut answers = Vec::new();
@@ -465,24 +483,30 @@ impl Store {
                     Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
                 })?;
                 let key = visit.key();
-                let existing = find
-                    .query_row([&key], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, Option<String>>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, String>(3)?,
-                            r.get::<_, u32>(4)?,
-                            r.get::<_, String>(5)?,
-                            r.get::<_, Option<String>>(6)?,
-                            r.get::<_, Option<String>>(7)?,
-                            r.get::<_, Vec<u8>>(8)?,
-                        ))
-                    })
-                    .optional()?;
                 let blob = codec::encode(&visit.answers);
+                let item_notes = item_notes_to(&visit.item_notes);
                 let visited_at = visit.visited_at.format(TIME_FORMAT).to_string();
-                let Some((
+                // Most imported visits are new: insert first, and read the
+                // stored visit only when its key is taken.
+                let inserted = insert.execute(params![
+                    key,
+                    visit.visit_id,
+                    branch_id,
+                    visit.checklist_id,
+                    visit.checklist_version,
+                    visited_at,
+                    visit.inspector,
+                    visit.notes,
+                    blob,
+                    now,
+                    recorded_by,
+                    item_notes
+                ])?;
+                if inserted > 0 {
+                    dispositions.push(Disposition::New);
+                    continue;
+                }
+                let (
                     id,
                     visit_id,
                     branch_code,
@@ -492,23 +516,21 @@ impl Store {
                     inspector,
                     notes,
                     stored,
-                )) = existing
-                else {
-                    insert.execute(params![
-                        key,
-                        visit.visit_id,
-                        branch_id,
-                        visit.checklist_id,
-                        visit.checklist_version,
-                        visited_at,
-                        visit.inspector,
-                        visit.notes,
-                        blob,
-                        now
-                    ])?;
-                    dispositions.push(Disposition::New);
-                    continue;
-                };
+                    stored_notes,
+                ) = find.query_row([&key], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, u32>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, Option<String>>(7)?,
+                        r.get::<_, Vec<u8>>(8)?,
+                        r.get::<_, Option<String>>(9)?,
+                    ))
+                })?;
                 codec::decode_into(&stored, &mut answers)
                     .ok_or_else(|| Error::Corrupt(format!("暗访 {key} 的答案")))?;
                 let stored_visit = Visit {
@@ -519,6 +541,7 @@ impl Store {
                     checklist_id,
                     checklist_version: version,
                     notes,
+                    item_notes: item_notes_from(stored_notes.as_deref())?,
                     answers: answers.clone(),
                 };
                 if stored_visit == *visit {
@@ -534,7 +557,8 @@ impl Store {
                         visit.inspector,
                         visit.notes,
                         blob,
-                        now
+                        now,
+                        item_notes
                     ])?;
                     dispositions.push(Disposition::Replaced);
                 } else {
@@ -597,6 +621,23 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Item notes as stored: a JSON object, or NULL when there are none.
+fn item_notes_to(notes: &std::collections::BTreeMap<String, String>) -> Option<String> {
+    (!notes.is_empty()).then(|| serde_json::to_string(notes).unwrap_or_default())
+}
+
+fn item_notes_from(text: Option<&str>) -> Result<std::collections::BTreeMap<String, String>> {
+    text.map_or_else(
+        || Ok(Default::default()),
+        |t| serde_json::from_str(t).map_err(|e| Error::Corrupt(format!("检查项备注:{e}"))),
+    )
+}
+
+/// The current local time as stored.
+fn now() -> String {
+    Local::now().naive_local().format(TIME_FORMAT).to_string()
 }
 
 /// The text bounds of an inclusive range of days, for `visited_at` columns.

@@ -100,6 +100,39 @@ impl Workspace {
         Run::from(output)
     }
 
+    /// Runs a command with `input` on its standard input.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hallscore"))
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("HALLSCORE_DB")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run hallscore");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        Run::from(child.wait_with_output().expect("wait for hallscore"))
+    }
+
+    /// Adds a user with a password.
+    pub fn add_user(&self, name: &str, role: &str, scope: Option<&str>, password: &str) {
+        let mut args = vec!["user", "add", name, "--role", role, "--password-stdin"];
+        if let Some(scope) = scope {
+            args.extend(["--scope", scope]);
+        }
+        self.run_with_input(&args, &format!("{password}\n"))
+            .success();
+    }
+
     /// Every row of every table, as text: two equal snapshots mean the
     /// database holds exactly the same data.
     pub fn snapshot(&self) -> String {
@@ -198,3 +231,78 @@ points = 10
 na = true
 bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
 "#;
+
+/// The web application running on a loopback port with the workspace's
+/// database, stopped when dropped.
+pub struct App {
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn spawn_app(ws: &Workspace) -> App {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = hallscore::web::AppState::new(ws.db(), false);
+    tokio::spawn(hallscore::web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    App {
+        base,
+        stop: Some(stop),
+    }
+}
+
+/// The value of `name="…" value="…"` or `name="…" content="…"` in a page.
+pub fn attribute_after(html: &str, marker: &str) -> String {
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in the page"))
+        + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A browser-like client signed in as `name`, and its CSRF token.
+pub async fn sign_in(app: &App, name: &str, password: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("a client");
+    let page = client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("text");
+    let token = attribute_after(&page, "name=\"csrf\" value=\"");
+    let response = client
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("name", name),
+            ("password", password),
+            ("csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    let home = response.text().await.expect("text");
+    let csrf = attribute_after(&home, "name=\"csrf-token\" content=\"");
+    assert!(!csrf.is_empty(), "signed in as {name}: {home}");
+    (client, csrf)
+}

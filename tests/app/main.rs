@@ -5,3 +5,7 @@ mod helpers;
 mod cli;
 
 mod workbook;
+
+mod web;
+
+mod faults;

@@ -1,0 +1,156 @@
+//! Who may see and do what (CONTRACT §8): roles and their scope.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Manager,
+    Inspector,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Inspector => "inspector",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Role, String> {
+        match text {
+            "admin" => Ok(Role::Admin),
+            "manager" => Ok(Role::Manager),
+            "inspector" => Ok(Role::Inspector),
+            other => Err(format!(
+                "无效的角色「{other}」:应为 admin、manager 或 inspector"
+            )),
+        }
+    }
+}
+
+/// The part of the organisation a manager looks after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    City(String),
+    District(String),
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Scope, String> {
+        match text.split_once(':') {
+            Some(("city", name)) if !name.trim().is_empty() => Ok(Scope::City(name.trim().into())),
+            Some(("district", name)) if !name.trim().is_empty() => {
+                Ok(Scope::District(name.trim().into()))
+            }
+            _ => Err(format!(
+                "无效的范围「{text}」:应写成 city:地市名称 或 district:区县名称"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::City(name) => write!(f, "city:{name}"),
+            Scope::District(name) => write!(f, "district:{name}"),
+        }
+    }
+}
+
+/// A signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub scope: Option<Scope>,
+}
+
+/// Which visits and hall rows a user may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    Everything,
+    City(String),
+    District(String),
+    /// Only the visits this user recorded.
+    OwnVisits(i64),
+}
+
+impl User {
+    pub fn visibility(&self) -> Visibility {
+        match (&self.role, &self.scope) {
+            (Role::Admin, _) | (Role::Manager, None) => Visibility::Everything,
+            (Role::Manager, Some(Scope::City(name))) => Visibility::City(name.clone()),
+            (Role::Manager, Some(Scope::District(name))) => Visibility::District(name.clone()),
+            (Role::Inspector, _) => Visibility::OwnVisits(self.id),
+        }
+    }
+}
+
+impl Visibility {
+    /// Whether hall-level figures of a hall in `district` / `city` show.
+    pub fn sees_branch(&self, district: &str, city: Option<&str>) -> bool {
+        match self {
+            Visibility::Everything => true,
+            Visibility::City(name) => city == Some(name.as_str()),
+            Visibility::District(name) => district == name,
+            Visibility::OwnVisits(_) => false,
+        }
+    }
+
+    /// Whether district- and city-level rows show: every manager and admin
+    /// compares against the whole region; inspectors see no reports.
+    pub fn sees_groups(&self) -> bool {
+        !matches!(self, Visibility::OwnVisits(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, scope: Option<&str>) -> User {
+        User {
+            id: 7,
+            name: "x".into(),
+            role,
+            scope: scope.map(|s| s.parse().expect("a scope")),
+        }
+    }
+
+    #[test]
+    fn scopes_decide_what_shows() {
+        let district = user(Role::Manager, Some("district:西平")).visibility();
+        assert!(district.sees_branch("西平", Some("驻马店")));
+        assert!(!district.sees_branch("泌阳", Some("驻马店")));
+        assert!(district.sees_groups());
+        let city = user(Role::Manager, Some("city:驻马店")).visibility();
+        assert!(city.sees_branch("泌阳", Some("驻马店")));
+        assert!(!city.sees_branch("泌阳", Some("信阳")));
+        let admin = user(Role::Admin, None).visibility();
+        assert!(admin.sees_branch("任何", None));
+        let inspector = user(Role::Inspector, None).visibility();
+        assert_eq!(inspector, Visibility::OwnVisits(7));
+        assert!(!inspector.sees_branch("西平", None) && !inspector.sees_groups());
+    }
+
+    #[test]
+    fn parsing_names_what_is_wrong() {
+        assert!("boss".parse::<Role>().is_err());
+        assert!("county:西平".parse::<Scope>().is_err());
+        assert!("district:".parse::<Scope>().is_err());
+        assert_eq!(
+            "district:西平".parse::<Scope>(),
+            Ok(Scope::District("西平".into()))
+        );
+    }
+}

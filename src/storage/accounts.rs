@@ -1,0 +1,173 @@
+//! Users, browser sessions and API tokens. Secrets arrive here already
+//! hashed; this module only stores and finds them.
+
+use chrono::NaiveDateTime;
+use rusqlite::{OptionalExtension, params};
+
+use super::{Error, Result, Store, TIME_FORMAT, now};
+use crate::domain::access::{Role, Scope, User};
+
+/// A session found by its token: the user, the form token, and when it ends.
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+    pub expires_at: NaiveDateTime,
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(2)?;
+    let kind: Option<String> = r.get(3)?;
+    let name: Option<String> = r.get(4)?;
+    let scope = match (kind.as_deref(), name) {
+        (Some("city"), Some(n)) => Some(Scope::City(n)),
+        (Some("district"), Some(n)) => Some(Scope::District(n)),
+        _ => None,
+    };
+    Ok(User {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: role.parse().unwrap_or(Role::Inspector),
+        scope,
+    })
+}
+
+const USER_COLUMNS: &str = "u.id, u.name, u.role, u.scope_kind, u.scope_name";
+
+impl Store {
+    /// Adds a user; a taken name is refused.
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        scope: Option<&Scope>,
+        password_hash: Option<&str>,
+    ) -> Result<User> {
+        let (kind, scope_name) = match scope {
+            Some(Scope::City(n)) => (Some("city"), Some(n.as_str())),
+            Some(Scope::District(n)) => (Some("district"), Some(n.as_str())),
+            None => (None, None),
+        };
+        let inserted = self.conn.execute(
+            "INSERT INTO users (name, role, scope_kind, scope_name, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO NOTHING",
+            params![name, role.as_str(), kind, scope_name, password_hash, now()],
+        )?;
+        if inserted == 0 {
+            return Err(Error::Duplicate(format!("用户「{name}」已存在")));
+        }
+        Ok(User {
+            id: self.conn.last_insert_rowid(),
+            name: name.to_string(),
+            role,
+            scope: scope.cloned(),
+        })
+    }
+
+    /// A user and their password hash, by name.
+    pub fn user_with_password(&self, name: &str) -> Result<Option<(User, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = ?1"),
+                [name],
+                |r| Ok((user_from_row(r)?, r.get(5)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn user(&self, name: &str) -> Result<User> {
+        self.user_with_password(name)?
+            .map(|(user, _)| user)
+            .ok_or_else(|| Error::NotFound(format!("没有用户「{name}」")))
+    }
+
+    pub fn has_admin(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM users WHERE role = 'admin' LIMIT 1",
+                [],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    pub fn create_session(
+        &mut self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: NaiveDateTime,
+    ) -> Result<()> {
+        // Expired sessions are cleared whenever someone signs in.
+        self.conn
+            .execute("DELETE FROM sessions WHERE expires_at < ?1", [now()])?;
+        self.conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                token_hash,
+                user_id,
+                csrf,
+                now(),
+                expires_at.format(TIME_FORMAT).to_string()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The live session of a token hash; expired sessions are not found.
+    pub fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        let found: Option<(User, String, String)> = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {USER_COLUMNS}, s.csrf, s.expires_at FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = ?1 AND s.expires_at >= ?2"
+                ),
+                params![token_hash, now()],
+                |r| Ok((user_from_row(r)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()?;
+        found
+            .map(|(user, csrf, expires)| {
+                Ok(Session {
+                    user,
+                    csrf,
+                    expires_at: NaiveDateTime::parse_from_str(&expires, TIME_FORMAT)
+                        .map_err(|_| Error::Corrupt(format!("会话到期时间「{expires}」")))?,
+                })
+            })
+            .transpose()
+    }
+
+    pub fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    pub fn add_api_token(&mut self, token_hash: &str, user_id: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?1, ?2, ?3)",
+            params![token_hash, user_id, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+                     WHERE t.token_hash = ?1"
+                ),
+                [token_hash],
+                user_from_row,
+            )
+            .optional()?)
+    }
+}

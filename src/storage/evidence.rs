@@ -1,0 +1,367 @@
+//! Visits as the app records and shows them one at a time: drafts, photos,
+//! a single visit with its history, and an inspector's own visits. Every
+//! read takes the reader's [`Visibility`], so scope is enforced in the
+//! query itself.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Error, Result, Store, codec, now, parse_time};
+use crate::domain::access::Visibility;
+use crate::domain::answer::Answer;
+use crate::domain::visit::Visit;
+
+/// A half-filled visit as the tablet last saved it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub id: String,
+    pub branch_code: Option<String>,
+    /// The tablet's own JSON of the form.
+    pub body: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Photo {
+    pub id: String,
+    pub visit_id: String,
+    pub item_code: Option<String>,
+    pub file: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// A stored visit with where it happened and what it was before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitRecord {
+    pub visit: Visit,
+    pub branch_name: String,
+    pub district: String,
+    pub city: Option<String>,
+    pub recorded_by: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Earlier versions, oldest first: (when replaced, why, version, answers).
+    pub history: Vec<(String, String, u32, Vec<Answer>)>,
+}
+
+/// The SQL condition and parameter that limit visits to what a reader may
+/// see; `v`, `d` and `c` are the visits, districts and cities tables.
+fn visibility_filter(visibility: &Visibility) -> (&'static str, Option<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    match visibility {
+        Visibility::Everything => ("1 = 1", None),
+        Visibility::City(name) => ("c.name = ?", Some(Value::Text(name.clone()))),
+        Visibility::District(name) => ("d.name = ?", Some(Value::Text(name.clone()))),
+        Visibility::OwnVisits(user) => ("v.recorded_by = ?", Some(Value::Integer(*user))),
+    }
+}
+
+impl Store {
+    pub fn save_draft(
+        &mut self,
+        id: &str,
+        user_id: i64,
+        branch_code: Option<&str>,
+        body: &str,
+    ) -> Result<()> {
+        let changed = self.conn.execute(
+            "INSERT INTO drafts (id, user_id, branch_code, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET branch_code = excluded.branch_code,
+                body = excluded.body, updated_at = excluded.updated_at
+             WHERE drafts.user_id = excluded.user_id",
+            params![id, user_id, branch_code, body, now()],
+        )?;
+        if changed == 0 {
+            return Err(Error::NotFound(format!("没有草稿 {id}")));
+        }
+        Ok(())
+    }
+
+    pub fn drafts(&self, user_id: i64) -> Result<Vec<Draft>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, branch_code, body, updated_at FROM drafts WHERE user_id = ?1
+             ORDER BY updated_at DESC",
+        )?;
+        let rows = stmt.query_map([user_id], |r| {
+            Ok(Draft {
+                id: r.get(0)?,
+                branch_code: r.get(1)?,
+                body: r.get(2)?,
+                updated_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn draft(&self, id: &str, user_id: i64) -> Result<Option<Draft>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, branch_code, body, updated_at FROM drafts WHERE id = ?1 AND user_id = ?2",
+                params![id, user_id],
+                |r| {
+                    Ok(Draft {
+                        id: r.get(0)?,
+                        branch_code: r.get(1)?,
+                        body: r.get(2)?,
+                        updated_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn delete_draft(&mut self, id: &str, user_id: i64) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM drafts WHERE id = ?1 AND user_id = ?2",
+            params![id, user_id],
+        )?;
+        Ok(())
+    }
+
+    pub fn add_photo(&mut self, photo: &Photo, user_id: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO photos (id, visit_id, item_code, user_id, file, content_type, size, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                photo.id,
+                photo.visit_id,
+                photo.item_code,
+                user_id,
+                photo.file,
+                photo.content_type,
+                photo.size,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn photos(&self, visit_id: &str) -> Result<Vec<Photo>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, visit_id, item_code, file, content_type, size FROM photos
+             WHERE visit_id = ?1 ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([visit_id], |r| {
+            Ok(Photo {
+                id: r.get(0)?,
+                visit_id: r.get(1)?,
+                item_code: r.get(2)?,
+                file: r.get(3)?,
+                content_type: r.get(4)?,
+                size: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A photo, if its visit is one the reader may see, or it is a photo the
+    /// reader uploaded for a visit not yet submitted.
+    pub fn photo(&self, id: &str, visibility: &Visibility, user_id: i64) -> Result<Option<Photo>> {
+        let Some(photo) = self
+            .conn
+            .query_row(
+                "SELECT id, visit_id, item_code, file, content_type, size, user_id FROM photos WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        Photo {
+                            id: r.get(0)?,
+                            visit_id: r.get(1)?,
+                            item_code: r.get(2)?,
+                            file: r.get(3)?,
+                            content_type: r.get(4)?,
+                            size: r.get(5)?,
+                        },
+                        r.get::<_, i64>(6)?,
+                    ))
+                },
+            )
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let (photo, owner) = photo;
+        if owner == user_id || self.visit_record(&photo.visit_id, visibility)?.is_some() {
+            Ok(Some(photo))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// One visit by its id, if the reader may see it.
+    pub fn visit_record(
+        &self,
+        visit_id: &str,
+        visibility: &Visibility,
+    ) -> Result<Option<VisitRecord>> {
+        let by_key =
+            self.visit_record_where("v.key = ?", format!("id:{visit_id}").into(), visibility)?;
+        if by_key.is_some() {
+            return Ok(by_key);
+        }
+        // Visits recorded without an id of their own are addressed by row.
+        match visit_id
+            .strip_prefix('n')
+            .and_then(|n| n.parse::<i64>().ok())
+        {
+            Some(row) => self.visit_record_where("v.id = ?", row.into(), visibility),
+            None => Ok(None),
+        }
+    }
+
+    fn visit_record_where(
+        &self,
+        by: &str,
+        key: rusqlite::types::Value,
+        visibility: &Visibility,
+    ) -> Result<Option<VisitRecord>> {
+        let (filter, value) = visibility_filter(visibility);
+        let sql = format!(
+            "SELECT v.id, v.visit_id, b.code, v.checklist_id, v.checklist_version, v.visited_at,
+                    v.inspector, v.notes, v.answers, b.name, d.name, c.name, v.recorded_by,
+                    v.created_at, v.updated_at, v.item_notes
+             FROM visits v JOIN branches b ON b.id = v.branch_id
+             JOIN districts d ON d.id = b.district_id LEFT JOIN cities c ON c.id = d.city_id
+             WHERE {by} AND {filter}"
+        );
+        let mut params: Vec<rusqlite::types::Value> = vec![key];
+        params.extend(value);
+        let row = self
+            .conn
+            .query_row(&sql, rusqlite::params_from_iter(params), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, u32>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Vec<u8>>(8)?,
+                    (
+                        r.get::<_, String>(9)?,
+                        r.get::<_, String>(10)?,
+                        r.get::<_, Option<String>>(11)?,
+                        r.get::<_, Option<i64>>(12)?,
+                        r.get::<_, String>(13)?,
+                        r.get::<_, String>(14)?,
+                        r.get::<_, Option<String>>(15)?,
+                    ),
+                ))
+            })
+            .optional()?;
+        let Some((row_id, id, branch, checklist, version, at, inspector, notes, blob, rest)) = row
+        else {
+            return Ok(None);
+        };
+        let (branch_name, district, city, recorded_by, created_at, updated_at, item_notes) = rest;
+        let mut answers = Vec::new();
+        codec::decode_into(&blob, &mut answers)
+            .ok_or_else(|| Error::Corrupt(format!("暗访 {row_id} 的答案")))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT replaced_at, reason, checklist_version, answers FROM visit_history
+             WHERE visit_id = ?1 ORDER BY id",
+        )?;
+        let mut history = Vec::new();
+        let mut rows = stmt.query([row_id])?;
+        while let Some(r) = rows.next()? {
+            let mut old = Vec::new();
+            codec::decode_into(r.get_ref(3)?.as_blob()?, &mut old)
+                .ok_or_else(|| Error::Corrupt(format!("暗访 {row_id} 的历史答案")))?;
+            history.push((r.get(0)?, r.get(1)?, r.get(2)?, old));
+        }
+        Ok(Some(VisitRecord {
+            visit: Visit {
+                visit_id: id,
+                branch_code: branch,
+                visited_at: parse_time(&at)?,
+                inspector,
+                checklist_id: checklist,
+                checklist_version: version,
+                notes,
+                item_notes: super::item_notes_from(item_notes.as_deref())?,
+                answers,
+            },
+            branch_name,
+            district,
+            city,
+            recorded_by,
+            created_at,
+            updated_at,
+            history,
+        }))
+    }
+
+    /// The day of the newest visit, if any.
+    pub fn last_visit_day(&self) -> Result<Option<chrono::NaiveDate>> {
+        let last: Option<String> =
+            self.conn
+                .query_row("SELECT max(visited_at) FROM visits", [], |r| r.get(0))?;
+        Ok(last.and_then(|t| {
+            chrono::NaiveDate::parse_from_str(&t[..10.min(t.len())], "%Y-%m-%d").ok()
+        }))
+    }
+
+    /// A hall's visits in a range of days that the reader may see, with the
+    /// id their page is found by, newest first.
+    pub fn branch_visits(
+        &self,
+        code: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        visibility: &Visibility,
+    ) -> Result<Vec<(String, Visit)>> {
+        let (filter, value) = visibility_filter(visibility);
+        let (start, end) = super::day_bounds(from, to);
+        let sql = format!(
+            "SELECT v.id, v.visit_id FROM visits v JOIN branches b ON b.id = v.branch_id
+             JOIN districts d ON d.id = b.district_id LEFT JOIN cities c ON c.id = d.city_id
+             WHERE b.code = ? AND v.visited_at >= ? AND v.visited_at < ? AND {filter}
+             ORDER BY v.visited_at DESC"
+        );
+        let mut params: Vec<rusqlite::types::Value> =
+            vec![code.to_string().into(), start.into(), end.into()];
+        params.extend(value);
+        let links: Vec<String> = {
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+                Ok(r.get::<_, Option<String>>(1)?
+                    .unwrap_or_else(|| format!("n{}", r.get::<_, i64>(0).unwrap_or(0))))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = Vec::with_capacity(links.len());
+        for link in links {
+            if let Some(record) = self.visit_record(&link, visibility)? {
+                out.push((link, record.visit));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest visits the reader may see (an inspector: their own),
+    /// with hall name and visit rate inputs, newest first.
+    pub fn recent_visits(&self, visibility: &Visibility, limit: u32) -> Result<Vec<VisitRecord>> {
+        let (filter, value) = visibility_filter(visibility);
+        let sql = format!(
+            "SELECT v.visit_id FROM visits v JOIN branches b ON b.id = v.branch_id
+             JOIN districts d ON d.id = b.district_id LEFT JOIN cities c ON c.id = d.city_id
+             WHERE v.visit_id IS NOT NULL AND {filter}
+             ORDER BY v.visited_at DESC, v.id DESC LIMIT {limit}"
+        );
+        let ids: Vec<String> = {
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(value), |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = self.visit_record(&id, visibility)? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,721 @@
+//! The JSON API under `/api/v1` (CONTRACT §8), shared by the tablet app's
+//! scripts and by anyone with an API token.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Local, NaiveDateTime};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use super::auth::Authed;
+use super::error::Error;
+use super::i18n::Lang;
+use crate::domain::access::{Role, User, Visibility};
+use crate::domain::answer::{Answer, RawAnswer};
+use crate::domain::checklist::Checklist;
+use crate::domain::period::Period;
+use crate::domain::scoring::score_visit;
+use crate::domain::visit::Visit;
+use crate::report::{self, Analysis, Level, Options, round4};
+use crate::storage::{Disposition, Photo, VisitRecord};
+
+pub async fn not_found(lang: Lang) -> Error {
+    Error::not_found(lang)
+}
+
+fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
+}
+
+/// A JSON body, or a 400/413 that says what is wrong with it.
+fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Error> {
+    match body {
+        Ok(Json(value)) => Ok(value),
+        Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(Error::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "请求内容过大",
+            ))
+        }
+        Err(e) => Err(Error::bad_request(format!(
+            "请求内容不是有效的 JSON:{}",
+            e.body_text()
+        ))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VisitBody {
+    id: String,
+    branch_code: String,
+    checklist: Option<String>,
+    visited_at: String,
+    inspector: Option<String>,
+    notes: Option<String>,
+    #[serde(default)]
+    answers: Map<String, Value>,
+    /// Notes on single items, by item code (an extension of the contract).
+    #[serde(default)]
+    item_notes: BTreeMap<String, String>,
+}
+
+fn valid_uuid(id: &str) -> bool {
+    uuid::Uuid::parse_str(id).is_ok()
+}
+
+/// Reads a visit time: RFC 3339 (its wall-clock time in its own zone is
+/// kept), or a plain `YYYY-MM-DD HH:MM[:SS]`.
+fn parse_visited_at(text: &str) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|d| d.naive_local())
+        .ok()
+        .or_else(|| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S").ok())
+        .or_else(|| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S").ok())
+        .or_else(|| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M").ok())
+}
+
+/// Reads answers against a checklist. With `complete`, every item needs an
+/// answer (N/A items may be left out); without it (a preview of a draft),
+/// items left out are not scored. All problems are collected.
+fn parse_answers(
+    checklist: &Checklist,
+    answers: &Map<String, Value>,
+    complete: bool,
+) -> Result<Vec<Answer>, Vec<(String, String)>> {
+    let mut problems = Vec::new();
+    for code in answers.keys() {
+        if checklist.item_index(code).is_none() {
+            problems.push((
+                format!("answers.{code}"),
+                format!("检查表 {} 中没有检查项 {code}", checklist.id),
+            ));
+        }
+    }
+    let mut out = Vec::with_capacity(checklist.item_count());
+    for (_, item) in checklist.items() {
+        let value = answers.get(&item.code).unwrap_or(&Value::Null);
+        let raw = match value {
+            Value::Null if !complete => {
+                out.push(Answer::NotApplicable);
+                continue;
+            }
+            Value::Null => RawAnswer::Text(""),
+            Value::String(s) => RawAnswer::Text(s),
+            Value::Number(n) => RawAnswer::Number(n.as_f64().unwrap_or(f64::NAN)),
+            Value::Bool(b) => RawAnswer::Bool(*b),
+            other => {
+                problems.push((
+                    format!("answers.{}", item.code),
+                    format!("检查项 {}:「{other}」不是答案", item.code),
+                ));
+                continue;
+            }
+        };
+        match Answer::parse(item, raw) {
+            Ok(answer) => out.push(answer),
+            Err(e) => problems.push((
+                format!("answers.{}", item.code),
+                format!("检查项 {}:{e}", item.code),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The first problem as the error, with how many there are.
+fn invalid(problems: Vec<(String, String)>) -> Error {
+    let count = problems.len();
+    let (field, message) = problems.into_iter().next().unwrap_or_default();
+    let message = if count > 1 {
+        format!("{message}(共 {count} 处问题)")
+    } else {
+        message
+    };
+    Error::invalid(message).with_field(field)
+}
+
+/// A visit and its scores as the API returns it.
+fn visit_json(record: &VisitRecord, checklist: &Checklist, photos: &[Photo]) -> Value {
+    let visit = &record.visit;
+    let score = score_visit(checklist, &visit.answers);
+    let answers: Map<String, Value> = checklist
+        .items()
+        .zip(&visit.answers)
+        .map(|((_, item), answer)| (item.code.clone(), Value::String(answer.to_text(item))))
+        .collect();
+    let items: Map<String, Value> = checklist
+        .items()
+        .zip(&score.items)
+        .map(|((_, item), points)| {
+            (
+                item.code.clone(),
+                points.map_or(Value::Null, |p| json!({"earned": p.earned, "max": p.max})),
+            )
+        })
+        .collect();
+    let sections: Map<String, Value> = checklist
+        .sections
+        .iter()
+        .zip(&score.sections)
+        .map(|(s, p)| (s.code.clone(), p.map(|p| round4(p.rate())).into()))
+        .collect();
+    json!({
+        "id": visit.visit_id,
+        "branch_code": visit.branch_code,
+        "branch_name": record.branch_name,
+        "district": record.district,
+        "city": record.city,
+        "checklist": {"id": checklist.id, "version": checklist.version},
+        "visited_at": visit.visited_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        "inspector": visit.inspector,
+        "notes": visit.notes,
+        "item_notes": visit.item_notes,
+        "answers": answers,
+        "items": items,
+        "sections": sections,
+        "rate": score.rate().map(round4),
+        "lost": score.total.map(|p| round4(p.lost())),
+        "photos": photos.iter().map(|p| json!({"id": p.id, "item": p.item_code, "url": format!("/photos/{}", p.id)})).collect::<Vec<_>>(),
+        "history": record.history.iter().map(|(at, reason, version, _)| json!({"replaced_at": at, "reason": reason, "version": version})).collect::<Vec<_>>(),
+    })
+}
+
+/// Turns a request body into a visit, checked against the roster, the
+/// checklist, the evidence rules and the user's rights.
+fn build_visit(
+    store: &crate::storage::Store,
+    user: &User,
+    body: VisitBody,
+    lang: Lang,
+) -> Result<(Visit, Checklist), Error> {
+    if !valid_uuid(&body.id) {
+        return Err(Error::invalid("id 必须是客户端生成的 UUID").with_field("id"));
+    }
+    let branch = body.branch_code.trim().to_string();
+    if !store.branch_exists(&branch)? {
+        return Err(
+            Error::invalid(format!("网点编码「{branch}」不在网点名单中")).with_field("branch_code"),
+        );
+    }
+    let checklist_id = match body.checklist {
+        Some(id) => id,
+        None => store.newest_checklist_id()?,
+    };
+    let checklist = store.checklist(&checklist_id).map_err(|_| {
+        Error::invalid(format!("没有检查表「{checklist_id}」")).with_field("checklist")
+    })?;
+    let visited_at = parse_visited_at(&body.visited_at).ok_or_else(|| {
+        Error::invalid(format!(
+            "暗访时间「{}」无法识别,应为 2024-07-03T14:20:00+08:00",
+            body.visited_at
+        ))
+        .with_field("visited_at")
+    })?;
+    if visited_at > Local::now().naive_local() + chrono::Duration::days(1) {
+        return Err(Error::invalid("暗访时间不能晚于现在").with_field("visited_at"));
+    }
+    let inspector = match (user.role, body.inspector.map(|s| s.trim().to_string())) {
+        (Role::Inspector, Some(name)) if name != user.name => {
+            return Err(Error::forbidden(lang).with_field("inspector"));
+        }
+        (_, Some(name)) if !name.is_empty() => name,
+        _ => user.name.clone(),
+    };
+    let answers = parse_answers(&checklist, &body.answers, true).map_err(invalid)?;
+    for code in body.item_notes.keys() {
+        if checklist.item_index(code).is_none() {
+            return Err(Error::invalid(format!("检查表中没有检查项 {code}"))
+                .with_field(format!("item_notes.{code}")));
+        }
+    }
+    let notes = body
+        .notes
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    if let Some(min) = checklist.comment_min_chars {
+        let chars = notes.as_deref().map_or(0, |n| n.chars().count());
+        if chars < min as usize {
+            return Err(Error::invalid(format!(
+                "总体印象至少需要 {min} 个字,现在只有 {chars} 个字"
+            ))
+            .with_field("notes"));
+        }
+    }
+    if let Some(min) = checklist.min_photos {
+        let photos = store.photos(&body.id)?.len();
+        if photos < min as usize {
+            return Err(
+                Error::invalid(format!("至少需要 {min} 张照片,现在只有 {photos} 张"))
+                    .with_field("photos"),
+            );
+        }
+    }
+    let visit = Visit {
+        visit_id: Some(body.id),
+        branch_code: branch,
+        visited_at,
+        inspector: Some(inspector),
+        checklist_id: checklist.id.clone(),
+        checklist_version: checklist.version,
+        notes,
+        item_notes: body
+            .item_notes
+            .into_iter()
+            .map(|(k, v)| (k, v.trim().to_string()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect(),
+        answers,
+    };
+    Ok((visit, checklist))
+}
+
+fn may_record(user: &User) -> bool {
+    matches!(user.role, Role::Inspector | Role::Admin)
+}
+
+/// `POST /api/v1/visits`: 201 when stored, 200 when the same visit was
+/// stored before, 409 when the id was used for another visit.
+pub async fn submit_visit(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    headers: HeaderMap,
+    payload: Result<Json<VisitBody>, JsonRejection>,
+) -> Result<Response, Error> {
+    authed.check_csrf(csrf_header(&headers), lang)?;
+    if !may_record(&authed.user) {
+        return Err(Error::forbidden(lang));
+    }
+    let body = body(payload)?;
+    let user = authed.user.clone();
+    let (status, value) = state
+        .db
+        .run(move |store| {
+            let (visit, checklist) = build_visit(store, &user, body, lang)?;
+            let id = visit.visit_id.clone().unwrap_or_default();
+            let disposition = store
+                .import_visits(std::slice::from_ref(&visit), false, true, Some(user.id))?
+                .pop();
+            let status = match disposition {
+                Some(Disposition::New) => StatusCode::CREATED,
+                Some(Disposition::Unchanged) => StatusCode::OK,
+                _ => {
+                    return Err(Error::conflict(format!(
+                        "暗访编号 {id} 已用于另一份不同的暗访记录"
+                    ))
+                    .with_field("id"));
+                }
+            };
+            store.delete_draft(&id, user.id)?;
+            let record = store
+                .visit_record(&id, &Visibility::Everything)?
+                .ok_or_else(|| Error::internal("a stored visit was not found"))?;
+            let photos = store.photos(&id)?;
+            Ok((status, visit_json(&record, &checklist, &photos)))
+        })
+        .await?;
+    tracing::info!(user = %authed.user.name, status = status.as_u16(), "visit submitted");
+    Ok((status, Json(value)).into_response())
+}
+
+/// `POST /api/v1/visits/preview`: the scores of a draft's answers so far,
+/// computed by the same rules, nothing stored.
+pub async fn preview_visit(
+    State(state): State<AppState>,
+    _signed_in: Authed,
+    payload: Result<Json<VisitBody>, JsonRejection>,
+) -> Result<Json<Value>, Error> {
+    let body = body(payload)?;
+    let value = state
+        .db
+        .run(move |store| {
+            let id = match body.checklist {
+                Some(id) => id,
+                None => store.newest_checklist_id()?,
+            };
+            let checklist = store.checklist(&id)?;
+            let answers = parse_answers(&checklist, &body.answers, false).map_err(invalid)?;
+            let score = score_visit(&checklist, &answers);
+            let missing: Vec<&str> = checklist
+                .items()
+                .filter(|(_, item)| !item.na && !body.answers.contains_key(&item.code))
+                .map(|(_, item)| item.code.as_str())
+                .collect();
+            Ok(json!({
+                "rate": score.rate().map(round4),
+                "earned": score.total.map(|p| p.earned),
+                "max": score.total.map(|p| p.max),
+                "sections": checklist.sections.iter().zip(&score.sections)
+                    .map(|(s, p)| (s.code.clone(), p.map(|p| round4(p.rate())).into()))
+                    .collect::<Map<String, Value>>(),
+                "required_missing": missing,
+            }))
+        })
+        .await?;
+    Ok(Json(value))
+}
+
+pub async fn get_visit(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let visibility = authed.user.visibility();
+    let value = state
+        .db
+        .run(move |store| {
+            let Some(record) = store.visit_record(&id, &visibility)? else {
+                return Ok(None);
+            };
+            let checklist = store
+                .checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
+            let photos = store.photos(&id)?;
+            Ok(Some(visit_json(&record, &checklist, &photos)))
+        })
+        .await?;
+    value.map(Json).ok_or_else(|| Error::not_found(lang))
+}
+
+pub async fn save_draft(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    payload: Result<Json<Value>, JsonRejection>,
+) -> Result<StatusCode, Error> {
+    authed.check_csrf(csrf_header(&headers), lang)?;
+    if !may_record(&authed.user) {
+        return Err(Error::forbidden(lang));
+    }
+    if !valid_uuid(&id) {
+        return Err(Error::invalid("草稿编号必须是 UUID").with_field("id"));
+    }
+    let draft = body(payload)?;
+    let branch = draft
+        .get("branch_code")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let text = draft.to_string();
+    let user = authed.user.id;
+    state
+        .db
+        .run(move |store| Ok(store.save_draft(&id, user, branch.as_deref(), &text)?))
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::NOT_FOUND {
+                Error::forbidden(lang)
+            } else {
+                e
+            }
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn get_draft(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let user = authed.user.id;
+    let draft = state
+        .db
+        .run(move |store| Ok(store.draft(&id, user)?))
+        .await?;
+    let draft = draft.ok_or_else(|| Error::not_found(lang))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], draft.body).into_response())
+}
+
+pub async fn delete_draft(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Error> {
+    authed.check_csrf(csrf_header(&headers), lang)?;
+    let user = authed.user.id;
+    state
+        .db
+        .run(move |store| Ok(store.delete_draft(&id, user)?))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What kind of image the bytes are, by their signature.
+fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("image/webp", "webp"))
+    } else {
+        None
+    }
+}
+
+/// `POST /api/v1/photos` (multipart: `visit_id`, optional `item_code`,
+/// `file`): a photo for a visit, before or after the visit is submitted.
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<Value>), Error> {
+    authed.check_csrf(csrf_header(&headers), lang)?;
+    if !may_record(&authed.user) {
+        return Err(Error::forbidden(lang));
+    }
+    let too_large = || {
+        Error::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("照片过大:最大 {} MB", super::MAX_PHOTO / 1024 / 1024),
+        )
+        .with_field("file")
+    };
+    let (mut visit_id, mut item_code, mut file) = (None, None, None);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => {
+                return Err(Error::bad_request(format!(
+                    "上传内容有误:{}",
+                    e.body_text()
+                )));
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => {
+                return Err(Error::bad_request(format!(
+                    "上传内容有误:{}",
+                    e.body_text()
+                )));
+            }
+        };
+        match name.as_str() {
+            "visit_id" => visit_id = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
+            "item_code" => {
+                item_code = Some(String::from_utf8_lossy(&bytes).trim().to_string())
+                    .filter(|s| !s.is_empty())
+            }
+            "file" => file = Some(bytes),
+            _ => {}
+        }
+    }
+    let visit_id = visit_id.filter(|id| valid_uuid(id)).ok_or_else(|| {
+        Error::invalid("缺少有效的暗访编号 visit_id(UUID)").with_field("visit_id")
+    })?;
+    let file = file.ok_or_else(|| Error::invalid("缺少照片文件").with_field("file"))?;
+    if file.len() > super::MAX_PHOTO {
+        return Err(too_large());
+    }
+    let (content_type, extension) = image_type(&file).ok_or_else(|| {
+        Error::invalid("上传的文件不是 JPEG、PNG 或 WebP 图片").with_field("file")
+    })?;
+    let photo = Photo {
+        id: uuid::Uuid::new_v4().to_string(),
+        visit_id: visit_id.clone(),
+        item_code,
+        file: String::new(),
+        content_type: content_type.to_string(),
+        size: i64::try_from(file.len()).unwrap_or(i64::MAX),
+    };
+    let photo = Photo {
+        file: format!("{visit_id}/{}.{extension}", photo.id),
+        ..photo
+    };
+    let user = authed.user.clone();
+    let dir = state.photos.clone();
+    let stored = photo.clone();
+    state
+        .db
+        .run(move |store| {
+            // A photo may join a submitted visit only if it is the user's to see.
+            if store
+                .visit_record(&visit_id, &Visibility::Everything)?
+                .is_some()
+                && store.visit_record(&visit_id, &user.visibility())?.is_none()
+            {
+                return Err(Error::forbidden(lang));
+            }
+            if let Some(code) = &stored.item_code {
+                let known = store.checklists()?.iter().any(|c| {
+                    store
+                        .checklist_version(&c.id, c.version)
+                        .is_ok_and(|c| c.item_index(code).is_some())
+                });
+                if !known {
+                    return Err(
+                        Error::invalid(format!("没有检查项 {code}")).with_field("item_code")
+                    );
+                }
+            }
+            let path = dir.join(&stored.file);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(Error::internal)?;
+            }
+            std::fs::write(&path, &file).map_err(Error::internal)?;
+            if let Err(e) = store.add_photo(&stored, user.id) {
+                let _ = std::fs::remove_file(&path);
+                return Err(e.into());
+            }
+            Ok(())
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": photo.id, "url": format!("/photos/{}", photo.id), "size": photo.size})),
+    ))
+}
+
+/// `GET /photos/{id}`: the image, for those who may see its visit.
+pub async fn photo(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    if !valid_uuid(&id) {
+        return Err(Error::not_found(lang));
+    }
+    let visibility = authed.user.visibility();
+    let user = authed.user.id;
+    let dir = state.photos.clone();
+    let found = state
+        .db
+        .run(move |store| {
+            let Some(photo) = store.photo(&id, &visibility, user)? else {
+                return Ok(None);
+            };
+            let bytes = std::fs::read(dir.join(&photo.file)).map_err(Error::internal)?;
+            Ok(Some((photo.content_type, bytes)))
+        })
+        .await?;
+    let (content_type, bytes) = found.ok_or_else(|| Error::not_found(lang))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    period: String,
+    level: Option<String>,
+    checklist: Option<String>,
+    min_visits: Option<u32>,
+    top: Option<u32>,
+    scope: Option<String>,
+}
+
+impl ReportQuery {
+    fn options(&self) -> Result<Options, Error> {
+        Ok(Options {
+            period: Period::parse(&self.period)
+                .map_err(|e| Error::invalid(e.to_string()).with_field("period"))?,
+            checklist: self.checklist.clone(),
+            min_visits: self.min_visits.unwrap_or(1),
+            top: self.top.unwrap_or(3).max(1),
+        })
+    }
+}
+
+fn parse_level(level: Option<&str>) -> Result<Level, Error> {
+    match level.unwrap_or("branch") {
+        "branch" => Ok(Level::Branch),
+        "district" => Ok(Level::District),
+        "city" => Ok(Level::City),
+        other => Err(Error::invalid(format!(
+            "无效的层级「{other}」:应为 branch、district 或 city"
+        ))
+        .with_field("level")),
+    }
+}
+
+/// Computes the period's analyses for a request, off the async threads.
+pub async fn analyses(state: &AppState, options: Options) -> Result<(Analysis, Analysis), Error> {
+    state
+        .db
+        .run(move |store| {
+            report::analyse(store, &options).map_err(|e| match e {
+                crate::storage::Error::NotFound(message) => {
+                    Error::invalid(message).with_field("checklist")
+                }
+                other => other.into(),
+            })
+        })
+        .await
+}
+
+pub async fn rankings(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    Query(query): Query<ReportQuery>,
+) -> Result<Json<report::RankingsReport>, Error> {
+    if authed.user.role == Role::Inspector {
+        return Err(Error::forbidden(lang));
+    }
+    let level = parse_level(query.level.as_deref())?;
+    let options = query.options()?;
+    let top = options.top;
+    let (current, previous) = analyses(&state, options).await?;
+    let mut report = current.rankings(&previous, level, top);
+    report.restrict(&authed.user.visibility(), authed.user.role == Role::Admin);
+    Ok(Json(report))
+}
+
+pub async fn shortboards(
+    State(state): State<AppState>,
+    lang: Lang,
+    authed: Authed,
+    Query(query): Query<ReportQuery>,
+) -> Result<Json<report::ShortboardsReport>, Error> {
+    if authed.user.role == Role::Inspector {
+        return Err(Error::forbidden(lang));
+    }
+    let scope = query.scope.clone().unwrap_or_else(|| "all".into());
+    let options = query.options()?;
+    let (current, _) = analyses(&state, options).await?;
+    if let Some(code) = scope.strip_prefix("branch:") {
+        let branch = current.branches.iter().find(|b| b.code == code);
+        let visible = branch.is_some_and(|b| {
+            authed
+                .user
+                .visibility()
+                .sees_branch(&b.district, b.city.as_deref())
+        });
+        if !visible {
+            return Err(Error::not_found(lang));
+        }
+    }
+    current
+        .shortboards(&scope)
+        .map(Json)
+        .map_err(|message| Error::invalid(message).with_field("scope"))
+}

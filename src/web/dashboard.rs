@@ -1,0 +1,738 @@
+//! The managers' and headquarters' pages: the period dashboard, a hall's
+//! page and a county's page. Scope decides which hall rows are shown; the
+//! figures themselves are the same report objects as everywhere else.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use super::AppState;
+use super::assets::AssetUrls;
+use super::charts::{self, Bar};
+use super::error::Error;
+use super::i18n::{Lang, Text};
+use super::pages::{InLang, PageError, Viewer};
+use crate::domain::access::{Role, User, Visibility};
+use crate::domain::period::{Period, PeriodKind};
+use crate::report::{
+    self, Analysis, Level, Options, RankingRow, RankingsReport, call_out_sentence, change, percent,
+    summary_sentences,
+};
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DashboardQuery {
+    period: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    checklist: Option<String>,
+}
+
+/// A `<select>` option.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A ranking row as a table shows it.
+pub struct Line {
+    pub rank: String,
+    pub code: String,
+    pub name: String,
+    pub district: String,
+    pub visits: u32,
+    pub rate: String,
+    pub rate_value: String,
+    pub sections: Vec<(String, String)>,
+    pub previous: String,
+    pub change: String,
+    pub change_class: &'static str,
+    pub change_value: String,
+    pub mark: &'static str,
+    pub branches: String,
+    pub link: String,
+}
+
+fn lines(report: &RankingsReport) -> Vec<Line> {
+    let total = report.top_bottom.first();
+    let listed = |row: &RankingRow, top: bool| {
+        total.is_some_and(|c| {
+            let list = if top { &c.top } else { &c.bottom };
+            list.iter().any(|u| u.code == row.code)
+        })
+    };
+    report
+        .rows
+        .iter()
+        .map(|row| Line {
+            rank: row.rank.map_or("—".into(), |r| r.to_string()),
+            code: row.code.clone(),
+            name: row.name.clone(),
+            district: row.district.clone().unwrap_or_default(),
+            visits: row.visits,
+            rate: percent(row.rate),
+            rate_value: row.rate.map_or(String::new(), |r| r.to_string()),
+            sections: row
+                .sections
+                .values()
+                .map(|v| {
+                    (
+                        percent(v.as_f64()),
+                        v.as_f64().map_or(String::new(), |r| r.to_string()),
+                    )
+                })
+                .collect(),
+            previous: row.previous_rank.map_or("—".into(), |r| r.to_string()),
+            change: change(row.rank_change),
+            change_class: match row.rank_change {
+                Some(n) if n > 0 => "up",
+                Some(n) if n < 0 => "down",
+                _ => "",
+            },
+            change_value: row.rank_change.map_or(String::new(), |c| c.to_string()),
+            mark: if listed(row, true) {
+                "top"
+            } else if listed(row, false) {
+                "bottom"
+            } else {
+                ""
+            },
+            branches: row.branches.map_or(String::new(), |b| b.to_string()),
+            link: match report.level {
+                Level::Branch => format!("/halls/{}", row.code),
+                _ => format!("/districts/{}", row.code),
+            },
+        })
+        .collect()
+}
+
+/// The periods offered: quarters, months and years that have visits, newest
+/// first, and the one chosen.
+fn period_choices(last: Option<NaiveDate>, chosen: &Period) -> Vec<Choice> {
+    let Some(last) = last else {
+        return vec![Choice {
+            value: chosen.to_string(),
+            label: chosen.to_string(),
+            selected: true,
+        }];
+    };
+    let mut periods: Vec<Period> = Vec::new();
+    let quarter = |d: NaiveDate| Period::parse(&format!("{}-Q{}", d.year(), d.month0() / 3 + 1));
+    let month = |d: NaiveDate| Period::parse(&format!("{}-{:02}", d.year(), d.month()));
+    if let Ok(mut p) = quarter(last) {
+        for _ in 0..8 {
+            periods.push(p);
+            p = p.previous();
+        }
+    }
+    if let Ok(mut p) = month(last) {
+        for _ in 0..12 {
+            periods.push(p);
+            p = p.previous();
+        }
+    }
+    if let Ok(mut p) = Period::parse(&last.year().to_string()) {
+        for _ in 0..3 {
+            periods.push(p);
+            p = p.previous();
+        }
+    }
+    if !periods.contains(chosen) {
+        periods.insert(0, *chosen);
+    }
+    periods
+        .into_iter()
+        .map(|p| Choice {
+            value: p.to_string(),
+            label: p.to_string(),
+            selected: p == *chosen,
+        })
+        .collect()
+}
+
+/// The period a request asks for: a custom range, a named period, or the
+/// quarter of the newest visit.
+fn chosen_period(
+    query: &DashboardQuery,
+    last: Option<NaiveDate>,
+    lang: Lang,
+) -> Result<Period, PageError> {
+    if let (Some(from), Some(to)) = (
+        query.from.as_deref().filter(|s| !s.is_empty()),
+        query.to.as_deref().filter(|s| !s.is_empty()),
+    ) {
+        return Period::parse(&format!("{from}..{to}"))
+            .map_err(|e| Error::invalid(e.to_string()))
+            .page(lang);
+    }
+    if let Some(text) = query.period.as_deref().filter(|s| !s.is_empty()) {
+        return Period::parse(text)
+            .map_err(|e| Error::invalid(e.to_string()))
+            .page(lang);
+    }
+    let day = last.unwrap_or_else(|| chrono::Local::now().date_naive());
+    Period::parse(&format!("{}-Q{}", day.year(), day.month0() / 3 + 1))
+        .map_err(|e| Error::invalid(e.to_string()))
+        .page(lang)
+}
+
+/// The scope a manager's short boards and headline speak for.
+fn own_scope(user: &User) -> String {
+    match user.visibility() {
+        Visibility::City(name) => format!("city:{name}"),
+        Visibility::District(name) => format!("district:{name}"),
+        _ => "all".into(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    t: &'static Text,
+    lang: &'static str,
+    assets: AssetUrls,
+    user: Option<User>,
+    csrf: String,
+    periods: Vec<Choice>,
+    checklists: Vec<Choice>,
+    from: String,
+    to: String,
+    period_label: String,
+    previous_label: String,
+    checklist_title: String,
+    scope: String,
+    scope_rate: String,
+    scope_visits: u32,
+    section_titles: Vec<String>,
+    districts: Vec<Line>,
+    halls: Vec<Line>,
+    district_sentences: Vec<String>,
+    hall_sentences: Vec<String>,
+    weakest_chart: String,
+    pareto_chart: String,
+    waits: Vec<report::WaitJson>,
+    calibration: Vec<report::CalibrationJson>,
+    query: String,
+}
+
+async fn analyses_for(
+    state: &AppState,
+    period: Period,
+    checklist: Option<String>,
+) -> Result<(Analysis, Analysis), Error> {
+    super::api::analyses(
+        state,
+        Options {
+            period,
+            checklist,
+            min_visits: 1,
+            top: 3,
+        },
+    )
+    .await
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(viewer): Viewer,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let authed = match viewer {
+        Ok(authed) => authed,
+        Err(redirect) => return Ok(redirect),
+    };
+    if authed.user.role == Role::Inspector {
+        return Err(Error::forbidden(lang)).page(lang);
+    }
+    let (last, summaries) = state
+        .db
+        .run(|store| Ok((store.last_visit_day()?, store.checklists()?)))
+        .await
+        .page(lang)?;
+    let period = chosen_period(&query, last, lang)?;
+    let (current, previous) = analyses_for(&state, period, query.checklist.clone())
+        .await
+        .page(lang)?;
+    let mut halls = current.rankings(&previous, Level::Branch, 3);
+    let mut districts = current.rankings(&previous, Level::District, 3);
+    let hall_sentences: Vec<String> = halls
+        .top_bottom
+        .iter()
+        .map(|c| call_out_sentence(c, 3, false))
+        .chain(summary_sentences(&halls, 3))
+        .collect();
+    let admin = authed.user.role == Role::Admin;
+    halls.restrict(&authed.user.visibility(), admin);
+    districts.restrict(&authed.user.visibility(), admin);
+    let scope = own_scope(&authed.user);
+    let boards = current
+        .shortboards(&scope)
+        .or_else(|_| current.shortboards("all"))
+        .map_err(Error::invalid)
+        .page(lang)?;
+    let weakest: Vec<Bar> = boards
+        .items
+        .iter()
+        .filter(|b| b.rate.is_some())
+        .take(10)
+        .map(|b| Bar {
+            label: format!("{} {}", b.code, b.title),
+            rate: b.rate.unwrap_or(0.0),
+            short: b.short,
+        })
+        .collect();
+    let mut by_lost: Vec<(String, f64)> = boards
+        .items
+        .iter()
+        .map(|b| (b.code.clone(), b.lost_share))
+        .collect();
+    by_lost.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let t = lang.text();
+    let custom = period.kind == PeriodKind::Custom;
+    let page = DashboardPage {
+        t,
+        lang: lang.code(),
+        assets: AssetUrls::new(),
+        csrf: authed.csrf.clone().unwrap_or_default(),
+        periods: period_choices(last, &period),
+        checklists: {
+            let mut seen: Vec<Choice> = Vec::new();
+            for s in &summaries {
+                if !seen.iter().any(|c| c.value == s.id) {
+                    seen.push(Choice {
+                        value: s.id.clone(),
+                        label: format!("{}({})", s.title, s.id),
+                        selected: s.id == current.checklist_id,
+                    });
+                }
+            }
+            seen
+        },
+        from: if custom {
+            period.from.to_string()
+        } else {
+            String::new()
+        },
+        to: if custom {
+            period.to.to_string()
+        } else {
+            String::new()
+        },
+        period_label: format!("{} 至 {}", period.from, period.to),
+        previous_label: format!("{} 至 {}", previous.period.from, previous.period.to),
+        checklist_title: current
+            .versions
+            .first()
+            .map(|c| format!("{}({} 第 {} 版)", c.title, c.id, c.version))
+            .unwrap_or_default(),
+        scope: scope.clone(),
+        scope_rate: percent(boards.rate),
+        scope_visits: boards.visits,
+        section_titles: current
+            .catalogue
+            .sections
+            .iter()
+            .map(|s| s.title.clone())
+            .collect(),
+        district_sentences: districts
+            .top_bottom
+            .iter()
+            .map(|c| call_out_sentence(c, 3, true))
+            .chain(summary_sentences(&districts, 3))
+            .collect(),
+        hall_sentences: if authed.user.visibility() == Visibility::Everything {
+            hall_sentences
+        } else {
+            Vec::new()
+        },
+        districts: lines(&districts),
+        halls: lines(&halls),
+        weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, "得分率最低的检查项"),
+        pareto_chart: charts::pareto(&by_lost, "失分帕累托"),
+        waits: districts.waits.clone(),
+        calibration: halls.calibration.clone(),
+        query: format!("period={}&checklist={}", period, current.checklist_id),
+        user: Some(authed.user),
+    };
+    Ok(page.into_response())
+}
+
+/// A hall's or a county's figures over the last periods of the same kind.
+async fn trend(
+    state: &AppState,
+    period: Period,
+    checklist: &str,
+    code: &str,
+    level: Level,
+) -> Result<Vec<(String, Option<f64>)>, Error> {
+    let mut periods = vec![period];
+    for _ in 0..5 {
+        let p = periods.last().copied().unwrap_or(period).previous();
+        periods.push(p);
+    }
+    periods.reverse();
+    let checklist = checklist.to_string();
+    let code = code.to_string();
+    state
+        .db
+        .run(move |store| {
+            periods
+                .into_iter()
+                .map(|p| {
+                    let analysis = Analysis::compute(store, &checklist, p, 1)?;
+                    let rate = analysis
+                        .units(level)
+                        .iter()
+                        .find(|u| u.code == code)
+                        .and_then(|u| u.standing.rate());
+                    Ok((p.to_string(), rate))
+                })
+                .collect()
+        })
+        .await
+}
+
+/// A section's rate here, in the county and in the region.
+pub struct Comparison {
+    pub title: String,
+    pub here: String,
+    pub county: String,
+    pub region: String,
+}
+
+pub struct VisitLink {
+    pub link: String,
+    pub visited_at: String,
+    pub inspector: String,
+    pub rate: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    t: &'static Text,
+    lang: &'static str,
+    assets: AssetUrls,
+    user: Option<User>,
+    csrf: String,
+    title: String,
+    subtitle: String,
+    period_label: String,
+    rate: String,
+    rank: String,
+    trend_chart: String,
+    comparisons: Vec<Comparison>,
+    weakest_chart: String,
+    halls: Vec<Line>,
+    section_titles: Vec<String>,
+    visits: Vec<VisitLink>,
+    back: String,
+}
+
+pub async fn hall_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(viewer): Viewer,
+    Path(code): Path<String>,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    unit_page(state, lang, viewer, Level::Branch, code, query).await
+}
+
+pub async fn district_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(viewer): Viewer,
+    Path(name): Path<String>,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    unit_page(state, lang, viewer, Level::District, name, query).await
+}
+
+async fn unit_page(
+    state: AppState,
+    lang: Lang,
+    viewer: Result<super::auth::Authed, Response>,
+    level: Level,
+    code: String,
+    query: DashboardQuery,
+) -> Result<Response, PageError> {
+    let authed = match viewer {
+        Ok(authed) => authed,
+        Err(redirect) => return Ok(redirect),
+    };
+    let visibility = authed.user.visibility();
+    if authed.user.role == Role::Inspector {
+        return Err(Error::forbidden(lang)).page(lang);
+    }
+    let last = state
+        .db
+        .run(|store| Ok(store.last_visit_day()?))
+        .await
+        .page(lang)?;
+    let period = chosen_period(&query, last, lang)?;
+    let (current, previous) = analyses_for(&state, period, query.checklist.clone())
+        .await
+        .page(lang)?;
+    let units = current.units(level);
+    let Some(unit) = units.iter().find(|u| u.code == code) else {
+        return Err(Error::not_found(lang)).page(lang);
+    };
+    let district = match level {
+        Level::Branch => unit.district.unwrap_or_default().to_string(),
+        _ => unit.name.to_string(),
+    };
+    // Hall rows outside a manager's scope do not exist for them.
+    if level == Level::Branch && !visibility.sees_branch(&district, unit.city) {
+        return Err(Error::not_found(lang)).page(lang);
+    }
+    let ranks = current.ranks(level, 0);
+    let rank = units
+        .iter()
+        .position(|u| u.code == code)
+        .and_then(|i| ranks[i])
+        .map_or("—".into(), |r| r.to_string());
+    let county = current
+        .districts
+        .iter()
+        .find(|g| g.name == district)
+        .map(|g| &g.standing);
+    let comparisons = current
+        .catalogue
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(s, m)| {
+            let metric = current.catalogue.section_metric(s);
+            Comparison {
+                title: m.title.clone(),
+                here: percent(unit.standing.rates[metric]),
+                county: percent(county.and_then(|c| c.rates[metric])),
+                region: percent(current.region.rates[metric]),
+            }
+        })
+        .collect();
+    let scope = match level {
+        Level::Branch => format!("branch:{code}"),
+        _ => format!("district:{code}"),
+    };
+    let boards = current
+        .shortboards(&scope)
+        .map_err(Error::invalid)
+        .page(lang)?;
+    let weakest: Vec<Bar> = boards
+        .items
+        .iter()
+        .filter(|b| b.rate.is_some())
+        .take(8)
+        .map(|b| Bar {
+            label: format!("{} {}", b.code, b.title),
+            rate: b.rate.unwrap_or(0.0),
+            short: b.short,
+        })
+        .collect();
+    let trend_points = trend(&state, period, &current.checklist_id, &code, level)
+        .await
+        .page(lang)?;
+    let halls = if level == Level::District && visibility.sees_branch(&district, unit.city) {
+        let mut report = current.rankings(&previous, Level::Branch, 3);
+        report
+            .rows
+            .retain(|r| r.district.as_deref() == Some(district.as_str()));
+        lines(&report)
+    } else {
+        Vec::new()
+    };
+    let visits = if level == Level::Branch {
+        let (code, from, to) = (code.clone(), period.from, period.to);
+        let checklists = current.versions.clone();
+        state
+            .db
+            .run(move |store| {
+                let mut out = Vec::new();
+                for (link, record) in store.branch_visits(&code, from, to, &visibility)? {
+                    let rate = checklists
+                        .iter()
+                        .find(|c| {
+                            c.version == record.checklist_version && c.id == record.checklist_id
+                        })
+                        .and_then(|c| {
+                            crate::domain::scoring::score_visit(c, &record.answers).rate()
+                        });
+                    out.push(VisitLink {
+                        link: format!("/visits/{link}"),
+                        visited_at: record.visited_at.format("%Y-%m-%d %H:%M").to_string(),
+                        inspector: record.inspector.clone().unwrap_or_default(),
+                        rate: percent(rate),
+                    });
+                }
+                Ok(out)
+            })
+            .await
+            .page(lang)?
+    } else {
+        Vec::new()
+    };
+    let page = UnitPage {
+        t: lang.text(),
+        lang: lang.code(),
+        assets: AssetUrls::new(),
+        csrf: authed.csrf.clone().unwrap_or_default(),
+        title: match level {
+            Level::Branch => format!("{} {}", unit.code, unit.name),
+            _ => format!("{}分公司", unit.name),
+        },
+        subtitle: match level {
+            Level::Branch => district.clone(),
+            _ => format!("{} 个营业厅", unit.standing.branches),
+        },
+        period_label: period.to_string(),
+        rate: percent(unit.standing.rate()),
+        rank,
+        trend_chart: charts::trend(&trend_points, "近六期得分率"),
+        comparisons,
+        weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, "最弱的检查项"),
+        section_titles: current
+            .catalogue
+            .sections
+            .iter()
+            .map(|s| s.title.clone())
+            .collect(),
+        halls,
+        visits,
+        back: format!(
+            "/dashboard?period={period}&checklist={}",
+            current.checklist_id
+        ),
+        user: Some(authed.user),
+    };
+    Ok(page.into_response())
+}
+
+/// A spreadsheet download whose name says checklist and period.
+fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A file name made only of safe characters.
+fn file_name(parts: &[&str]) -> String {
+    parts
+        .join("-")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `GET /exports/rankings.xlsx`: the ranking workbook of a period, with the
+/// hall rows the user may see.
+pub async fn rankings_download(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(viewer): Viewer,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let authed = match viewer {
+        Ok(authed) => authed,
+        Err(redirect) => return Ok(redirect),
+    };
+    if authed.user.role == Role::Inspector {
+        return Err(Error::forbidden(lang)).page(lang);
+    }
+    let last = state
+        .db
+        .run(|store| Ok(store.last_visit_day()?))
+        .await
+        .page(lang)?;
+    let period = chosen_period(&query, last, lang)?;
+    let (current, previous) = analyses_for(&state, period, query.checklist.clone())
+        .await
+        .page(lang)?;
+    let provenance = crate::excel::workbook::Provenance {
+        made_at: chrono::Local::now().naive_local(),
+        made_by: authed.user.name.clone(),
+        top: 3,
+        reader: authed.user.visibility(),
+        calibration: authed.user.role == Role::Admin,
+    };
+    let name = file_name(&[&current.checklist_id, &period.to_string()]) + ".xlsx";
+    let bytes = tokio::task::spawn_blocking(move || {
+        crate::excel::workbook::rankings_workbook(&current, &previous, &provenance)
+    })
+    .await
+    .map_err(Error::internal)
+    .page(lang)?
+    .map_err(Error::internal)
+    .page(lang)?;
+    Ok(xlsx(bytes, &name))
+}
+
+/// `GET /exports/visits.xlsx`: the visits sheet of a period, re-importable,
+/// with the halls the user may see.
+pub async fn visits_download(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(viewer): Viewer,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let authed = match viewer {
+        Ok(authed) => authed,
+        Err(redirect) => return Ok(redirect),
+    };
+    if authed.user.role == Role::Inspector {
+        return Err(Error::forbidden(lang)).page(lang);
+    }
+    let last = state
+        .db
+        .run(|store| Ok(store.last_visit_day()?))
+        .await
+        .page(lang)?;
+    let period = chosen_period(&query, last, lang)?;
+    let reader = authed.user.visibility();
+    let checklist = query.checklist.clone();
+    let (bytes, id) = state
+        .db
+        .run(move |store| {
+            let id = match checklist {
+                Some(id) => id,
+                None => store.busiest_checklist(period.from, period.to)?,
+            };
+            let (bytes, _) = crate::excel::write::visits_sheet(
+                store,
+                &id,
+                period,
+                crate::excel::write::FileKind::Xlsx,
+                &reader,
+            )
+            .map_err(Error::internal)?;
+            Ok((bytes, id))
+        })
+        .await
+        .page(lang)?;
+    Ok(xlsx(
+        bytes,
+        &(file_name(&[&id, &period.to_string(), "visits"]) + ".xlsx"),
+    ))
+}

@@ -1,0 +1,118 @@
+//! What the web layer answers when something goes wrong: a status, a
+//! stable code, a message in the user's language, and the field at fault.
+//! 5xx causes are logged, never shown.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::i18n::Lang;
+use crate::storage;
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl Error {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Error {
+        Error {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Error {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Error {
+        Error::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Error {
+        Error::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+    }
+
+    pub fn unauthorized(lang: Lang) -> Error {
+        Error::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            lang.text().error_unauthorized,
+        )
+    }
+
+    pub fn forbidden(lang: Lang) -> Error {
+        Error::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            lang.text().error_forbidden,
+        )
+    }
+
+    pub fn not_found(lang: Lang) -> Error {
+        Error::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            lang.text().error_not_found,
+        )
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Error {
+        Error::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// A failure of ours: logged with its cause, shown as a plain message.
+    pub fn internal(cause: impl std::fmt::Display) -> Error {
+        tracing::error!("{cause}");
+        Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误,请稍后再试 / Internal error, please try again later",
+        )
+    }
+
+    pub fn from_storage(e: storage::Error) -> Error {
+        match e {
+            storage::Error::NotFound(message) => {
+                Error::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
+            storage::Error::Duplicate(message) => Error::conflict(message),
+            storage::Error::ChecklistConflict { .. } => Error::conflict(e.to_string()),
+            storage::Error::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(
+                    failure.code,
+                    rusqlite::ErrorCode::DiskFull
+                        | rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::CannotOpen
+                ) =>
+            {
+                tracing::error!("storage unavailable for writes: {failure}");
+                Error::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "服务器暂时无法保存(磁盘已满或数据库只读),数据未保存,请稍后重试",
+                )
+            }
+            other => Error::internal(other),
+        }
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        json!({"error": {"code": self.code, "message": self.message, "field": self.field}})
+    }
+}
+
+/// API errors answer JSON.
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body())).into_response()
+    }
+}

@@ -1,0 +1,180 @@
+//! The web application: the inspectors' tablet app, the managers' and
+//! headquarters' pages, and the JSON API. Handlers only parse requests,
+//! call the core or the store, and render.
+
+mod api;
+mod assets;
+mod auth;
+mod charts;
+mod dashboard;
+mod error;
+pub mod i18n;
+mod pages;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::Error;
+
+use crate::storage::{self, Store};
+
+/// The most a JSON or form request may carry.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// The most a photo upload may carry (the tablet resizes before sending).
+pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
+
+/// SQLite connections for blocking tasks: rusqlite's connection is not
+/// `Sync`, so each task borrows one on a blocking thread and gives it back.
+#[derive(Clone)]
+pub struct Db {
+    path: PathBuf,
+    idle: Arc<Mutex<Vec<Store>>>,
+}
+
+impl Db {
+    pub fn new(path: PathBuf) -> Db {
+        Db {
+            path,
+            idle: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Runs `work` with a connection on a blocking thread.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = db.idle.lock().ok().and_then(|mut idle| idle.pop());
+            let mut store = match taken {
+                Some(store) => store,
+                None => Store::open(&db.path)?,
+            };
+            let out = work(&mut store);
+            if let Ok(mut idle) = db.idle.lock()
+                && idle.len() < 8
+            {
+                idle.push(store);
+            }
+            out
+        })
+        .await
+        .map_err(|e| Error::internal(format!("后台任务失败:{e}")))?
+    }
+}
+
+impl From<storage::Error> for Error {
+    fn from(e: storage::Error) -> Error {
+        Error::from_storage(e)
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Where uploaded photos are kept: beside the database.
+    pub photos: PathBuf,
+    pub throttle: Arc<auth::Throttle>,
+    /// Mark cookies `Secure` (set when served over TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(db_path: PathBuf, secure_cookies: bool) -> AppState {
+        let photos = db_path
+            .parent()
+            .map(|p| p.join("photos"))
+            .unwrap_or_else(|| PathBuf::from("photos"));
+        AppState {
+            db: Db::new(db_path),
+            photos,
+            throttle: Arc::new(auth::Throttle::default()),
+            secure_cookies,
+        }
+    }
+}
+
+/// The whole application as one router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/visits", post(api::submit_visit))
+        .route("/visits/preview", post(api::preview_visit))
+        .route("/visits/{id}", get(api::get_visit))
+        .route(
+            "/drafts/{id}",
+            get(api::get_draft)
+                .put(api::save_draft)
+                .delete(api::delete_draft),
+        )
+        .route(
+            "/photos",
+            post(api::upload_photo).layer(DefaultBodyLimit::max(MAX_PHOTO)),
+        )
+        .route("/reports/rankings", get(api::rankings))
+        .route("/reports/shortboards", get(api::shortboards))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/lang/{lang}", get(pages::switch_language))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/halls/{code}", get(dashboard::hall_page))
+        .route("/districts/{name}", get(dashboard::district_page))
+        .route("/exports/rankings.xlsx", get(dashboard::rankings_download))
+        .route("/exports/visits.xlsx", get(dashboard::visits_download))
+        .route("/inspect", get(pages::inspect))
+        .route("/inspect/visit", get(pages::visit_form))
+        .route("/visits/{id}", get(pages::visit_page))
+        .route("/photos/{id}", get(api::photo))
+        .route("/sw.js", get(assets::service_worker))
+        .route("/static/{name}", get(assets::asset))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; \
+                 script-src 'self'; connect-src 'self'; frame-ancestors 'none'; \
+                 base-uri 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

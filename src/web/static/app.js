@@ -1,0 +1,168 @@
+// Shared by every page: the offline queue of visits, the network banner,
+// the hall search and the service worker.
+"use strict";
+
+const Hallscore = (() => {
+  const PREFIX = "hallscore:visit:";
+  const csrf = () => document.querySelector("meta[name=csrf-token]")?.content || "";
+
+  function visits() {
+    const out = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key && key.startsWith(PREFIX)) {
+        try { out.push(JSON.parse(localStorage.getItem(key))); } catch (_) { /* skip a broken entry */ }
+      }
+    }
+    return out;
+  }
+  const load = (id) => { try { return JSON.parse(localStorage.getItem(PREFIX + id)); } catch (_) { return null; } };
+  const store = (visit) => localStorage.setItem(PREFIX + visit.id, JSON.stringify(visit));
+  const forget = (id) => localStorage.removeItem(PREFIX + id);
+
+  // Photos are kept as blobs in IndexedDB until their visit is sent.
+  function db() {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open("hallscore", 1);
+      open.onupgradeneeded = () => {
+        const photos = open.result.createObjectStore("photos", { keyPath: "id" });
+        photos.createIndex("visit", "visit");
+      };
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+  }
+  async function photoTx(mode, work) {
+    const d = await db();
+    return new Promise((resolve, reject) => {
+      const tx = d.transaction("photos", mode);
+      const result = work(tx.objectStore("photos"));
+      tx.oncomplete = () => resolve(result && "result" in result ? result.result : result);
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+  const putPhoto = (photo) => photoTx("readwrite", (s) => s.put(photo));
+  const photosOf = (visit) => photoTx("readonly", (s) => s.index("visit").getAll(visit));
+  const deletePhoto = (id) => photoTx("readwrite", (s) => s.delete(id));
+
+  function banner(text, kind) {
+    const el = document.getElementById("net-status");
+    if (!el) return;
+    el.textContent = text || "";
+    el.className = "net " + (kind || "");
+    el.hidden = !text;
+  }
+
+  // A local wall-clock time as ISO 8601 with the device's offset.
+  function withOffset(local) {
+    const date = new Date(local);
+    const minutes = -date.getTimezoneOffset();
+    const sign = minutes >= 0 ? "+" : "-";
+    const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+    const base = local.length === 16 ? local + ":00" : local;
+    return `${base}${sign}${pad(minutes / 60)}:${pad(minutes % 60)}`;
+  }
+
+  // Sends one queued visit: its photos first, then the visit. Resolves to
+  // {ok, status, body}; a network failure rejects.
+  async function send(visit) {
+    for (const photo of await photosOf(visit.id)) {
+      if (photo.uploaded) continue;
+      const form = new FormData();
+      form.append("visit_id", visit.id);
+      form.append("item_code", photo.item || "");
+      form.append("file", photo.blob, "photo.jpg");
+      const r = await fetch("/api/v1/photos", { method: "POST", body: form, headers: { "X-CSRF-Token": csrf() } });
+      if (!r.ok) return { ok: false, status: r.status, body: await r.json().catch(() => ({})) };
+      photo.uploaded = true;
+      await putPhoto(photo);
+    }
+    const body = {
+      id: visit.id,
+      branch_code: visit.branch_code,
+      checklist: visit.checklist,
+      visited_at: withOffset(visit.visited_at),
+      notes: visit.notes || null,
+      answers: visit.answers,
+      item_notes: visit.item_notes || {},
+    };
+    const r = await fetch("/api/v1/visits", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+      body: JSON.stringify(body),
+    });
+    const json = await r.json().catch(() => ({}));
+    if (r.ok) {
+      for (const photo of await photosOf(visit.id)) await deletePhoto(photo.id);
+      forget(visit.id);
+    }
+    return { ok: r.ok, status: r.status, body: json };
+  }
+
+  let flushing = false;
+  // Sends every queued visit; keeps those that cannot go yet.
+  async function flush(messages) {
+    if (flushing) return [];
+    flushing = true;
+    const results = [];
+    try {
+      for (const visit of visits().filter((v) => v.status === "queued")) {
+        try {
+          const result = await send(visit);
+          results.push({ visit, ...result });
+          if (!result.ok && result.status !== 401) {
+            visit.status = "draft";
+            visit.error = result.body?.error?.message || String(result.status);
+            store(visit);
+          }
+        } catch (_) {
+          if (messages) banner(messages.offline, "offline");
+          results.push({ visit, ok: false, offline: true });
+          break;
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+    return results;
+  }
+
+  function searchHalls() {
+    const input = document.getElementById("hall-search");
+    const list = document.getElementById("halls");
+    if (!input || !list) return;
+    input.addEventListener("input", () => {
+      const q = input.value.trim().toLowerCase();
+      for (const li of list.children) li.hidden = q !== "" && !li.dataset.search.toLowerCase().includes(q);
+    });
+  }
+
+  function localDrafts() {
+    const list = document.getElementById("drafts");
+    if (!list) return;
+    const shown = new Set([...list.querySelectorAll("[data-draft]")].map((li) => li.dataset.draft));
+    for (const visit of visits()) {
+      if (shown.has(visit.id)) continue;
+      const li = document.createElement("li");
+      li.dataset.draft = visit.id;
+      const a = document.createElement("a");
+      a.href = "/inspect/visit?id=" + visit.id;
+      a.textContent = (visit.branch_code || "") + " " + (visit.hall_name || "");
+      li.append(a, " ", Object.assign(document.createElement("span"), { className: "muted", textContent: visit.status === "queued" ? "⏳" : "" }));
+      list.append(li);
+    }
+    if (!list.children.length) list.append(Object.assign(document.createElement("li"), { className: "muted", textContent: list.dataset.empty }));
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    searchHalls();
+    localDrafts();
+    if ("serviceWorker" in navigator && document.querySelector("meta[name=csrf-token]")?.content) {
+      navigator.serviceWorker.register("/sw.js").catch(() => {});
+    }
+    window.addEventListener("online", () => flush());
+    if (navigator.onLine) flush();
+  });
+
+  return { load, store, forget, visits, putPhoto, photosOf, deletePhoto, banner, flush, send, csrf };
+})();

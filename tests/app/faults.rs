@@ -1,0 +1,375 @@
+//! Faults: the server killed with SIGKILL mid-burst, an import killed
+//! mid-file, a database the server may not write, and a backup taken while
+//! visits keep arriving. Nothing acknowledged may be lost or doubled.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Workspace, workspace_with_roster};
+
+/// The real binary serving the workspace's database on a loopback port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(ws: &Workspace, wrapper: &[&str]) -> Server {
+        let binary = env!("CARGO_BIN_EXE_hallscore");
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(binary);
+                c
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
+            .arg("--db")
+            .arg(ws.db())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .current_dir(ws.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the server");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(start) = line.find("http://") {
+                    let url = line[start..]
+                        .split('/')
+                        .take(3)
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    let _ = tx.send(url);
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server announces its address");
+        Server { child, base }
+    }
+
+    /// SIGKILL: no shutdown, no flush, nothing.
+    fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn integrity(ws: &Workspace) -> String {
+    let conn = rusqlite::Connection::open(ws.db()).expect("db");
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity check")
+}
+
+fn visit(id: &str, branch: &str) -> serde_json::Value {
+    json!({
+        "id": id, "branch_code": branch, "checklist": "small",
+        "visited_at": "2024-07-03T14:20:00+08:00",
+        "answers": {"A01": "是", "A02": "是", "B01": "优", "B02": 8}
+    })
+}
+
+/// Inspectors submitting with API tokens as fast as they can, until
+/// `stop`; returns the ids the server acknowledged.
+async fn burst(base: String, token: String, workers: usize, stop: Instant) -> Vec<String> {
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for worker in 0..workers {
+        let (base, token, acknowledged) = (base.clone(), token.clone(), acknowledged.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .expect("client");
+            let mut n = 0u32;
+            while Instant::now() < stop && n < 10_000 {
+                n += 1;
+                let id = uuid::Uuid::new_v4().to_string();
+                let branch = ["XP01", "XP02", "BY01", "BY02"][(worker + n as usize) % 4];
+                match client
+                    .post(format!("{base}/api/v1/visits"))
+                    .bearer_auth(&token)
+                    .json(&visit(&id, branch))
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == StatusCode::CREATED => {
+                        acknowledged.lock().expect("lock").push(id);
+                    }
+                    Ok(r) => panic!("unexpected answer {}", r.status()),
+                    // The server died under us: this one was never acknowledged.
+                    Err(_) => break,
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("a worker");
+    }
+    let ids = acknowledged.lock().expect("lock").clone();
+    ids
+}
+
+fn stored_count(ws: &Workspace, id: &str) -> i64 {
+    let conn = rusqlite::Connection::open(ws.db()).expect("db");
+    conn.query_row(
+        "SELECT count(*) FROM visits WHERE visit_id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .expect("count")
+}
+
+fn inspector_token(ws: &Workspace) -> String {
+    ws.add_user("wang", "inspector", None, "correct-horse-1");
+    ws.run(&["token", "create", "wang"])
+        .success()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_visits_survive_a_kill_during_a_burst() {
+    let ws = workspace_with_roster();
+    let token = inspector_token(&ws);
+    let server = Server::start(&ws, &[]);
+    let base = server.base.clone();
+    let run = tokio::spawn(burst(
+        base,
+        token.clone(),
+        8,
+        Instant::now() + Duration::from_secs(20),
+    ));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.kill();
+    let acknowledged = run.await.expect("the burst");
+    assert!(
+        acknowledged.len() > 20,
+        "the burst got going: {}",
+        acknowledged.len()
+    );
+    assert_eq!(integrity(&ws), "ok");
+
+    let server = Server::start(&ws, &[]);
+    for id in &acknowledged {
+        assert_eq!(stored_count(&ws, id), 1, "acknowledged visit {id}");
+    }
+    // A retry of an acknowledged visit after the restart stores nothing new.
+    let client = reqwest::Client::new();
+    let retried = client
+        .post(format!("{}/api/v1/visits", server.base))
+        .bearer_auth(&token)
+        .json(&visit(
+            &acknowledged[0],
+            ["XP01", "XP02", "BY01", "BY02"][1],
+        ))
+        .send()
+        .await
+        .expect("retry");
+    assert!(
+        matches!(retried.status(), StatusCode::OK | StatusCode::CONFLICT),
+        "{}",
+        retried.status()
+    );
+    assert_eq!(stored_count(&ws, &acknowledged[0]), 1);
+}
+
+#[test]
+fn a_killed_import_stores_nothing_and_imports_cleanly_afterwards() {
+    let ws = workspace_with_roster();
+    // 30,000 visits × 80 answers: long enough to be killed in the middle.
+    let checklist = (1..=80)
+        .map(|i| format!("[[section.item]]\ncode = \"K{i:02}\"\ntitle = \"项{i}\"\nkind = \"check\"\npoints = 1\n"))
+        .collect::<String>();
+    let toml = format!(
+        "id = \"wide\"\nversion = 1\ntitle = \"宽表\"\n\n[[section]]\ncode = \"K\"\ntitle = \"全部\"\n\n{checklist}"
+    );
+    let file = ws.write("wide.toml", toml);
+    ws.run(&["checklist", "load", &file]).success();
+    let mut csv = String::from("暗访编号,网点编码,暗访日期,检查表");
+    for i in 1..=80 {
+        csv.push_str(&format!(",K{i:02}"));
+    }
+    csv.push('\n');
+    for n in 0..30_000 {
+        csv.push_str(&format!(
+            "N{n},XP0{},2024-07-0{},wide",
+            1 + n % 2,
+            1 + n % 9
+        ));
+        for i in 0..80 {
+            csv.push_str(if (n + i) % 7 == 0 { ",否" } else { ",是" });
+        }
+        csv.push('\n');
+    }
+    let path = ws.write("national.csv", csv);
+    let before = ws.snapshot();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hallscore"))
+        .arg("--db")
+        .arg(ws.db())
+        .args(["import", "visits", &path])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the import");
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "the import must still be running when it is killed"
+    );
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    assert_eq!(integrity(&ws), "ok");
+    assert_eq!(
+        ws.snapshot(),
+        before,
+        "nothing of the killed import is stored"
+    );
+    let out = ws.run(&["import", "visits", &path]).success().stdout;
+    assert!(out.contains("新增 30000"), "{out}");
+    assert_eq!(integrity(&ws), "ok");
+}
+
+#[tokio::test]
+async fn a_database_the_server_cannot_write_refuses_writes_and_keeps_reading() {
+    let ws = workspace_with_roster();
+    let token = inspector_token(&ws);
+    ws.add_user("boss", "admin", None, "correct-horse-1");
+    let admin = ws
+        .run(&["token", "create", "boss"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    let visits = ws.write(
+        "v.csv",
+        "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\nR1,XP01,2024-07-03,small,是,是,优,8\n",
+    );
+    ws.run(&["import", "visits", &visits]).success();
+    // The server runs as an unprivileged user that may read but not write
+    // the database (as root it would ignore file permissions).
+    // The folder stays open (SQLite keeps its -wal and -shm files there);
+    // the database file itself is the root's, read-only for others.
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(ws.dir.path(), std::fs::Permissions::from_mode(0o777))
+        .expect("permissions");
+    std::fs::set_permissions(ws.db(), std::fs::Permissions::from_mode(0o644))
+        .expect("read-only for others");
+    for name in ["hallscore.db-wal", "hallscore.db-shm"] {
+        if ws.path(name).exists() {
+            std::fs::set_permissions(ws.path(name), std::fs::Permissions::from_mode(0o666))
+                .expect("permissions");
+        }
+    }
+    let before = ws.snapshot();
+    let server = Server::start(
+        &ws,
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ],
+    );
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{}/api/v1/visits", server.base))
+        .bearer_auth(&token)
+        .json(&visit("6c1f8e5a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", "XP01"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let error: serde_json::Value = response.json().await.expect("json");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("数据未保存"),
+        "{error}"
+    );
+    let rankings = client
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q3",
+            server.base
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(rankings.status(), StatusCode::OK, "reads still work");
+    drop(server);
+    assert_eq!(ws.snapshot(), before);
+    assert_eq!(integrity(&ws), "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_during_writes_is_complete_and_sound() {
+    let ws = workspace_with_roster();
+    let token = inspector_token(&ws);
+    let server = Server::start(&ws, &[]);
+    let first = burst(
+        server.base.clone(),
+        token.clone(),
+        4,
+        Instant::now() + Duration::from_millis(500),
+    )
+    .await;
+    let during = tokio::spawn(burst(
+        server.base.clone(),
+        token,
+        4,
+        Instant::now() + Duration::from_millis(1500),
+    ));
+    let copy = ws.path("backup.db");
+    ws.run(&["backup", copy.to_str().expect("path")]).success();
+    let later = during.await.expect("burst");
+    drop(server);
+
+    let conn = rusqlite::Connection::open(&copy).expect("the copy opens");
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(check, "ok");
+    for id in &first {
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM visits WHERE visit_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(n, 1, "every visit acknowledged before the backup is in it");
+    }
+    let in_copy: i64 = conn
+        .query_row("SELECT count(*) FROM visits", [], |r| r.get(0))
+        .expect("count");
+    assert!(in_copy as usize >= first.len());
+    assert!((in_copy as usize) <= first.len() + later.len() + 10);
+
+    // The documented restore: stop the server, copy the backup over the database.
+    std::fs::copy(&copy, ws.path("restored.db")).expect("restore");
+    let restored = rusqlite::Connection::open(ws.path("restored.db")).expect("open");
+    let n: i64 = restored
+        .query_row("SELECT count(*) FROM visits", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, in_copy);
+}

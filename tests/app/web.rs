@@ -1,0 +1,767 @@
+//! The web application over real HTTP on a loopback port: sign-in,
+//! sessions, CSRF, the visit API, photos, scope and the security headers.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{App, Workspace, sign_in, spawn_app, workspace_with_roster};
+
+const PASSWORD: &str = "correct-horse-1";
+
+/// The CLI workspace (roster XP01, XP02 in 西平, BY01, BY02 in 泌阳; the
+/// `small` checklist) with one user of each kind.
+async fn app() -> (Workspace, App) {
+    let ws = workspace_with_roster();
+    ws.add_user("boss", "admin", None, PASSWORD);
+    ws.add_user("xp", "manager", Some("district:西平"), PASSWORD);
+    ws.add_user("by", "manager", Some("district:泌阳"), PASSWORD);
+    ws.add_user("wang", "inspector", None, PASSWORD);
+    ws.add_user("li", "inspector", None, PASSWORD);
+    let app = spawn_app(&ws).await;
+    (ws, app)
+}
+
+fn visit(id: &str, branch: &str) -> Value {
+    json!({
+        "id": id,
+        "branch_code": branch,
+        "checklist": "small",
+        "visited_at": "2024-07-03T14:20:00+08:00",
+        "notes": "整体不错",
+        // A01 fails; B01 良 (2/4); B02 12 minutes (5/10): (0+2+2+5)/20.
+        "answers": {"A01": "否", "A02": true, "B01": "良", "B02": "12:00"},
+        "item_notes": {"A01": "未着工装"}
+    })
+}
+
+const V1: &str = "0b6f5a52-3f55-4b8f-9a34-1b2d3c4d5e6f";
+const V2: &str = "5d2c9e0a-7b1f-4c3e-8a9d-0e1f2a3b4c5d";
+
+async fn post_visit(
+    client: &reqwest::Client,
+    app: &App,
+    csrf: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
+    let response = client
+        .post(format!("{}/api/v1/visits", app.base))
+        .header("X-CSRF-Token", csrf)
+        .json(body)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_visit_is_stored_once_whatever_the_retries() {
+    let (ws, app) = app().await;
+    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+
+    let (status, body) = post_visit(&client, &app, &csrf, &visit(V1, "XP01")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["rate"], 0.45);
+    assert_eq!(body["sections"], json!({"A": 0.3333, "B": 0.5}));
+    assert_eq!(body["items"]["B02"], json!({"earned": 5.0, "max": 10.0}));
+    assert_eq!(
+        body["inspector"], "wang",
+        "the signed-in inspector by default"
+    );
+    assert_eq!(body["item_notes"]["A01"], "未着工装");
+
+    let (status, _) = post_visit(&client, &app, &csrf, &visit(V1, "XP01")).await;
+    assert_eq!(status, StatusCode::OK, "the same id and body again");
+    let mut changed = visit(V1, "XP01");
+    changed["answers"]["A01"] = json!("是");
+    let (status, body) = post_visit(&client, &app, &csrf, &changed).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["field"], "id");
+
+    let conn = rusqlite::Connection::open(ws.db()).expect("db");
+    let count: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM visits WHERE visit_id = ?1",
+            [V1],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(count, 1);
+
+    let fetched: Value = client
+        .get(format!("{}/api/v1/visits/{V1}", app.base))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(fetched["answers"]["B02"], "12");
+    assert_eq!(fetched["rate"], 0.45);
+}
+
+#[tokio::test]
+async fn bad_visits_are_refused_with_the_field_and_nothing_is_stored() {
+    let (ws, app) = app().await;
+    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let before = ws.snapshot();
+    let cases: Vec<(Value, StatusCode, &str, &str)> = vec![
+        (
+            {
+                let mut v = visit(V2, "XP01");
+                v["answers"]["B01"] = json!("中");
+                v
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "answers.B01",
+            "不是该项的选项",
+        ),
+        (
+            {
+                let mut v = visit(V2, "XP01");
+                v["answers"]["Z99"] = json!("是");
+                v
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "answers.Z99",
+            "没有检查项 Z99",
+        ),
+        (
+            {
+                let mut v = visit(V2, "XP01");
+                v["answers"].as_object_mut().expect("answers").remove("A01");
+                v
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "answers.A01",
+            "答案为空",
+        ),
+        (
+            visit(V2, "ZZ99"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "branch_code",
+            "不在网点名单中",
+        ),
+        (
+            visit("not-a-uuid", "XP01"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id",
+            "UUID",
+        ),
+        (
+            {
+                let mut v = visit(V2, "XP01");
+                v["visited_at"] = json!("昨天");
+                v
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visited_at",
+            "无法识别",
+        ),
+        (
+            {
+                let mut v = visit(V2, "XP01");
+                v["inspector"] = json!("li");
+                v
+            },
+            StatusCode::FORBIDDEN,
+            "inspector",
+            "没有权限",
+        ),
+    ];
+    for (body, status, field, message) in cases {
+        let (got, error) = post_visit(&client, &app, &csrf, &body).await;
+        assert_eq!(got, status, "{error}");
+        assert_eq!(error["error"]["field"], field, "{error}");
+        let text = error["error"]["message"].as_str().expect("a message");
+        assert!(text.contains(message), "{text}");
+    }
+    // Malformed and oversized bodies.
+    let response = client
+        .post(format!("{}/api/v1/visits", app.base))
+        .header("X-CSRF-Token", &csrf)
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error: Value = response.json().await.expect("json error");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("JSON")
+    );
+    let huge = json!({"id": V2, "branch_code": "XP01", "visited_at": "2024-07-03", "notes": "x".repeat(2 * 1024 * 1024)});
+    let (status, _) = post_visit(&client, &app, &csrf, &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(ws.snapshot(), before, "nothing stored by refused requests");
+}
+
+#[tokio::test]
+async fn sign_in_sessions_and_csrf() {
+    let (ws, app) = app().await;
+    let anonymous = reqwest::Client::new();
+    let response = anonymous
+        .post(format!("{}/api/v1/visits", app.base))
+        .json(&visit(V1, "XP01"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    // A cookie session without the form token cannot change anything.
+    let response = client
+        .post(format!("{}/api/v1/visits", app.base))
+        .json(&visit(V1, "XP01"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = client
+        .post(format!("{}/logout", app.base))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // An expired session is no session.
+    let conn = rusqlite::Connection::open(ws.db()).expect("db");
+    conn.execute("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'", [])
+        .expect("expire");
+    let (status, _) = post_visit(&client, &app, &csrf, &visit(V1, "XP01")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let page = client
+        .get(format!("{}/inspect", app.base))
+        .send()
+        .await
+        .expect("page");
+    assert!(
+        page.url().as_str().ends_with("/login?expired=1"),
+        "{}",
+        page.url()
+    );
+
+    // Signing out ends the session.
+    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let response = client
+        .post(format!("{}/logout", app.base))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert!(response.url().as_str().ends_with("/login"));
+    let (status, _) = post_visit(&client, &app, &csrf, &visit(V1, "XP01")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_planted_session_id_never_becomes_a_session() {
+    let (_ws, app) = app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let planted = "a".repeat(64);
+    let page = client
+        .get(format!("{}/login", app.base))
+        .header("Cookie", format!("hallscore_session={planted}"))
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("text");
+    let token = crate::helpers::attribute_after(&page, "name=\"csrf\" value=\"");
+    let response = client
+        .post(format!("{}/login", app.base))
+        .header(
+            "Cookie",
+            format!("hallscore_session={planted}; login_csrf={token}"),
+        )
+        .form(&[
+            ("name", "wang"),
+            ("password", PASSWORD),
+            ("csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    let issued: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter(|c| c.starts_with("hallscore_session="))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert!(
+        !issued[0].contains(&planted),
+        "a new id is issued at sign-in"
+    );
+    assert!(issued[0].contains("HttpOnly") && issued[0].contains("SameSite=Lax"));
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_after_repeated_failures() {
+    let (_ws, app) = app().await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let attempt = |password: &'static str| {
+        let client = client.clone();
+        let base = app.base.clone();
+        async move {
+            let page = client
+                .get(format!("{base}/login"))
+                .send()
+                .await
+                .expect("login")
+                .text()
+                .await
+                .expect("text");
+            let token = crate::helpers::attribute_after(&page, "name=\"csrf\" value=\"");
+            client
+                .post(format!("{base}/login"))
+                .form(&[
+                    ("name", "wang"),
+                    ("password", password),
+                    ("csrf", token.as_str()),
+                ])
+                .send()
+                .await
+                .expect("sign in")
+        }
+    };
+    for _ in 0..5 {
+        let response = attempt("wrong-password").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            response
+                .text()
+                .await
+                .expect("text")
+                .contains("用户名或密码不正确")
+        );
+    }
+    let response = attempt(PASSWORD).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert!(response.text().await.expect("text").contains("15 分钟"));
+}
+
+#[tokio::test]
+async fn scope_is_enforced_for_visits_and_reports() {
+    let (ws, app) = app().await;
+    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    assert_eq!(
+        post_visit(&wang, &app, &csrf, &visit(V1, "XP01")).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        post_visit(&wang, &app, &csrf, &visit(V2, "BY01")).await.0,
+        StatusCode::CREATED
+    );
+
+    let status = |client: reqwest::Client, url: String| async move {
+        client.get(url).send().await.expect("get").status()
+    };
+    let (xp, _) = sign_in(&app, "xp", PASSWORD).await;
+    let (li, _) = sign_in(&app, "li", PASSWORD).await;
+    let (boss, _) = sign_in(&app, "boss", PASSWORD).await;
+    let url = |id: &str| format!("{}/api/v1/visits/{id}", app.base);
+    assert_eq!(
+        status(xp.clone(), url(V1)).await,
+        StatusCode::OK,
+        "西平's own visit"
+    );
+    assert_eq!(
+        status(xp.clone(), url(V2)).await,
+        StatusCode::NOT_FOUND,
+        "泌阳's visit by URL"
+    );
+    assert_eq!(
+        status(li.clone(), url(V1)).await,
+        StatusCode::NOT_FOUND,
+        "another inspector's visit"
+    );
+    assert_eq!(status(boss.clone(), url(V2)).await, StatusCode::OK);
+    assert_eq!(
+        status(xp.clone(), format!("{}/visits/{V2}", app.base)).await,
+        StatusCode::NOT_FOUND,
+        "the visit page too"
+    );
+
+    let rankings: Value = xp
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q3",
+            app.base
+        ))
+        .send()
+        .await
+        .expect("rankings")
+        .json()
+        .await
+        .expect("json");
+    let codes: Vec<&str> = rankings["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, ["XP01", "XP02"], "only 西平's halls");
+    assert_eq!(
+        rankings["calibration"],
+        json!([]),
+        "calibration is for admins"
+    );
+    let districts: Value = xp
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q3&level=district",
+            app.base
+        ))
+        .send()
+        .await
+        .expect("rankings")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        districts["rows"].as_array().map(Vec::len),
+        Some(2),
+        "every district"
+    );
+    assert_eq!(
+        status(
+            xp.clone(),
+            format!(
+                "{}/api/v1/reports/shortboards?period=2024-Q3&scope=branch:BY01",
+                app.base
+            )
+        )
+        .await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        status(
+            wang.clone(),
+            format!("{}/api/v1/reports/rankings?period=2024-Q3", app.base)
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "inspectors record, they do not read reports"
+    );
+    let bad = xp
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q9",
+            app.base
+        ))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = bad.json().await.expect("json");
+    assert_eq!(error["error"]["field"], "period");
+
+    // A district manager's workbook download holds only their halls.
+    let bytes = xp
+        .get(format!("{}/exports/rankings.xlsx?period=2024-Q3", app.base))
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    let sheets =
+        hallscore::excel::read::read_workbook("r.xlsx", bytes.to_vec()).expect("a workbook");
+    let halls = &sheets[1];
+    assert_eq!(halls.name, "网点排名");
+    assert_eq!(halls.rows.len(), 3, "a header and 西平's two halls");
+    drop(ws);
+}
+
+#[tokio::test]
+async fn the_api_answers_bearer_tokens_with_the_cli_s_figures() {
+    let (ws, app) = app().await;
+    let visits = ws.write(
+        "v.csv",
+        "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\nT1,XP01,2024-07-03,small,是,是,优,8\nT2,BY01,2024-07-04,small,否,是,差,20\n",
+    );
+    ws.run(&["import", "visits", &visits]).success();
+    let token = ws
+        .run(&["token", "create", "boss"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    let client = reqwest::Client::new();
+    let api: Value = client
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q3&level=district",
+            app.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let cli = ws
+        .run(&[
+            "report", "rankings", "--period", "2024-Q3", "--level", "district", "--format", "json",
+        ])
+        .success()
+        .json();
+    assert_eq!(api, cli, "one code path for the figures");
+    let wrong = client
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q3",
+            app.base
+        ))
+        .bearer_auth("0".repeat(64))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let conn = rusqlite::Connection::open(ws.db()).expect("db");
+    let stored: String = conn
+        .query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0))
+        .expect("token");
+    assert_ne!(stored, token, "only a hash is kept");
+}
+
+/// A 1×1 JPEG.
+const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9,
+];
+
+async fn upload(
+    client: &reqwest::Client,
+    app: &App,
+    csrf: &str,
+    visit: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("visit_id", visit.to_string())
+        .text("item_code", "A01")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("p.jpg"),
+        );
+    let response = client
+        .post(format!("{}/api/v1/photos", app.base))
+        .header("X-CSRF-Token", csrf)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn photos_are_checked_and_kept_in_scope() {
+    let (ws, app) = app().await;
+    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let (status, body) = upload(&wang, &app, &csrf, V2, b"%PDF-1.4 not an image".to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("不是 JPEG")
+    );
+    let (status, _) = upload(&wang, &app, &csrf, V2, vec![0xFF; 6 * 1024 * 1024]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, body) = upload(&wang, &app, &csrf, "../../etc", JPEG.to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let (status, photo) = upload(&wang, &app, &csrf, V2, JPEG.to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED, "{photo}");
+    assert_eq!(
+        post_visit(&wang, &app, &csrf, &visit(V2, "BY01")).await.0,
+        StatusCode::CREATED
+    );
+    let url = format!("{}{}", app.base, photo["url"].as_str().expect("url"));
+    let image = wang.get(&url).send().await.expect("photo");
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(image.headers()["content-type"], "image/jpeg");
+    assert_eq!(image.bytes().await.expect("bytes").as_ref(), JPEG);
+    let (xp, _) = sign_in(&app, "xp", PASSWORD).await;
+    assert_eq!(
+        xp.get(&url).send().await.expect("get").status(),
+        StatusCode::NOT_FOUND,
+        "泌阳's photo"
+    );
+    let (by, _) = sign_in(&app, "by", PASSWORD).await;
+    assert_eq!(
+        by.get(&url).send().await.expect("get").status(),
+        StatusCode::OK
+    );
+    let traversal = by
+        .get(format!("{}/photos/..%2F..%2Fhallscore.db", app.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(traversal.status(), StatusCode::NOT_FOUND);
+    let files: Vec<_> = std::fs::read_dir(ws.path("photos").join(V2))
+        .expect("the photo folder")
+        .collect();
+    assert_eq!(files.len(), 1, "only the accepted photo is kept");
+}
+
+#[tokio::test]
+async fn evidence_rules_are_enforced_before_a_visit_is_stored() {
+    let (ws, app) = app().await;
+    let strict = ws.write(
+        "strict.toml",
+        crate::helpers::SMALL_CHECKLIST.replace(
+            "version = 1",
+            "version = 2\nmin_photos = 1\ncomment_min_chars = 10",
+        ),
+    );
+    ws.run(&["checklist", "load", &strict]).success();
+    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let (status, body) = post_visit(&wang, &app, &csrf, &visit(V1, "XP01")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "notes", "{body}");
+    let mut long = visit(V1, "XP01");
+    long["notes"] = json!("营业厅整体环境整洁,员工服务热情");
+    let (status, body) = post_visit(&wang, &app, &csrf, &long).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "photos", "{body}");
+    assert_eq!(
+        upload(&wang, &app, &csrf, V1, JPEG.to_vec()).await.0,
+        StatusCode::CREATED
+    );
+    let (status, body) = post_visit(&wang, &app, &csrf, &long).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["checklist"]["version"], 2);
+}
+
+#[tokio::test]
+async fn drafts_belong_to_their_inspector() {
+    let (_ws, app) = app().await;
+    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let draft = json!({"id": V1, "branch_code": "XP01", "answers": {"A01": "是"}});
+    let response = wang
+        .put(format!("{}/api/v1/drafts/{V1}", app.base))
+        .header("X-CSRF-Token", &csrf)
+        .json(&draft)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let back: Value = wang
+        .get(format!("{}/api/v1/drafts/{V1}", app.base))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(back, draft);
+    let page = wang
+        .get(format!("{}/inspect", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains(&format!("data-draft=\"{V1}\"")),
+        "listed for its inspector"
+    );
+
+    let (li, li_csrf) = sign_in(&app, "li", PASSWORD).await;
+    assert_eq!(
+        li.get(format!("{}/api/v1/drafts/{V1}", app.base))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let response = li
+        .put(format!("{}/api/v1/drafts/{V1}", app.base))
+        .header("X-CSRF-Token", &li_csrf)
+        .json(&json!({"answers": {}}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "another's draft cannot be overwritten"
+    );
+
+    // Submitting the visit clears its draft.
+    let mut full = visit(V1, "XP01");
+    full["answers"]["A01"] = json!("是");
+    assert_eq!(
+        post_visit(&wang, &app, &csrf, &full).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        wang.get(format!("{}/api/v1/drafts/{V1}", app.base))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_speak_both_languages() {
+    let (_ws, app) = app().await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let response = client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .expect("login");
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"].to_str().expect("csp");
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(
+        response.text().await.expect("text").contains("登录"),
+        "Chinese first"
+    );
+    let english = client
+        .get(format!("{}/lang/en", app.base))
+        .send()
+        .await
+        .expect("switch")
+        .text()
+        .await
+        .expect("text");
+    assert!(english.contains("Sign in"), "{english}");
+    let missing = client
+        .get(format!("{}/no/such/page", app.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

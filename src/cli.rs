@@ -1,7 +1,7 @@
 //! The command line (CONTRACT §5): parses arguments, calls the core and the
 //! adapters, prints what a person needs. Messages are in Chinese.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -13,13 +13,13 @@ use crate::domain::access::{Role, Scope};
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
-use crate::excel::import::{self, ChecklistMeta, Problem, VisitContext};
-use crate::excel::read::{ReadError, read_workbook};
+use crate::excel::import::{self, Problem};
+use crate::excel::read::ReadError;
 use crate::excel::workbook::{Provenance, rankings_workbook};
 use crate::excel::write::{self, FileKind, WriteError};
 use crate::report::{self, Analysis, Level, Options, change, percent};
 use crate::storage::{self, Disposition, Store};
-use crate::{accounts, demo, domain};
+use crate::{accounts, demo, domain, imports};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -256,6 +256,15 @@ pub enum CliError {
     },
 }
 
+impl From<imports::Failure> for CliError {
+    fn from(failure: imports::Failure) -> CliError {
+        match failure {
+            imports::Failure::Problems { file, problems } => CliError::Problems { file, problems },
+            other => CliError::Message(other.to_string()),
+        }
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
@@ -309,7 +318,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 (accounts::new_secret()[..16].to_string(), true)
             };
             let hash = accounts::hash_password(&password).map_err(CliError::Message)?;
-            let user = store.add_user(&name, role, scope.as_ref(), Some(&hash))?;
+            let user = store.add_user(&name, role, scope.as_ref(), Some(&hash), &actor())?;
             println!(
                 "已添加用户 {}(角色 {}{})",
                 user.name,
@@ -353,7 +362,7 @@ fn open_existing(db: &Path) -> Result<Store, CliError> {
 
 fn load_checklists(store: &mut Store, dir: &Path) -> Result<(), CliError> {
     for checklist in checklist_file::load_dir(dir)? {
-        let new = store.save_checklist(&checklist)?;
+        let new = store.save_checklist(&checklist, &actor())?;
         println!(
             "检查表 {} 第 {} 版({} 项,满分 {}):{}",
             checklist.id,
@@ -371,9 +380,9 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
     load_checklists(&mut store, Path::new("checklists"))?;
     let checklist = store.checklist("hall-visit")?;
     let roster = demo::roster();
-    let outcome = store.save_roster(&roster, true)?;
+    let outcome = store.save_roster(&roster, true, "演示数据")?;
     let visits = demo::visits(&checklist);
-    let dispositions = store.import_visits(&visits, true, true, None)?;
+    let dispositions = store.import_visits(&visits, true, true, None, "演示数据")?;
     let mut accounts_added = Vec::new();
     for (name, role, scope, password) in demo::ACCOUNTS {
         if store.user_with_password(name)?.is_some() {
@@ -385,7 +394,7 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
             .transpose()
             .map_err(CliError::Message)?;
         let hash = accounts::hash_password(password).map_err(CliError::Message)?;
-        store.add_user(name, role, scope.as_ref(), Some(&hash))?;
+        store.add_user(name, role, scope.as_ref(), Some(&hash), "演示数据")?;
         accounts_added.push(*name);
     }
     if !accounts_added.is_empty() {
@@ -464,43 +473,16 @@ fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Result<(), Cli
             pass_mark,
         } => {
             let (name, bytes) = read_file(&file)?;
-            let checklist = if name.to_lowercase().ends_with(".toml") {
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| CliError::Message(format!("{name} 不是 UTF-8 文本")))?;
-                checklist_file::parse(&name, &text)?
-            } else {
-                let id = id.ok_or_else(|| {
-                    CliError::Message(
-                        "从电子表格载入检查表时需要 --id(例如 --id hall-visit)".into(),
-                    )
-                })?;
-                let title = title.unwrap_or_else(|| id.clone());
-                let sheets = read_workbook(&name, bytes)?;
-                let meta = ChecklistMeta {
-                    id: &id,
-                    title: &title,
-                    version: store.next_checklist_version(&id)?,
-                    pass_mark,
-                };
-                let parsed =
-                    import::parse_checklist(&name, &sheets, &meta).map_err(|problems| {
-                        CliError::Problems {
-                            file: name.clone(),
-                            problems,
-                        }
-                    })?;
-                println!(
-                    "读取工作表「{}」,表头在第 {} 行",
-                    parsed.sheet, parsed.header_row
-                );
-                parsed
-                    .rows
-                    .into_iter()
-                    .next()
-                    .map(|(_, c)| c)
-                    .ok_or_else(|| CliError::Message(format!("{name} 中没有检查项")))?
+            let meta = imports::SheetMeta {
+                id: id.as_deref(),
+                title: title.as_deref(),
+                pass_mark,
             };
-            let new = store.save_checklist(&checklist)?;
+            let report = imports::checklist(store, &name, bytes, meta, &actor())?;
+            if let Some((sheet, header)) = &report.sheet {
+                println!("读取工作表「{sheet}」,表头在第 {header} 行");
+            }
+            let checklist = &report.checklist;
             println!(
                 "检查表 {} 第 {} 版({} 个大项,{} 项,满分 {}):{}",
                 checklist.id,
@@ -508,7 +490,11 @@ fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Result<(), Cli
                 checklist.sections.len(),
                 checklist.item_count(),
                 format_number(checklist.total_points()),
-                if new { "已载入" } else { "已存在,未变" }
+                if report.new {
+                    "已载入"
+                } else {
+                    "已存在,未变"
+                }
             );
             Ok(())
         }
@@ -595,26 +581,19 @@ fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError>
     match command {
         ImportCommand::Roster { file, dry_run } => {
             let (name, bytes) = read_file(&file)?;
-            let sheets = read_workbook(&name, bytes)?;
-            let parsed =
-                import::parse_roster(&name, &sheets).map_err(|problems| CliError::Problems {
-                    file: name.clone(),
-                    problems,
-                })?;
-            let roster: Vec<_> = parsed.rows.into_iter().map(|(_, b)| b).collect();
-            let outcome = store.save_roster(&roster, !dry_run)?;
+            let report = imports::roster(store, &name, bytes, dry_run, &actor())?;
             println!(
                 "网点名单:读取工作表「{}」(表头在第 {} 行),共 {} 个网点:新增 {},更新 {},未变 {}{}",
-                parsed.sheet,
-                parsed.header_row,
-                roster.len(),
-                outcome.new,
-                outcome.updated,
-                outcome.unchanged,
+                report.sheet,
+                report.header_row,
+                report.branches,
+                report.outcome.new,
+                report.outcome.updated,
+                report.outcome.unchanged,
                 dry_run_note(dry_run)
             );
-            if !parsed.ignored_columns.is_empty() {
-                println!("未使用的列:{}", parsed.ignored_columns.join("、"));
+            if !report.ignored_columns.is_empty() {
+                println!("未使用的列:{}", report.ignored_columns.join("、"));
             }
             Ok(())
         }
@@ -624,80 +603,44 @@ fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError>
             replace,
         } => {
             let (name, bytes) = read_file(&file)?;
-            let sheets = read_workbook(&name, bytes)?;
-            let branches: HashSet<String> = store.branches()?.into_iter().map(|b| b.code).collect();
-            let mut checklists: HashMap<String, Vec<Checklist>> = HashMap::new();
-            for summary in store.checklists()? {
-                let checklist = store.checklist_version(&summary.id, summary.version)?;
-                checklists.entry(summary.id).or_default().push(checklist);
-            }
-            let default_checklist = store.newest_checklist_id()?;
-            let context = VisitContext {
-                branches: &branches,
-                checklists: &checklists,
-                default_checklist: &default_checklist,
-            };
-            let total_rows: usize = sheets.iter().map(|s| s.rows.len()).max().unwrap_or(0);
-            let progress = indicatif::ProgressBar::new(total_rows as u64).with_style(
+            let progress = indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} 行 ({eta})")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             progress.set_message("检查中");
-            let mut seen = 0u64;
-            let parsed = import::parse_visits(&name, &sheets, &context, &mut || {
-                seen += 1;
-                if seen.is_multiple_of(1024) {
-                    progress.set_position(seen);
+            let actor = actor();
+            let options = imports::VisitOptions {
+                dry_run,
+                replace,
+                actor: &actor,
+            };
+            let report = imports::visits(store, &name, bytes, options, &mut |done, total| {
+                if done.is_multiple_of(1024) {
+                    progress.set_length(total as u64);
+                    progress.set_position(done as u64);
                 }
             });
             progress.finish_and_clear();
-            let parsed = parsed.map_err(|problems| CliError::Problems {
-                file: name.clone(),
-                problems,
-            })?;
-            let visits: Vec<_> = parsed.rows.iter().map(|(_, v)| v.clone()).collect();
-            let dispositions = store.import_visits(&visits, replace, !dry_run, None)?;
-            let conflicts: Vec<Problem> = parsed
-                .rows
-                .iter()
-                .zip(&dispositions)
-                .filter_map(|((row, visit), d)| match d {
-                    Disposition::Conflict(stored) => Some(Problem {
-                        sheet: parsed.sheet.clone(),
-                        row: Some(*row),
-                        column: None,
-                        value: Some(visit.key()),
-                        reason: format!(
-                            "这次暗访已导入过(网点 {},{},暗访员 {}),但内容不同;如需以本文件为准,请加 --replace",
-                            stored.branch_code,
-                            stored.visited_at.format("%Y-%m-%d %H:%M"),
-                            stored.inspector.as_deref().unwrap_or("—")
-                        ),
-                    }),
-                    _ => None,
-                })
-                .collect();
-            if !conflicts.is_empty() {
-                return Err(CliError::Problems {
-                    file: name,
-                    problems: conflicts,
-                });
-            }
-            let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
+            let report = report?;
             println!(
                 "暗访结果:读取工作表「{}」(表头在第 {} 行),{} 次暗访:新增 {},未变 {},替换 {},用时 {:.1} 秒{}",
-                parsed.sheet,
-                parsed.header_row,
-                visits.len(),
-                count(|d| matches!(d, Disposition::New)),
-                count(|d| matches!(d, Disposition::Unchanged)),
-                count(|d| matches!(d, Disposition::Replaced)),
+                report.sheet,
+                report.header_row,
+                report.visits,
+                report.new,
+                report.unchanged,
+                report.replaced,
                 started.elapsed().as_secs_f64(),
                 dry_run_note(dry_run)
             );
             Ok(())
         }
     }
+}
+
+/// Who the audit log names for changes made from the command line.
+fn actor() -> String {
+    format!("命令行:{}", std::env::var("USER").unwrap_or_default())
 }
 
 fn dry_run_note(dry_run: bool) -> &'static str {
@@ -765,6 +708,9 @@ fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
                 top: options.top,
                 reader: crate::domain::access::Visibility::Everything,
                 calibration: true,
+                publication: crate::publishing::publication_notes(
+                    &store.publications(&current.checklist_id, &options.period.to_string())?,
+                ),
             };
             let bytes = rankings_workbook(&current, &previous, &provenance)?;
             write::save(&out, &bytes)?;

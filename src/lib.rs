@@ -10,6 +10,10 @@
 //! - [`storage`]: the SQLite store; the only module that speaks SQL.
 //! - [`excel`]: spreadsheets in (any of .xlsx/.xls/.ods/.csv, with located
 //!   errors) and out (visits and 评分细则 sheets).
+//! - [`imports`]: the import use cases the command line and the browser
+//!   share: read, check every row, store all or nothing, log who did it.
+//! - [`publishing`]: published periods, their appeal window and lock, and
+//!   the change log of a re-issued version.
 //! - [`report`]: a period's figures computed once from the store, with the
 //!   JSON objects every renderer shares.
 //! - [`demo`]: deterministic demo data.
@@ -24,6 +28,8 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod excel;
+pub mod imports;
+pub mod publishing;
 pub mod report;
 pub mod storage;
 pub mod web;

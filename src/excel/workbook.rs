@@ -29,6 +29,9 @@ pub struct Provenance {
     pub reader: Visibility,
     /// Whether the inspector calibration sheet is filled.
     pub calibration: bool,
+    /// The published version and its change log, when the period was
+    /// published.
+    pub publication: Vec<String>,
 }
 
 /// Cell formats shared by every sheet.
@@ -266,6 +269,15 @@ fn write_notes(
     for (label, value) in facts {
         sheet.write_string_with_format(row, 0, label, &styles.label)?;
         sheet.write_string(row, 1, value)?;
+        row += 1;
+    }
+    if !provenance.publication.is_empty() {
+        row += 1;
+        sheet.write_string_with_format(row, 0, "发布与变更", &styles.label)?;
+        for line in &provenance.publication {
+            row += 1;
+            sheet.write_string(row, 1, line)?;
+        }
         row += 1;
     }
     row += 1;

@@ -41,6 +41,7 @@ impl Store {
         role: Role,
         scope: Option<&Scope>,
         password_hash: Option<&str>,
+        actor: &str,
     ) -> Result<User> {
         let (kind, scope_name) = match scope {
             Some(Scope::City(n)) => (Some("city"), Some(n.as_str())),
@@ -55,6 +56,14 @@ impl Store {
         if inserted == 0 {
             return Err(Error::Duplicate(format!("用户「{name}」已存在")));
         }
+        self.audit(
+            actor,
+            "user.add",
+            "user",
+            Some(name),
+            None,
+            Some(&serde_json::json!({"name": name, "role": role.as_str(), "scope": scope.map(ToString::to_string)})),
+        )?;
         Ok(User {
             id: self.conn.last_insert_rowid(),
             name: name.to_string(),

@@ -33,6 +33,8 @@ pub struct Photo {
 /// A stored visit with where it happened and what it was before.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VisitRecord {
+    /// The visit's row: its id for appeals.
+    pub row: i64,
     pub visit: Visit,
     pub branch_name: String,
     pub district: String,
@@ -46,7 +48,9 @@ pub struct VisitRecord {
 
 /// The SQL condition and parameter that limit visits to what a reader may
 /// see; `v`, `d` and `c` are the visits, districts and cities tables.
-fn visibility_filter(visibility: &Visibility) -> (&'static str, Option<rusqlite::types::Value>) {
+pub(super) fn visibility_filter(
+    visibility: &Visibility,
+) -> (&'static str, Option<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     match visibility {
         Visibility::Everything => ("1 = 1", None),
@@ -273,6 +277,7 @@ impl Store {
             history.push((r.get(0)?, r.get(1)?, r.get(2)?, old));
         }
         Ok(Some(VisitRecord {
+            row: row_id,
             visit: Visit {
                 visit_id: id,
                 branch_code: branch,

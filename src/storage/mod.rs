@@ -2,10 +2,14 @@
 //! domain values and reports its own [`Error`].
 
 mod accounts;
+mod appeals;
+mod audit;
 mod codec;
 mod evidence;
 
 pub use accounts::Session;
+pub use appeals::{Appeal, Publication, closes_at};
+pub use audit::{AuditEntry, AuditFilter};
 pub use evidence::{Draft, Photo, VisitRecord};
 
 use std::collections::HashMap;
@@ -180,7 +184,12 @@ impl Store {
 
     /// Adds new halls and updates known ones (name, district, city, address,
     /// type); visits stay with their branch code.
-    pub fn save_roster(&mut self, roster: &[Branch], commit: bool) -> Result<RosterOutcome> {
+    pub fn save_roster(
+        &mut self,
+        roster: &[Branch],
+        commit: bool,
+        actor: &str,
+    ) -> Result<RosterOutcome> {
         let known: HashMap<String, Branch> = self
             .branches()?
             .into_iter()
@@ -206,10 +215,28 @@ impl Store {
                             continue;
                         }
                         outcome.updated += 1;
+                        audit::record(
+                            tx,
+                            actor,
+                            "roster.update",
+                            "branch",
+                            Some(&merged.code),
+                            Some(&branch_json(old)),
+                            Some(&branch_json(&merged)),
+                        )?;
                         merged
                     }
                     None => {
                         outcome.new += 1;
+                        audit::record(
+                            tx,
+                            actor,
+                            "roster.add",
+                            "branch",
+                            Some(&branch.code),
+                            None,
+                            Some(&branch_json(branch)),
+                        )?;
                         branch.clone()
                     }
                 };
@@ -256,7 +283,7 @@ impl Store {
     /// Stores a checklist version. Saving the same version again with the
     /// same content is a no-op (returns `false`); with other content it is
     /// refused, since visits were scored under the stored one.
-    pub fn save_checklist(&mut self, checklist: &Checklist) -> Result<bool> {
+    pub fn save_checklist(&mut self, checklist: &Checklist, actor: &str) -> Result<bool> {
         let definition = serde_json::to_string(checklist)
             .map_err(|e| Error::Corrupt(format!("检查表无法序列化:{e}")))?;
         match self
@@ -287,6 +314,14 @@ impl Store {
                     .format("%Y-%m-%d %H:%M:%S%.6f")
                     .to_string()
             ],
+        )?;
+        self.audit(
+            actor,
+            "checklist.load",
+            "checklist",
+            Some(&format!("{} v{}", checklist.id, checklist.version)),
+            None,
+            serde_json::to_value(checklist).ok().as_ref(),
         )?;
         Ok(true)
     }
@@ -445,6 +480,7 @@ impl Store {
         replace: bool,
         commit: bool,
         recorded_by: Option<i64>,
+        actor: &str,
     ) -> Result<Vec<Disposition>> {
         let branch_ids: HashMap<String, i64> = {
             let mut stmt = self.conn.prepare("SELECT code, id FROM branches")?;
@@ -547,6 +583,15 @@ impl Store {
                 if stored_visit == *visit {
                     dispositions.push(Disposition::Unchanged);
                 } else if replace {
+                    audit::record(
+                        &tx,
+                        actor,
+                        "visit.replace",
+                        "visit",
+                        Some(&key),
+                        Some(&visit_json(&stored_visit)),
+                        Some(&visit_json(visit)),
+                    )?;
                     keep_history.execute(params![id, now, "导入时替换"])?;
                     update.execute(params![
                         id,
@@ -565,6 +610,30 @@ impl Store {
                     dispositions.push(Disposition::Conflict(Box::new(stored_visit)));
                 }
             }
+        }
+        let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
+        let new = count(|d| matches!(d, Disposition::New));
+        if new > 0 {
+            let (entity_id, after) = match visits {
+                [one] => (Some(one.key()), visit_json(one)),
+                _ => (
+                    None,
+                    serde_json::json!({
+                        "new": new,
+                        "replaced": count(|d| matches!(d, Disposition::Replaced)),
+                        "unchanged": count(|d| matches!(d, Disposition::Unchanged)),
+                    }),
+                ),
+            };
+            audit::record(
+                &tx,
+                actor,
+                "visit.add",
+                "visit",
+                entity_id.as_deref(),
+                None,
+                Some(&after),
+            )?;
         }
         let conflict = dispositions
             .iter()
@@ -621,6 +690,35 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A hall as the audit log records it.
+fn branch_json(b: &Branch) -> serde_json::Value {
+    serde_json::json!({
+        "code": b.code, "name": b.name, "district": b.district, "city": b.city,
+        "address": b.address, "branch_type": b.branch_type,
+    })
+}
+
+/// A visit as the audit log records it.
+fn visit_json(v: &Visit) -> serde_json::Value {
+    let answers: Vec<serde_json::Value> = v
+        .answers
+        .iter()
+        .map(|a| match a {
+            Answer::Pass => "是".into(),
+            Answer::Fail => "否".into(),
+            Answer::NotApplicable => "不适用".into(),
+            Answer::Number(n) => (*n).into(),
+            Answer::Choice(i) => serde_json::json!({ "choice": i }),
+        })
+        .collect();
+    serde_json::json!({
+        "visit_id": v.visit_id, "branch_code": v.branch_code,
+        "visited_at": v.visited_at.format(TIME_FORMAT).to_string(),
+        "inspector": v.inspector, "checklist": v.checklist_id, "version": v.checklist_version,
+        "notes": v.notes, "item_notes": v.item_notes, "answers": answers,
+    })
 }
 
 /// Item notes as stored: a JSON object, or NULL when there are none.

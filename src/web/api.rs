@@ -303,9 +303,20 @@ pub async fn submit_visit(
         .db
         .run(move |store| {
             let (visit, checklist) = build_visit(store, &user, body, lang)?;
+            if let Some(message) =
+                crate::publishing::locked(store, &visit.checklist_id, visit.visited_at.date())?
+            {
+                return Err(Error::conflict(message).with_field("visited_at"));
+            }
             let id = visit.visit_id.clone().unwrap_or_default();
             let disposition = store
-                .import_visits(std::slice::from_ref(&visit), false, true, Some(user.id))?
+                .import_visits(
+                    std::slice::from_ref(&visit),
+                    false,
+                    true,
+                    Some(user.id),
+                    &user.name,
+                )?
                 .pop();
             let status = match disposition {
                 Some(Disposition::New) => StatusCode::CREATED,
@@ -456,7 +467,7 @@ pub async fn delete_draft(
 }
 
 /// What kind of image the bytes are, by their signature.
-fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+pub(super) fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some(("image/jpeg", "jpg"))
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {

@@ -670,12 +670,19 @@ pub async fn rankings_download(
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
         .page(lang)?;
+    let (checklist, label) = (current.checklist_id.clone(), period.to_string());
+    let versions = state
+        .db
+        .run(move |store| Ok(store.publications(&checklist, &label)?))
+        .await
+        .page(lang)?;
     let provenance = crate::excel::workbook::Provenance {
         made_at: chrono::Local::now().naive_local(),
         made_by: authed.user.name.clone(),
         top: 3,
         reader: authed.user.visibility(),
         calibration: authed.user.role == Role::Admin,
+        publication: crate::publishing::publication_notes(&versions),
     };
     let name = file_name(&[&current.checklist_id, &period.to_string()]) + ".xlsx";
     let bytes = tokio::task::spawn_blocking(move || {

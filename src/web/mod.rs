@@ -2,7 +2,9 @@
 //! headquarters' pages, and the JSON API. Handlers only parse requests,
 //! call the core or the store, and render.
 
+mod admin;
 mod api;
+mod appeals;
 mod assets;
 mod auth;
 mod charts;
@@ -28,6 +30,9 @@ use crate::storage::{self, Store};
 
 /// The most a JSON or form request may carry.
 pub const MAX_BODY: usize = 1024 * 1024;
+/// The most a spreadsheet upload may carry: a year of national visits as
+/// .xlsx is about 40 MB.
+pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 /// The most a photo upload may carry (the tablet resizes before sending).
 pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
 
@@ -133,6 +138,19 @@ pub fn router(state: AppState) -> Router {
         .route("/districts/{name}", get(dashboard::district_page))
         .route("/exports/rankings.xlsx", get(dashboard::rankings_download))
         .route("/exports/visits.xlsx", get(dashboard::visits_download))
+        .route("/admin/imports", get(admin::imports_form))
+        .route(
+            "/admin/imports/{kind}",
+            post(admin::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/admin/audit", get(admin::audit))
+        .route("/admin/publications", post(appeals::publish))
+        .route("/admin/appeals/{id}", post(appeals::decide))
+        .route("/appeals", get(appeals::appeals_page))
+        .route(
+            "/visits/{id}/appeals",
+            post(appeals::file).layer(DefaultBodyLimit::max(MAX_PHOTO)),
+        )
         .route("/inspect", get(pages::inspect))
         .route("/inspect/visit", get(pages::visit_form))
         .route("/visits/{id}", get(pages::visit_page))

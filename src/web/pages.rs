@@ -360,7 +360,11 @@ fn visit_line(record: &VisitRecord, checklist: Option<&Checklist>) -> VisitLine 
         .and_then(|c| score_visit(c, &record.visit.answers).rate())
         .map_or("—".into(), |r| format!("{:.1}%", r * 100.0));
     VisitLine {
-        id: record.visit.visit_id.clone().unwrap_or_default(),
+        id: record
+            .visit
+            .visit_id
+            .clone()
+            .unwrap_or_else(|| format!("n{}", record.row)),
         hall: format!("{} {}", record.visit.branch_code, record.branch_name),
         visited_at: record.visit.visited_at.format("%Y-%m-%d %H:%M").to_string(),
         rate,
@@ -668,6 +672,8 @@ struct VisitPage {
     answers: Vec<AnswerLine>,
     photos: Vec<(String, String)>,
     history: Vec<String>,
+    /// Whether the reader may appeal this visit's answers now.
+    appealable: bool,
 }
 
 pub async fn visit_page(
@@ -690,11 +696,18 @@ pub async fn visit_page(
             let checklist = store
                 .checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
             let photos = store.photos(&id)?;
-            Ok(Some((record, checklist, photos)))
+            let open = crate::publishing::publication_for(
+                store,
+                &checklist.id,
+                record.visit.visited_at.date(),
+            )?
+            .and_then(|(_, versions)| versions.first().map(crate::storage::closes_at))
+            .is_some_and(|closes| chrono::Local::now().naive_local() <= closes);
+            Ok(Some((record, checklist, photos, open)))
         })
         .await
         .page(lang)?;
-    let Some((record, checklist, photos)) = found else {
+    let Some((record, checklist, photos, open)) = found else {
         return Err(Error::not_found(lang)).page(lang);
     };
     let score = score_visit(&checklist, &record.visit.answers);
@@ -706,7 +719,12 @@ pub async fn visit_page(
         lang: lang.code(),
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
-        id: record.visit.visit_id.clone().unwrap_or_default(),
+        id: record
+            .visit
+            .visit_id
+            .clone()
+            .unwrap_or_else(|| format!("n{}", record.row)),
+        appealable: open && matches!(authed.user.role, Role::Manager | Role::Admin),
         hall: format!("{} {}", record.visit.branch_code, record.branch_name),
         district: record.district.clone(),
         visited_at: record.visit.visited_at.format("%Y-%m-%d %H:%M").to_string(),

@@ -123,8 +123,7 @@ async fn burst(base: String, token: String, workers: usize, stop: Instant) -> Ve
     for task in tasks {
         task.await.expect("a worker");
     }
-    let ids = acknowledged.lock().expect("lock").clone();
-    ids
+    acknowledged.lock().expect("lock").clone()
 }
 
 fn stored_count(ws: &Workspace, id: &str) -> i64 {

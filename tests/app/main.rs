@@ -9,3 +9,5 @@ mod workbook;
 mod web;
 
 mod faults;
+
+mod admin;

@@ -99,30 +99,30 @@ const Hallscore = (() => {
     return { ok: r.ok, status: r.status, body: json };
   }
 
-  let flushing = false;
-  // Sends every queued visit; keeps those that cannot go yet.
-  async function flush(messages) {
-    if (flushing) return [];
-    flushing = true;
+  let flushing = null;
+  // Sends every queued visit; keeps those that cannot go yet. A call made
+  // while a flush is under way gets that flush's results, so every caller
+  // (the page's own `online` handler too) learns that its visit was sent.
+  function flush(messages) {
+    if (!flushing) flushing = flushQueue(messages).finally(() => { flushing = null; });
+    return flushing;
+  }
+  async function flushQueue(messages) {
     const results = [];
-    try {
-      for (const visit of visits().filter((v) => v.status === "queued")) {
-        try {
-          const result = await send(visit);
-          results.push({ visit, ...result });
-          if (!result.ok && result.status !== 401) {
-            visit.status = "draft";
-            visit.error = result.body?.error?.message || String(result.status);
-            store(visit);
-          }
-        } catch (_) {
-          if (messages) banner(messages.offline, "offline");
-          results.push({ visit, ok: false, offline: true });
-          break;
+    for (const visit of visits().filter((v) => v.status === "queued")) {
+      try {
+        const result = await send(visit);
+        results.push({ visit, ...result });
+        if (!result.ok && result.status !== 401) {
+          visit.status = "draft";
+          visit.error = result.body?.error?.message || String(result.status);
+          store(visit);
         }
+      } catch (_) {
+        if (messages) banner(messages.offline, "offline");
+        results.push({ visit, ok: false, offline: true });
+        break;
       }
-    } finally {
-      flushing = false;
     }
     return results;
   }

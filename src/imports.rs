@@ -1,0 +1,237 @@
+//! The import use cases, shared by the command line and the browser: read a
+//! file, check every row, then store all of it or nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::checklist_file;
+use crate::domain::checklist::Checklist;
+use crate::domain::{self, visit::Visit};
+use crate::excel::import::{self, ChecklistMeta, Problem, VisitContext};
+use crate::excel::read::{ReadError, read_workbook};
+use crate::storage::{self, Disposition, RosterOutcome, Store};
+
+/// Why an import stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Every problem of the file, each with its place.
+    #[error("{file}:共 {} 处错误,未写入任何数据", problems.len())]
+    Problems {
+        file: String,
+        problems: Vec<Problem>,
+    },
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Storage(#[from] storage::Error),
+    #[error(transparent)]
+    Domain(#[from] domain::Error),
+    #[error("{0}")]
+    Message(String),
+}
+
+fn problems(file: &str) -> impl FnOnce(Vec<Problem>) -> Failure + '_ {
+    move |problems| Failure::Problems {
+        file: file.to_string(),
+        problems,
+    }
+}
+
+/// What an imported roster did.
+#[derive(Debug, Clone)]
+pub struct RosterReport {
+    pub sheet: String,
+    pub header_row: u32,
+    pub branches: usize,
+    pub outcome: RosterOutcome,
+    pub ignored_columns: Vec<String>,
+}
+
+pub fn roster(
+    store: &mut Store,
+    file: &str,
+    bytes: Vec<u8>,
+    dry_run: bool,
+    actor: &str,
+) -> Result<RosterReport, Failure> {
+    let sheets = read_workbook(file, bytes)?;
+    let parsed = import::parse_roster(file, &sheets).map_err(problems(file))?;
+    let roster: Vec<_> = parsed.rows.into_iter().map(|(_, b)| b).collect();
+    let outcome = store.save_roster(&roster, !dry_run, actor)?;
+    Ok(RosterReport {
+        sheet: parsed.sheet,
+        header_row: parsed.header_row,
+        branches: roster.len(),
+        outcome,
+        ignored_columns: parsed.ignored_columns,
+    })
+}
+
+/// What an imported visits sheet did.
+#[derive(Debug, Clone, Default)]
+pub struct VisitsReport {
+    pub sheet: String,
+    pub header_row: u32,
+    pub visits: usize,
+    pub new: usize,
+    pub unchanged: usize,
+    pub replaced: usize,
+}
+
+/// Imports a visits sheet. `on_row(done, total)` reports progress through
+/// the file's rows.
+pub fn visits(
+    store: &mut Store,
+    file: &str,
+    bytes: Vec<u8>,
+    options: VisitOptions<'_>,
+    on_row: &mut dyn FnMut(usize, usize),
+) -> Result<VisitsReport, Failure> {
+    let sheets = read_workbook(file, bytes)?;
+    let branches: HashSet<String> = store.branches()?.into_iter().map(|b| b.code).collect();
+    let mut checklists: HashMap<String, Vec<Checklist>> = HashMap::new();
+    for summary in store.checklists()? {
+        let checklist = store.checklist_version(&summary.id, summary.version)?;
+        checklists.entry(summary.id).or_default().push(checklist);
+    }
+    let default_checklist = store.newest_checklist_id()?;
+    let context = VisitContext {
+        branches: &branches,
+        checklists: &checklists,
+        default_checklist: &default_checklist,
+    };
+    let total = sheets.iter().map(|s| s.rows.len()).max().unwrap_or(0);
+    let mut done = 0;
+    let parsed = import::parse_visits(file, &sheets, &context, &mut || {
+        done += 1;
+        on_row(done, total);
+    })
+    .map_err(problems(file))?;
+    drop(sheets);
+    let locked = crate::publishing::locked_periods(store)?;
+    let refused: Vec<Problem> = parsed
+        .rows
+        .iter()
+        .filter_map(|(row, visit)| {
+            locked
+                .iter()
+                .find(|(c, p, _)| *c == visit.checklist_id && p.contains(visit.visited_at.date()))
+                .map(|(_, _, message)| Problem {
+                    sheet: parsed.sheet.clone(),
+                    row: Some(*row),
+                    column: None,
+                    value: Some(visit.visited_at.format("%Y-%m-%d").to_string()),
+                    reason: message.clone(),
+                })
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(problems(file)(refused));
+    }
+    let visits: Vec<Visit> = parsed.rows.iter().map(|(_, v)| v.clone()).collect();
+    let dispositions = store.import_visits(
+        &visits,
+        options.replace,
+        !options.dry_run,
+        None,
+        options.actor,
+    )?;
+    let conflicts: Vec<Problem> = parsed
+        .rows
+        .iter()
+        .zip(&dispositions)
+        .filter_map(|((row, visit), d)| match d {
+            Disposition::Conflict(stored) => Some(Problem {
+                sheet: parsed.sheet.clone(),
+                row: Some(*row),
+                column: None,
+                value: Some(visit.key()),
+                reason: format!(
+                    "这次暗访已导入过(网点 {},{},暗访员 {}),但内容不同;如需以本文件为准,请选择替换(--replace)",
+                    stored.branch_code,
+                    stored.visited_at.format("%Y-%m-%d %H:%M"),
+                    stored.inspector.as_deref().unwrap_or("—")
+                ),
+            }),
+            _ => None,
+        })
+        .collect();
+    if !conflicts.is_empty() {
+        return Err(problems(file)(conflicts));
+    }
+    let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
+    Ok(VisitsReport {
+        sheet: parsed.sheet,
+        header_row: parsed.header_row,
+        visits: visits.len(),
+        new: count(|d| matches!(d, Disposition::New)),
+        unchanged: count(|d| matches!(d, Disposition::Unchanged)),
+        replaced: count(|d| matches!(d, Disposition::Replaced)),
+    })
+}
+
+/// How a visits sheet is imported.
+#[derive(Debug, Clone, Copy)]
+pub struct VisitOptions<'a> {
+    pub dry_run: bool,
+    pub replace: bool,
+    pub actor: &'a str,
+}
+
+/// What a loaded checklist did.
+#[derive(Debug, Clone)]
+pub struct ChecklistReport {
+    pub checklist: Checklist,
+    pub new: bool,
+    /// The sheet and header row, for a spreadsheet.
+    pub sheet: Option<(String, u32)>,
+}
+
+/// Loads a checklist from TOML or from a 评分细则 sheet. A sheet needs an
+/// id; its version is the next free one.
+pub fn checklist(
+    store: &mut Store,
+    file: &str,
+    bytes: Vec<u8>,
+    sheet_meta: SheetMeta<'_>,
+    actor: &str,
+) -> Result<ChecklistReport, Failure> {
+    let (checklist, sheet) = if file.to_lowercase().ends_with(".toml") {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Failure::Message(format!("{file} 不是 UTF-8 文本")))?;
+        (checklist_file::parse(file, &text)?, None)
+    } else {
+        let id = sheet_meta.id.ok_or_else(|| {
+            Failure::Message("从电子表格载入检查表时需要检查表 id(例如 hall-visit)".into())
+        })?;
+        let sheets = read_workbook(file, bytes)?;
+        let meta = ChecklistMeta {
+            id,
+            title: sheet_meta.title.unwrap_or(id),
+            version: store.next_checklist_version(id)?,
+            pass_mark: sheet_meta.pass_mark,
+        };
+        let parsed = import::parse_checklist(file, &sheets, &meta).map_err(problems(file))?;
+        let sheet = (parsed.sheet.clone(), parsed.header_row);
+        let checklist = parsed
+            .rows
+            .into_iter()
+            .next()
+            .map(|(_, c)| c)
+            .ok_or_else(|| Failure::Message(format!("{file} 中没有检查项")))?;
+        (checklist, Some(sheet))
+    };
+    let new = store.save_checklist(&checklist, actor)?;
+    Ok(ChecklistReport {
+        checklist,
+        new,
+        sheet,
+    })
+}
+
+/// What a 评分细则 sheet cannot say about itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SheetMeta<'a> {
+    pub id: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub pass_mark: f64,
+}

@@ -1,0 +1,109 @@
+//! The audit log: who changed what, when, and what it was before.
+
+use rusqlite::{Connection, params};
+use serde_json::Value;
+
+use super::{Result, Store, now};
+
+/// One change as the log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// What to look for in the log; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub entity: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: u32,
+}
+
+/// Writes one entry on `conn`, inside whatever transaction it is in.
+pub(super) fn record(
+    conn: &Connection,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    entity_id: Option<&str>,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        now(),
+        actor,
+        action,
+        entity,
+        entity_id,
+        before.map(Value::to_string),
+        after.map(Value::to_string)
+    ])?;
+    Ok(())
+}
+
+impl Store {
+    pub fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_id: Option<&str>,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> Result<()> {
+        record(&self.conn, actor, action, entity, entity_id, before, after)
+    }
+
+    /// Log entries matching the filter, newest first.
+    pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let mut sql = String::from(
+            "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit_log WHERE 1 = 1",
+        );
+        let mut values: Vec<String> = Vec::new();
+        for (column, value) in [
+            ("actor = ?", &filter.actor),
+            ("action = ?", &filter.action),
+            ("entity = ?", &filter.entity),
+            ("at >= ?", &filter.from),
+            ("at < ?", &filter.to),
+        ] {
+            if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
+                sql.push_str(" AND ");
+                sql.push_str(column);
+                values.push(value.clone());
+            }
+        }
+        sql.push_str(&format!(
+            " ORDER BY id DESC LIMIT {}",
+            filter.limit.clamp(1, 5000)
+        ));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                entity: r.get(4)?,
+                entity_id: r.get(5)?,
+                before: r.get(6)?,
+                after: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

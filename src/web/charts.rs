@@ -11,6 +11,19 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A label cut to fit its room: at most `chars` characters.
+fn fit(label: &str, chars: usize) -> String {
+    if label.chars().count() <= chars {
+        label.to_string()
+    } else {
+        label
+            .chars()
+            .take(chars - 1)
+            .chain(std::iter::once('…'))
+            .collect()
+    }
+}
+
 /// One bar: label, rate (0..=1), and whether it is below the pass mark.
 pub struct Bar {
     pub label: String,
@@ -37,7 +50,7 @@ pub fn rate_bars(bars: &[Bar], pass_mark: f64, title: &str) -> String {
             r#"<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar{}" x="{label_width}" y="{}" width="{w:.1}" height="{}"><title>{} {:.1}%</title></rect><text x="{:.1}" y="{}">{:.1}%</text>"#,
             label_width - 6.0,
             y + 13.0,
-            escape(&bar.label),
+            escape(&fit(&bar.label, 19)),
             if bar.short { " short" } else { "" },
             y + 2.0,
             row - 6.0,
@@ -111,7 +124,7 @@ pub fn trend(points: &[(String, Option<f64>)], title: &str) -> String {
     let width = 620.0;
     let height = 200.0;
     let (left, bottom, top) = (44.0, 170.0, 14.0);
-    let step = (width - left - 20.0) / (points.len().max(2) - 1) as f64;
+    let step = (width - left - 50.0) / (points.len().max(2) - 1) as f64;
     let rates: Vec<f64> = points.iter().filter_map(|(_, r)| *r).collect();
     let low = rates.iter().copied().fold(1.0_f64, f64::min).min(0.9) - 0.05;
     let low = (low * 10.0).floor() / 10.0;

@@ -329,7 +329,11 @@ pub async fn dashboard(
             .first()
             .map(|c| format!("{}({} 第 {} 版)", c.title, c.id, c.version))
             .unwrap_or_default(),
-        scope: scope.clone(),
+        scope: match scope.split_once(':') {
+            Some(("city", name)) => format!("{name}市"),
+            Some(("district", name)) => format!("{name}分公司"),
+            _ => "全区".to_string(),
+        },
         scope_rate: percent(boards.rate),
         scope_visits: boards.visits,
         section_titles: current

@@ -637,6 +637,7 @@ pub async fn visit_form(
 
 /// One answered item on the visit page.
 pub struct AnswerLine {
+    pub note: String,
     pub code: String,
     pub title: String,
     pub answer: String,
@@ -751,6 +752,12 @@ pub async fn visit_page(
             .zip(&record.visit.answers)
             .zip(&score.items)
             .map(|(((_, item), answer), points)| AnswerLine {
+                note: record
+                    .visit
+                    .item_notes
+                    .get(&item.code)
+                    .cloned()
+                    .unwrap_or_default(),
                 code: item.code.clone(),
                 title: item.title.clone(),
                 answer: answer.to_text(item),

@@ -247,6 +247,13 @@ impl Drop for App {
     }
 }
 
+impl App {
+    /// An app already running elsewhere, at `base`.
+    pub fn at(base: String) -> App {
+        App { base, stop: None }
+    }
+}
+
 pub async fn spawn_app(ws: &Workspace) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -10,4 +10,8 @@ mod web;
 
 mod faults;
 
+mod browser;
+
 mod admin;
+
+mod security;

@@ -46,6 +46,19 @@ pub struct VisitRecord {
     pub history: Vec<(String, String, u32, Vec<Answer>)>,
 }
 
+/// A photo from a row whose first columns are id, visit_id, item_code,
+/// file, content_type, size.
+fn photo_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Photo> {
+    Ok(Photo {
+        id: r.get(0)?,
+        visit_id: r.get(1)?,
+        item_code: r.get(2)?,
+        file: r.get(3)?,
+        content_type: r.get(4)?,
+        size: r.get(5)?,
+    })
+}
+
 /// The SQL condition and parameter that limit visits to what a reader may
 /// see; `v`, `d` and `c` are the visits, districts and cities tables.
 pub(super) fn visibility_filter(
@@ -146,16 +159,7 @@ impl Store {
             "SELECT id, visit_id, item_code, file, content_type, size FROM photos
              WHERE visit_id = ?1 ORDER BY created_at, id",
         )?;
-        let rows = stmt.query_map([visit_id], |r| {
-            Ok(Photo {
-                id: r.get(0)?,
-                visit_id: r.get(1)?,
-                item_code: r.get(2)?,
-                file: r.get(3)?,
-                content_type: r.get(4)?,
-                size: r.get(5)?,
-            })
-        })?;
+        let rows = stmt.query_map([visit_id], photo_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -167,19 +171,7 @@ impl Store {
             .query_row(
                 "SELECT id, visit_id, item_code, file, content_type, size, user_id FROM photos WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok((
-                        Photo {
-                            id: r.get(0)?,
-                            visit_id: r.get(1)?,
-                            item_code: r.get(2)?,
-                            file: r.get(3)?,
-                            content_type: r.get(4)?,
-                            size: r.get(5)?,
-                        },
-                        r.get::<_, i64>(6)?,
-                    ))
-                },
+                |r| Ok((photo_from_row(r)?, r.get::<_, i64>(6)?)),
             )
             .optional()?
         else {

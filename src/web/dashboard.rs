@@ -179,6 +179,32 @@ fn chosen_period(
         .page(lang)
 }
 
+/// The signed-in reader of a report page (not an inspector), or the
+/// redirect to the sign-in page.
+fn report_reader(
+    viewer: Result<super::auth::Authed, Response>,
+    lang: Lang,
+) -> Result<Result<super::auth::Authed, Response>, PageError> {
+    match viewer {
+        Ok(authed) if authed.user.role == Role::Inspector => Err(Error::forbidden(lang)).page(lang),
+        other => Ok(other),
+    }
+}
+
+/// The period a report request asks for (see [`chosen_period`]).
+async fn requested_period(
+    state: &AppState,
+    query: &DashboardQuery,
+    lang: Lang,
+) -> Result<Period, PageError> {
+    let last = state
+        .db
+        .run(|store| Ok(store.last_visit_day()?))
+        .await
+        .page(lang)?;
+    chosen_period(query, last, lang)
+}
+
 /// The scope a manager's short boards and headline speak for.
 fn own_scope(user: &User) -> String {
     match user.visibility() {
@@ -241,13 +267,10 @@ pub async fn dashboard(
     Viewer(viewer): Viewer,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match viewer {
+    let authed = match report_reader(viewer, lang)? {
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
     let (last, summaries) = state
         .db
         .run(|store| Ok((store.last_visit_day()?, store.checklists()?)))
@@ -465,20 +488,12 @@ async fn unit_page(
     code: String,
     query: DashboardQuery,
 ) -> Result<Response, PageError> {
-    let authed = match viewer {
+    let authed = match report_reader(viewer, lang)? {
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
     let visibility = authed.user.visibility();
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
-    let last = state
-        .db
-        .run(|store| Ok(store.last_visit_day()?))
-        .await
-        .page(lang)?;
-    let period = chosen_period(&query, last, lang)?;
+    let period = requested_period(&state, &query, lang).await?;
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
         .page(lang)?;
@@ -658,19 +673,11 @@ pub async fn rankings_download(
     Viewer(viewer): Viewer,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match viewer {
+    let authed = match report_reader(viewer, lang)? {
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
-    let last = state
-        .db
-        .run(|store| Ok(store.last_visit_day()?))
-        .await
-        .page(lang)?;
-    let period = chosen_period(&query, last, lang)?;
+    let period = requested_period(&state, &query, lang).await?;
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
         .page(lang)?;
@@ -708,19 +715,11 @@ pub async fn visits_download(
     Viewer(viewer): Viewer,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match viewer {
+    let authed = match report_reader(viewer, lang)? {
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
-    let last = state
-        .db
-        .run(|store| Ok(store.last_visit_day()?))
-        .await
-        .page(lang)?;
-    let period = chosen_period(&query, last, lang)?;
+    let period = requested_period(&state, &query, lang).await?;
     let reader = authed.user.visibility();
     let checklist = query.checklist.clone();
     let (bytes, id) = state

@@ -40,7 +40,11 @@ pub struct Appeal {
     pub status: String,
     pub decided_by: Option<String>,
     pub decision: Option<String>,
+    /// The answer when the appeal was filed, and the one replaced when it
+    /// was accepted.
     pub old_answer: Option<String>,
+    /// Ids of the photos filed with it.
+    pub photos: Vec<String>,
 }
 
 impl Store {
@@ -142,10 +146,13 @@ impl Store {
     }
 
     /// Files an appeal against one item of a visit.
+    /// `current` is the answer's text as it stands when the appeal is filed.
+    #[allow(clippy::too_many_arguments)]
     pub fn file_appeal(
         &mut self,
         visit_row: i64,
         item_code: &str,
+        current: &str,
         requested: &str,
         reason: &str,
         user_id: i64,
@@ -153,9 +160,9 @@ impl Store {
     ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO appeals (visit_row, item_code, requested, reason, filed_by, filed_at, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open')",
-            params![visit_row, item_code, requested, reason, user_id, now()],
+            "INSERT INTO appeals (visit_row, item_code, requested, reason, filed_by, filed_at, status, old_answer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)",
+            params![visit_row, item_code, requested, reason, user_id, now(), current],
         )?;
         let id = tx.last_insert_rowid();
         audit::record(
@@ -204,8 +211,9 @@ impl Store {
         // reads as the appeals they may see on their own visits.
         values.extend(value);
         let sql = format!(
-            "SELECT a.id, coalesce(v.visit_id, 'n' || v.id), b.code, b.name, d.name, v.visited_at,
-                    a.item_code, a.requested, a.reason, fu.name, a.filed_at, a.status,
+            "SELECT a.id, coalesce(v.visit_id, 'n' || v.id), b.code, b.name, d.name,
+                    substr(v.visited_at, 1, 16), a.item_code, a.requested, a.reason, fu.name,
+                    substr(a.filed_at, 1, 16), a.status,
                     du.name, a.decision, a.old_answer
              FROM appeals a JOIN visits v ON v.id = a.visit_row
              JOIN branches b ON b.id = v.branch_id JOIN districts d ON d.id = b.district_id
@@ -216,8 +224,10 @@ impl Store {
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            let id: i64 = r.get(0)?;
             Ok(Appeal {
-                id: r.get(0)?,
+                photos: Vec::new(),
+                id,
                 visit: r.get(1)?,
                 branch_code: r.get(2)?,
                 branch_name: r.get(3)?,
@@ -234,7 +244,15 @@ impl Store {
                 old_answer: r.get(14)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut appeals: Vec<Appeal> = rows.collect::<rusqlite::Result<_>>()?;
+        for appeal in &mut appeals {
+            appeal.photos = self
+                .photos(&format!("appeal-{}", appeal.id))?
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+        }
+        Ok(appeals)
     }
 
     /// Settles an open appeal. Accepting sets the item at `index` of the

@@ -178,7 +178,20 @@ impl Store {
             return Ok(None);
         };
         let (photo, owner) = photo;
-        if owner == user_id || self.visit_record(&photo.visit_id, visibility)?.is_some() {
+        // An appeal's photo is seen by whoever may see the appealed visit.
+        let visit = match photo
+            .visit_id
+            .strip_prefix("appeal-")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            Some(appeal) => self.appeal(appeal)?.map(|(a, _)| a.visit),
+            None => Some(photo.visit_id.clone()),
+        };
+        let visible = match visit {
+            Some(visit) => self.visit_record(&visit, visibility)?.is_some(),
+            None => false,
+        };
+        if owner == user_id || visible {
             Ok(Some(photo))
         } else {
             Ok(None)

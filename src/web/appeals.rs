@@ -235,9 +235,16 @@ pub async fn file(
                 .ok_or_else(|| Error::not_found(lang))?;
             let answer = Answer::parse(definition, RawAnswer::Text(&requested))
                 .map_err(|e| Error::invalid(format!("申诉的答案:{e}")).with_field("requested"))?;
+            let current = record
+                .visit
+                .answers
+                .get(index)
+                .map(|a| a.to_text(definition))
+                .unwrap_or_default();
             let id = store.file_appeal(
                 record.row,
                 &item,
+                &current,
                 &answer.to_text(definition),
                 &reason,
                 user.id,

@@ -2,7 +2,9 @@
 //! driven through chromedriver, against the real app served from a demo
 //! database. Issue 5: the inspector's tablet app never loses a visit, even
 //! when the network goes away in the middle. Issue 6: a district manager's
-//! dashboards show their own halls, sort, chart, and fit a tablet.
+//! dashboards show their own halls, sort, chart, and fit a tablet; an
+//! appeal goes from filing to acceptance and a re-issued ranking; uploads
+//! list their errors in place or store what they hold.
 //!
 //! Going offline: the app's server is stopped (graceful shutdown, then the
 //! port is checked to refuse connections) so every request fails, the
@@ -1163,4 +1165,721 @@ async fn dashboard_flow(b: Browser, own_visit: String, other_visit: String) {
         !body.contains("泌阳"),
         "nothing of the 泌阳 visit shows: {body}"
     );
+}
+
+const ADMIN_PASSWORD: &str = "hallscore-admin";
+/// The demo's latest quarter (`hallscore::demo::QUARTERS`), the one
+/// published and appealed here.
+const QUARTER: &str = "2026-Q3";
+
+/// Fails unless a table inside a sideways-scrolling box shows every
+/// column without scrolling: what it says is meant to be read at a glance.
+async fn assert_table_fits(b: &Browser, table: &str, what: &str) {
+    let m = b
+        .js_with(
+            "const t = document.querySelector(arguments[0]);
+             const w = t.closest('.table-wrap') || t.parentElement;
+             const cut = [...t.querySelectorAll('th, td')]
+               .filter((c) => c.getBoundingClientRect().right > w.getBoundingClientRect().right + 0.5)
+               .map((c) => c.innerText.trim().slice(0, 20));
+             return [w.scrollWidth, w.clientWidth, cut.slice(0, 6)];",
+            vec![json!(table)],
+        )
+        .await;
+    assert!(
+        m[0].as_f64() <= m[1].as_f64(),
+        "{what} table must be scrolled sideways at {}×{} (scrollWidth {} > clientWidth {}); cut off: {}",
+        b.viewport.0,
+        b.viewport.1,
+        m[0],
+        m[1],
+        m[2]
+    );
+}
+
+/// A rate as a page shows it ("87.3%"), as a number.
+fn percent(text: &str) -> f64 {
+    text.trim()
+        .strip_suffix('%')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("«{text}» is not a rate"))
+}
+
+/// Publishes (or re-issues) the quarter of `hall-visit` through the
+/// publish form with a 7-day appeal window, and waits for the reloaded
+/// page to list `versions` publications.
+async fn publish_quarter(b: &Browser, versions: usize) {
+    b.select("#publish-form select[name=checklist]", "hall-visit")
+        .await;
+    b.fill("#publish-form input[name=period]", QUARTER).await;
+    b.fill("#publish-form input[name=appeal_days]", "7").await;
+    b.shot(&format!("publish-form-v{versions}")).await;
+    b.click("#publish-form button[type=submit]").await;
+    b.wait_js(
+        &format!(
+            "location.pathname === '/appeals' && document.readyState === 'complete'
+               && document.querySelectorAll('#publications tbody tr').length === {versions}"
+        ),
+        WAIT,
+        &format!("the publications table to list {versions} version(s)"),
+    )
+    .await;
+}
+
+/// The appeals page's row of one appeal, cell by cell (none when the
+/// reader does not see it).
+async fn appeal_row(b: &Browser, id: &str) -> Option<Vec<String>> {
+    let row = b
+        .js_with(
+            "const tr = document.querySelector(`#appeals-table tr[data-appeal=\"${arguments[0]}\"]`);
+             return tr ? [...tr.cells].map((c) => c.innerText.trim()) : null;",
+            vec![json!(id)],
+        )
+        .await;
+    serde_json::from_value(row).expect("a row or null")
+}
+
+async fn open_appeals(b: &Browser) {
+    b.goto("/appeals").await;
+    b.wait_js(
+        "location.pathname === '/appeals' && document.getElementById('appeals-table')",
+        WAIT,
+        "the appeals page",
+    )
+    .await;
+}
+
+/// The hall page's rate and rank (its score line).
+async fn hall_standing(b: &Browser, hall: &str) -> (f64, String) {
+    if b.path().await != format!("/halls/{hall}") {
+        b.goto(&format!("/halls/{hall}")).await;
+    }
+    b.wait_js(
+        &format!("location.pathname === '/halls/{hall}' && document.getElementById('unit-rate')"),
+        WAIT,
+        "the hall page",
+    )
+    .await;
+    let line = b
+        .js("return [document.getElementById('unit-rate').textContent,
+                     document.querySelector('.score-line div:nth-child(2) strong').textContent];")
+        .await;
+    (
+        percent(line[0].as_str().unwrap_or_default()),
+        line[1].as_str().unwrap_or_default().trim().to_string(),
+    )
+}
+
+/// A visit the reader may appeal with an answer of 否, looked for through
+/// the 西平 halls' pages (their lists of this quarter's visits): the hall,
+/// the visit's page and the item.
+async fn failed_answer(b: &Browser) -> (String, String, String) {
+    for hall in ["XP001", "XP002", "XP003"] {
+        hall_standing(b, hall).await;
+        let links = b
+            .js("const card = [...document.querySelectorAll('section.card')]
+                   .find((s) => s.querySelector('h2')?.textContent === '本期暗访');
+                 return card ? [...card.querySelectorAll('tbody a')].map((a) => a.pathname) : [];")
+            .await;
+        let links: Vec<String> = serde_json::from_value(links).expect("visit links");
+        assert!(
+            !links.is_empty(),
+            "{hall}'s page lists this quarter's visits"
+        );
+        for link in links {
+            b.goto(&link).await;
+            b.wait_js(
+                "document.getElementById('visit-rate')",
+                WAIT,
+                "the visit page",
+            )
+            .await;
+            let appealable = b
+                .js("return document.getElementById('appeal') !== null")
+                .await;
+            assert_eq!(
+                appealable,
+                json!(true),
+                "{link}, a visit of the published quarter, has the appeal form"
+            );
+            let item = b
+                .js(
+                    "const tr = [...document.querySelectorAll('#answers tbody tr')]
+                       .find((tr) => tr.cells[2].textContent.trim() === '否');
+                     return tr ? tr.dataset.code : null;",
+                )
+                .await;
+            if let Some(item) = item.as_str() {
+                return (hall.to_string(), link, item.to_string());
+            }
+        }
+    }
+    panic!("no visit of 西平 in {QUARTER} has an answer of 否 to appeal");
+}
+
+/// Issue 6 (appeals), at a laptop and a tablet size: the admin publishes
+/// the demo's latest quarter; the district manager of 西平 contests a 否
+/// on one of their visits (with a reason and a photo); the appeal is 待处理
+/// for them and for the admin, absent for the manager of 泌阳 and present
+/// for the city manager; the admin accepts it; the manager sees 已采纳, the
+/// visit's answer is now 是 and its rate and the hall's went up; the admin
+/// re-issues the quarter as version 2 with one change, and the ranking
+/// workbook downloaded in the browser says so on its 说明 sheet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appeal_from_filing_to_acceptance_and_the_reissued_ranking() {
+    for (name, viewport) in [("appeal-1366x768", LAPTOP), ("appeal-768x1024", TABLET)] {
+        let ws = demo_workspace();
+        // Added with the real binary before the server starts.
+        ws.add_user("biyang", "manager", Some("district:泌阳"), PASSWORD);
+        let db = ws.db();
+        let photo = ws.path("appeal-photo.jpg");
+        let mut server = Server::start(&db).await;
+        with_browser(
+            name,
+            viewport,
+            &server.base(),
+            Duration::from_secs(240),
+            move |b| async move { appeal_flow(b, db, photo).await },
+        )
+        .await;
+        server.stop().await;
+    }
+}
+
+async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathBuf) {
+    let size = format!("{}×{}", b.viewport.0, b.viewport.1);
+
+    // The admin publishes the quarter with a 7-day appeal window.
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    open_appeals(&b).await;
+    assert!(
+        b.table_rows("#publications").await.is_empty(),
+        "nothing is published yet"
+    );
+    b.shot("appeals-admin-empty").await;
+    b.assert_no_horizontal_scroll("/appeals (admin)").await;
+    make_jpeg(&b, &photo).await;
+    publish_quarter(&b, 1).await;
+    let published = b.table_rows("#publications").await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    let v1 = &published[0];
+    assert_eq!(
+        (
+            v1[0].as_str(),
+            v1[1].as_str(),
+            v1[2].as_str(),
+            v1[4].as_str()
+        ),
+        ("hall-visit", QUARTER, "1", "admin"),
+        "version 1 is listed: {v1:?}"
+    );
+    assert_eq!(v1[5], "7 天;变更 0 项", "{v1:?}");
+    b.shot("published-v1").await;
+    b.assert_no_horizontal_scroll("/appeals (published)").await;
+    b.sign_out().await;
+
+    // The manager of 西平 finds a 否 on one of their visits and appeals it.
+    b.sign_in("xiping", PASSWORD).await;
+    b.wait_js(
+        "location.pathname === '/dashboard' && document.getElementById('hall-table')",
+        WAIT,
+        "the dashboard",
+    )
+    .await;
+    b.click("#hall-table tr[data-code=XP001] a").await;
+    let (hall, visit_page, item) = failed_answer(&b).await;
+    let visit = visit_page
+        .strip_prefix("/visits/")
+        .expect("a visit page")
+        .to_string();
+    let rate_before = percent(&b.text("#visit-rate").await);
+    b.shot("visit-before-appeal").await;
+    b.assert_no_horizontal_scroll("/visits/… (appealable)")
+        .await;
+    let (hall_rate_before, hall_rank_before) = hall_standing(&b, &hall).await;
+    b.goto(&visit_page).await;
+    b.find("#appeal").await;
+    b.select("#appeal select[name=item]", &item).await;
+    let chosen = b
+        .js("const s = document.querySelector('#appeal select[name=item]'); return s.options[s.selectedIndex].text;")
+        .await;
+    assert!(
+        chosen
+            .as_str()
+            .is_some_and(|t| t.starts_with(&item) && t.contains("现为 否")),
+        "the item list shows the current answer: {chosen}"
+    );
+    b.type_into("#appeal input[name=requested]", "是").await;
+    let reason = format!("{item} 当天已整改到位,暗访员记录有误,附现场照片");
+    b.type_into("#appeal textarea[name=reason]", &reason).await;
+    b.find("#appeal input[name=photo]")
+        .await
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("choose the appeal's photo");
+    b.js("document.getElementById('appeal').scrollIntoView({block: 'center'})")
+        .await;
+    b.shot("appeal-form-filled").await;
+    b.assert_no_horizontal_scroll("/visits/… (appeal form)")
+        .await;
+    b.click("#appeal button[type=submit]").await;
+    let id = b
+        .wait_js(
+            "location.pathname === '/appeals'
+               && document.querySelector('#appeals-table tr[data-appeal]')?.dataset.appeal",
+            WAIT,
+            "the filed appeal on the appeals page",
+        )
+        .await;
+    let id = id.as_str().expect("the appeal's id").to_string();
+    let row = appeal_row(&b, &id)
+        .await
+        .expect("the manager sees the appeal");
+    assert!(
+        row[1].contains(&hall) && row[3] == item && row[4].starts_with('是'),
+        "the row names the hall, the item and the requested answer: {row:?}"
+    );
+    assert_eq!(row[5], reason);
+    assert!(row[6].starts_with("xiping"), "filed by xiping: {row:?}");
+    assert!(row[7].starts_with("待处理"), "open: {row:?}");
+    b.shot("appeal-filed-xiping").await;
+    assert_table_fits(&b, "#appeals-table", "the appeals (manager)").await;
+    b.assert_no_horizontal_scroll("/appeals (manager)").await;
+    {
+        let conn = rusqlite::Connection::open(&db).expect("open the database");
+        let files: Vec<(String, i64)> = conn
+            .prepare("SELECT file, size FROM photos WHERE visit_id = ?1")
+            .and_then(|mut s| {
+                s.query_map([format!("appeal-{id}")], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .expect("the appeal's photos");
+        assert_eq!(files.len(), 1, "the appeal's photo is kept: {files:?}");
+        let stored = db
+            .parent()
+            .expect("the database folder")
+            .join("photos")
+            .join(&files[0].0);
+        let bytes = std::fs::read(&stored).expect("the appeal photo's file");
+        assert_eq!(
+            bytes,
+            std::fs::read(&photo).expect("the photo sent"),
+            "the photo stored is the one chosen"
+        );
+    }
+    b.sign_out().await;
+
+    // The manager of 泌阳 does not see it, nor the visit; the city's does.
+    b.sign_in("biyang", PASSWORD).await;
+    open_appeals(&b).await;
+    assert_eq!(appeal_row(&b, &id).await, None, "outside 泌阳's scope");
+    let page = b.text("main").await;
+    assert!(
+        !page.contains(&reason) && !page.contains(&visit),
+        "nothing of the 西平 appeal shows for 泌阳: {page}"
+    );
+    assert_eq!(b.fetch_status(&visit_page).await, 404);
+    b.shot("appeals-biyang").await;
+    b.sign_out().await;
+    b.sign_in("zhumadian", PASSWORD).await;
+    open_appeals(&b).await;
+    let row = appeal_row(&b, &id).await;
+    assert!(
+        row.as_ref().is_some_and(|r| r[7].starts_with("待处理")),
+        "the city manager of 驻马店 sees the open appeal: {row:?}"
+    );
+    b.sign_out().await;
+
+    // The admin accepts it.
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    open_appeals(&b).await;
+    let row = appeal_row(&b, &id)
+        .await
+        .expect("the admin sees the appeal");
+    assert!(row[7].starts_with("待处理"), "open: {row:?}");
+    let accept = format!("#appeals-table tr[data-appeal=\"{id}\"] button[value=accept]");
+    assert_eq!(b.text(&accept).await, "采纳");
+    b.shot("appeal-open-admin").await;
+    // The decision is in view: no sideways scrolling to reach 采纳, and
+    // room to type a reason for 驳回.
+    assert_table_fits(&b, "#appeals-table", "the appeals (admin)").await;
+    let input = b
+        .js_with(
+            "return document.querySelector(`#appeals-table tr[data-appeal=\"${arguments[0]}\"] input[name=reason]`)
+               .getBoundingClientRect().width;",
+            vec![json!(id)],
+        )
+        .await;
+    assert!(
+        input.as_f64().unwrap_or(0.0) >= 120.0,
+        "the reason box for 驳回 is wide enough to type in: {input}px ({size})"
+    );
+    b.assert_no_horizontal_scroll("/appeals (admin, an open appeal)")
+        .await;
+    b.click(&accept).await;
+    b.wait_js(
+        &format!(
+            "location.pathname === '/appeals' && document.readyState === 'complete'
+               && document.querySelector('#appeals-table tr[data-appeal=\"{id}\"]')?.dataset.status === 'accepted'"
+        ),
+        WAIT,
+        "the appeal to be accepted",
+    )
+    .await;
+    let row = appeal_row(&b, &id)
+        .await
+        .expect("the admin sees the appeal");
+    assert!(row[7].starts_with("已采纳"), "accepted: {row:?}");
+    assert!(
+        row[4].starts_with('是') && row[4].contains("原:否"),
+        "the old answer is kept beside the new: {row:?}"
+    );
+    let buttons = b
+        .js_with(
+            "return document.querySelectorAll(`#appeals-table tr[data-appeal=\"${arguments[0]}\"] button`).length",
+            vec![json!(id)],
+        )
+        .await;
+    assert_eq!(buttons, json!(0), "a decided appeal has no buttons");
+    b.shot("appeal-accepted-admin").await;
+    b.sign_out().await;
+
+    // The manager sees the outcome, the new answer and the higher rates.
+    b.sign_in("xiping", PASSWORD).await;
+    open_appeals(&b).await;
+    let row = appeal_row(&b, &id)
+        .await
+        .expect("the manager sees the appeal");
+    assert!(row[7].starts_with("已采纳"), "xiping sees 已采纳: {row:?}");
+    b.shot("appeal-accepted-xiping").await;
+    b.click(&format!(
+        "#appeals-table tr[data-appeal=\"{id}\"] a[href=\"{visit_page}\"]"
+    ))
+    .await;
+    b.wait_js(
+        &format!("location.pathname === '{visit_page}' && document.getElementById('visit-rate')"),
+        WAIT,
+        "the appealed visit's page",
+    )
+    .await;
+    let answer = b
+        .text(&format!(
+            "#answers tr[data-code=\"{item}\"] td:nth-child(3)"
+        ))
+        .await;
+    assert_eq!(answer, "是", "{item} is now 是");
+    let rate_after = percent(&b.text("#visit-rate").await);
+    assert!(
+        rate_after > rate_before,
+        "the visit's rate went up: {rate_before}% → {rate_after}% ({size})"
+    );
+    let history = b.text("main").await;
+    assert!(
+        history.contains(&format!("申诉 #{id} 采纳")),
+        "the visit's history keeps the old answers: {history}"
+    );
+    b.shot("visit-after-appeal").await;
+    let (hall_rate_after, hall_rank_after) = hall_standing(&b, &hall).await;
+    assert!(
+        hall_rate_after > hall_rate_before,
+        "the hall's rate went up: {hall_rate_before}% → {hall_rate_after}%"
+    );
+    b.sign_out().await;
+
+    // The admin re-issues the quarter: version 2 with one change.
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    open_appeals(&b).await;
+    publish_quarter(&b, 2).await;
+    let published = b.table_rows("#publications").await;
+    let v2 = published
+        .iter()
+        .find(|r| r[2] == "2")
+        .unwrap_or_else(|| panic!("version 2 is listed: {published:?}"));
+    assert_eq!(
+        (v2[0].as_str(), v2[1].as_str(), v2[4].as_str()),
+        ("hall-visit", QUARTER, "admin"),
+        "{v2:?}"
+    );
+    assert_eq!(v2[5], "7 天;变更 1 项", "{v2:?}");
+    let v1 = published
+        .iter()
+        .find(|r| r[2] == "1")
+        .unwrap_or_else(|| panic!("version 1 is still listed: {published:?}"));
+    assert_eq!(v1[5], "7 天;变更 0 项", "{v1:?}");
+    b.shot("published-v2").await;
+    b.assert_no_horizontal_scroll("/appeals (version 2)").await;
+
+    // The ranking workbook, downloaded with the browser's session.
+    let (status, content_type, bytes) = b
+        .fetch_bytes(&format!(
+            "/exports/rankings.xlsx?period={QUARTER}&checklist=hall-visit"
+        ))
+        .await;
+    assert_eq!(status, 200, "the workbook downloads");
+    assert!(
+        content_type.contains("spreadsheetml"),
+        "an xlsx: {content_type}"
+    );
+    let sheets =
+        hallscore::excel::read::read_workbook("rankings.xlsx", bytes).expect("a readable workbook");
+    let notes = sheets.iter().find(|s| s.name == "说明").unwrap_or_else(|| {
+        panic!(
+            "a 说明 sheet among {:?}",
+            sheets.iter().map(|s| &s.name).collect::<Vec<_>>()
+        )
+    });
+    let notes: String = notes
+        .rows
+        .iter()
+        .flat_map(|r| r.cells.iter().map(|c| c.display()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(notes.contains("第 2 版,"), "the version: {notes}");
+    assert!(notes.contains("第 2 版的变更:"), "{notes}");
+    let change = format!("申诉 #{id}:暗访 {visit}(网点 {hall})检查项 {item} 由「否」改为「是」");
+    assert!(notes.contains(&change), "«{change}» in: {notes}");
+    let ranks = format!("网点 {hall}:名次 {hall_rank_before} → {hall_rank_after}");
+    assert!(notes.contains(&ranks), "«{ranks}» in: {notes}");
+}
+
+/// A visits file for the demo's checklist with two mistakes: row 2's hall
+/// code is not in the roster (column B), row 3's A01 is not a 是/否 answer
+/// (column F). Every other cell is a valid answer.
+fn visits_with_errors(db: &Path) -> String {
+    let checklist = hallscore::storage::Store::open(db)
+        .expect("open the store")
+        .checklist("hall-visit")
+        .expect("the demo's checklist");
+    let items: Vec<_> = checklist.items().map(|(_, item)| item).collect();
+    assert_eq!(items[0].code, "A01", "A01 is column F");
+    let header: Vec<String> = ["暗访编号", "网点编码", "暗访日期", "暗访员", "检查表"]
+        .into_iter()
+        .map(String::from)
+        .chain(items.iter().map(|i| i.code.clone()))
+        .collect();
+    let answers = |a01: &str| -> Vec<String> {
+        items
+            .iter()
+            .map(|item| match &item.kind {
+                _ if item.code == "A01" => a01.to_string(),
+                ItemKind::Check { .. } => "是".to_string(),
+                ItemKind::Scale => item.points.to_string(),
+                ItemKind::Choice { choices } => choices[0].label.clone(),
+                ItemKind::Measure { .. } => "5".to_string(),
+            })
+            .collect()
+    };
+    let row = |id: &str, hall: &str, a01: &str| {
+        [id, hall, "2026-09-21 10:30", "王敏", "hall-visit"]
+            .into_iter()
+            .map(String::from)
+            .chain(answers(a01))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        "{}\n{}\n{}\n",
+        header.join(","),
+        row("UP-1", "ZZ999", "是"),
+        row("UP-2", "XP001", "也许")
+    )
+}
+
+/// A roster with one new hall in 西平.
+const NEW_HALL_CSV: &str = "区县,网点编码,网点名称,地市\n西平,XP004,西平新华街营业厅,驻马店\n";
+
+fn table_count(db: &Path, table: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .expect("open the database")
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("count {table}: {e}"))
+}
+
+/// Issue 6 (uploads), at a laptop and a tablet size: the admin uploads a
+/// visits file with mistakes and the page lists each with its row, column
+/// letter and reason while nothing is stored; then a roster with a new
+/// 西平 hall, which the district manager's dashboard then lists, unvisited
+/// and unranked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_with_errors_and_without() {
+    for (name, viewport) in [("imports-1366x768", LAPTOP), ("imports-768x1024", TABLET)] {
+        let ws = demo_workspace();
+        let db = ws.db();
+        let bad = ws.path("visits-with-errors.csv");
+        std::fs::write(&bad, visits_with_errors(&db)).expect("write the visits file");
+        let roster = ws.path("new-hall.csv");
+        std::fs::write(&roster, NEW_HALL_CSV).expect("write the roster file");
+        let mut server = Server::start(&db).await;
+        with_browser(
+            name,
+            viewport,
+            &server.base(),
+            Duration::from_secs(120),
+            move |b| async move { imports_flow(b, db, bad, roster).await },
+        )
+        .await;
+        server.stop().await;
+    }
+}
+
+async fn imports_flow(
+    b: Browser,
+    db: std::path::PathBuf,
+    bad: std::path::PathBuf,
+    roster: std::path::PathBuf,
+) {
+    let size = format!("{}×{}", b.viewport.0, b.viewport.1);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    b.goto("/admin/imports").await;
+    b.wait_js(
+        "location.pathname === '/admin/imports' && document.querySelector('form[action=\"/admin/imports/visits\"]')",
+        WAIT,
+        "the uploads page",
+    )
+    .await;
+    b.shot("imports").await;
+    let boxes = b
+        .js("return [...document.querySelectorAll('input[type=checkbox]')]
+               .map((c) => [c.name, Math.round(c.getBoundingClientRect().width),
+                            Math.round(c.getBoundingClientRect().left - c.closest('label').getBoundingClientRect().left)]);")
+        .await;
+    let boxes: Vec<(String, f64, f64)> = serde_json::from_value(boxes).expect("the checkboxes");
+    assert_eq!(boxes.len(), 3, "{boxes:?}");
+    for (name, width, left) in &boxes {
+        assert!(
+            *width <= 30.0 && *left <= 6.0,
+            "the {name} checkbox sits at the start of its label, box-sized: {boxes:?} ({size})"
+        );
+    }
+    b.assert_no_horizontal_scroll("/admin/imports").await;
+
+    // A visits file with mistakes: every one listed, nothing stored.
+    let (visits_before, branches_before) =
+        (table_count(&db, "visits"), table_count(&db, "branches"));
+    b.choose_file(
+        "form[action='/admin/imports/visits'] input[type=file]",
+        &bad,
+        "暗访结果-有错.csv",
+    )
+    .await;
+    b.shot("visits-file-chosen").await;
+    b.click("form[action='/admin/imports/visits'] button[type=submit]")
+        .await;
+    b.wait_js(
+        "location.pathname === '/admin/imports/visits' && document.getElementById('import-failure')",
+        WAIT,
+        "the upload's failure",
+    )
+    .await;
+    let failure = b.text("#import-failure").await;
+    assert_eq!(
+        failure, "暗访结果-有错.csv:共 2 处错误,未写入任何数据",
+        "the page says what failed ({size})"
+    );
+    let problems = b.table_rows("#import-problems").await;
+    assert_eq!(problems.len(), 2, "one line per mistake: {problems:?}");
+    let (hall, answer) = (&problems[0], &problems[1]);
+    assert_eq!(
+        (hall[1].as_str(), hall[2].as_str(), hall[4].as_str()),
+        ("2", "B", "ZZ999"),
+        "the unknown hall: row 2, column B: {hall:?}"
+    );
+    assert!(hall[3].contains("网点编码"), "{hall:?}");
+    assert_eq!(hall[5], "网点编码不在网点名单中(请先导入网点名单)");
+    assert_eq!(
+        (
+            answer[1].as_str(),
+            answer[2].as_str(),
+            answer[3].as_str(),
+            answer[4].as_str()
+        ),
+        ("3", "F", "A01", "也许"),
+        "the bad answer: row 3, column F: {answer:?}"
+    );
+    assert!(
+        answer[5].starts_with("检查项 A01:「也许」不是是/否答案"),
+        "{answer:?}"
+    );
+    assert!(
+        b.js("return document.getElementById('import-outcome') === null")
+            .await
+            == json!(true),
+        "no outcome beside the failure"
+    );
+    b.shot("visits-upload-failed").await;
+    assert_table_fits(&b, "#import-problems", "the problems").await;
+    b.assert_no_horizontal_scroll("/admin/imports/visits (failure)")
+        .await;
+    assert_eq!(
+        table_count(&db, "visits"),
+        visits_before,
+        "no visit was stored"
+    );
+    assert_eq!(table_count(&db, "branches"), branches_before);
+
+    // A valid roster with one new hall, from the failure page's own form.
+    b.choose_file(
+        "form[action='/admin/imports/roster'] input[type=file]",
+        &roster,
+        "网点名单-新增.csv",
+    )
+    .await;
+    b.click("form[action='/admin/imports/roster'] button[type=submit]")
+        .await;
+    b.wait_js(
+        "location.pathname === '/admin/imports/roster' && document.getElementById('import-outcome')",
+        WAIT,
+        "the roster upload's outcome",
+    )
+    .await;
+    let outcome = b.text("#import-outcome").await;
+    assert!(
+        outcome.starts_with("网点名单「网点名单-新增.csv」") && outcome.contains("新增 1"),
+        "one hall added: {outcome}"
+    );
+    assert!(
+        b.js("return document.getElementById('import-failure') === null")
+            .await
+            == json!(true),
+        "no failure beside the outcome"
+    );
+    b.shot("roster-uploaded").await;
+    b.assert_no_horizontal_scroll("/admin/imports/roster (outcome)")
+        .await;
+    assert_eq!(table_count(&db, "branches"), branches_before + 1);
+    assert_eq!(table_count(&db, "visits"), visits_before);
+    b.sign_out().await;
+
+    // The manager of 西平 sees the new hall, unvisited and unranked.
+    b.sign_in("xiping", PASSWORD).await;
+    b.wait_js(
+        "location.pathname === '/dashboard' && document.getElementById('hall-table')",
+        WAIT,
+        "the dashboard",
+    )
+    .await;
+    let halls = b
+        .js("return [...document.querySelectorAll('#hall-table tbody tr')].map((tr) => tr.dataset.code).sort();")
+        .await;
+    assert_eq!(
+        halls,
+        json!(["XP001", "XP002", "XP003", "XP004"]),
+        "the new hall is on 西平's dashboard ({size})"
+    );
+    let row = b
+        .js(
+            "const tr = document.querySelector('#hall-table tr[data-code=XP004]');
+             return [...tr.cells].map((c) => c.textContent.trim());",
+        )
+        .await;
+    let row: Vec<String> = serde_json::from_value(row).expect("the new hall's cells");
+    assert_eq!(row[0], "—", "unranked: {row:?}");
+    assert_eq!(row[1], "西平", "{row:?}");
+    assert!(row[2].contains("西平新华街营业厅"), "{row:?}");
+    assert_eq!(row[3], "0", "unvisited: {row:?}");
+    assert_eq!(row[4], "—", "no rate: {row:?}");
+    b.js("document.querySelector('#hall-table tr[data-code=XP004]').scrollIntoView({block: 'center'})")
+        .await;
+    b.shot("dashboard-new-hall").await;
+    b.assert_no_horizontal_scroll("/dashboard (new hall)").await;
 }

@@ -502,6 +502,107 @@ impl Browser {
         .await;
     }
 
+    /// Signs out through the header's sign-out button and waits for the
+    /// sign-in page.
+    pub async fn sign_out(&self) {
+        self.click("form[action='/logout'] button[type=submit]")
+            .await;
+        self.wait_js(
+            "location.pathname === '/login' && document.readyState === 'complete'",
+            WAIT,
+            "the sign-out to finish",
+        )
+        .await;
+    }
+
+    /// Replaces what a text or number field holds with `text`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        element
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Picks the option with `value` in a `<select>`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
+    }
+
+    /// Chooses a file for a file input, as a person picking it would, and
+    /// gives it the name `shown` in the browser. chromedriver refuses paths
+    /// outside ASCII unless the system has a UTF-8 locale of the language
+    /// (it reports "File not found"), so a file with a Chinese name is
+    /// written under an ASCII name and renamed in the page.
+    pub async fn choose_file(&self, css: &str, path: &Path, shown: &str) {
+        self.find(css)
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("choose {} for {css}: {e}", path.display()));
+        let renamed = self
+            .js_with(
+                "const input = document.querySelector(arguments[0]);
+                 const file = input.files[0];
+                 const list = new DataTransfer();
+                 list.items.add(new File([file], arguments[1], {type: file.type, lastModified: file.lastModified}));
+                 input.files = list.files;
+                 return [input.files.length, input.files[0].name, input.files[0].size];",
+                vec![json!(css), json!(shown)],
+            )
+            .await;
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        assert_eq!(
+            renamed,
+            json!([1, shown, size]),
+            "{css} holds the chosen file as {shown}"
+        );
+    }
+
+    /// A same-origin GET from the page (with its cookies): the status, the
+    /// content type and the body's bytes.
+    pub async fn fetch_bytes(&self, path: &str) -> (u64, String, Vec<u8>) {
+        let path = serde_json::to_string(path).expect("a JSON string");
+        let got = self
+            .js_async(&format!(
+                "const r = await fetch({path}, {{credentials: 'same-origin'}});
+                 const bytes = new Uint8Array(await r.arrayBuffer());
+                 let hex = '';
+                 for (const b of bytes) hex += b.toString(16).padStart(2, '0');
+                 return {{status: r.status, type: r.headers.get('content-type') || '', hex}};"
+            ))
+            .await;
+        let hex = got["hex"].as_str().expect("the body as hex");
+        let bytes = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("a hex byte"))
+            .collect();
+        (
+            got["status"].as_u64().expect("a status number"),
+            got["type"].as_str().unwrap_or_default().to_string(),
+            bytes,
+        )
+    }
+
+    /// The text of every body row of a table, cell by cell.
+    pub async fn table_rows(&self, table: &str) -> Vec<Vec<String>> {
+        let rows = self
+            .js_with(
+                "return [...document.querySelectorAll(arguments[0] + ' tbody tr')]
+                   .map((tr) => [...tr.cells].map((c) => c.innerText.trim()));",
+                vec![json!(table)],
+            )
+            .await;
+        serde_json::from_value(rows).expect("rows of cells")
+    }
+
     /// chromedriver's network emulation: `offline` true cuts the page off.
     pub async fn network_offline(&self, offline: bool) -> Result<Value, String> {
         self.client

@@ -170,7 +170,10 @@ impl Table<'_> {
     fn text(&self, row: &Row, key: &str) -> Option<String> {
         self.cell(row, key)
             .filter(|c| !c.is_blank())
-            .map(|c| normalize_text(&c.display()))
+            .map(|c| match c {
+                Cell::Text(text) => normalize_text(text),
+                _ => normalize_text(&c.display()),
+            })
     }
 
     fn header(&self, column: usize) -> String {
@@ -469,7 +472,7 @@ pub fn parse_visits(
     // Missing item columns, reported once per checklist version.
     let mut missing: Vec<(String, u32, Vec<String>)> = Vec::new();
     let mut readers: Vec<AnswerReader<'_>> = Vec::new();
-    let mut rows: Vec<(u32, Visit)> = Vec::new();
+    let mut rows: Vec<(u32, Visit)> = Vec::with_capacity(table.data.len());
     let mut by_key: HashMap<String, usize> = HashMap::new();
     for row in table.data {
         on_row();
@@ -703,6 +706,22 @@ fn parse_date_time(cell: &Cell) -> Option<NaiveDateTime> {
 }
 
 fn parse_date_text(text: &str) -> Option<NaiveDateTime> {
+    // 2024-07-03 14:20, as most files write it, has nothing to fold.
+    let shaped = |shape: &str| {
+        text.len() == shape.len()
+            && text.bytes().zip(shape.bytes()).all(|(b, s)| match s {
+                b'0' => b.is_ascii_digit(),
+                _ => b == s,
+            })
+    };
+    for (shape, format) in [
+        ("0000-00-00 00:00", "%Y-%m-%d %H:%M"),
+        ("0000-00-00 00:00:00", "%Y-%m-%d %H:%M:%S"),
+    ] {
+        if shaped(shape) {
+            return NaiveDateTime::parse_from_str(text, format).ok();
+        }
+    }
     let text = text
         .replace(['/', '.', '年', '月'], "-")
         .replace(['日', 'T'], " ");
@@ -1168,7 +1187,18 @@ mod tests {
             at("２０２４-０７-０３").as_deref(),
             Some("2024-07-03 00:00:00")
         );
+        assert_eq!(
+            at("2024-07-03 14:20:05").as_deref(),
+            Some("2024-07-03 14:20:05")
+        );
+        assert_eq!(
+            at(" 2024-07-03  14:20 ").as_deref(),
+            Some("2024-07-03 14:20:00")
+        );
         assert_eq!(at("2024-02-30"), None);
+        assert_eq!(at("2024-02-30 14:20"), None);
+        assert_eq!(at("2024-07-03 25:20"), None);
+        assert_eq!(at("2024-07-03 14:20:75"), None);
         assert_eq!(at("昨天"), None);
         assert_eq!(
             parse_date_time(&Cell::Number(45476.5))

@@ -201,8 +201,10 @@ pub fn read_workbook(name: &str, bytes: Vec<u8>) -> Result<Vec<Sheet>, ReadError
         "csv" | "txt" => vec![read_csv(name, &bytes)?],
         // Encrypted OOXML files are OLE containers, not zips.
         "xlsx" | "xlsm" | "ods" | "xlsb" if ole => return Err(ReadError::Encrypted(name.into())),
-        "xlsx" | "xlsm" if zip => read_xlsx(name, bytes)?,
-        "xls" | "ods" | "xlsb" if zip || ole => read_other(name, bytes, &extension, zip)?,
+        "xlsx" | "xlsm" if zip => guarded(name, &extension, || read_xlsx(name, bytes))?,
+        "xls" | "ods" | "xlsb" if zip || ole => guarded(name, &extension, || {
+            read_other(name, bytes, &extension, zip)
+        })?,
         "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => {
             return Err(ReadError::Corrupt(
                 name.into(),
@@ -216,6 +218,42 @@ pub fn read_workbook(name: &str, bytes: Vec<u8>) -> Result<Vec<Sheet>, ReadError
         return Err(ReadError::Empty(name.into()));
     }
     Ok(sheets)
+}
+
+thread_local! {
+    /// Set while [`guarded`] runs a reader on this thread.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a spreadsheet reader that may panic on a malformed file (calamine
+/// indexes past the end of some broken .xls files) and turns a panic into
+/// [`ReadError::Corrupt`]: the command line prints one line, the web
+/// application answers the request. The panic message is kept quiet on this
+/// thread only; panics elsewhere reach the hook as before.
+fn guarded(
+    name: &str,
+    extension: &str,
+    read: impl FnOnce() -> Result<Vec<Sheet>, ReadError>,
+) -> Result<Vec<Sheet>, ReadError> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDED.with(|g| g.set(was));
+    result.unwrap_or_else(|_| {
+        Err(ReadError::Corrupt(
+            name.into(),
+            format_name(extension),
+            "文件结构异常,无法解析".into(),
+        ))
+    })
 }
 
 fn format_name(extension: &str) -> &'static str {
@@ -396,7 +434,11 @@ fn read_other(
     // only when the content is of another kind (an .xlsx named .xls).
     let cursor = Cursor::new(bytes);
     let mut workbook: Sheets<_> = match (extension, zip) {
-        ("xls", false) => Sheets::Xls(Xls::new(cursor).map_err(|e| corrupt(e.into()))?),
+        ("xls", false) => {
+            xls_check::check(cursor.get_ref())
+                .map_err(|reason| ReadError::Corrupt(name.into(), format, reason.into()))?;
+            Sheets::Xls(Xls::new(cursor).map_err(|e| corrupt(e.into()))?)
+        }
         ("ods", true) => Sheets::Ods(Ods::new(cursor).map_err(|e| corrupt(e.into()))?),
         ("xlsb", true) => Sheets::Xlsb(Xlsb::new(cursor).map_err(|e| corrupt(e.into()))?),
         _ => open_workbook_auto_from_rs(cursor).map_err(corrupt)?,
@@ -524,9 +566,421 @@ pub fn column_letter(index: usize) -> String {
     letters.iter().rev().map(|&b| b as char).collect()
 }
 
+/// calamine 0.38 trusts the sizes and chains inside an .xls file: a
+/// DIMENSIONS record or a cell far beyond column IV makes it reserve
+/// gigabytes at once (the process aborts; no panic to catch), and a loop in
+/// a sector chain makes it read forever. This walks the same structures the
+/// way calamine will, with bounds, and refuses such files first. Whatever
+/// calamine itself refuses or panics on is left to it (and to [`guarded`]).
+mod xls_check {
+    use std::collections::HashSet;
+
+    const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    const RESERVED_SECTORS: u32 = 0xFFFF_FFFA;
+    /// An .xls sheet has 65536 rows and 256 columns.
+    const ROWS: i64 = 65_536;
+    const COLUMNS: i64 = 256;
+
+    const LOOP: &str = "扇区链出现循环";
+    const BROKEN: &str = "文件结构异常,无法解析";
+    const TOO_WIDE: &str = "工作表的范围超出 .xls 格式的上限(65536 行、256 列)";
+
+    fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+        Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
+    }
+
+    fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+        Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    }
+
+    fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+        Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+    }
+
+    /// What calamine would make of a part of the file.
+    enum Walk<T> {
+        /// Read as calamine reads it.
+        Read(T),
+        /// calamine returns an error or panics here: nothing to fear.
+        CalamineStops,
+    }
+
+    use Walk::{CalamineStops, Read};
+
+    macro_rules! step {
+        ($walk:expr) => {
+            match $walk {
+                Read(value) => value,
+                CalamineStops => return Ok(()),
+            }
+        };
+    }
+
+    struct Sectors<'a> {
+        file: &'a [u8],
+        size: usize,
+        max_id: usize,
+        /// The FAT: the sectors it is made of, each `size / 4` entries.
+        fat_sectors: Vec<u32>,
+    }
+
+    impl Sectors<'_> {
+        /// Sector `id` as calamine's `Sectors::get` returns it (shorter at
+        /// the end of the file).
+        fn get(&self, id: u32) -> Option<&[u8]> {
+            let id = usize::try_from(id).ok()?;
+            if id > self.max_id {
+                return None;
+            }
+            let start = (id + 1).checked_mul(self.size)?;
+            let end = (start + self.size).min(self.file.len());
+            Some(self.file.get(start..end).unwrap_or_default())
+        }
+
+        fn fat(&self, id: u32) -> Option<u32> {
+            let per = self.size / 4;
+            let id = usize::try_from(id).ok()?;
+            let sector = self.get(*self.fat_sectors.get(id / per)?)?;
+            u32_at(sector, id % per * 4)
+        }
+    }
+
+    /// Follows a chain as calamine's `get_chain` does, refusing loops (which
+    /// it would follow forever, or until it had read `len` bytes).
+    fn chain(
+        start: u32,
+        len: usize,
+        get: impl Fn(u32) -> Option<Vec<u8>>,
+        next: impl Fn(u32) -> Option<u32>,
+    ) -> Result<Walk<Vec<u8>>, &'static str> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut id = start;
+        while id != ENDOFCHAIN {
+            let Some(sector) = get(id) else {
+                return Ok(CalamineStops);
+            };
+            if !seen.insert(id) {
+                return Err(LOOP);
+            }
+            let take = sector.len().min(len - out.len());
+            out.extend_from_slice(&sector[..take]);
+            if out.len() >= len {
+                break;
+            }
+            let Some(following) = next(id) else {
+                return Ok(CalamineStops);
+            };
+            id = following;
+        }
+        Ok(Read(out))
+    }
+
+    pub fn check(file: &[u8]) -> Result<(), &'static str> {
+        let Some(header) = file.get(..512) else {
+            return Ok(());
+        };
+        let size = match u16_at(header, 30) {
+            Some(0x0009) => 512,
+            Some(0x000C) => 4096,
+            _ => return Ok(()),
+        };
+        let max_id = file.len() / size;
+        let mut sectors = Sectors {
+            file,
+            size,
+            max_id,
+            fat_sectors: Vec::new(),
+        };
+        let field = |at: usize| u32_at(header, at).unwrap_or_default();
+        let (dir_start, mini_fat_start, mini_fat_len, difat_start) =
+            (field(48), field(60), field(64), field(68));
+
+        // The DIFAT: 109 entries in the header, then a bounded chain.
+        let mut difat: Vec<u32> = (0..109).map(|i| field(76 + 4 * i)).collect();
+        let mut id = difat_start;
+        let mut steps = 0;
+        while id < RESERVED_SECTORS {
+            steps += 1;
+            if steps > max_id + 1 {
+                return Ok(());
+            }
+            let Some(sector) = sectors.get(id) else {
+                return Ok(());
+            };
+            difat.extend((0..sector.len() / 4).filter_map(|i| u32_at(sector, 4 * i)));
+            let Some(following) = difat.pop() else {
+                return Ok(());
+            };
+            id = following;
+        }
+        for id in difat.into_iter().filter(|id| *id < DIFSECT) {
+            match sectors.get(id) {
+                None => return Ok(()),
+                // A FAT sector cut short by the end of the file would shift
+                // every later entry; no spreadsheet program writes one.
+                Some(sector) if sector.len() != size => return Err(BROKEN),
+                Some(_) => sectors.fat_sectors.push(id),
+            }
+        }
+
+        let get = |id: u32| sectors.get(id).map(<[u8]>::to_vec);
+        let next = |id: u32| sectors.fat(id);
+        let directory = step!(chain(dir_start, usize::MAX, get, next)?);
+        let entries: Vec<&[u8]> = directory.chunks_exact(128).collect();
+        let Some(root) = entries.first() else {
+            return Ok(());
+        };
+        let entry_len = |entry: &[u8]| -> Option<usize> {
+            if size == 512 {
+                usize::try_from(u32_at(entry, 120)?).ok()
+            } else {
+                usize::try_from(u64_at(entry, 120)?).ok()
+            }
+        };
+        let (mini_fat, mini_stream) = if mini_fat_len > 0 {
+            let root_start = u32_at(root, 116).unwrap_or(ENDOFCHAIN);
+            let root_len = entry_len(root).unwrap_or_default();
+            let mini_stream = step!(chain(root_start, root_len, get, next)?);
+            let mini_fat_bytes = usize::try_from(mini_fat_len)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(size);
+            let mini_fat = step!(chain(mini_fat_start, mini_fat_bytes, get, next)?);
+            let mini_fat: Vec<u32> = (0..mini_fat.len() / 4)
+                .filter_map(|i| u32_at(&mini_fat, 4 * i))
+                .collect();
+            (mini_fat, mini_stream)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+
+        let named = |wanted: &str| {
+            entries.iter().find(|entry| {
+                let units: Vec<u16> = (0..32).filter_map(|i| u16_at(entry, 2 * i)).collect();
+                let name = String::from_utf16_lossy(&units);
+                let name = name.split('\0').next().unwrap_or_default();
+                name.eq_ignore_ascii_case(wanted)
+            })
+        };
+        // calamine reads "Workbook", or "Book" when that fails.
+        let stream_of = |entry: &[u8]| -> Result<Walk<Vec<u8>>, &'static str> {
+            let start = u32_at(entry, 116).unwrap_or(ENDOFCHAIN);
+            let len = entry_len(entry).unwrap_or_default();
+            if len >= 4096 {
+                return chain(start, len, get, next);
+            }
+            let mini_max = max_id.saturating_mul(8);
+            let get = |id: u32| {
+                let id = usize::try_from(id).ok()?;
+                if id > mini_max {
+                    return None;
+                }
+                let start = id.checked_mul(64)?;
+                let end = (start + 64).min(mini_stream.len());
+                Some(mini_stream.get(start..end).unwrap_or_default().to_vec())
+            };
+            let next = |id: u32| mini_fat.get(usize::try_from(id).ok()?).copied();
+            match chain(start, len, get, next)? {
+                // Past the mini stream calamine reads whatever follows in
+                // the file; no spreadsheet program writes such a chain.
+                Read(stream) if stream.len() < len => Err(BROKEN),
+                walk => Ok(walk),
+            }
+        };
+        let mut stream = CalamineStops;
+        for name in ["Workbook", "Book"] {
+            if let Some(entry) = named(name) {
+                stream = stream_of(entry)?;
+                if matches!(stream, Read(_)) {
+                    break;
+                }
+            }
+        }
+        let stream = step!(stream);
+        biff(&stream)
+    }
+
+    /// The records calamine reads: the globals, then each sheet from the
+    /// position its BoundSheet8 record gives.
+    fn biff(stream: &[u8]) -> Result<(), &'static str> {
+        let mut sheets = Vec::new();
+        for record in Records(stream) {
+            let Some((kind, data)) = record else {
+                return Ok(());
+            };
+            match kind {
+                0x0085 => match u32_at(data, 0) {
+                    Some(position) => sheets.push(position),
+                    None => return Ok(()),
+                },
+                // FilePass: encrypted, calamine stops with "password".
+                0x002F if u16_at(data, 0) != Some(0) => return Ok(()),
+                0x000A => break,
+                _ => {}
+            }
+        }
+        for position in sheets {
+            let Some(sheet) = usize::try_from(position).ok().and_then(|p| stream.get(p..)) else {
+                continue;
+            };
+            let (mut seen_bof, mut depth) = (false, 0usize);
+            for record in Records(sheet) {
+                let Some((kind, data)) = record else {
+                    return Ok(());
+                };
+                if depth > 0 {
+                    match kind {
+                        0x0809 => depth += 1,
+                        0x000A => depth -= 1,
+                        _ => {}
+                    }
+                    continue;
+                }
+                match kind {
+                    0x0809 if seen_bof => depth += 1,
+                    0x0809 => seen_bof = true,
+                    0x000A => break,
+                    0x0200 => dimensions(data)?,
+                    // Cells: row, then column.
+                    0x0006 | 0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD => {
+                        let Some(column) = u16_at(data, 2) else {
+                            return Ok(());
+                        };
+                        if i64::from(column) >= COLUMNS {
+                            return Err(TOO_WIDE);
+                        }
+                    }
+                    // MulRk: row, first column, values, last column.
+                    0x00BD => {
+                        let (Some(first), Some(last)) = (
+                            u16_at(data, 2),
+                            data.len().checked_sub(2).and_then(|at| u16_at(data, at)),
+                        ) else {
+                            return Ok(());
+                        };
+                        if data.len() < 6 {
+                            return Ok(());
+                        }
+                        if i64::from(first.max(last)) >= COLUMNS {
+                            return Err(TOO_WIDE);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// calamine reserves room for every cell a DIMENSIONS record claims:
+    /// (last row − first row) × (last column − first column), where a first
+    /// column past IV or after the last counts as 0; with a last row or
+    /// column of 0, one cell.
+    fn dimensions(data: &[u8]) -> Result<(), &'static str> {
+        let fields = match data.len() {
+            10 => (
+                u16_at(data, 0).map(u32::from),
+                u16_at(data, 2).map(u32::from),
+                u16_at(data, 4),
+                u16_at(data, 6),
+            ),
+            14 | 16 => (
+                u32_at(data, 0),
+                u32_at(data, 4),
+                u16_at(data, 8),
+                u16_at(data, 10),
+            ),
+            _ => return Ok(()),
+        };
+        let (Some(first_row), Some(last_row), Some(first_column), Some(last_column)) = fields
+        else {
+            return Ok(());
+        };
+        let first_column = if first_column > 0xFF || last_column < first_column {
+            0
+        } else {
+            first_column
+        };
+        if last_row == 0 || last_column == 0 {
+            return Ok(());
+        }
+        let rows = i64::from(last_row) - i64::from(first_row);
+        let columns = i64::from(last_column) - i64::from(first_column);
+        if (1..=ROWS).contains(&rows) && (1..=COLUMNS).contains(&columns) {
+            Ok(())
+        } else {
+            Err(TOO_WIDE)
+        }
+    }
+
+    /// BIFF records as calamine's `RecordIter` splits them; `None` where it
+    /// would return an error.
+    struct Records<'a>(&'a [u8]);
+
+    impl<'a> Iterator for Records<'a> {
+        type Item = Option<(u16, &'a [u8])>;
+
+        fn next(&mut self) -> Option<Self::Item> {
+            if self.0.is_empty() {
+                return None;
+            }
+            let (Some(kind), Some(len)) = (u16_at(self.0, 0), u16_at(self.0, 2)) else {
+                self.0 = &[];
+                return Some(None);
+            };
+            let end = 4 + usize::from(len);
+            let Some(data) = self.0.get(4..end) else {
+                self.0 = &[];
+                return Some(None);
+            };
+            self.0 = &self.0[end..];
+            // Continue records belong to the record before.
+            while u16_at(self.0, 0) == Some(0x003C) && self.0.len() > 4 {
+                let end = 4 + usize::from(u16_at(self.0, 2).unwrap_or_default());
+                let Some(rest) = self.0.get(end..) else {
+                    self.0 = &[];
+                    return Some(None);
+                };
+                self.0 = rest;
+            }
+            Some(Some((kind, data)))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xls_files_that_would_exhaust_memory_are_refused_first() {
+        let fixture = |name: &str| {
+            std::fs::read(format!(
+                "{}/tests/fixtures/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .expect("a fixture")
+        };
+        for name in [
+            "roster.xls",
+            "visits_cn.xls",
+            "stray_iv.xls",
+            "encrypted.xls",
+        ] {
+            assert_eq!(xls_check::check(&fixture(name)), Ok(()), "{name}");
+        }
+        // A 7 KB file whose DIMENSIONS record claims 4 billion rows: calamine
+        // would reserve 51 GB and abort the process.
+        assert_eq!(
+            xls_check::check(&fixture("fuzz/dimensions-reserve.xls")),
+            Err("工作表的范围超出 .xls 格式的上限(65536 行、256 列)")
+        );
+        assert!(matches!(
+            read_workbook("a.xls", fixture("fuzz/dimensions-reserve.xls")),
+            Err(ReadError::Corrupt(..))
+        ));
+    }
 
     #[test]
     fn opendocument_durations_are_time_cells() {

@@ -6,6 +6,8 @@ mod cli;
 
 mod workbook;
 
+mod import_files;
+
 mod web;
 
 mod faults;

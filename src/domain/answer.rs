@@ -116,6 +116,11 @@ fn is_minutes(unit: &str) -> bool {
 
 /// Formats a number without float noise or needless decimals: 12, 12.5, 0.333.
 pub fn format_number(value: f64) -> String {
+    // Beyond this, multiplying by 1000 would overflow; such numbers have no
+    // float noise worth hiding and print exactly.
+    if value.abs() >= 1e12 {
+        return format!("{value}");
+    }
     let rounded = (value * 1000.0).round() / 1000.0;
     let text = format!("{rounded:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
@@ -350,5 +355,13 @@ mod tests {
         assert_eq!(format_number(12.5), "12.5");
         assert_eq!(format_number(0.1 + 0.2), "0.3");
         assert_eq!(format_number(-0.0001), "0");
+        // Found by fuzzing: huge values printed as "inf" and did not read back.
+        assert_eq!(format_number(1e306).parse::<f64>(), Ok(1e306));
+        let measure = item("C01");
+        let huge = Answer::parse(&measure, RawAnswer::Number(1e306)).expect("a measure");
+        assert_eq!(
+            Answer::parse(&measure, RawAnswer::Text(&huge.to_text(&measure))),
+            Ok(huge)
+        );
     }
 }

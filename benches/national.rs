@@ -1,6 +1,9 @@
 //! A year of national data — 3,000 halls, 24 visits each, an 80-item
 //! checklist: 72,000 rows × 85 columns — imported by hallscore and by a
-//! pandas peer (`benches/peer_import.py`), side by side.
+//! pandas peer (`benches/peer_import.py`), side by side; then the year's
+//! ranking workbook (`export rankings`) against a pandas peer that writes
+//! the same five main sheets (`benches/peer_workbook.py`): from the .csv
+//! through the database to the workbook, and the export alone.
 //!
 //! ```sh
 //! cargo bench --bench national                 # builds the release binary too
@@ -9,8 +12,8 @@
 //! cargo bench --bench national -- --halls 300  # a smaller country
 //! ```
 //!
-//! The peer needs `python3` with pandas and openpyxl; from .xlsx it takes
-//! a minute or two. The machine should be otherwise idle: the table shows
+//! The peers need `python3` with pandas and openpyxl; from .xlsx the
+//! import takes a minute or two. The machine should be otherwise idle: the table shows
 //! CPU time next to wall time so that a busy machine can be recognised.
 //!
 //! The data is generated deterministically into `target/bench-national/`
@@ -170,6 +173,7 @@ struct Paths {
     xlsx: PathBuf,
     runs: PathBuf,
     peer: PathBuf,
+    peer_workbook: PathBuf,
 }
 
 impl Paths {
@@ -192,6 +196,7 @@ impl Paths {
             xlsx: data.join("暗访结果-2025.xlsx"),
             runs: data.join("runs"),
             peer: root.join("benches").join("peer_import.py"),
+            peer_workbook: root.join("benches").join("peer_workbook.py"),
             data,
         }
     }
@@ -728,26 +733,109 @@ fn peer_import(paths: &Paths, db: &Path, file: &Path, log: &Path) -> Result<Meas
     )
 }
 
+/// The timed `export rankings` of the year from a database that holds it.
+fn hallscore_export(paths: &Paths, db: &Path, out: &Path, log: &Path) -> Result<Measured> {
+    let _ = fs::remove_file(out);
+    measure(
+        hallscore(paths, db)
+            .args(["export", "rankings", "--period", &YEAR.to_string()])
+            .args(["--checklist", "national", "--out"])
+            .arg(out),
+        log,
+    )
+}
+
+fn peer_workbook(paths: &Paths) -> Command {
+    let mut command = Command::new("python3");
+    command
+        .arg(&paths.peer_workbook)
+        .arg(YEAR.to_string())
+        .arg(&paths.checklist)
+        .current_dir(&paths.runs);
+    command
+}
+
+/// The peer's whole run: `file` into a fresh SQLite `db`, then the workbook.
+fn peer_workbook_full(
+    paths: &Paths,
+    db: &Path,
+    file: &Path,
+    out: &Path,
+    log: &Path,
+) -> Result<Measured> {
+    remove_db(db);
+    let _ = fs::remove_file(out);
+    measure(
+        peer_workbook(paths)
+            .arg(&paths.roster)
+            .arg(file)
+            .arg(db)
+            .arg(out),
+        log,
+    )
+}
+
+/// The peer's workbook alone, from the SQLite file of its whole run.
+fn peer_workbook_export(paths: &Paths, db: &Path, out: &Path, log: &Path) -> Result<Measured> {
+    let _ = fs::remove_file(out);
+    measure(peer_workbook(paths).arg(db).arg(out), log)
+}
+
+/// One run after another: times add up, peak memory is the larger.
+fn sequence(first: Measured, then: Measured) -> Measured {
+    Measured {
+        wall: first.wall + then.wall,
+        cpu: first.cpu + then.cpu,
+        peak_kb: first.peak_kb.max(then.peak_kb),
+    }
+}
+
+/// The lines a child printed about itself (the peers' phase timings).
+fn own_report(log: &Path) -> Vec<String> {
+    fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("peer"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The 1-, 5- and 15-minute load averages.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
 // ---------------------------------------------------------------- agreement
 
-/// Branch rates from hallscore's rankings against branch means of the
-/// peer's per-visit rates. `None` when they agree, else the first mismatch.
-fn compare(paths: &Paths, hallscore_db: &Path, peer_db: &Path) -> Result<(usize, Option<String>)> {
-    let json = run_quietly(hallscore(paths, hallscore_db).args([
+/// The rows of hallscore's `report rankings --format json` of the year at
+/// `level`.
+fn rankings_json(paths: &Paths, db: &Path, level: &str) -> Result<Vec<serde_json::Value>> {
+    let json = run_quietly(hallscore(paths, db).args([
         "report",
         "rankings",
         "--period",
         &YEAR.to_string(),
+        "--level",
+        level,
         "--format",
         "json",
         "--checklist",
         "national",
     ]))?;
-    let report: serde_json::Value =
+    let mut report: serde_json::Value =
         serde_json::from_str(&json).map_err(|e| format!("rankings JSON: {e}"))?;
-    let rows = report["rows"]
-        .as_array()
-        .ok_or("rankings JSON has no rows")?;
+    match report["rows"].take() {
+        serde_json::Value::Array(rows) => Ok(rows),
+        _ => bail!("rankings JSON has no rows"),
+    }
+}
+
+/// Branch rates from hallscore's rankings against branch means of the
+/// peer's per-visit rates. `None` when they agree, else the first mismatch.
+fn compare(paths: &Paths, hallscore_db: &Path, peer_db: &Path) -> Result<(usize, Option<String>)> {
+    let rows = rankings_json(paths, hallscore_db, "branch")?;
     let conn = rusqlite::Connection::open(peer_db)?;
     let mut stmt = conn.prepare(
         "SELECT branch_code, count(*), avg(rate) FROM visits GROUP BY branch_code ORDER BY branch_code",
@@ -765,7 +853,7 @@ fn compare(paths: &Paths, hallscore_db: &Path, peer_db: &Path) -> Result<(usize,
             )),
         ));
     }
-    for row in rows {
+    for row in &rows {
         let code = row["code"].as_str().unwrap_or_default();
         let visits = row["visits"].as_i64();
         let rate = row["rate"].as_f64();
@@ -795,6 +883,126 @@ fn compare(paths: &Paths, hallscore_db: &Path, peer_db: &Path) -> Result<(usize,
     Ok((rows.len(), None))
 }
 
+/// A unit's rank, visits and rate as a ranking sheet of the peer lists them.
+type SheetRow = (Option<f64>, Option<f64>, Option<f64>);
+
+/// The rows of a ranking sheet of the peer's workbook by the unit's code.
+fn peer_ranking_sheet(
+    workbook: &mut calamine::Sheets<std::io::BufReader<fs::File>>,
+    sheet: &str,
+    key: &str,
+) -> Result<std::collections::HashMap<String, SheetRow>> {
+    use calamine::{DataType, Reader};
+    let range = workbook
+        .worksheet_range(sheet)
+        .map_err(|e| format!("the peer's sheet {sheet}: {e}"))?;
+    let mut rows = range.rows();
+    let header = rows.next().ok_or_else(|| format!("{sheet} is empty"))?;
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|c| c.get_string() == Some(name))
+            .ok_or_else(|| format!("{sheet} has no column {name}"))
+    };
+    let (code, rank, visits, rate) = (
+        column(key)?,
+        column("排名")?,
+        column("暗访次数")?,
+        column("得分率")?,
+    );
+    let number = |row: &[calamine::Data], c: usize| row.get(c).and_then(DataType::as_f64);
+    Ok(rows
+        .map(|row| {
+            let name = row
+                .get(code)
+                .and_then(DataType::as_string)
+                .unwrap_or_default();
+            (
+                name,
+                (number(row, rank), number(row, visits), number(row, rate)),
+            )
+        })
+        .collect())
+}
+
+/// What the ranking workbooks' agreement check found.
+#[derive(Default)]
+struct WorkbookAgreement {
+    branches: usize,
+    districts: usize,
+    mismatch: Option<String>,
+    /// A few branches side by side: code, hallscore rank and rate, the peer's.
+    samples: Vec<[String; 5]>,
+}
+
+/// Rank, visits and rate of every branch and district in the peer's 网点排名
+/// and 区县排名 sheets against hallscore's `report rankings --format json`.
+fn compare_workbook(
+    paths: &Paths,
+    hallscore_db: &Path,
+    peer_xlsx: &Path,
+) -> Result<WorkbookAgreement> {
+    let mut workbook = calamine::open_workbook_auto(peer_xlsx)
+        .map_err(|e| format!("{}: {e}", peer_xlsx.display()))?;
+    let mut agreement = WorkbookAgreement::default();
+    for (level, sheet, key) in [
+        ("branch", "网点排名", "网点编码"),
+        ("district", "区县排名", "区县"),
+    ] {
+        let rows = rankings_json(paths, hallscore_db, level)?;
+        let peer = peer_ranking_sheet(&mut workbook, sheet, key)?;
+        if peer.len() != rows.len() {
+            agreement.mismatch = Some(format!(
+                "{sheet}: hallscore lists {} units, the peer {}",
+                rows.len(),
+                peer.len()
+            ));
+            return Ok(agreement);
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let code = row["code"].as_str().unwrap_or_default();
+            let rank = row["rank"].as_u64();
+            let visits = row["visits"].as_u64();
+            let rate = row["rate"].as_f64();
+            let Some(&(peer_rank, peer_visits, peer_rate)) = peer.get(code) else {
+                agreement.mismatch = Some(format!("{sheet}: {code} is not in the peer's sheet"));
+                return Ok(agreement);
+            };
+            let agree = rank == peer_rank.map(|r| r as u64)
+                && visits == peer_visits.map(|v| v as u64)
+                && match (rate, peer_rate) {
+                    // hallscore's JSON has 4 decimals.
+                    (Some(a), Some(b)) => (a - b).abs() <= 0.000_05 + 1e-9,
+                    (None, None) => true,
+                    _ => false,
+                };
+            if !agree {
+                agreement.mismatch = Some(format!(
+                    "{sheet}: {code}: hallscore rank {rank:?}, {visits:?} visits, rate {rate:?}; \
+                     peer rank {peer_rank:?}, {peer_visits:?} visits, rate {peer_rate:?}"
+                ));
+                return Ok(agreement);
+            }
+            let n = rows.len();
+            if level == "branch" && (i < 3 || i == n / 2 || i + 1 == n) {
+                let show = |r: Option<f64>| r.map_or("—".into(), |r| format!("{r}"));
+                agreement.samples.push([
+                    code.to_string(),
+                    rank.map_or("—".into(), |r| r.to_string()),
+                    rate.map_or("—".into(), |r| format!("{:.4}", r)),
+                    show(peer_rank),
+                    peer_rate.map_or("—".into(), |r| format!("{r:.6}")),
+                ]);
+            }
+        }
+        match level {
+            "branch" => agreement.branches = rows.len(),
+            _ => agreement.districts = rows.len(),
+        }
+    }
+    Ok(agreement)
+}
+
 // ---------------------------------------------------------------- the run
 
 struct Task {
@@ -816,19 +1024,129 @@ fn median(runs: &[Measured]) -> Measured {
         .map_or_else(Measured::default, |m| **m)
 }
 
-/// Prints rows as a table, the first `header` rows above a rule.
+/// How a row's peak memory is judged against the peer's.
+#[derive(Clone, Copy)]
+enum MemoryGoal {
+    /// Under 500 MB and at most half the peer's.
+    Import,
+    /// At most `1/most` of the peer's, aiming at `1/aim`.
+    Share { most: f64, aim: f64 },
+}
+
+/// One line of the table: hallscore's runs (median) against the peer's run.
+struct Row<'a> {
+    label: &'a str,
+    hallscore: &'a [Measured],
+    peer: Option<Measured>,
+    target: f64,
+    minimum: f64,
+    /// A wall time hallscore should stay under as well.
+    under: Option<Duration>,
+    memory: MemoryGoal,
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "✓" } else { "✗" }
+}
+
+fn share(n: f64) -> String {
+    match n as u32 {
+        2 => "½".into(),
+        3 => "⅓".into(),
+        5 => "⅕".into(),
+        n => format!("1/{n}"),
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+impl Row<'_> {
+    fn cells(&self) -> Vec<String> {
+        let hs = median(self.hallscore);
+        let hs_peak = self.hallscore.iter().map(|m| m.peak_kb).max().unwrap_or(0) as f64 / 1024.0;
+        let under = self.under.map_or(String::new(), |limit| {
+            format!("  <{} ms {}", limit.as_millis(), mark(hs.wall < limit))
+        });
+        let mut row = vec![self.label.to_string(), secs(hs.wall), secs(hs.cpu)];
+        match &self.peer {
+            Some(p) => {
+                let speedup = p.wall.as_secs_f64() / hs.wall.as_secs_f64();
+                let cpu_speedup = p.cpu.as_secs_f64() / hs.cpu.as_secs_f64().max(0.01);
+                let peer_peak = p.peak_kb as f64 / 1024.0;
+                row.extend([
+                    secs(p.wall),
+                    secs(p.cpu),
+                    format!("{speedup:.1}× ({cpu_speedup:.1}×)"),
+                    format!(
+                        "{}× {}  ≥{}× {}{under}",
+                        self.target,
+                        mark(speedup >= self.target),
+                        self.minimum,
+                        mark(speedup >= self.minimum)
+                    ),
+                    format!("{hs_peak:.0}"),
+                    format!("{peer_peak:.0}"),
+                    match self.memory {
+                        MemoryGoal::Import => format!(
+                            "< 500, ≤ ½ peer {}",
+                            mark(hs_peak < 500.0 && hs_peak * 2.0 <= peer_peak)
+                        ),
+                        MemoryGoal::Share { most, aim } => format!(
+                            "≤ {} peer {}  {} {}",
+                            share(most),
+                            mark(hs_peak * most <= peer_peak),
+                            share(aim),
+                            mark(hs_peak * aim <= peer_peak)
+                        ),
+                    },
+                ]);
+            }
+            None => row.extend([
+                "—".into(),
+                "—".into(),
+                "—".into(),
+                format!("{}×, ≥{}×{under}", self.target, self.minimum),
+                format!("{hs_peak:.0}"),
+                "—".into(),
+                match self.memory {
+                    MemoryGoal::Import if hs_peak < 500.0 => "✓ (< 500)".into(),
+                    MemoryGoal::Import => "✗".into(),
+                    MemoryGoal::Share { .. } => "—".into(),
+                },
+            ]),
+        }
+        row
+    }
+}
+
+/// Prints rows as a table, the first `header` rows above a rule; a row of
+/// one cell is a section heading across the table.
 fn print_table(rows: &[Vec<String>], header: usize) {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
             rows.iter()
+                .filter(|r| r.len() > 1)
                 .filter_map(|r| r.get(c))
                 .map(|t| t.chars().count())
                 .max()
                 .unwrap_or(0)
         })
         .collect();
+    let rule = |joint: &str| {
+        let parts: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
+        parts.join(joint)
+    };
     for (i, row) in rows.iter().enumerate() {
+        if let [title] = row.as_slice() {
+            let line = rule("───");
+            let title = format!("── {title} ");
+            let rest: String = line.chars().skip(title.chars().count()).collect();
+            println!("{title}{rest}");
+            continue;
+        }
         let cells: Vec<String> = row
             .iter()
             .zip(&widths)
@@ -845,10 +1163,18 @@ fn print_table(rows: &[Vec<String>], header: usize) {
             .collect();
         println!("{}", cells.join(" │ ").trim_end());
         if i + 1 == header {
-            let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
-            println!("{}", rule.join("─┼─"));
+            println!("{}", rule("─┼─"));
         }
     }
+}
+
+fn progress(who: &str, label: &str, run: usize, m: &Measured) {
+    println!(
+        "  {who:<9} {label:<20} run {run}: {:>7.2} s wall {:>7.2} s cpu {:>6.0} MB",
+        m.wall.as_secs_f64(),
+        m.cpu.as_secs_f64(),
+        m.peak_kb as f64 / 1024.0
+    );
 }
 
 fn main() -> Result<()> {
@@ -863,6 +1189,7 @@ fn main() -> Result<()> {
         "-c",
         "import sys, pandas, openpyxl; print(sys.version.split()[0], pandas.__version__, openpyxl.__version__)",
     ]));
+    let load_at_start = load_average();
 
     let mut tasks = vec![
         Task {
@@ -896,13 +1223,7 @@ fn main() -> Result<()> {
         for run in 1..=options.runs() {
             let log = paths.runs.join(format!("hallscore-{ext}-{run}.log"));
             let m = hallscore_import(&paths, &db, &task.file, &log)?;
-            println!(
-                "  hallscore {:<20} run {run}: {:>7.2} s wall {:>7.2} s cpu {:>6.0} MB",
-                task.label,
-                m.wall.as_secs_f64(),
-                m.cpu.as_secs_f64(),
-                m.peak_kb as f64 / 1024.0
-            );
+            progress("hallscore", task.label, run, &m);
             task.hallscore.push(m);
         }
         if report_time.is_none() {
@@ -921,17 +1242,60 @@ fn main() -> Result<()> {
             let peer_db = paths.runs.join(format!("peer-{ext}.db"));
             let log = paths.runs.join(format!("peer-{ext}.log"));
             let m = peer_import(&paths, &peer_db, &task.file, &log)?;
-            println!(
-                "  peer      {:<20} run 1: {:>7.2} s wall {:>7.2} s cpu {:>6.0} MB",
-                task.label,
-                m.wall.as_secs_f64(),
-                m.cpu.as_secs_f64(),
-                m.peak_kb as f64 / 1024.0
-            );
+            progress("peer", task.label, 1, &m);
             task.peer = Some(m);
             task.agreement = Some(compare(&paths, &db, &peer_db)?);
         }
     }
+
+    // The ranking workbook, from the database of the last .csv import: the
+    // export alone, and added run by run to that import for the way from
+    // the agency's file to the workbook.
+    let csv_db = paths.runs.join("hallscore-csv.db");
+    let mut exports = Vec::new();
+    for run in 1..=options.runs() {
+        let out = paths.runs.join("hallscore-rankings.xlsx");
+        let log = paths.runs.join(format!("hallscore-export-{run}.log"));
+        let m = hallscore_export(&paths, &csv_db, &out, &log)?;
+        progress("hallscore", "export rankings", run, &m);
+        exports.push(m);
+    }
+    let csv_imports = tasks
+        .iter()
+        .find(|t| t.file == paths.csv)
+        .map_or(&[][..], |t| &t.hallscore[..]);
+    let pipeline: Vec<Measured> = csv_imports
+        .iter()
+        .zip(&exports)
+        .map(|(import, export)| sequence(*import, *export))
+        .collect();
+    let (mut peer_pipeline, mut peer_export, mut workbook_agreement) = (None, None, None);
+    let mut peer_phases = Vec::new();
+    if options.peer {
+        let db = paths.runs.join("peer-workbook.db");
+        let log = paths.runs.join("peer-workbook-full.log");
+        let out = paths.runs.join("peer-workbook-full.xlsx");
+        let m = peer_workbook_full(&paths, &db, &paths.csv, &out, &log)?;
+        progress("peer", "import+export .csv", 1, &m);
+        peer_pipeline = Some(m);
+        peer_phases.extend(
+            own_report(&log)
+                .into_iter()
+                .map(|l| format!("whole run:   {l}")),
+        );
+        let log = paths.runs.join("peer-workbook-export.log");
+        let out = paths.runs.join("peer-workbook.xlsx");
+        let m = peer_workbook_export(&paths, &db, &out, &log)?;
+        progress("peer", "export rankings", 1, &m);
+        peer_export = Some(m);
+        peer_phases.extend(
+            own_report(&log)
+                .into_iter()
+                .map(|l| format!("export only: {l}")),
+        );
+        workbook_agreement = Some(compare_workbook(&paths, &csv_db, &out)?);
+    }
+    let load_at_end = load_average();
 
     println!();
     println!(
@@ -956,11 +1320,30 @@ fn main() -> Result<()> {
         Err(_) => println!("peer:      python3 with pandas and openpyxl not found"),
     }
     println!(
+        "workbook:  hallscore `export rankings --period {YEAR} --checklist national --out …` (8 sheets: also 地市排名, 等候时长, 暗访员校准; \
+         styles, conditional formats, charts); peer python3 benches/peer_workbook.py — peer_import's read and score, then groupby, rank and \
+         to_excel(openpyxl) of 说明, 网点排名, 区县排名, 前三后三, 短板分析, unstyled (one run each)"
+    );
+    println!(
         "wall time includes process start; cpu = user + system time from /proc/<pid>/stat; peak memory = VmHWM of \
          the child from /proc/<pid>/status, polled every 5 ms until it exits (the last value read)"
     );
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let busy = [&load_at_start, &load_at_end].iter().any(|l| {
+        l.split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+            .is_some_and(|v| v > 0.5 * cpus as f64)
+    });
+    println!(
+        "machine:   {cpus} CPUs; load average {load_at_start} at the start, {load_at_end} at the end{}",
+        if busy {
+            " — busy: other work shared the CPUs, compare the cpu columns as well as wall"
+        } else {
+            ""
+        }
+    );
     println!();
-    let secs = |d: Duration| format!("{:.2} s", d.as_secs_f64());
     let mut rows: Vec<Vec<String>> = vec![
         [
             "task",
@@ -986,64 +1369,88 @@ fn main() -> Result<()> {
             "",
             "peak MB",
             "peak MB",
-            "< 500 MB, ≤ ½ peer",
+            "",
         ]
         .map(String::from)
         .to_vec(),
     ];
     for task in &tasks {
-        let hs = median(&task.hallscore);
-        let hs_peak = task.hallscore.iter().map(|m| m.peak_kb).max().unwrap_or(0) as f64 / 1024.0;
-        let mut row = vec![task.label.to_string(), secs(hs.wall), secs(hs.cpu)];
-        match &task.peer {
-            Some(p) => {
-                let speedup = p.wall.as_secs_f64() / hs.wall.as_secs_f64();
-                let cpu_speedup = p.cpu.as_secs_f64() / hs.cpu.as_secs_f64().max(0.01);
-                let mark = |ok: bool| if ok { "✓" } else { "✗" };
-                let peer_peak = p.peak_kb as f64 / 1024.0;
-                row.extend([
-                    secs(p.wall),
-                    secs(p.cpu),
-                    format!("{speedup:.1}× ({cpu_speedup:.1}×)"),
-                    format!(
-                        "{}× {}  ≥{}× {}",
-                        task.target,
-                        mark(speedup >= task.target),
-                        task.minimum,
-                        mark(speedup >= task.minimum)
-                    ),
-                    format!("{hs_peak:.0}"),
-                    format!("{peer_peak:.0}"),
-                    mark(hs_peak < 500.0 && hs_peak * 2.0 <= peer_peak).to_string(),
-                ]);
+        rows.push(
+            Row {
+                label: task.label,
+                hallscore: &task.hallscore,
+                peer: task.peer,
+                target: task.target,
+                minimum: task.minimum,
+                under: None,
+                memory: MemoryGoal::Import,
             }
-            None => row.extend([
-                "—".into(),
-                "—".into(),
-                "—".into(),
-                format!("{}×, ≥{}×", task.target, task.minimum),
-                format!("{hs_peak:.0}"),
-                "—".into(),
-                if hs_peak < 500.0 {
-                    "✓ (< 500)"
-                } else {
-                    "✗"
-                }
-                .to_string(),
-            ]),
-        }
-        rows.push(row);
+            .cells(),
+        );
     }
     if let Some(t) = report_time {
-        let mut row = vec!["report rankings 2025".to_string(), secs(t)];
+        let mut row = vec![format!("report rankings {YEAR}"), secs(t)];
         row.extend(std::iter::repeat_n(String::new(), 8));
         rows.push(row);
     }
+    rows.push(vec![
+        "ranking workbook (export rankings; the peer writes the five main sheets)".into(),
+    ]);
+    let workbook_memory = MemoryGoal::Share {
+        most: 3.0,
+        aim: 5.0,
+    };
+    rows.push(
+        Row {
+            label: "import+export .csv",
+            hallscore: &pipeline,
+            peer: peer_pipeline,
+            target: 10.0,
+            minimum: 3.0,
+            under: None,
+            memory: workbook_memory,
+        }
+        .cells(),
+    );
+    rows.push(
+        Row {
+            label: "export rankings",
+            hallscore: &exports,
+            peer: peer_export,
+            target: 50.0,
+            minimum: 10.0,
+            under: Some(Duration::from_millis(150)),
+            memory: workbook_memory,
+        }
+        .cells(),
+    );
     print_table(&rows, 2);
     if report_time.is_some() {
         println!(
             "(report rankings: hallscore only, the {visits} visits of the .csv import, wall time)"
         );
+    }
+    println!(
+        "(import+export .csv: hallscore = import visits, then export rankings, two processes, summed run by run, peak the larger; \
+         peer = one process: read, check, score, to_sql, then the workbook from memory)"
+    );
+    let size = |name: &str| {
+        fs::metadata(paths.runs.join(name))
+            .map_or("—".into(), |m| format!("{:.1} MB", mb(m.len())))
+    };
+    println!(
+        "(export rankings: hallscore from the .csv import's database; the peer from the SQLite file of its whole run: \
+         read_sql, score the stored answers again with peer_import's parser, then the workbook; \
+         workbooks: hallscore {}, the peer {})",
+        size("hallscore-rankings.xlsx"),
+        if options.peer {
+            size("peer-workbook.xlsx")
+        } else {
+            "—".into()
+        }
+    );
+    for line in &peer_phases {
+        println!("  {line}");
     }
     println!();
     let mut disagree = false;
@@ -1059,6 +1466,35 @@ fn main() -> Result<()> {
             }
             None => {}
         }
+    }
+    match &workbook_agreement {
+        Some(WorkbookAgreement {
+            mismatch: Some(mismatch),
+            ..
+        }) => {
+            disagree = true;
+            println!("ranking workbook: FIGURES DISAGREE — {mismatch}");
+        }
+        Some(agreement) => {
+            println!(
+                "ranking workbook: figures agree — rank, visits and rate of all {} branches (网点排名) and {} districts (区县排名) \
+                 of the peer's workbook vs hallscore `report rankings --format json --level branch|district`, rates to 4 decimals; for example:",
+                agreement.branches, agreement.districts
+            );
+            let mut sample_rows = vec![
+                ["branch", "hallscore rank", "rate", "peer rank", "rate"]
+                    .map(String::from)
+                    .to_vec(),
+            ];
+            sample_rows.extend(agreement.samples.iter().map(|s| s.to_vec()));
+            for row in sample_rows {
+                println!(
+                    "  {:<8} {:>14} {:>7} {:>10} {:>9}",
+                    row[0], row[1], row[2], row[3], row[4]
+                );
+            }
+        }
+        None => {}
     }
     if disagree {
         bail!("hallscore and the peer disagree");

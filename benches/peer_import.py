@@ -11,12 +11,16 @@ mm:ss, N/A), scores each visit under §3 rules 1-4 (item points, N/A,
 critical section/visit zeroing, the visit's rate), and writes the visits
 with their answers and rates to SQLite with to_sql. A file with any error
 stores nothing. Column-wise and vectorised; no per-row Python loops.
+
+benches/peer_workbook.py imports this module: `import_visits` is the whole
+import, `parse_items` and `score` the scoring it reuses on stored answers.
 """
 
 import sqlite3
 import sys
 import time
 import tomllib
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -149,10 +153,49 @@ def parse_item(item, raw, header, problems):
     return earned.to_numpy(dtype=float), failed, answer
 
 
-def main(argv):
-    if len(argv) != 5:
-        sys.exit(__doc__)
-    checklist_path, roster_path, visits_path, db_path = argv[1:]
+def parse_items(df, items, item_columns, problems):
+    """Parses every item column: earned points and maxima per visit and item
+    (NaN where N/A), the canonical answers by item code, and which visits a
+    failed critical item zeroes (the whole visit; per section)."""
+    n = len(df)
+    earned = np.empty((n, len(items)))
+    maxima = np.empty((n, len(items)))
+    answers = {}
+    zero_visit = np.zeros(n, dtype=bool)
+    zero_section = {}
+    for j, item in enumerate(items):
+        header = item_columns[item["code"]]
+        e, failed, answer = parse_item(item, df[header], header, problems)
+        earned[:, j] = e
+        maxima[:, j] = np.where(np.isnan(e), np.nan, item["points"])
+        answers[item["code"]] = answer
+        if item["critical"] == "visit":
+            zero_visit |= failed.to_numpy()
+        elif item["critical"] == "section":
+            zero_section[item["section"]] = zero_section.get(item["section"], np.zeros(n, dtype=bool)) | failed.to_numpy()
+    return earned, maxima, answers, zero_visit, zero_section
+
+
+def score(items, earned, maxima, zero_visit, zero_section):
+    """Rules 3 and 4: zeroes `earned` in place where a critical item failed
+    and returns each visit's rate over its applicable items."""
+    # Rule 3: a failed critical item zeroes its section or the whole visit.
+    sections = np.array([i["section"] for i in items])
+    for s, mask in zero_section.items():
+        cols = sections == s
+        block = earned[np.ix_(mask, cols)]
+        earned[np.ix_(mask, cols)] = np.where(np.isnan(block), np.nan, 0.0)
+    earned[zero_visit] = np.where(np.isnan(earned[zero_visit]), np.nan, 0.0)
+    # Rule 4: the visit's rate over its applicable items.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total_max = np.nansum(maxima, axis=1)
+        return np.where(total_max > 0, np.nansum(earned, axis=1) / total_max, np.nan)
+
+
+def import_visits(checklist_path, roster_path, visits_path, db_path):
+    """The whole import. Returns what it read and stored: the checklist
+    (data, items), the roster, the stored visits frame and, row for row with
+    it, the earned points (critical zeroing applied) and maxima per item."""
     t0 = time.perf_counter()
     data, items = load_checklist(checklist_path)
     roster = pd.read_csv(roster_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -198,22 +241,7 @@ def main(argv):
         named = df[meta["checklist"]].astype(str).str.strip()
         problems.add(~named.isin(["", data["id"]]), meta["checklist"], named, "没有这个检查表")
 
-    n = len(df)
-    earned = np.empty((n, len(items)))
-    maxima = np.empty((n, len(items)))
-    answers = {}
-    zero_visit = np.zeros(n, dtype=bool)
-    zero_section = {}
-    for j, item in enumerate(items):
-        header = item_columns[item["code"]]
-        e, failed, answer = parse_item(item, df[header], header, problems)
-        earned[:, j] = e
-        maxima[:, j] = np.where(np.isnan(e), np.nan, item["points"])
-        answers[item["code"]] = answer
-        if item["critical"] == "visit":
-            zero_visit |= failed.to_numpy()
-        elif item["critical"] == "section":
-            zero_section[item["section"]] = zero_section.get(item["section"], np.zeros(n, dtype=bool)) | failed.to_numpy()
+    earned, maxima, answers, zero_visit, zero_section = parse_items(df, items, item_columns, problems)
 
     visit_ids = df[meta["visit_id"]].astype(str).str.strip() if "visit_id" in meta else None
     if visit_ids is not None:
@@ -229,17 +257,7 @@ def main(argv):
         print("\n".join(problems.shown), file=sys.stderr)
         sys.exit(f"{visits_path}:共 {problems.count} 处错误,未写入任何数据")
 
-    # Rule 3: a failed critical item zeroes its section or the whole visit.
-    sections = np.array([i["section"] for i in items])
-    for s, mask in zero_section.items():
-        cols = sections == s
-        block = earned[np.ix_(mask, cols)]
-        earned[np.ix_(mask, cols)] = np.where(np.isnan(block), np.nan, 0.0)
-    earned[zero_visit] = np.where(np.isnan(earned[zero_visit]), np.nan, 0.0)
-    # Rule 4: the visit's rate over its applicable items.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total_max = np.nansum(maxima, axis=1)
-        rate = np.where(total_max > 0, np.nansum(earned, axis=1) / total_max, np.nan)
+    rate = score(items, earned, maxima, zero_visit, zero_section)
     t_score = time.perf_counter()
 
     out = pd.DataFrame(
@@ -255,7 +273,9 @@ def main(argv):
     )
     out = pd.concat([out, pd.DataFrame(answers)], axis=1)
     if visit_ids is not None:
-        out = out.drop_duplicates("visit_id")
+        # drop_duplicates("visit_id"), keeping the points row for row.
+        keep = ~visit_ids.duplicated().to_numpy()
+        out, earned, maxima = out[keep], earned[keep], maxima[keep]
     with sqlite3.connect(db_path) as con:
         roster.to_sql("branches", con, index=False, if_exists="replace")
         out.to_sql("visits", con, index=False, if_exists="append", chunksize=10_000)
@@ -266,6 +286,13 @@ def main(argv):
         f"peer: {len(out)} visits stored; read {t_read - t0:.2f} s, "
         f"check and score {t_score - t_read:.2f} s, write {t_write - t_score:.2f} s"
     )
+    return SimpleNamespace(data=data, items=items, roster=roster, visits=out, earned=earned, maxima=maxima)
+
+
+def main(argv):
+    if len(argv) != 5:
+        sys.exit(__doc__)
+    import_visits(*argv[1:])
 
 
 if __name__ == "__main__":

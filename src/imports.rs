@@ -127,7 +127,8 @@ pub fn visits(
     if !refused.is_empty() {
         return Err(problems(file)(refused));
     }
-    let visits: Vec<Visit> = parsed.rows.iter().map(|(_, v)| v.clone()).collect();
+    let (sheet, header_row) = (parsed.sheet, parsed.header_row);
+    let (rows, visits): (Vec<u32>, Vec<Visit>) = parsed.rows.into_iter().unzip();
     let dispositions = store.import_visits(
         &visits,
         options.replace,
@@ -135,13 +136,13 @@ pub fn visits(
         None,
         options.actor,
     )?;
-    let conflicts: Vec<Problem> = parsed
-        .rows
+    let conflicts: Vec<Problem> = rows
         .iter()
+        .zip(&visits)
         .zip(&dispositions)
         .filter_map(|((row, visit), d)| match d {
             Disposition::Conflict(stored) => Some(Problem {
-                sheet: parsed.sheet.clone(),
+                sheet: sheet.clone(),
                 row: Some(*row),
                 column: None,
                 value: Some(visit.key()),
@@ -160,8 +161,8 @@ pub fn visits(
     }
     let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
     Ok(VisitsReport {
-        sheet: parsed.sheet,
-        header_row: parsed.header_row,
+        sheet,
+        header_row,
         visits: visits.len(),
         new: count(|d| matches!(d, Disposition::New)),
         unchanged: count(|d| matches!(d, Disposition::Unchanged)),

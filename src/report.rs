@@ -2,13 +2,14 @@
 //! renderer: the CLI's tables and JSON, the web API and the workbook.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde::Serialize;
 
 use crate::domain::access::Visibility;
 use crate::domain::analytics::{
-    self, Board, Catalogue, Standing, Tally, TopBottom, competition_ranks, group_standings,
-    listing_order, short_boards, top_bottom,
+    self, Board, Catalogue, Standing, Tally, TopBottom, VersionMap, competition_ranks,
+    group_standings, listing_order, short_boards, top_bottom,
 };
 use crate::domain::answer::Answer;
 use crate::domain::calibration::{Calibration, Observation, calibrate};
@@ -16,7 +17,7 @@ use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::waits::{WaitSummary, summarise};
-use crate::storage::{self, Branch, Store};
+use crate::storage::{self, Branch, Change, ScannedVisit, Store};
 
 /// Name of the city group for halls whose roster gave no city.
 pub const NO_CITY: &str = "未分地市";
@@ -70,6 +71,38 @@ pub struct Analysis {
     pub inspectors: Vec<String>,
     /// (inspector, branch, visit rate) of every visit with a rate.
     pub observations: Vec<(usize, usize, f64)>,
+    /// What the figures are derived from.
+    totals: Totals,
+    /// Figures kept once asked for, until visits are added.
+    memo: Memo,
+}
+
+/// Figures of an analysis worked out when first asked for.
+#[derive(Debug, Default)]
+struct Memo {
+    calibration: OnceLock<Vec<Calibration>>,
+}
+
+impl Clone for Memo {
+    /// A copy works its figures out again when asked.
+    fn clone(&self) -> Memo {
+        Memo::default()
+    }
+}
+
+/// The running totals of an analysis, kept so that a visit stored later can
+/// be added without scanning the period again.
+#[derive(Debug, Clone)]
+struct Totals {
+    tally: Tally,
+    /// Branch code → index into [`Analysis::branches`].
+    index: HashMap<String, usize>,
+    /// Per version: where its sections and items sit in the catalogue.
+    maps: HashMap<u32, VersionMap>,
+    /// Per version: (item position in that version, measure slot).
+    measure_slots: HashMap<u32, Vec<(usize, usize)>>,
+    /// Inspector name → index into [`Analysis::inspectors`].
+    inspector_index: HashMap<String, usize>,
 }
 
 /// A measure item of the checklist and its values in the period.
@@ -100,15 +133,13 @@ impl Analysis {
             .map(|c| (c.version, catalogue.map(c)))
             .collect();
         let branches = store.branches()?;
-        let index: HashMap<&str, usize> = branches
+        let index: HashMap<String, usize> = branches
             .iter()
             .enumerate()
-            .map(|(i, b)| (b.code.as_str(), i))
+            .map(|(i, b)| (b.code.clone(), i))
             .collect();
-        let mut tally = Tally::new(&catalogue, branches.len());
-        let by_version: HashMap<u32, &Checklist> =
-            versions.iter().map(|c| (c.version, c)).collect();
-        let mut measures = measures_of(&catalogue, &versions, branches.len());
+        let tally = Tally::new(&catalogue, branches.len());
+        let measures = measures_of(&catalogue, &versions, branches.len());
         // Per version: (item position in that version, measure slot).
         let measure_slots: HashMap<u32, Vec<(usize, usize)>> = versions
             .iter()
@@ -126,88 +157,120 @@ impl Analysis {
                 (c.version, slots)
             })
             .collect();
-        let mut inspectors: Vec<String> = Vec::new();
-        let mut inspector_index: HashMap<String, usize> = HashMap::new();
-        let mut observations = Vec::new();
-        store.scan_visits(checklist_id, period.from, period.to, |visit| {
-            let (Some(&b), Some(checklist), Some(map)) = (
-                index.get(visit.branch_code),
-                by_version.get(&visit.checklist_version),
-                maps.get(&visit.checklist_version),
-            ) else {
-                return;
-            };
-            let score = score_visit(checklist, visit.answers);
-            tally.add(b, map, &score);
-            for &(position, slot) in measure_slots
-                .get(&visit.checklist_version)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(Answer::Number(value)) = visit.answers.get(position) {
-                    measures[slot].values[b].push(*value);
-                }
-            }
-            if let (Some(name), Some(rate)) = (visit.inspector, score.rate()) {
-                let i = match inspector_index.get(name) {
-                    Some(&i) => i,
-                    None => {
-                        inspectors.push(name.to_string());
-                        inspector_index.insert(name.to_string(), inspectors.len() - 1);
-                        inspectors.len() - 1
-                    }
-                };
-                observations.push((i, b, rate));
-            }
-        })?;
-        let branch = tally.branch_standings();
-        let districts = groups(
-            &branches,
-            &branch,
-            |b| b.district.clone(),
-            |b| b.city.clone(),
-        );
-        let cities = groups(
-            &branches,
-            &branch,
-            |b| b.city.clone().unwrap_or_else(|| NO_CITY.to_string()),
-            |_| None,
-        );
-        let region = group_standings(&branch, &vec![0; branch.len()], 1)
-            .pop()
-            .unwrap_or_else(|| Standing {
-                visits: 0,
-                branches: 0,
-                rates: vec![None; catalogue.metric_count()],
-                lost: vec![0.0; catalogue.metric_count()],
-            });
-        Ok(Analysis {
+        let region = Standing {
+            visits: 0,
+            branches: 0,
+            rates: vec![None; catalogue.metric_count()],
+            lost: vec![0.0; catalogue.metric_count()],
+        };
+        let mut analysis = Analysis {
             period,
             checklist_id: checklist_id.to_string(),
             versions,
             catalogue,
             branches,
-            branch,
-            districts,
-            cities,
+            branch: Vec::new(),
+            districts: Vec::new(),
+            cities: Vec::new(),
             region,
             min_visits,
             measures,
-            inspectors,
-            observations,
-        })
+            inspectors: Vec::new(),
+            observations: Vec::new(),
+            totals: Totals {
+                tally,
+                index,
+                maps,
+                measure_slots,
+                inspector_index: HashMap::new(),
+            },
+            memo: Memo::default(),
+        };
+        store.scan_visits(checklist_id, period.from, period.to, |visit| {
+            analysis.add(&visit);
+        })?;
+        analysis.derive();
+        Ok(analysis)
+    }
+
+    /// Adds one visit of the analysis's checklist and period to the running
+    /// totals; [`Analysis::derive`] then brings the figures up to date.
+    /// `false` when the visit's checklist version is not one the analysis
+    /// was built for, and so needs a new catalogue: nothing was added.
+    fn add(&mut self, visit: &ScannedVisit<'_>) -> bool {
+        let totals = &mut self.totals;
+        let (Some(checklist), Some(map)) = (
+            self.versions
+                .iter()
+                .find(|c| c.version == visit.checklist_version),
+            totals.maps.get(&visit.checklist_version),
+        ) else {
+            return false;
+        };
+        // As in a scan: visits of halls not in the roster are not counted.
+        let Some(&b) = totals.index.get(visit.branch_code) else {
+            return true;
+        };
+        let score = score_visit(checklist, visit.answers);
+        totals.tally.add(b, map, &score);
+        for &(position, slot) in totals
+            .measure_slots
+            .get(&visit.checklist_version)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(Answer::Number(value)) = visit.answers.get(position) {
+                self.measures[slot].values[b].push(*value);
+            }
+        }
+        if let (Some(name), Some(rate)) = (visit.inspector, score.rate()) {
+            let i = match totals.inspector_index.get(name) {
+                Some(&i) => i,
+                None => {
+                    self.inspectors.push(name.to_string());
+                    totals
+                        .inspector_index
+                        .insert(name.to_string(), self.inspectors.len() - 1);
+                    self.inspectors.len() - 1
+                }
+            };
+            self.observations.push((i, b, rate));
+        }
+        true
+    }
+
+    /// The standings of halls, districts, cities and the region from the
+    /// running totals.
+    fn derive(&mut self) {
+        self.memo = Memo::default();
+        self.branch = self.totals.tally.branch_standings();
+        self.districts = groups(
+            &self.branches,
+            &self.branch,
+            |b| b.district.clone(),
+            |b| b.city.clone(),
+        );
+        self.cities = groups(
+            &self.branches,
+            &self.branch,
+            |b| b.city.clone().unwrap_or_else(|| NO_CITY.to_string()),
+            |_| None,
+        );
+        let metrics = self.catalogue.metric_count();
+        self.region = group_standings(&self.branch, &vec![0; self.branch.len()], 1)
+            .pop()
+            .unwrap_or_else(|| Standing {
+                visits: 0,
+                branches: 0,
+                rates: vec![None; metrics],
+                lost: vec![0.0; metrics],
+            });
     }
 
     /// The figures the options ask for, with the checklist chosen as the
     /// contract says when none is named.
     pub fn for_options(store: &Store, options: &Options) -> storage::Result<Analysis> {
-        let id = match &options.checklist {
-            Some(id) => {
-                store.checklist(id)?;
-                id.clone()
-            }
-            None => store.busiest_checklist(options.period.from, options.period.to)?,
-        };
+        let id = checklist_for(store, options)?;
         Analysis::compute(store, &id, options.period, options.min_visits)
     }
 
@@ -302,20 +365,39 @@ impl Analysis {
     /// Wait figures of every measure item for every unit of a level that
     /// had a measurement; a group pools its halls' visits.
     pub fn waits(&self, level: Level) -> Vec<(&Measure, Unit<'_>, WaitSummary)> {
+        self.waits_of(level, &[])
+    }
+
+    /// [`Analysis::waits`] of the units marked in `shown` (all when empty).
+    fn waits_of(&self, level: Level, shown: &[bool]) -> Vec<(&Measure, Unit<'_>, WaitSummary)> {
         let units = self.units(level);
-        let members: Vec<Vec<usize>> = match level {
-            Level::Branch => (0..self.branches.len()).map(|b| vec![b]).collect(),
-            Level::District => self.districts.iter().map(|g| g.members.clone()).collect(),
-            Level::City => self.cities.iter().map(|g| g.members.clone()).collect(),
+        let groups = match level {
+            Level::Branch => None,
+            Level::District => Some(&self.districts),
+            Level::City => Some(&self.cities),
         };
         let mut out = Vec::new();
+        let mut pooled = Vec::new();
         for measure in &self.measures {
-            for (unit, members) in units.iter().zip(&members) {
-                let values: Vec<f64> = members
-                    .iter()
-                    .flat_map(|&b| measure.values[b].iter().copied())
-                    .collect();
-                if let Some(summary) = summarise(&values, measure.limit) {
+            for (u, unit) in units.iter().enumerate() {
+                if shown.get(u) == Some(&false) {
+                    continue;
+                }
+                // A hall's unit is its place in the roster.
+                let values = match groups {
+                    None => &measure.values[u],
+                    Some(groups) => {
+                        pooled.clear();
+                        pooled.extend(
+                            groups[u]
+                                .members
+                                .iter()
+                                .flat_map(|&b| measure.values[b].iter().copied()),
+                        );
+                        &pooled
+                    }
+                };
+                if let Some(summary) = summarise(values, measure.limit) {
                     out.push((measure, unit.clone(), summary));
                 }
             }
@@ -325,16 +407,43 @@ impl Analysis {
 
     /// How each inspector's scores compare with the others' at the same halls.
     pub fn calibration(&self) -> Vec<Calibration> {
-        let observations: Vec<Observation<'_>> = self
-            .observations
-            .iter()
-            .map(|&(inspector, branch, rate)| Observation {
-                inspector: &self.inspectors[inspector],
-                branch,
-                rate,
+        self.memo
+            .calibration
+            .get_or_init(|| {
+                let observations: Vec<Observation<'_>> = self
+                    .observations
+                    .iter()
+                    .map(|&(inspector, branch, rate)| Observation {
+                        inspector: &self.inspectors[inspector],
+                        branch,
+                        rate,
+                    })
+                    .collect();
+                calibrate(&observations)
             })
-            .collect();
-        calibrate(&observations)
+            .clone()
+    }
+
+    /// A copy to add visits to: the running totals without the figures
+    /// derived from them, which [`Analysis::derive`] makes anew.
+    fn successor(&self) -> Analysis {
+        Analysis {
+            period: self.period,
+            checklist_id: self.checklist_id.clone(),
+            versions: self.versions.clone(),
+            catalogue: self.catalogue.clone(),
+            branches: self.branches.clone(),
+            branch: Vec::new(),
+            districts: Vec::new(),
+            cities: Vec::new(),
+            region: self.region.clone(),
+            min_visits: self.min_visits,
+            measures: self.measures.clone(),
+            inspectors: self.inspectors.clone(),
+            observations: self.observations.clone(),
+            totals: self.totals.clone(),
+            memo: Memo::default(),
+        }
     }
 }
 
@@ -369,12 +478,14 @@ fn groups(
     city_of: impl Fn(&Branch) -> Option<String>,
 ) -> Vec<Group> {
     let mut names: Vec<(String, Option<String>)> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
     let mut group_of = Vec::with_capacity(branches.len());
     for branch in branches {
         let name = name_of(branch);
-        let index = match names.iter().position(|(n, _)| *n == name) {
-            Some(i) => i,
+        let index = match position.get(&name) {
+            Some(&i) => i,
             None => {
+                position.insert(name.clone(), names.len());
                 names.push((name, city_of(branch)));
                 names.len() - 1
             }
@@ -382,14 +493,18 @@ fn groups(
         group_of.push(index);
     }
     let standings = group_standings(standings, &group_of, names.len());
+    let mut members = vec![Vec::new(); names.len()];
+    for (b, &g) in group_of.iter().enumerate() {
+        members[g].push(b);
+    }
     let mut groups: Vec<Group> = names
         .into_iter()
         .zip(standings)
-        .enumerate()
-        .map(|(g, ((name, city), standing))| Group {
+        .zip(members)
+        .map(|(((name, city), standing), members)| Group {
             name,
             city,
-            members: (0..branches.len()).filter(|&b| group_of[b] == g).collect(),
+            members,
             standing,
         })
         .collect();
@@ -582,7 +697,43 @@ impl Analysis {
 
     /// The `report rankings` object, ranks compared with `previous`.
     pub fn rankings(&self, previous: &Analysis, level: Level, top: u32) -> RankingsReport {
+        self.rankings_report(previous, level, top, None, true)
+    }
+
+    /// The rankings as a reader sees them: [`Analysis::rankings`] then
+    /// [`RankingsReport::restrict`], without making the rows that are not
+    /// shown nor the calibration when it is not.
+    pub fn rankings_for(
+        &self,
+        previous: &Analysis,
+        level: Level,
+        top: u32,
+        visibility: &Visibility,
+        calibration: bool,
+    ) -> RankingsReport {
+        let mut report = self.rankings_report(previous, level, top, Some(visibility), calibration);
+        report.restrict(visibility, calibration);
+        report
+    }
+
+    fn rankings_report(
+        &self,
+        previous: &Analysis,
+        level: Level,
+        top: u32,
+        shown: Option<&Visibility>,
+        calibration: bool,
+    ) -> RankingsReport {
         let units = self.units(level);
+        // The rows `RankingsReport::restrict` keeps.
+        let shown: Vec<bool> = units
+            .iter()
+            .map(|u| match (shown, level) {
+                (None, _) => true,
+                (Some(v), Level::Branch) => v.sees_branch(u.district.unwrap_or(""), u.city),
+                (Some(v), _) => v.sees_groups(),
+            })
+            .collect();
         let ranks = self.ranks(level, 0);
         let previous_units = previous.units(level);
         let previous_ranks = previous.ranks(level, 0);
@@ -595,6 +746,7 @@ impl Analysis {
         let before = analytics::previous_ranks(codes.iter().copied(), &previous_by_code);
         let rows = listing_order(&codes, &ranks)
             .into_iter()
+            .filter(|&i| shown[i])
             .map(|i| {
                 let unit = &units[i];
                 let sections = self
@@ -622,12 +774,16 @@ impl Analysis {
                 }
             })
             .collect();
+        let eligible: Vec<bool> = units.iter().map(|u| u.eligible).collect();
         let top_bottom = self
             .headline_metrics()
             .into_iter()
             .map(|(metric, code, title)| {
-                let tb = self.top_bottom(level, metric, top);
-                let ranks = self.ranks(level, metric);
+                // As `Analysis::top_bottom` and `Analysis::ranks`, ranked once.
+                let rates: Vec<Option<f64>> =
+                    units.iter().map(|u| u.standing.rates[metric]).collect();
+                let ranks = competition_ranks(&rates, &eligible);
+                let tb = top_bottom(&codes, &rates, &ranks, top);
                 let unit = |i: usize| CalloutUnit {
                     code: units[i].code.to_string(),
                     name: units[i].name.to_string(),
@@ -650,13 +806,17 @@ impl Analysis {
             min_visits: self.min_visits,
             rows,
             top_bottom,
-            waits: self.waits_json(level),
-            calibration: self.calibration_json(),
+            waits: self.waits_json(level, &shown),
+            calibration: if calibration {
+                self.calibration_json()
+            } else {
+                Vec::new()
+            },
         }
     }
 
-    fn waits_json(&self, level: Level) -> Vec<WaitJson> {
-        self.waits(level)
+    fn waits_json(&self, level: Level, shown: &[bool]) -> Vec<WaitJson> {
+        self.waits_of(level, shown)
             .into_iter()
             .map(|(measure, unit, s)| {
                 let item = &self.catalogue.items[measure.item];
@@ -765,6 +925,165 @@ pub fn analyse(store: &Store, options: &Options) -> storage::Result<(Analysis, A
     Ok((current, previous))
 }
 
+/// The checklist the options name (which must exist), or the one with the
+/// most visits in the period.
+fn checklist_for(store: &Store, options: &Options) -> storage::Result<String> {
+    match &options.checklist {
+        Some(id) => {
+            store.checklist(id)?;
+            Ok(id.clone())
+        }
+        None => store.busiest_checklist(options.period.from, options.period.to),
+    }
+}
+
+// ---- analyses kept between requests ----
+
+/// How many analyses a cache keeps (a dashboard uses two); each holds a
+/// period's figures and running totals for every hall, about 10 MB for
+/// 3,000 halls.
+const CACHED_ANALYSES: usize = 8;
+/// More changes than this since an analysis was brought up to date: it is
+/// computed anew.
+const CACHED_CHANGES: usize = 5_000;
+
+type CacheKey = (String, Period, u32);
+/// An analysis and the change stamp it is up to date with.
+type Slot = Arc<Mutex<Option<(i64, Arc<Analysis>)>>>;
+
+/// Analyses kept between requests by the web application. Before one is
+/// handed out, the changes the audit log lists since it was brought up to
+/// date are applied: new visits of its checklist and period are added to
+/// it, every other change to visits, the roster or checklists has it
+/// computed anew. Changes made by other processes — an import from the
+/// command line while the server runs — are seen the same way.
+#[derive(Default)]
+pub struct AnalysisCache {
+    /// Most recently used last.
+    slots: Mutex<Vec<(CacheKey, Slot)>>,
+}
+
+impl AnalysisCache {
+    /// What [`analyse`] computes, both analyses of one state of the store.
+    pub fn analyse(
+        &self,
+        store: &Store,
+        options: &Options,
+    ) -> storage::Result<(Arc<Analysis>, Arc<Analysis>)> {
+        store.snapshot(|store| {
+            let stamp = store.change_stamp()?;
+            let id = checklist_for(store, options)?;
+            let (period, min_visits) = (options.period, options.min_visits);
+            let current = self.analysis(store, stamp, &id, period, min_visits)?;
+            let previous = self.analysis(store, stamp, &id, period.previous(), min_visits)?;
+            Ok((current, previous))
+        })
+    }
+
+    /// The analysis as of change `stamp` (or later), `store` being in a
+    /// snapshot taken at `stamp`. One request at a time brings a slot up to
+    /// date; others asking for the same analysis wait and share it.
+    fn analysis(
+        &self,
+        store: &Store,
+        stamp: i64,
+        checklist_id: &str,
+        period: Period,
+        min_visits: u32,
+    ) -> storage::Result<Arc<Analysis>> {
+        let slot = self.slot((checklist_id.to_string(), period, min_visits));
+        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        // Taken out: an error on the way leaves the slot empty, never half
+        // updated.
+        if let Some((seen, mut analysis)) = slot.take()
+            && (seen >= stamp || catch_up(store, seen, &mut analysis)?)
+        {
+            *slot = Some((seen.max(stamp), analysis.clone()));
+            return Ok(analysis);
+        }
+        let analysis = Arc::new(Analysis::compute(store, checklist_id, period, min_visits)?);
+        *slot = Some((stamp, analysis.clone()));
+        Ok(analysis)
+    }
+
+    fn slot(&self, key: CacheKey) -> Slot {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = match slots.iter().position(|(k, _)| *k == key) {
+            Some(i) => slots.remove(i).1,
+            None => Slot::default(),
+        };
+        slots.push((key, slot.clone()));
+        if slots.len() > CACHED_ANALYSES {
+            slots.remove(0);
+        }
+        slot
+    }
+}
+
+/// A stored visit read for [`catch_up`].
+struct NewVisit {
+    branch_code: String,
+    visited_at: chrono::NaiveDateTime,
+    inspector: Option<String>,
+    checklist_version: u32,
+    answers: Vec<Answer>,
+}
+
+/// Applies the changes after stamp `seen` to `analysis`: `false` when it
+/// must be computed anew instead.
+fn catch_up(store: &Store, seen: i64, analysis: &mut Arc<Analysis>) -> storage::Result<bool> {
+    let Some(changes) = store.changes_since(seen, CACHED_CHANGES)? else {
+        return Ok(false);
+    };
+    let mut visits = Vec::new();
+    for (_, change) in changes {
+        match change {
+            Change::Unrelated => {}
+            Change::Other => return Ok(false),
+            Change::NewVisit(key) => {
+                // Visits of other checklists and periods are not this analysis's.
+                store.scan_visit(&key, &analysis.checklist_id, |visit| {
+                    if analysis.period.contains(visit.visited_at.date()) {
+                        visits.push(NewVisit {
+                            branch_code: visit.branch_code.to_string(),
+                            visited_at: visit.visited_at,
+                            inspector: visit.inspector.map(str::to_string),
+                            checklist_version: visit.checklist_version,
+                            answers: visit.answers.to_vec(),
+                        });
+                    }
+                })?;
+            }
+        }
+    }
+    if visits.is_empty() {
+        return Ok(true);
+    }
+    // Requests still using it keep it as it is: the visits go to a copy.
+    if Arc::get_mut(analysis).is_none() {
+        *analysis = Arc::new(analysis.successor());
+    }
+    let Some(analysis) = Arc::get_mut(analysis) else {
+        return Ok(false);
+    };
+    for visit in &visits {
+        let added = analysis.add(&ScannedVisit {
+            visit_id: None,
+            branch_code: &visit.branch_code,
+            visited_at: visit.visited_at,
+            inspector: visit.inspector.as_deref(),
+            notes: None,
+            checklist_version: visit.checklist_version,
+            answers: &visit.answers,
+        });
+        if !added {
+            return Ok(false);
+        }
+    }
+    analysis.derive();
+    Ok(true)
+}
+
 // ---- sentences in the style of a real report ----
 
 /// "泌阳、正阳、遂平分公司" or "A厅、B厅".
@@ -844,4 +1163,188 @@ pub fn summary_sentences(report: &RankingsReport, top: u32) -> Vec<String> {
         }
     }
     sentences
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::visit::Visit;
+
+    const ACTOR: &str = "测试";
+
+    /// A store with the demo roster and visits, and a second connection to
+    /// it, as another request or process would have.
+    fn demo_store() -> (tempfile::TempDir, Store, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cache.db");
+        let mut store = Store::open(&path).expect("store");
+        let built_in = crate::checklist_file::load_dir(&dir.path().join("none")).expect("built in");
+        for checklist in &built_in {
+            store.save_checklist(checklist, ACTOR).expect("checklist");
+        }
+        let checklist = store.checklist("hall-visit").expect("hall-visit");
+        store
+            .save_roster(&crate::demo::roster(), true, ACTOR)
+            .expect("roster");
+        store
+            .import_visits(&crate::demo::visits(&checklist), false, true, None, ACTOR)
+            .expect("visits");
+        let other = Store::open(&path).expect("second connection");
+        (dir, store, other)
+    }
+
+    fn options() -> Options {
+        Options {
+            period: Period::parse(crate::demo::QUARTERS[1]).expect("period"),
+            checklist: None,
+            min_visits: 1,
+            top: 3,
+        }
+    }
+
+    /// Everything the reports show of a pair of analyses.
+    fn figures(current: &Analysis, previous: &Analysis) -> serde_json::Value {
+        serde_json::json!({
+            "branches": current.rankings(previous, Level::Branch, 3),
+            "districts": current.rankings(previous, Level::District, 3),
+            "cities": current.rankings(previous, Level::City, 3),
+            "shortboards": current.shortboards("all").expect("all"),
+        })
+    }
+
+    /// The cache's figures must be those of a computation from scratch.
+    #[track_caller]
+    fn assert_fresh(cache: &AnalysisCache, store: &Store) -> (Arc<Analysis>, Arc<Analysis>) {
+        let (current, previous) = cache.analyse(store, &options()).expect("cached");
+        let (fresh, fresh_previous) = analyse(store, &options()).expect("fresh");
+        assert_eq!(
+            figures(&current, &previous),
+            figures(&fresh, &fresh_previous)
+        );
+        (current, previous)
+    }
+
+    /// A new visit of the current quarter: a copy of a demo visit under a
+    /// new id, with its first answer turned round.
+    fn new_visit(store: &Store, id: &str) -> Visit {
+        let checklist = store.checklist("hall-visit").expect("checklist");
+        let quarter = options().period;
+        let mut visit = crate::demo::visits(&checklist)
+            .into_iter()
+            .find(|v| quarter.contains(v.visited_at.date()))
+            .expect("a visit of the quarter");
+        visit.visit_id = Some(id.to_string());
+        visit.answers[0] = match visit.answers[0] {
+            Answer::Pass => Answer::Fail,
+            _ => Answer::Pass,
+        };
+        visit
+    }
+
+    #[test]
+    fn rankings_for_a_reader_are_the_restricted_rankings() {
+        let (_dir, store, _) = demo_store();
+        let (current, previous) = analyse(&store, &options()).expect("analyse");
+        for visibility in [
+            Visibility::Everything,
+            Visibility::City(crate::demo::CITY.into()),
+            Visibility::City("别处".into()),
+            Visibility::District("西平".into()),
+            Visibility::OwnVisits(1),
+        ] {
+            for level in [Level::Branch, Level::District, Level::City] {
+                for calibration in [true, false] {
+                    let mut expected = current.rankings(&previous, level, 3);
+                    expected.restrict(&visibility, calibration);
+                    let got = current.rankings_for(&previous, level, 3, &visibility, calibration);
+                    assert_eq!(
+                        serde_json::to_value(&got).expect("json"),
+                        serde_json::to_value(&expected).expect("json"),
+                        "{visibility:?} {level:?} {calibration}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cached_analyses_follow_every_change() {
+        let (_dir, store, mut other) = demo_store();
+        let cache = AnalysisCache::default();
+        let (current, previous) = assert_fresh(&cache, &store);
+
+        // Nothing changed: the same analyses, not computed again.
+        let (again, again_previous) = cache.analyse(&store, &options()).expect("cached");
+        assert!(Arc::ptr_eq(&current, &again) && Arc::ptr_eq(&previous, &again_previous));
+
+        // A submission (one new visit) on another connection is added; the
+        // previous quarter, which it does not touch, is kept as it was.
+        let visit = new_visit(&store, "NEW-1");
+        other
+            .import_visits(&[visit], false, true, None, ACTOR)
+            .expect("submit");
+        let (added, added_previous) = assert_fresh(&cache, &store);
+        assert_eq!(added.region.visits, current.region.visits + 1);
+        assert!(Arc::ptr_eq(&previous, &added_previous));
+        drop((current, again));
+
+        // Signing up a user changes nothing reports show.
+        other
+            .add_user(
+                "新用户",
+                crate::domain::access::Role::Inspector,
+                None,
+                None,
+                ACTOR,
+            )
+            .expect("user");
+        let (unchanged, _) = cache.analyse(&store, &options()).expect("cached");
+        assert!(Arc::ptr_eq(&added, &unchanged));
+
+        // A replaced visit, visits imported in bulk, a renamed hall and a
+        // district moved to another city: each is seen.
+        let mut replaced = new_visit(&store, "NEW-1");
+        replaced.answers[1] = Answer::Fail;
+        replaced.answers[2] = Answer::Fail;
+        other
+            .import_visits(&[replaced], true, true, None, ACTOR)
+            .expect("replace");
+        assert_fresh(&cache, &store);
+        let bulk = [new_visit(&store, "NEW-2"), new_visit(&store, "NEW-3")];
+        other
+            .import_visits(&bulk, false, true, None, ACTOR)
+            .expect("bulk");
+        assert_fresh(&cache, &store);
+        let mut roster = crate::demo::roster();
+        roster[0].name = "改名后的营业厅".into();
+        roster[1].city = Some("新地市".into());
+        other.save_roster(&roster, true, ACTOR).expect("roster");
+        let (renamed, _) = assert_fresh(&cache, &store);
+        let hall = renamed.branches.iter().find(|b| b.code == roster[0].code);
+        assert_eq!(hall.map(|b| b.name.as_str()), Some("改名后的营业厅"));
+
+        // A new checklist version, and a visit scored by it.
+        let mut checklist = store.checklist("hall-visit").expect("checklist");
+        checklist.version += 1;
+        checklist.sections[0].title = "仪容仪表(新版)".into();
+        other.save_checklist(&checklist, ACTOR).expect("version 2");
+        let mut visit = new_visit(&store, "NEW-4");
+        visit.checklist_version = checklist.version;
+        other
+            .import_visits(&[visit], false, true, None, ACTOR)
+            .expect("submit under version 2");
+        let (newer, _) = assert_fresh(&cache, &store);
+        assert_eq!(newer.versions.len(), 2);
+
+        // And the cache keeps a bounded number of analyses.
+        for month in 1..=12 {
+            let options = Options {
+                period: Period::parse(&format!("2025-{month:02}")).expect("month"),
+                ..options()
+            };
+            cache.analyse(&store, &options).expect("month");
+        }
+        let kept = cache.slots.lock().expect("slots").len();
+        assert!(kept <= CACHED_ANALYSES, "{kept} analyses kept");
+    }
 }

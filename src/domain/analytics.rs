@@ -300,10 +300,12 @@ pub fn top_bottom(
         .filter(|&i| ranks[i].is_some_and(|r| r <= n))
         .collect();
     top.sort_by(|&a, &b| ranks[a].cmp(&ranks[b]).then_with(|| codes[a].cmp(codes[b])));
+    let mut ascending: Vec<i64> = keys.iter().flatten().copied().collect();
+    ascending.sort_unstable();
     let mut bottom: Vec<usize> = (0..codes.len())
         .filter(|&i| {
             keys[i].is_some_and(|k| {
-                let below = keys.iter().flatten().filter(|&&other| other < k).count();
+                let below = ascending.partition_point(|&other| other < k);
                 below < n as usize
             })
         })

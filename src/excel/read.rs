@@ -379,10 +379,54 @@ impl RowBuilder<'_> {
 
 /// .xlsx is streamed cell by cell, so a stray far-away cell costs nothing
 /// and the size check happens before anything large is allocated.
+/// The largest shared-strings table an .xlsx may declare. calamine
+/// reserves room for the declared count before reading a string, so a
+/// small file declaring billions would exhaust memory and abort.
+const MAX_SHARED_STRINGS: u64 = MAX_CELLS as u64;
+
+/// Reads the `count` and `uniqueCount` an .xlsx declares for its shared
+/// strings, before calamine sees them.
+fn declared_shared_strings(bytes: &[u8]) -> Result<u64, String> {
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let Ok(file) = archive.by_name("xl/sharedStrings.xml") else {
+        return Ok(0);
+    };
+    let mut head = Vec::with_capacity(4096);
+    file.take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| e.to_string())?;
+    let head = String::from_utf8_lossy(&head);
+    let Some(tag) = head.find("<sst").map(|at| &head[at..]) else {
+        return Ok(0);
+    };
+    let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+    let mut largest = 0;
+    for attribute in ["uniqueCount=\"", " count=\""] {
+        if let Some(at) = tag.find(attribute) {
+            let digits: String = tag[at + attribute.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            largest = largest.max(digits.parse::<u64>().unwrap_or(u64::MAX));
+        }
+    }
+    Ok(largest)
+}
+
 fn read_xlsx(name: &str, bytes: Vec<u8>) -> Result<Vec<Sheet>, ReadError> {
     let corrupt = |e: calamine::XlsxError| {
         ReadError::Corrupt(name.into(), format_name("xlsx"), e.to_string())
     };
+    let declared = declared_shared_strings(&bytes)
+        .map_err(|e| ReadError::Corrupt(name.into(), format_name("xlsx"), e))?;
+    if declared > MAX_SHARED_STRINGS {
+        return Err(ReadError::Corrupt(
+            name.into(),
+            format_name("xlsx"),
+            format!("共享字符串表声明了 {declared} 个字符串,远超文件所能容纳的数量"),
+        ));
+    }
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let mut sheets = Vec::new();
     for sheet_name in workbook.sheet_names() {

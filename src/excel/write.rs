@@ -219,12 +219,12 @@ pub fn checklist_sheet(checklist: &Checklist, kind: FileKind) -> Result<Vec<u8>,
         for item in &section.items {
             let cells: Vec<Out> = checklist_row(section, item)
                 .into_iter()
-                .map(|text| {
-                    if text.is_empty() {
-                        Out::Blank
-                    } else {
-                        Out::Text(text)
-                    }
+                .enumerate()
+                .map(|(column, text)| match column {
+                    _ if text.is_empty() => Out::Blank,
+                    // 分值 is a number, as a person would type it.
+                    5 => Out::Number(item.points),
+                    _ => Out::Text(text),
                 })
                 .collect();
             writer.row(&cells)?;

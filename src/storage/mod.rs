@@ -12,6 +12,7 @@ pub use appeals::{Appeal, Publication, closes_at};
 pub use audit::{AuditEntry, AuditFilter};
 pub use evidence::{Draft, Photo, VisitRecord};
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -115,7 +116,40 @@ pub struct ScannedVisit<'a> {
 
 pub struct Store {
     conn: Connection,
+    /// Parsed checklist versions. A stored version never changes (saving it
+    /// again with other content is refused), so they are kept for as long
+    /// as the connection lives.
+    parsed: RefCell<HashMap<(String, u32), Checklist>>,
 }
+
+/// A change to what reports are computed from, as the audit log records
+/// it. Every change to visits, the roster or the checklists writes an
+/// audit entry in its transaction (or, for a checklist, right after it), so
+/// the log's ids order all of them, whichever process made them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// One new visit, by its key: a submission or a one-visit import.
+    NewVisit(String),
+    /// Nothing reports depend on: accounts, appeals filed or rejected,
+    /// publications.
+    Unrelated,
+    /// Anything else (visits imported in bulk or replaced, an accepted
+    /// appeal, the roster, a checklist, or an action not known here).
+    Other,
+}
+
+/// Audit actions that change nothing reports are computed from.
+const UNRELATED_ACTIONS: &[&str] = &[
+    "user.add",
+    "appeal.file",
+    "appeal.reject",
+    "period.publish",
+    "period.reissue",
+];
+
+/// At most this many visits are looked up one by one when importing;
+/// more load the whole roster's ids at once.
+const FEW_VISITS: usize = 16;
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its
@@ -135,7 +169,28 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         MIGRATIONS.to_latest(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            parsed: RefCell::default(),
+        })
+    }
+
+    /// Leaves checkpoints (copying the write-ahead log into the database
+    /// file, with an fsync) to [`Store::checkpoint`], called by someone else,
+    /// unless the log grows past `pages` pages: a writer on this connection
+    /// then no longer pauses for them at a commit.
+    pub fn defer_checkpoints(&self, pages: u32) -> Result<()> {
+        self.conn
+            .pragma_update_and_check(None, "wal_autocheckpoint", pages, |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Copies what the write-ahead log holds into the database file as far
+    /// as readers allow, without waiting for readers or writers.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Runs `work` in one transaction, committed only if it succeeds and
@@ -327,27 +382,29 @@ impl Store {
     }
 
     pub fn checklist_version(&self, id: &str, version: u32) -> Result<Checklist> {
+        let key = (id.to_string(), version);
+        if let Some(checklist) = self.parsed.borrow().get(&key) {
+            return Ok(checklist.clone());
+        }
         let definition: Option<String> = self
             .conn
-            .query_row(
-                "SELECT definition FROM checklists WHERE id = ?1 AND version = ?2",
-                params![id, version],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT definition FROM checklists WHERE id = ?1 AND version = ?2")?
+            .query_row(params![id, version], |r| r.get(0))
             .optional()?;
         let definition = definition
             .ok_or_else(|| Error::NotFound(format!("没有检查表 {id} 的第 {version} 版")))?;
-        serde_json::from_str(&definition)
-            .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))
+        let checklist: Checklist = serde_json::from_str(&definition)
+            .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))?;
+        self.parsed.borrow_mut().insert(key, checklist.clone());
+        Ok(checklist)
     }
 
     /// The newest version of a checklist.
     pub fn checklist(&self, id: &str) -> Result<Checklist> {
-        let version: Option<u32> = self.conn.query_row(
-            "SELECT max(version) FROM checklists WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?;
+        let version: Option<u32> = self
+            .conn
+            .prepare_cached("SELECT max(version) FROM checklists WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
         match version {
             Some(version) => self.checklist_version(id, version),
             None => Err(Error::NotFound(format!(
@@ -358,10 +415,15 @@ impl Store {
 
     /// Every stored checklist version, newest version of each id first.
     pub fn checklists(&self) -> Result<Vec<ChecklistSummary>> {
+        // A checklist with one stored version is counted from the index
+        // alone; counting by version reads every visit row.
         let mut stmt = self.conn.prepare(
             "SELECT c.id, c.version, c.title, c.definition,
-                    (SELECT count(*) FROM visits v
-                     WHERE v.checklist_id = c.id AND v.checklist_version = c.version)
+                    CASE WHEN (SELECT count(*) FROM checklists o WHERE o.id = c.id) = 1
+                         THEN (SELECT count(*) FROM visits v WHERE v.checklist_id = c.id)
+                         ELSE (SELECT count(*) FROM visits v
+                               WHERE v.checklist_id = c.id AND v.checklist_version = c.version)
+                    END
              FROM checklists c ORDER BY c.id, c.version DESC",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -403,6 +465,15 @@ impl Store {
     /// to the smaller id), or of the newest loaded checklist when there is no
     /// visit at all.
     pub fn busiest_checklist(&self, from: NaiveDate, to: NaiveDate) -> Result<String> {
+        // With one checklist there is nothing to count.
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT DISTINCT id FROM checklists LIMIT 2")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let [only] = ids.as_slice() {
+            return Ok(only.clone());
+        }
         let (start, end) = day_bounds(from, to);
         let busiest: Option<String> = self
             .conn
@@ -435,6 +506,16 @@ impl Store {
     /// The versions of a checklist that visits in a range of days used,
     /// newest first; the newest stored version when there are none.
     pub fn versions_in(&self, id: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Checklist>> {
+        // Visits can only use stored versions: with one, it is the answer
+        // either way, without reading the period's visit rows.
+        let stored: Vec<u32> = self
+            .conn
+            .prepare_cached("SELECT version FROM checklists WHERE id = ?1 LIMIT 2")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let [only] = stored.as_slice() {
+            return Ok(vec![self.checklist_version(id, *only)?]);
+        }
         let (start, end) = day_bounds(from, to);
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT checklist_version FROM visits
@@ -482,7 +563,25 @@ impl Store {
         recorded_by: Option<i64>,
         actor: &str,
     ) -> Result<Vec<Disposition>> {
-        let branch_ids: HashMap<String, i64> = {
+        // A submission needs its own hall's id, not the whole roster's.
+        let branch_ids: HashMap<String, i64> = if visits.len() <= FEW_VISITS {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id FROM branches WHERE code = ?1")?;
+            let mut ids = HashMap::new();
+            for visit in visits {
+                if ids.contains_key(&visit.branch_code) {
+                    continue;
+                }
+                let id: Option<i64> = stmt
+                    .query_row([&visit.branch_code], |r| r.get(0))
+                    .optional()?;
+                if let Some(id) = id {
+                    ids.insert(visit.branch_code.clone(), id);
+                }
+            }
+            ids
+        } else {
             let mut stmt = self.conn.prepare("SELECT code, id FROM branches")?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
@@ -662,7 +761,7 @@ impl Store {
         checklist_id: &str,
         from: NaiveDate,
         to: NaiveDate,
-        mut each: impl FnMut(ScannedVisit<'_>),
+        each: impl FnMut(ScannedVisit<'_>),
     ) -> Result<()> {
         let (start, end) = day_bounds(from, to);
         let mut stmt = self.conn.prepare_cached(
@@ -672,24 +771,93 @@ impl Store {
              WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
              ORDER BY v.visited_at, v.id",
         )?;
-        let mut rows = stmt.query(params![checklist_id, start, end])?;
-        let mut answers = Vec::new();
-        while let Some(row) = rows.next()? {
-            let blob = row.get_ref(6)?.as_blob()?;
-            codec::decode_into(blob, &mut answers)
-                .ok_or_else(|| Error::Corrupt("暗访答案无法解码".into()))?;
-            each(ScannedVisit {
-                visit_id: row.get_ref(0)?.as_str_or_null()?,
-                branch_code: row.get_ref(1)?.as_str()?,
-                visited_at: parse_time(row.get_ref(2)?.as_str()?)?,
-                inspector: row.get_ref(3)?.as_str_or_null()?,
-                notes: row.get_ref(4)?.as_str_or_null()?,
-                checklist_version: row.get(5)?,
-                answers: &answers,
-            });
-        }
+        let rows = stmt.query(params![checklist_id, start, end])?;
+        hand_out(rows, each)?;
         Ok(())
     }
+
+    /// Hands the visit stored under `key` to `each`, as [`Store::scan_visits`]
+    /// would, if there is one and it is of `checklist_id`; whether there was.
+    pub fn scan_visit(
+        &self,
+        key: &str,
+        checklist_id: &str,
+        each: impl FnMut(ScannedVisit<'_>),
+    ) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
+                    v.checklist_version, v.answers
+             FROM visits v JOIN branches b ON b.id = v.branch_id
+             WHERE v.key = ?1 AND v.checklist_id = ?2",
+        )?;
+        let rows = stmt.query(params![key, checklist_id])?;
+        Ok(hand_out(rows, each)? > 0)
+    }
+
+    // ---- changes ----
+
+    /// Runs `work` in one read transaction: all it reads is one state of
+    /// the database, however others write meanwhile.
+    pub fn snapshot<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction()?;
+        let out = work(self)?;
+        // Nothing was written: ending the transaction either way is the same.
+        tx.rollback()?;
+        Ok(out)
+    }
+
+    /// The id of the newest audit entry: it grows with every change (see
+    /// [`Change`]), 0 while there is none.
+    pub fn change_stamp(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT coalesce(max(id), 0) FROM audit_log")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// The changes after `stamp`, oldest first, with their stamps; `None`
+    /// when there are more than `limit`.
+    pub fn changes_since(&self, stamp: i64, limit: usize) -> Result<Option<Vec<(i64, Change)>>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, action, entity_id FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![stamp, fetch], |r| {
+            let id: i64 = r.get(0)?;
+            let action = r.get_ref(1)?.as_str()?;
+            let change = match (action, r.get_ref(2)?.as_str_or_null()?) {
+                ("visit.add", Some(key)) => Change::NewVisit(key.to_string()),
+                (action, _) if UNRELATED_ACTIONS.contains(&action) => Change::Unrelated,
+                _ => Change::Other,
+            };
+            Ok((id, change))
+        })?;
+        let changes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((changes.len() <= limit).then_some(changes))
+    }
+}
+
+/// Hands each row of a visit query to `each`, with its answers decoded into
+/// one reused buffer; how many there were.
+fn hand_out(mut rows: rusqlite::Rows<'_>, mut each: impl FnMut(ScannedVisit<'_>)) -> Result<usize> {
+    let mut answers = Vec::new();
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        let blob = row.get_ref(6)?.as_blob()?;
+        codec::decode_into(blob, &mut answers)
+            .ok_or_else(|| Error::Corrupt("暗访答案无法解码".into()))?;
+        each(ScannedVisit {
+            visit_id: row.get_ref(0)?.as_str_or_null()?,
+            branch_code: row.get_ref(1)?.as_str()?,
+            visited_at: parse_time(row.get_ref(2)?.as_str()?)?,
+            inspector: row.get_ref(3)?.as_str_or_null()?,
+            notes: row.get_ref(4)?.as_str_or_null()?,
+            checklist_version: row.get(5)?,
+            answers: &answers,
+        });
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// A hall as the audit log records it.

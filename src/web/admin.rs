@@ -87,6 +87,7 @@ pub async fn upload(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
+    let t = lang.text();
     let mut fields: std::collections::HashMap<String, String> = Default::default();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
@@ -97,7 +98,7 @@ pub async fn upload(
                 return Err(Error::new(
                     e.status(),
                     "bad_upload",
-                    format!("上传失败:{}", e.body_text()),
+                    t.upload_failed(e.body_text()),
                 ))
                 .page(lang);
             }
@@ -107,13 +108,7 @@ pub async fn upload(
         let bytes = field
             .bytes()
             .await
-            .map_err(|e| {
-                Error::new(
-                    e.status(),
-                    "bad_upload",
-                    format!("上传失败:{}", e.body_text()),
-                )
-            })
+            .map_err(|e| Error::new(e.status(), "bad_upload", t.upload_failed(e.body_text())))
             .page(lang)?;
         match (name.as_str(), file_name) {
             ("file", Some(file_name)) => file = Some((file_name, bytes.to_vec())),
@@ -128,7 +123,7 @@ pub async fn upload(
     let mut page = imports_page(&authed, lang);
     let Some((name, bytes)) = file.filter(|(name, bytes)| !name.is_empty() && !bytes.is_empty())
     else {
-        page.failure = Some("请选择要上传的文件".into());
+        page.failure = Some(t.choose_file.into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     // Only the file's own name: no folders from the browser.
@@ -148,29 +143,37 @@ pub async fn upload(
         .run(move |store| {
             let outcome = match kind.as_str() {
                 "roster" => imports::roster(store, &name, bytes, dry_run, &actor).map(|r| {
-                    format!(
-                        "网点名单「{name}」:工作表「{}」(表头在第 {} 行),{} 个网点:新增 {},更新 {},未变 {}",
-                        r.sheet, r.header_row, r.branches, r.outcome.new, r.outcome.updated, r.outcome.unchanged
-                    )
+                    t.upload_source(t.roster, &name, &r.sheet, r.header_row)
+                        + &t.roster_counts(
+                            r.branches,
+                            r.outcome.new,
+                            r.outcome.updated,
+                            r.outcome.unchanged,
+                        )
                 }),
                 "visits" => {
-                    let options = imports::VisitOptions { dry_run, replace, actor: &actor };
+                    let options = imports::VisitOptions {
+                        dry_run,
+                        replace,
+                        actor: &actor,
+                    };
                     imports::visits(store, &name, bytes, options, &mut |_, _| {}).map(|r| {
-                        format!(
-                            "暗访结果「{name}」:工作表「{}」(表头在第 {} 行),{} 次暗访:新增 {},未变 {},替换 {}",
-                            r.sheet, r.header_row, r.visits, r.new, r.unchanged, r.replaced
-                        )
+                        t.upload_source(t.visit_results, &name, &r.sheet, r.header_row)
+                            + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
                     })
                 }
                 "checklist" => {
-                    let meta = imports::SheetMeta { id: id.as_deref(), title: title.as_deref(), pass_mark };
+                    let meta = imports::SheetMeta {
+                        id: id.as_deref(),
+                        title: title.as_deref(),
+                        pass_mark,
+                    };
                     imports::checklist(store, &name, bytes, meta, &actor).map(|r| {
-                        format!(
-                            "检查表 {} 第 {} 版({} 项):{}",
-                            r.checklist.id,
+                        t.checklist_loaded(
+                            &r.checklist.id,
                             r.checklist.version,
                             r.checklist.item_count(),
-                            if r.new { "已载入" } else { "已存在,未变" }
+                            r.new,
                         )
                     })
                 }
@@ -183,17 +186,14 @@ pub async fn upload(
     let status = match result {
         Ok(outcome) => {
             page.outcome = Some(if dry_run {
-                format!("{outcome}(试运行,未写入)")
+                t.dry_run_outcome(&outcome)
             } else {
                 outcome
             });
             StatusCode::OK
         }
         Err(Failure::Problems { file, problems }) => {
-            page.failure = Some(format!(
-                "{file}:共 {} 处错误,未写入任何数据",
-                problems.len()
-            ));
+            page.failure = Some(t.problems_found(&file, problems.len()));
             page.problems = problems
                 .into_iter()
                 .map(|p| ProblemLine {

@@ -2,6 +2,7 @@
 //! scripts and by anyone with an API token.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -299,6 +300,7 @@ pub async fn submit_visit(
     }
     let body = body(payload)?;
     let user = authed.user.clone();
+    let db = state.db.clone();
     let (status, value) = state
         .db
         .run(move |store| {
@@ -309,26 +311,29 @@ pub async fn submit_visit(
                 return Err(Error::conflict(message).with_field("visited_at"));
             }
             let id = visit.visit_id.clone().unwrap_or_default();
-            let disposition = store
-                .import_visits(
-                    std::slice::from_ref(&visit),
-                    false,
-                    true,
-                    Some(user.id),
-                    &user.name,
-                )?
-                .pop();
-            let status = match disposition {
-                Some(Disposition::New) => StatusCode::CREATED,
-                Some(Disposition::Unchanged) => StatusCode::OK,
-                _ => {
-                    return Err(Error::conflict(format!(
-                        "暗访编号 {id} 已用于另一份不同的暗访记录"
-                    ))
-                    .with_field("id"));
-                }
-            };
-            store.delete_draft(&id, user.id)?;
+            let status = db.exclusive(|| {
+                let disposition = store
+                    .import_visits(
+                        std::slice::from_ref(&visit),
+                        false,
+                        true,
+                        Some(user.id),
+                        &user.name,
+                    )?
+                    .pop();
+                let status = match disposition {
+                    Some(Disposition::New) => StatusCode::CREATED,
+                    Some(Disposition::Unchanged) => StatusCode::OK,
+                    _ => {
+                        return Err(Error::conflict(format!(
+                            "暗访编号 {id} 已用于另一份不同的暗访记录"
+                        ))
+                        .with_field("id"));
+                    }
+                };
+                store.delete_draft(&id, user.id)?;
+                Ok(status)
+            })?;
             let record = store
                 .visit_record(&id, &Visibility::Everything)?
                 .ok_or_else(|| Error::internal("a stored visit was not found"))?;
@@ -668,12 +673,17 @@ fn parse_level(level: Option<&str>) -> Result<Level, Error> {
     }
 }
 
-/// Computes the period's analyses for a request, off the async threads.
-pub async fn analyses(state: &AppState, options: Options) -> Result<(Analysis, Analysis), Error> {
+/// The period's analyses for a request, off the async threads: from the
+/// cache, brought up to date.
+pub async fn analyses(
+    state: &AppState,
+    options: Options,
+) -> Result<(Arc<Analysis>, Arc<Analysis>), Error> {
+    let cache = state.analyses.clone();
     state
         .db
         .run(move |store| {
-            report::analyse(store, &options).map_err(|e| match e {
+            cache.analyse(store, &options).map_err(|e| match e {
                 crate::storage::Error::NotFound(message) => {
                     Error::invalid(message).with_field("checklist")
                 }
@@ -688,7 +698,7 @@ pub async fn rankings(
     lang: Lang,
     authed: Authed,
     Query(query): Query<ReportQuery>,
-) -> Result<Json<report::RankingsReport>, Error> {
+) -> Result<Response, Error> {
     if authed.user.role == Role::Inspector {
         return Err(Error::forbidden(lang));
     }
@@ -696,9 +706,17 @@ pub async fn rankings(
     let options = query.options()?;
     let top = options.top;
     let (current, previous) = analyses(&state, options).await?;
-    let mut report = current.rankings(&previous, level, top);
-    report.restrict(&authed.user.visibility(), authed.user.role == Role::Admin);
-    Ok(Json(report))
+    // A national report is a few MB of JSON: made off the async threads,
+    // which serve every other connection meanwhile.
+    let body = tokio::task::spawn_blocking(move || {
+        let admin = authed.user.role == Role::Admin;
+        let report = current.rankings_for(&previous, level, top, &authed.user.visibility(), admin);
+        serde_json::to_vec(&report)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("后台任务失败:{e}")))?
+    .map_err(Error::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 pub async fn shortboards(

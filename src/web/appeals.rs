@@ -60,8 +60,9 @@ pub async fn appeals_page(
         })
         .await
         .page(lang)?;
+    let t = lang.text();
     let page = AppealsPage {
-        t: lang.text(),
+        t,
         lang: lang.code(),
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
@@ -82,7 +83,7 @@ pub async fn appeals_page(
                     p.version,
                     p.published_at.format("%Y-%m-%d %H:%M").to_string(),
                     p.published_by.clone(),
-                    format!("{} 天;变更 {changes} 项", p.appeal_days),
+                    t.appeal_note(p.appeal_days, changes),
                 )
             })
             .collect(),
@@ -189,18 +190,17 @@ pub async fn file(
     authed
         .check_csrf(fields.get("csrf").map(String::as_str), lang)
         .page(lang)?;
+    let t = lang.text();
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let (item, requested, reason) = (field("item"), field("requested"), field("reason"));
     if reason.chars().count() < 5 {
-        return Err(Error::invalid("请写明申诉理由(至少 5 个字)").with_field("reason")).page(lang);
+        return Err(Error::invalid(t.appeal_reason_short).with_field("reason")).page(lang);
     }
     let photo = match photo {
         Some(bytes) => Some(
             super::api::image_type(&bytes)
                 .map(|(content_type, extension)| (bytes.clone(), content_type, extension))
-                .ok_or_else(|| {
-                    Error::invalid("申诉照片不是 JPEG、PNG 或 WebP 图片").with_field("photo")
-                })
+                .ok_or_else(|| Error::invalid(t.appeal_photo_type).with_field("photo"))
                 .page(lang)?,
         ),
         None => None,
@@ -218,23 +218,24 @@ pub async fn file(
             let day = record.visit.visited_at.date();
             let Some((period, versions)) = publication_for(store, &record.visit.checklist_id, day)?
             else {
-                return Err(Error::invalid("该暗访所在期间尚未发布,发布后才能申诉"));
+                return Err(Error::invalid(t.appeal_unpublished));
             };
             let closes = versions.first().map(closes_at);
             if closes.is_some_and(|c| chrono::Local::now().naive_local() > c) {
-                return Err(Error::invalid(format!("期间 {period} 的申诉期已结束")));
+                return Err(Error::invalid(t.appeal_closed(period)));
             }
             let checklist = store
                 .checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
-            let index = checklist.item_index(&item).ok_or_else(|| {
-                Error::invalid(format!("检查表中没有检查项「{item}」")).with_field("item")
-            })?;
+            let index = checklist
+                .item_index(&item)
+                .ok_or_else(|| Error::invalid(t.no_such_item(&item)).with_field("item"))?;
             let (_, definition) = checklist
                 .items()
                 .nth(index)
                 .ok_or_else(|| Error::not_found(lang))?;
-            let answer = Answer::parse(definition, RawAnswer::Text(&requested))
-                .map_err(|e| Error::invalid(format!("申诉的答案:{e}")).with_field("requested"))?;
+            let answer = Answer::parse(definition, RawAnswer::Text(&requested)).map_err(|e| {
+                Error::invalid(t.requested_answer_problem(e)).with_field("requested")
+            })?;
             let current = record
                 .visit
                 .answers
@@ -300,7 +301,8 @@ pub async fn decide(
     let accept = form.decision == "accept";
     let reason = form.reason.unwrap_or_default().trim().to_string();
     if !accept && reason.is_empty() {
-        return Err(Error::invalid("驳回申诉时请写明理由").with_field("reason")).page(lang);
+        return Err(Error::invalid(lang.text().reject_needs_reason).with_field("reason"))
+            .page(lang);
     }
     let admin = authed.user.clone();
     state

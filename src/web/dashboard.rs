@@ -226,9 +226,8 @@ struct DashboardPage {
     checklists: Vec<Choice>,
     from: String,
     to: String,
-    period_label: String,
-    previous_label: String,
-    checklist_title: String,
+    /// The period's dates, the previous period's and the checklist.
+    period_line: String,
     scope: String,
     scope_rate: String,
     scope_visits: u32,
@@ -248,7 +247,7 @@ async fn analyses_for(
     state: &AppState,
     period: Period,
     checklist: Option<String>,
-) -> Result<(Analysis, Analysis), Error> {
+) -> Result<(std::sync::Arc<Analysis>, std::sync::Arc<Analysis>), Error> {
     super::api::analyses(
         state,
         Options {
@@ -280,17 +279,18 @@ pub async fn dashboard(
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
         .page(lang)?;
-    let mut halls = current.rankings(&previous, Level::Branch, 3);
-    let mut districts = current.rankings(&previous, Level::District, 3);
+    let admin = authed.user.role == Role::Admin;
+    let visibility = authed.user.visibility();
+    // Only the rows the reader may see are made (national rows are many).
+    let halls = current.rankings_for(&previous, Level::Branch, 3, &visibility, admin);
+    let districts = current.rankings_for(&previous, Level::District, 3, &visibility, admin);
+    // Shown only to those who see every hall, for whom nothing was left out.
     let hall_sentences: Vec<String> = halls
         .top_bottom
         .iter()
         .map(|c| call_out_sentence(c, 3, false))
         .chain(summary_sentences(&halls, 3))
         .collect();
-    let admin = authed.user.role == Role::Admin;
-    halls.restrict(&authed.user.visibility(), admin);
-    districts.restrict(&authed.user.visibility(), admin);
     let scope = own_scope(&authed.user);
     let boards = current
         .shortboards(&scope)
@@ -328,7 +328,7 @@ pub async fn dashboard(
                 if !seen.iter().any(|c| c.value == s.id) {
                     seen.push(Choice {
                         value: s.id.clone(),
-                        label: format!("{}({})", s.title, s.id),
+                        label: t.checklist_choice(&s.title, &s.id),
                         selected: s.id == current.checklist_id,
                     });
                 }
@@ -345,17 +345,19 @@ pub async fn dashboard(
         } else {
             String::new()
         },
-        period_label: format!("{} 至 {}", period.from, period.to),
-        previous_label: format!("{} 至 {}", previous.period.from, previous.period.to),
-        checklist_title: current
-            .versions
-            .first()
-            .map(|c| format!("{}({} 第 {} 版)", c.title, c.id, c.version))
-            .unwrap_or_default(),
+        period_line: t.period_line(
+            &t.date_range(period.from, period.to),
+            &t.date_range(previous.period.from, previous.period.to),
+            &current
+                .versions
+                .first()
+                .map(|c| t.checklist_version(&c.title, &c.id, c.version))
+                .unwrap_or_default(),
+        ),
         scope: match scope.split_once(':') {
-            Some(("city", name)) => format!("{name}市"),
-            Some(("district", name)) => format!("{name}分公司"),
-            _ => "全区".to_string(),
+            Some(("city", name)) => t.city_scope(name),
+            Some(("district", name)) => t.district_scope(name),
+            _ => t.region.to_string(),
         },
         scope_rate: percent(boards.rate),
         scope_visits: boards.visits,
@@ -378,8 +380,8 @@ pub async fn dashboard(
         },
         districts: lines(&districts),
         halls: lines(&halls),
-        weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, "得分率最低的检查项"),
-        pareto_chart: charts::pareto(&by_lost, "失分帕累托"),
+        weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, t.weakest_items),
+        pareto_chart: charts::pareto(&by_lost, t.pareto),
         waits: districts.waits.clone(),
         calibration: halls.calibration.clone(),
         query: format!("period={}&checklist={}", period, current.checklist_id),
@@ -596,25 +598,26 @@ async fn unit_page(
     } else {
         Vec::new()
     };
+    let t = lang.text();
     let page = UnitPage {
-        t: lang.text(),
+        t,
         lang: lang.code(),
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
         title: match level {
             Level::Branch => format!("{} {}", unit.code, unit.name),
-            _ => format!("{}分公司", unit.name),
+            _ => t.district_scope(unit.name),
         },
         subtitle: match level {
             Level::Branch => district.clone(),
-            _ => format!("{} 个营业厅", unit.standing.branches),
+            _ => t.halls_count(unit.standing.branches as usize),
         },
         period_label: period.to_string(),
         rate: percent(unit.standing.rate()),
         rank,
-        trend_chart: charts::trend(&trend_points, "近六期得分率"),
+        trend_chart: charts::trend(&trend_points, t.trend),
         comparisons,
-        weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, "最弱的检查项"),
+        weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, t.weakest_here),
         section_titles: current
             .catalogue
             .sections

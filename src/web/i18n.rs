@@ -1,6 +1,8 @@
 //! Every user-facing string of the web pages, in Simplified Chinese first
 //! and English second. Templates take a `&Text`.
 
+use std::fmt::Display;
+
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -134,6 +136,312 @@ pub struct Text {
     pub comment_rule: &'static str,
     pub preview_offline: &'static str,
     pub minutes: &'static str,
+    // The dashboard and the hall and county pages.
+    pub period: &'static str,
+    pub custom_from: &'static str,
+    pub custom_to: &'static str,
+    pub show: &'static str,
+    pub visit_count: &'static str,
+    pub download_rankings: &'static str,
+    pub download_visits: &'static str,
+    pub top_and_bottom: &'static str,
+    pub district_ranking: &'static str,
+    pub hall_ranking: &'static str,
+    pub rank: &'static str,
+    pub district: &'static str,
+    pub branch_count: &'static str,
+    pub previous_rank: &'static str,
+    pub rank_change: &'static str,
+    pub weakest_heading: &'static str,
+    pub weakest_items: &'static str,
+    pub pareto: &'static str,
+    pub waits_heading: &'static str,
+    pub check_item: &'static str,
+    pub wait_count: &'static str,
+    pub mean: &'static str,
+    pub median: &'static str,
+    pub p90: &'static str,
+    pub over_share: &'static str,
+    pub calibration: &'static str,
+    pub mean_rate: &'static str,
+    pub offset: &'static str,
+    pub halls_compared: &'static str,
+    pub region: &'static str,
+    pub trend: &'static str,
+    pub weakest_here: &'static str,
+    pub comparison_heading: &'static str,
+    pub here: &'static str,
+    pub period_visits: &'static str,
+    // The appeals page and the appeal form of a visit.
+    pub publish_heading: &'static str,
+    pub publish_help: &'static str,
+    pub appeal_days: &'static str,
+    pub publish: &'static str,
+    pub version: &'static str,
+    pub published_at: &'static str,
+    pub published_by: &'static str,
+    pub window_and_changes: &'static str,
+    pub no_appeals: &'static str,
+    pub visit: &'static str,
+    pub requested_answer: &'static str,
+    pub reason: &'static str,
+    pub filed_by: &'static str,
+    pub status: &'static str,
+    pub decision: &'static str,
+    pub was: &'static str,
+    pub status_open: &'static str,
+    pub status_accepted: &'static str,
+    pub status_rejected: &'static str,
+    pub reject_reason: &'static str,
+    pub accept: &'static str,
+    pub reject: &'static str,
+    pub appeal: &'static str,
+    pub change_to: &'static str,
+    pub requested_hint: &'static str,
+    pub photo_optional: &'static str,
+    pub file_appeal: &'static str,
+    pub appeal_reason_short: &'static str,
+    pub appeal_photo_type: &'static str,
+    pub appeal_unpublished: &'static str,
+    pub reject_needs_reason: &'static str,
+    // The visit form.
+    pub critical: &'static str,
+    // The upload page.
+    pub sheet: &'static str,
+    pub row: &'static str,
+    pub column: &'static str,
+    pub header: &'static str,
+    pub value: &'static str,
+    pub cause: &'static str,
+    pub roster: &'static str,
+    pub spreadsheet_file: &'static str,
+    pub dry_run: &'static str,
+    pub upload_roster: &'static str,
+    pub visit_results: &'static str,
+    pub replace_visits: &'static str,
+    pub upload_visits: &'static str,
+    pub scoring_rules: &'static str,
+    pub checklist_file: &'static str,
+    pub checklist_id: &'static str,
+    pub title: &'static str,
+    pub pass_mark: &'static str,
+    pub load_checklist: &'static str,
+    pub choose_file: &'static str,
+    // The audit log.
+    pub audit_log: &'static str,
+    pub actor: &'static str,
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub date_from: &'static str,
+    pub date_to: &'static str,
+    pub filter: &'static str,
+    pub time: &'static str,
+    pub entity_id: &'static str,
+    pub before: &'static str,
+    pub after: &'static str,
+    /// The language itself, for the sentences built by the methods below.
+    pub lang: Lang,
+}
+
+/// `n` and a noun, singular or plural, for the English sentences.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The sentences with numbers or names in them. Chinese output is the same
+/// as it always was; English reads naturally.
+impl Text {
+    /// A date range: "2024-07-01 至 2024-09-30".
+    pub fn date_range(&self, from: impl Display, to: impl Display) -> String {
+        match self.lang {
+            Lang::Zh => format!("{from} 至 {to}"),
+            Lang::En => format!("{from} to {to}"),
+        }
+    }
+
+    /// The dashboard's line under the filters: the period's dates, the
+    /// previous period's and the checklist.
+    pub fn period_line(&self, current: &str, previous: &str, checklist: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("{current}(上期 {previous})· {checklist}"),
+            Lang::En => format!("{current} (previous period {previous}) · {checklist}"),
+        }
+    }
+
+    /// A checklist in a `<select>`: its title and id.
+    pub fn checklist_choice(&self, title: &str, id: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("{title}({id})"),
+            Lang::En => format!("{title} ({id})"),
+        }
+    }
+
+    /// A checklist with its version.
+    pub fn checklist_version(&self, title: &str, id: &str, version: u32) -> String {
+        match self.lang {
+            Lang::Zh => format!("{title}({id} 第 {version} 版)"),
+            Lang::En => format!("{title} ({id} version {version})"),
+        }
+    }
+
+    /// The headline of a city's figures.
+    pub fn city_scope(&self, name: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("{name}市"),
+            Lang::En => format!("{name} city"),
+        }
+    }
+
+    /// The headline of a county's figures.
+    pub fn district_scope(&self, name: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("{name}分公司"),
+            Lang::En => format!("{name} county"),
+        }
+    }
+
+    /// "3 个营业厅".
+    pub fn halls_count(&self, n: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("{n} 个营业厅"),
+            Lang::En => counted(n, "hall", "halls"),
+        }
+    }
+
+    /// A publication's appeal window and the number of changed answers.
+    pub fn appeal_note(&self, days: u32, changes: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("{days} 天;变更 {changes} 项"),
+            Lang::En => format!(
+                "{}; {}",
+                counted(days as usize, "day", "days"),
+                counted(changes, "change", "changes")
+            ),
+        }
+    }
+
+    pub fn appeal_closed(&self, period: impl Display) -> String {
+        match self.lang {
+            Lang::Zh => format!("期间 {period} 的申诉期已结束"),
+            Lang::En => format!("The appeal window of period {period} has closed"),
+        }
+    }
+
+    pub fn no_such_item(&self, item: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("检查表中没有检查项「{item}」"),
+            Lang::En => format!("The checklist has no item “{item}”"),
+        }
+    }
+
+    /// What is wrong with the answer an appeal asks for (the problem itself
+    /// comes from the scoring core, in Chinese).
+    pub fn requested_answer_problem(&self, problem: impl Display) -> String {
+        match self.lang {
+            Lang::Zh => format!("申诉的答案:{problem}"),
+            Lang::En => format!("Requested answer: {problem}"),
+        }
+    }
+
+    /// An item's present answer, after its title in the appeal form.
+    pub fn currently(&self, answer: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("(现为 {answer})"),
+            Lang::En => format!(" (now {answer})"),
+        }
+    }
+
+    pub fn upload_failed(&self, detail: impl Display) -> String {
+        match self.lang {
+            Lang::Zh => format!("上传失败:{detail}"),
+            Lang::En => format!("Upload failed: {detail}"),
+        }
+    }
+
+    /// The start of an upload's outcome: what was read, from which sheet.
+    /// `what` is [`Text::roster`] or [`Text::visit_results`].
+    pub fn upload_source(&self, what: &str, file: &str, sheet: &str, header_row: u32) -> String {
+        match self.lang {
+            Lang::Zh => format!("{what}「{file}」:工作表「{sheet}」(表头在第 {header_row} 行),"),
+            Lang::En => format!("{what} “{file}”: sheet “{sheet}” (header in row {header_row}), "),
+        }
+    }
+
+    /// What a roster upload did to the halls.
+    pub fn roster_counts(
+        &self,
+        halls: usize,
+        new: usize,
+        updated: usize,
+        unchanged: usize,
+    ) -> String {
+        match self.lang {
+            Lang::Zh => format!("{halls} 个网点:新增 {new},更新 {updated},未变 {unchanged}"),
+            Lang::En => format!(
+                "{}: {new} new, {updated} updated, {unchanged} unchanged",
+                counted(halls, "hall", "halls")
+            ),
+        }
+    }
+
+    /// What a visits upload did.
+    pub fn visits_counts(
+        &self,
+        visits: usize,
+        new: usize,
+        unchanged: usize,
+        replaced: usize,
+    ) -> String {
+        match self.lang {
+            Lang::Zh => format!("{visits} 次暗访:新增 {new},未变 {unchanged},替换 {replaced}"),
+            Lang::En => format!(
+                "{}: {new} new, {unchanged} unchanged, {replaced} replaced",
+                counted(visits, "visit", "visits")
+            ),
+        }
+    }
+
+    /// What a checklist upload did: loaded a new version, or found it there.
+    pub fn checklist_loaded(&self, id: &str, version: u32, items: usize, new: bool) -> String {
+        match self.lang {
+            Lang::Zh => format!(
+                "检查表 {id} 第 {version} 版({items} 项):{}",
+                if new { "已载入" } else { "已存在,未变" }
+            ),
+            Lang::En => format!(
+                "Checklist {id} version {version} ({}): {}",
+                counted(items, "item", "items"),
+                if new {
+                    "loaded"
+                } else {
+                    "already there, unchanged"
+                }
+            ),
+        }
+    }
+
+    /// An upload's outcome when it only checked the file.
+    pub fn dry_run_outcome(&self, outcome: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("{outcome}(试运行,未写入)"),
+            Lang::En => format!("{outcome} (dry run, nothing written)"),
+        }
+    }
+
+    /// The headline of a rejected upload; the problems are listed below it.
+    pub fn problems_found(&self, file: &str, problems: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("{file}:共 {problems} 处错误,未写入任何数据"),
+            Lang::En => format!(
+                "{file}: {}, nothing was written",
+                counted(problems, "error", "errors")
+            ),
+        }
+    }
 }
 
 pub static ZH: Text = Text {
@@ -213,6 +521,110 @@ pub static ZH: Text = Text {
     comment_rule: "总体印象至少字数",
     preview_offline: "离线时无法计算得分,联网后显示",
     minutes: "分钟",
+    // The dashboard and the hall and county pages.
+    period: "期间",
+    custom_from: "自定义起",
+    custom_to: "至",
+    show: "查看",
+    visit_count: "暗访次数",
+    download_rankings: "下载排名工作簿",
+    download_visits: "下载暗访结果",
+    top_and_bottom: "前三名与后三名",
+    district_ranking: "区县排名",
+    hall_ranking: "营业厅排名",
+    rank: "排名",
+    district: "区县",
+    branch_count: "网点数",
+    previous_rank: "上期",
+    rank_change: "变化",
+    weakest_heading: "短板:得分率最低的检查项",
+    weakest_items: "得分率最低的检查项",
+    pareto: "失分帕累托",
+    waits_heading: "等候时长(区县)",
+    check_item: "检查项",
+    wait_count: "次数",
+    mean: "平均",
+    median: "中位数",
+    p90: "90分位",
+    over_share: "超时率",
+    calibration: "暗访员校准",
+    mean_rate: "平均得分率",
+    offset: "与他人偏差",
+    halls_compared: "比较网点数",
+    region: "全区",
+    trend: "近六期得分率",
+    weakest_here: "最弱的检查项",
+    comparison_heading: "各大项:本单位 / 所在区县 / 全区",
+    here: "本单位",
+    period_visits: "本期暗访",
+    // The appeals page and the appeal form of a visit.
+    publish_heading: "发布期间结果",
+    publish_help: "发布后,申诉期内经理可对本范围内的暗访逐项申诉;再次发布生成新版本,并附变更记录(写入排名工作簿的「说明」页)。申诉期结束后该期间锁定,不能再修改。",
+    appeal_days: "申诉期(天)",
+    publish: "发布 / 再次发布",
+    version: "版本",
+    published_at: "发布时间",
+    published_by: "发布人",
+    window_and_changes: "申诉期与变更",
+    no_appeals: "没有申诉。经理可在已发布期间的暗访页面上提出申诉。",
+    visit: "暗访",
+    requested_answer: "申诉答案",
+    reason: "理由",
+    filed_by: "申诉人",
+    status: "状态",
+    decision: "处理",
+    was: "原:",
+    status_open: "待处理",
+    status_accepted: "已采纳",
+    status_rejected: "已驳回",
+    reject_reason: "理由(驳回时必填)",
+    accept: "采纳",
+    reject: "驳回",
+    appeal: "申诉",
+    change_to: "应改为",
+    requested_hint: "是 / 否 / 不适用 / 选项 / 数值",
+    photo_optional: "照片(可选)",
+    file_appeal: "提交申诉",
+    appeal_reason_short: "请写明申诉理由(至少 5 个字)",
+    appeal_photo_type: "申诉照片不是 JPEG、PNG 或 WebP 图片",
+    appeal_unpublished: "该暗访所在期间尚未发布,发布后才能申诉",
+    reject_needs_reason: "驳回申诉时请写明理由",
+    // The visit form.
+    critical: "红线",
+    // The upload page.
+    sheet: "工作表",
+    row: "行",
+    column: "列",
+    header: "表头",
+    value: "值",
+    cause: "原因",
+    roster: "网点名单",
+    spreadsheet_file: "文件(.xlsx / .xls / .ods / .csv)",
+    dry_run: "只检查,不写入",
+    upload_roster: "上传网点名单",
+    visit_results: "暗访结果",
+    replace_visits: "已存在但内容不同的暗访以本文件为准(旧答案保留在历史中)",
+    upload_visits: "上传暗访结果",
+    scoring_rules: "评分细则(检查表)",
+    checklist_file: "文件(.toml,或 .xlsx / .xls / .ods / .csv 评分细则)",
+    checklist_id: "检查表 id(电子表格必填)",
+    title: "标题",
+    pass_mark: "达标线",
+    load_checklist: "载入检查表",
+    choose_file: "请选择要上传的文件",
+    // The audit log.
+    audit_log: "审计日志",
+    actor: "操作人",
+    action: "操作",
+    entity: "对象",
+    date_from: "起",
+    date_to: "止",
+    filter: "筛选",
+    time: "时间",
+    entity_id: "编号",
+    before: "之前",
+    after: "之后",
+    lang: Lang::Zh,
 };
 
 pub static EN: Text = Text {
@@ -292,4 +704,108 @@ pub static EN: Text = Text {
     comment_rule: "Minimum characters of the overall impression",
     preview_offline: "The score is computed when online",
     minutes: "min",
+    // The dashboard and the hall and county pages.
+    period: "Period",
+    custom_from: "From",
+    custom_to: "To",
+    show: "Show",
+    visit_count: "Visits",
+    download_rankings: "Download the ranking workbook",
+    download_visits: "Download the visit results",
+    top_and_bottom: "Top three and bottom three",
+    district_ranking: "County ranking",
+    hall_ranking: "Hall ranking",
+    rank: "Rank",
+    district: "County",
+    branch_count: "Halls",
+    previous_rank: "Last period",
+    rank_change: "Change",
+    weakest_heading: "Weak spots: the items with the lowest score rate",
+    weakest_items: "Items with the lowest score rate",
+    pareto: "Pareto of lost points",
+    waits_heading: "Waiting times by county",
+    check_item: "Item",
+    wait_count: "Count",
+    mean: "Mean",
+    median: "Median",
+    p90: "90th percentile",
+    over_share: "Over the limit",
+    calibration: "Inspector calibration",
+    mean_rate: "Mean score rate",
+    offset: "Offset from the others",
+    halls_compared: "Halls compared",
+    region: "Whole region",
+    trend: "Score rate over the last six periods",
+    weakest_here: "Weakest items",
+    comparison_heading: "Sections: here / the county / the whole region",
+    here: "Here",
+    period_visits: "Visits in this period",
+    // The appeals page and the appeal form of a visit.
+    publish_heading: "Publish the results of a period",
+    publish_help: "Once a period is published, managers may appeal single answers of the visits in their scope until the appeal window closes; publishing again makes a new version with a change log (written to the notes sheet of the ranking workbook). After the appeal window the period is locked and cannot be changed.",
+    appeal_days: "Appeal window (days)",
+    publish: "Publish / re-issue",
+    version: "Version",
+    published_at: "Published at",
+    published_by: "Published by",
+    window_and_changes: "Appeal window and changes",
+    no_appeals: "No appeals. Managers can appeal from the page of a visit in a published period.",
+    visit: "Visit",
+    requested_answer: "Requested answer",
+    reason: "Reason",
+    filed_by: "Filed by",
+    status: "Status",
+    decision: "Decision",
+    was: "was: ",
+    status_open: "Open",
+    status_accepted: "Accepted",
+    status_rejected: "Rejected",
+    reject_reason: "Reason (required to reject)",
+    accept: "Accept",
+    reject: "Reject",
+    appeal: "Appeal",
+    change_to: "Change to",
+    requested_hint: "yes / no / n/a / a choice / a number",
+    photo_optional: "Photo (optional)",
+    file_appeal: "File the appeal",
+    appeal_reason_short: "Please give the reason for the appeal (at least 5 characters)",
+    appeal_photo_type: "The appeal photo is not a JPEG, PNG or WebP image",
+    appeal_unpublished: "The period of this visit is not published yet; appeals open once it is",
+    reject_needs_reason: "Please give a reason when rejecting an appeal",
+    // The visit form.
+    critical: "Red line",
+    // The upload page.
+    sheet: "Sheet",
+    row: "Row",
+    column: "Column",
+    header: "Header",
+    value: "Value",
+    cause: "Reason",
+    roster: "Hall roster",
+    spreadsheet_file: "File (.xlsx / .xls / .ods / .csv)",
+    dry_run: "Check only, write nothing",
+    upload_roster: "Upload the roster",
+    visit_results: "Visit results",
+    replace_visits: "Where a visit already exists with other answers, this file wins (the old answers stay in the history)",
+    upload_visits: "Upload the visit results",
+    scoring_rules: "Scoring rules (checklist)",
+    checklist_file: "File (.toml, or scoring rules as .xlsx / .xls / .ods / .csv)",
+    checklist_id: "Checklist id (required for spreadsheets)",
+    title: "Title",
+    pass_mark: "Pass mark",
+    load_checklist: "Load the checklist",
+    choose_file: "Please choose a file to upload",
+    // The audit log.
+    audit_log: "Audit log",
+    actor: "Actor",
+    action: "Action",
+    entity: "Object",
+    date_from: "From",
+    date_to: "To",
+    filter: "Filter",
+    time: "Time",
+    entity_id: "Id",
+    before: "Before",
+    after: "After",
+    lang: Lang::En,
 };

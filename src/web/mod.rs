@@ -36,12 +36,25 @@ pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 /// The most a photo upload may carry (the tablet resizes before sending).
 pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
 
+/// The server's connections checkpoint the write-ahead log themselves only
+/// when it has grown this long (40 MB); otherwise a background task does
+/// it every [`CHECKPOINT_EVERY`], off the writers' path.
+const WAL_PAGES: u32 = 10_000;
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// How many idle connections the pool keeps. Opening one costs more than a
+/// request (the schema is checked), so there are enough for every request
+/// in flight under load.
+const IDLE_CONNECTIONS: usize = 64;
+
 /// SQLite connections for blocking tasks: rusqlite's connection is not
 /// `Sync`, so each task borrows one on a blocking thread and gives it back.
 #[derive(Clone)]
 pub struct Db {
     path: PathBuf,
     idle: Arc<Mutex<Vec<Store>>>,
+    /// Held while writing (see [`Db::exclusive`]).
+    writing: Arc<Mutex<()>>,
 }
 
 impl Db {
@@ -49,7 +62,20 @@ impl Db {
         Db {
             path,
             idle: Arc::new(Mutex::new(Vec::new())),
+            writing: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// Runs `work` (a write, on a blocking thread) while no other write of
+    /// this process runs. SQLite takes one writer at a time; writers that
+    /// queue here instead of in SQLite's busy handler, which sleeps in
+    /// steps of milliseconds, get their turn as soon as it is free.
+    pub fn exclusive<T>(&self, work: impl FnOnce() -> T) -> T {
+        let _turn = self
+            .writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        work()
     }
 
     /// Runs `work` with a connection on a blocking thread.
@@ -63,11 +89,15 @@ impl Db {
             let taken = db.idle.lock().ok().and_then(|mut idle| idle.pop());
             let mut store = match taken {
                 Some(store) => store,
-                None => Store::open(&db.path)?,
+                None => {
+                    let store = Store::open(&db.path)?;
+                    store.defer_checkpoints(WAL_PAGES)?;
+                    store
+                }
             };
             let out = work(&mut store);
             if let Ok(mut idle) = db.idle.lock()
-                && idle.len() < 8
+                && idle.len() < IDLE_CONNECTIONS
             {
                 idle.push(store);
             }
@@ -92,6 +122,8 @@ pub struct AppState {
     pub throttle: Arc<auth::Throttle>,
     /// Mark cookies `Secure` (set when served over TLS, e.g. behind a proxy).
     pub secure_cookies: bool,
+    /// The analyses of recent requests, brought up to date on every use.
+    pub analyses: Arc<crate::report::AnalysisCache>,
 }
 
 impl AppState {
@@ -105,6 +137,7 @@ impl AppState {
             photos,
             throttle: Arc::new(auth::Throttle::default()),
             secure_cookies,
+            analyses: Arc::default(),
         }
     }
 }
@@ -189,10 +222,29 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let db = state.db.clone();
+    let checkpoints = tokio::spawn(async move {
+        let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+        let mut failing = false;
+        loop {
+            every.tick().await;
+            match db.run(|store| Ok(store.checkpoint()?)).await {
+                // Said once, not twice a second (a read-only database).
+                Err(e) if !failing => {
+                    tracing::warn!("checkpoint failed: {}", e.message);
+                    failing = true;
+                }
+                Err(_) => {}
+                Ok(()) => failing = false,
+            }
+        }
+    });
+    let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    checkpoints.abort();
+    served
 }

@@ -765,3 +765,248 @@ async fn pages_carry_security_headers_and_speak_both_languages() {
         .expect("get");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_admin_reads_every_report_page_in_english() {
+    let ws = workspace_with_roster();
+    let visits = ws.write(
+        "visits.csv",
+        "暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n\
+         E1,XP01,2024-07-03 10:00,王,small,否,是,优,8\n\
+         E2,XP02,2024-07-04 10:00,王,small,是,是,良,8\n\
+         E3,BY01,2024-07-05 10:00,李,small,是,是,优,8\n",
+    );
+    ws.run(&["import", "visits", &visits]).success();
+    ws.add_user("boss", "admin", None, PASSWORD);
+    let app = spawn_app(&ws).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let get = async |path: &str| {
+        let response = client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.text().await.expect("text")
+    };
+    get("/lang/en").await;
+    let login = get("/login").await;
+    let token = crate::helpers::attribute_after(&login, "name=\"csrf\" value=\"");
+    let home = client
+        .post(format!("{}/login", app.base))
+        .form(&[("name", "boss"), ("password", PASSWORD), ("csrf", &token)])
+        .send()
+        .await
+        .expect("sign in")
+        .text()
+        .await
+        .expect("text");
+    let csrf = crate::helpers::attribute_after(&home, "name=\"csrf-token\" content=\"");
+    assert!(!csrf.is_empty(), "signed in: {home}");
+    let english = |page: &str, path: &str, present: &[&str], absent: &[&str]| {
+        assert!(page.contains("<html lang=\"en\">"), "{path}: {page}");
+        for text in present {
+            assert!(page.contains(text), "{path} says {text:?}: {page}");
+        }
+        for text in absent {
+            assert!(!page.contains(text), "{path} has no {text:?}: {page}");
+        }
+    };
+
+    let dashboard = get("/dashboard?period=2024-Q3&checklist=small").await;
+    english(
+        &dashboard,
+        "/dashboard",
+        &[
+            "<label>Period",
+            ">Show</button>",
+            "2024-07-01 to 2024-09-30 (previous period 2024-04-01 to 2024-06-30) · ",
+            "(small version 1)",
+            "Whole region Score rate",
+            "Download the ranking workbook",
+            "Top three and bottom three",
+            "<h2>County ranking</h2>",
+            "<h2>Hall ranking</h2>",
+            "<th>Rank</th><th>County</th><th class=\"num\">Halls</th>",
+            "Weak spots: the items with the lowest score rate",
+            "aria-label=\"Items with the lowest score rate\"",
+            "Pareto of lost points",
+            "Waiting times by county",
+            "90th percentile",
+        ],
+        &[
+            "期间",
+            " 至 ",
+            "上期",
+            "全区",
+            "暗访次数",
+            "下载排名工作簿",
+            "前三名与后三名",
+            "区县排名",
+            "营业厅排名",
+            "短板",
+            "得分率最低的检查项",
+            "失分帕累托",
+            "超时率",
+            "中位数",
+            "第 1 版",
+        ],
+    );
+
+    let county = get("/districts/西平?period=2024-Q3").await;
+    english(
+        &county,
+        "/districts/西平",
+        &[
+            "<h1>西平 county</h1>",
+            "2 halls",
+            "Score rate over the last six periods",
+            "Weakest items",
+            "Sections: here / the county / the whole region",
+        ],
+        &[
+            "分公司",
+            "个营业厅",
+            "近六期得分率",
+            "最弱的检查项",
+            "各大项",
+            "本单位",
+        ],
+    );
+
+    let published = client
+        .post(format!("{}/admin/publications", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("checklist", "small"),
+            ("period", "2024-Q3"),
+            ("appeal_days", "7"),
+        ])
+        .send()
+        .await
+        .expect("publish");
+    assert_eq!(published.status(), StatusCode::OK);
+    let appeals = published.text().await.expect("text");
+    english(
+        &appeals,
+        "/appeals",
+        &[
+            "<h1>Publish the results of a period</h1>",
+            "Appeal window (days)",
+            "Publish / re-issue",
+            "<th>Published by</th><th>Appeal window and changes</th>",
+            "7 days; 0 changes",
+            "<h1>Appeals</h1>",
+            "No appeals.",
+            "<th>Requested answer</th><th>Reason</th><th>Filed by</th>",
+        ],
+        &[
+            "发布期间结果",
+            "申诉期",
+            "发布人",
+            "天;变更",
+            "没有申诉",
+            "申诉答案",
+            "申诉人",
+            "待处理",
+        ],
+    );
+
+    let imports = get("/admin/imports").await;
+    english(
+        &imports,
+        "/admin/imports",
+        &[
+            "<h2>Hall roster</h2>",
+            "Check only, write nothing",
+            "Upload the roster",
+            "Upload the visit results",
+            "Scoring rules (checklist)",
+            "Pass mark",
+            "Load the checklist",
+        ],
+        &[
+            "网点名单",
+            "只检查",
+            "上传",
+            "评分细则",
+            "达标线",
+            "载入检查表",
+        ],
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\nW1,ZZ9,2024-07-03,small,是,是,优,8\n"
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .file_name("bad.csv"),
+        );
+    let failed = client
+        .post(format!("{}/admin/imports/visits", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(failed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let failed = failed.text().await.expect("text");
+    english(
+        &failed,
+        "a failed upload",
+        &[
+            "bad.csv: 1 error, nothing was written",
+            "<th>Sheet</th><th class=\"num\">Row</th><th>Column</th>",
+        ],
+        &["处错误", "未写入任何数据", "工作表", "表头"],
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("dry_run", "on")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                "区县,网点编码,网点名称\n西平,XP09,西平九厅\n"
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .file_name("roster.csv"),
+        );
+    let checked = client
+        .post(format!("{}/admin/imports/roster", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .text()
+        .await
+        .expect("text");
+    english(
+        &checked,
+        "a checked roster",
+        &[
+            "Hall roster “roster.csv”: sheet “",
+            ": 1 new, 0 updated, ",
+            "(dry run, nothing written)",
+        ],
+        &["网点名单「", "新增", "试运行"],
+    );
+
+    let audit = get("/admin/audit").await;
+    english(
+        &audit,
+        "/admin/audit",
+        &[
+            "<h1>Audit log</h1>",
+            "<label>Actor",
+            ">Filter</button>",
+            "<th>Time</th><th>Actor</th><th>Action</th><th>Object</th><th>Id</th><th>Before</th><th>After</th>",
+        ],
+        &["审计日志", "操作人", "筛选", "之前", "之后"],
+    );
+}

@@ -86,6 +86,11 @@ pub enum Visibility {
 }
 
 impl User {
+    /// Whether this user records visits (inspectors, and admins standing in).
+    pub fn may_record(&self) -> bool {
+        matches!(self.role, Role::Inspector | Role::Admin)
+    }
+
     pub fn visibility(&self) -> Visibility {
         match (&self.role, &self.scope) {
             (Role::Admin, _) | (Role::Manager, None) => Visibility::Everything,

@@ -281,10 +281,6 @@ fn build_visit(
     Ok((visit, checklist))
 }
 
-fn may_record(user: &User) -> bool {
-    matches!(user.role, Role::Inspector | Role::Admin)
-}
-
 /// `POST /api/v1/visits`: 201 when stored, 200 when the same visit was
 /// stored before, 409 when the id was used for another visit.
 pub async fn submit_visit(
@@ -295,7 +291,7 @@ pub async fn submit_visit(
     payload: Result<Json<VisitBody>, JsonRejection>,
 ) -> Result<Response, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !may_record(&authed.user) {
+    if !authed.user.may_record() {
         return Err(Error::forbidden(lang));
     }
     let body = body(payload)?;
@@ -413,7 +409,7 @@ pub async fn save_draft(
     payload: Result<Json<Value>, JsonRejection>,
 ) -> Result<StatusCode, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !may_record(&authed.user) {
+    if !authed.user.may_record() {
         return Err(Error::forbidden(lang));
     }
     if !valid_uuid(&id) {
@@ -494,7 +490,7 @@ pub async fn upload_photo(
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !may_record(&authed.user) {
+    if !authed.user.may_record() {
         return Err(Error::forbidden(lang));
     }
     let too_large = || {

@@ -205,6 +205,21 @@ async fn requested_period(
     chosen_period(query, last, lang)
 }
 
+/// The `n` weakest rated items of a short-board report, as chart bars.
+fn weakest_bars(boards: &report::ShortboardsReport, n: usize) -> Vec<Bar> {
+    boards
+        .items
+        .iter()
+        .filter(|b| b.rate.is_some())
+        .take(n)
+        .map(|b| Bar {
+            label: format!("{} {}", b.code, b.title),
+            rate: b.rate.unwrap_or(0.0),
+            short: b.short,
+        })
+        .collect()
+}
+
 /// The scope a manager's short boards and headline speak for.
 fn own_scope(user: &User) -> String {
     match user.visibility() {
@@ -297,17 +312,7 @@ pub async fn dashboard(
         .or_else(|_| current.shortboards("all"))
         .map_err(Error::invalid)
         .page(lang)?;
-    let weakest: Vec<Bar> = boards
-        .items
-        .iter()
-        .filter(|b| b.rate.is_some())
-        .take(10)
-        .map(|b| Bar {
-            label: format!("{} {}", b.code, b.title),
-            rate: b.rate.unwrap_or(0.0),
-            short: b.short,
-        })
-        .collect();
+    let weakest = weakest_bars(&boards, 10);
     let mut by_lost: Vec<(String, f64)> = boards
         .items
         .iter()
@@ -545,17 +550,7 @@ async fn unit_page(
         .shortboards(&scope)
         .map_err(Error::invalid)
         .page(lang)?;
-    let weakest: Vec<Bar> = boards
-        .items
-        .iter()
-        .filter(|b| b.rate.is_some())
-        .take(8)
-        .map(|b| Bar {
-            label: format!("{} {}", b.code, b.title),
-            rate: b.rate.unwrap_or(0.0),
-            short: b.short,
-        })
-        .collect();
+    let weakest = weakest_bars(&boards, 8);
     let trend_points = trend(&state, period, &current.checklist_id, &code, level)
         .await
         .page(lang)?;

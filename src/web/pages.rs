@@ -385,10 +385,6 @@ struct InspectPage {
     visits: Vec<VisitLine>,
 }
 
-fn may_record(user: &User) -> bool {
-    matches!(user.role, Role::Inspector | Role::Admin)
-}
-
 pub async fn inspect(
     State(state): State<AppState>,
     lang: Lang,
@@ -398,7 +394,7 @@ pub async fn inspect(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    if !may_record(&authed.user) {
+    if !authed.user.may_record() {
         return Err(Error::forbidden(lang)).page(lang);
     }
     let user = authed.user.clone();
@@ -547,7 +543,7 @@ pub async fn visit_form(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    if !may_record(&authed.user) {
+    if !authed.user.may_record() {
         return Err(Error::forbidden(lang)).page(lang);
     }
     let (checklist, branches) = state

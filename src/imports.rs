@@ -101,12 +101,11 @@ pub fn visits(
     };
     let total = sheets.iter().map(|s| s.rows.len()).max().unwrap_or(0);
     let mut done = 0;
-    let parsed = import::parse_visits(file, &sheets, &context, &mut || {
+    let parsed = import::parse_visits(file, sheets, &context, &mut || {
         done += 1;
         on_row(done, total);
     })
     .map_err(problems(file))?;
-    drop(sheets);
     let locked = crate::publishing::locked_periods(store)?;
     let refused: Vec<Problem> = parsed
         .rows

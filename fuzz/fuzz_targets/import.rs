@@ -96,7 +96,6 @@ fuzz_target!(|data: &[u8]| {
         checklists: &context.checklists,
         default_checklist: "small",
     };
-    let _ = parse_visits(name, &sheets, &visits, &mut || {});
     let meta = ChecklistMeta {
         id: "fuzz",
         title: "fuzz",
@@ -104,4 +103,5 @@ fuzz_target!(|data: &[u8]| {
         pass_mark: 0.8,
     };
     let _ = parse_checklist(name, &sheets, &meta);
+    let _ = parse_visits(name, sheets, &visits, &mut || {});
 });

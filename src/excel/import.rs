@@ -145,17 +145,26 @@ fn fold_header(text: &str) -> String {
 }
 
 /// A located table: which sheet, which row holds the headers, and where each
-/// field and every other column is.
-struct Table<'a> {
-    sheet: &'a Sheet,
+/// field and every other column is. It keeps no borrow of the sheet's rows,
+/// so a large import can consume them one by one.
+struct Table {
+    sheet_index: usize,
+    sheet: String,
     header_row: u32,
+    header_cells: Vec<Cell>,
+    /// Index in the sheet's rows of the first row below the header.
+    first_data: usize,
     fields: HashMap<&'static str, usize>,
     /// Columns that are none of the fields: (index, header text).
     others: Vec<(usize, String)>,
-    data: &'a [Row],
 }
 
-impl Table<'_> {
+impl Table {
+    /// The rows below the header.
+    fn data<'s>(&self, sheets: &'s [Sheet]) -> &'s [Row] {
+        &sheets[self.sheet_index].rows[self.first_data..]
+    }
+
     /// A row is blank when nothing stands under any header: a stray value
     /// far right of the table (a note, a cell at XFD1048576) is no data row.
     fn is_blank(&self, row: &Row) -> bool {
@@ -177,11 +186,8 @@ impl Table<'_> {
     }
 
     fn header(&self, column: usize) -> String {
-        self.sheet
-            .rows
-            .iter()
-            .find(|r| r.number == self.header_row)
-            .and_then(|r| r.cells.get(column))
+        self.header_cells
+            .get(column)
             .map(Cell::display)
             .unwrap_or_default()
     }
@@ -189,7 +195,7 @@ impl Table<'_> {
     fn problem(&self, row: &Row, key: &str, reason: impl Into<String>) -> Problem {
         let column = self.fields.get(key).copied();
         Problem {
-            sheet: self.sheet.name.clone(),
+            sheet: self.sheet.clone(),
             row: Some(row.number),
             column: column.map(|c| (c, self.header(c))),
             value: column
@@ -205,13 +211,9 @@ impl Table<'_> {
 const HEADER_SEARCH_ROWS: usize = 30;
 
 /// Finds the first sheet and row whose cells name every required field.
-fn find_table<'a>(
-    file: &str,
-    sheets: &'a [Sheet],
-    fields: &[Field],
-) -> Result<Table<'a>, Vec<Problem>> {
+fn find_table(file: &str, sheets: &[Sheet], fields: &[Field]) -> Result<Table, Vec<Problem>> {
     let mut best: Option<(usize, &Sheet, u32, Vec<&'static str>)> = None;
-    for sheet in sheets {
+    for (sheet_index, sheet) in sheets.iter().enumerate() {
         for (index, row) in sheet.rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
             let headers: Vec<(usize, String)> = row
                 .cells
@@ -240,11 +242,13 @@ fn find_table<'a>(
                 .collect();
             if missing.is_empty() {
                 return Ok(Table {
-                    sheet,
+                    sheet_index,
+                    sheet: sheet.name.clone(),
                     header_row: row.number,
+                    header_cells: row.cells.clone(),
+                    first_data: index + 1,
                     fields: found,
                     others,
-                    data: &sheet.rows[index + 1..],
                 });
             }
             let score = found.len();
@@ -297,7 +301,7 @@ pub fn parse_roster(file: &str, sheets: &[Sheet]) -> Result<Parsed<Branch>, Vec<
     let mut problems = Vec::new();
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
-    for row in table.data {
+    for row in table.data(sheets) {
         if table.is_blank(row) {
             continue;
         }
@@ -346,9 +350,9 @@ pub fn parse_roster(file: &str, sheets: &[Sheet]) -> Result<Parsed<Branch>, Vec<
     )
 }
 
-fn no_rows(table: &Table<'_>) -> Problem {
+fn no_rows(table: &Table) -> Problem {
     Problem {
-        sheet: table.sheet.name.clone(),
+        sheet: table.sheet.clone(),
         row: Some(table.header_row),
         column: None,
         value: None,
@@ -357,14 +361,14 @@ fn no_rows(table: &Table<'_>) -> Problem {
 }
 
 fn finish<T>(
-    table: &Table<'_>,
+    table: &Table,
     rows: Vec<(u32, T)>,
     problems: Vec<Problem>,
     ignored_columns: Vec<String>,
 ) -> Result<Parsed<T>, Vec<Problem>> {
     if problems.is_empty() {
         Ok(Parsed {
-            sheet: table.sheet.name.clone(),
+            sheet: table.sheet.clone(),
             header_row: table.header_row,
             rows,
             ignored_columns,
@@ -420,19 +424,21 @@ fn item_for_header<'c>(header: &str, items: &[&'c Item]) -> Option<&'c Item> {
 }
 
 /// Reads visit rows against the roster and the stored checklists.
-/// `on_row` is called once per data row, for progress bars.
+/// `on_row` is called once per data row, for progress bars. The sheets are
+/// consumed: each row is dropped once read, so a year of national visits
+/// never holds both its cells and its visits in memory.
 pub fn parse_visits(
     file: &str,
-    sheets: &[Sheet],
+    mut sheets: Vec<Sheet>,
     context: &VisitContext<'_>,
     on_row: &mut dyn FnMut(),
 ) -> Result<Parsed<Visit>, Vec<Problem>> {
-    let table = find_table(file, sheets, VISIT_FIELDS)?;
+    let table = find_table(file, &sheets, VISIT_FIELDS)?;
     let mut problems = Vec::new();
 
     // Item columns are matched against every item the file's rows may use.
     let mut ids: Vec<String> = table
-        .data
+        .data(&sheets)
         .iter()
         .filter_map(|row| table.text(row, "checklist"))
         .collect();
@@ -451,7 +457,7 @@ pub fn parse_visits(
             Some(item) => {
                 if item_columns.insert(item.code.clone(), *column).is_some() {
                     problems.push(Problem {
-                        sheet: table.sheet.name.clone(),
+                        sheet: table.sheet.clone(),
                         row: Some(table.header_row),
                         column: Some((*column, header.clone())),
                         value: None,
@@ -460,7 +466,7 @@ pub fn parse_visits(
                 }
             }
             None => problems.push(Problem {
-                sheet: table.sheet.name.clone(),
+                sheet: table.sheet.clone(),
                 row: Some(table.header_row),
                 column: Some((*column, header.clone())),
                 value: None,
@@ -472,9 +478,12 @@ pub fn parse_visits(
     // Missing item columns, reported once per checklist version.
     let mut missing: Vec<(String, u32, Vec<String>)> = Vec::new();
     let mut readers: Vec<AnswerReader<'_>> = Vec::new();
-    let mut rows: Vec<(u32, Visit)> = Vec::with_capacity(table.data.len());
+    let data = std::mem::take(&mut sheets[table.sheet_index].rows);
+    drop(sheets);
+    let mut rows: Vec<(u32, Visit)> = Vec::with_capacity(data.len() - table.first_data);
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    for row in table.data {
+    for row in data.into_iter().skip(table.first_data) {
+        let row = &row;
         on_row();
         if table.is_blank(row) {
             continue;
@@ -567,7 +576,7 @@ pub fn parse_visits(
             match raw.and_then(|raw| reader.answer(index, item, raw)) {
                 Ok(answer) => answers.push(answer),
                 Err(reason) => problems.push(Problem {
-                    sheet: table.sheet.name.clone(),
+                    sheet: table.sheet.clone(),
                     row: Some(row.number),
                     column: Some((column, table.header(column))),
                     value: Some(cell.display()).filter(|v| !v.is_empty()),
@@ -616,7 +625,7 @@ pub fn parse_visits(
         problems.insert(
             0,
             Problem {
-                sheet: table.sheet.name.clone(),
+                sheet: table.sheet.clone(),
                 row: Some(table.header_row),
                 column: None,
                 value: None,
@@ -755,7 +764,7 @@ pub fn parse_checklist(
     let mut problems = Vec::new();
     let mut sections: Vec<Section> = Vec::new();
     let mut item_rows: HashMap<String, u32> = HashMap::new();
-    for row in table.data {
+    for row in table.data(sheets) {
         if table.is_blank(row) {
             continue;
         }
@@ -930,9 +939,9 @@ pub fn parse_checklist(
     finish(&table, rows, Vec::new(), Vec::new())
 }
 
-fn whole_sheet(table: &Table<'_>, reason: String) -> Problem {
+fn whole_sheet(table: &Table, reason: String) -> Problem {
     Problem {
-        sheet: table.sheet.name.clone(),
+        sheet: table.sheet.clone(),
         row: None,
         column: None,
         value: None,

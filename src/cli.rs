@@ -2,6 +2,7 @@
 //! adapters, prints what a person needs. Messages are in Chinese.
 
 use std::collections::HashSet;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -235,6 +236,15 @@ pub enum ExportCommand {
     },
 }
 
+/// Prints a line of a command's output. A reader that stops reading (as
+/// `| head` does) ends the command through [`CliError::Output`] instead of
+/// a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err(CliError::Output)?
+    };
+}
+
 /// Why a command failed, as one line for the person at the terminal.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -248,6 +258,8 @@ pub enum CliError {
     Write(#[from] WriteError),
     #[error("{0}")]
     Message(String),
+    #[error("无法输出结果:{0}")]
+    Output(std::io::Error),
     /// Every problem of a file; nothing was stored.
     #[error("{file}:共 {} 处错误,未写入任何数据", problems.len())]
     Problems {
@@ -271,7 +283,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Init { checklists } => {
             let mut store = Store::open(&cli.db)?;
             load_checklists(&mut store, &checklists)?;
-            println!("数据库已就绪:{}", cli.db.display());
+            say!("数据库已就绪:{}", cli.db.display());
             Ok(())
         }
         Command::Demo => run_demo(&cli.db),
@@ -319,14 +331,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             };
             let hash = accounts::hash_password(&password).map_err(CliError::Message)?;
             let user = store.add_user(&name, role, scope.as_ref(), Some(&hash), &actor())?;
-            println!(
+            say!(
                 "已添加用户 {}(角色 {}{})",
                 user.name,
                 role.as_str(),
                 scope.map(|s| format!(",范围 {s}")).unwrap_or_default()
             );
             if generated {
-                println!("初始密码(只显示这一次):{password}");
+                say!("初始密码(只显示这一次):{password}");
             }
             Ok(())
         }
@@ -335,7 +347,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let user = store.user(&name)?;
             let token = accounts::new_secret();
             store.add_api_token(&accounts::secret_hash(&token), user.id)?;
-            println!("{token}");
+            say!("{token}");
             eprintln!(
                 "这是用户 {name} 的 API 令牌,只显示这一次;请求时使用 Authorization: Bearer <令牌>"
             );
@@ -344,7 +356,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup { file } => {
             let store = open_existing(&cli.db)?;
             store.backup(&file)?;
-            println!("已备份到 {}", file.display());
+            say!("已备份到 {}", file.display());
             Ok(())
         }
     }
@@ -363,7 +375,7 @@ fn open_existing(db: &Path) -> Result<Store, CliError> {
 fn load_checklists(store: &mut Store, dir: &Path) -> Result<(), CliError> {
     for checklist in checklist_file::load_dir(dir)? {
         let new = store.save_checklist(&checklist, &actor())?;
-        println!(
+        say!(
             "检查表 {} 第 {} 版({} 项,满分 {}):{}",
             checklist.id,
             checklist.version,
@@ -398,13 +410,13 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
         accounts_added.push(*name);
     }
     if !accounts_added.is_empty() {
-        println!("演示账号(密码见 README):{}", accounts_added.join("、"));
+        say!("演示账号(密码见 README):{}", accounts_added.join("、"));
     }
     let new = dispositions
         .iter()
         .filter(|d| matches!(d, Disposition::New | Disposition::Replaced))
         .count();
-    println!(
+    say!(
         "演示数据:{} 个区县、{} 个营业厅(新增 {});{} 次暗访(新增或更新 {}),期间 {}",
         roster
             .iter()
@@ -417,7 +429,7 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
         new,
         demo::QUARTERS.join("、")
     );
-    println!(
+    say!(
         "试试:hallscore report rankings --period {}",
         demo::QUARTERS[demo::QUARTERS.len() - 1]
     );
@@ -443,9 +455,9 @@ fn serve(db: &Path, addr: &str, secure_cookies: bool) -> Result<(), CliError> {
         let local = listener
             .local_addr()
             .map_err(|e| CliError::Message(e.to_string()))?;
-        println!("hallscore 已启动:http://{local}/ (数据库 {})", db.display());
+        say!("hallscore 已启动:http://{local}/ (数据库 {})", db.display());
         if !has_admin {
-            println!(
+            say!(
                 "还没有管理员账号:运行 hallscore --db {} user add 姓名 --role admin 创建(演示数据自带账号,见 README)",
                 db.display()
             );
@@ -480,10 +492,10 @@ fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Result<(), Cli
             };
             let report = imports::checklist(store, &name, bytes, meta, &actor())?;
             if let Some((sheet, header)) = &report.sheet {
-                println!("读取工作表「{sheet}」,表头在第 {header} 行");
+                say!("读取工作表「{sheet}」,表头在第 {header} 行");
             }
             let checklist = &report.checklist;
-            println!(
+            say!(
                 "检查表 {} 第 {} 版({} 个大项,{} 项,满分 {}):{}",
                 checklist.id,
                 checklist.version,
@@ -509,20 +521,19 @@ fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Result<(), Cli
                     right(c.visits.to_string()),
                 ]);
             }
-            println!("{table}");
+            say!("{table}");
             Ok(())
         }
         ChecklistCommand::Show { id } => {
             let checklist = store.checklist(&id)?;
-            print_checklist(&checklist);
-            Ok(())
+            print_checklist(&checklist)
         }
         ChecklistCommand::Export { id, out } => {
             let checklist = store.checklist(&id)?;
             let out = out.unwrap_or_else(|| PathBuf::from(format!("exports/{id}-评分细则.xlsx")));
             let bytes = write::checklist_sheet(&checklist, FileKind::of(&out)?)?;
             write::save(&out, &bytes)?;
-            println!(
+            say!(
                 "已导出检查表 {} 第 {} 版({} 项)到 {}",
                 checklist.id,
                 checklist.version,
@@ -534,8 +545,8 @@ fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Result<(), Cli
     }
 }
 
-fn print_checklist(checklist: &Checklist) {
-    println!(
+fn print_checklist(checklist: &Checklist) -> Result<(), CliError> {
+    say!(
         "{}({} 第 {} 版,满分 {},达标线 {}%)",
         checklist.title,
         checklist.id,
@@ -573,7 +584,8 @@ fn print_checklist(checklist: &Checklist) {
             ]);
         }
     }
-    println!("{table}");
+    say!("{table}");
+    Ok(())
 }
 
 fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError> {
@@ -582,7 +594,7 @@ fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError>
         ImportCommand::Roster { file, dry_run } => {
             let (name, bytes) = read_file(&file)?;
             let report = imports::roster(store, &name, bytes, dry_run, &actor())?;
-            println!(
+            say!(
                 "网点名单:读取工作表「{}」(表头在第 {} 行),共 {} 个网点:新增 {},更新 {},未变 {}{}",
                 report.sheet,
                 report.header_row,
@@ -593,7 +605,7 @@ fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError>
                 dry_run_note(dry_run)
             );
             if !report.ignored_columns.is_empty() {
-                println!("未使用的列:{}", report.ignored_columns.join("、"));
+                say!("未使用的列:{}", report.ignored_columns.join("、"));
             }
             Ok(())
         }
@@ -622,7 +634,7 @@ fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError>
             });
             progress.finish_and_clear();
             let report = report?;
-            println!(
+            say!(
                 "暗访结果:读取工作表「{}」(表头在第 {} 行),{} 次暗访:新增 {},未变 {},替换 {},用时 {:.1} 秒{}",
                 report.sheet,
                 report.header_row,
@@ -663,10 +675,7 @@ fn run_report(store: &Store, command: ReportCommand) -> Result<(), CliError> {
             let report = current.rankings(&previous, level, options.top);
             match format {
                 OutputFormat::Json => print_json(&report),
-                OutputFormat::Table => {
-                    print_rankings(&current, &report, options.top);
-                    Ok(())
-                }
+                OutputFormat::Table => print_rankings(&current, &report, options.top),
             }
         }
         ReportCommand::Shortboards {
@@ -679,10 +688,7 @@ fn run_report(store: &Store, command: ReportCommand) -> Result<(), CliError> {
             let report = analysis.shortboards(&scope).map_err(CliError::Message)?;
             match format {
                 OutputFormat::Json => print_json(&report),
-                OutputFormat::Table => {
-                    print_shortboards(&report);
-                    Ok(())
-                }
+                OutputFormat::Table => print_shortboards(&report),
             }
         }
     }
@@ -714,7 +720,7 @@ fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
             };
             let bytes = rankings_workbook(&current, &previous, &provenance)?;
             write::save(&out, &bytes)?;
-            println!(
+            say!(
                 "已导出排名工作簿({},{},{} 个营业厅,{} 次暗访)到 {}",
                 current.checklist_id,
                 options.period,
@@ -744,7 +750,7 @@ fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
                 &crate::domain::access::Visibility::Everything,
             )?;
             write::save(&out, &bytes)?;
-            println!("已导出 {count} 次暗访({id},{period})到 {}", out.display());
+            say!("已导出 {count} 次暗访({id},{period})到 {}", out.display());
             Ok(())
         }
     }
@@ -753,7 +759,7 @@ fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
 fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::Message(format!("无法生成 JSON:{e}")))?;
-    println!("{text}");
+    say!("{text}");
     Ok(())
 }
 
@@ -770,8 +776,12 @@ fn right(text: impl Into<String>) -> TableCell {
     TableCell::new(text.into()).set_alignment(CellAlignment::Right)
 }
 
-fn print_rankings(analysis: &Analysis, report: &report::RankingsReport, top: u32) {
-    println!(
+fn print_rankings(
+    analysis: &Analysis,
+    report: &report::RankingsReport,
+    top: u32,
+) -> Result<(), CliError> {
+    say!(
         "{} 得分率排名({} 第 {} 版,期间 {} 至 {},上期 {} 至 {})",
         match report.level {
             Level::Branch => "营业厅",
@@ -822,20 +832,21 @@ fn print_rankings(analysis: &Analysis, report: &report::RankingsReport, top: u32
         cells.push(right(change(row.rank_change)));
         table.add_row(cells);
     }
-    println!("{table}");
+    say!("{table}");
     for callout in &report.top_bottom {
-        println!(
+        say!(
             "{}",
             report::call_out_sentence(callout, top, report.level == Level::District)
         );
     }
     for sentence in report::summary_sentences(report, top) {
-        println!("{sentence}");
+        say!("{sentence}");
     }
+    Ok(())
 }
 
-fn print_shortboards(report: &report::ShortboardsReport) {
-    println!(
+fn print_shortboards(report: &report::ShortboardsReport) -> Result<(), CliError> {
+    say!(
         "短板分析({},{} 第 {} 版,期间 {} 至 {};{} 次暗访,整体得分率 {},达标线 {}%)",
         report.scope,
         report.checklist.id,
@@ -858,6 +869,7 @@ fn print_shortboards(report: &report::ShortboardsReport) {
                 TableCell::new(if b.short { "短板" } else { "" }),
             ]);
         }
-        println!("{table}");
+        say!("{table}");
     }
+    Ok(())
 }

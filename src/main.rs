@@ -6,6 +6,8 @@ use hallscore::cli::{Cli, CliError, run};
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        // Whoever read the output has all they wanted (`| head`).
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(CliError::Problems { file, problems }) => {
             for problem in &problems {
                 eprintln!("{problem}");

@@ -46,7 +46,7 @@ pub enum Error {
     },
     #[error("数据库升级失败:{0}")]
     Migration(#[from] rusqlite_migration::Error),
-    #[error("数据库操作失败:{0}")]
+    #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("数据库中的值类型不符:{0}")]
     Value(#[from] rusqlite::types::FromSqlError),
@@ -61,6 +61,21 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// What a failed SQLite call means for the person who asked, with SQLite's
+/// own words after it for whoever looks into it.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::{
+        CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly, SystemIoFailure,
+    };
+    let meaning = match e.sqlite_error_code() {
+        Some(DiskFull | SystemIoFailure) => "磁盘已满或无法写入,本次操作未保存任何数据",
+        Some(ReadOnly | CannotOpen) => "数据库文件只读或无法打开,本次操作未保存任何数据",
+        Some(DatabaseBusy | DatabaseLocked) => "数据库正被另一个程序写入,请稍后重试",
+        _ => "数据库操作失败",
+    };
+    format!("{meaning}:{e}")
+}
 
 /// A hall of the roster, with the district and city it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]

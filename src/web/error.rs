@@ -90,6 +90,7 @@ impl Error {
                 if matches!(
                     failure.code,
                     rusqlite::ErrorCode::DiskFull
+                        | rusqlite::ErrorCode::SystemIoFailure
                         | rusqlite::ErrorCode::ReadOnly
                         | rusqlite::ErrorCode::CannotOpen
                 ) =>
@@ -98,7 +99,7 @@ impl Error {
                 Error::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage_unavailable",
-                    "服务器暂时无法保存(磁盘已满或数据库只读),数据未保存,请稍后重试",
+                    "服务器暂时无法保存(磁盘已满、写入失败或数据库只读),数据未保存,请稍后重试",
                 )
             }
             other => Error::internal(other),

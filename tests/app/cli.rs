@@ -242,6 +242,30 @@ fn tables_are_for_people() {
     assert!(out.contains("短板") && out.contains("失分占比"), "{out}");
 }
 
+/// `hallscore report … | head`: the reader leaves early and the command
+/// ends quietly, without a panic.
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let ws = loaded();
+    for format in ["table", "json"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hallscore"))
+            .arg("--db")
+            .arg(ws.db())
+            .args([
+                "report", "rankings", "--period", "2024-Q3", "--format", format,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{format}: {stderr}");
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
+}
+
 #[test]
 fn importing_the_same_file_again_changes_nothing() {
     let ws = loaded();

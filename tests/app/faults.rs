@@ -1,6 +1,6 @@
 //! Faults: the server killed with SIGKILL mid-burst, an import killed
-//! mid-file, a database the server may not write, and a backup taken while
-//! visits keep arriving. Nothing acknowledged may be lost or doubled.
+//! mid-file, a database the server may not write, a full disk, and a backup
+//! taken while visits keep arriving. Nothing acknowledged may be lost or doubled.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -318,6 +318,131 @@ async fn a_database_the_server_cannot_write_refuses_writes_and_keeps_reading() {
     drop(server);
     assert_eq!(ws.snapshot(), before);
     assert_eq!(integrity(&ws), "ok");
+}
+
+/// A command prefix that runs a program on a disk that is all but full:
+/// the kernel refuses to let its files grow (RLIMIT_FSIZE, with SIGXFSZ
+/// ignored so that a refused write is an error, not the end of the
+/// process). SQLite meets the same failed writes as on a disk out of space.
+/// There is room for SQLite's 32 KiB shared-memory file and a few pages
+/// more than the database holds now.
+fn full_disk(ws: &Workspace) -> Vec<String> {
+    let size = std::fs::metadata(ws.db()).expect("database").len();
+    let limit = size.max(32 * 1024) + 64 * 1024;
+    vec![
+        "sh".into(),
+        "-c".into(),
+        "trap '' XFSZ; exec prlimit \"$0\" \"$@\"".into(),
+        format!("--fsize={limit}:{limit}"),
+    ]
+}
+
+#[test]
+fn an_import_onto_a_full_disk_stores_nothing_and_says_so() {
+    let ws = workspace_with_roster();
+    let mut csv = String::from("暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\n");
+    for n in 0..3_000 {
+        csv.push_str(&format!("F{n},XP01,2024-07-03,small,是,否,优,{}\n", n % 10));
+    }
+    let path = ws.write("full.csv", csv);
+    let before = ws.snapshot();
+    let full = full_disk(&ws);
+    let out = Command::new(&full[0])
+        .args(&full[1..])
+        .arg(env!("CARGO_BIN_EXE_hallscore"))
+        .arg("--db")
+        .arg(ws.db())
+        .args(["import", "visits", &path])
+        .current_dir(ws.dir.path())
+        .output()
+        .expect("run the import");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("磁盘已满或无法写入,本次操作未保存任何数据"),
+        "{stderr}"
+    );
+    assert_eq!(integrity(&ws), "ok");
+    assert_eq!(ws.snapshot(), before, "nothing of the import is stored");
+    let out = ws.run(&["import", "visits", &path]).success().stdout;
+    assert!(out.contains("新增 3000"), "{out}");
+}
+
+/// The server on a full disk (see [`full_disk`]): writes are refused with
+/// a clear answer, reads go on, and nothing acknowledged is lost.
+#[tokio::test]
+async fn a_full_disk_refuses_writes_loses_nothing_and_keeps_reading() {
+    let ws = workspace_with_roster();
+    let token = inspector_token(&ws);
+    ws.add_user("boss", "admin", None, "correct-horse-1");
+    let admin = ws
+        .run(&["token", "create", "boss"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    let full = full_disk(&ws);
+    let server = Server::start(&ws, &full.iter().map(String::as_str).collect::<Vec<_>>());
+    let client = reqwest::Client::new();
+    let mut acknowledged = Vec::new();
+    let mut refused = None;
+    for _ in 0..2_000 {
+        let id = uuid::Uuid::new_v4().to_string();
+        let response = client
+            .post(format!("{}/api/v1/visits", server.base))
+            .bearer_auth(&token)
+            .json(&visit(&id, "XP01"))
+            .send()
+            .await
+            .expect("post");
+        if response.status() == StatusCode::CREATED {
+            acknowledged.push(id);
+        } else {
+            refused = Some((id, response.status(), response.text().await.expect("body")));
+            break;
+        }
+    }
+    let (refused_id, status, body) = refused.expect("the disk fills up");
+    assert!(!acknowledged.is_empty(), "some visits fit before it did");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("磁盘已满"), "{body}");
+    let rankings = client
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q3",
+            server.base
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(rankings.status(), StatusCode::OK, "reads still work");
+    let rows: serde_json::Value = rankings.json().await.expect("json");
+    let visits: u64 = rows["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["visits"].as_u64().expect("visits"))
+        .sum();
+    assert_eq!(visits, acknowledged.len() as u64, "{rows}");
+    server.kill();
+
+    // With room again, nothing acknowledged is missing or doubled, the
+    // refused visit is absent, and the same submission now succeeds.
+    assert_eq!(integrity(&ws), "ok");
+    for id in &acknowledged {
+        assert_eq!(stored_count(&ws, id), 1, "acknowledged visit {id}");
+    }
+    assert_eq!(stored_count(&ws, &refused_id), 0);
+    let server = Server::start(&ws, &[]);
+    let retried = client
+        .post(format!("{}/api/v1/visits", server.base))
+        .bearer_auth(&token)
+        .json(&visit(&refused_id, "XP01"))
+        .send()
+        .await
+        .expect("retry");
+    assert_eq!(retried.status(), StatusCode::CREATED);
+    assert_eq!(stored_count(&ws, &refused_id), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

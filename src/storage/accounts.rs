@@ -130,15 +130,14 @@ impl Store {
     pub fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         let found: Option<(User, String, String)> = self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {USER_COLUMNS}, s.csrf, s.expires_at FROM sessions s
-                     JOIN users u ON u.id = s.user_id
-                     WHERE s.token_hash = ?1 AND s.expires_at >= ?2"
-                ),
-                params![token_hash, now()],
-                |r| Ok((user_from_row(r)?, r.get(5)?, r.get(6)?)),
-            )
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, s.csrf, s.expires_at FROM sessions s
+                 JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at >= ?2"
+            ))?
+            .query_row(params![token_hash, now()], |r| {
+                Ok((user_from_row(r)?, r.get(5)?, r.get(6)?))
+            })
             .optional()?;
         found
             .map(|(user, csrf, expires)| {
@@ -169,14 +168,11 @@ impl Store {
     pub fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
         Ok(self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
-                     WHERE t.token_hash = ?1"
-                ),
-                [token_hash],
-                user_from_row,
-            )
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = ?1"
+            ))?
+            .query_row([token_hash], user_from_row)
             .optional()?)
     }
 }

@@ -60,7 +60,7 @@ impl Store {
     }
 
     pub fn all_publications(&self) -> Result<Vec<Publication>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT checklist_id, period, version, published_at, published_by, appeal_days, rankings, changes
              FROM publications ORDER BY published_at DESC, version DESC",
         )?;

@@ -238,7 +238,8 @@ impl Store {
         params.extend(value);
         let row = self
             .conn
-            .query_row(&sql, rusqlite::params_from_iter(params), |r| {
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(params), |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, Option<String>>(1)?,
@@ -306,9 +307,16 @@ impl Store {
 
     /// The day of the newest visit, if any.
     pub fn last_visit_day(&self) -> Result<Option<chrono::NaiveDate>> {
-        let last: Option<String> =
-            self.conn
-                .query_row("SELECT max(visited_at) FROM visits", [], |r| r.get(0))?;
+        // The newest visit of each checklist is one step down the index by
+        // checklist and time (every visit's checklist is stored: a foreign
+        // key); the newest of all would read every visit.
+        let last: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT max((SELECT max(v.visited_at) FROM visits v WHERE v.checklist_id = c.id))
+                 FROM (SELECT DISTINCT id FROM checklists) c",
+            )?
+            .query_row([], |r| r.get(0))?;
         Ok(last.and_then(|t| {
             chrono::NaiveDate::parse_from_str(&t[..10.min(t.len())], "%Y-%m-%d").ok()
         }))

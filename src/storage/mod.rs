@@ -428,38 +428,41 @@ impl Store {
         }
     }
 
-    /// Every stored checklist version, newest version of each id first.
-    pub fn checklists(&self) -> Result<Vec<ChecklistSummary>> {
-        // A checklist with one stored version is counted from the index
-        // alone; counting by version reads every visit row.
-        let mut stmt = self.conn.prepare(
-            "SELECT c.id, c.version, c.title, c.definition,
-                    CASE WHEN (SELECT count(*) FROM checklists o WHERE o.id = c.id) = 1
-                         THEN (SELECT count(*) FROM visits v WHERE v.checklist_id = c.id)
-                         ELSE (SELECT count(*) FROM visits v
-                               WHERE v.checklist_id = c.id AND v.checklist_version = c.version)
-                    END
-             FROM checklists c ORDER BY c.id, c.version DESC",
+    /// Every stored checklist version as (id, version, title), newest
+    /// version of each id first.
+    pub fn checklist_versions(&self) -> Result<Vec<(String, u32, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, version, title FROM checklists ORDER BY id, version DESC",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, u32>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, version, title, definition, visits) = row?;
-            let checklist: Checklist = serde_json::from_str(&definition)
-                .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// [`Store::checklist_versions`] with their items and visits, as
+    /// `checklist list` shows them.
+    pub fn checklists(&self) -> Result<Vec<ChecklistSummary>> {
+        let versions = self.checklist_versions()?;
+        let mut out = Vec::with_capacity(versions.len());
+        for (id, version, title) in &versions {
+            // A checklist with one stored version is counted from the index
+            // alone; counting by version reads every visit row.
+            let only = versions.iter().filter(|(other, ..)| other == id).count() == 1;
+            let visits: i64 = if only {
+                self.conn
+                    .prepare_cached("SELECT count(*) FROM visits WHERE checklist_id = ?1")?
+                    .query_row([id], |r| r.get(0))?
+            } else {
+                self.conn
+                    .prepare_cached(
+                        "SELECT count(*) FROM visits WHERE checklist_id = ?1 AND checklist_version = ?2",
+                    )?
+                    .query_row(params![id, version], |r| r.get(0))?
+            };
             out.push(ChecklistSummary {
-                id,
-                version,
-                title,
-                items: checklist.item_count(),
+                id: id.clone(),
+                version: *version,
+                title: title.clone(),
+                items: self.checklist_version(id, *version)?.item_count(),
                 visits: u64::try_from(visits).unwrap_or(0),
             });
         }

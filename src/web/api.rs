@@ -9,8 +9,10 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum_extra::extract::WithRejection;
 use chrono::{DateTime, Local, NaiveDateTime};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::AppState;
@@ -23,21 +25,35 @@ use crate::domain::checklist::Checklist;
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
-use crate::report::{self, Analysis, Level, Options, round4};
-use crate::storage::{Disposition, Photo, VisitRecord};
+use crate::report::{self, Analysis, AnalysisCache, Level, Options, round4};
+use crate::storage::{Disposition, Photo, Store, VisitRecord};
 
 pub async fn not_found(lang: Lang) -> Error {
     Error::not_found(lang)
+}
+
+/// `GET /api/v1/openapi.json`: this API as an OpenAPI 3 document, open to
+/// anyone (it describes the API, it holds no data).
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
 }
 
 fn csrf_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
 }
 
-/// A JSON body, or a 400/413 that says what is wrong with it.
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Error> {
-    match body {
-        Ok(Json(value)) => Ok(value),
+/// A JSON object read as `T`, or a 400/413 that says what is wrong with
+/// it. Only an object will do: serde would read a struct from an array too.
+fn body<T: DeserializeOwned>(
+    payload: Result<Json<Map<String, Value>>, JsonRejection>,
+) -> Result<T, Error> {
+    match payload {
+        Ok(Json(object)) => serde_json::from_value(Value::Object(object))
+            .map_err(|e| Error::bad_request(format!("请求内容有误:{e}"))),
         Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             Err(Error::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -46,7 +62,7 @@ fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Error> {
             ))
         }
         Err(e) => Err(Error::bad_request(format!(
-            "请求内容不是有效的 JSON:{}",
+            "请求内容不是有效的 JSON 对象:{}",
             e.body_text()
         ))),
     }
@@ -65,6 +81,14 @@ pub struct VisitBody {
     /// Notes on single items, by item code (an extension of the contract).
     #[serde(default)]
     item_notes: BTreeMap<String, String>,
+}
+
+/// A draft's answers to score; anything else the draft holds is ignored.
+#[derive(Debug, Deserialize)]
+pub struct PreviewBody {
+    checklist: Option<String>,
+    #[serde(default)]
+    answers: Map<String, Value>,
 }
 
 fn valid_uuid(id: &str) -> bool {
@@ -146,50 +170,111 @@ fn invalid(problems: Vec<(String, String)>) -> Error {
     Error::invalid(message).with_field(field)
 }
 
+/// Pairs written as one JSON object, in their order: no map is built.
+struct Object<'a, V>(Vec<(&'a str, V)>);
+
+impl<V: Serialize> Serialize for Object<'_, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// An item's points.
+#[derive(Serialize)]
+struct Earned {
+    earned: f64,
+    max: f64,
+}
+
 /// A visit and its scores as the API returns it.
-fn visit_json(record: &VisitRecord, checklist: &Checklist, photos: &[Photo]) -> Value {
+#[derive(Serialize)]
+struct VisitJson<'a> {
+    id: &'a Option<String>,
+    branch_code: &'a str,
+    branch_name: &'a str,
+    district: &'a str,
+    city: &'a Option<String>,
+    checklist: Value,
+    visited_at: String,
+    inspector: &'a Option<String>,
+    notes: &'a Option<String>,
+    item_notes: &'a BTreeMap<String, String>,
+    answers: Object<'a, String>,
+    items: Object<'a, Option<Earned>>,
+    sections: Object<'a, Option<f64>>,
+    rate: Option<f64>,
+    lost: Option<f64>,
+    photos: Vec<Value>,
+    history: Vec<Value>,
+}
+
+/// [`VisitJson`] as the body of a response.
+fn visit_json(
+    record: &VisitRecord,
+    checklist: &Checklist,
+    photos: &[Photo],
+) -> Result<Vec<u8>, Error> {
     let visit = &record.visit;
     let score = score_visit(checklist, &visit.answers);
-    let answers: Map<String, Value> = checklist
-        .items()
-        .zip(&visit.answers)
-        .map(|((_, item), answer)| (item.code.clone(), Value::String(answer.to_text(item))))
-        .collect();
-    let items: Map<String, Value> = checklist
-        .items()
-        .zip(&score.items)
-        .map(|((_, item), points)| {
-            (
-                item.code.clone(),
-                points.map_or(Value::Null, |p| json!({"earned": p.earned, "max": p.max})),
-            )
-        })
-        .collect();
-    let sections: Map<String, Value> = checklist
-        .sections
-        .iter()
-        .zip(&score.sections)
-        .map(|(s, p)| (s.code.clone(), p.map(|p| round4(p.rate())).into()))
-        .collect();
-    json!({
-        "id": visit.visit_id,
-        "branch_code": visit.branch_code,
-        "branch_name": record.branch_name,
-        "district": record.district,
-        "city": record.city,
-        "checklist": {"id": checklist.id, "version": checklist.version},
-        "visited_at": visit.visited_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
-        "inspector": visit.inspector,
-        "notes": visit.notes,
-        "item_notes": visit.item_notes,
-        "answers": answers,
-        "items": items,
-        "sections": sections,
-        "rate": score.rate().map(round4),
-        "lost": score.total.map(|p| round4(p.lost())),
-        "photos": photos.iter().map(|p| json!({"id": p.id, "item": p.item_code, "url": format!("/photos/{}", p.id)})).collect::<Vec<_>>(),
-        "history": record.history.iter().map(|(at, reason, version, _)| json!({"replaced_at": at, "reason": reason, "version": version})).collect::<Vec<_>>(),
-    })
+    let json = VisitJson {
+        id: &visit.visit_id,
+        branch_code: &visit.branch_code,
+        branch_name: &record.branch_name,
+        district: &record.district,
+        city: &record.city,
+        checklist: json!({"id": checklist.id, "version": checklist.version}),
+        visited_at: visit.visited_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        inspector: &visit.inspector,
+        notes: &visit.notes,
+        item_notes: &visit.item_notes,
+        answers: Object(
+            checklist
+                .items()
+                .zip(&visit.answers)
+                .map(|((_, item), answer)| (item.code.as_str(), answer.to_text(item)))
+                .collect(),
+        ),
+        items: Object(
+            checklist
+                .items()
+                .zip(&score.items)
+                .map(|((_, item), points)| {
+                    let earned = points.map(|p| Earned {
+                        earned: p.earned,
+                        max: p.max,
+                    });
+                    (item.code.as_str(), earned)
+                })
+                .collect(),
+        ),
+        sections: Object(
+            checklist
+                .sections
+                .iter()
+                .zip(&score.sections)
+                .map(|(s, p)| (s.code.as_str(), p.map(|p| round4(p.rate()))))
+                .collect(),
+        ),
+        rate: score.rate().map(round4),
+        lost: score.total.map(|p| round4(p.lost())),
+        photos: photos
+            .iter()
+            .map(|p| json!({"id": p.id, "item": p.item_code, "url": format!("/photos/{}", p.id)}))
+            .collect(),
+        history: record
+            .history
+            .iter()
+            .map(|(at, reason, version, _)| {
+                json!({"replaced_at": at, "reason": reason, "version": version})
+            })
+            .collect(),
+    };
+    serde_json::to_vec(&json).map_err(Error::internal)
+}
+
+/// A JSON body made already.
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Turns a request body into a visit, checked against the roster, the
@@ -288,13 +373,13 @@ pub async fn submit_visit(
     lang: Lang,
     authed: Authed,
     headers: HeaderMap,
-    payload: Result<Json<VisitBody>, JsonRejection>,
+    payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Response, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
     if !authed.user.may_record() {
         return Err(Error::forbidden(lang));
     }
-    let body = body(payload)?;
+    let body: VisitBody = body(payload)?;
     let user = authed.user.clone();
     let db = state.db.clone();
     let (status, value) = state
@@ -307,38 +392,41 @@ pub async fn submit_visit(
                 return Err(Error::conflict(message).with_field("visited_at"));
             }
             let id = visit.visit_id.clone().unwrap_or_default();
-            let status = db.exclusive(|| {
-                let disposition = store
-                    .import_visits(
-                        std::slice::from_ref(&visit),
-                        false,
-                        true,
-                        Some(user.id),
-                        &user.name,
-                    )?
-                    .pop();
-                let status = match disposition {
-                    Some(Disposition::New) => StatusCode::CREATED,
-                    Some(Disposition::Unchanged) => StatusCode::OK,
-                    _ => {
-                        return Err(Error::conflict(format!(
-                            "暗访编号 {id} 已用于另一份不同的暗访记录"
-                        ))
-                        .with_field("id"));
-                    }
-                };
-                store.delete_draft(&id, user.id)?;
-                Ok(status)
+            let status = db.exclusive({
+                let id = id.clone();
+                move |writer| {
+                    let disposition = writer
+                        .import_visits(
+                            std::slice::from_ref(&visit),
+                            false,
+                            true,
+                            Some(user.id),
+                            &user.name,
+                        )?
+                        .pop();
+                    let status = match disposition {
+                        Some(Disposition::New) => StatusCode::CREATED,
+                        Some(Disposition::Unchanged) => StatusCode::OK,
+                        _ => {
+                            return Err(Error::conflict(format!(
+                                "暗访编号 {id} 已用于另一份不同的暗访记录"
+                            ))
+                            .with_field("id"));
+                        }
+                    };
+                    writer.delete_draft(&id, user.id)?;
+                    Ok(status)
+                }
             })?;
             let record = store
                 .visit_record(&id, &Visibility::Everything)?
                 .ok_or_else(|| Error::internal("a stored visit was not found"))?;
             let photos = store.photos(&id)?;
-            Ok((status, visit_json(&record, &checklist, &photos)))
+            Ok((status, visit_json(&record, &checklist, &photos)?))
         })
         .await?;
     tracing::info!(user = %authed.user.name, status = status.as_u16(), "visit submitted");
-    Ok((status, Json(value)).into_response())
+    Ok(json_response(status, value))
 }
 
 /// `POST /api/v1/visits/preview`: the scores of a draft's answers so far,
@@ -346,9 +434,9 @@ pub async fn submit_visit(
 pub async fn preview_visit(
     State(state): State<AppState>,
     _signed_in: Authed,
-    payload: Result<Json<VisitBody>, JsonRejection>,
+    payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, Error> {
-    let body = body(payload)?;
+    let body: PreviewBody = body(payload)?;
     let value = state
         .db
         .run(move |store| {
@@ -356,7 +444,7 @@ pub async fn preview_visit(
                 Some(id) => id,
                 None => store.newest_checklist_id()?,
             };
-            let checklist = store.checklist(&id)?;
+            let checklist = store.checklist(&id).map_err(unknown_checklist)?;
             let answers = parse_answers(&checklist, &body.answers, false).map_err(invalid)?;
             let score = score_visit(&checklist, &answers);
             let missing: Vec<&str> = checklist
@@ -382,8 +470,8 @@ pub async fn get_visit(
     State(state): State<AppState>,
     lang: Lang,
     authed: Authed,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, Error> {
+    WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
+) -> Result<Response, Error> {
     let visibility = authed.user.visibility();
     let value = state
         .db
@@ -394,10 +482,11 @@ pub async fn get_visit(
             let checklist = store
                 .checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
             let photos = store.photos(&id)?;
-            Ok(Some(visit_json(&record, &checklist, &photos)))
+            Ok(Some(visit_json(&record, &checklist, &photos)?))
         })
         .await?;
-    value.map(Json).ok_or_else(|| Error::not_found(lang))
+    let value = value.ok_or_else(|| Error::not_found(lang))?;
+    Ok(json_response(StatusCode::OK, value))
 }
 
 pub async fn save_draft(
@@ -405,8 +494,8 @@ pub async fn save_draft(
     lang: Lang,
     authed: Authed,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    payload: Result<Json<Value>, JsonRejection>,
+    WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
+    payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<StatusCode, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
     if !authed.user.may_record() {
@@ -415,12 +504,15 @@ pub async fn save_draft(
     if !valid_uuid(&id) {
         return Err(Error::invalid("草稿编号必须是 UUID").with_field("id"));
     }
-    let draft = body(payload)?;
-    let branch = draft
-        .get("branch_code")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let text = draft.to_string();
+    let draft: Map<String, Value> = body(payload)?;
+    let branch = match draft.get("branch_code") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(code)) => Some(code.clone()),
+        Some(_) => {
+            return Err(Error::invalid("branch_code 必须是文本").with_field("branch_code"));
+        }
+    };
+    let text = Value::Object(draft).to_string();
     let user = authed.user.id;
     state
         .db
@@ -440,7 +532,7 @@ pub async fn get_draft(
     State(state): State<AppState>,
     lang: Lang,
     authed: Authed,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<Response, Error> {
     let user = authed.user.id;
     let draft = state
@@ -456,9 +548,12 @@ pub async fn delete_draft(
     lang: Lang,
     authed: Authed,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<StatusCode, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
+    if !valid_uuid(&id) {
+        return Err(Error::invalid("草稿编号必须是 UUID").with_field("id"));
+    }
     let user = authed.user.id;
     state
         .db
@@ -487,7 +582,7 @@ pub async fn upload_photo(
     lang: Lang,
     authed: Authed,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    WithRejection(mut multipart, _): WithRejection<Multipart, Error>,
 ) -> Result<(StatusCode, Json<Value>), Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
     if !authed.user.may_record() {
@@ -572,9 +667,9 @@ pub async fn upload_photo(
                 return Err(Error::forbidden(lang));
             }
             if let Some(code) = &stored.item_code {
-                let known = store.checklists()?.iter().any(|c| {
+                let known = store.checklist_versions()?.iter().any(|(id, version, _)| {
                     store
-                        .checklist_version(&c.id, c.version)
+                        .checklist_version(id, *version)
                         .is_ok_and(|c| c.item_index(code).is_some())
                 });
                 if !known {
@@ -606,7 +701,7 @@ pub async fn photo(
     State(state): State<AppState>,
     lang: Lang,
     authed: Authed,
-    Path(id): Path<String>,
+    WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<Response, Error> {
     if !valid_uuid(&id) {
         return Err(Error::not_found(lang));
@@ -669,8 +764,26 @@ fn parse_level(level: Option<&str>) -> Result<Level, Error> {
     }
 }
 
-/// The period's analyses for a request, off the async threads: from the
-/// cache, brought up to date.
+/// A checklist the request names but the database does not hold is a
+/// mistake in the request.
+fn unknown_checklist(e: crate::storage::Error) -> Error {
+    match e {
+        crate::storage::Error::NotFound(message) => Error::invalid(message).with_field("checklist"),
+        other => other.into(),
+    }
+}
+
+/// The period's analyses for a request, on a blocking thread with `store`:
+/// from the cache, brought up to date.
+pub fn analyse(
+    cache: &AnalysisCache,
+    store: &Store,
+    options: &Options,
+) -> Result<(Arc<Analysis>, Arc<Analysis>), Error> {
+    cache.analyse(store, options).map_err(unknown_checklist)
+}
+
+/// [`analyse`] from the async threads.
 pub async fn analyses(
     state: &AppState,
     options: Options,
@@ -678,14 +791,7 @@ pub async fn analyses(
     let cache = state.analyses.clone();
     state
         .db
-        .run(move |store| {
-            cache.analyse(store, &options).map_err(|e| match e {
-                crate::storage::Error::NotFound(message) => {
-                    Error::invalid(message).with_field("checklist")
-                }
-                other => other.into(),
-            })
-        })
+        .run(move |store| analyse(&cache, store, &options))
         .await
 }
 
@@ -693,33 +799,39 @@ pub async fn rankings(
     State(state): State<AppState>,
     lang: Lang,
     authed: Authed,
-    Query(query): Query<ReportQuery>,
+    WithRejection(Query(query), _): WithRejection<Query<ReportQuery>, Error>,
 ) -> Result<Response, Error> {
     if authed.user.role == Role::Inspector {
         return Err(Error::forbidden(lang));
     }
     let level = parse_level(query.level.as_deref())?;
     let options = query.options()?;
-    let top = options.top;
-    let (current, previous) = analyses(&state, options).await?;
+    let cache = state.analyses.clone();
     // A national report is a few MB of JSON: made off the async threads,
     // which serve every other connection meanwhile.
-    let body = tokio::task::spawn_blocking(move || {
-        let admin = authed.user.role == Role::Admin;
-        let report = current.rankings_for(&previous, level, top, &authed.user.visibility(), admin);
-        serde_json::to_vec(&report)
-    })
-    .await
-    .map_err(|e| Error::internal(format!("后台任务失败:{e}")))?
-    .map_err(Error::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    let body = state
+        .db
+        .run(move |store| {
+            let (current, previous) = analyse(&cache, store, &options)?;
+            let admin = authed.user.role == Role::Admin;
+            let report = current.rankings_for(
+                &previous,
+                level,
+                options.top,
+                &authed.user.visibility(),
+                admin,
+            );
+            serde_json::to_vec(&report).map_err(Error::internal)
+        })
+        .await?;
+    Ok(json_response(StatusCode::OK, body))
 }
 
 pub async fn shortboards(
     State(state): State<AppState>,
     lang: Lang,
     authed: Authed,
-    Query(query): Query<ReportQuery>,
+    WithRejection(Query(query), _): WithRejection<Query<ReportQuery>, Error>,
 ) -> Result<Json<report::ShortboardsReport>, Error> {
     if authed.user.role == Role::Inspector {
         return Err(Error::forbidden(lang));

@@ -54,7 +54,11 @@ pub async fn appeals_page(
     let (appeals, publications, checklists) = state
         .db
         .run(move |store| {
-            let mut ids: Vec<String> = store.checklists()?.into_iter().map(|c| c.id).collect();
+            let mut ids: Vec<String> = store
+                .checklist_versions()?
+                .into_iter()
+                .map(|(id, ..)| id)
+                .collect();
             ids.dedup();
             Ok((store.appeals(&visibility)?, store.all_publications()?, ids))
         })

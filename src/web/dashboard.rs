@@ -155,28 +155,19 @@ fn period_choices(last: Option<NaiveDate>, chosen: &Period) -> Vec<Choice> {
 
 /// The period a request asks for: a custom range, a named period, or the
 /// quarter of the newest visit.
-fn chosen_period(
-    query: &DashboardQuery,
-    last: Option<NaiveDate>,
-    lang: Lang,
-) -> Result<Period, PageError> {
+fn chosen_period(query: &DashboardQuery, last: Option<NaiveDate>) -> Result<Period, Error> {
     if let (Some(from), Some(to)) = (
         query.from.as_deref().filter(|s| !s.is_empty()),
         query.to.as_deref().filter(|s| !s.is_empty()),
     ) {
-        return Period::parse(&format!("{from}..{to}"))
-            .map_err(|e| Error::invalid(e.to_string()))
-            .page(lang);
+        return Period::parse(&format!("{from}..{to}")).map_err(|e| Error::invalid(e.to_string()));
     }
     if let Some(text) = query.period.as_deref().filter(|s| !s.is_empty()) {
-        return Period::parse(text)
-            .map_err(|e| Error::invalid(e.to_string()))
-            .page(lang);
+        return Period::parse(text).map_err(|e| Error::invalid(e.to_string()));
     }
     let day = last.unwrap_or_else(|| chrono::Local::now().date_naive());
     Period::parse(&format!("{}-Q{}", day.year(), day.month0() / 3 + 1))
         .map_err(|e| Error::invalid(e.to_string()))
-        .page(lang)
 }
 
 /// The signed-in reader of a report page (not an inspector), or the
@@ -202,7 +193,7 @@ async fn requested_period(
         .run(|store| Ok(store.last_visit_day()?))
         .await
         .page(lang)?;
-    chosen_period(query, last, lang)
+    chosen_period(query, last).page(lang)
 }
 
 /// The `n` weakest rated items of a short-board report, as chart bars.
@@ -258,21 +249,23 @@ struct DashboardPage {
     query: String,
 }
 
+/// What the report pages show of a period: every hall with a visit, the
+/// top and bottom three.
+fn page_options(period: Period, checklist: Option<String>) -> Options {
+    Options {
+        period,
+        checklist,
+        min_visits: 1,
+        top: 3,
+    }
+}
+
 async fn analyses_for(
     state: &AppState,
     period: Period,
     checklist: Option<String>,
 ) -> Result<(std::sync::Arc<Analysis>, std::sync::Arc<Analysis>), Error> {
-    super::api::analyses(
-        state,
-        Options {
-            period,
-            checklist,
-            min_visits: 1,
-            top: 3,
-        },
-    )
-    .await
+    super::api::analyses(state, page_options(period, checklist)).await
 }
 
 pub async fn dashboard(
@@ -285,20 +278,40 @@ pub async fn dashboard(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    let (last, summaries) = state
+    let cache = state.analyses.clone();
+    // A national page is tens of milliseconds of work: made on a blocking
+    // thread with its figures, not on the async threads, which serve every
+    // other connection meanwhile.
+    state
         .db
-        .run(|store| Ok((store.last_visit_day()?, store.checklists()?)))
+        .run(move |store| {
+            let last = store.last_visit_day()?;
+            let period = chosen_period(&query, last)?;
+            let options = page_options(period, query.checklist.clone());
+            let (current, previous) = super::api::analyse(&cache, store, &options)?;
+            let checklists = store.checklist_versions()?;
+            let page = dashboard_page(authed, lang, last, &checklists, &current, &previous)?;
+            Ok(page.into_response())
+        })
         .await
-        .page(lang)?;
-    let period = chosen_period(&query, last, lang)?;
-    let (current, previous) = analyses_for(&state, period, query.checklist.clone())
-        .await
-        .page(lang)?;
+        .page(lang)
+}
+
+/// The dashboard of `current`'s period for a signed-in reader.
+fn dashboard_page(
+    authed: super::auth::Authed,
+    lang: Lang,
+    last: Option<NaiveDate>,
+    checklists: &[(String, u32, String)],
+    current: &Analysis,
+    previous: &Analysis,
+) -> Result<DashboardPage, Error> {
+    let period = current.period;
     let admin = authed.user.role == Role::Admin;
     let visibility = authed.user.visibility();
     // Only the rows the reader may see are made (national rows are many).
-    let halls = current.rankings_for(&previous, Level::Branch, 3, &visibility, admin);
-    let districts = current.rankings_for(&previous, Level::District, 3, &visibility, admin);
+    let halls = current.rankings_for(previous, Level::Branch, 3, &visibility, admin);
+    let districts = current.rankings_for(previous, Level::District, 3, &visibility, admin);
     // Shown only to those who see every hall, for whom nothing was left out.
     let hall_sentences: Vec<String> = halls
         .top_bottom
@@ -310,8 +323,7 @@ pub async fn dashboard(
     let boards = current
         .shortboards(&scope)
         .or_else(|_| current.shortboards("all"))
-        .map_err(Error::invalid)
-        .page(lang)?;
+        .map_err(Error::invalid)?;
     let weakest = weakest_bars(&boards, 10);
     let mut by_lost: Vec<(String, f64)> = boards
         .items
@@ -321,7 +333,7 @@ pub async fn dashboard(
     by_lost.sort_by(|a, b| b.1.total_cmp(&a.1));
     let t = lang.text();
     let custom = period.kind == PeriodKind::Custom;
-    let page = DashboardPage {
+    Ok(DashboardPage {
         t,
         lang: lang.code(),
         assets: AssetUrls::new(),
@@ -329,12 +341,12 @@ pub async fn dashboard(
         periods: period_choices(last, &period),
         checklists: {
             let mut seen: Vec<Choice> = Vec::new();
-            for s in &summaries {
-                if !seen.iter().any(|c| c.value == s.id) {
+            for (id, _, title) in checklists {
+                if !seen.iter().any(|c| c.value == *id) {
                     seen.push(Choice {
-                        value: s.id.clone(),
-                        label: t.checklist_choice(&s.title, &s.id),
-                        selected: s.id == current.checklist_id,
+                        value: id.clone(),
+                        label: t.checklist_choice(title, id),
+                        selected: *id == current.checklist_id,
                     });
                 }
             }
@@ -391,8 +403,7 @@ pub async fn dashboard(
         calibration: halls.calibration.clone(),
         query: format!("period={}&checklist={}", period, current.checklist_id),
         user: Some(authed.user),
-    };
-    Ok(page.into_response())
+    })
 }
 
 /// A hall's or a county's figures over the last periods of the same kind.

@@ -3,6 +3,8 @@
 //! 5xx causes are logged, never shown.
 
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -108,6 +110,31 @@ impl Error {
 
     pub fn body(&self) -> serde_json::Value {
         json!({"error": {"code": self.code, "message": self.message, "field": self.field}})
+    }
+}
+
+/// A query string the handler cannot read (a number that is not one, a
+/// missing required parameter).
+impl From<QueryRejection> for Error {
+    fn from(rejection: QueryRejection) -> Error {
+        Error::bad_request(format!("查询参数有误:{}", rejection.body_text()))
+    }
+}
+
+/// A path segment that is not valid UTF-8 once decoded.
+impl From<PathRejection> for Error {
+    fn from(rejection: PathRejection) -> Error {
+        Error::bad_request(format!("地址有误:{}", rejection.body_text()))
+    }
+}
+
+/// A multipart body without a proper boundary.
+impl From<MultipartRejection> for Error {
+    fn from(rejection: MultipartRejection) -> Error {
+        Error::bad_request(format!(
+            "上传内容不是有效的 multipart/form-data:{}",
+            rejection.body_text()
+        ))
     }
 }
 

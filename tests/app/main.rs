@@ -17,3 +17,5 @@ mod browser;
 mod admin;
 
 mod security;
+
+mod openapi;

@@ -111,6 +111,7 @@ fn routes() -> Vec<(&'static str, &'static str, [Expect; 5])> {
             "/appeals",
             [Login, FORBIDDEN, Allowed, Allowed, Allowed],
         ),
+        ("GET", "/api/v1/openapi.json", [Allowed; 5]),
         (
             "GET",
             "/api/v1/visits/V1",

@@ -138,11 +138,7 @@ fn stored_count(ws: &Workspace, id: &str) -> i64 {
 
 fn inspector_token(ws: &Workspace) -> String {
     ws.add_user("wang", "inspector", None, "correct-horse-1");
-    ws.run(&["token", "create", "wang"])
-        .success()
-        .stdout
-        .trim()
-        .to_string()
+    ws.api_token("wang")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,12 +248,7 @@ async fn a_database_the_server_cannot_write_refuses_writes_and_keeps_reading() {
     let ws = workspace_with_roster();
     let token = inspector_token(&ws);
     ws.add_user("boss", "admin", None, "correct-horse-1");
-    let admin = ws
-        .run(&["token", "create", "boss"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
+    let admin = ws.api_token("boss");
     let visits = ws.write(
         "v.csv",
         "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\nR1,XP01,2024-07-03,small,是,是,优,8\n",
@@ -375,12 +366,7 @@ async fn a_full_disk_refuses_writes_loses_nothing_and_keeps_reading() {
     let ws = workspace_with_roster();
     let token = inspector_token(&ws);
     ws.add_user("boss", "admin", None, "correct-horse-1");
-    let admin = ws
-        .run(&["token", "create", "boss"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
+    let admin = ws.api_token("boss");
     let full = full_disk(&ws);
     let server = Server::start(&ws, &full.iter().map(String::as_str).collect::<Vec<_>>());
     let client = reqwest::Client::new();

@@ -133,6 +133,15 @@ impl Workspace {
             .success();
     }
 
+    /// A new API token for an existing user.
+    pub fn api_token(&self, name: &str) -> String {
+        self.run(&["token", "create", name])
+            .success()
+            .stdout
+            .trim()
+            .to_string()
+    }
+
     /// Every row of every table, as text: two equal snapshots mean the
     /// database holds exactly the same data.
     pub fn snapshot(&self) -> String {

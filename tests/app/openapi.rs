@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{App, Workspace, spawn_app, workspace_with_roster};
+use crate::helpers::{App, spawn_app, workspace_with_roster};
 
 /// The document as the server hands it out.
 async fn document(app: &App) -> Value {
@@ -17,15 +17,6 @@ async fn document(app: &App) -> Value {
         .expect("get the document");
     assert_eq!(response.status(), 200);
     response.json().await.expect("JSON")
-}
-
-fn token(ws: &Workspace, name: &str, role: &str) -> String {
-    ws.add_user(name, role, None, "correct-horse-1");
-    ws.run(&["token", "create", name])
-        .success()
-        .stdout
-        .trim()
-        .to_string()
 }
 
 #[tokio::test]
@@ -98,7 +89,8 @@ async fn schemathesis_finds_no_answer_outside_the_document() {
     let app = spawn_app(&ws).await;
     let program = schemathesis();
     for (name, role) in [("boss", "admin"), ("wang", "inspector")] {
-        let token = token(&ws, name, role);
+        ws.add_user(name, role, None, "correct-horse-1");
+        let token = ws.api_token(name);
         let url = format!("{}/api/v1/openapi.json", app.base);
         // schemathesis keeps its findings in the folder it runs in.
         let dir = ws.dir.path().to_path_buf();

@@ -339,12 +339,7 @@ async fn injection_attempts_are_plain_text() {
 fn the_log_holds_no_passwords_tokens_or_session_ids() {
     let ws = workspace_with_roster();
     ws.add_user("wang", "inspector", None, PASSWORD);
-    let token = ws
-        .run(&["token", "create", "wang"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
+    let token = ws.api_token("wang");
     let mut child = Command::new(env!("CARGO_BIN_EXE_hallscore"))
         .arg("--db")
         .arg(ws.db())

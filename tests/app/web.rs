@@ -497,12 +497,7 @@ async fn the_api_answers_bearer_tokens_with_the_cli_s_figures() {
         "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\nT1,XP01,2024-07-03,small,是,是,优,8\nT2,BY01,2024-07-04,small,否,是,差,20\n",
     );
     ws.run(&["import", "visits", &visits]).success();
-    let token = ws
-        .run(&["token", "create", "boss"])
-        .success()
-        .stdout
-        .trim()
-        .to_string();
+    let token = ws.api_token("boss");
     let client = reqwest::Client::new();
     let api: Value = client
         .get(format!(

@@ -8,6 +8,7 @@ pub mod calibration;
 pub mod checklist;
 pub mod period;
 pub mod scoring;
+pub mod uncertainty;
 pub mod visit;
 pub mod waits;
 

@@ -7,6 +7,7 @@ pub mod answer;
 pub mod calibration;
 pub mod checklist;
 pub mod period;
+pub mod plan;
 pub mod scoring;
 pub mod uncertainty;
 pub mod visit;

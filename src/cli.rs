@@ -18,6 +18,7 @@ use crate::excel::import::{self, Problem};
 use crate::excel::read::ReadError;
 use crate::excel::workbook::{Provenance, rankings_workbook};
 use crate::excel::write::{self, FileKind, WriteError};
+use crate::lang::Lang;
 use crate::report::{self, Analysis, Level, Options, change, percent};
 use crate::storage::{self, Disposition, Store};
 use crate::{accounts, demo, domain, imports};
@@ -833,13 +834,13 @@ fn print_rankings(
         table.add_row(cells);
     }
     say!("{table}");
+    let districts = report.level == Level::District;
     for callout in &report.top_bottom {
-        say!(
-            "{}",
-            report::call_out_sentence(callout, top, report.level == Level::District)
-        );
+        if let Some(sentence) = report::call_out_sentence(callout, top, districts, Lang::Zh) {
+            say!("{sentence}");
+        }
     }
-    for sentence in report::summary_sentences(report, top) {
+    for sentence in report::summary_sentences(report, top, Lang::Zh) {
         say!("{sentence}");
     }
     Ok(())

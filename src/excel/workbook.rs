@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::write::{WriteError, display_width};
 use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
+use crate::lang::Lang;
 use crate::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
     call_out_sentence, chinese_number, summary_sentences,
@@ -503,15 +504,14 @@ fn write_top_bottom(
             &styles.title,
         )?;
         row += 1;
+        let districts = report.level == Level::District;
         for callout in &report.top_bottom {
-            sheet.write_string(
-                row,
-                0,
-                call_out_sentence(callout, top, report.level == Level::District),
-            )?;
-            row += 1;
+            if let Some(sentence) = call_out_sentence(callout, top, districts, Lang::Zh) {
+                sheet.write_string(row, 0, sentence)?;
+                row += 1;
+            }
         }
-        for sentence in summary_sentences(report, top) {
+        for sentence in summary_sentences(report, top, Lang::Zh) {
             sheet.write_string_with_format(row, 0, sentence, &styles.label)?;
             row += 1;
         }

@@ -143,6 +143,69 @@ fn top_and_bottom_call_outs_are_in_the_json() {
     assert_eq!(a["top"][0]["code"], "BY01");
 }
 
+/// A roster of one district with two halls, and their visits V1–V3.
+fn one_district() -> Workspace {
+    let ws = Workspace::new();
+    let roster = ws.write(
+        "roster.csv",
+        "区县,网点编码,网点名称,地市\n西平,XP01,西平一厅,驻马店\n西平,XP02,西平二厅,驻马店\n",
+    );
+    ws.run(&["import", "roster", &roster]).success();
+    let checklist = ws.write("small.toml", crate::helpers::SMALL_CHECKLIST);
+    ws.run(&["checklist", "load", &checklist]).success();
+    let visits: String = VISITS_CSV
+        .lines()
+        .filter(|line| !line.contains(",BY01,"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let visits = ws.write("visits.csv", visits);
+    ws.run(&["import", "visits", &visits]).success();
+    ws
+}
+
+#[test]
+fn no_unit_is_called_out_as_both_top_and_bottom() {
+    let ws = one_district();
+    // One district: nothing to call out, in the JSON or the table.
+    let districts = rankings(&ws, &["--level", "district"]);
+    for callout in districts["top_bottom"].as_array().expect("call-outs") {
+        assert_eq!(callout["top"], json!([]), "{callout}");
+        assert_eq!(callout["bottom"], json!([]), "{callout}");
+    }
+    let out = ws
+        .run(&[
+            "report", "rankings", "--period", "2024-Q3", "--level", "district",
+        ])
+        .success()
+        .stdout;
+    assert!(out.contains("西平"), "{out}");
+    assert!(!out.contains("前三名") && !out.contains("后三名"), "{out}");
+
+    // Two halls against a top three: both are top, neither is bottom.
+    let halls = rankings(&ws, &[]);
+    for callout in halls["top_bottom"].as_array().expect("call-outs") {
+        assert_eq!(
+            callout["top"].as_array().map(Vec::len),
+            Some(2),
+            "{callout}"
+        );
+        assert_eq!(callout["bottom"], json!([]), "{callout}");
+    }
+    let out = ws
+        .run(&["report", "rankings", "--period", "2024-Q3"])
+        .success()
+        .stdout;
+    assert!(
+        out.contains("综合得分率:西平一厅、西平二厅位于前三名。"),
+        "{out}"
+    );
+    assert!(
+        out.contains("西平一厅在全部 3 项指标中均位于前三名。"),
+        "{out}"
+    );
+    assert!(!out.contains("后三名"), "{out}");
+}
+
 #[test]
 fn short_boards_match_the_hand_worked_figures() {
     let ws = loaded();

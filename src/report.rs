@@ -628,8 +628,11 @@ pub struct CalibrationJson {
     pub visits: usize,
     pub mean_rate: f64,
     /// Mean difference from other inspectors at the same halls: + lenient.
+    /// `null` with too few visits at halls shared with other inspectors.
     pub offset: Option<f64>,
     pub halls_compared: usize,
+    /// The inspector's visits at halls that others visited too.
+    pub shared_visits: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -847,6 +850,7 @@ impl Analysis {
                 mean_rate: round4(c.mean_rate),
                 offset: c.offset.map(round4),
                 halls_compared: c.halls_compared,
+                shared_visits: c.shared_visits,
             })
             .collect()
     }

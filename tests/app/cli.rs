@@ -207,6 +207,48 @@ fn no_unit_is_called_out_as_both_top_and_bottom() {
 }
 
 #[test]
+fn an_offset_needs_enough_visits_at_shared_halls() {
+    let ws = loaded();
+    // 王 and 李 meet at XP01 and BY01: two visits each there, too few.
+    let report = rankings(&ws, &[]);
+    let calibration = report["calibration"].as_array().expect("calibration");
+    let names: Vec<&Value> = calibration.iter().map(|c| &c["inspector"]).collect();
+    assert_eq!(names, ["李", "王"]);
+    for c in calibration {
+        assert_eq!(c["offset"], Value::Null, "{c}");
+        assert_eq!(c["halls_compared"], 2, "{c}");
+        assert_eq!(c["shared_visits"], 2, "{c}");
+    }
+
+    // The workbook, read back by openpyxl, says so instead of a number.
+    let out = ws.path("rank.xlsx").display().to_string();
+    ws.run(&["export", "rankings", "--period", "2024-Q3", "--out", &out])
+        .success();
+    let read = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, openpyxl\n\
+             ws = openpyxl.load_workbook(sys.argv[1])['暗访员校准']\n\
+             print(json.dumps([[c.value for c in r] for r in ws.iter_rows()], ensure_ascii=False))",
+            &out,
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&read.stdout).expect("JSON");
+    assert_eq!(rows[0][3], "与他人偏差");
+    assert_eq!(rows[0][5], "同厅暗访次数");
+    for row in [&rows[1], &rows[2]] {
+        assert_eq!(row[3], "样本不足", "{row}");
+        assert_eq!(row[5], 2, "{row}");
+    }
+}
+
+#[test]
 fn short_boards_match_the_hand_worked_figures() {
     let ws = loaded();
     let report = ws

@@ -1459,7 +1459,10 @@ mod tests {
             Visibility::City(crate::demo::CITY.into()),
             Visibility::City("别处".into()),
             Visibility::District("西平".into()),
-            Visibility::OwnVisits(1),
+            Visibility::OwnVisits {
+                user: 1,
+                inspector: "王敏".into(),
+            },
         ] {
             for level in [Level::Branch, Level::District, Level::City] {
                 for calibration in [true, false] {
@@ -1501,6 +1504,7 @@ mod tests {
         // Signing up a user changes nothing reports show.
         other
             .add_user(
+                "新用户",
                 "新用户",
                 crate::domain::access::Role::Inspector,
                 None,

@@ -403,6 +403,69 @@ fn refused(ws: &Workspace, args: &[&str]) -> String {
 }
 
 #[test]
+fn an_account_has_one_display_name_of_its_own() {
+    let ws = Workspace::new();
+    let out = ws
+        .run(&[
+            "user",
+            "add",
+            "wangmin",
+            "--role",
+            "inspector",
+            "--display-name",
+            "王敏",
+        ])
+        .success()
+        .stdout;
+    assert!(out.contains("暗访员姓名 王敏"), "{out}");
+    ws.run(&["user", "add", "lina", "--role", "inspector"])
+        .success();
+    let stderr = refused(
+        &ws,
+        &[
+            "user",
+            "add",
+            "wm2",
+            "--role",
+            "inspector",
+            "--display-name",
+            "王敏",
+        ],
+    );
+    assert!(
+        stderr.contains("王敏") && stderr.contains("wangmin"),
+        "{stderr}"
+    );
+    // Without --display-name the name is the display name, and taken.
+    let stderr = refused(
+        &ws,
+        &[
+            "user",
+            "add",
+            "lina2",
+            "--role",
+            "inspector",
+            "--display-name",
+            "lina",
+        ],
+    );
+    assert!(stderr.contains("lina"), "{stderr}");
+    let stderr = refused(
+        &ws,
+        &[
+            "user",
+            "add",
+            "x",
+            "--role",
+            "inspector",
+            "--display-name",
+            " ",
+        ],
+    );
+    assert!(stderr.contains("--display-name"), "{stderr}");
+}
+
+#[test]
 fn every_bad_row_is_reported_at_once_and_nothing_is_stored() {
     let ws = loaded();
     let bad = ws.write(

@@ -18,6 +18,7 @@ use crate::excel::import::{self, Problem};
 use crate::excel::read::ReadError;
 use crate::excel::workbook::{Provenance, rankings_workbook};
 use crate::excel::write::{self, FileKind, WriteError};
+use crate::lang::Lang;
 use crate::report::{self, Analysis, Level, Options, change, percent};
 use crate::storage::{self, Disposition, Store};
 use crate::{accounts, demo, domain, imports};
@@ -95,6 +96,9 @@ pub enum UserCommand {
         /// 经理的范围:city:地市名称 或 district:区县名称
         #[arg(long)]
         scope: Option<String>,
+        /// 暗访记录上的暗访员姓名(如 王敏);默认同用户名。按此姓名导入或录入的暗访都算作此账号的
+        #[arg(long)]
+        display_name: Option<String>,
         /// 从标准输入读取密码(一行)
         #[arg(long)]
         password_stdin: bool,
@@ -299,9 +303,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             name,
             role,
             scope,
+            display_name,
             password_stdin,
         }) => {
             let mut store = open_existing(&cli.db)?;
+            let display_name = match display_name.as_deref().map(str::trim) {
+                None => name.clone(),
+                Some("") => {
+                    return Err(CliError::Message(
+                        "--display-name 不能为空:不给时默认与用户名相同".into(),
+                    ));
+                }
+                Some(given) => given.to_string(),
+            };
             let role: Role = role.parse().map_err(CliError::Message)?;
             let scope: Option<Scope> = scope
                 .map(|s| s.parse())
@@ -330,12 +344,24 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 (accounts::new_secret()[..16].to_string(), true)
             };
             let hash = accounts::hash_password(&password).map_err(CliError::Message)?;
-            let user = store.add_user(&name, role, scope.as_ref(), Some(&hash), &actor())?;
+            let user = store.add_user(
+                &name,
+                &display_name,
+                role,
+                scope.as_ref(),
+                Some(&hash),
+                &actor(),
+            )?;
             say!(
-                "已添加用户 {}(角色 {}{})",
+                "已添加用户 {}(角色 {}{}{})",
                 user.name,
                 role.as_str(),
-                scope.map(|s| format!(",范围 {s}")).unwrap_or_default()
+                scope.map(|s| format!(",范围 {s}")).unwrap_or_default(),
+                if user.display_name == user.name {
+                    String::new()
+                } else {
+                    format!(",暗访员姓名 {}", user.display_name)
+                }
             );
             if generated {
                 say!("初始密码(只显示这一次):{password}");
@@ -396,8 +422,13 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
     let visits = demo::visits(&checklist);
     let dispositions = store.import_visits(&visits, true, true, None, "演示数据")?;
     let mut accounts_added = Vec::new();
-    for (name, role, scope, password) in demo::ACCOUNTS {
-        if store.user_with_password(name)?.is_some() {
+    for (name, display_name, role, scope, password) in demo::ACCOUNTS {
+        let display_name = display_name.unwrap_or(name);
+        if let Some((user, _)) = store.user_with_password(name)? {
+            // Accounts made before they had display names keep their own.
+            if user.display_name == user.name {
+                store.set_display_name(name, display_name, "演示数据")?;
+            }
             continue;
         }
         let role: Role = role.parse().map_err(CliError::Message)?;
@@ -406,7 +437,14 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
             .transpose()
             .map_err(CliError::Message)?;
         let hash = accounts::hash_password(password).map_err(CliError::Message)?;
-        store.add_user(name, role, scope.as_ref(), Some(&hash), "演示数据")?;
+        store.add_user(
+            name,
+            display_name,
+            role,
+            scope.as_ref(),
+            Some(&hash),
+            "演示数据",
+        )?;
         accounts_added.push(*name);
     }
     if !accounts_added.is_empty() {
@@ -833,13 +871,13 @@ fn print_rankings(
         table.add_row(cells);
     }
     say!("{table}");
+    let districts = report.level == Level::District;
     for callout in &report.top_bottom {
-        say!(
-            "{}",
-            report::call_out_sentence(callout, top, report.level == Level::District)
-        );
+        if let Some(sentence) = report::call_out_sentence(callout, top, districts, Lang::Zh) {
+            say!("{sentence}");
+        }
     }
-    for sentence in report::summary_sentences(report, top) {
+    for sentence in report::summary_sentences(report, top, Lang::Zh) {
         say!("{sentence}");
     }
     Ok(())

@@ -14,17 +14,41 @@ use crate::storage::Branch;
 
 pub const CITY: &str = "驻马店";
 
-/// Demo sign-ins: (name, role, scope, password). Documented in the README.
-pub const ACCOUNTS: &[(&str, &str, Option<&str>, &str)] = &[
-    ("admin", "admin", None, "hallscore-admin"),
+/// A demo sign-in: name, display name (when not the name), role, scope
+/// and password.
+type Account = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+);
+
+/// Demo sign-ins. Documented in the README. The inspector's visits are
+/// among the demo visits, under their display name.
+pub const ACCOUNTS: &[Account] = &[
+    ("admin", None, "admin", None, "hallscore-admin"),
     (
         "zhumadian",
+        None,
         "manager",
         Some("city:驻马店"),
         "hallscore-demo",
     ),
-    ("xiping", "manager", Some("district:西平"), "hallscore-demo"),
-    ("wangmin", "inspector", None, "hallscore-demo"),
+    (
+        "xiping",
+        None,
+        "manager",
+        Some("district:西平"),
+        "hallscore-demo",
+    ),
+    (
+        "wangmin",
+        Some(INSPECTORS[0].0),
+        "inspector",
+        None,
+        "hallscore-demo",
+    ),
 ];
 
 /// The quarters the demo visits fall in, oldest first.

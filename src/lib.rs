@@ -16,6 +16,7 @@
 //!   the change log of a re-issued version.
 //! - [`report`]: a period's figures computed once from the store, with the
 //!   JSON objects every renderer shares.
+//! - [`lang`]: the two languages of pages and report sentences.
 //! - [`demo`]: deterministic demo data.
 //! - [`accounts`]: password hashing and random tokens.
 //! - [`web`]: the web application and JSON API (axum), with its pages,
@@ -29,6 +30,7 @@ pub mod demo;
 pub mod domain;
 pub mod excel;
 pub mod imports;
+pub mod lang;
 pub mod publishing;
 pub mod report;
 pub mod storage;

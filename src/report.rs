@@ -17,6 +17,7 @@ use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::waits::{WaitSummary, summarise};
+use crate::lang::Lang;
 use crate::storage::{self, Branch, Change, ScannedVisit, Store};
 
 /// Name of the city group for halls whose roster gave no city.
@@ -627,8 +628,11 @@ pub struct CalibrationJson {
     pub visits: usize,
     pub mean_rate: f64,
     /// Mean difference from other inspectors at the same halls: + lenient.
+    /// `null` with too few visits at halls shared with other inspectors.
     pub offset: Option<f64>,
     pub halls_compared: usize,
+    /// The inspector's visits at halls that others visited too.
+    pub shared_visits: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -684,7 +688,7 @@ impl Analysis {
 
     /// The metrics that get call-outs: the whole checklist, then each section.
     pub fn headline_metrics(&self) -> Vec<(usize, String, String)> {
-        std::iter::once((0, "total".to_string(), "综合得分率".to_string()))
+        std::iter::once((0, "total".to_string(), total_title(Lang::Zh).to_string()))
             .chain(self.catalogue.sections.iter().enumerate().map(|(s, m)| {
                 (
                     self.catalogue.section_metric(s),
@@ -846,6 +850,7 @@ impl Analysis {
                 mean_rate: round4(c.mean_rate),
                 offset: c.offset.map(round4),
                 halls_compared: c.halls_compared,
+                shared_visits: c.shared_visits,
             })
             .collect()
     }
@@ -1155,30 +1160,82 @@ fn new_visits(
 
 // ---- sentences in the style of a real report ----
 
-/// "泌阳、正阳、遂平分公司" or "A厅、B厅".
-fn name_list(units: &[CalloutUnit], district_style: bool) -> String {
-    let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
-    if names.is_empty() {
-        return "(无)".into();
-    }
-    let joined = names.join("、");
-    if district_style {
-        format!("{joined}分公司")
-    } else {
-        joined
+/// The name of the whole checklist's metric.
+pub fn total_title(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "综合得分率",
+        Lang::En => "Overall score rate",
     }
 }
 
-/// One sentence per metric in the style of a real report.
-pub fn call_out_sentence(callout: &Callout, top: u32, districts: bool) -> String {
-    format!(
-        "{}:{}位于前{}名,{}位于后{}名。",
-        callout.title,
-        name_list(&callout.top, districts),
-        chinese_number(top),
-        name_list(&callout.bottom, districts),
-        chinese_number(top)
-    )
+/// "泌阳、正阳、遂平分公司" or "A厅、B厅"; in English "A, B and C".
+fn name_list(names: &[&str], district_style: bool, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => {
+            let suffix = if district_style { "分公司" } else { "" };
+            format!("{}{suffix}", names.join("、"))
+        }
+        Lang::En => match names {
+            [] => String::new(),
+            [one] => (*one).to_string(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        },
+    }
+}
+
+/// "is in the top 3" / "位于前三名", for one name or several.
+fn placed(lang: Lang, top: bool, n: u32, several: bool) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "位于{}{}名",
+            if top { "前" } else { "后" },
+            chinese_number(n)
+        ),
+        Lang::En => format!(
+            "{} in the {} {n}",
+            if several { "are" } else { "is" },
+            if top { "top" } else { "bottom" }
+        ),
+    }
+}
+
+/// One sentence per metric in the style of a real report: who is in the top
+/// `top`, then who else is in the bottom `top` (left out when nobody is).
+/// `None` when the metric calls nobody out, as with a single ranked unit.
+pub fn call_out_sentence(
+    callout: &Callout,
+    top: u32,
+    districts: bool,
+    lang: Lang,
+) -> Option<String> {
+    fn names(units: &[CalloutUnit]) -> Vec<&str> {
+        units.iter().map(|u| u.name.as_str()).collect()
+    }
+    let (best, worst) = (names(&callout.top), names(&callout.bottom));
+    if best.is_empty() && worst.is_empty() {
+        return None;
+    }
+    let title = if callout.metric == "total" {
+        total_title(lang)
+    } else {
+        callout.title.as_str()
+    };
+    let parts: Vec<String> = [(true, best), (false, worst)]
+        .into_iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(is_top, names)| {
+            let list = name_list(&names, districts, lang);
+            let placed = placed(lang, is_top, top, names.len() > 1);
+            match lang {
+                Lang::Zh => format!("{list}{placed}"),
+                Lang::En => format!("{list} {placed}"),
+            }
+        })
+        .collect();
+    Some(match lang {
+        Lang::Zh => format!("{title}:{}。", parts.join(",")),
+        Lang::En => format!("{title}: {}.", parts.join("; ")),
+    })
 }
 
 pub fn chinese_number(n: u32) -> String {
@@ -1190,44 +1247,37 @@ pub fn chinese_number(n: u32) -> String {
         .map_or_else(|| n.to_string(), |d| d.to_string())
 }
 
-/// Units that are in the top (or bottom) on several metrics.
-pub fn summary_sentences(report: &RankingsReport, top: u32) -> Vec<String> {
+/// Units that are in the top (or bottom) on several metrics. They come from
+/// the call-outs, which never name a unit in both lists of one metric.
+pub fn summary_sentences(report: &RankingsReport, top: u32, lang: Lang) -> Vec<String> {
     let metrics = report.top_bottom.len();
+    let districts = report.level == Level::District;
     let mut sentences = Vec::new();
-    for (word, pick) in [
-        (
-            "前",
-            (|c: &Callout| &c.top) as fn(&Callout) -> &Vec<CalloutUnit>,
-        ),
-        ("后", |c: &Callout| &c.bottom),
-    ] {
-        let mut counts: Vec<(String, usize)> = Vec::new();
+    for is_top in [true, false] {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
         for callout in &report.top_bottom {
-            for unit in pick(callout) {
+            let units = if is_top {
+                &callout.top
+            } else {
+                &callout.bottom
+            };
+            for unit in units {
                 match counts.iter_mut().find(|(name, _)| *name == unit.name) {
                     Some((_, n)) => *n += 1,
-                    None => counts.push((unit.name.clone(), 1)),
+                    None => counts.push((&unit.name, 1)),
                 }
             }
         }
         counts.retain(|(_, n)| *n >= 2);
-        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let suffix = if report.level == Level::District {
-            "分公司"
-        } else {
-            ""
-        };
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         for (name, n) in counts {
-            sentences.push(if n == metrics {
-                format!(
-                    "{name}{suffix}在全部 {metrics} 项指标中均位于{word}{}名。",
-                    chinese_number(top)
-                )
-            } else {
-                format!(
-                    "{name}{suffix}在 {n} 项指标中位于{word}{}名。",
-                    chinese_number(top)
-                )
+            let name = name_list(&[name], districts, lang);
+            let placed = placed(lang, is_top, top, false);
+            sentences.push(match (lang, n == metrics) {
+                (Lang::Zh, true) => format!("{name}在全部 {metrics} 项指标中均{placed}。"),
+                (Lang::Zh, false) => format!("{name}在 {n} 项指标中{placed}。"),
+                (Lang::En, true) => format!("{name} {placed} on all {metrics} metrics."),
+                (Lang::En, false) => format!("{name} {placed} on {n} metrics."),
             });
         }
     }
@@ -1310,6 +1360,96 @@ mod tests {
         visit
     }
 
+    fn callout(metric: &str, title: &str, top: &[&str], bottom: &[&str]) -> Callout {
+        let units = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| CalloutUnit {
+                    code: name.to_string(),
+                    name: name.to_string(),
+                    rate: None,
+                    rank: None,
+                })
+                .collect()
+        };
+        Callout {
+            metric: metric.into(),
+            title: title.into(),
+            top: units(top),
+            bottom: units(bottom),
+        }
+    }
+
+    #[test]
+    fn call_out_sentences_in_both_languages() {
+        let both = callout(
+            "total",
+            "综合得分率",
+            &["泌阳", "正阳", "遂平"],
+            &["新蔡", "驿城区", "上蔡"],
+        );
+        assert_eq!(
+            call_out_sentence(&both, 3, true, Lang::Zh).as_deref(),
+            Some(
+                "综合得分率:泌阳、正阳、遂平分公司位于前三名,新蔡、驿城区、上蔡分公司位于后三名。"
+            )
+        );
+        assert_eq!(
+            call_out_sentence(&both, 3, true, Lang::En).as_deref(),
+            Some(
+                "Overall score rate: 泌阳, 正阳 and 遂平 are in the top 3; \
+                 新蔡, 驿城区 and 上蔡 are in the bottom 3."
+            )
+        );
+        // Too few units for a bottom call-out: the sentence names only the top.
+        let top_only = callout("A", "营业环境", &["甲厅", "乙厅"], &[]);
+        assert_eq!(
+            call_out_sentence(&top_only, 3, false, Lang::Zh).as_deref(),
+            Some("营业环境:甲厅、乙厅位于前三名。")
+        );
+        assert_eq!(
+            call_out_sentence(&top_only, 3, false, Lang::En).as_deref(),
+            Some("营业环境: 甲厅 and 乙厅 are in the top 3.")
+        );
+        let one_each = callout("A", "营业环境", &["甲厅"], &["乙厅"]);
+        assert_eq!(
+            call_out_sentence(&one_each, 1, false, Lang::En).as_deref(),
+            Some("营业环境: 甲厅 is in the top 1; 乙厅 is in the bottom 1.")
+        );
+        // A single ranked unit: nothing to say, in either language.
+        let nobody = callout("total", "综合得分率", &[], &[]);
+        assert_eq!(call_out_sentence(&nobody, 3, true, Lang::Zh), None);
+        assert_eq!(call_out_sentence(&nobody, 3, true, Lang::En), None);
+    }
+
+    #[test]
+    fn summary_sentences_follow_the_call_outs_in_both_languages() {
+        let (_dir, store, _) = demo_store();
+        let (current, previous) = analyse(&store, &options()).expect("analyse");
+        let mut report = current.rankings(&previous, Level::District, 3);
+        report.top_bottom = vec![
+            callout("total", "综合得分率", &["西平", "泌阳"], &["新蔡"]),
+            callout("A", "营业环境", &["西平"], &["新蔡"]),
+            callout("B", "服务规范", &["西平"], &["泌阳"]),
+        ];
+        assert_eq!(
+            summary_sentences(&report, 3, Lang::Zh),
+            vec![
+                "西平分公司在全部 3 项指标中均位于前三名。",
+                "新蔡分公司在 2 项指标中位于后三名。",
+            ]
+        );
+        assert_eq!(
+            summary_sentences(&report, 3, Lang::En),
+            vec![
+                "西平 is in the top 3 on all 3 metrics.",
+                "新蔡 is in the bottom 3 on 2 metrics.",
+            ]
+        );
+        report.top_bottom = vec![callout("total", "综合得分率", &[], &[]); 3];
+        assert!(summary_sentences(&report, 3, Lang::En).is_empty());
+    }
+
     #[test]
     fn rankings_for_a_reader_are_the_restricted_rankings() {
         let (_dir, store, _) = demo_store();
@@ -1319,7 +1459,10 @@ mod tests {
             Visibility::City(crate::demo::CITY.into()),
             Visibility::City("别处".into()),
             Visibility::District("西平".into()),
-            Visibility::OwnVisits(1),
+            Visibility::OwnVisits {
+                user: 1,
+                inspector: "王敏".into(),
+            },
         ] {
             for level in [Level::Branch, Level::District, Level::City] {
                 for calibration in [true, false] {
@@ -1361,6 +1504,7 @@ mod tests {
         // Signing up a user changes nothing reports show.
         other
             .add_user(
+                "新用户",
                 "新用户",
                 crate::domain::access::Role::Inspector,
                 None,

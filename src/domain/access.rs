@@ -70,7 +70,11 @@ impl fmt::Display for Scope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: i64,
+    /// What they sign in with: `wangmin`.
     pub name: String,
+    /// The 暗访员 (inspector) their visits carry: `王敏`. One person, one
+    /// name: no two accounts share it.
+    pub display_name: String,
     pub role: Role,
     pub scope: Option<Scope>,
 }
@@ -81,8 +85,12 @@ pub enum Visibility {
     Everything,
     City(String),
     District(String),
-    /// Only the visits this user recorded.
-    OwnVisits(i64),
+    /// Only an inspector's own visits: those `user` recorded in the app,
+    /// and those recorded or imported with `inspector` as 暗访员.
+    OwnVisits {
+        user: i64,
+        inspector: String,
+    },
 }
 
 impl User {
@@ -96,7 +104,31 @@ impl User {
             (Role::Admin, _) | (Role::Manager, None) => Visibility::Everything,
             (Role::Manager, Some(Scope::City(name))) => Visibility::City(name.clone()),
             (Role::Manager, Some(Scope::District(name))) => Visibility::District(name.clone()),
-            (Role::Inspector, _) => Visibility::OwnVisits(self.id),
+            (Role::Inspector, _) => self.own_visits(),
+        }
+    }
+
+    /// The visits that are this user's as an inspector.
+    pub fn own_visits(&self) -> Visibility {
+        Visibility::OwnVisits {
+            user: self.id,
+            inspector: self.display_name.clone(),
+        }
+    }
+
+    /// The 暗访员 of a visit this user submits naming `given` (or no one):
+    /// their display name unless they name someone. Inspectors record only
+    /// their own visits: naming themselves by account or display name is
+    /// their display name, naming anyone else gives `None`.
+    pub fn inspector_for(&self, given: Option<&str>) -> Option<String> {
+        let given = given.map(str::trim).filter(|g| !g.is_empty());
+        match given {
+            None => Some(self.display_name.clone()),
+            Some(own) if own == self.name || own == self.display_name => {
+                Some(self.display_name.clone())
+            }
+            Some(_) if self.role == Role::Inspector => None,
+            Some(other) => Some(other.to_string()),
         }
     }
 }
@@ -108,14 +140,14 @@ impl Visibility {
             Visibility::Everything => true,
             Visibility::City(name) => city == Some(name.as_str()),
             Visibility::District(name) => district == name,
-            Visibility::OwnVisits(_) => false,
+            Visibility::OwnVisits { .. } => false,
         }
     }
 
     /// Whether district- and city-level rows show: every manager and admin
     /// compares against the whole region; inspectors see no reports.
     pub fn sees_groups(&self) -> bool {
-        !matches!(self, Visibility::OwnVisits(_))
+        !matches!(self, Visibility::OwnVisits { .. })
     }
 }
 
@@ -126,7 +158,8 @@ mod tests {
     fn user(role: Role, scope: Option<&str>) -> User {
         User {
             id: 7,
-            name: "x".into(),
+            name: "wangmin".into(),
+            display_name: "王敏".into(),
             role,
             scope: scope.map(|s| s.parse().expect("a scope")),
         }
@@ -144,8 +177,34 @@ mod tests {
         let admin = user(Role::Admin, None).visibility();
         assert!(admin.sees_branch("任何", None));
         let inspector = user(Role::Inspector, None).visibility();
-        assert_eq!(inspector, Visibility::OwnVisits(7));
+        assert_eq!(
+            inspector,
+            Visibility::OwnVisits {
+                user: 7,
+                inspector: "王敏".into()
+            }
+        );
         assert!(!inspector.sees_branch("西平", None) && !inspector.sees_groups());
+    }
+
+    #[test]
+    fn visits_carry_the_display_name() {
+        let inspector = user(Role::Inspector, None);
+        for given in [None, Some(""), Some(" 王敏 "), Some("wangmin")] {
+            assert_eq!(
+                inspector.inspector_for(given).as_deref(),
+                Some("王敏"),
+                "{given:?}"
+            );
+        }
+        assert_eq!(inspector.inspector_for(Some("李娜")), None);
+        let admin = user(Role::Admin, None);
+        assert_eq!(admin.inspector_for(None).as_deref(), Some("王敏"));
+        assert_eq!(
+            admin.inspector_for(Some("李娜")).as_deref(),
+            Some("李娜"),
+            "an admin enters others' visits"
+        );
     }
 
     #[test]

@@ -278,7 +278,11 @@ pub fn listing_order(codes: &[&str], ranks: &[Option<u32>]) -> Vec<usize> {
 }
 
 /// Rule 8: the units in the top `n` and in the bottom `n` of a metric, ties
-/// included, each list in listing order (the bottom list worst first).
+/// included, each list in listing order (the bottom list worst first). No
+/// unit is named in both: when few units are ranked (or ties stretch the
+/// top), the bottom keeps only the units the top leaves, and may be empty.
+/// A single ranked unit is neither top nor bottom of anything: both are
+/// empty, and there is nothing to call out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TopBottom {
     pub top: Vec<usize>,
@@ -311,6 +315,10 @@ pub fn top_bottom(
         })
         .collect();
     bottom.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then_with(|| codes[a].cmp(codes[b])));
+    if ascending.len() < 2 {
+        return TopBottom::default();
+    }
+    bottom.retain(|i| !top.contains(i));
     TopBottom { top, bottom }
 }
 
@@ -446,12 +454,67 @@ mod tests {
     }
 
     #[test]
-    fn few_units_are_both_top_and_bottom() {
-        let rates = [Some(0.9), Some(0.8)];
-        let r = ranks(&rates);
-        let tb = top_bottom(&["a", "b"], &rates, &r, 3);
-        assert_eq!(tb.top, vec![0, 1]);
-        assert_eq!(tb.bottom, vec![1, 0]);
+    fn a_single_ranked_unit_is_called_out_nowhere() {
+        // The other units have no rate, or too few visits to be ranked.
+        let rates = [None, Some(0.9), Some(0.5)];
+        let r = competition_ranks(&rates, &[true, true, false]);
+        let tb = top_bottom(&["a", "b", "c"], &rates, &r, 3);
+        assert_eq!(tb, TopBottom::default());
+        let tb = top_bottom(&["b"], &[Some(0.9)], &[Some(1)], 1);
+        assert_eq!(tb, TopBottom::default());
+    }
+
+    #[test]
+    fn few_units_are_never_both_top_and_bottom() {
+        let codes = ["a", "b", "c", "d", "e"];
+        let rates = [Some(0.9), Some(0.8), Some(0.7), Some(0.6), Some(0.5)];
+        // 2 to 5 ranked units against a top and bottom three (2N = 6).
+        for ranked in 2..=5 {
+            let rates = &rates[..ranked];
+            let tb = top_bottom(&codes[..ranked], rates, &ranks(rates), 3);
+            assert_eq!(tb.top, (0..ranked.min(3)).collect::<Vec<_>>());
+            // Worst first, and only what the top left.
+            let rest: Vec<usize> = (3..ranked).rev().collect();
+            assert_eq!(tb.bottom, rest, "{ranked} ranked units");
+        }
+        // Six make two lists of three that do not meet.
+        let rates = [
+            Some(0.9),
+            Some(0.8),
+            Some(0.7),
+            Some(0.6),
+            Some(0.5),
+            Some(0.4),
+        ];
+        let tb = top_bottom(&["a", "b", "c", "d", "e", "f"], &rates, &ranks(&rates), 3);
+        assert_eq!((tb.top, tb.bottom), (vec![0, 1, 2], vec![5, 4, 3]));
+    }
+
+    #[test]
+    fn ties_never_put_a_unit_in_both_lists() {
+        // Four share third place: the top takes all six, nothing is left.
+        let codes = ["a", "b", "c", "d", "e", "f"];
+        let rates = [
+            Some(0.9),
+            Some(0.8),
+            Some(0.7),
+            Some(0.7),
+            Some(0.7),
+            Some(0.7),
+        ];
+        let tb = top_bottom(&codes, &rates, &ranks(&rates), 3);
+        assert_eq!(tb.top, vec![0, 1, 2, 3, 4, 5]);
+        assert!(tb.bottom.is_empty());
+        // Every unit tied: all top, none bottom.
+        let rates = [Some(0.7); 3];
+        let tb = top_bottom(&codes[..3], &rates, &ranks(&rates), 1);
+        assert_eq!((tb.top, tb.bottom), (vec![0, 1, 2], vec![]));
+        // A tie at the bottom that reaches into the top keeps the rest.
+        let rates = [Some(0.9), Some(0.8), Some(0.5), Some(0.5)];
+        let tb = top_bottom(&codes[..4], &rates, &ranks(&rates), 2);
+        assert_eq!((tb.top, tb.bottom), (vec![0, 1], vec![2, 3]));
+        let tb = top_bottom(&codes[..4], &rates, &ranks(&rates), 3);
+        assert_eq!((tb.top, tb.bottom), (vec![0, 1, 2, 3], vec![]));
     }
 
     fn tally_of(visits: &[(usize, [Answer; 7])], branches: usize) -> (Catalogue, Tally) {

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::write::{WriteError, display_width};
 use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
+use crate::lang::Lang;
 use crate::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
     call_out_sentence, chinese_number, summary_sentences,
@@ -503,15 +504,14 @@ fn write_top_bottom(
             &styles.title,
         )?;
         row += 1;
+        let districts = report.level == Level::District;
         for callout in &report.top_bottom {
-            sheet.write_string(
-                row,
-                0,
-                call_out_sentence(callout, top, report.level == Level::District),
-            )?;
-            row += 1;
+            if let Some(sentence) = call_out_sentence(callout, top, districts, Lang::Zh) {
+                sheet.write_string(row, 0, sentence)?;
+                row += 1;
+            }
         }
-        for sentence in summary_sentences(report, top) {
+        for sentence in summary_sentences(report, top, Lang::Zh) {
             sheet.write_string_with_format(row, 0, sentence, &styles.label)?;
             row += 1;
         }
@@ -804,27 +804,40 @@ fn write_calibration(
         "平均得分率",
         "与他人偏差",
         "比较网点数",
+        "同厅暗访次数",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     write_header(sheet, 0, &headers, styles)?;
     set_widths(sheet, &headers)?;
+    // Where an offset would stand, beside the numbers of its column.
+    let too_few = Format::new().set_align(FormatAlign::Right);
     for (i, c) in report.calibration.iter().enumerate() {
         let row = i as u32 + 1;
         sheet.write_string(row, 0, &c.inspector)?;
         sheet.write_number(row, 1, c.visits as f64)?;
         sheet.write_number_with_format(row, 2, c.mean_rate, &styles.percent)?;
-        if let Some(offset) = c.offset {
-            sheet.write_number_with_format(row, 3, offset, &styles.offset)?;
-        }
+        match c.offset {
+            Some(offset) => sheet.write_number_with_format(row, 3, offset, &styles.offset)?,
+            None => sheet.write_string_with_format(row, 3, "样本不足", &too_few)?,
+        };
         sheet.write_number(row, 4, c.halls_compared as f64)?;
+        sheet.write_number(row, 5, c.shared_visits as f64)?;
     }
     let last = report.calibration.len() as u32;
     sheet.write_string(
         last + 2,
         0,
         "与他人偏差:同一营业厅中本人平均得分率减去其他暗访员的平均得分率,再对可比较的营业厅取平均;正数偏宽,负数偏严。",
+    )?;
+    sheet.write_string(
+        last + 3,
+        0,
+        format!(
+            "同厅暗访次数:本人在也有其他暗访员去过的营业厅的暗访次数;不足 {} 次时偏差多是偶然,记为「样本不足」。",
+            crate::domain::calibration::MIN_SHARED_VISITS
+        ),
     )?;
     Ok(())
 }

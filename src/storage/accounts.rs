@@ -26,18 +26,21 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
         name: r.get(1)?,
+        display_name: r.get(5)?,
         role: role.parse().unwrap_or(Role::Inspector),
         scope,
     })
 }
 
-const USER_COLUMNS: &str = "u.id, u.name, u.role, u.scope_kind, u.scope_name";
+const USER_COLUMNS: &str = "u.id, u.name, u.role, u.scope_kind, u.scope_name, u.display_name";
 
 impl Store {
-    /// Adds a user; a taken name is refused.
+    /// Adds a user whose visits carry `display_name` as 暗访员; a taken
+    /// name, or a display name that is another account's, is refused.
     pub fn add_user(
         &mut self,
         name: &str,
+        display_name: &str,
         role: Role,
         scope: Option<&Scope>,
         password_hash: Option<&str>,
@@ -48,10 +51,11 @@ impl Store {
             Some(Scope::District(n)) => (Some("district"), Some(n.as_str())),
             None => (None, None),
         };
+        self.refuse_taken_display_name(display_name)?;
         let inserted = self.conn.execute(
-            "INSERT INTO users (name, role, scope_kind, scope_name, password_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO NOTHING",
-            params![name, role.as_str(), kind, scope_name, password_hash, now()],
+            "INSERT INTO users (name, display_name, role, scope_kind, scope_name, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO NOTHING",
+            params![name, display_name, role.as_str(), kind, scope_name, password_hash, now()],
         )?;
         if inserted == 0 {
             return Err(Error::Duplicate(format!("用户「{name}」已存在")));
@@ -62,14 +66,59 @@ impl Store {
             "user",
             Some(name),
             None,
-            Some(&serde_json::json!({"name": name, "role": role.as_str(), "scope": scope.map(ToString::to_string)})),
+            Some(&serde_json::json!({
+                "name": name,
+                "display_name": display_name,
+                "role": role.as_str(),
+                "scope": scope.map(ToString::to_string),
+            })),
         )?;
         Ok(User {
             id: self.conn.last_insert_rowid(),
             name: name.to_string(),
+            display_name: display_name.to_string(),
             role,
             scope: scope.cloned(),
         })
+    }
+
+    /// Gives an account another display name.
+    pub fn set_display_name(&mut self, name: &str, display_name: &str, actor: &str) -> Result<()> {
+        let before = self.user(name)?;
+        if before.display_name == display_name {
+            return Ok(());
+        }
+        self.refuse_taken_display_name(display_name)?;
+        self.conn.execute(
+            "UPDATE users SET display_name = ?2 WHERE id = ?1",
+            params![before.id, display_name],
+        )?;
+        self.audit(
+            actor,
+            "user.display_name",
+            "user",
+            Some(name),
+            Some(&serde_json::json!({"display_name": before.display_name})),
+            Some(&serde_json::json!({"display_name": display_name})),
+        )
+    }
+
+    /// One name, one person: a display name another account has is refused.
+    fn refuse_taken_display_name(&self, display_name: &str) -> Result<()> {
+        let owner: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT name FROM users WHERE display_name = ?1",
+                [display_name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match owner {
+            Some(owner) => Err(Error::Duplicate(format!(
+                "暗访员姓名「{display_name}」已是用户「{owner}」的显示名"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// A user and their password hash, by name.
@@ -79,7 +128,7 @@ impl Store {
             .query_row(
                 &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = ?1"),
                 [name],
-                |r| Ok((user_from_row(r)?, r.get(5)?)),
+                |r| Ok((user_from_row(r)?, r.get(6)?)),
             )
             .optional()?)
     }
@@ -136,7 +185,7 @@ impl Store {
                  WHERE s.token_hash = ?1 AND s.expires_at >= ?2"
             ))?
             .query_row(params![token_hash, now()], |r| {
-                Ok((user_from_row(r)?, r.get(5)?, r.get(6)?))
+                Ok((user_from_row(r)?, r.get(6)?, r.get(7)?))
             })
             .optional()?;
         found

@@ -59,17 +59,20 @@ fn photo_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Photo> {
     })
 }
 
-/// The SQL condition and parameter that limit visits to what a reader may
+/// The SQL condition and parameters that limit visits to what a reader may
 /// see; `v`, `d` and `c` are the visits, districts and cities tables.
 pub(super) fn visibility_filter(
     visibility: &Visibility,
-) -> (&'static str, Option<rusqlite::types::Value>) {
+) -> (&'static str, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     match visibility {
-        Visibility::Everything => ("1 = 1", None),
-        Visibility::City(name) => ("c.name = ?", Some(Value::Text(name.clone()))),
-        Visibility::District(name) => ("d.name = ?", Some(Value::Text(name.clone()))),
-        Visibility::OwnVisits(user) => ("v.recorded_by = ?", Some(Value::Integer(*user))),
+        Visibility::Everything => ("1 = 1", Vec::new()),
+        Visibility::City(name) => ("c.name = ?", vec![Value::Text(name.clone())]),
+        Visibility::District(name) => ("d.name = ?", vec![Value::Text(name.clone())]),
+        Visibility::OwnVisits { user, inspector } => (
+            "(v.recorded_by = ? OR v.inspector = ?)",
+            vec![Value::Integer(*user), Value::Text(inspector.clone())],
+        ),
     }
 }
 

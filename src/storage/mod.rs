@@ -156,6 +156,7 @@ pub enum Change {
 /// Audit actions that change nothing reports are computed from.
 const UNRELATED_ACTIONS: &[&str] = &[
     "user.add",
+    "user.display_name",
     "appeal.file",
     "appeal.reject",
     "period.publish",

@@ -311,12 +311,8 @@ fn build_visit(
     if visited_at > Local::now().naive_local() + chrono::Duration::days(1) {
         return Err(Error::invalid("暗访时间不能晚于现在").with_field("visited_at"));
     }
-    let inspector = match (user.role, body.inspector.map(|s| s.trim().to_string())) {
-        (Role::Inspector, Some(name)) if name != user.name => {
-            return Err(Error::forbidden(lang).with_field("inspector"));
-        }
-        (_, Some(name)) if !name.is_empty() => name,
-        _ => user.name.clone(),
+    let Some(inspector) = user.inspector_for(body.inspector.as_deref()) else {
+        return Err(Error::forbidden(lang).with_field("inspector"));
     };
     let answers = parse_answers(&checklist, &body.answers, true).map_err(invalid)?;
     for code in body.item_notes.keys() {

@@ -316,8 +316,8 @@ fn dashboard_page(
     let hall_sentences: Vec<String> = halls
         .top_bottom
         .iter()
-        .map(|c| call_out_sentence(c, 3, false))
-        .chain(summary_sentences(&halls, 3))
+        .filter_map(|c| call_out_sentence(c, 3, false, lang))
+        .chain(summary_sentences(&halls, 3, lang))
         .collect();
     let scope = own_scope(&authed.user);
     let boards = current
@@ -387,8 +387,8 @@ fn dashboard_page(
         district_sentences: districts
             .top_bottom
             .iter()
-            .map(|c| call_out_sentence(c, 3, true))
-            .chain(summary_sentences(&districts, 3))
+            .filter_map(|c| call_out_sentence(c, 3, true, lang))
+            .chain(summary_sentences(&districts, 3, lang))
             .collect(),
         hall_sentences: if authed.user.visibility() == Visibility::Everything {
             hall_sentences

@@ -8,11 +8,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
+pub use crate::lang::Lang;
 
 impl Lang {
     pub fn code(self) -> &'static str {
@@ -165,7 +161,10 @@ pub struct Text {
     pub calibration: &'static str,
     pub mean_rate: &'static str,
     pub offset: &'static str,
+    /// In place of an offset resting on too few visits.
+    pub too_few_visits: &'static str,
     pub halls_compared: &'static str,
+    pub shared_visits: &'static str,
     pub region: &'static str,
     pub trend: &'static str,
     pub weakest_here: &'static str,
@@ -269,6 +268,20 @@ impl Text {
         match self.lang {
             Lang::Zh => format!("{current}(上期 {previous})· {checklist}"),
             Lang::En => format!("{current} (previous period {previous}) · {checklist}"),
+        }
+    }
+
+    /// Under the inspector calibration table: what an offset is, and why
+    /// some inspectors have none.
+    pub fn calibration_note(&self) -> String {
+        let min = crate::domain::calibration::MIN_SHARED_VISITS;
+        match self.lang {
+            Lang::Zh => format!(
+                "与他人偏差:在同一营业厅,本人平均得分率减去其他暗访员的平均得分率;正数偏宽,负数偏严。同厅暗访不足 {min} 次时偏差多是偶然,记为「样本不足」。"
+            ),
+            Lang::En => format!(
+                "Offset: at the same halls, this inspector's mean score rate minus the others'; positive is lenient, negative strict. With fewer than {min} visits at halls shared with others, an offset is mostly chance and is not given."
+            ),
         }
     }
 
@@ -550,7 +563,9 @@ pub static ZH: Text = Text {
     calibration: "暗访员校准",
     mean_rate: "平均得分率",
     offset: "与他人偏差",
+    too_few_visits: "样本不足",
     halls_compared: "比较网点数",
+    shared_visits: "同厅暗访次数",
     region: "全区",
     trend: "近六期得分率",
     weakest_here: "最弱的检查项",
@@ -733,7 +748,9 @@ pub static EN: Text = Text {
     calibration: "Inspector calibration",
     mean_rate: "Mean score rate",
     offset: "Offset from the others",
+    too_few_visits: "too few visits",
     halls_compared: "Halls compared",
+    shared_visits: "Visits at shared halls",
     region: "Whole region",
     trend: "Score rate over the last six periods",
     weakest_here: "Weakest items",

@@ -20,7 +20,7 @@ use super::auth::{self, Authed, SESSION_COOKIE, identify};
 use super::error::Error;
 use super::i18n::{Lang, Text};
 use crate::accounts::{new_secret, secret_hash, verify_password};
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{Role, User};
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::scoring::score_visit;
@@ -401,7 +401,7 @@ pub async fn inspect(
     let (branches, drafts, records, checklists) = state
         .db
         .run(move |store| {
-            let records = store.recent_visits(&Visibility::OwnVisits(user.id), 50)?;
+            let records = store.recent_visits(&user.own_visits(), 50)?;
             let mut checklists: Vec<Checklist> = Vec::new();
             for r in &records {
                 if !checklists

@@ -143,6 +143,111 @@ fn top_and_bottom_call_outs_are_in_the_json() {
     assert_eq!(a["top"][0]["code"], "BY01");
 }
 
+/// A roster of one district with two halls, and their visits V1–V3.
+fn one_district() -> Workspace {
+    let ws = Workspace::new();
+    let roster = ws.write(
+        "roster.csv",
+        "区县,网点编码,网点名称,地市\n西平,XP01,西平一厅,驻马店\n西平,XP02,西平二厅,驻马店\n",
+    );
+    ws.run(&["import", "roster", &roster]).success();
+    let checklist = ws.write("small.toml", crate::helpers::SMALL_CHECKLIST);
+    ws.run(&["checklist", "load", &checklist]).success();
+    let visits: String = VISITS_CSV
+        .lines()
+        .filter(|line| !line.contains(",BY01,"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let visits = ws.write("visits.csv", visits);
+    ws.run(&["import", "visits", &visits]).success();
+    ws
+}
+
+#[test]
+fn no_unit_is_called_out_as_both_top_and_bottom() {
+    let ws = one_district();
+    // One district: nothing to call out, in the JSON or the table.
+    let districts = rankings(&ws, &["--level", "district"]);
+    for callout in districts["top_bottom"].as_array().expect("call-outs") {
+        assert_eq!(callout["top"], json!([]), "{callout}");
+        assert_eq!(callout["bottom"], json!([]), "{callout}");
+    }
+    let out = ws
+        .run(&[
+            "report", "rankings", "--period", "2024-Q3", "--level", "district",
+        ])
+        .success()
+        .stdout;
+    assert!(out.contains("西平"), "{out}");
+    assert!(!out.contains("前三名") && !out.contains("后三名"), "{out}");
+
+    // Two halls against a top three: both are top, neither is bottom.
+    let halls = rankings(&ws, &[]);
+    for callout in halls["top_bottom"].as_array().expect("call-outs") {
+        assert_eq!(
+            callout["top"].as_array().map(Vec::len),
+            Some(2),
+            "{callout}"
+        );
+        assert_eq!(callout["bottom"], json!([]), "{callout}");
+    }
+    let out = ws
+        .run(&["report", "rankings", "--period", "2024-Q3"])
+        .success()
+        .stdout;
+    assert!(
+        out.contains("综合得分率:西平一厅、西平二厅位于前三名。"),
+        "{out}"
+    );
+    assert!(
+        out.contains("西平一厅在全部 3 项指标中均位于前三名。"),
+        "{out}"
+    );
+    assert!(!out.contains("后三名"), "{out}");
+}
+
+#[test]
+fn an_offset_needs_enough_visits_at_shared_halls() {
+    let ws = loaded();
+    // 王 and 李 meet at XP01 and BY01: two visits each there, too few.
+    let report = rankings(&ws, &[]);
+    let calibration = report["calibration"].as_array().expect("calibration");
+    let names: Vec<&Value> = calibration.iter().map(|c| &c["inspector"]).collect();
+    assert_eq!(names, ["李", "王"]);
+    for c in calibration {
+        assert_eq!(c["offset"], Value::Null, "{c}");
+        assert_eq!(c["halls_compared"], 2, "{c}");
+        assert_eq!(c["shared_visits"], 2, "{c}");
+    }
+
+    // The workbook, read back by openpyxl, says so instead of a number.
+    let out = ws.path("rank.xlsx").display().to_string();
+    ws.run(&["export", "rankings", "--period", "2024-Q3", "--out", &out])
+        .success();
+    let read = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, openpyxl\n\
+             ws = openpyxl.load_workbook(sys.argv[1])['暗访员校准']\n\
+             print(json.dumps([[c.value for c in r] for r in ws.iter_rows()], ensure_ascii=False))",
+            &out,
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&read.stdout).expect("JSON");
+    assert_eq!(rows[0][3], "与他人偏差");
+    assert_eq!(rows[0][5], "同厅暗访次数");
+    for row in [&rows[1], &rows[2]] {
+        assert_eq!(row[3], "样本不足", "{row}");
+        assert_eq!(row[5], 2, "{row}");
+    }
+}
+
 #[test]
 fn short_boards_match_the_hand_worked_figures() {
     let ws = loaded();
@@ -295,6 +400,69 @@ fn refused(ws: &Workspace, args: &[&str]) -> String {
     let stderr = ws.run(args).failure();
     assert_eq!(ws.snapshot(), before, "the database changed");
     stderr
+}
+
+#[test]
+fn an_account_has_one_display_name_of_its_own() {
+    let ws = Workspace::new();
+    let out = ws
+        .run(&[
+            "user",
+            "add",
+            "wangmin",
+            "--role",
+            "inspector",
+            "--display-name",
+            "王敏",
+        ])
+        .success()
+        .stdout;
+    assert!(out.contains("暗访员姓名 王敏"), "{out}");
+    ws.run(&["user", "add", "lina", "--role", "inspector"])
+        .success();
+    let stderr = refused(
+        &ws,
+        &[
+            "user",
+            "add",
+            "wm2",
+            "--role",
+            "inspector",
+            "--display-name",
+            "王敏",
+        ],
+    );
+    assert!(
+        stderr.contains("王敏") && stderr.contains("wangmin"),
+        "{stderr}"
+    );
+    // Without --display-name the name is the display name, and taken.
+    let stderr = refused(
+        &ws,
+        &[
+            "user",
+            "add",
+            "lina2",
+            "--role",
+            "inspector",
+            "--display-name",
+            "lina",
+        ],
+    );
+    assert!(stderr.contains("lina"), "{stderr}");
+    let stderr = refused(
+        &ws,
+        &[
+            "user",
+            "add",
+            "x",
+            "--role",
+            "inspector",
+            "--display-name",
+            " ",
+        ],
+    );
+    assert!(stderr.contains("--display-name"), "{stderr}");
 }
 
 #[test]

@@ -720,6 +720,85 @@ async fn drafts_belong_to_their_inspector() {
     );
 }
 
+/// The demo's inspector signs in as wangmin and visits halls as 王敏: the
+/// demo visits under that name are theirs, and so is what they submit.
+#[tokio::test]
+async fn an_inspector_s_visits_are_those_under_their_display_name() {
+    let ws = Workspace::empty();
+    ws.run(&["demo"]).success();
+    let app = spawn_app(&ws).await;
+    let (client, csrf) = sign_in(&app, "wangmin", "hallscore-demo").await;
+    let get = |path: String| {
+        let client = client.clone();
+        let url = format!("{}{path}", app.base);
+        async move { client.get(url).send().await.expect("get") }
+    };
+    let page = get("/inspect".into()).await.text().await.expect("text");
+    let ids: Vec<&str> = page
+        .split("href=\"/visits/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(ids.len() >= 10, "the demo visits are listed: {ids:?}");
+    let mut shown = None;
+    for id in &ids {
+        let visit: Value = get(format!("/api/v1/visits/{id}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(visit["inspector"], "王敏", "{visit}");
+        shown = Some(visit);
+    }
+
+    // Another inspector's visit stays out of reach.
+    let store = hallscore::storage::Store::open(&ws.db()).expect("store");
+    let checklist = store.checklist("hall-visit").expect("checklist");
+    let others = hallscore::demo::visits(&checklist)
+        .into_iter()
+        .find(|v| v.inspector.as_deref() != Some("王敏"))
+        .and_then(|v| v.visit_id)
+        .expect("a visit by someone else");
+    assert_eq!(
+        get(format!("/api/v1/visits/{others}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // A visit from the tablet carries the display name, and calibration
+    // knows one 王敏.
+    let shown = shown.expect("a visit");
+    let body = json!({
+        "id": V2,
+        "branch_code": shown["branch_code"],
+        "checklist": "hall-visit",
+        "visited_at": "2026-09-29T10:00:00+08:00",
+        "answers": shown["answers"],
+    });
+    let (status, stored) = post_visit(&client, &app, &csrf, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["inspector"], "王敏");
+    let page = get("/inspect".into()).await.text().await.expect("text");
+    assert!(page.contains(&format!("href=\"/visits/{V2}\"")), "{page}");
+    let report = ws
+        .run(&[
+            "report", "rankings", "--period", "2026-Q3", "--format", "json",
+        ])
+        .success()
+        .json();
+    let names: Vec<&str> = report["calibration"]
+        .as_array()
+        .expect("calibration")
+        .iter()
+        .filter_map(|c| c["inspector"].as_str())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "王敏").count(),
+        1,
+        "{names:?}"
+    );
+    assert!(!names.contains(&"wangmin"), "{names:?}");
+}
+
 #[tokio::test]
 async fn pages_carry_security_headers_and_speak_both_languages() {
     let (_ws, app) = app().await;

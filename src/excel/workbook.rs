@@ -1,12 +1,12 @@
-//! The period's ranking workbook (CONTRACT §7): 说明, 网点排名, 区县排名,
-//! (地市排名), 前三后三, 短板分析, 等候时长, 暗访员校准. Every figure comes
-//! from the same report objects as `report … --format json`; this module
-//! only lays them out.
+//! The period's ranking workbook, its sheets in this order: 说明, 网点排名,
+//! 区县排名, (地市排名), 前三后三, 短板分析, 等候时长, and 暗访员校准 for
+//! readers who may see calibration. Every figure comes from the same report
+//! objects as `report … --format json`; this module only lays them out.
 
 use chrono::NaiveDateTime;
 use rust_xlsxwriter::{
-    Chart, ChartType, Color, ConditionalFormat3ColorScale, Format, FormatAlign, FormatBorder,
-    Workbook, Worksheet, XlsxError,
+    Chart, ChartType, Color, ConditionalFormat3ColorScale, ConditionalFormatCell,
+    ConditionalFormatCellRule, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 use serde_json::Value;
 
@@ -44,11 +44,14 @@ struct Styles {
     text_top: Format,
     text_bottom: Format,
     change: Format,
+    rise: Format,
+    fall: Format,
     offset: Format,
     decimal: Format,
     title: Format,
     label: Format,
     wrap: Format,
+    wrap_bold: Format,
 }
 
 impl Styles {
@@ -72,15 +75,24 @@ impl Styles {
                 .set_background_color(bottom),
             text_top: Format::new().set_background_color(top),
             text_bottom: Format::new().set_background_color(bottom),
-            // The cell stays a number; the arrow is only its format.
+            // The cell stays a number; the arrow is only its format. The
+            // colours come from conditional formats with explicit RGB fonts:
+            // `[Color10]`-style palette indexes differ between Excel, WPS
+            // and LibreOffice (LibreOffice prints index 10 pale grey).
             change: Format::new()
-                .set_num_format("[Color10]\"↑\"0;[Red]\"↓\"0;0")
+                .set_num_format("\"↑\"0;\"↓\"0;0")
                 .set_align(FormatAlign::Center),
+            rise: Format::new().set_font_color(Color::RGB(0x006100)),
+            fall: Format::new().set_font_color(Color::RGB(0x9C0006)),
             offset: Format::new().set_num_format("+0.0%;-0.0%;0.0%"),
             decimal: Format::new().set_num_format("0.0"),
             title: Format::new().set_bold().set_font_size(14),
             label: Format::new().set_bold(),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            wrap_bold: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
         }
     }
 }
@@ -127,9 +139,11 @@ pub fn rankings_workbook(
     )?;
     let district_sheet = workbook.add_worksheet_with_constant_memory()?;
     write_ranking(district_sheet, "区县排名", &districts, current, &styles)?;
+    // Below the table rather than beside it, so that printing one page
+    // wide does not shrink the table to make room for the chart.
     district_sheet.insert_chart(
-        1,
-        ranking_headers(&districts, current).len() as u16 + 1,
+        districts.rows.len() as u32 + 2,
+        0,
         &rate_chart("区县排名", &districts, "各区县得分率"),
     )?;
     if let Some(cities) = &cities {
@@ -167,20 +181,59 @@ pub fn rankings_workbook(
         current,
         &styles,
     )?;
-    write_calibration(workbook.add_worksheet(), &branches, &styles)?;
+    // Readers who may not see calibration get no sheet rather than an
+    // empty one; 说明 tells them why.
+    if provenance.calibration {
+        write_calibration(workbook.add_worksheet(), &branches, &styles)?;
+    }
+    for sheet in workbook.worksheets_mut() {
+        print_setup(sheet)?;
+    }
     Ok(workbook.save_to_buffer()?)
 }
 
-/// Landscape, one page wide: how these sheets are printed.
-fn print_setup(sheet: &mut Worksheet) {
-    sheet.set_landscape();
-    sheet.set_print_fit_to_pages(1, 0);
+/// How every sheet prints: A4 landscape, one page wide and as many pages
+/// tall as it takes (fitting a long sheet on one page would shrink it
+/// unreadably), narrow margins, and its first row (the table's header or
+/// the sheet's title) repeated at the top of every page.
+fn print_setup(sheet: &mut Worksheet) -> Result<(), XlsxError> {
+    const A4: u8 = 9;
+    sheet
+        .set_paper_size(A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3)
+        .set_footer("&C&A 第 &P 页,共 &N 页");
+    sheet.set_repeat_rows(0, 0)?;
+    Ok(())
 }
 
 fn set_widths(sheet: &mut Worksheet, headers: &[String]) -> Result<(), XlsxError> {
     for (column, header) in headers.iter().enumerate() {
         sheet.set_column_width(column as u16, display_width(header).clamp(8.0, 40.0))?;
     }
+    Ok(())
+}
+
+/// Writes a sentence that wraps within columns `first..=last` (`width`
+/// units wide together, merged when more than one) and makes its row tall
+/// enough for it: spreadsheet programs do not grow rows for wrapped or
+/// merged text on their own.
+fn write_paragraph(
+    sheet: &mut Worksheet,
+    row: u32,
+    (first, last): (u16, u16),
+    width: f64,
+    text: &str,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    if first == last {
+        sheet.write_string_with_format(row, first, text, format)?;
+    } else {
+        sheet.merge_range(row, first, row, last, text, format)?;
+    }
+    let lines = (display_width(text) / (width - 2.0)).ceil().max(1.0);
+    sheet.set_row_height(row, 15.0 * lines)?;
     Ok(())
 }
 
@@ -212,9 +265,9 @@ fn write_notes(
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("说明")?;
-    print_setup(sheet);
+    const RULE_WIDTH: f64 = 90.0;
     sheet.set_column_width(0, 16)?;
-    sheet.set_column_width(1, 90)?;
+    sheet.set_column_width(1, RULE_WIDTH)?;
     sheet.write_string_with_format(
         0,
         0,
@@ -272,7 +325,13 @@ fn write_notes(
         ("生成人", provenance.made_by.clone()),
     ];
     let mut row = 2;
-    for (label, value) in facts {
+    let hidden = (!provenance.calibration).then(|| {
+        (
+            "暗访员校准",
+            "只提供给管理员;本工作簿不含「暗访员校准」表。".to_string(),
+        )
+    });
+    for (label, value) in facts.into_iter().chain(hidden) {
         sheet.write_string_with_format(row, 0, label, &styles.label)?;
         sheet.write_string(row, 1, value)?;
         row += 1;
@@ -301,15 +360,15 @@ fn write_notes(
         format!("短板:得分率低于达标线 {pass_mark}% 的检查项或大项。失分 = 各次暗访中(满分 − 得分)之和;失分占比 = 该项失分 ÷ 全部失分;累计占比按失分从多到少累加。"),
         "名次变化 = 上期名次 − 本期名次,↑ 表示进步,↓ 表示退步。上期为同类型的前一期(上月、上季度、上年;自定义区间向前平移相同天数)。".to_string(),
         "等候时长:平均数、中位数、90 分位数(按 Excel PERCENTILE.INC 的线性插值),超时率 = 超过满分档上限的暗访次数 ÷ 测量次数;区县按所辖营业厅的全部暗访合并计算。".to_string(),
-        "暗访员校准:同一营业厅中,该暗访员的平均得分率减去其他暗访员的平均得分率,再对所有可比较的营业厅取平均;正数表示打分偏宽,负数表示偏严。".to_string(),
     ];
-    for (i, rule) in rules.iter().enumerate() {
+    let calibration = provenance.calibration.then(|| {
+        "暗访员校准:同一营业厅中,该暗访员的平均得分率减去其他暗访员的平均得分率,再对所有可比较的营业厅取平均;正数表示打分偏宽,负数表示偏严。".to_string()
+    });
+    for (i, rule) in rules.into_iter().chain(calibration).enumerate() {
         row += 1;
-        sheet.write_string(row, 0, format!("{}.", i + 1))?;
-        sheet.write_string_with_format(row, 1, rule, &styles.wrap)?;
-        // Spreadsheet programs do not grow rows for wrapped text on their own.
-        let lines = (display_width(rule) / 88.0).ceil().max(1.0);
-        sheet.set_row_height(row, 15.0 * lines)?;
+        // Top-aligned like the wrapped rule beside it.
+        sheet.write_string_with_format(row, 0, format!("{}.", i + 1), &styles.wrap)?;
+        write_paragraph(sheet, row, (1, 1), RULE_WIDTH, &rule, &styles.wrap)?;
     }
     Ok(())
 }
@@ -342,6 +401,25 @@ fn ranking_headers(report: &RankingsReport, analysis: &Analysis) -> Vec<String> 
     headers
 }
 
+/// The column of a ranking sheet that holds the unit's name.
+fn name_column(level: Level) -> u16 {
+    match level {
+        Level::Branch => 4,
+        Level::District => 2,
+        Level::City => 1,
+    }
+}
+
+/// The column of a ranking sheet that holds the overall rate (得分率); each
+/// section's rate follows it.
+fn rate_column(level: Level) -> u16 {
+    match level {
+        Level::Branch => 6,
+        Level::District => 5,
+        Level::City => 4,
+    }
+}
+
 fn write_ranking(
     sheet: &mut Worksheet,
     name: &str,
@@ -350,22 +428,23 @@ fn write_ranking(
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name(name)?;
-    print_setup(sheet);
     let headers = ranking_headers(report, analysis);
     write_header(sheet, 0, &headers, styles)?;
+    // Headers wrap onto two lines, so that the many columns of figures stay
+    // narrow and the sheet prints one page wide at a readable size. (Set
+    // before the next row: this sheet is written row by row.)
+    sheet.set_row_height(0, 30)?;
     let total = report.top_bottom.first();
     let marked = |row: &RankingRow, list: fn(&Callout) -> &Vec<crate::report::CalloutUnit>| {
         total.is_some_and(|c| list(c).iter().any(|u| u.code == row.code))
     };
-    let key_columns: u16 = match report.level {
-        Level::Branch => 5,
-        Level::District => 3,
-        Level::City => 2,
-    };
-    let first_rate = key_columns + 1;
+    // Frozen while scrolling: the rank and the unit's name, with what
+    // comes before it.
+    let key_columns = name_column(report.level) + 1;
+    let first_rate = rate_column(report.level);
     let mut widths: Vec<f64> = headers
         .iter()
-        .map(|h| display_width(h).clamp(8.0, 40.0))
+        .map(|h| (display_width(h) / 2.0 + 1.0).clamp(8.0, 40.0))
         .collect();
     for (i, row) in report.rows.iter().enumerate() {
         let r = i as u32 + 1;
@@ -439,22 +518,29 @@ fn write_ranking(
                 &ConditionalFormat3ColorScale::new(),
             )?;
         }
+        // 名次变化: better in dark green, worse in dark red.
+        for (rule, format) in [
+            (ConditionalFormatCellRule::GreaterThan(0), &styles.rise),
+            (ConditionalFormatCellRule::LessThan(0), &styles.fall),
+        ] {
+            sheet.add_conditional_format(
+                1,
+                last_column,
+                last_row,
+                last_column,
+                &ConditionalFormatCell::new()
+                    .set_rule(rule)
+                    .set_format(format),
+            )?;
+        }
     }
     Ok(())
 }
 
 /// A bar chart of the overall rate of every ranked unit of a ranking sheet.
 fn rate_chart(sheet: &str, report: &RankingsReport, title: &str) -> Chart {
-    let name_column = match report.level {
-        Level::Branch => 4,
-        Level::District => 2,
-        Level::City => 1,
-    };
-    let rate_column = match report.level {
-        Level::Branch => 6,
-        Level::District => 5,
-        Level::City => 4,
-    };
+    let name_column = name_column(report.level);
+    let rate_column = rate_column(report.level);
     let ranked = report
         .rows
         .iter()
@@ -483,14 +569,26 @@ fn write_top_bottom(
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("前三后三")?;
-    print_setup(sheet);
-    sheet.set_column_width(0, 14)?;
-    sheet.set_column_width(1, 10)?;
-    sheet.set_column_width(2, 8)?;
-    sheet.set_column_width(3, 8)?;
-    sheet.set_column_width(4, 26)?;
-    sheet.set_column_width(5, 10)?;
-    let mut row = 0;
+    // The sentences wrap across the detail table's columns.
+    let widths = [14.0, 10.0, 8.0, 8.0, 26.0, 10.0];
+    for (column, width) in widths.iter().enumerate() {
+        sheet.set_column_width(column as u16, *width)?;
+    }
+    let sentence_columns = (0, widths.len() as u16 - 1);
+    let sentence_width = widths.iter().sum();
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{} 前{}名与后{}名({})",
+            districts.checklist.title,
+            chinese_number(top),
+            chinese_number(top),
+            districts.period.label
+        ),
+        &styles.title,
+    )?;
+    let mut row = 2;
     for report in [districts, branches] {
         sheet.write_string_with_format(
             row,
@@ -507,12 +605,26 @@ fn write_top_bottom(
         let districts = report.level == Level::District;
         for callout in &report.top_bottom {
             if let Some(sentence) = call_out_sentence(callout, top, districts, Lang::Zh) {
-                sheet.write_string(row, 0, sentence)?;
+                write_paragraph(
+                    sheet,
+                    row,
+                    sentence_columns,
+                    sentence_width,
+                    &sentence,
+                    &styles.wrap,
+                )?;
                 row += 1;
             }
         }
         for sentence in summary_sentences(report, top, Lang::Zh) {
-            sheet.write_string_with_format(row, 0, sentence, &styles.label)?;
+            write_paragraph(
+                sheet,
+                row,
+                sentence_columns,
+                sentence_width,
+                &sentence,
+                &styles.wrap_bold,
+            )?;
             row += 1;
         }
         row += 1;
@@ -620,24 +732,33 @@ fn write_short_boards(
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("短板分析")?;
-    print_setup(sheet);
-    for (column, width) in [
-        (0u16, 10.0),
-        (1, 40.0),
-        (2, 12.0),
-        (3, 10.0),
-        (4, 10.0),
-        (5, 10.0),
-        (6, 10.0),
-        (7, 8.0),
-    ] {
-        sheet.set_column_width(column, width)?;
+    // Every table of the sheet shares these columns: a code, a name
+    // (the wide one, as wide as the longest item title), then figures.
+    let names = report
+        .items
+        .iter()
+        .map(|b| display_width(&b.title))
+        .fold(40.0, f64::max)
+        .min(60.0);
+    let widths = [10.0, names, 12.0, 10.0, 10.0, 10.0, 10.0, 8.0];
+    for (column, width) in widths.iter().enumerate() {
+        sheet.set_column_width(column as u16, *width)?;
     }
-    let mut row = 0;
-    sheet.write_string(
-        row,
+    sheet.write_string_with_format(
+        0,
         0,
         format!(
+            "{} 短板分析({})",
+            report.checklist.title, report.period.label
+        ),
+        &styles.title,
+    )?;
+    write_paragraph(
+        sheet,
+        1,
+        (0, widths.len() as u16 - 1),
+        widths.iter().sum(),
+        &format!(
             "全区 {} 次暗访,整体得分率 {},达标线 {}%;按失分从多到少排列(帕累托)。",
             report.visits,
             report
@@ -645,14 +766,16 @@ fn write_short_boards(
                 .map_or("—".into(), |r| format!("{:.1}%", r * 100.0)),
             format_number(report.pass_mark * 100.0)
         ),
+        &styles.wrap,
     )?;
-    row += 2;
+    let mut row = 3;
     write_boards(sheet, &mut row, "大项", &report.sections, false, styles)?;
     write_boards(sheet, &mut row, "检查项", &report.items, true, styles)?;
 
     sheet.write_string_with_format(row, 0, "各区县最弱的三项", &styles.title)?;
     row += 1;
-    let headers: Vec<String> = ["区县", "序号", "编码", "检查项目", "得分率", "失分"]
+    // The item's title goes in the wide column.
+    let headers: Vec<String> = ["区县", "检查项目", "编码", "得分率", "失分", "序号"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -667,13 +790,13 @@ fn write_short_boards(
             .enumerate()
         {
             sheet.write_string(row, 0, district)?;
-            sheet.write_number(row, 1, i as u32 + 1)?;
+            sheet.write_string(row, 1, &board.title)?;
             sheet.write_string(row, 2, &board.code)?;
-            sheet.write_string(row, 3, &board.title)?;
             if let Some(rate) = board.rate {
-                sheet.write_number_with_format(row, 4, rate, &styles.percent)?;
+                sheet.write_number_with_format(row, 3, rate, &styles.percent)?;
             }
-            sheet.write_number(row, 5, board.lost)?;
+            sheet.write_number(row, 4, board.lost)?;
+            sheet.write_number(row, 5, i as u32 + 1)?;
             row += 1;
         }
     }
@@ -715,7 +838,8 @@ fn write_short_boards(
         chart.x_axis().set_num_format("0%");
         chart.y_axis().set_reverse();
         chart.set_width(640).set_height(420);
-        sheet.insert_chart(2, 9, &chart)?;
+        // Below its data, not beside the tables: see the district chart.
+        sheet.insert_chart(row + 2, 0, &chart)?;
     }
     Ok(())
 }
@@ -728,7 +852,6 @@ fn write_waits(
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("等候时长")?;
-    print_setup(sheet);
     let headers: Vec<String> = [
         "检查项",
         "层级",
@@ -797,7 +920,6 @@ fn write_calibration(
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("暗访员校准")?;
-    print_setup(sheet);
     let headers: Vec<String> = [
         "暗访员",
         "暗访次数",

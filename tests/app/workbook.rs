@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::Workspace;
+use crate::helpers::{Workspace, sign_in, spawn_app};
 
 /// Reads every sheet with openpyxl: names in order, and each sheet's cells
 /// as [value, number_format] rows.
@@ -23,14 +23,57 @@ for ws in wb.worksheets:
 print(json.dumps(out, ensure_ascii=False))
 "#;
 
+/// Reads what each sheet looks like rather than what it holds: the header
+/// row, conditional formats, column widths, page setup, and the vertical
+/// alignment of the first two columns (for 说明's numbered rules).
+const READ_FORMATS: &str = r#"
+import json, sys
+import openpyxl
+from openpyxl.utils import get_column_letter
+wb = openpyxl.load_workbook(sys.argv[1])
+out = {}
+for ws in wb.worksheets:
+    widths = {}
+    for dim in ws.column_dimensions.values():
+        if dim.width and dim.min:
+            for i in range(dim.min, dim.max + 1):
+                widths[get_column_letter(i)] = dim.width
+    formats = []
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            font = rule.dxf.font.color.rgb if rule.dxf and rule.dxf.font and rule.dxf.font.color else None
+            formats.append({"range": str(cf.sqref), "type": rule.type, "operator": rule.operator,
+                            "formula": list(rule.formula or []), "font": font})
+    setup = ws.page_setup
+    out[ws.title] = {
+        "header": [c.value for c in ws[1]],
+        "rows": [[c.value for c in row] for row in ws.iter_rows(max_col=6)],
+        "number_formats": [[c.number_format for c in row] for row in ws.iter_rows()],
+        "vertical": [[c.alignment.vertical for c in row[:2]] for row in ws.iter_rows(max_col=2)],
+        "widths": widths,
+        "conditional": formats,
+        "page": {"orientation": setup.orientation, "paper": setup.paperSize,
+                 "fit_width": setup.fitToWidth, "fit_height": setup.fitToHeight,
+                 "fit": ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
+                 "title_rows": ws.print_title_rows},
+    }
+print(json.dumps(out, ensure_ascii=False, default=str))
+"#;
+
 fn read_with_openpyxl(path: &str) -> Value {
+    run_python(READ_WORKBOOK, &[path])
+}
+
+fn run_python(script: &str, args: &[&str]) -> Value {
     let output = Command::new("python3")
-        .args(["-c", READ_WORKBOOK, path])
+        .arg("-c")
+        .arg(script)
+        .args(args)
         .output()
         .expect("python3 runs (openpyxl is installed by .ci/run)");
     assert!(
         output.status.success(),
-        "openpyxl could not read the workbook: {}",
+        "python could not read the file: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("the reader prints JSON")
@@ -267,4 +310,313 @@ fn waits_and_calibration_are_in_the_json_and_the_workbook() {
         1 + 20 + 2 * 37,
         "districts and halls for both waits"
     );
+}
+
+/// The demo with 西平 moved to a second city, so that the workbook has a
+/// 地市排名 sheet too.
+fn two_city_workbook() -> (Workspace, String) {
+    let (ws, path) = demo_workbook();
+    let roster = ws.write(
+        "roster.csv",
+        "地市,区县,网点编码,网点名称\n漯河,西平,XP001,西平城关营业厅\n漯河,西平,XP002,西平人民路营业厅\n漯河,西平,XP003,西平出山营业厅\n",
+    );
+    ws.run(&["import", "roster", &roster]).success();
+    ws.run(&["export", "rankings", "--period", "2026-Q3", "--out", &path])
+        .success();
+    (ws, path)
+}
+
+/// The spreadsheet letter of a zero-based column.
+fn letter(column: usize) -> String {
+    let mut n = column + 1;
+    let mut letters = String::new();
+    while n > 0 {
+        letters.insert(0, (b'A' + ((n - 1) % 26) as u8) as char);
+        n = (n - 1) / 26;
+    }
+    letters
+}
+
+fn column_of(header: &[Value], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+#[test]
+fn colour_scales_cover_exactly_the_rate_columns_of_every_ranking_sheet() {
+    let (_ws, path) = two_city_workbook();
+    let book = run_python(READ_FORMATS, &[&path]);
+    for name in ["网点排名", "区县排名", "地市排名"] {
+        let sheet = &book[name];
+        let header = sheet["header"].as_array().expect("a header row");
+        let rows = sheet["rows"].as_array().expect("rows").len();
+        // 得分率, then one rate per section, up to 上期排名.
+        let rates = column_of(header, "得分率")..column_of(header, "上期排名");
+        assert_eq!(
+            rates.len(),
+            8,
+            "{name}: the overall rate and seven sections"
+        );
+        let expected: Vec<String> = rates
+            .map(|c| format!("{0}2:{0}{rows}", letter(c)))
+            .collect();
+        let mut scaled: Vec<String> = sheet["conditional"]
+            .as_array()
+            .expect("formats")
+            .iter()
+            .filter(|f| f["type"] == "colorScale")
+            .map(|f| f["range"].as_str().expect("a range").to_string())
+            .collect();
+        scaled.sort_by_key(|r| (r.len(), r.clone()));
+        assert_eq!(scaled, expected, "{name}: {header:?}");
+    }
+}
+
+#[test]
+fn rank_changes_are_dark_green_and_dark_red_in_every_program() {
+    let (_ws, path) = demo_workbook();
+    let book = run_python(READ_FORMATS, &[&path]);
+    for name in ["网点排名", "区县排名"] {
+        let sheet = &book[name];
+        let header = sheet["header"].as_array().expect("a header row");
+        let change = column_of(header, "名次变化");
+        let rows = sheet["rows"].as_array().expect("rows").len();
+        // Palette indexes such as [Color10] are green in Excel and pale grey
+        // in LibreOffice: the number format carries no colour at all.
+        for row in sheet["number_formats"]
+            .as_array()
+            .expect("formats")
+            .iter()
+            .skip(1)
+        {
+            let format = row[change].as_str().expect("a format");
+            assert!(!format.contains('['), "{name}: {format}");
+        }
+        let range = format!("{0}2:{0}{rows}", letter(change));
+        let colours: Vec<(String, String, String)> = sheet["conditional"]
+            .as_array()
+            .expect("formats")
+            .iter()
+            .filter(|f| f["range"] == range.as_str())
+            .map(|f| {
+                (
+                    f["operator"].as_str().unwrap_or_default().to_string(),
+                    f["formula"][0].as_str().unwrap_or_default().to_string(),
+                    f["font"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            colours,
+            [
+                ("greaterThan".into(), "0".into(), "FF006100".into()),
+                ("lessThan".into(), "0".into(), "FF9C0006".into()),
+            ],
+            "{name}"
+        );
+    }
+}
+
+/// Prints a workbook to PDF with LibreOffice.
+fn print_to_pdf(ws: &Workspace, path: &str) -> std::path::PathBuf {
+    let profile = format!("file://{}", ws.path("lo-profile").display());
+    let output = Command::new("soffice")
+        .args([
+            &format!("-env:UserInstallation={profile}"),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(ws.dir.path())
+        .arg(path)
+        .output()
+        .expect("LibreOffice is installed (.ci/run installs it)");
+    let pdf = std::path::Path::new(path).with_extension("pdf");
+    assert!(
+        output.status.success() && pdf.exists(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    pdf
+}
+
+/// What each sheet looks like on paper, from `pdftotext -bbox-layout`: per
+/// sheet (named by the page footer), its pages, the page size, and the
+/// median height of the word boxes in the page body.
+const PRINTED_SIZES: &str = r#"
+import json, re, statistics, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+sheets = {}
+for page in re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S):
+    width, height, body = float(page[0]), float(page[1]), page[2]
+    footer, heights = None, []
+    for line in re.findall(r'<line xMin="[\d.]+" yMin="([\d.]+)"[^>]*>(.*?)</line>', body, re.S):
+        words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', line[1])
+        # The footer sits in the bottom margin (0.6 inch).
+        if float(line[0]) > height - 0.6 * 72:
+            footer = words[0][2]
+        else:
+            heights += [float(w[1]) - float(w[0]) for w in words]
+    sheet = sheets.setdefault(footer, {"pages": 0, "heights": []})
+    sheet["pages"] += 1
+    sheet["size"] = [round(width), round(height)]
+    sheet["heights"] += heights
+for sheet in sheets.values():
+    sheet["median"] = statistics.median(sheet.pop("heights"))
+print(json.dumps(sheets, ensure_ascii=False))
+"#;
+
+#[test]
+fn every_sheet_prints_on_a4_landscape_one_page_wide_at_a_readable_size() {
+    let (ws, path) = demo_workbook();
+    let book = run_python(READ_FORMATS, &[&path]);
+    let sheets = book.as_object().expect("sheets");
+    assert_eq!(sheets.len(), 7);
+    for (name, sheet) in sheets {
+        let page = &sheet["page"];
+        assert_eq!(page["orientation"], "landscape", "{name}");
+        assert_eq!(page["paper"], 9, "{name}: A4");
+        assert_eq!(page["fit"], true, "{name}: fitted to pages");
+        // An absent fitToWidth is 1 in the file format.
+        assert!(
+            matches!(page["fit_width"].as_u64(), None | Some(1)),
+            "{name}"
+        );
+        assert_eq!(
+            page["fit_height"], 0,
+            "{name}: as many pages tall as needed"
+        );
+        assert_eq!(
+            page["title_rows"], "$1:$1",
+            "{name}: the first row on every page"
+        );
+    }
+
+    // 说明: each rule's number sits at the top of its row, beside its text.
+    let notes = &book["说明"];
+    let mut numbered = 0;
+    for (row, vertical) in notes["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .zip(notes["vertical"].as_array().expect("alignment"))
+    {
+        if row[0].as_str().is_some_and(|a| a.ends_with('.')) {
+            numbered += 1;
+            assert_eq!(vertical, &serde_json::json!(["top", "top"]), "{row:?}");
+        }
+    }
+    assert_eq!(numbered, 12, "twelve rules");
+
+    // 短板分析: each district's weakest items get a column wide enough for
+    // their titles (a CJK character takes about two width units).
+    let boards = &book["短板分析"];
+    let rows = boards["rows"].as_array().expect("rows");
+    let start = rows
+        .iter()
+        .position(|r| r[0] == "各区县最弱的三项")
+        .expect("the table of weakest items")
+        + 1;
+    let title = column_of(rows[start].as_array().expect("a header"), "检查项目");
+    let width = boards["widths"][letter(title)].as_f64().expect("a width");
+    let titles: Vec<&str> = rows[start + 1..]
+        .iter()
+        .take_while(|r| r[0].is_string())
+        .map(|r| r[title].as_str().expect("a title"))
+        .collect();
+    assert_eq!(titles.len(), 30, "three items for each of ten districts");
+    for text in titles {
+        let needed: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+        assert!(needed as f64 <= width, "{text} in a column {width} wide");
+    }
+
+    // On paper (LibreOffice): A4 landscape, and no sheet shrunk to fit
+    // overlong sentences or a chart beside its table. 暗访员校准 is narrow
+    // enough to print at full size: its words are the 11 pt reference.
+    let pdf = print_to_pdf(&ws, &path);
+    let boxes = ws.path("rank.html");
+    let status = Command::new("pdftotext")
+        .arg("-bbox-layout")
+        .arg(&pdf)
+        .arg(&boxes)
+        .status()
+        .expect("pdftotext is installed (poppler-utils)");
+    assert!(status.success());
+    let printed = run_python(PRINTED_SIZES, &[&boxes.display().to_string()]);
+    let full_size = printed["暗访员校准"]["median"]
+        .as_f64()
+        .expect("the reference");
+    for name in sheets.keys() {
+        let sheet = &printed[name.as_str()];
+        assert_eq!(
+            sheet["size"],
+            serde_json::json!([842, 595]),
+            "{name}: A4 landscape"
+        );
+        let points = 11.0 * sheet["median"].as_f64().expect("words") / full_size;
+        // The ranking sheets have sixteen columns; the others are text.
+        let least = if name.ends_with("排名") { 7.0 } else { 9.5 };
+        assert!(
+            points >= least,
+            "{name} prints at {points:.1} pt: {printed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_an_admin_s_workbook_has_the_calibration_sheet() {
+    let ws = Workspace::empty();
+    ws.run(&["demo"]).success();
+    let app = spawn_app(&ws).await;
+    let download = |name: &'static str, password: &'static str| {
+        let (ws, app) = (&ws, &app);
+        async move {
+            let (client, _) = sign_in(app, name, password).await;
+            let bytes = client
+                .get(format!("{}/exports/rankings.xlsx?period=2026-Q3", app.base))
+                .send()
+                .await
+                .expect("download")
+                .bytes()
+                .await
+                .expect("bytes");
+            ws.write(&format!("{name}.xlsx"), bytes)
+        }
+    };
+    let manager = read_with_openpyxl(&download("xiping", "hallscore-demo").await);
+    assert_eq!(
+        manager["sheets"],
+        serde_json::json!([
+            "说明",
+            "网点排名",
+            "区县排名",
+            "前三后三",
+            "短板分析",
+            "等候时长"
+        ]),
+        "a district manager gets no empty calibration sheet"
+    );
+    let notes: Vec<String> = manager["cells"]["说明"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r[1][0].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("不含「暗访员校准」表")),
+        "说明 says why: {notes:?}"
+    );
+    assert!(
+        !notes.iter().any(|n| n.starts_with("暗访员校准:")),
+        "nor its rule"
+    );
+
+    let admin = read_with_openpyxl(&download("admin", "hallscore-admin").await);
+    let sheets = admin["sheets"].as_array().expect("sheets");
+    assert_eq!(sheets.last().expect("sheets"), "暗访员校准");
+    let inspectors = admin["cells"]["暗访员校准"].as_array().expect("rows");
+    assert!(inspectors.len() > 6, "six demo inspectors and a note");
 }

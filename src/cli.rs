@@ -903,7 +903,7 @@ fn print_shortboards(report: &report::ShortboardsReport) -> Result<(), CliError>
                 TableCell::new(&b.title),
                 right(percent(b.rate)),
                 right(format_number(b.lost)),
-                right(format!("{:.1}%", b.lost_share * 100.0)),
+                right(percent(Some(b.lost_share))),
                 TableCell::new(if b.short { "短板" } else { "" }),
             ]);
         }

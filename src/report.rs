@@ -11,6 +11,7 @@ use crate::domain::analytics::{
     self, Board, Catalogue, Standing, Tally, TopBottom, VersionMap, competition_ranks,
     group_standings, listing_order, short_boards, top_bottom,
 };
+pub use crate::domain::analytics::{percent, round4};
 use crate::domain::answer::Answer;
 use crate::domain::calibration::{Calibration, Observation, calibrate};
 use crate::domain::checklist::{Checklist, ItemKind};
@@ -524,11 +525,6 @@ pub struct Unit<'a> {
     pub eligible: bool,
 }
 
-/// A rate as people read it: 70.7%.
-pub fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_string(), |r| format!("{:.1}%", r * 100.0))
-}
-
 /// A rank change with its arrow: ↑2, ↓1, 0.
 pub fn change(change: Option<i64>) -> String {
     match change {
@@ -537,12 +533,6 @@ pub fn change(change: Option<i64>) -> String {
         Some(n) if n > 0 => format!("↑{n}"),
         Some(n) => format!("↓{}", -n),
     }
-}
-
-/// Rates and points as they are published: 4 decimal places, which is
-/// what ranks compare, without float noise.
-pub fn round4(value: f64) -> f64 {
-    (value * 10_000.0).round() / 10_000.0
 }
 
 // ---- the JSON objects of CONTRACT §6 ----

@@ -239,11 +239,33 @@ pub fn group_standings(branches: &[Standing], group_of: &[usize], groups: usize)
     out
 }
 
-/// A rate rounded to 4 decimal places (0.01 percentage point) as a whole
-/// number, which is what ranks compare. The tiny nudge keeps float noise
-/// from the order of summation from pushing an exact half below the line.
-pub fn rank_key(rate: f64) -> i64 {
-    (rate * 10_000.0 + 1e-7).round() as i64
+/// Rule 7's one rounding: a figure to 4 decimal places (0.01 percentage
+/// point of a rate), halves away from zero on the decimal value, as a whole
+/// number of ten-thousandths. Ranks compare it, and [`round4`] publishes
+/// it. The tiny nudge away from zero keeps float noise from the order of
+/// summation from pushing an exact half (0.66875) below the line.
+pub fn rank_key(value: f64) -> i64 {
+    let scaled = value * 10_000.0;
+    (scaled + scaled.signum() * 1e-7).round() as i64
+}
+
+/// A figure as published: the very number that [`rank_key`] ranks.
+pub fn round4(value: f64) -> f64 {
+    rank_key(value) as f64 / 10_000.0
+}
+
+/// A rate as people read it: a percentage with one decimal (70.7%), halves
+/// away from zero as spreadsheet programs show them; "—" for no rate.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(
+        || "—".to_string(),
+        |rate| {
+            let scaled = rate * 1_000.0;
+            let tenths = (scaled + scaled.signum() * 1e-7).round() as i64;
+            let sign = if tenths < 0 { "-" } else { "" };
+            format!("{sign}{}.{}%", tenths.abs() / 10, tenths.abs() % 10)
+        },
+    )
 }
 
 /// Rule 7: standard competition ranks (1, 2, 2, 4) by rounded rate, highest
@@ -390,6 +412,29 @@ pub fn previous_ranks<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_published_rate_is_the_ranked_rate() {
+        // 0.70005 is shown as 70.01% and ranked as 0.7001, never 0.7000.
+        assert_eq!(round4(0.70005), 0.7001);
+        assert_eq!(rank_key(0.70005), 7001);
+        // Halves go away from zero, in spite of float noise.
+        assert_eq!(round4(0.66875), 0.6688);
+        assert_eq!(round4((1.0 / 15.0 + 13.0 / 48.0) / 2.0), 0.1688);
+        assert_eq!(round4(-0.66875), -0.6688);
+        assert_eq!(round4(0.66874), 0.6687);
+        // Shown as a spreadsheet's 0.0% shows it, not rounded to even.
+        assert_eq!(percent(Some(0.6625)), "66.3%");
+        assert_eq!(percent(Some(0.7066)), "70.7%");
+        assert_eq!(percent(Some(-0.0525)), "-5.3%");
+        assert_eq!(percent(Some(1.0)), "100.0%");
+        assert_eq!(percent(None), "—");
+        let rates = [Some(0.70005), Some(0.7001), Some(0.70004)];
+        assert_eq!(
+            competition_ranks(&rates, &[true; 3]),
+            vec![Some(1), Some(1), Some(3)]
+        );
+    }
     use crate::domain::answer::Answer::{self, Choice, Fail, NotApplicable as Na, Number, Pass};
     use crate::domain::checklist::tests::sample;
     use crate::domain::scoring::score_visit;

@@ -16,7 +16,7 @@ use crate::domain::answer::format_number;
 use crate::lang::Lang;
 use crate::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
-    call_out_sentence, chinese_number, summary_sentences,
+    call_out_sentence, chinese_number, percent, summary_sentences,
 };
 
 /// Who made the workbook, and when.
@@ -311,13 +311,7 @@ fn write_notes(
                 analysis.region.visits
             ),
         ),
-        (
-            "整体得分率",
-            analysis
-                .region
-                .rate()
-                .map_or("—".into(), |r| format!("{:.1}%", r * 100.0)),
-        ),
+        ("整体得分率", percent(analysis.region.rate())),
         (
             "生成时间",
             provenance.made_at.format("%Y-%m-%d %H:%M").to_string(),
@@ -761,9 +755,7 @@ fn write_short_boards(
         &format!(
             "全区 {} 次暗访,整体得分率 {},达标线 {}%;按失分从多到少排列(帕累托)。",
             report.visits,
-            report
-                .rate
-                .map_or("—".into(), |r| format!("{:.1}%", r * 100.0)),
+            percent(report.rate),
             format_number(report.pass_mark * 100.0)
         ),
         &styles.wrap,

@@ -6,8 +6,8 @@
 Does the same job the way a competent pandas user would: reads the
 checklist (tomllib), the roster and the visits sheet (read_csv, or
 read_excel with openpyxl), checks every branch code, date and answer
-against the rules of CONTRACT §2 (spellings, choice labels, numbers,
-mm:ss, N/A), scores each visit under §3 rules 1-4 (item points, N/A,
+against the answer rules of docs/files.md (spellings, choice labels, numbers,
+mm:ss, N/A), scores each visit under docs/scoring.md rules 1-4 (item points, N/A,
 critical section/visit zeroing, the visit's rate), and writes the visits
 with their answers and rates to SQLite with to_sql. A file with any error
 stores nothing. Column-wise and vectorised; no per-row Python loops.

@@ -1,4 +1,4 @@
-//! Checklist files in TOML (CONTRACT §1): reading one, and the checklists
+//! Checklist files in TOML (docs/files.md): reading one, and the checklists
 //! that ship with the tool.
 
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! The command line (CONTRACT §5): parses arguments, calls the core and the
+//! The command line (docs/cli.md): parses arguments, calls the core and the
 //! adapters, prints what a person needs. Messages are in Chinese.
 
 use std::collections::HashSet;

@@ -535,7 +535,7 @@ pub fn change(change: Option<i64>) -> String {
     }
 }
 
-// ---- the JSON objects of CONTRACT §6 ----
+// ---- the JSON objects of docs/api.md ----
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PeriodJson {

@@ -1,4 +1,4 @@
-//! Who may see and do what (CONTRACT §8): roles and their scope.
+//! Who may see and do what (docs/api.md): roles and their scope.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 //! Rates over many visits, rankings, top and bottom call-outs and short
-//! boards (CONTRACT §3 rules 4–9).
+//! boards (docs/scoring.md, rules 4–9).
 //!
 //! Everything is keyed by *metric*: index 0 is the whole checklist, then one
 //! per section, then one per item, as laid out by a [`Catalogue`]. One pass
@@ -355,6 +355,12 @@ pub struct Board {
     pub short: bool,
 }
 
+/// Rule 9's mark: the published rate is below the pass mark, so an item
+/// shown as 80.00% is not a short board at a pass mark of 0.8.
+pub fn is_short(rate: Option<f64>, pass_mark: f64) -> bool {
+    rate.is_some_and(|r| round4(r) < pass_mark)
+}
+
 /// Rule 9 for one scope: items and sections, lowest rate first (metrics
 /// that never applied last), with lost points, lost share and the
 /// short-board mark.
@@ -375,7 +381,7 @@ pub fn short_boards(catalogue: &Catalogue, scope: &Standing) -> (Vec<Board>, Vec
                     rate,
                     lost,
                     lost_share: if all_lost > 0.0 { lost / all_lost } else { 0.0 },
-                    short: rate.is_some_and(|r| r < catalogue.pass_mark),
+                    short: is_short(rate, catalogue.pass_mark),
                 }
             })
             .collect();
@@ -674,6 +680,13 @@ mod tests {
         assert!(b.short);
         let c = sections.iter().find(|b| b.index == 2).expect("section C");
         assert_eq!((c.rate, c.short), (Some(0.5), true));
+    }
+
+    #[test]
+    fn a_short_board_is_judged_on_the_published_rate() {
+        assert!(!is_short(Some(0.799_996), 0.8), "published as 0.8000");
+        assert!(is_short(Some(0.799_94), 0.8), "published as 0.7999");
+        assert!(!is_short(None, 0.8));
     }
 
     #[test]

@@ -235,7 +235,7 @@ fn is_valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// The checklist file's own shape (CONTRACT §1), kept apart from the model so
+/// The checklist file's own shape (docs/files.md), kept apart from the model so
 /// that the model's serialised form, stored with every version, can evolve on
 /// its own.
 mod file_form {

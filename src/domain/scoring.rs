@@ -1,4 +1,4 @@
-//! Scoring one visit (CONTRACT §3 rules 1–4).
+//! Scoring one visit (docs/scoring.md, rules 1–4).
 
 use super::answer::Answer;
 use super::checklist::{Checklist, Critical, Item, ItemKind};

@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1` (CONTRACT §8), shared by the tablet app's
+//! The JSON API under `/api/v1` (docs/api.md), shared by the tablet app's
 //! scripts and by anyone with an API token.
 
 use std::collections::BTreeMap;

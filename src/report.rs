@@ -17,6 +17,10 @@ use crate::domain::calibration::{Calibration, Observation, calibrate};
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
+use crate::domain::uncertainty::{
+    InspectorEffect, Interval, Limits, RatedVisit, Signal, Spread, adjusted_rates,
+    inspector_effects, rank_ranges,
+};
 use crate::domain::waits::{WaitSummary, summarise};
 use crate::lang::Lang;
 use crate::storage::{self, Branch, Change, ScannedVisit, Store};
@@ -71,18 +75,45 @@ pub struct Analysis {
     pub measures: Vec<Measure>,
     /// Inspector names; observations refer to them by index.
     pub inspectors: Vec<String>,
-    /// (inspector, branch, visit rate) of every visit with a rate.
-    pub observations: Vec<(usize, usize, f64)>,
+    /// Every visit with an overall rate.
+    pub observations: Vec<Observed>,
+    /// Whether halls' overall rates are inspector-adjusted
+    /// ([`Analysis::adjusted_for_inspectors`]).
+    pub adjusted: bool,
     /// What the figures are derived from.
     totals: Totals,
     /// Figures kept once asked for, until visits are added.
     memo: Memo,
 }
 
+/// One visit with an overall rate, as calibration and the statistics of
+/// how sure a ranking is see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observed {
+    /// Index into [`Analysis::inspectors`]; `None` when the visit names no
+    /// inspector.
+    pub inspector: Option<usize>,
+    /// Index into [`Analysis::branches`].
+    pub branch: usize,
+    pub rate: f64,
+}
+
+/// How sure the period's overall rates are (docs/scoring.md 规则 13–16).
+#[derive(Debug, Clone)]
+pub struct Uncertainty {
+    pub spread: Spread,
+    /// Per branch: its visits with a rate.
+    pub rated: Vec<usize>,
+    /// Per branch: the rate with each visit's inspector effect taken out.
+    pub adjusted: Vec<Option<f64>>,
+    pub inspectors: Vec<InspectorEffect>,
+}
+
 /// Figures of an analysis worked out when first asked for.
 #[derive(Debug, Default)]
 struct Memo {
     calibration: OnceLock<Vec<Calibration>>,
+    uncertainty: OnceLock<Uncertainty>,
 }
 
 impl Clone for Memo {
@@ -186,6 +217,7 @@ impl Analysis {
                 measure_slots,
                 inspector_index: HashMap::new(),
             },
+            adjusted: false,
             memo: Memo::default(),
         };
         store.scan_visits(checklist_id, period.from, period.to, |visit| {
@@ -225,8 +257,8 @@ impl Analysis {
                 self.measures[slot].values[b].push(*value);
             }
         }
-        if let (Some(name), Some(rate)) = (visit.inspector, score.rate()) {
-            let i = match totals.inspector_index.get(name) {
+        if let Some(rate) = score.rate() {
+            let inspector = visit.inspector.map(|name| match totals.inspector_index.get(name) {
                 Some(&i) => i,
                 None => {
                     self.inspectors.push(name.to_string());
@@ -235,8 +267,12 @@ impl Analysis {
                         .insert(name.to_string(), self.inspectors.len() - 1);
                     self.inspectors.len() - 1
                 }
-            };
-            self.observations.push((i, b, rate));
+            });
+            self.observations.push(Observed {
+                inspector,
+                branch: b,
+                rate,
+            });
         }
         true
     }
@@ -244,8 +280,13 @@ impl Analysis {
     /// The standings of halls, districts, cities and the region from the
     /// running totals.
     fn derive(&mut self) {
-        self.memo = Memo::default();
         self.branch = self.totals.tally.branch_standings();
+        self.derive_groups();
+    }
+
+    /// Districts, cities and the region from the branches' standings.
+    fn derive_groups(&mut self) {
+        self.memo = Memo::default();
         self.districts = groups(
             &self.branches,
             &self.branch,
@@ -415,15 +456,143 @@ impl Analysis {
                 let observations: Vec<Observation<'_>> = self
                     .observations
                     .iter()
-                    .map(|&(inspector, branch, rate)| Observation {
-                        inspector: &self.inspectors[inspector],
-                        branch,
-                        rate,
+                    .filter_map(|o| {
+                        o.inspector.map(|i| Observation {
+                            inspector: &self.inspectors[i],
+                            branch: o.branch,
+                            rate: o.rate,
+                        })
                     })
                     .collect();
                 calibrate(&observations)
             })
             .clone()
+    }
+
+    /// The spread of visit rates, each hall's visits with a rate, the
+    /// inspector effects and the adjusted rates.
+    pub fn uncertainty(&self) -> &Uncertainty {
+        self.memo.uncertainty.get_or_init(|| {
+            let mut by_branch: Vec<Vec<f64>> = vec![Vec::new(); self.branches.len()];
+            for o in &self.observations {
+                by_branch[o.branch].push(o.rate);
+            }
+            let visits: Vec<RatedVisit<'_>> = self
+                .observations
+                .iter()
+                .map(|o| RatedVisit {
+                    branch: o.branch,
+                    inspector: o.inspector.map(|i| self.inspectors[i].as_str()),
+                    rate: o.rate,
+                })
+                .collect();
+            let inspectors = inspector_effects(&visits);
+            Uncertainty {
+                spread: Spread::of(by_branch.iter().map(Vec::as_slice)),
+                rated: by_branch.iter().map(Vec::len).collect(),
+                adjusted: adjusted_rates(&visits, &inspectors, self.branches.len()),
+                inspectors,
+            }
+        })
+    }
+
+    /// The 95% interval of each unit's overall rate, in [`Analysis::units`]
+    /// order: a hall's from its own visits, a group's from its halls'.
+    pub fn intervals(&self, level: Level) -> Vec<Option<Interval>> {
+        let u = self.uncertainty();
+        let group = |members: &[usize], rate: Option<f64>| {
+            let visits: Vec<usize> = members
+                .iter()
+                .filter(|&&b| self.branch[b].rate().is_some())
+                .map(|&b| u.rated[b])
+                .collect();
+            rate.and_then(|rate| u.spread.group_interval(rate, &visits))
+        };
+        match level {
+            Level::Branch => self
+                .branch
+                .iter()
+                .zip(&u.rated)
+                .map(|(s, &n)| s.rate().and_then(|rate| u.spread.hall_interval(rate, n)))
+                .collect(),
+            Level::District => self
+                .districts
+                .iter()
+                .map(|g| group(&g.members, g.standing.rate()))
+                .collect(),
+            Level::City => self
+                .cities
+                .iter()
+                .map(|g| group(&g.members, g.standing.rate()))
+                .collect(),
+        }
+    }
+
+    /// The region's 95% interval.
+    pub fn region_interval(&self) -> Option<Interval> {
+        let members: Vec<usize> = (0..self.branches.len()).collect();
+        let u = self.uncertainty();
+        let visits: Vec<usize> = members
+            .iter()
+            .filter(|&&b| self.branch[b].rate().is_some())
+            .map(|&b| u.rated[b])
+            .collect();
+        self.region
+            .rate()
+            .and_then(|rate| u.spread.group_interval(rate, &visits))
+    }
+
+    /// The rank places each unit of a level could hold, in
+    /// [`Analysis::units`] order.
+    pub fn rank_ranges(&self, level: Level) -> Vec<Option<(u32, u32)>> {
+        let ranked: Vec<bool> = self.ranks(level, 0).iter().map(Option::is_some).collect();
+        rank_ranges(&self.intervals(level), &ranked)
+    }
+
+    /// Each hall's funnel limits around the region's rate.
+    pub fn funnel(&self) -> Vec<Option<Limits>> {
+        let u = self.uncertainty();
+        u.rated
+            .iter()
+            .map(|&n| {
+                self.region
+                    .rate()
+                    .and_then(|target| u.spread.limits(target, n))
+            })
+            .collect()
+    }
+
+    /// The same figures with every hall's overall rate replaced by its
+    /// inspector-adjusted rate, and districts, cities and the region
+    /// averaged from those: what `--adjust inspectors` ranks.
+    pub fn adjusted_for_inspectors(&self) -> Analysis {
+        let u = self.uncertainty();
+        let adjusted = u.adjusted.clone();
+        let effect: Vec<f64> = self
+            .inspectors
+            .iter()
+            .map(|name| {
+                u.inspectors
+                    .iter()
+                    .find(|e| &e.name == name)
+                    .and_then(|e| e.effect)
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        let mut copy = self.clone();
+        copy.adjusted = true;
+        // The visits too, so that the copy's spread and intervals are those
+        // of rates without the inspector effects.
+        for o in &mut copy.observations {
+            o.rate -= o.inspector.map_or(0.0, |i| effect[i]);
+        }
+        for (standing, rate) in copy.branch.iter_mut().zip(adjusted) {
+            if let Some(total) = standing.rates.first_mut() {
+                *total = rate;
+            }
+        }
+        copy.derive_groups();
+        copy
     }
 
     /// A copy to add visits to: the running totals without the figures
@@ -444,6 +613,7 @@ impl Analysis {
             inspectors: self.inspectors.clone(),
             observations: self.observations.clone(),
             totals: self.totals.clone(),
+            adjusted: false,
             memo: Memo::default(),
         }
     }
@@ -576,6 +746,39 @@ pub struct RankingRow {
     pub rank_change: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branches: Option<u32>,
+    /// The 95% interval of the overall rate, `[low, high]`.
+    pub interval: Option<[f64; 2]>,
+    /// The best and worst rank the interval allows, `[best, worst]`.
+    pub rank_range: Option<[u32; 2]>,
+    /// Hall rows only.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub hall: Option<HallFigures>,
+}
+
+/// What a hall row adds: the funnel signal and the inspector-adjusted rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct HallFigures {
+    pub signal: Option<Signal>,
+    pub adjusted_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpreadJson {
+    pub sigma: Option<f64>,
+    pub df: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionJson {
+    pub rate: Option<f64>,
+    pub interval: Option<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectorJson {
+    pub name: String,
+    pub visits: usize,
+    pub effect: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -639,6 +842,14 @@ pub struct RankingsReport {
     pub waits: Vec<WaitJson>,
     /// Inspector calibration over the period.
     pub calibration: Vec<CalibrationJson>,
+    /// `"inspectors"` when halls are ranked by inspector-adjusted rates.
+    pub adjust: Option<&'static str>,
+    /// The pooled spread of visit rates within halls.
+    pub spread: SpreadJson,
+    /// The whole region's overall rate and its interval.
+    pub region: RegionJson,
+    /// Fitted inspector effects (shown where calibration is).
+    pub inspectors: Vec<InspectorJson>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -738,6 +949,10 @@ impl Analysis {
             .collect();
         let codes: Vec<&str> = units.iter().map(|u| u.code).collect();
         let before = analytics::previous_ranks(codes.iter().copied(), &previous_by_code);
+        let intervals = self.intervals(level);
+        let rank_ranges = self.rank_ranges(level);
+        let uncertainty = self.uncertainty();
+        let funnel = self.funnel();
         let rows = listing_order(&codes, &ranks)
             .into_iter()
             .filter(|&i| shown[i])
@@ -765,6 +980,16 @@ impl Analysis {
                     previous_rank: before[i],
                     rank_change: analytics::rank_change(ranks[i], before[i]),
                     branches: (level != Level::Branch).then_some(unit.standing.branches),
+                    interval: intervals[i].map(interval_json),
+                    rank_range: rank_ranges[i].map(|(best, worst)| [best, worst]),
+                    hall: (level == Level::Branch).then(|| HallFigures {
+                        signal: unit
+                            .standing
+                            .rate()
+                            .zip(funnel[i])
+                            .and_then(|(rate, limits)| limits.signal(rate)),
+                        adjusted_rate: uncertainty.adjusted[i].map(round4),
+                    }),
                 }
             })
             .collect();
@@ -803,6 +1028,28 @@ impl Analysis {
             waits: self.waits_json(level, &shown),
             calibration: if calibration {
                 self.calibration_json()
+            } else {
+                Vec::new()
+            },
+            adjust: self.adjusted.then_some("inspectors"),
+            spread: SpreadJson {
+                sigma: uncertainty.spread.sigma.map(round4),
+                df: uncertainty.spread.df,
+            },
+            region: RegionJson {
+                rate: self.region.rate().map(round4),
+                interval: self.region_interval().map(interval_json),
+            },
+            inspectors: if calibration {
+                uncertainty
+                    .inspectors
+                    .iter()
+                    .map(|e| InspectorJson {
+                        name: e.name.clone(),
+                        visits: e.visits,
+                        effect: e.effect.map(round4),
+                    })
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -904,8 +1151,14 @@ impl RankingsReport {
         }
         if !calibration {
             self.calibration.clear();
+            self.inspectors.clear();
         }
     }
+}
+
+/// An interval as published: `[low, high]`, each rounded as rates are.
+fn interval_json(interval: Interval) -> [f64; 2] {
+    [round4(interval.low), round4(interval.high)]
 }
 
 /// The current and previous period's analyses for the options.

@@ -46,7 +46,8 @@ impl Interval {
 }
 
 /// Where a hall stands against the funnel's 99.8% limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Signal {
     Above,
     Below,

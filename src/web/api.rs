@@ -133,14 +133,20 @@ fn read_answers(checklist: &Checklist, answers: &Map<String, Value>) -> ReadAnsw
     }
     let mut out = Vec::with_capacity(checklist.item_count());
     for (_, item) in checklist.items() {
-        let raw = answers.get(&item.code).map_or(Ok(None), raw_answer);
-        let answer = raw.and_then(|raw| Answer::parse_given(item, raw).map_err(|e| e.to_string()));
+        let answer = answers
+            .get(&item.code)
+            .map_or(Ok(None), raw_answer)
+            .and_then(|raw| {
+                Answer::parse_given(item, raw).map_err(|e| {
+                    if e == AnswerError::Unanswered {
+                        unanswered.push(item.code.clone());
+                    }
+                    e.to_string()
+                })
+            });
         match answer {
             Ok(answer) => out.push(answer),
             Err(e) => {
-                if e == AnswerError::Unanswered.to_string() {
-                    unanswered.push(item.code.clone());
-                }
                 problems.push((
                     format!("answers.{}", item.code),
                     format!("检查项 {}:{e}", item.code),

@@ -539,7 +539,7 @@ fn form_messages(t: &Text) -> serde_json::Value {
     serde_json::json!({
         "offline": t.offline, "queued": t.queued, "saved_locally": t.saved_locally,
         "saved_server": t.saved_server, "submitting": t.submitting,
-        "submit_failed": t.submit_failed, "required_missing": t.required_missing,
+        "submit_failed": t.submit_failed,
         "session_expired": t.session_expired, "preview_offline": t.preview_offline,
         "min_photos": t.min_photos_rule, "comment_rule": t.comment_rule,
         "not_applicable": t.not_applicable, "minutes": t.minutes,

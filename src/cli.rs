@@ -673,13 +673,16 @@ fn run_import(store: &mut Store, command: ImportCommand) -> Result<(), CliError>
             progress.finish_and_clear();
             let report = report?;
             say!(
-                "暗访结果:读取工作表「{}」(表头在第 {} 行),{} 次暗访:新增 {},未变 {},替换 {},用时 {:.1} 秒{}",
+                "暗访结果:读取工作表「{}」(表头在第 {} 行),{} 次暗访:新增 {},未变 {},替换 {}{},用时 {:.1} 秒{}",
                 report.sheet,
                 report.header_row,
                 report.visits,
                 report.new,
                 report.unchanged,
                 report.replaced,
+                crate::web::i18n::Lang::Zh
+                    .text()
+                    .blanks_as_na(report.blanks_as_na),
                 started.elapsed().as_secs_f64(),
                 dry_run_note(dry_run)
             );

@@ -75,6 +75,8 @@ pub struct VisitsReport {
     pub new: usize,
     pub unchanged: usize,
     pub replaced: usize,
+    /// Blank answer cells read as 不适用 (items that allow it).
+    pub blanks_as_na: usize,
 }
 
 /// Imports a visits sheet. `on_row(done, total)` reports progress through
@@ -126,7 +128,7 @@ pub fn visits(
     if !refused.is_empty() {
         return Err(problems(file)(refused));
     }
-    let (sheet, header_row) = (parsed.sheet, parsed.header_row);
+    let (sheet, header_row, blanks_as_na) = (parsed.sheet, parsed.header_row, parsed.blanks_as_na);
     let (rows, visits): (Vec<u32>, Vec<Visit>) = parsed.rows.into_iter().unzip();
     let dispositions = store.import_visits(
         &visits,
@@ -166,6 +168,7 @@ pub fn visits(
         new: count(|d| matches!(d, Disposition::New)),
         unchanged: count(|d| matches!(d, Disposition::Unchanged)),
         replaced: count(|d| matches!(d, Disposition::Replaced)),
+        blanks_as_na,
     })
 }
 

@@ -22,11 +22,20 @@ pub enum RawAnswer<'a> {
     Bool(bool),
 }
 
+impl RawAnswer<'_> {
+    /// Whether nothing was written: empty text, or only spaces.
+    pub fn is_blank(self) -> bool {
+        matches!(self, RawAnswer::Text(text) if normalize_text(text).is_empty())
+    }
+}
+
 /// Why a raw answer was refused; the caller adds where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
     #[error("答案为空(该项不允许不适用,必须作答)")]
     Blank,
+    #[error("未作答(每一项都要明确作答,不适用的项请选「不适用」)")]
+    Unanswered,
     #[error("该项不允许答「不适用」")]
     NotApplicableRefused,
     #[error("「{0}」不是是/否答案(可用 是、否、Y、N、√、×、合格、不合格 等)")]
@@ -208,6 +217,17 @@ impl Answer {
         }
     }
 
+    /// Reads an answer given one item at a time (on the tablet, through
+    /// the API), where every item needs an explicit answer: an item left
+    /// out or left blank is refused, even where 不适用 is allowed. Only a
+    /// spreadsheet's blank cell means 不适用 (see [`Answer::parse`]).
+    pub fn parse_given(item: &Item, raw: Option<RawAnswer<'_>>) -> Result<Answer, AnswerError> {
+        match raw {
+            Some(raw) if !raw.is_blank() => Answer::parse(item, raw),
+            _ => Err(AnswerError::Unanswered),
+        }
+    }
+
     fn from_number(item: &Item, value: f64, text: Option<&str>) -> Result<Answer, AnswerError> {
         let shown = || text.map_or_else(|| format_number(value), str::to_string);
         match &item.kind {
@@ -289,6 +309,36 @@ mod tests {
         for na in ["不适用", "N/A", "na", "—", "\u{3000}"] {
             assert_eq!(text("A03", na), Ok(Answer::NotApplicable), "{na:?}");
         }
+    }
+
+    #[test]
+    fn given_answers_must_be_explicit() {
+        for raw in [
+            None,
+            Some(RawAnswer::Text("")),
+            Some(RawAnswer::Text("\u{3000}")),
+        ] {
+            assert_eq!(
+                Answer::parse_given(&item("A03"), raw),
+                Err(AnswerError::Unanswered),
+                "{raw:?} on an item that allows 不适用"
+            );
+            assert_eq!(
+                Answer::parse_given(&item("A01"), raw),
+                Err(AnswerError::Unanswered),
+                "{raw:?} on a required item"
+            );
+        }
+        assert_eq!(
+            Answer::parse_given(&item("A03"), Some(RawAnswer::Text("不适用"))),
+            Ok(Answer::NotApplicable)
+        );
+        assert_eq!(
+            Answer::parse_given(&item("B02"), Some(RawAnswer::Number(2.5))),
+            Ok(Answer::Number(2.5))
+        );
+        assert!(RawAnswer::Text(" ").is_blank());
+        assert!(!RawAnswer::Number(0.0).is_blank());
     }
 
     #[test]

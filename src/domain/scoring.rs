@@ -25,6 +25,24 @@ impl Points {
     }
 }
 
+/// A critical item answered fail, and what it zeroed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedLine {
+    /// The item's position in checklist order.
+    pub item: usize,
+    /// The section the item belongs to.
+    pub section: usize,
+    /// Its own section, or the whole visit.
+    pub scope: Critical,
+}
+
+impl RedLine {
+    /// Whether it zeroes the items of `section` (rule 3).
+    pub fn covers(self, section: usize) -> bool {
+        self.scope == Critical::Visit || self.section == section
+    }
+}
+
 /// A scored visit: `None` where nothing applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VisitScore {
@@ -33,6 +51,9 @@ pub struct VisitScore {
     /// One entry per section, in checklist order.
     pub sections: Vec<Option<Points>>,
     pub total: Option<Points>,
+    /// The critical items that zeroed a section or the visit, in checklist
+    /// order.
+    pub red_lines: Vec<RedLine>,
 }
 
 impl VisitScore {
@@ -63,9 +84,8 @@ pub fn item_earned(item: &Item, answer: Answer) -> Option<f64> {
 /// 1–4: N/A items count nowhere, a failed critical item zeroes what it
 /// covers, and a metric with nothing applicable has no rate.
 pub fn score_visit(checklist: &Checklist, answers: &[Answer]) -> VisitScore {
-    let mut zero_visit = false;
-    let mut zero_section = vec![false; checklist.sections.len()];
-    for ((section, item), answer) in checklist.items().zip(answers) {
+    let mut red_lines = Vec::new();
+    for (index, ((section, item), answer)) in checklist.items().zip(answers).enumerate() {
         if let (
             ItemKind::Check {
                 critical: Some(scope),
@@ -73,23 +93,23 @@ pub fn score_visit(checklist: &Checklist, answers: &[Answer]) -> VisitScore {
             Answer::Fail,
         ) = (&item.kind, answer)
         {
-            match scope {
-                Critical::Section => zero_section[section] = true,
-                Critical::Visit => zero_visit = true,
-            }
+            red_lines.push(RedLine {
+                item: index,
+                section,
+                scope: *scope,
+            });
         }
     }
 
+    let zeroed: Vec<bool> = (0..checklist.sections.len())
+        .map(|section| red_lines.iter().any(|r| r.covers(section)))
+        .collect();
     let mut items = Vec::with_capacity(answers.len());
     let mut sections: Vec<Option<Points>> = vec![None; checklist.sections.len()];
     let mut total: Option<Points> = None;
     for ((section, item), answer) in checklist.items().zip(answers) {
         let points = item_earned(item, *answer).map(|earned| Points {
-            earned: if zero_visit || zero_section[section] {
-                0.0
-            } else {
-                earned
-            },
+            earned: if zeroed[section] { 0.0 } else { earned },
             max: item.points,
         });
         if let Some(points) = points {
@@ -102,6 +122,7 @@ pub fn score_visit(checklist: &Checklist, answers: &[Answer]) -> VisitScore {
         items,
         sections,
         total,
+        red_lines,
     }
 }
 
@@ -228,6 +249,15 @@ mod tests {
                 max: 2.0
             })
         );
+        assert_eq!(
+            score.red_lines,
+            vec![RedLine {
+                item: 1,
+                section: 0,
+                scope: Critical::Section
+            }],
+            "A02 is the red line that zeroed section A"
+        );
     }
 
     #[test]
@@ -245,5 +275,23 @@ mod tests {
         );
         assert!(score.items.iter().flatten().all(|p| p.earned == 0.0));
         assert_eq!(score.items[2], None, "N/A stays out even when zeroed");
+        assert_eq!(
+            score.red_lines,
+            vec![RedLine {
+                item: 5,
+                section: 1,
+                scope: Critical::Visit
+            }],
+            "B03 is the red line that zeroed the visit"
+        );
+    }
+
+    #[test]
+    fn no_red_line_without_a_failed_critical_item() {
+        let score = score_visit(
+            &sample(),
+            &answers([Fail, Pass, Pass, Choice(0), Number(5.0), Pass, Number(1.0)]),
+        );
+        assert!(score.red_lines.is_empty(), "A01 is not critical");
     }
 }

@@ -292,6 +292,9 @@ pub struct Parsed<T> {
     pub rows: Vec<(u32, T)>,
     /// Columns that were not used, by header (only where they are allowed).
     pub ignored_columns: Vec<String>,
+    /// Visits only: blank answer cells read as 不适用, the spreadsheet
+    /// convention for items that allow it.
+    pub blanks_as_na: usize,
 }
 
 // ---- roster ----
@@ -372,6 +375,7 @@ fn finish<T>(
             header_row: table.header_row,
             rows,
             ignored_columns,
+            blanks_as_na: 0,
         })
     } else {
         Err(problems)
@@ -482,6 +486,7 @@ pub fn parse_visits(
     drop(sheets);
     let mut rows: Vec<(u32, Visit)> = Vec::with_capacity(data.len() - table.first_data);
     let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut blanks_as_na = 0;
     for row in data.into_iter().skip(table.first_data) {
         let row = &row;
         on_row();
@@ -546,6 +551,7 @@ pub fn parse_visits(
         };
         let reader = &mut readers[reader];
         let mut answers = Vec::with_capacity(checklist.item_count());
+        let mut blanks = 0;
         for (index, (_, item)) in checklist.items().enumerate() {
             let Some(column) = reader.columns[index] else {
                 if !missing
@@ -573,8 +579,12 @@ pub fn parse_visits(
                 Cell::DateTime(_) => Err("单元格是日期,不是答案".to_string()),
                 Cell::Error(_) => Err("单元格是公式错误值,不是答案".to_string()),
             };
+            let blank = raw.as_ref().is_ok_and(|raw| raw.is_blank());
             match raw.and_then(|raw| reader.answer(index, item, raw)) {
-                Ok(answer) => answers.push(answer),
+                Ok(answer) => {
+                    blanks += usize::from(blank && answer == Answer::NotApplicable);
+                    answers.push(answer);
+                }
                 Err(reason) => problems.push(Problem {
                     sheet: table.sheet.clone(),
                     row: Some(row.number),
@@ -618,6 +628,7 @@ pub fn parse_visits(
             None => {
                 by_key.insert(visit.key(), rows.len());
                 rows.push((row.number, visit));
+                blanks_as_na += blanks;
             }
         }
     }
@@ -640,7 +651,10 @@ pub fn parse_visits(
     if rows.is_empty() && problems.is_empty() {
         problems.push(no_rows(&table));
     }
-    finish(&table, rows, problems, Vec::new())
+    finish(&table, rows, problems, Vec::new()).map(|parsed| Parsed {
+        blanks_as_na,
+        ..parsed
+    })
 }
 
 /// How many distinct texts per item [`AnswerReader`] remembers.

@@ -160,6 +160,7 @@ pub async fn upload(
                     imports::visits(store, &name, bytes, options, &mut |_, _| {}).map(|r| {
                         t.upload_source(t.visit_results, &name, &r.sheet, r.header_row)
                             + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
+                            + &t.blanks_as_na(r.blanks_as_na)
                     })
                 }
                 "checklist" => {

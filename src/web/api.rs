@@ -17,10 +17,10 @@ use serde_json::{Map, Value, json};
 
 use super::AppState;
 use super::auth::Authed;
-use super::error::Error;
+use super::error::{Error, problems_json};
 use super::i18n::Lang;
 use crate::domain::access::{Role, User, Visibility};
-use crate::domain::answer::{Answer, RawAnswer};
+use crate::domain::answer::{Answer, AnswerError, RawAnswer};
 use crate::domain::checklist::Checklist;
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
@@ -83,12 +83,21 @@ pub struct VisitBody {
     item_notes: BTreeMap<String, String>,
 }
 
-/// A draft's answers to score; anything else the draft holds is ignored.
+/// A draft to score and check; anything else the draft holds is ignored.
 #[derive(Debug, Deserialize)]
 pub struct PreviewBody {
+    id: Option<String>,
+    branch_code: Option<String>,
     checklist: Option<String>,
+    visited_at: Option<String>,
+    notes: Option<String>,
     #[serde(default)]
     answers: Map<String, Value>,
+    #[serde(default)]
+    item_notes: BTreeMap<String, String>,
+    /// Photos taken for the visit that are still on the device.
+    #[serde(default)]
+    pending_photos: usize,
 }
 
 fn valid_uuid(id: &str) -> bool {
@@ -106,15 +115,14 @@ fn parse_visited_at(text: &str) -> Option<NaiveDateTime> {
         .or_else(|| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M").ok())
 }
 
-/// Reads answers against a checklist. With `complete`, every item needs an
-/// answer (N/A items may be left out); without it (a preview of a draft),
-/// items left out are not scored. All problems are collected.
-fn parse_answers(
-    checklist: &Checklist,
-    answers: &Map<String, Value>,
-    complete: bool,
-) -> Result<Vec<Answer>, Vec<(String, String)>> {
+/// Reads answers against a checklist, collecting every problem as
+/// (field, message). Every item needs an explicit answer (不适用 where the
+/// item allows it). The answers returned are those to score: an item
+/// without a valid answer counts as 不适用, so a draft's running score
+/// covers what has been answered so far.
+fn read_answers(checklist: &Checklist, answers: &Map<String, Value>) -> ReadAnswers {
     let mut problems = Vec::new();
+    let mut unanswered = Vec::new();
     for code in answers.keys() {
         if checklist.item_index(code).is_none() {
             problems.push((
@@ -125,49 +133,69 @@ fn parse_answers(
     }
     let mut out = Vec::with_capacity(checklist.item_count());
     for (_, item) in checklist.items() {
-        let value = answers.get(&item.code).unwrap_or(&Value::Null);
-        let raw = match value {
-            Value::Null if !complete => {
-                out.push(Answer::NotApplicable);
-                continue;
-            }
-            Value::Null => RawAnswer::Text(""),
-            Value::String(s) => RawAnswer::Text(s),
-            Value::Number(n) => RawAnswer::Number(n.as_f64().unwrap_or(f64::NAN)),
-            Value::Bool(b) => RawAnswer::Bool(*b),
-            other => {
+        let answer = answers
+            .get(&item.code)
+            .map_or(Ok(None), raw_answer)
+            .and_then(|raw| {
+                Answer::parse_given(item, raw).map_err(|e| {
+                    if e == AnswerError::Unanswered {
+                        unanswered.push(item.code.clone());
+                    }
+                    e.to_string()
+                })
+            });
+        match answer {
+            Ok(answer) => out.push(answer),
+            Err(e) => {
                 problems.push((
                     format!("answers.{}", item.code),
-                    format!("检查项 {}:「{other}」不是答案", item.code),
+                    format!("检查项 {}:{e}", item.code),
                 ));
-                continue;
+                out.push(Answer::NotApplicable);
             }
-        };
-        match Answer::parse(item, raw) {
-            Ok(answer) => out.push(answer),
-            Err(e) => problems.push((
-                format!("answers.{}", item.code),
-                format!("检查项 {}:{e}", item.code),
-            )),
         }
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
+    ReadAnswers {
+        answers: out,
+        problems,
+        unanswered,
     }
 }
 
-/// The first problem as the error, with how many there are.
+/// A JSON value as an answer: nothing for null, an error for an array or
+/// an object.
+fn raw_answer(value: &Value) -> Result<Option<RawAnswer<'_>>, String> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(RawAnswer::Text(s))),
+        Value::Number(n) => Ok(Some(RawAnswer::Number(n.as_f64().unwrap_or(f64::NAN)))),
+        Value::Bool(b) => Ok(Some(RawAnswer::Bool(*b))),
+        other => Err(format!("「{other}」不是答案")),
+    }
+}
+
+/// What [`read_answers`] found.
+struct ReadAnswers {
+    /// The answers to score.
+    answers: Vec<Answer>,
+    problems: Vec<(String, String)>,
+    /// The codes of the items without an answer.
+    unanswered: Vec<String>,
+}
+
+/// The first problem as the error, with how many there are; every problem
+/// is listed with it.
 fn invalid(problems: Vec<(String, String)>) -> Error {
     let count = problems.len();
-    let (field, message) = problems.into_iter().next().unwrap_or_default();
+    let (field, message) = problems.first().cloned().unwrap_or_default();
     let message = if count > 1 {
         format!("{message}(共 {count} 处问题)")
     } else {
         message
     };
-    Error::invalid(message).with_field(field)
+    Error::invalid(message)
+        .with_field(field)
+        .with_problems(problems)
 }
 
 /// Pairs written as one JSON object, in their order: no map is built.
@@ -277,22 +305,39 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// Turns a request body into a visit, checked against the roster, the
-/// checklist, the evidence rules and the user's rights.
-fn build_visit(
+/// A visit body as checked: the visit when nothing is wrong, else every
+/// problem found (field, message).
+struct Checked {
+    checklist: Checklist,
+    /// The answers to score, as [`read_answers`] gives them.
+    answers: Vec<Answer>,
+    unanswered: Vec<String>,
+    problems: Vec<(String, String)>,
+    visit: Option<Visit>,
+}
+
+/// Checks a request body against the roster, the checklist, the evidence
+/// rules and the user's rights, collecting every problem. `pending_photos`
+/// counts photos still on the device (a draft's preview) towards the
+/// minimum. Fails outright only when it cannot go on (an unknown
+/// checklist, another inspector's name, storage).
+fn check_visit(
     store: &crate::storage::Store,
     user: &User,
     body: VisitBody,
+    pending_photos: usize,
     lang: Lang,
-) -> Result<(Visit, Checklist), Error> {
+) -> Result<Checked, Error> {
+    let mut problems = Vec::new();
     if !valid_uuid(&body.id) {
-        return Err(Error::invalid("id 必须是客户端生成的 UUID").with_field("id"));
+        problems.push(("id".into(), "id 必须是客户端生成的 UUID".into()));
     }
     let branch = body.branch_code.trim().to_string();
     if !store.branch_exists(&branch)? {
-        return Err(
-            Error::invalid(format!("网点编码「{branch}」不在网点名单中")).with_field("branch_code"),
-        );
+        problems.push((
+            "branch_code".into(),
+            format!("网点编码「{branch}」不在网点名单中"),
+        ));
     }
     let checklist_id = match body.checklist {
         Some(id) => id,
@@ -301,24 +346,31 @@ fn build_visit(
     let checklist = store.checklist(&checklist_id).map_err(|_| {
         Error::invalid(format!("没有检查表「{checklist_id}」")).with_field("checklist")
     })?;
-    let visited_at = parse_visited_at(&body.visited_at).ok_or_else(|| {
-        Error::invalid(format!(
-            "暗访时间「{}」无法识别,应为 2024-07-03T14:20:00+08:00",
-            body.visited_at
-        ))
-        .with_field("visited_at")
-    })?;
-    if visited_at > Local::now().naive_local() + chrono::Duration::days(1) {
-        return Err(Error::invalid("暗访时间不能晚于现在").with_field("visited_at"));
+    let visited_at = parse_visited_at(&body.visited_at);
+    match visited_at {
+        None => problems.push((
+            "visited_at".into(),
+            format!(
+                "暗访时间「{}」无法识别,应为 2024-07-03T14:20:00+08:00",
+                body.visited_at
+            ),
+        )),
+        Some(at) if at > Local::now().naive_local() + chrono::Duration::days(1) => {
+            problems.push(("visited_at".into(), "暗访时间不能晚于现在".into()));
+        }
+        Some(_) => {}
     }
     let Some(inspector) = user.inspector_for(body.inspector.as_deref()) else {
         return Err(Error::forbidden(lang).with_field("inspector"));
     };
-    let answers = parse_answers(&checklist, &body.answers, true).map_err(invalid)?;
+    let read = read_answers(&checklist, &body.answers);
+    problems.extend(read.problems);
     for code in body.item_notes.keys() {
         if checklist.item_index(code).is_none() {
-            return Err(Error::invalid(format!("检查表中没有检查项 {code}"))
-                .with_field(format!("item_notes.{code}")));
+            problems.push((
+                format!("item_notes.{code}"),
+                format!("检查表中没有检查项 {code}"),
+            ));
         }
     }
     let notes = body
@@ -328,38 +380,65 @@ fn build_visit(
     if let Some(min) = checklist.comment_min_chars {
         let chars = notes.as_deref().map_or(0, |n| n.chars().count());
         if chars < min as usize {
-            return Err(Error::invalid(format!(
-                "总体印象至少需要 {min} 个字,现在只有 {chars} 个字"
-            ))
-            .with_field("notes"));
+            problems.push((
+                "notes".into(),
+                format!("总体印象至少需要 {min} 个字,现在只有 {chars} 个字"),
+            ));
         }
     }
     if let Some(min) = checklist.min_photos {
-        let photos = store.photos(&body.id)?.len();
+        let photos = if valid_uuid(&body.id) {
+            store.photos(&body.id)?.len()
+        } else {
+            0
+        } + pending_photos;
         if photos < min as usize {
-            return Err(
-                Error::invalid(format!("至少需要 {min} 张照片,现在只有 {photos} 张"))
-                    .with_field("photos"),
-            );
+            problems.push((
+                "photos".into(),
+                format!("至少需要 {min} 张照片,现在只有 {photos} 张"),
+            ));
         }
     }
-    let visit = Visit {
-        visit_id: Some(body.id),
-        branch_code: branch,
-        visited_at,
-        inspector: Some(inspector),
-        checklist_id: checklist.id.clone(),
-        checklist_version: checklist.version,
-        notes,
-        item_notes: body
-            .item_notes
-            .into_iter()
-            .map(|(k, v)| (k, v.trim().to_string()))
-            .filter(|(_, v)| !v.is_empty())
-            .collect(),
-        answers,
+    let visit = match visited_at {
+        Some(visited_at) if problems.is_empty() => Some(Visit {
+            visit_id: Some(body.id),
+            branch_code: branch,
+            visited_at,
+            inspector: Some(inspector),
+            checklist_id: checklist.id.clone(),
+            checklist_version: checklist.version,
+            notes,
+            item_notes: body
+                .item_notes
+                .into_iter()
+                .map(|(k, v)| (k, v.trim().to_string()))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
+            answers: read.answers.clone(),
+        }),
+        _ => None,
     };
-    Ok((visit, checklist))
+    Ok(Checked {
+        checklist,
+        answers: read.answers,
+        unanswered: read.unanswered,
+        problems,
+        visit,
+    })
+}
+
+/// Turns a request body into a visit, or a 422 listing every problem.
+fn build_visit(
+    store: &crate::storage::Store,
+    user: &User,
+    body: VisitBody,
+    lang: Lang,
+) -> Result<(Visit, Checklist), Error> {
+    let checked = check_visit(store, user, body, 0, lang)?;
+    match checked.visit {
+        Some(visit) => Ok((visit, checked.checklist)),
+        None => Err(invalid(checked.problems)),
+    }
 }
 
 /// `POST /api/v1/visits`: 201 when stored, 200 when the same visit was
@@ -426,28 +505,73 @@ pub async fn submit_visit(
 }
 
 /// `POST /api/v1/visits/preview`: the scores of a draft's answers so far,
-/// computed by the same rules, nothing stored.
+/// computed by the same rules, and every problem a submission of it would
+/// meet now; nothing stored. With the draft's `id`, `branch_code` and
+/// `visited_at`, the whole visit is checked; without them, its answers.
 pub async fn preview_visit(
     State(state): State<AppState>,
-    _signed_in: Authed,
+    lang: Lang,
+    authed: Authed,
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, Error> {
     let body: PreviewBody = body(payload)?;
+    // A draft holds answers, never arrays or objects: such a body is
+    // malformed, not a draft with problems.
+    if let Some((code, e)) = body
+        .answers
+        .iter()
+        .find_map(|(code, value)| raw_answer(value).err().map(|e| (code, e)))
+    {
+        return Err(
+            Error::invalid(format!("检查项 {code}:{e}")).with_field(format!("answers.{code}"))
+        );
+    }
+    let user = authed.user.clone();
     let value = state
         .db
         .run(move |store| {
-            let id = match body.checklist {
-                Some(id) => id,
-                None => store.newest_checklist_id()?,
+            let PreviewBody {
+                id,
+                branch_code,
+                checklist,
+                visited_at,
+                notes,
+                answers,
+                item_notes,
+                pending_photos,
+            } = body;
+            let (checklist, scored, unanswered, problems) = match (id, branch_code, visited_at) {
+                (Some(id), Some(branch_code), Some(visited_at)) => {
+                    let visit = VisitBody {
+                        id,
+                        branch_code,
+                        checklist,
+                        visited_at,
+                        inspector: None,
+                        notes,
+                        answers,
+                        item_notes,
+                    };
+                    let checked = check_visit(store, &user, visit, pending_photos, lang)?;
+                    (
+                        checked.checklist,
+                        checked.answers,
+                        checked.unanswered,
+                        checked.problems,
+                    )
+                }
+                _ => {
+                    let id = match checklist {
+                        Some(id) => id,
+                        None => store.newest_checklist_id()?,
+                    };
+                    let checklist = store.checklist(&id).map_err(unknown_checklist)?;
+                    let read = read_answers(&checklist, &answers);
+                    (checklist, read.answers, read.unanswered, read.problems)
+                }
             };
-            let checklist = store.checklist(&id).map_err(unknown_checklist)?;
-            let answers = parse_answers(&checklist, &body.answers, false).map_err(invalid)?;
-            let score = score_visit(&checklist, &answers);
-            let missing: Vec<&str> = checklist
-                .items()
-                .filter(|(_, item)| !item.na && !body.answers.contains_key(&item.code))
-                .map(|(_, item)| item.code.as_str())
-                .collect();
+            let score = score_visit(&checklist, &scored);
+            let t = lang.text();
             Ok(json!({
                 "rate": score.rate().map(round4),
                 "earned": score.total.map(|p| p.earned),
@@ -455,7 +579,16 @@ pub async fn preview_visit(
                 "sections": checklist.sections.iter().zip(&score.sections)
                     .map(|(s, p)| (s.code.clone(), p.map(|p| round4(p.rate())).into()))
                     .collect::<Map<String, Value>>(),
-                "required_missing": missing,
+                "required_missing": unanswered,
+                "problems": problems_json(&problems),
+                "red_lines": score.red_lines.iter().map(|r| {
+                    json!({
+                        "item": checklist.items().nth(r.item).map(|(_, item)| &item.code),
+                        "scope": r.scope,
+                        "section": checklist.sections[r.section].code,
+                        "message": t.red_line(&checklist, *r),
+                    })
+                }).collect::<Vec<Value>>(),
             }))
         })
         .await?;

@@ -18,6 +18,8 @@ pub struct Error {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Every problem found, as (field, message), when there are several.
+    pub problems: Vec<(String, String)>,
 }
 
 impl Error {
@@ -27,6 +29,7 @@ impl Error {
             code,
             message: message.into(),
             field: None,
+            problems: Vec::new(),
         }
     }
 
@@ -108,9 +111,32 @@ impl Error {
         }
     }
 
-    pub fn body(&self) -> serde_json::Value {
-        json!({"error": {"code": self.code, "message": self.message, "field": self.field}})
+    pub fn with_problems(mut self, problems: Vec<(String, String)>) -> Error {
+        self.problems = problems;
+        self
     }
+
+    pub fn body(&self) -> serde_json::Value {
+        let mut error = json!({"code": self.code, "message": self.message, "field": self.field});
+        if !self.problems.is_empty() {
+            error["problems"] = problems_json(&self.problems);
+        }
+        json!({ "error": error })
+    }
+}
+
+/// Problems as JSON: each with its field, the item it concerns (for
+/// `answers.A01` and `item_notes.A01`) and its message.
+pub fn problems_json(problems: &[(String, String)]) -> serde_json::Value {
+    problems
+        .iter()
+        .map(|(field, message)| {
+            let item = field
+                .strip_prefix("answers.")
+                .or_else(|| field.strip_prefix("item_notes."));
+            json!({"field": field, "item": item, "message": message})
+        })
+        .collect()
 }
 
 /// A query string the handler cannot read (a number that is not one, a

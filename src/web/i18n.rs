@@ -10,6 +10,9 @@ use axum_extra::extract::CookieJar;
 
 pub use crate::lang::Lang;
 
+use crate::domain::checklist::{Checklist, Critical};
+use crate::domain::scoring::RedLine;
+
 impl Lang {
     pub fn code(self) -> &'static str {
         match self {
@@ -79,11 +82,15 @@ pub struct Text {
     pub nav_appeals: &'static str,
     pub pick_hall: &'static str,
     pub search_hall: &'static str,
+    pub no_match: &'static str,
     pub recent_halls: &'static str,
     pub all_halls: &'static str,
     pub start_visit: &'static str,
     pub drafts: &'static str,
     pub no_drafts: &'static str,
+    pub discard: &'static str,
+    pub discard_draft: &'static str,
+    pub discard_confirm: &'static str,
     pub my_visits: &'static str,
     pub no_visits: &'static str,
     pub continue_draft: &'static str,
@@ -94,6 +101,8 @@ pub struct Text {
     pub progress: &'static str,
     pub answered: &'static str,
     pub required_missing: &'static str,
+    pub unanswered: &'static str,
+    pub fix_before_submit: &'static str,
     pub yes: &'static str,
     pub no: &'static str,
     pub not_applicable: &'static str,
@@ -106,6 +115,9 @@ pub struct Text {
     pub stopwatch_call: &'static str,
     pub stopwatch_done: &'static str,
     pub stopwatch_reset: &'static str,
+    pub stopwatch_reset_confirm: &'static str,
+    pub stopwatch_take_first: &'static str,
+    pub stopwatch_call_first: &'static str,
     pub review: &'static str,
     pub back_to_form: &'static str,
     pub submit: &'static str,
@@ -115,6 +127,7 @@ pub struct Text {
     pub queued: &'static str,
     pub submitting: &'static str,
     pub submit_failed: &'static str,
+    pub submit_failed_fix: &'static str,
     pub score: &'static str,
     pub sections: &'static str,
     pub lost: &'static str,
@@ -124,6 +137,7 @@ pub struct Text {
     pub answer: &'static str,
     pub points: &'static str,
     pub earned: &'static str,
+    pub zeroed: &'static str,
     pub notes: &'static str,
     pub photos: &'static str,
     pub history: &'static str,
@@ -368,6 +382,37 @@ impl Text {
         }
     }
 
+    /// Which critical item zeroed what, for the form and the visit page.
+    pub fn red_line(&self, checklist: &Checklist, red_line: RedLine) -> String {
+        let item = checklist
+            .items()
+            .nth(red_line.item)
+            .map(|(_, item)| (item.code.as_str(), item.title.as_str()))
+            .unwrap_or_default();
+        let section = checklist
+            .sections
+            .get(red_line.section)
+            .map(|s| (s.code.as_str(), s.title.as_str()))
+            .unwrap_or_default();
+        let (code, title) = item;
+        match (self.lang, red_line.scope) {
+            (Lang::Zh, Critical::Section) => format!(
+                "红线项 {code}「{title}」不合格,本大项({} {})得分清零",
+                section.0, section.1
+            ),
+            (Lang::Zh, Critical::Visit) => {
+                format!("红线项 {code}「{title}」不合格,整次暗访得分清零")
+            }
+            (Lang::En, Critical::Section) => format!(
+                "Red-line item {code} “{title}” failed: section {} {} scores zero",
+                section.0, section.1
+            ),
+            (Lang::En, Critical::Visit) => {
+                format!("Red-line item {code} “{title}” failed: the whole visit scores zero")
+            }
+        }
+    }
+
     pub fn upload_failed(&self, detail: impl Display) -> String {
         match self.lang {
             Lang::Zh => format!("上传失败:{detail}"),
@@ -414,6 +459,21 @@ impl Text {
             Lang::En => format!(
                 "{}: {new} new, {unchanged} unchanged, {replaced} replaced",
                 counted(visits, "visit", "visits")
+            ),
+        }
+    }
+
+    /// How many blank answer cells a visits upload read as 不适用 (nothing
+    /// when none).
+    pub fn blanks_as_na(&self, blanks: usize) -> String {
+        match (self.lang, blanks) {
+            (_, 0) => String::new(),
+            (Lang::Zh, n) => {
+                format!(";{n} 个空白答案按表格约定记为「不适用」(仅限允许不适用的检查项)")
+            }
+            (Lang::En, n) => format!(
+                "; {} read as N/A, the spreadsheet convention (items that allow N/A only)",
+                counted(n, "blank answer", "blank answers")
             ),
         }
     }
@@ -481,11 +541,15 @@ pub static ZH: Text = Text {
     nav_appeals: "申诉",
     pick_hall: "选择营业厅",
     search_hall: "输入名称、编码或拼音首字母搜索",
+    no_match: "无匹配",
     recent_halls: "最近暗访",
     all_halls: "全部营业厅",
     start_visit: "开始暗访",
     drafts: "未完成的暗访",
     no_drafts: "没有未完成的暗访",
+    discard: "放弃",
+    discard_draft: "放弃这次暗访",
+    discard_confirm: "放弃后,这次暗访已填的答案、备注和照片都会删除,无法恢复。确定放弃吗?",
     my_visits: "我提交的暗访",
     no_visits: "还没有提交过暗访",
     continue_draft: "继续",
@@ -495,7 +559,9 @@ pub static ZH: Text = Text {
     rate: "得分率",
     progress: "进度",
     answered: "已答",
-    required_missing: "还有必答项未作答",
+    required_missing: "还有检查项未作答",
+    unanswered: "以下检查项未作答(不适用的请点「不适用」)",
+    fix_before_submit: "提交前请先改正",
     yes: "是",
     no: "否",
     not_applicable: "不适用",
@@ -508,6 +574,9 @@ pub static ZH: Text = Text {
     stopwatch_call: "叫号",
     stopwatch_done: "办结",
     stopwatch_reset: "重新计时",
+    stopwatch_reset_confirm: "重新计时会清除已记下的取号、叫号、办结时间,确定吗?",
+    stopwatch_take_first: "请先点「取号」,再点「叫号」",
+    stopwatch_call_first: "请先点「叫号」,再点「办结」",
     review: "检查并提交",
     back_to_form: "返回修改",
     submit: "提交",
@@ -517,6 +586,7 @@ pub static ZH: Text = Text {
     queued: "已排队,联网后自动提交",
     submitting: "正在提交……",
     submit_failed: "提交失败",
+    submit_failed_fix: "提交失败,请按提示改正后再提交",
     score: "得分",
     sections: "大项",
     lost: "失分",
@@ -526,6 +596,7 @@ pub static ZH: Text = Text {
     answer: "答案",
     points: "分值",
     earned: "得分",
+    zeroed: "红线清零",
     notes: "备注",
     photos: "照片",
     history: "修改记录",
@@ -666,11 +737,15 @@ pub static EN: Text = Text {
     nav_appeals: "Appeals",
     pick_hall: "Choose a hall",
     search_hall: "Search by name, code or pinyin initials",
+    no_match: "No match",
     recent_halls: "Recently visited",
     all_halls: "All halls",
     start_visit: "Start visit",
     drafts: "Unfinished visits",
     no_drafts: "No unfinished visits",
+    discard: "Discard",
+    discard_draft: "Discard this visit",
+    discard_confirm: "Discarding deletes this visit's answers, notes and photos for good. Discard it?",
     my_visits: "My submitted visits",
     no_visits: "No visits submitted yet",
     continue_draft: "Continue",
@@ -680,7 +755,9 @@ pub static EN: Text = Text {
     rate: "Score rate",
     progress: "Progress",
     answered: "answered",
-    required_missing: "Some required items are not answered yet",
+    required_missing: "Some items are not answered yet",
+    unanswered: "These items are not answered yet (choose “N/A” where one does not apply)",
+    fix_before_submit: "Please fix before submitting",
     yes: "Yes",
     no: "No",
     not_applicable: "N/A",
@@ -693,6 +770,9 @@ pub static EN: Text = Text {
     stopwatch_call: "Called",
     stopwatch_done: "Done",
     stopwatch_reset: "Reset",
+    stopwatch_reset_confirm: "Resetting clears the ticket, call and done times. Reset?",
+    stopwatch_take_first: "Tap “Ticket” before “Called”",
+    stopwatch_call_first: "Tap “Called” before “Done”",
     review: "Review and submit",
     back_to_form: "Back to the form",
     submit: "Submit",
@@ -702,6 +782,7 @@ pub static EN: Text = Text {
     queued: "Queued; it will be sent when online",
     submitting: "Submitting…",
     submit_failed: "Submission failed",
+    submit_failed_fix: "Submission failed: please fix what is shown and submit again",
     score: "Score",
     sections: "Sections",
     lost: "Lost",
@@ -711,6 +792,7 @@ pub static EN: Text = Text {
     answer: "Answer",
     points: "Points",
     earned: "Earned",
+    zeroed: "zeroed by red line",
     notes: "Notes",
     photos: "Photos",
     history: "History",

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{Duration, Local};
-use pinyin::ToPinyin;
+use pinyin::ToPinyinMulti;
 use serde::Deserialize;
 
 use super::AppState;
@@ -23,7 +23,7 @@ use crate::accounts::{new_secret, secret_hash, verify_password};
 use crate::domain::access::{Role, User};
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
-use crate::domain::scoring::score_visit;
+use crate::domain::scoring::{item_earned, score_visit};
 use crate::storage::VisitRecord;
 
 /// An error page, in HTML.
@@ -340,11 +340,29 @@ pub struct HallChoice {
     pub initials: String,
 }
 
+/// The name's pinyin initials under every reading of its characters, space
+/// separated, for searching: 西平中心厅 → xpzxt; 泌阳城关 (泌 is mì or bì)
+/// → mycg bycg. At most 16 spellings, the common readings first.
 fn initials(name: &str) -> String {
-    name.to_pinyin()
-        .flatten()
-        .map(|p| p.first_letter())
-        .collect()
+    const MOST: usize = 16;
+    let mut spellings = vec![String::new()];
+    for c in name.chars() {
+        let Some(readings) = c.to_pinyin_multi() else {
+            continue;
+        };
+        let mut letters: Vec<&str> = Vec::new();
+        for reading in readings {
+            if !letters.contains(&reading.first_letter()) {
+                letters.push(reading.first_letter());
+            }
+        }
+        spellings = letters
+            .iter()
+            .flat_map(|letter| spellings.iter().map(move |s| format!("{s}{letter}")))
+            .take(MOST)
+            .collect();
+    }
+    spellings.join(" ")
 }
 
 /// A submitted visit in a list.
@@ -521,10 +539,15 @@ fn form_messages(t: &Text) -> serde_json::Value {
     serde_json::json!({
         "offline": t.offline, "queued": t.queued, "saved_locally": t.saved_locally,
         "saved_server": t.saved_server, "submitting": t.submitting,
-        "submit_failed": t.submit_failed, "required_missing": t.required_missing,
+        "submit_failed": t.submit_failed,
         "session_expired": t.session_expired, "preview_offline": t.preview_offline,
         "min_photos": t.min_photos_rule, "comment_rule": t.comment_rule,
         "not_applicable": t.not_applicable, "minutes": t.minutes,
+        "unanswered": t.unanswered, "fix_before_submit": t.fix_before_submit,
+        "submit_failed_fix": t.submit_failed_fix, "discard_confirm": t.discard_confirm,
+        "stopwatch_reset_confirm": t.stopwatch_reset_confirm,
+        "stopwatch_take_first": t.stopwatch_take_first,
+        "stopwatch_call_first": t.stopwatch_call_first,
     })
 }
 
@@ -640,6 +663,8 @@ pub struct AnswerLine {
     pub earned: String,
     pub points: String,
     pub lost: bool,
+    /// Whether a red line zeroed what the answer would have earned.
+    pub zeroed: bool,
 }
 
 pub struct SectionLine {
@@ -665,6 +690,8 @@ struct VisitPage {
     rate: String,
     lost: String,
     notes: String,
+    /// Which critical items zeroed what.
+    red_lines: Vec<String>,
     sections: Vec<SectionLine>,
     answers: Vec<AnswerLine>,
     photos: Vec<(String, String)>,
@@ -733,6 +760,11 @@ pub async fn visit_page(
         rate: percent(score.total),
         lost: score.total.map_or("—".into(), |p| format_number(p.lost())),
         notes: record.visit.notes.clone().unwrap_or_default(),
+        red_lines: score
+            .red_lines
+            .iter()
+            .map(|r| lang.text().red_line(&checklist, *r))
+            .collect(),
         sections: checklist
             .sections
             .iter()
@@ -747,7 +779,10 @@ pub async fn visit_page(
             .items()
             .zip(&record.visit.answers)
             .zip(&score.items)
-            .map(|(((_, item), answer), points)| AnswerLine {
+            .map(|(((section, item), answer), points)| AnswerLine {
+                zeroed: points.is_some_and(|p| p.earned == 0.0)
+                    && item_earned(item, *answer).is_some_and(|e| e > 0.0)
+                    && score.red_lines.iter().any(|r| r.covers(section)),
                 note: record
                     .visit
                     .item_notes
@@ -781,4 +816,30 @@ pub async fn visit_page(
         user: Some(authed.user),
     };
     Ok(page.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initials;
+
+    #[test]
+    fn initials_under_every_reading() {
+        assert_eq!(
+            initials("西平中心厅").split(' ').next(),
+            Some("xpzxt"),
+            "the common readings come first"
+        );
+        let biyang = initials("泌阳城关营业厅");
+        let spellings: Vec<&str> = biyang.split(' ').collect();
+        assert!(
+            spellings.contains(&"bycgyyt") && spellings.contains(&"mycgyyt"),
+            "泌 reads bì and mì: {biyang}"
+        );
+        assert!(
+            initials("长").split(' ').count() >= 2,
+            "长 reads cháng and zhǎng"
+        );
+        assert!(initials("行行行行行行行行行行").split(' ').count() <= 16);
+        assert_eq!(initials("XP-01"), "", "no Chinese, no initials");
+    }
 }

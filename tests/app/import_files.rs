@@ -308,6 +308,10 @@ fn every_spelling_of_not_applicable() {
             )),
             "{what}: {out}"
         );
+        assert!(
+            out.contains(";1 个空白答案按表格约定记为「不适用」"),
+            "{what}: the blank B02 is counted: {out}"
+        );
         // A 6/6, B01 4/4, B02 counts nowhere: every visit 10/10.
         let report = rankings(&ws, "2024-10", &[]);
         let xp02 = row(&report, "XP02");

@@ -134,7 +134,7 @@ async fn bad_visits_are_refused_with_the_field_and_nothing_is_stored() {
             },
             StatusCode::UNPROCESSABLE_ENTITY,
             "answers.A01",
-            "答案为空",
+            "未作答",
         ),
         (
             visit(V2, "ZZ99"),
@@ -197,6 +197,115 @@ async fn bad_visits_are_refused_with_the_field_and_nothing_is_stored() {
     let (status, _) = post_visit(&client, &app, &csrf, &huge).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(ws.snapshot(), before, "nothing stored by refused requests");
+}
+
+/// Every item needs an explicit answer through the API, 不适用 items too;
+/// a refusal lists every problem with its item, and the preview lists the
+/// same problems before anything is sent.
+#[tokio::test]
+async fn every_problem_is_named_and_no_item_may_be_left_out() {
+    let (ws, app) = app().await;
+    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let before = ws.snapshot();
+    let mut body = visit(V2, "XP01");
+    let answers = body["answers"].as_object_mut().expect("answers");
+    answers.remove("B02"); // allows 不适用, but is left out
+    answers.insert("A02".into(), json!("否")); // the red line of section A
+    answers.insert("B01".into(), json!("中")); // not a label
+    let (status, error) = post_visit(&client, &app, &csrf, &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let problems: Vec<(String, String)> = error["error"]["problems"]
+        .as_array()
+        .expect("every problem listed")
+        .iter()
+        .map(|p| {
+            (
+                p["item"].as_str().unwrap_or_default().to_string(),
+                p["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>(),
+        ["B01", "B02"],
+        "{error}"
+    );
+    assert!(problems[0].1.contains("不是该项的选项"), "{problems:?}");
+    assert!(problems[1].1.contains("未作答"), "{problems:?}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("共 2 处问题")),
+        "{error}"
+    );
+    assert_eq!(ws.snapshot(), before, "nothing stored");
+
+    // The preview of the same draft: the same problems, the score of what
+    // is answered, and which red line zeroed what.
+    let preview: Value = client
+        .post(format!("{}/api/v1/visits/preview", app.base))
+        .header("X-CSRF-Token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .expect("preview")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(preview["problems"], error["error"]["problems"], "{preview}");
+    assert_eq!(preview["required_missing"], json!(["B02"]));
+    assert_eq!(preview["sections"]["A"], 0.0, "{preview}");
+    assert_eq!(
+        preview["red_lines"],
+        json!([{
+            "item": "A02",
+            "scope": "section",
+            "section": "A",
+            "message": "红线项 A02「戴工牌」不合格,本大项(A 仪容)得分清零"
+        }])
+    );
+
+    // Blank is not an answer either; 不适用 is.
+    body["answers"]["B01"] = json!("良");
+    body["answers"]["B02"] = json!(" ");
+    let (status, error) = post_visit(&client, &app, &csrf, &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["field"], "answers.B02");
+    body["answers"]["B02"] = json!("不适用");
+    let (status, stored) = post_visit(&client, &app, &csrf, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["answers"]["B02"], "不适用");
+}
+
+/// A spreadsheet keeps its convention (a blank cell of an item that allows
+/// 不适用 is 不适用), and the upload's result says how many blanks were
+/// read that way.
+#[tokio::test]
+async fn an_upload_says_how_many_blanks_it_read_as_not_applicable() {
+    let (_ws, app) = app().await;
+    let (boss, csrf) = sign_in(&app, "boss", PASSWORD).await;
+    let csv = "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\n\
+               W1,XP01,2024-07-03,small,是,是,优,\n\
+               W2,XP02,2024-07-03,small,是,是,优, \n\
+               W3,BY01,2024-07-03,small,是,是,优,8\n";
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("暗访.csv"),
+        );
+    let response = boss
+        .post(format!("{}/admin/imports/visits", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.expect("the page");
+    assert!(
+        page.contains("3 次暗访:新增 3,未变 0,替换 0;2 个空白答案按表格约定记为「不适用」"),
+        "{page}"
+    );
 }
 
 #[tokio::test]

@@ -19,6 +19,9 @@ const Hallscore = (() => {
   const load = (id) => { try { return JSON.parse(localStorage.getItem(PREFIX + id)); } catch (_) { return null; } };
   const store = (visit) => localStorage.setItem(PREFIX + visit.id, JSON.stringify(visit));
   const forget = (id) => localStorage.removeItem(PREFIX + id);
+  // Drafts discarded while the server was out of reach, to delete there.
+  const DISCARDED = "hallscore:discarded";
+  const discarded = () => { try { return JSON.parse(localStorage.getItem(DISCARDED)) || []; } catch (_) { return []; } };
 
   // Photos are kept as blobs in IndexedDB until their visit is sent.
   function db() {
@@ -99,6 +102,26 @@ const Hallscore = (() => {
     return { ok: r.ok, status: r.status, body: json };
   }
 
+  // Discards an unfinished visit: from this device (answers and photos)
+  // and the server's draft, now or once the server can be reached.
+  async function discard(id) {
+    forget(id);
+    for (const photo of await photosOf(id)) await deletePhoto(photo.id);
+    localStorage.setItem(DISCARDED, JSON.stringify([...new Set([...discarded(), id])]));
+    await deleteDiscarded();
+  }
+  async function deleteDiscarded() {
+    for (const id of discarded()) {
+      try {
+        const r = await fetch("/api/v1/drafts/" + id, { method: "DELETE", headers: { "X-CSRF-Token": csrf() } });
+        if (!r.ok && r.status !== 404) continue;
+      } catch (_) {
+        return;
+      }
+      localStorage.setItem(DISCARDED, JSON.stringify(discarded().filter((x) => x !== id)));
+    }
+  }
+
   let flushing = null;
   // Sends every queued visit; keeps those that cannot go yet. A call made
   // while a flush is under way gets that flush's results, so every caller
@@ -108,6 +131,7 @@ const Hallscore = (() => {
     return flushing;
   }
   async function flushQueue(messages) {
+    await deleteDiscarded();
     const results = [];
     for (const visit of visits().filter((v) => v.status === "queued")) {
       try {
@@ -131,15 +155,23 @@ const Hallscore = (() => {
     const input = document.getElementById("hall-search");
     const list = document.getElementById("halls");
     if (!input || !list) return;
+    const none = document.getElementById("no-match");
+    // Spaces in the query are ignored: "xp cg" finds what "xpcg" finds.
     input.addEventListener("input", () => {
-      const q = input.value.trim().toLowerCase();
-      for (const li of list.children) li.hidden = q !== "" && !li.dataset.search.toLowerCase().includes(q);
+      const q = input.value.replace(/\s+/g, "").toLowerCase();
+      let shown = 0;
+      for (const li of list.children) {
+        li.hidden = q !== "" && !li.dataset.search.toLowerCase().includes(q);
+        if (!li.hidden) shown++;
+      }
+      if (none) none.hidden = shown > 0;
     });
   }
 
   function localDrafts() {
     const list = document.getElementById("drafts");
     if (!list) return;
+    for (const li of list.querySelectorAll("[data-draft]")) if (discarded().includes(li.dataset.draft)) li.remove();
     const shown = new Set([...list.querySelectorAll("[data-draft]")].map((li) => li.dataset.draft));
     for (const visit of visits()) {
       if (shown.has(visit.id)) continue;
@@ -149,9 +181,23 @@ const Hallscore = (() => {
       a.href = "/inspect/visit?id=" + visit.id;
       a.textContent = (visit.branch_code || "") + " " + (visit.hall_name || "");
       li.append(a, " ", Object.assign(document.createElement("span"), { className: "muted", textContent: visit.status === "queued" ? "⏳" : "" }));
+      if (visit.status !== "queued") {
+        li.append(Object.assign(document.createElement("button"), { type: "button", className: "discard", textContent: list.dataset.discard }));
+      }
       list.append(li);
     }
-    if (!list.children.length) list.append(Object.assign(document.createElement("li"), { className: "muted", textContent: list.dataset.empty }));
+    const empty = () => {
+      if (!list.querySelector("[data-draft]")) list.replaceChildren(Object.assign(document.createElement("li"), { className: "muted", textContent: list.dataset.empty }));
+    };
+    empty();
+    list.addEventListener("click", async (event) => {
+      const button = event.target.closest("button.discard");
+      if (!button || !confirm(list.dataset.confirm)) return;
+      const li = button.closest("[data-draft]");
+      await discard(li.dataset.draft);
+      li.remove();
+      empty();
+    });
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -164,5 +210,5 @@ const Hallscore = (() => {
     if (navigator.onLine) flush();
   });
 
-  return { load, store, forget, visits, putPhoto, photosOf, deletePhoto, banner, flush, send, csrf };
+  return { load, store, forget, discard, visits, putPhoto, photosOf, deletePhoto, banner, flush, send, csrf, withOffset };
 })();

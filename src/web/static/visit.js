@@ -25,6 +25,8 @@ document.addEventListener("DOMContentLoaded", () => {
   };
 
   let id = params.get("id") || newId();
+  // Opening a hall's form makes no draft: one is kept (on this device and
+  // on the server) once something is answered, noted, timed or photographed.
   let visit = Hallscore.load(id) || {
     id,
     branch_code: params.get("branch") || "",
@@ -37,18 +39,29 @@ document.addEventListener("DOMContentLoaded", () => {
     status: "draft",
   };
   history.replaceState(null, "", "/inspect/visit?id=" + id);
-  const hall = halls.find((h) => h.code === visit.branch_code);
-  visit.hall_name = hall ? hall.name : "";
-  document.getElementById("hall-name").textContent = hall ? `${hall.name}(${hall.code})` : visit.branch_code;
+  function showHall() {
+    const hall = halls.find((h) => h.code === visit.branch_code);
+    visit.hall_name = hall ? hall.name : "";
+    document.getElementById("hall-name").textContent = hall ? `${hall.name}(${hall.code})` : visit.branch_code;
+  }
+  const started = () =>
+    Object.values(visit.answers || {}).some((v) => v !== "") ||
+    Object.values(visit.item_notes || {}).some((v) => v !== "") ||
+    !!(visit.notes || "").trim() || !!(visit.stopwatch || {}).take;
 
   const state = document.getElementById("save-state");
   let draftTimer = null;
   let previewTimer = null;
 
   function save() {
+    if (!started() && !Hallscore.load(id)) {
+      progress();
+      return;
+    }
     visit.updated = Date.now();
     Hallscore.store(visit);
     state.textContent = messages.saved_locally;
+    state.classList.remove("failed");
     progress();
     clearTimeout(draftTimer);
     draftTimer = setTimeout(syncDraft, 1200);
@@ -75,34 +88,74 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  // The server checks the draft by the same rules as a submission: its
+  // answers' problems are marked live, every problem at the review.
+  function draftBody() {
+    return {
+      id, branch_code: visit.branch_code, checklist: visit.checklist,
+      visited_at: Hallscore.withOffset(visit.visited_at), notes: visit.notes || null,
+      answers: visit.answers, item_notes: visit.item_notes || {},
+    };
+  }
+  async function check() {
+    const pending = (await Hallscore.photosOf(id)).filter((p) => !p.uploaded).length;
+    const r = await fetch("/api/v1/visits/preview", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": Hallscore.csrf() },
+      body: JSON.stringify({ ...draftBody(), pending_photos: pending }),
+    });
+    const body = await r.json();
+    if (!r.ok) throw new Error(body?.error?.message || String(r.status));
+    return body;
+  }
   async function preview() {
     const score = document.getElementById("running-score");
+    const redLines = document.getElementById("red-lines");
     try {
-      const r = await fetch("/api/v1/visits/preview", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": Hallscore.csrf() },
-        body: JSON.stringify({ id, branch_code: visit.branch_code, checklist: visit.checklist, visited_at: visit.visited_at, answers: visit.answers }),
-      });
-      const body = await r.json();
-      score.textContent = r.ok && body.rate !== null ? (body.rate * 100).toFixed(1) + "%" : "—";
+      const body = await check();
+      score.textContent = body.rate !== null ? (body.rate * 100).toFixed(1) + "%" : "—";
+      score.title = "";
+      redLines.replaceChildren(...body.red_lines.map((r) => Object.assign(document.createElement("p"), { textContent: r.message })));
+      redLines.hidden = !body.red_lines.length;
+      for (const f of items) f.classList.toggle("red-line", body.red_lines.some((r) => r.item === f.dataset.code));
+      mark(body.problems.filter((p) => p.item && !body.required_missing.includes(p.item)));
     } catch (_) {
       score.textContent = "—";
       score.title = messages.preview_offline;
     }
   }
-
-  const required = (f) => f.dataset.na !== "true";
-  function missing() {
-    return items.filter((f) => required(f) && (visit.answers[f.dataset.code] ?? "") === "");
+  // Marks the items with problems and says what is wrong under each.
+  function mark(problems) {
+    for (const f of items) {
+      const mine = problems.filter((p) => p.item === f.dataset.code);
+      f.classList.toggle("invalid", mine.length > 0);
+      let note = f.querySelector("p.item-problem");
+      if (!mine.length) {
+        note?.remove();
+        continue;
+      }
+      if (!note) {
+        note = Object.assign(document.createElement("p"), { className: "item-problem" });
+        f.querySelector(".answers").after(note);
+      }
+      note.textContent = mine.map((p) => p.message).join(";");
+    }
   }
+
+  // Every item needs an explicit answer (不适用 too, where allowed).
+  const unanswered = (f) => (visit.answers[f.dataset.code] ?? "") === "";
+  const missing = () => items.filter(unanswered);
   function progress() {
-    const answered = items.filter((f) => (visit.answers[f.dataset.code] ?? "") !== "").length;
-    document.getElementById("progress-count").textContent = answered;
+    document.getElementById("progress-count").textContent = items.length - missing().length;
     document.getElementById("progress-total").textContent = items.length;
-    for (const f of items) f.classList.toggle("unanswered", required(f) && (visit.answers[f.dataset.code] ?? "") === "");
+    for (const f of items) {
+      f.classList.toggle("unanswered", unanswered(f));
+      if (!unanswered(f)) f.classList.remove("listed");
+    }
   }
 
   function render() {
+    showHall();
     for (const f of items) {
       const code = f.dataset.code;
       const value = visit.answers[code];
@@ -140,8 +193,10 @@ document.addEventListener("DOMContentLoaded", () => {
       visit.item_notes[f.dataset.code] = t.value;
     } else if (t.id === "notes") {
       visit.notes = t.value;
+      t.classList.remove("invalid");
     } else if (t.id === "visited-at") {
       visit.visited_at = t.value;
+      t.classList.remove("invalid");
     } else {
       return;
     }
@@ -163,13 +218,22 @@ document.addEventListener("DOMContentLoaded", () => {
     const input = f.querySelector("input.number");
     if (input) input.value = minutes;
   }
+  // Taps in the queue's order only: 叫号 after 取号, 办结 after 叫号.
+  const stopwatchMessage = document.getElementById("stopwatch-message");
   document.getElementById("stopwatch").addEventListener("click", (event) => {
     const button = event.target.closest("[data-stopwatch]");
     if (!button) return;
     const s = (visit.stopwatch = visit.stopwatch || {});
     const step = button.dataset.stopwatch;
-    if (step === "reset") visit.stopwatch = {};
-    else s[step] = Date.now();
+    const refused = (step === "call" && !s.take) ? messages.stopwatch_take_first
+      : (step === "done" && !s.call) ? messages.stopwatch_call_first : "";
+    stopwatchMessage.textContent = refused;
+    stopwatchMessage.hidden = !refused;
+    if (refused) return;
+    if (step === "reset") {
+      if (!confirm(messages.stopwatch_reset_confirm)) return;
+      visit.stopwatch = {};
+    } else s[step] = Date.now();
     if (step === "call") fill(1, s.take, s.call);
     if (step === "done") fill(2, s.call, s.done);
     stopwatchText();
@@ -211,80 +275,130 @@ document.addEventListener("DOMContentLoaded", () => {
     save();
   });
 
-  // Review, then submit.
+  // Review, then submit. The server's own check lists the problems; with
+  // no connection, what this device can tell (unanswered items, photos,
+  // notes) and the server checks again when the visit arrives.
   const review = document.getElementById("review");
-  async function problems() {
-    const out = [];
-    const open = missing();
-    if (open.length) out.push(messages.required_missing + ":" + open.map((f) => f.dataset.code).join("、"));
+  const title = (code) => {
+    const f = items.find((x) => x.dataset.code === code);
+    return f ? `${code} ${f.querySelector(".title").textContent}` : code;
+  };
+  async function localProblems() {
+    const out = missing().map((f) => ({ item: f.dataset.code, message: title(f.dataset.code) }));
     const minPhotos = Number(form.dataset.minPhotos || 0);
     const photos = (await Hallscore.photosOf(id)).length;
-    if (photos < minPhotos) out.push(`${messages.min_photos} ${minPhotos}(${photos})`);
+    if (photos < minPhotos) out.push({ message: `${messages.min_photos} ${minPhotos}(${photos})` });
     const minChars = Number(form.dataset.commentMin || 0);
     const chars = [...(visit.notes || "").trim()].length;
-    if (chars < minChars) out.push(`${messages.comment_rule} ${minChars}(${chars})`);
-    if (!visit.branch_code) out.push("?");
-    return out;
+    if (chars < minChars) out.push({ field: "notes", message: `${messages.comment_rule} ${minChars}(${chars})` });
+    return { problems: out, required_missing: missing().map((f) => f.dataset.code) };
+  }
+  // Lists the problems in the review: unanswered items by title, then the
+  // rest; marks their items.
+  function showProblems(problems, missingCodes) {
+    const box = document.getElementById("review-problems");
+    box.replaceChildren();
+    const open = problems.filter((p) => missingCodes.includes(p.item));
+    const other = problems.filter((p) => !missingCodes.includes(p.item));
+    if (open.length) {
+      box.append(Object.assign(document.createElement("h3"), { textContent: `${messages.unanswered}(${open.length})` }));
+      const ul = document.createElement("ul");
+      ul.className = "unanswered-list";
+      for (const p of open) ul.append(Object.assign(document.createElement("li"), { textContent: title(p.item) }));
+      box.append(ul);
+    }
+    if (other.length) {
+      box.append(Object.assign(document.createElement("h3"), { textContent: messages.fix_before_submit }));
+      const ul = document.createElement("ul");
+      for (const p of other) ul.append(Object.assign(document.createElement("li"), { textContent: p.message }));
+      box.append(ul);
+    }
+    box.hidden = !problems.length;
+    mark(problems.filter((p) => p.item && !missingCodes.includes(p.item)));
+    for (const f of items) f.classList.toggle("listed", open.some((p) => p.item === f.dataset.code));
+    for (const [field, el] of [["visited_at", "visited-at"], ["notes", "notes"]]) {
+      document.getElementById(el).classList.toggle("invalid", problems.some((p) => p.field === field));
+    }
+    return form.querySelector(".invalid, fieldset.item.listed");
+  }
+  async function problems() {
+    let found;
+    try {
+      found = await check();
+    } catch (_) {
+      found = await localProblems();
+    }
+    return found;
   }
   document.getElementById("to-review").addEventListener("click", async () => {
     const body = document.getElementById("review-body");
     body.replaceChildren();
     for (const section of form.querySelectorAll("section.section")) {
-      const done = [...section.querySelectorAll("fieldset.item")].filter((f) => (visit.answers[f.dataset.code] ?? "") !== "").length;
+      const done = [...section.querySelectorAll("fieldset.item")].filter((f) => !unanswered(f)).length;
       const total = section.querySelectorAll("fieldset.item").length;
       body.append(Object.assign(document.createElement("p"), { textContent: `${section.querySelector("h2").textContent}:${done} / ${total}` }));
     }
-    const list = await problems();
-    const box = document.getElementById("review-problems");
-    box.hidden = !list.length;
-    box.textContent = list.join(";");
-    document.getElementById("submit").disabled = list.length > 0;
+    const found = await problems();
+    const first = showProblems(found.problems, found.required_missing);
+    document.getElementById("submit").disabled = found.problems.length > 0;
     review.hidden = false;
     review.scrollIntoView({ behavior: "smooth" });
-    const first = missing()[0];
     if (first) first.scrollIntoView({ behavior: "smooth", block: "center" });
   });
   document.getElementById("back-to-form").addEventListener("click", () => { review.hidden = true; });
 
-  async function submit() {
-    if ((await problems()).length) return;
-    visit.status = "queued";
-    delete visit.error;
-    Hallscore.store(visit);
-    state.textContent = messages.submitting;
-    const results = await Hallscore.flush(messages);
+  // Discarding removes the visit from this device (answers and photos) and
+  // the server's draft.
+  document.getElementById("discard").addEventListener("click", async () => {
+    if (!confirm(messages.discard_confirm)) return;
+    await Hallscore.discard(id);
+    location.href = "/inspect";
+  });
+
+  // What became of this visit in a flush of the queue: shown, still
+  // queued, or refused (back to the form, with what to fix marked).
+  function outcome(results) {
     const mine = results.find((r) => r.visit.id === id);
     if (mine && mine.ok) {
       location.href = "/visits/" + id;
-      return;
-    }
-    if (!mine || mine.offline) {
-      Hallscore.banner(messages.offline, "offline");
-      state.textContent = messages.queued;
+    } else if (!mine || mine.offline) {
+      if (visit.status === "queued") state.textContent = messages.queued;
     } else if (mine.status === 401) {
       Hallscore.banner(messages.session_expired, "offline");
       state.textContent = messages.queued;
     } else {
       visit = Hallscore.load(id) || visit;
       const error = mine.body?.error;
-      Hallscore.banner(`${messages.submit_failed}:${error?.message || mine.status}`, "error");
+      state.textContent = messages.submit_failed;
+      state.classList.add("failed");
+      Hallscore.banner(`${messages.submit_failed_fix}:${error?.message || mine.status}`, "error");
+      const list = error?.problems || (error?.field ? [{ item: error.field.replace(/^answers\./, ""), message: error.message }] : []);
+      const first = showProblems(list, missing().map((f) => f.dataset.code));
+      review.hidden = true;
+      (first || form).scrollIntoView({ behavior: "smooth", block: "center" });
     }
+  }
+  async function submit() {
+    if ((await problems()).problems.length) return;
+    visit.status = "queued";
+    delete visit.error;
+    Hallscore.store(visit);
+    state.textContent = messages.submitting;
+    const results = await Hallscore.flush(messages);
+    if (results.some((r) => r.visit.id === id && r.offline) || !results.some((r) => r.visit.id === id)) {
+      Hallscore.banner(messages.offline, "offline");
+    }
+    outcome(results);
   }
   document.getElementById("submit").addEventListener("click", submit);
   // A queued visit goes as soon as the connection is back.
   window.addEventListener("online", async () => {
     Hallscore.banner("");
-    if (visit.status === "queued") {
-      const results = await Hallscore.flush(messages);
-      if (results.find((r) => r.visit.id === id && r.ok)) location.href = "/visits/" + id;
-    }
+    if (visit.status === "queued") outcome(await Hallscore.flush(messages));
   });
   window.addEventListener("offline", () => Hallscore.banner(messages.offline, "offline"));
   setInterval(async () => {
-    if (visit.status === "queued" && navigator.onLine) {
-      const results = await Hallscore.flush(messages);
-      if (results.find((r) => r.visit.id === id && r.ok)) location.href = "/visits/" + id;
-    }
+    if (visit.status === "queued" && navigator.onLine) outcome(await Hallscore.flush(messages));
   }, 15000);
 
   // A draft opened on another device: take the server's copy.
@@ -292,12 +406,12 @@ document.addEventListener("DOMContentLoaded", () => {
     fetch("/api/v1/drafts/" + id).then((r) => (r.ok ? r.json() : null)).then((draft) => {
       if (draft && draft.id === id) {
         visit = { ...visit, ...draft };
-        Hallscore.store(visit);
         render();
+        Hallscore.store(visit);
       }
     }).catch(() => {});
   }
   if (visit.status === "queued") state.textContent = messages.queued;
-  Hallscore.store(visit);
+  if (visit.error) Hallscore.banner(`${messages.submit_failed_fix}:${visit.error}`, "error");
   render();
 });

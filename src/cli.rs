@@ -19,7 +19,8 @@ use crate::excel::read::ReadError;
 use crate::excel::workbook::{Provenance, rankings_workbook};
 use crate::excel::write::{self, FileKind, WriteError};
 use crate::lang::Lang;
-use crate::report::{self, Analysis, Level, Options, change, percent};
+use crate::domain::uncertainty::Signal;
+use crate::report::{self, Analysis, Level, Options, change, percent, round4};
 use crate::storage::{self, Disposition, Store};
 use crate::{accounts, demo, domain, imports};
 
@@ -193,6 +194,29 @@ impl ReportArgs {
     }
 }
 
+/// What rankings may be adjusted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Adjustment {
+    /// 扣除暗访员宽严的影响(暗访员效应)后的得分率
+    Inspectors,
+}
+
+/// The analyses of the options, adjusted as asked.
+fn analyse(
+    store: &Store,
+    options: &Options,
+    adjust: Option<Adjustment>,
+) -> Result<(Analysis, Analysis), CliError> {
+    let (current, previous) = report::analyse(store, options)?;
+    Ok(match adjust {
+        None => (current, previous),
+        Some(Adjustment::Inspectors) => (
+            current.adjusted_for_inspectors(),
+            previous.adjusted_for_inspectors(),
+        ),
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// 网点、区县或地市的得分率排名
@@ -201,6 +225,9 @@ pub enum ReportCommand {
         args: ReportArgs,
         #[arg(long, value_enum, default_value = "branch")]
         level: Level,
+        /// 按校准后的得分率排名:inspectors 扣除暗访员宽严的影响
+        #[arg(long, value_enum)]
+        adjust: Option<Adjustment>,
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
@@ -225,6 +252,9 @@ pub enum ExportCommand {
         /// 输出文件,默认 exports/<检查表>-<期间>.xlsx
         #[arg(long)]
         out: Option<PathBuf>,
+        /// 按校准后的得分率排名:inspectors 扣除暗访员宽严的影响
+        #[arg(long, value_enum)]
+        adjust: Option<Adjustment>,
     },
     /// 导出某期间的暗访结果表(可原样再导入)
     Visits {
@@ -709,10 +739,11 @@ fn run_report(store: &Store, command: ReportCommand) -> Result<(), CliError> {
         ReportCommand::Rankings {
             args,
             level,
+            adjust,
             format,
         } => {
             let options = args.options()?;
-            let (current, previous) = report::analyse(store, &options)?;
+            let (current, previous) = analyse(store, &options, adjust)?;
             let report = current.rankings(&previous, level, options.top);
             match format {
                 OutputFormat::Json => print_json(&report),
@@ -737,9 +768,9 @@ fn run_report(store: &Store, command: ReportCommand) -> Result<(), CliError> {
 
 fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
     match command {
-        ExportCommand::Rankings { args, out } => {
+        ExportCommand::Rankings { args, out, adjust } => {
             let options = args.options()?;
-            let (current, previous) = report::analyse(store, &options)?;
+            let (current, previous) = analyse(store, &options, adjust)?;
             let out = out.unwrap_or_else(|| {
                 PathBuf::from(format!(
                     "exports/{}-{}.xlsx",
@@ -823,11 +854,16 @@ fn print_rankings(
     top: u32,
 ) -> Result<(), CliError> {
     say!(
-        "{} 得分率排名({} 第 {} 版,期间 {} 至 {},上期 {} 至 {})",
+        "{} {}排名({} 第 {} 版,期间 {} 至 {},上期 {} 至 {})",
         match report.level {
             Level::Branch => "营业厅",
             Level::District => "区县",
             Level::City => "地市",
+        },
+        if report.adjust.is_some() {
+            "校准后得分率(已扣除暗访员宽严的影响)"
+        } else {
+            "得分率"
         },
         report.checklist.id,
         report.checklist.version,
@@ -846,8 +882,13 @@ fn print_rankings(
             .map(|s| s.to_string())
             .collect(),
     };
+    headers.extend(["95% 区间".to_string(), "可能名次".to_string()]);
     headers.extend(analysis.catalogue.sections.iter().map(|s| s.title.clone()));
     headers.extend(["上期排名".to_string(), "名次变化".to_string()]);
+    let hall_level = report.level == Level::Branch;
+    if hall_level {
+        headers.push("信号".to_string());
+    }
     let mut table = new_table(&headers.iter().map(String::as_str).collect::<Vec<_>>());
     for row in &report.rows {
         let mut cells = vec![right(row.rank.map_or("—".into(), |r| r.to_string()))];
@@ -864,6 +905,8 @@ fn print_rankings(
         }
         cells.push(right(row.visits.to_string()));
         cells.push(right(percent(row.rate)));
+        cells.push(right(interval_text(row.interval)));
+        cells.push(right(rank_range_text(row.rank_range)));
         for rate in row.sections.values() {
             cells.push(right(percent(rate.as_f64())));
         }
@@ -871,9 +914,15 @@ fn print_rankings(
             row.previous_rank.map_or("—".into(), |r| r.to_string()),
         ));
         cells.push(right(change(row.rank_change)));
+        if hall_level {
+            cells.push(TableCell::new(signal_text(
+                row.hall.as_ref().and_then(|h| h.signal),
+            )));
+        }
         table.add_row(cells);
     }
     say!("{table}");
+    say!("{}", spread_note(&report.spread));
     let districts = report.level == Level::District;
     for callout in &report.top_bottom {
         if let Some(sentence) = report::call_out_sentence(callout, top, districts, Lang::Zh) {
@@ -884,6 +933,44 @@ fn print_rankings(
         say!("{sentence}");
     }
     Ok(())
+}
+
+/// "62.3%–81.0%", or "—" without an interval.
+fn interval_text(interval: Option<[f64; 2]>) -> String {
+    interval.map_or_else(
+        || "—".into(),
+        |[low, high]| format!("{}–{}", percent(Some(low)), percent(Some(high))),
+    )
+}
+
+/// "3" when the interval allows one place only, else "1–31".
+fn rank_range_text(range: Option<[u32; 2]>) -> String {
+    match range {
+        None => "—".into(),
+        Some([best, worst]) if best == worst => best.to_string(),
+        Some([best, worst]) => format!("{best}–{worst}"),
+    }
+}
+
+fn signal_text(signal: Option<Signal>) -> &'static str {
+    match signal {
+        Some(Signal::Above) => "显著偏高",
+        Some(Signal::Below) => "显著偏低",
+        None => "",
+    }
+}
+
+/// What the intervals rest on, in a sentence.
+fn spread_note(spread: &report::SpreadJson) -> String {
+    match spread.sigma {
+        Some(sigma) => format!(
+            "95% 区间与可能名次按本期同一营业厅各次暗访得分率的离散程度计算(标准差 {} 个百分点,自由度 {});\
+             信号:得分率超出漏斗图 99.8% 控制限的营业厅。",
+            format_number(round4(sigma * 100.0)),
+            spread.df
+        ),
+        None => "本期重复暗访太少(自由度不足 2),无法给出 95% 区间、可能名次和信号。".into(),
+    }
 }
 
 fn print_shortboards(report: &report::ShortboardsReport) -> Result<(), CliError> {

@@ -145,6 +145,10 @@ pub struct Text {
     pub download_rankings: &'static str,
     pub download_visits: &'static str,
     pub top_and_bottom: &'static str,
+    pub callout_metric: &'static str,
+    pub top_three: &'static str,
+    pub bottom_three: &'static str,
+    pub callout_sentences: &'static str,
     pub district_ranking: &'static str,
     pub hall_ranking: &'static str,
     pub rank: &'static str,
@@ -155,6 +159,8 @@ pub struct Text {
     pub weakest_heading: &'static str,
     pub weakest_items: &'static str,
     pub pareto: &'static str,
+    pub lost_points: &'static str,
+    pub cumulative: &'static str,
     pub waits_heading: &'static str,
     pub check_item: &'static str,
     pub wait_count: &'static str,
@@ -269,6 +275,15 @@ impl Text {
         match self.lang {
             Lang::Zh => format!("{current}(上期 {previous})· {checklist}"),
             Lang::En => format!("{current} (previous period {previous}) · {checklist}"),
+        }
+    }
+
+    /// A column heading with the unit its figures are in, when they share one.
+    pub fn with_unit(&self, label: &str, unit: &Option<String>) -> String {
+        match (unit, self.lang) {
+            (None, _) => label.to_string(),
+            (Some(unit), Lang::Zh) => format!("{label}({unit})"),
+            (Some(unit), Lang::En) => format!("{label} ({unit})"),
         }
     }
 
@@ -530,6 +545,10 @@ pub static ZH: Text = Text {
     download_rankings: "下载排名工作簿",
     download_visits: "下载暗访结果",
     top_and_bottom: "前三名与后三名",
+    callout_metric: "指标",
+    top_three: "前三名",
+    bottom_three: "后三名",
+    callout_sentences: "展开文字说明",
     district_ranking: "区县排名",
     hall_ranking: "营业厅排名",
     rank: "排名",
@@ -540,6 +559,8 @@ pub static ZH: Text = Text {
     weakest_heading: "短板:得分率最低的检查项",
     weakest_items: "得分率最低的检查项",
     pareto: "失分帕累托",
+    lost_points: "失分",
+    cumulative: "累计占比",
     waits_heading: "等候时长(区县)",
     check_item: "检查项",
     wait_count: "次数",
@@ -713,6 +734,10 @@ pub static EN: Text = Text {
     download_rankings: "Download the ranking workbook",
     download_visits: "Download the visit results",
     top_and_bottom: "Top three and bottom three",
+    callout_metric: "Measure",
+    top_three: "Top three",
+    bottom_three: "Bottom three",
+    callout_sentences: "Show as sentences",
     district_ranking: "County ranking",
     hall_ranking: "Hall ranking",
     rank: "Rank",
@@ -723,6 +748,8 @@ pub static EN: Text = Text {
     weakest_heading: "Weak spots: the items with the lowest score rate",
     weakest_items: "Items with the lowest score rate",
     pareto: "Pareto of lost points",
+    lost_points: "Points lost",
+    cumulative: "Cumulative share",
     waits_heading: "Waiting times by county",
     check_item: "Item",
     wait_count: "Count",

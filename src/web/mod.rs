@@ -243,6 +243,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{name}", get(assets::asset))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_pages_with_reader,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -18,6 +18,7 @@
 //! Screenshots of every step are saved under `target/screenshots/<test>/`.
 
 mod driver;
+mod reports;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,7 +32,7 @@ use serde_json::{Value, json};
 use driver::{Browser, Server, WAIT, demo_workspace, with_browser};
 
 const TABLET: (u32, u32) = (768, 1024);
-const LAPTOP: (u32, u32) = (1366, 768);
+const LAPTOP: (u32, u32) = (1366, 900);
 const PASSWORD: &str = "hallscore-demo";
 
 /// What the inspector gives for one item.
@@ -942,7 +943,7 @@ async fn district_manager_dashboards_at_laptop_and_tablet_sizes() {
     let other = visit_of(&db, "泌阳");
     let server = Server::start(&db).await;
     for (name, viewport) in [
-        ("dashboard-1366x768", LAPTOP),
+        ("dashboard-1366x900", LAPTOP),
         ("dashboard-768x1024", TABLET),
     ] {
         let (own, other) = (own.clone(), other.clone());
@@ -1327,7 +1328,7 @@ async fn failed_answer(b: &Browser) -> (String, String, String) {
 /// workbook downloaded in the browser says so on its 说明 sheet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_appeal_from_filing_to_acceptance_and_the_reissued_ranking() {
-    for (name, viewport) in [("appeal-1366x768", LAPTOP), ("appeal-768x1024", TABLET)] {
+    for (name, viewport) in [("appeal-1366x900", LAPTOP), ("appeal-768x1024", TABLET)] {
         let ws = demo_workspace();
         // Added with the real binary before the server starts.
         ws.add_user("biyang", "manager", Some("district:泌阳"), PASSWORD);
@@ -1702,7 +1703,7 @@ fn table_count(db: &Path, table: &str) -> i64 {
 /// and unranked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_with_errors_and_without() {
-    for (name, viewport) in [("imports-1366x768", LAPTOP), ("imports-768x1024", TABLET)] {
+    for (name, viewport) in [("imports-1366x900", LAPTOP), ("imports-768x1024", TABLET)] {
         let ws = demo_workspace();
         let db = ws.db();
         let bad = ws.path("visits-with-errors.csv");

@@ -1,4 +1,5 @@
-// Dashboard tables: click a header to sort by it (numbers as numbers).
+// Dashboard tables: click a header (or press Enter on it) to sort by it,
+// numbers as numbers; the header says its order (aria-sort and an arrow).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -6,11 +7,21 @@ document.addEventListener("DOMContentLoaded", () => {
     const headers = [...table.tHead.rows[0].cells];
     headers.forEach((th, column) => {
       th.tabIndex = 0;
+      th.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          th.click();
+        }
+      });
       th.addEventListener("click", () => {
         const body = table.tBodies[0];
         const ascending = th.dataset.sort !== "asc";
-        headers.forEach((h) => delete h.dataset.sort);
+        headers.forEach((h) => {
+          delete h.dataset.sort;
+          h.removeAttribute("aria-sort");
+        });
         th.dataset.sort = ascending ? "asc" : "desc";
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         const key = (row) => {
           const cell = row.cells[column];
           const raw = cell.dataset.value ?? cell.textContent.trim();

@@ -208,7 +208,7 @@ impl Filters {
 
 /// The periods offered: quarters, months and years that have visits, newest
 /// first, and the one chosen.
-fn period_choices(last: Option<NaiveDate>, chosen: &Period) -> Vec<Choice> {
+pub(super) fn period_choices(last: Option<NaiveDate>, chosen: &Period) -> Vec<Choice> {
     let Some(last) = last else {
         return vec![Choice {
             value: chosen.to_string(),
@@ -262,6 +262,11 @@ fn chosen_period(query: &DashboardQuery, store: &Store) -> Result<Period, Error>
     if let Some(text) = query.period.as_deref().filter(|s| !s.is_empty()) {
         return Period::parse(text).map_err(|e| Error::invalid(e.to_string()));
     }
+    opening_period(store)
+}
+
+/// The period reports open on today (see [`Period::opening_quarter`]).
+pub(super) fn opening_period(store: &Store) -> Result<Period, Error> {
     let today = chrono::Local::now().date_naive();
     let ended = store.last_visit_day_before(Period::quarter_of(today).from)?;
     Ok(Period::opening_quarter(today, ended))
@@ -782,7 +787,7 @@ async fn unit_page(
 }
 
 /// A spreadsheet download whose name says checklist and period.
-fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
+pub(super) fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
     (
         [
             (

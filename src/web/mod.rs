@@ -227,6 +227,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/imports/{kind}",
             post(admin::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route("/admin/templates/{kind}", get(admin::template))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/publications", post(appeals::publish))
         .route("/admin/appeals/{id}", post(appeals::decide))

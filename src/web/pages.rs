@@ -685,6 +685,12 @@ pub struct AnswerLine {
     pub code: String,
     pub title: String,
     pub answer: String,
+    /// The answers an appeal may ask for, separated by `|` (是/否, the
+    /// choices, 不适用 where allowed); empty for a number.
+    pub valid: String,
+    /// The number's bounds (empty when open), for scale and measure items.
+    pub min: String,
+    pub max: String,
     pub earned: String,
     pub points: String,
     pub lost: bool,
@@ -719,6 +725,8 @@ struct VisitPage {
     history: Vec<String>,
     /// Whether the reader may appeal this visit's answers now.
     appealable: bool,
+    /// When the appeal window of the visit's period closes.
+    appeal_closes: String,
     /// The hall's report page, on the period the reader came from.
     back: Option<String>,
 }
@@ -757,7 +765,7 @@ pub async fn visit_page(
                 record.visit.visited_at.date(),
             )?
             .and_then(|(_, versions)| versions.first().map(crate::storage::closes_at))
-            .is_some_and(|closes| chrono::Local::now().naive_local() <= closes);
+            .filter(|closes| chrono::Local::now().naive_local() <= *closes);
             Ok(Some((record, checklist, photos, open)))
         })
         .await
@@ -779,7 +787,8 @@ pub async fn visit_page(
             .visit_id
             .clone()
             .unwrap_or_else(|| format!("n{}", record.row)),
-        appealable: open && matches!(authed.user.role, Role::Manager | Role::Admin),
+        appealable: open.is_some() && matches!(authed.user.role, Role::Manager | Role::Admin),
+        appeal_closes: open.map_or(String::new(), |c| c.format("%Y-%m-%d %H:%M").to_string()),
         back: (authed.user.role != Role::Inspector).then(|| {
             let period = from
                 .period
@@ -827,6 +836,27 @@ pub async fn visit_page(
                 code: item.code.clone(),
                 title: item.title.clone(),
                 answer: answer.to_text(item),
+                valid: {
+                    let mut valid: Vec<&str> = match &item.kind {
+                        ItemKind::Check { .. } => vec!["是", "否"],
+                        ItemKind::Choice { choices } => {
+                            choices.iter().map(|c| c.label.as_str()).collect()
+                        }
+                        ItemKind::Scale | ItemKind::Measure { .. } => Vec::new(),
+                    };
+                    if item.na {
+                        valid.push("不适用");
+                    }
+                    valid.join("|")
+                },
+                min: match item.kind {
+                    ItemKind::Scale | ItemKind::Measure { .. } => "0".into(),
+                    _ => String::new(),
+                },
+                max: match item.kind {
+                    ItemKind::Scale => format_number(item.points),
+                    _ => String::new(),
+                },
                 earned: points.map_or("—".into(), |p| format_number(p.earned)),
                 points: format_number(item.points),
                 lost: points.is_some_and(|p| p.lost() > 0.0),

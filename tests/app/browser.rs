@@ -1212,7 +1212,7 @@ fn percent(text: &str) -> f64 {
 async fn publish_quarter(b: &Browser, versions: usize) {
     b.select("#publish-form select[name=checklist]", "hall-visit")
         .await;
-    b.fill("#publish-form input[name=period]", QUARTER).await;
+    b.select("#publish-form select[name=period]", QUARTER).await;
     b.fill("#publish-form input[name=appeal_days]", "7").await;
     b.shot(&format!("publish-form-v{versions}")).await;
     b.click("#publish-form button[type=submit]").await;
@@ -1410,7 +1410,7 @@ async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathB
             .is_some_and(|t| t.starts_with(&item) && t.contains("现为 否")),
         "the item list shows the current answer: {chosen}"
     );
-    b.type_into("#appeal input[name=requested]", "是").await;
+    b.select("#appeal select[name=requested]", "是").await;
     let reason = format!("{item} 当天已整改到位,暗访员记录有误,附现场照片");
     b.type_into("#appeal textarea[name=reason]", &reason).await;
     b.find("#appeal input[name=photo]")
@@ -1518,6 +1518,7 @@ async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathB
     b.assert_no_horizontal_scroll("/appeals (admin, an open appeal)")
         .await;
     b.click(&accept).await;
+    b.client.accept_alert().await.expect("confirm 采纳");
     b.wait_js(
         &format!(
             "location.pathname === '/appeals' && document.readyState === 'complete'

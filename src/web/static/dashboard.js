@@ -41,3 +41,39 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The appeal form of a visit: the answer asked for is chosen among the
+// item's valid answers (a list), or typed as a number within its bounds.
+document.addEventListener("DOMContentLoaded", () => {
+  const item = document.querySelector("#appeal select[name=item]");
+  if (!item) return;
+  const swap = () => {
+    const option = item.options[item.selectedIndex];
+    const old = item.form.querySelector("[name=requested]");
+    const valid = option.dataset.valid ? option.dataset.valid.split("|") : [];
+    let control;
+    if (valid.length) {
+      control = document.createElement("select");
+      for (const answer of valid.filter((a) => a !== option.dataset.current)) {
+        control.append(new Option(answer, answer));
+      }
+    } else {
+      control = document.createElement("input");
+      control.type = "number";
+      control.step = "any";
+      if (option.dataset.min) control.min = option.dataset.min;
+      if (option.dataset.max) control.max = option.dataset.max;
+    }
+    control.name = "requested";
+    control.required = true;
+    old.replaceWith(control);
+  };
+  item.addEventListener("change", swap);
+  swap();
+});
+
+// Accepting an appeal changes a stored answer and the scores: asked first.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});

@@ -11,7 +11,10 @@ use hallscore::domain::period::Period;
 use serde_json::{Value, json};
 
 use super::driver::{Browser, Server, WAIT, demo_workspace, with_browser};
-use super::{LAPTOP, PASSWORD, TABLET, assert_table_fits};
+use super::{
+    ADMIN_PASSWORD, LAPTOP, PASSWORD, TABLET, appeal_row, assert_table_fits, failed_answer,
+    open_appeals, publish_quarter,
+};
 
 /// The demo's newest quarter, the one reports should open on.
 fn demo_quarter() -> String {
@@ -304,4 +307,390 @@ async fn error_pages_keep_the_navigation_and_the_user() {
         )
         .await;
     }
+}
+
+/// The requested-answer control of the appeal form after choosing `item`:
+/// its tag, its options (a list) or its bounds (a number).
+async fn requested_control(b: &Browser, item: &str) -> Value {
+    b.select("#appeal select[name=item]", item).await;
+    b.js(
+        "const c = document.querySelector('#appeal [name=requested]');
+          return {tag: c.tagName, type: c.type || '', min: c.min || '', max: c.max || '',
+                  options: c.options ? [...c.options].map((o) => o.value) : []};",
+    )
+    .await
+}
+
+/// Items 22 and 21: the admin publishes a period chosen from a list; the
+/// manager's appeal form offers the item's valid answers and says when
+/// appeals close; 采纳 asks first; the audit log says what changed in the
+/// checklist's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appeals_offer_valid_answers_and_the_audit_log_reads_in_words() {
+    for (name, viewport) in [
+        ("appeal-answers-1366x900", LAPTOP),
+        ("appeal-answers-768x1024", TABLET),
+    ] {
+        let ws = demo_workspace();
+        let server = Server::start(&ws.db()).await;
+        with_browser(
+            name,
+            viewport,
+            &server.base(),
+            Duration::from_secs(180),
+            |b| async move { appeal_answers_flow(b).await },
+        )
+        .await;
+    }
+}
+
+async fn appeal_answers_flow(b: Browser) {
+    let quarter = demo_quarter();
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    open_appeals(&b).await;
+    let offered = b
+        .js(
+            "const s = document.querySelector('#publish-form select[name=period]');
+             return s ? [s.value, [...s.options].map((o) => o.value)] : null;",
+        )
+        .await;
+    assert_eq!(
+        offered[0],
+        json!(quarter),
+        "the last ended quarter is chosen: {offered}"
+    );
+    assert!(
+        offered[1]
+            .as_array()
+            .is_some_and(|o| o.contains(&json!("2026-Q2"))),
+        "earlier periods with visits are offered: {offered}"
+    );
+    b.shot("publish-period-select").await;
+    publish_quarter(&b, 1).await;
+    let published = b.table_rows("#publications").await;
+    let closes = published[0].last().cloned().unwrap_or_default();
+    let today = Local::now().date_naive();
+    assert!(
+        closes.starts_with(&(today + chrono::Days::new(7)).to_string()),
+        "the window closes 7 days after publishing: {published:?}"
+    );
+    let label = b
+        .js("return document.querySelector('#publish-form select[name=period]').selectedOptions[0].text")
+        .await;
+    assert!(
+        label
+            .as_str()
+            .is_some_and(|l| l.contains("已发布") && l.contains("第 1 版")),
+        "a published period says so: {label}"
+    );
+    b.shot("published").await;
+    b.sign_out().await;
+
+    b.sign_in("xiping", PASSWORD).await;
+    wait_for(&b, "/dashboard", "#hall-table").await;
+    let (_, visit_page, item) = failed_answer(&b).await;
+    b.goto(&visit_page).await;
+    b.find("#appeal").await;
+    let closes_text = b.text("#appeal-closes").await;
+    assert!(
+        closes_text.contains("申诉截止") && closes_text.contains(&closes),
+        "the form says when appeals close: {closes_text}"
+    );
+    // A 是/否 item: the other answer; a choice item: its other labels; a
+    // scale item: a number from 0 to its points.
+    let check = requested_control(&b, &item).await;
+    assert_eq!(check["tag"], json!("SELECT"), "{check}");
+    assert!(
+        check["options"]
+            .as_array()
+            .is_some_and(|o| o.contains(&json!("是")) && !o.contains(&json!("否"))),
+        "{item} is 否 now: 是 may be asked for: {check}"
+    );
+    let choice = requested_control(&b, "C02").await;
+    let options: Vec<String> = serde_json::from_value(choice["options"].clone()).expect("options");
+    assert!(
+        options.len() == 2
+            && options
+                .iter()
+                .all(|o| ["优", "良", "差"].contains(&o.as_str())),
+        "C02's choices: {choice}"
+    );
+    let scale = requested_control(&b, "B01").await;
+    assert_eq!(
+        (&scale["tag"], &scale["type"], &scale["min"], &scale["max"]),
+        (&json!("INPUT"), &json!("number"), &json!("0"), &json!("2")),
+        "B01 is scored 0 to 2: {scale}"
+    );
+    b.select("#appeal select[name=item]", &item).await;
+    b.select("#appeal select[name=requested]", "是").await;
+    b.type_into("#appeal textarea[name=reason]", "当天已整改到位,记录有误")
+        .await;
+    b.js("document.getElementById('appeal').scrollIntoView({block: 'center'})")
+        .await;
+    b.shot("appeal-form-choices").await;
+    b.assert_no_horizontal_scroll("/visits/… (appeal form)")
+        .await;
+    b.click("#appeal button[type=submit]").await;
+    let id = b
+        .wait_js(
+            "location.pathname === '/appeals'
+               && document.querySelector('#appeals-table tr[data-appeal]')?.dataset.appeal",
+            WAIT,
+            "the filed appeal",
+        )
+        .await;
+    let id = id.as_str().expect("the appeal's id").to_string();
+    b.sign_out().await;
+
+    // 采纳 asks first: dismissed, nothing changes; confirmed, accepted.
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    open_appeals(&b).await;
+    let accept = format!("#appeals-table tr[data-appeal=\"{id}\"] button[value=accept]");
+    b.click(&accept).await;
+    let question = b.client.get_alert_text().await.expect("a confirmation");
+    assert!(question.contains("确定采纳"), "{question}");
+    b.client.dismiss_alert().await.expect("dismiss");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let row = appeal_row(&b, &id).await.expect("the appeal");
+    assert!(
+        row[7].starts_with("待处理"),
+        "still open after 取消: {row:?}"
+    );
+    b.click(&accept).await;
+    b.client.accept_alert().await.expect("confirm");
+    b.wait_js(
+        &format!(
+            "document.querySelector('#appeals-table tr[data-appeal=\"{id}\"]')?.dataset.status === 'accepted'"
+        ),
+        WAIT,
+        "the appeal to be accepted",
+    )
+    .await;
+
+    // The audit log: item and answers in words, nothing cut off.
+    b.goto("/admin/audit").await;
+    wait_for(&b, "/admin/audit", "#audit-table").await;
+    let rows = b.table_rows("#audit-table").await;
+    let accepted = rows
+        .iter()
+        .find(|r| r[2] == "appeal.accept")
+        .unwrap_or_else(|| panic!("an appeal.accept entry: {rows:?}"));
+    let change = &accepted[5];
+    assert!(
+        change.contains(&format!("{item} ")) && change.contains("否 → 是"),
+        "the change names the item and the answers: {change}"
+    );
+    assert!(!change.contains('{'), "no raw JSON: {change}");
+    let loaded = rows
+        .iter()
+        .find(|r| r[2] == "checklist.load")
+        .unwrap_or_else(|| panic!("a checklist.load entry: {rows:?}"));
+    assert!(!loaded[5].contains('{'), "no raw JSON: {loaded:?}");
+    b.shot("audit").await;
+    assert_table_fits(&b, "#audit-table", "the audit log").await;
+    b.assert_no_horizontal_scroll("/admin/audit").await;
+}
+
+/// Appends one row to the first sheet of an .xlsx with openpyxl, as a
+/// person filling in the template in a spreadsheet program would.
+fn fill_row(bytes: &[u8], row: &[Value], dir: &Path, name: &str) -> Vec<u8> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("save the template");
+    let script = "import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+wb.worksheets[0].append(json.loads(sys.argv[2]))
+wb.save(sys.argv[1])";
+    let status = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .arg(serde_json::to_string(row).expect("a JSON row"))
+        .status()
+        .expect("run python3");
+    assert!(status.success(), "openpyxl filled {name}");
+    std::fs::read(&path).expect("read the filled template")
+}
+
+/// The headers of a downloaded template's first sheet (its last header-like
+/// row: the 评分细则 sheet has a title line above).
+fn template_headers(bytes: &[u8], name: &str) -> Vec<String> {
+    let sheets = hallscore::excel::read::read_workbook(name, bytes.to_vec()).expect("a workbook");
+    let row = sheets[0].rows.last().expect("a header row");
+    row.cells.iter().map(|c| c.display()).collect()
+}
+
+fn no_rows(failure: hallscore::imports::Failure) -> String {
+    match failure {
+        hallscore::imports::Failure::Problems { problems, .. } => problems
+            .iter()
+            .map(|p| p.reason.clone())
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => panic!("a list of problems, not {other}"),
+    }
+}
+
+/// Item 23: blank templates download from the imports page, their columns
+/// are explained there, and each goes back in through the importer: empty,
+/// it says there are no rows; with a row filled in, it imports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_templates_download_and_import_again() {
+    let ws = demo_workspace();
+    let db = ws.db();
+    let dir = ws.path("templates");
+    std::fs::create_dir_all(&dir).expect("a folder for templates");
+    let server = Server::start(&db).await;
+    for (name, viewport) in [
+        ("templates-1366x900", LAPTOP),
+        ("templates-768x1024", TABLET),
+    ] {
+        let (db, dir) = (db.clone(), dir.clone());
+        with_browser(
+            name,
+            viewport,
+            &server.base(),
+            Duration::from_secs(120),
+            move |b| async move { templates_flow(b, db, dir).await },
+        )
+        .await;
+    }
+}
+
+async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::PathBuf) {
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    b.goto("/admin/imports").await;
+    wait_for(&b, "/admin/imports", "#template-roster").await;
+    let guides = b
+        .js("return [...document.querySelectorAll('p.guide')].map((p) => p.textContent);")
+        .await;
+    let guides: Vec<String> = serde_json::from_value(guides).expect("guides");
+    assert_eq!(guides.len(), 3, "a column guide per upload: {guides:?}");
+    assert!(
+        guides[0].contains("网点编码") && guides[1].contains("暗访日期"),
+        "{guides:?}"
+    );
+    b.shot("imports-guides").await;
+    b.assert_no_horizontal_scroll("/admin/imports").await;
+    let mut store = hallscore::storage::Store::open(&db).expect("open the store");
+    let checklist = store.checklist("hall-visit").expect("the demo checklist");
+
+    // The roster.
+    let href = b
+        .js("return document.getElementById('template-roster').getAttribute('href')")
+        .await;
+    let (status, _, roster) = b.fetch_bytes(href.as_str().expect("a link")).await;
+    assert_eq!(status, 200);
+    let headers = template_headers(&roster, "roster.xlsx");
+    assert!(
+        ["区县", "网点编码", "网点名称"]
+            .iter()
+            .all(|h| headers.contains(&h.to_string())),
+        "{headers:?}"
+    );
+    let empty =
+        hallscore::imports::roster(&mut store, "roster.xlsx", roster.clone(), true, "admin")
+            .expect_err("an empty roster");
+    assert!(
+        no_rows(empty).contains("没有数据行"),
+        "the empty roster says so"
+    );
+    let row: Vec<Value> = headers
+        .iter()
+        .map(|h| match h.as_str() {
+            "区县" => json!("西平"),
+            "网点编码" => json!(format!("XPT{}", b.viewport.0)),
+            "网点名称" => json!("西平模板测试营业厅"),
+            _ => Value::Null,
+        })
+        .collect();
+    let filled = fill_row(&roster, &row, &dir, "roster.xlsx");
+    let report = hallscore::imports::roster(&mut store, "roster.xlsx", filled, false, "admin")
+        .expect("the filled roster imports");
+    assert_eq!((report.branches, report.outcome.new), (1, 1));
+
+    // The visits of the chosen checklist.
+    let action = "/admin/templates/visits?checklist=hall-visit";
+    assert_eq!(
+        b.js("const f = document.getElementById('template-visits');
+              return f.getAttribute('action') + '?checklist=' + f.elements.checklist.value;")
+            .await,
+        json!(action)
+    );
+    let (status, _, visits) = b.fetch_bytes(action).await;
+    assert_eq!(status, 200);
+    let headers = template_headers(&visits, "visits.xlsx");
+    let items: Vec<_> = checklist.items().map(|(_, item)| item).collect();
+    for item in &items {
+        assert!(
+            headers.contains(&format!("{} {}", item.code, item.title)),
+            "a column for {}: {headers:?}",
+            item.code
+        );
+    }
+    let options = |dry_run| hallscore::imports::VisitOptions {
+        dry_run,
+        replace: false,
+        actor: "admin",
+    };
+    let empty = hallscore::imports::visits(
+        &mut store,
+        "visits.xlsx",
+        visits.clone(),
+        options(true),
+        &mut |_, _| {},
+    )
+    .expect_err("an empty visits sheet");
+    assert!(
+        no_rows(empty).contains("没有数据行"),
+        "the empty sheet says so"
+    );
+    let row: Vec<Value> = headers
+        .iter()
+        .map(|h| {
+            let code = h.split(' ').next().unwrap_or_default();
+            match (h.as_str(), items.iter().find(|i| i.code == code)) {
+                ("网点编码", _) => json!("XP001"),
+                ("暗访日期", _) => json!(Local::now().format("%Y-%m-%d 10:00").to_string()),
+                ("暗访编号", _) => json!(format!("TEMPLATE-{}", b.viewport.0)),
+                (_, Some(item)) => match &item.kind {
+                    hallscore::domain::checklist::ItemKind::Check { .. } => json!("是"),
+                    hallscore::domain::checklist::ItemKind::Choice { choices } => {
+                        json!(choices[0].label)
+                    }
+                    hallscore::domain::checklist::ItemKind::Scale => json!(item.points),
+                    hallscore::domain::checklist::ItemKind::Measure { .. } => json!(5),
+                },
+                _ => Value::Null,
+            }
+        })
+        .collect();
+    let filled = fill_row(&visits, &row, &dir, "visits.xlsx");
+    let report = hallscore::imports::visits(
+        &mut store,
+        "visits.xlsx",
+        filled,
+        options(false),
+        &mut |_, _| {},
+    )
+    .expect("the filled visits sheet imports");
+    assert_eq!((report.visits, report.new), (1, 1));
+
+    // The 评分细则 of the chosen checklist loads again as it is.
+    let (status, _, sheet) = b
+        .fetch_bytes("/admin/templates/checklist?checklist=hall-visit")
+        .await;
+    assert_eq!(status, 200);
+    let meta = hallscore::imports::SheetMeta {
+        id: Some("hall-visit"),
+        title: Some(&checklist.title),
+        pass_mark: checklist.pass_mark,
+    };
+    let loaded = hallscore::imports::checklist(&mut store, "checklist.xlsx", sheet, meta, "admin")
+        .expect("the 评分细则 loads again");
+    assert_eq!(loaded.checklist.item_count(), checklist.item_count());
+    // A sheet always loads as the next version; its items are the same.
+    assert_eq!(loaded.checklist.sections, checklist.sections);
+    assert_eq!(loaded.checklist.version, checklist.version + 1);
+    b.js("document.getElementById('template-visits').scrollIntoView({block: 'center'})")
+        .await;
+    b.shot("imports-templates").await;
 }

@@ -268,6 +268,27 @@ async fn report_flow(b: Browser) {
         earlier,
         "← 看板 goes back to {earlier}"
     );
+    b.sign_out().await;
+
+    // Headquarters: call-outs of counties and of halls side by side, and
+    // every hall of the region ranked at the page's width.
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    b.goto("/dashboard").await;
+    wait_for(&b, "/dashboard", "#hall-table").await;
+    assert_eq!(chosen_period(&b).await, quarter);
+    let grids = b
+        .js("return [...document.querySelectorAll('#callouts table.callout-grid')].map((g) => g.caption.textContent);")
+        .await;
+    assert_eq!(grids, json!(["区县排名", "营业厅排名"]), "{grids}");
+    b.shot("dashboard-headquarters").await;
+    if b.viewport == LAPTOP {
+        assert_table_fits(&b, "#hall-table", "the region's hall ranking").await;
+    }
+    b.js("document.getElementById('hall-table').scrollIntoView()")
+        .await;
+    b.shot("dashboard-headquarters-halls").await;
+    b.assert_no_horizontal_scroll("/dashboard (headquarters)")
+        .await;
 }
 
 /// Item 6: a 404 and a 403 keep the navigation and the signed-in user.

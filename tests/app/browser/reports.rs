@@ -557,14 +557,13 @@ fn no_rows(failure: hallscore::imports::Failure) -> String {
 async fn import_templates_download_and_import_again() {
     let ws = demo_workspace();
     let db = ws.db();
-    let dir = ws.path("templates");
-    std::fs::create_dir_all(&dir).expect("a folder for templates");
     let server = Server::start(&db).await;
     for (name, viewport) in [
         ("templates-1366x900", LAPTOP),
         ("templates-768x1024", TABLET),
     ] {
-        let (db, dir) = (db.clone(), dir.clone());
+        // The filled templates are kept beside the screenshots.
+        let (db, dir) = (db.clone(), super::driver::screenshot_dir(name));
         with_browser(
             name,
             viewport,

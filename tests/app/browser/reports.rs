@@ -138,6 +138,19 @@ async fn report_flow(b: Browser) {
         "the default download is of {quarter}"
     );
 
+    // So do the hall and county pages opened without one.
+    for path in ["/halls/XP001", "/districts/西平"] {
+        b.goto(path).await;
+        wait_for(&b, path, "#unit-rate").await;
+        assert_eq!(
+            chosen_period(&b).await,
+            quarter,
+            "{path} opens on {quarter}"
+        );
+    }
+    b.goto("/dashboard").await;
+    wait_for(&b, "/dashboard", "#hall-table").await;
+
     // Item 4: call-outs as a grid, sentences on demand; the first table in
     // the first screen at the laptop size.
     let grid = b

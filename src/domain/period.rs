@@ -97,6 +97,37 @@ impl Period {
         }
     }
 
+    /// The calendar quarter `day` falls in.
+    pub fn quarter_of(day: NaiveDate) -> Period {
+        let first = NaiveDate::from_ymd_opt(day.year(), day.month0() / 3 * 3 + 1, 1).unwrap_or(day);
+        let to = first
+            .checked_add_months(Months::new(3))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(day);
+        Period {
+            kind: PeriodKind::Quarter,
+            from: first,
+            to,
+        }
+    }
+
+    /// The period a report opens on when none is asked for: the most recent
+    /// quarter that has ended by `today` and has a visit among `visit_days`;
+    /// the current quarter when no ended quarter has any. A quarter still
+    /// running is left aside because its first visits alone make a thin,
+    /// misleading ranking.
+    pub fn opening_quarter(
+        today: NaiveDate,
+        visit_days: impl IntoIterator<Item = NaiveDate>,
+    ) -> Period {
+        let current = Period::quarter_of(today);
+        visit_days
+            .into_iter()
+            .filter(|day| *day < current.from)
+            .max()
+            .map_or(current, Period::quarter_of)
+    }
+
     pub fn days(&self) -> u64 {
         u64::try_from((self.to - self.from).num_days() + 1).unwrap_or(1)
     }
@@ -167,6 +198,43 @@ mod tests {
                 "the message shows the forms: {err}"
             );
         }
+    }
+
+    #[test]
+    fn quarters_of_days() {
+        let q = |y, m, d| Period::quarter_of(day(y, m, d)).to_string();
+        assert_eq!(q(2026, 1, 1), "2026-Q1");
+        assert_eq!(q(2026, 3, 31), "2026-Q1");
+        assert_eq!(q(2026, 4, 1), "2026-Q2");
+        assert_eq!(q(2026, 11, 30), "2026-Q4");
+        assert_eq!(q(2026, 12, 31), "2026-Q4");
+        let q4 = Period::quarter_of(day(2026, 11, 30));
+        assert_eq!(range(&q4), (day(2026, 10, 1), day(2026, 12, 31)));
+    }
+
+    #[test]
+    fn reports_open_on_the_last_ended_quarter_with_visits() {
+        let open = |today: NaiveDate, days: &[NaiveDate]| {
+            Period::opening_quarter(today, days.iter().copied()).to_string()
+        };
+        let today = day(2026, 11, 30);
+        // One visit this quarter does not outweigh a whole ended quarter.
+        let days = [day(2026, 5, 2), day(2026, 8, 14), day(2026, 11, 30)];
+        assert_eq!(open(today, &days), "2026-Q3");
+        // The ended quarter need not be the one just before.
+        assert_eq!(open(today, &[day(2026, 2, 3), day(2026, 10, 9)]), "2026-Q1");
+        assert_eq!(open(today, &[day(2025, 12, 31)]), "2025-Q4");
+        // Only this quarter has visits, or none at all: this quarter.
+        assert_eq!(
+            open(today, &[day(2026, 10, 1), day(2026, 11, 2)]),
+            "2026-Q4"
+        );
+        assert_eq!(open(today, &[]), "2026-Q4");
+        // On the first day of a quarter the one before has just ended.
+        assert_eq!(open(day(2026, 10, 1), &[day(2026, 9, 30)]), "2026-Q3");
+        assert_eq!(open(day(2026, 9, 30), &[day(2026, 9, 29)]), "2026-Q3");
+        // Visits dated after today (a clock set wrong) count as this quarter's.
+        assert_eq!(open(today, &[day(2027, 1, 5)]), "2026-Q4");
     }
 
     #[test]

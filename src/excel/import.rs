@@ -119,6 +119,16 @@ const CHECKLIST_FIELDS: &[Field] = &[
     field("no", &["序号", "no"], false),
 ];
 
+/// The roster columns a blank template carries, by their first accepted
+/// name, and whether each is required.
+pub fn roster_columns() -> Vec<(&'static str, bool)> {
+    ROSTER_FIELDS
+        .iter()
+        .filter(|f| f.key != "no")
+        .map(|f| (f.names[0], f.required))
+        .collect()
+}
+
 /// The header row names every checklist-sheet column in this order.
 pub const CHECKLIST_HEADERS: &[&str] = &[
     "大项编码",

@@ -1,12 +1,13 @@
 //! Writing tables as .xlsx or .csv: the visits sheet and the 评分细则
-//! sheet, both of which the importer reads back unchanged.
+//! sheet, both of which the importer reads back unchanged, and the blank
+//! templates to fill in for an import.
 
 use std::path::Path;
 
 use chrono::NaiveDateTime;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
-use super::import::{CHECKLIST_HEADERS, checklist_row};
+use super::import::{CHECKLIST_HEADERS, checklist_row, roster_columns};
 use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::domain::checklist::Checklist;
@@ -233,6 +234,50 @@ pub fn checklist_sheet(checklist: &Checklist, kind: FileKind) -> Result<Vec<u8>,
     writer.finish()
 }
 
+/// The columns of a visits sheet before the items: the importer reads the
+/// hall code, the date and the rest; name and county are for people.
+const VISIT_COLUMNS: [&str; 9] = [
+    "暗访编号",
+    "网点编码",
+    "网点名称",
+    "区县",
+    "暗访日期",
+    "暗访员",
+    "检查表",
+    "检查表版本",
+    "备注",
+];
+
+/// An item's column header: its code (which the importer reads) and title.
+fn item_header(code: &str, title: &str) -> String {
+    format!("{code} {title}")
+}
+
+/// A blank roster to fill in: the header row only.
+pub fn roster_template(kind: FileKind) -> Result<Vec<u8>, WriteError> {
+    let mut writer = TableWriter::new(kind, "网点名单")?;
+    let headers: Vec<String> = roster_columns()
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    writer.header(&headers)?;
+    writer.finish()
+}
+
+/// A blank visits sheet for `checklist`: the header row of
+/// [`visits_sheet`], with a column per item of this version.
+pub fn visits_template(checklist: &Checklist, kind: FileKind) -> Result<Vec<u8>, WriteError> {
+    let mut writer = TableWriter::new(kind, "暗访结果")?;
+    let mut headers: Vec<String> = VISIT_COLUMNS.iter().map(|h| h.to_string()).collect();
+    headers.extend(
+        checklist
+            .items()
+            .map(|(_, item)| item_header(&item.code, &item.title)),
+    );
+    writer.header(&headers)?;
+    writer.finish()
+}
+
 /// The visits sheet of a period: one row per visit with every answer as the
 /// importer reads it, so that importing it again reproduces the visits.
 pub fn visits_sheet(
@@ -275,25 +320,12 @@ pub fn visits_sheet(
         .map(|b| (b.code.clone(), b))
         .collect();
     let mut writer = TableWriter::new(kind, "暗访结果")?;
-    let mut headers: Vec<String> = [
-        "暗访编号",
-        "网点编码",
-        "网点名称",
-        "区县",
-        "暗访日期",
-        "暗访员",
-        "检查表",
-        "检查表版本",
-        "备注",
-    ]
-    .iter()
-    .map(|h| h.to_string())
-    .collect();
-    headers.extend(items.iter().map(|(code, title)| format!("{code} {title}")));
+    let mut headers: Vec<String> = VISIT_COLUMNS.iter().map(|h| h.to_string()).collect();
+    headers.extend(items.iter().map(|(code, title)| item_header(code, title)));
     writer.header(&headers)?;
     let mut count = 0;
     let mut failure = None;
-    let fixed = 9;
+    let fixed = VISIT_COLUMNS.len();
     store.scan_visits(checklist_id, period.from, period.to, |visit| {
         if failure.is_some() {
             return;

@@ -310,16 +310,29 @@ impl Store {
 
     /// The day of the newest visit, if any.
     pub fn last_visit_day(&self) -> Result<Option<chrono::NaiveDate>> {
+        self.newest_visit_day_before("9999-12-31")
+    }
+
+    /// The day of the newest visit before `day`, if any.
+    pub fn last_visit_day_before(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<Option<chrono::NaiveDate>> {
+        self.newest_visit_day_before(&day.format("%Y-%m-%d").to_string())
+    }
+
+    fn newest_visit_day_before(&self, bound: &str) -> Result<Option<chrono::NaiveDate>> {
         // The newest visit of each checklist is one step down the index by
         // checklist and time (every visit's checklist is stored: a foreign
         // key); the newest of all would read every visit.
         let last: Option<String> = self
             .conn
             .prepare_cached(
-                "SELECT max((SELECT max(v.visited_at) FROM visits v WHERE v.checklist_id = c.id))
+                "SELECT max((SELECT max(v.visited_at) FROM visits v
+                             WHERE v.checklist_id = c.id AND v.visited_at < ?1))
                  FROM (SELECT DISTINCT id FROM checklists) c",
             )?
-            .query_row([], |r| r.get(0))?;
+            .query_row([bound], |r| r.get(0))?;
         Ok(last.and_then(|t| {
             chrono::NaiveDate::parse_from_str(&t[..10.min(t.len())], "%Y-%m-%d").ok()
         }))

@@ -13,10 +13,13 @@ use super::assets::AssetUrls;
 use super::error::Error;
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError, Viewer};
-use crate::domain::access::{Role, User};
+use crate::domain::access::{Role, User, Visibility};
+use crate::domain::answer::Answer;
+use crate::domain::checklist::{Checklist, Item};
 use crate::excel::read::column_letter;
 use crate::imports::{self, Failure};
-use crate::storage::{AuditEntry, AuditFilter};
+use crate::storage::{AuditEntry, AuditFilter, Store};
+use serde_json::Value;
 
 /// One problem as the upload page lists it.
 pub struct ProblemLine {
@@ -40,6 +43,8 @@ struct ImportsPage {
     outcome: Option<String>,
     problems: Vec<ProblemLine>,
     failure: Option<String>,
+    /// The checklists templates can be made for: id and label.
+    checklists: Vec<(String, String)>,
 }
 
 fn admin(
@@ -53,8 +58,25 @@ fn admin(
     }
 }
 
-fn imports_page(authed: &super::auth::Authed, lang: Lang) -> ImportsPage {
-    ImportsPage {
+async fn imports_page(
+    state: &AppState,
+    authed: &super::auth::Authed,
+    lang: Lang,
+) -> Result<ImportsPage, PageError> {
+    let t = lang.text();
+    let checklists = state
+        .db
+        .run(|store| Ok(store.checklist_versions()?))
+        .await
+        .page(lang)?;
+    let mut choices: Vec<(String, String)> = Vec::new();
+    for (id, _, title) in checklists {
+        if !choices.iter().any(|(seen, _)| *seen == id) {
+            let label = t.checklist_choice(&title, &id);
+            choices.push((id, label));
+        }
+    }
+    Ok(ImportsPage {
         t: lang.text(),
         lang: lang.code(),
         assets: AssetUrls::new(),
@@ -63,15 +85,77 @@ fn imports_page(authed: &super::auth::Authed, lang: Lang) -> ImportsPage {
         outcome: None,
         problems: Vec::new(),
         failure: None,
-    }
+        checklists: choices,
+    })
 }
 
-pub async fn imports_form(lang: Lang, Viewer(viewer): Viewer) -> Result<Response, PageError> {
+pub async fn imports_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(viewer): Viewer,
+) -> Result<Response, PageError> {
     let authed = match admin(viewer, lang)? {
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    Ok(imports_page(&authed, lang).into_response())
+    Ok(imports_page(&state, &authed, lang).await?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TemplateQuery {
+    checklist: Option<String>,
+}
+
+/// `GET /admin/templates/{roster|visits|checklist}`: a blank sheet to fill
+/// in and upload, with the columns the importer reads; the visits and
+/// 评分细则 sheets follow the chosen checklist's newest version.
+pub async fn template(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(viewer): Viewer,
+    Path(kind): Path<String>,
+    Query(query): Query<TemplateQuery>,
+) -> Result<Response, PageError> {
+    if let Err(redirect) = admin(viewer, lang)? {
+        return Ok(redirect);
+    }
+    let (bytes, name) = state
+        .db
+        .run(move |store| {
+            let checklist = |store: &Store| -> Result<Checklist, Error> {
+                let id = match query.checklist.filter(|c| !c.is_empty()) {
+                    Some(id) => id,
+                    None => store.newest_checklist_id()?,
+                };
+                Ok(store.checklist(&id)?)
+            };
+            let kind_xlsx = crate::excel::write::FileKind::Xlsx;
+            let made = match kind.as_str() {
+                "roster" => (
+                    crate::excel::write::roster_template(kind_xlsx),
+                    "roster-template.xlsx".to_string(),
+                ),
+                "visits" => {
+                    let c = checklist(store)?;
+                    (
+                        crate::excel::write::visits_template(&c, kind_xlsx),
+                        format!("{}-v{}-visits-template.xlsx", c.id, c.version),
+                    )
+                }
+                "checklist" => {
+                    let c = checklist(store)?;
+                    (
+                        crate::excel::write::checklist_sheet(&c, kind_xlsx),
+                        format!("{}-v{}-checklist.xlsx", c.id, c.version),
+                    )
+                }
+                _ => return Err(Error::not_found(lang)),
+            };
+            Ok((made.0.map_err(Error::internal)?, made.1))
+        })
+        .await
+        .page(lang)?;
+    Ok(super::dashboard::xlsx(bytes, &name))
 }
 
 /// `POST /admin/imports/{roster|visits|checklist}` (multipart): the file
@@ -120,7 +204,7 @@ pub async fn upload(
     authed
         .check_csrf(fields.get("csrf").map(String::as_str), lang)
         .page(lang)?;
-    let mut page = imports_page(&authed, lang);
+    let mut page = imports_page(&state, &authed, lang).await?;
     let Some((name, bytes)) = file.filter(|(name, bytes)| !name.is_empty() && !bytes.is_empty())
     else {
         page.failure = Some(t.choose_file.into());
@@ -229,6 +313,159 @@ pub struct AuditQuery {
     to: Option<String>,
 }
 
+/// An audit entry as the log page shows it: what changed, in words.
+pub struct AuditLine {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub changes: Vec<String>,
+}
+
+/// A visit's answer as the log stores it (是 / 否 / 不适用, a number, or
+/// a choice's index), in the item's words.
+fn logged_answer(value: &Value, item: &Item) -> String {
+    let answer = match value {
+        Value::String(text) => match text.as_str() {
+            "是" => Some(Answer::Pass),
+            "否" => Some(Answer::Fail),
+            "不适用" => Some(Answer::NotApplicable),
+            _ => None,
+        },
+        Value::Number(n) => n.as_f64().map(Answer::Number),
+        Value::Object(o) => o
+            .get("choice")
+            .and_then(Value::as_u64)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(Answer::Choice),
+        _ => None,
+    };
+    answer.map_or_else(|| plain(value), |a| a.to_text(item))
+}
+
+/// A JSON value as a reader writes it: text without quotes, `—` for none.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join("、"),
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", plain(v)))
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => other.to_string(),
+    }
+}
+
+/// What an audit entry changed, a line each: a visit's answers as
+/// "A01 统一着工装: 否 → 是", an appeal as its item and answers, other
+/// records as their fields.
+fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<String>, Error> {
+    let parse = |text: &Option<String>| {
+        text.as_deref()
+            .map(|t| serde_json::from_str::<Value>(t).unwrap_or_else(|_| Value::String(t.into())))
+    };
+    let (before, after) = (parse(&entry.before), parse(&entry.after));
+    let checklist_of = |v: &Value| -> Result<Option<Checklist>, Error> {
+        let (Some(id), Some(version)) = (
+            v.get("checklist").and_then(Value::as_str),
+            v.get("version").and_then(Value::as_u64),
+        ) else {
+            return Ok(None);
+        };
+        let version = u32::try_from(version).unwrap_or(0);
+        Ok(store.checklist_version(id, version).ok())
+    };
+    let mut lines = Vec::new();
+    match (entry.action.as_str(), &before, &after) {
+        (action, Some(old), Some(new)) if action.starts_with("visit.") => {
+            let checklist = checklist_of(new)?;
+            for field in [
+                "visit_id",
+                "branch_code",
+                "visited_at",
+                "inspector",
+                "notes",
+            ] {
+                let (a, b) = (&old[field], &new[field]);
+                if a != b {
+                    lines.push(format!("{field}: {} → {}", plain(a), plain(b)));
+                }
+            }
+            let empty = Vec::new();
+            let olds = old["answers"].as_array().unwrap_or(&empty);
+            let news = new["answers"].as_array().unwrap_or(&empty);
+            for (i, (a, b)) in olds.iter().zip(news).enumerate() {
+                if a == b {
+                    continue;
+                }
+                match checklist.as_ref().and_then(|c| c.items().nth(i)) {
+                    Some((_, item)) => lines.push(format!(
+                        "{} {}: {} → {}",
+                        item.code,
+                        item.title,
+                        logged_answer(a, item),
+                        logged_answer(b, item)
+                    )),
+                    None => lines.push(format!("#{}: {} → {}", i + 1, plain(a), plain(b))),
+                }
+            }
+        }
+        ("appeal.accept" | "appeal.reject" | "appeal.file", _, _) => {
+            let appeal = match entry.entity_id.as_deref().and_then(|id| id.parse().ok()) {
+                Some(id) => store.appeal(id)?.map(|(a, _)| a),
+                None => None,
+            };
+            if let Some(appeal) = appeal {
+                let title = store
+                    .visit_record(&appeal.visit, &Visibility::Everything)?
+                    .and_then(|r| {
+                        let c = store
+                            .checklist_version(&r.visit.checklist_id, r.visit.checklist_version)
+                            .ok()?;
+                        let index = c.item_index(&appeal.item_code)?;
+                        c.items().nth(index).map(|(_, item)| item.title.clone())
+                    })
+                    .unwrap_or_default();
+                lines.push(format!(
+                    "{} {} {}: {} {}: {} → {}",
+                    appeal.branch_code,
+                    appeal.branch_name,
+                    appeal.visited_at,
+                    appeal.item_code,
+                    title,
+                    appeal.old_answer.as_deref().unwrap_or("—"),
+                    appeal.requested
+                ));
+            }
+            if let Some(new) = &after {
+                for (field, label) in [("reason", t.reason), ("decision", t.decision)] {
+                    if let Some(text) = new.get(field).and_then(Value::as_str) {
+                        lines.push(format!("{label}: {text}"));
+                    }
+                }
+            }
+        }
+        ("checklist.load", _, Some(new)) => lines.push(format!(
+            "{} v{}: {}",
+            plain(&new["id"]),
+            plain(&new["version"]),
+            plain(&new["title"])
+        )),
+        (_, old, new) => {
+            if let Some(old) = old {
+                lines.push(format!("{} → ", plain(old)));
+            }
+            if let Some(new) = new {
+                lines.push(plain(new));
+            }
+        }
+    }
+    Ok(lines)
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "audit.html")]
 struct AuditPage {
@@ -237,7 +474,7 @@ struct AuditPage {
     assets: AssetUrls,
     user: Option<User>,
     csrf: String,
-    entries: Vec<AuditEntry>,
+    entries: Vec<AuditLine>,
     actor: String,
     action: String,
     entity: String,
@@ -270,7 +507,23 @@ pub async fn audit(
     };
     let entries = state
         .db
-        .run(move |store| Ok(store.audit_entries(&filter)?))
+        .run(move |store| {
+            let t = lang.text();
+            store
+                .audit_entries(&filter)?
+                .into_iter()
+                .map(|e| {
+                    Ok(AuditLine {
+                        changes: audit_changes(store, &e, t)?,
+                        at: e.at.replacen(' ', "\n", 1),
+                        actor: e.actor,
+                        action: e.action,
+                        entity: e.entity,
+                        entity_id: e.entity_id.unwrap_or_default(),
+                    })
+                })
+                .collect::<Result<Vec<_>, Error>>()
+        })
         .await
         .page(lang)?;
     let page = AuditPage {

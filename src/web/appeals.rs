@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::AppState;
 use super::assets::AssetUrls;
 use super::auth::Authed;
+use super::dashboard::{Choice, opening_period, period_choices};
 use super::error::Error;
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError, Viewer};
@@ -34,8 +35,10 @@ struct AppealsPage {
     csrf: String,
     appeals: Vec<Appeal>,
     admin: bool,
-    publications: Vec<(String, String, u32, String, String, String)>,
+    publications: Vec<(String, String, u32, String, String, String, String)>,
     checklists: Vec<String>,
+    /// Periods with visits to publish, the latest ended quarter first chosen.
+    periods: Vec<Choice>,
 }
 
 pub async fn appeals_page(
@@ -51,7 +54,7 @@ pub async fn appeals_page(
         return Err(Error::forbidden(lang)).page(lang);
     }
     let visibility = authed.user.visibility();
-    let (appeals, publications, checklists) = state
+    let (appeals, publications, checklists, last, opening) = state
         .db
         .run(move |store| {
             let mut ids: Vec<String> = store
@@ -60,11 +63,33 @@ pub async fn appeals_page(
                 .map(|(id, ..)| id)
                 .collect();
             ids.dedup();
-            Ok((store.appeals(&visibility)?, store.all_publications()?, ids))
+            Ok((
+                store.appeals(&visibility)?,
+                store.all_publications()?,
+                ids,
+                store.last_visit_day()?,
+                opening_period(store)?,
+            ))
         })
         .await
         .page(lang)?;
     let t = lang.text();
+    let periods = period_choices(last, &opening)
+        .into_iter()
+        .map(|choice| {
+            let mut published: Vec<(String, u32)> = Vec::new();
+            for p in publications.iter().filter(|p| p.period == choice.value) {
+                match published.iter_mut().find(|(id, _)| *id == p.checklist_id) {
+                    Some((_, v)) => *v = (*v).max(p.version),
+                    None => published.push((p.checklist_id.clone(), p.version)),
+                }
+            }
+            Choice {
+                label: t.period_published(&choice.value, &published),
+                ..choice
+            }
+        })
+        .collect();
     let page = AppealsPage {
         t,
         lang: lang.code(),
@@ -81,6 +106,12 @@ pub async fn appeals_page(
                     .and_then(|c| c.get("items"))
                     .and_then(Value::as_array)
                     .map_or(0, Vec::len);
+                // The window runs from the first version.
+                let first = publications
+                    .iter()
+                    .filter(|f| f.checklist_id == p.checklist_id && f.period == p.period)
+                    .min_by_key(|f| f.version)
+                    .unwrap_or(p);
                 (
                     p.checklist_id.clone(),
                     p.period.clone(),
@@ -88,10 +119,12 @@ pub async fn appeals_page(
                     p.published_at.format("%Y-%m-%d %H:%M").to_string(),
                     p.published_by.clone(),
                     t.appeal_note(p.appeal_days, changes),
+                    closes_at(first).format("%Y-%m-%d %H:%M").to_string(),
                 )
             })
             .collect(),
         checklists,
+        periods,
         user: Some(authed.user),
     };
     Ok(page.into_response())

@@ -18,11 +18,12 @@ use super::pages::{InLang, PageError, Viewer};
 use crate::domain::access::{Role, User, Visibility};
 use crate::domain::period::{Period, PeriodKind};
 use crate::report::{
-    self, Analysis, Level, Options, RankingRow, RankingsReport, call_out_sentence, change, percent,
-    summary_sentences,
+    self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport,
+    call_out_sentence, change, percent, summary_sentences,
 };
+use crate::storage::Store;
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 pub struct DashboardQuery {
     period: Option<String>,
     from: Option<String>,
@@ -56,7 +57,20 @@ pub struct Line {
     pub link: String,
 }
 
-fn lines(report: &RankingsReport) -> Vec<Line> {
+/// The query that keeps a report link on the same period and checklist.
+pub fn report_query(period: &Period, checklist: &str) -> String {
+    format!("period={period}&checklist={checklist}")
+}
+
+/// The page of a county or hall, on the period and checklist of `query`.
+fn unit_link(level: Level, code: &str, query: &str) -> String {
+    match level {
+        Level::Branch => format!("/halls/{code}?{query}"),
+        _ => format!("/districts/{code}?{query}"),
+    }
+}
+
+fn lines(report: &RankingsReport, query: &str) -> Vec<Line> {
     let total = report.top_bottom.first();
     let listed = |row: &RankingRow, top: bool| {
         total.is_some_and(|c| {
@@ -101,17 +115,100 @@ fn lines(report: &RankingsReport) -> Vec<Line> {
                 ""
             },
             branches: row.branches.map_or(String::new(), |b| b.to_string()),
-            link: match report.level {
-                Level::Branch => format!("/halls/{}", row.code),
-                _ => format!("/districts/{}", row.code),
-            },
+            link: unit_link(report.level, &row.code, query),
         })
         .collect()
 }
 
+/// The call-outs of one level: a row per metric.
+pub struct CalloutGrid {
+    pub heading: &'static str,
+    pub rows: Vec<CalloutRow>,
+}
+
+/// One metric's best and weakest units, as the call-out grid shows them.
+pub struct CalloutRow {
+    pub title: String,
+    pub top: Vec<CalloutName>,
+    pub bottom: Vec<CalloutName>,
+}
+
+pub struct CalloutName {
+    pub name: String,
+    pub rate: String,
+    pub link: String,
+}
+
+fn callout_rows(report: &RankingsReport, query: &str) -> Vec<CalloutRow> {
+    let names = |units: &[CalloutUnit]| {
+        units
+            .iter()
+            .map(|u| CalloutName {
+                name: u.name.clone(),
+                rate: percent(u.rate),
+                link: unit_link(report.level, &u.code, query),
+            })
+            .collect()
+    };
+    report
+        .top_bottom
+        .iter()
+        .map(|c: &Callout| CalloutRow {
+            title: c.title.clone(),
+            top: names(&c.top),
+            bottom: names(&c.bottom),
+        })
+        .collect()
+}
+
+/// The period and checklist choices of a report page, and where they go.
+pub struct Filters {
+    pub action: String,
+    pub periods: Vec<Choice>,
+    pub checklists: Vec<Choice>,
+    pub from: String,
+    pub to: String,
+}
+
+impl Filters {
+    fn new(
+        t: &Text,
+        action: String,
+        last: Option<NaiveDate>,
+        period: &Period,
+        checklists: &[(String, u32, String)],
+        checklist: &str,
+    ) -> Filters {
+        let mut choices: Vec<Choice> = Vec::new();
+        for (id, _, title) in checklists {
+            if !choices.iter().any(|c| c.value == *id) {
+                choices.push(Choice {
+                    value: id.clone(),
+                    label: t.checklist_choice(title, id),
+                    selected: id == checklist,
+                });
+            }
+        }
+        let custom = |day: NaiveDate| {
+            if period.kind == PeriodKind::Custom {
+                day.to_string()
+            } else {
+                String::new()
+            }
+        };
+        Filters {
+            action,
+            periods: period_choices(last, period),
+            checklists: choices,
+            from: custom(period.from),
+            to: custom(period.to),
+        }
+    }
+}
+
 /// The periods offered: quarters, months and years that have visits, newest
 /// first, and the one chosen.
-fn period_choices(last: Option<NaiveDate>, chosen: &Period) -> Vec<Choice> {
+pub(super) fn period_choices(last: Option<NaiveDate>, chosen: &Period) -> Vec<Choice> {
     let Some(last) = last else {
         return vec![Choice {
             value: chosen.to_string(),
@@ -154,8 +251,8 @@ fn period_choices(last: Option<NaiveDate>, chosen: &Period) -> Vec<Choice> {
 }
 
 /// The period a request asks for: a custom range, a named period, or the
-/// quarter of the newest visit.
-fn chosen_period(query: &DashboardQuery, last: Option<NaiveDate>) -> Result<Period, Error> {
+/// latest ended quarter with visits (see [`Period::opening_quarter`]).
+fn chosen_period(query: &DashboardQuery, store: &Store) -> Result<Period, Error> {
     if let (Some(from), Some(to)) = (
         query.from.as_deref().filter(|s| !s.is_empty()),
         query.to.as_deref().filter(|s| !s.is_empty()),
@@ -165,9 +262,14 @@ fn chosen_period(query: &DashboardQuery, last: Option<NaiveDate>) -> Result<Peri
     if let Some(text) = query.period.as_deref().filter(|s| !s.is_empty()) {
         return Period::parse(text).map_err(|e| Error::invalid(e.to_string()));
     }
-    let day = last.unwrap_or_else(|| chrono::Local::now().date_naive());
-    Period::parse(&format!("{}-Q{}", day.year(), day.month0() / 3 + 1))
-        .map_err(|e| Error::invalid(e.to_string()))
+    opening_period(store)
+}
+
+/// The period reports open on today (see [`Period::opening_quarter`]).
+pub(super) fn opening_period(store: &Store) -> Result<Period, Error> {
+    let today = chrono::Local::now().date_naive();
+    let ended = store.last_visit_day_before(Period::quarter_of(today).from)?;
+    Ok(Period::opening_quarter(today, ended))
 }
 
 /// The signed-in reader of a report page (not an inspector), or the
@@ -182,18 +284,33 @@ fn report_reader(
     }
 }
 
-/// The period a report request asks for (see [`chosen_period`]).
+/// What a report page reads before its figures: the period asked for, the
+/// newest visit's day (for the periods offered) and the checklists.
+struct Context {
+    period: Period,
+    last: Option<NaiveDate>,
+    checklists: Vec<(String, u32, String)>,
+}
+
+fn context(store: &Store, query: &DashboardQuery) -> Result<Context, Error> {
+    Ok(Context {
+        period: chosen_period(query, store)?,
+        last: store.last_visit_day()?,
+        checklists: store.checklist_versions()?,
+    })
+}
+
+/// The period a download asks for (see [`chosen_period`]).
 async fn requested_period(
     state: &AppState,
-    query: &DashboardQuery,
+    query: DashboardQuery,
     lang: Lang,
 ) -> Result<Period, PageError> {
-    let last = state
+    state
         .db
-        .run(|store| Ok(store.last_visit_day()?))
+        .run(move |store| chosen_period(&query, store))
         .await
-        .page(lang)?;
-    chosen_period(query, last).page(lang)
+        .page(lang)
 }
 
 /// The `n` weakest rated items of a short-board report, as chart bars.
@@ -228,10 +345,7 @@ struct DashboardPage {
     assets: AssetUrls,
     user: Option<User>,
     csrf: String,
-    periods: Vec<Choice>,
-    checklists: Vec<Choice>,
-    from: String,
-    to: String,
+    filters: Filters,
     /// The period's dates, the previous period's and the checklist.
     period_line: String,
     scope: String,
@@ -240,11 +354,15 @@ struct DashboardPage {
     section_titles: Vec<String>,
     districts: Vec<Line>,
     halls: Vec<Line>,
+    callout_grids: Vec<CalloutGrid>,
     district_sentences: Vec<String>,
     hall_sentences: Vec<String>,
     weakest_chart: String,
     pareto_chart: String,
     waits: Vec<report::WaitJson>,
+    /// The unit every wait is measured in, for the table's headers; none
+    /// when items differ, and each row says its own.
+    wait_unit: Option<String>,
     calibration: Vec<report::CalibrationJson>,
     query: String,
 }
@@ -285,12 +403,10 @@ pub async fn dashboard(
     state
         .db
         .run(move |store| {
-            let last = store.last_visit_day()?;
-            let period = chosen_period(&query, last)?;
-            let options = page_options(period, query.checklist.clone());
+            let context = context(store, &query)?;
+            let options = page_options(context.period, query.checklist.clone());
             let (current, previous) = super::api::analyse(&cache, store, &options)?;
-            let checklists = store.checklist_versions()?;
-            let page = dashboard_page(authed, lang, last, &checklists, &current, &previous)?;
+            let page = dashboard_page(authed, lang, &context, &current, &previous)?;
             Ok(page.into_response())
         })
         .await
@@ -301,8 +417,7 @@ pub async fn dashboard(
 fn dashboard_page(
     authed: super::auth::Authed,
     lang: Lang,
-    last: Option<NaiveDate>,
-    checklists: &[(String, u32, String)],
+    context: &Context,
     current: &Analysis,
     previous: &Analysis,
 ) -> Result<DashboardPage, Error> {
@@ -312,7 +427,9 @@ fn dashboard_page(
     // Only the rows the reader may see are made (national rows are many).
     let halls = current.rankings_for(previous, Level::Branch, 3, &visibility, admin);
     let districts = current.rankings_for(previous, Level::District, 3, &visibility, admin);
+    let query = report_query(&period, &current.checklist_id);
     // Shown only to those who see every hall, for whom nothing was left out.
+    let everything = visibility == Visibility::Everything;
     let hall_sentences: Vec<String> = halls
         .top_bottom
         .iter()
@@ -328,40 +445,23 @@ fn dashboard_page(
     let mut by_lost: Vec<(String, f64)> = boards
         .items
         .iter()
-        .map(|b| (b.code.clone(), b.lost_share))
+        .map(|b| (b.code.clone(), b.lost))
         .collect();
     by_lost.sort_by(|a, b| b.1.total_cmp(&a.1));
     let t = lang.text();
-    let custom = period.kind == PeriodKind::Custom;
     Ok(DashboardPage {
         t,
         lang: lang.code(),
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
-        periods: period_choices(last, &period),
-        checklists: {
-            let mut seen: Vec<Choice> = Vec::new();
-            for (id, _, title) in checklists {
-                if !seen.iter().any(|c| c.value == *id) {
-                    seen.push(Choice {
-                        value: id.clone(),
-                        label: t.checklist_choice(title, id),
-                        selected: *id == current.checklist_id,
-                    });
-                }
-            }
-            seen
-        },
-        from: if custom {
-            period.from.to_string()
-        } else {
-            String::new()
-        },
-        to: if custom {
-            period.to.to_string()
-        } else {
-            String::new()
-        },
+        filters: Filters::new(
+            t,
+            "/dashboard".into(),
+            context.last,
+            &period,
+            &context.checklists,
+            &current.checklist_id,
+        ),
         period_line: t.period_line(
             &t.date_range(period.from, period.to),
             &t.date_range(previous.period.from, previous.period.to),
@@ -390,20 +490,42 @@ fn dashboard_page(
             .filter_map(|c| call_out_sentence(c, 3, true, lang))
             .chain(summary_sentences(&districts, 3, lang))
             .collect(),
-        hall_sentences: if authed.user.visibility() == Visibility::Everything {
+        hall_sentences: if everything {
             hall_sentences
         } else {
             Vec::new()
         },
-        districts: lines(&districts),
-        halls: lines(&halls),
+        callout_grids: {
+            let mut grids = vec![CalloutGrid {
+                heading: t.district_ranking,
+                rows: callout_rows(&districts, &query),
+            }];
+            if everything {
+                grids.push(CalloutGrid {
+                    heading: t.hall_ranking,
+                    rows: callout_rows(&halls, &query),
+                });
+            }
+            grids
+        },
+        districts: lines(&districts, &query),
+        halls: lines(&halls, &query),
         weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, t.weakest_items),
-        pareto_chart: charts::pareto(&by_lost, t.pareto),
+        pareto_chart: charts::pareto(&by_lost, t.pareto, t.lost_points, t.cumulative),
+        wait_unit: shared_unit(&districts.waits),
         waits: districts.waits.clone(),
         calibration: halls.calibration.clone(),
-        query: format!("period={}&checklist={}", period, current.checklist_id),
+        query,
         user: Some(authed.user),
     })
+}
+
+fn shared_unit(waits: &[report::WaitJson]) -> Option<String> {
+    let first = waits.first()?;
+    waits
+        .iter()
+        .all(|w| w.unit == first.unit)
+        .then(|| first.unit.clone())
 }
 
 /// A hall's or a county's figures over the last periods of the same kind.
@@ -464,8 +586,11 @@ struct UnitPage {
     assets: AssetUrls,
     user: Option<User>,
     csrf: String,
+    filters: Filters,
     title: String,
+    /// The hall's county, linked to its page, or the county's hall count.
     subtitle: String,
+    subtitle_link: Option<String>,
     period_label: String,
     rate: String,
     rank: String,
@@ -511,10 +636,19 @@ async fn unit_page(
         Err(redirect) => return Ok(redirect),
     };
     let visibility = authed.user.visibility();
-    let period = requested_period(&state, &query, lang).await?;
+    let context = {
+        let query = query.clone();
+        state
+            .db
+            .run(move |store| context(store, &query))
+            .await
+            .page(lang)?
+    };
+    let period = context.period;
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
         .page(lang)?;
+    let link_query = report_query(&period, &current.checklist_id);
     let units = current.units(level);
     let Some(unit) = units.iter().find(|u| u.code == code) else {
         return Err(Error::not_found(lang)).page(lang);
@@ -570,12 +704,13 @@ async fn unit_page(
         report
             .rows
             .retain(|r| r.district.as_deref() == Some(district.as_str()));
-        lines(&report)
+        lines(&report, &link_query)
     } else {
         Vec::new()
     };
     let visits = if level == Level::Branch {
         let (code, from, to) = (code.clone(), period.from, period.to);
+        let link_query = link_query.clone();
         let checklists = current.versions.clone();
         state
             .db
@@ -591,7 +726,7 @@ async fn unit_page(
                             crate::domain::scoring::score_visit(c, &record.answers).rate()
                         });
                     out.push(VisitLink {
-                        link: format!("/visits/{link}"),
+                        link: format!("/visits/{link}?{link_query}"),
                         visited_at: record.visited_at.format("%Y-%m-%d %H:%M").to_string(),
                         inspector: record.inspector.clone().unwrap_or_default(),
                         rate: percent(rate),
@@ -610,6 +745,17 @@ async fn unit_page(
         lang: lang.code(),
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
+        filters: Filters::new(
+            t,
+            match level {
+                Level::Branch => format!("/halls/{code}"),
+                _ => format!("/districts/{code}"),
+            },
+            context.last,
+            &period,
+            &context.checklists,
+            &current.checklist_id,
+        ),
         title: match level {
             Level::Branch => format!("{} {}", unit.code, unit.name),
             _ => t.district_scope(unit.name),
@@ -618,6 +764,8 @@ async fn unit_page(
             Level::Branch => district.clone(),
             _ => t.halls_count(unit.standing.branches as usize),
         },
+        subtitle_link: (level == Level::Branch)
+            .then(|| unit_link(Level::District, &district, &link_query)),
         period_label: period.to_string(),
         rate: percent(unit.standing.rate()),
         rank,
@@ -632,17 +780,14 @@ async fn unit_page(
             .collect(),
         halls,
         visits,
-        back: format!(
-            "/dashboard?period={period}&checklist={}",
-            current.checklist_id
-        ),
+        back: format!("/dashboard?{link_query}"),
         user: Some(authed.user),
     };
     Ok(page.into_response())
 }
 
 /// A spreadsheet download whose name says checklist and period.
-fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
+pub(super) fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
     (
         [
             (
@@ -686,7 +831,7 @@ pub async fn rankings_download(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    let period = requested_period(&state, &query, lang).await?;
+    let period = requested_period(&state, query.clone(), lang).await?;
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
         .page(lang)?;
@@ -728,7 +873,7 @@ pub async fn visits_download(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
-    let period = requested_period(&state, &query, lang).await?;
+    let period = requested_period(&state, query.clone(), lang).await?;
     let reader = authed.user.visibility();
     let checklist = query.checklist.clone();
     let (bytes, id) = state

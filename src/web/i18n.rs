@@ -155,6 +155,10 @@ pub struct Text {
     pub download_rankings: &'static str,
     pub download_visits: &'static str,
     pub top_and_bottom: &'static str,
+    pub callout_metric: &'static str,
+    pub top_three: &'static str,
+    pub bottom_three: &'static str,
+    pub callout_sentences: &'static str,
     pub district_ranking: &'static str,
     pub hall_ranking: &'static str,
     pub rank: &'static str,
@@ -165,6 +169,8 @@ pub struct Text {
     pub weakest_heading: &'static str,
     pub weakest_items: &'static str,
     pub pareto: &'static str,
+    pub lost_points: &'static str,
+    pub cumulative: &'static str,
     pub waits_heading: &'static str,
     pub check_item: &'static str,
     pub wait_count: &'static str,
@@ -194,6 +200,7 @@ pub struct Text {
     pub published_at: &'static str,
     pub published_by: &'static str,
     pub window_and_changes: &'static str,
+    pub appeal_deadline: &'static str,
     pub no_appeals: &'static str,
     pub visit: &'static str,
     pub requested_answer: &'static str,
@@ -207,6 +214,7 @@ pub struct Text {
     pub status_rejected: &'static str,
     pub reject_reason: &'static str,
     pub accept: &'static str,
+    pub confirm_accept: &'static str,
     pub reject: &'static str,
     pub appeal: &'static str,
     pub change_to: &'static str,
@@ -239,6 +247,11 @@ pub struct Text {
     pub title: &'static str,
     pub pass_mark: &'static str,
     pub load_checklist: &'static str,
+    pub blank_template: &'static str,
+    pub download_checklist_sheet: &'static str,
+    pub roster_guide: &'static str,
+    pub visits_guide: &'static str,
+    pub checklist_guide: &'static str,
     pub choose_file: &'static str,
     // The audit log.
     pub audit_log: &'static str,
@@ -250,8 +263,7 @@ pub struct Text {
     pub filter: &'static str,
     pub time: &'static str,
     pub entity_id: &'static str,
-    pub before: &'static str,
-    pub after: &'static str,
+    pub audit_change: &'static str,
     /// The language itself, for the sentences built by the methods below.
     pub lang: Lang,
 }
@@ -296,6 +308,15 @@ impl Text {
             Lang::En => format!(
                 "Offset: at the same halls, this inspector's mean score rate minus the others'; positive is lenient, negative strict. With fewer than {min} visits at halls shared with others, an offset is mostly chance and is not given."
             ),
+        }
+    }
+
+    /// A column heading with the unit its figures are in, when they share one.
+    pub fn with_unit(&self, label: &str, unit: &Option<String>) -> String {
+        match (unit, self.lang) {
+            (None, _) => label.to_string(),
+            (Some(unit), Lang::Zh) => format!("{label}({unit})"),
+            (Some(unit), Lang::En) => format!("{label} ({unit})"),
         }
     }
 
@@ -375,6 +396,31 @@ impl Text {
     }
 
     /// An item's present answer, after its title in the appeal form.
+    /// When an appeal window closes.
+    pub fn appeal_closes(&self, at: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("申诉截止:{at}"),
+            Lang::En => format!("Appeals close at {at}"),
+        }
+    }
+
+    /// A period in the publish form, with the checklists and latest
+    /// versions it is already published for.
+    pub fn period_published(&self, period: &str, published: &[(String, u32)]) -> String {
+        if published.is_empty() {
+            return period.to_string();
+        }
+        let each = |(id, v): &(String, u32)| match self.lang {
+            Lang::Zh => format!("{id} 第 {v} 版"),
+            Lang::En => format!("{id} version {v}"),
+        };
+        let versions: Vec<String> = published.iter().map(each).collect();
+        match self.lang {
+            Lang::Zh => format!("{period}(已发布:{})", versions.join(",")),
+            Lang::En => format!("{period} (published: {})", versions.join(", ")),
+        }
+    }
+
     pub fn currently(&self, answer: &str) -> String {
         match self.lang {
             Lang::Zh => format!("(现为 {answer})"),
@@ -614,6 +660,10 @@ pub static ZH: Text = Text {
     download_rankings: "下载排名工作簿",
     download_visits: "下载暗访结果",
     top_and_bottom: "前三名与后三名",
+    callout_metric: "指标",
+    top_three: "前三名",
+    bottom_three: "后三名",
+    callout_sentences: "展开文字说明",
     district_ranking: "区县排名",
     hall_ranking: "营业厅排名",
     rank: "排名",
@@ -624,6 +674,8 @@ pub static ZH: Text = Text {
     weakest_heading: "短板:得分率最低的检查项",
     weakest_items: "得分率最低的检查项",
     pareto: "失分帕累托",
+    lost_points: "失分",
+    cumulative: "累计占比",
     waits_heading: "等候时长(区县)",
     check_item: "检查项",
     wait_count: "次数",
@@ -652,6 +704,7 @@ pub static ZH: Text = Text {
     published_at: "发布时间",
     published_by: "发布人",
     window_and_changes: "申诉期与变更",
+    appeal_deadline: "申诉截止",
     no_appeals: "没有申诉。经理可在已发布期间的暗访页面上提出申诉。",
     visit: "暗访",
     requested_answer: "申诉答案",
@@ -665,6 +718,7 @@ pub static ZH: Text = Text {
     status_rejected: "已驳回",
     reject_reason: "理由(驳回时必填)",
     accept: "采纳",
+    confirm_accept: "采纳后该项答案将改为申请的答案,得分和排名随之变化。确定采纳?",
     reject: "驳回",
     appeal: "申诉",
     change_to: "应改为",
@@ -697,6 +751,11 @@ pub static ZH: Text = Text {
     title: "标题",
     pass_mark: "达标线",
     load_checklist: "载入检查表",
+    blank_template: "下载空白模板",
+    download_checklist_sheet: "下载评分细则",
+    roster_guide: "必填列:区县、网点编码、网点名称;可选:地市、地址、网点类型。表头在第一行或标题行之下均可,同一编码再次导入即更新。",
+    visits_guide: "必填列:网点编码、暗访日期;可选:暗访编号(重复导入时据此识别)、暗访员、检查表、检查表版本、备注;网点名称、区县仅供阅读。之后每个检查项一列,表头为「编码 标题」或编码;答案填 是/否/不适用、选项名或数字,等候时长填分钟或 分:秒。",
+    checklist_guide: "每个检查项一行:大项编码、大项、编码、检查项目、类型(check 是否 / scale 评分 / choice 选项 / measure 测量)、分值,以及不适用、红线、选项(如 优:2;良:1;差:0)、分档、单位。下载的是所选检查表当前版本的评分细则,改后再载入时填写检查表 id 和标题,载入为新版本。",
     choose_file: "请选择要上传的文件",
     // The audit log.
     audit_log: "审计日志",
@@ -708,8 +767,7 @@ pub static ZH: Text = Text {
     filter: "筛选",
     time: "时间",
     entity_id: "编号",
-    before: "之前",
-    after: "之后",
+    audit_change: "变更(之前 → 之后)",
     lang: Lang::Zh,
 };
 
@@ -810,6 +868,10 @@ pub static EN: Text = Text {
     download_rankings: "Download the ranking workbook",
     download_visits: "Download the visit results",
     top_and_bottom: "Top three and bottom three",
+    callout_metric: "Measure",
+    top_three: "Top three",
+    bottom_three: "Bottom three",
+    callout_sentences: "Show as sentences",
     district_ranking: "County ranking",
     hall_ranking: "Hall ranking",
     rank: "Rank",
@@ -820,6 +882,8 @@ pub static EN: Text = Text {
     weakest_heading: "Weak spots: the items with the lowest score rate",
     weakest_items: "Items with the lowest score rate",
     pareto: "Pareto of lost points",
+    lost_points: "Points lost",
+    cumulative: "Cumulative share",
     waits_heading: "Waiting times by county",
     check_item: "Item",
     wait_count: "Count",
@@ -848,6 +912,7 @@ pub static EN: Text = Text {
     published_at: "Published at",
     published_by: "Published by",
     window_and_changes: "Appeal window and changes",
+    appeal_deadline: "Appeals close",
     no_appeals: "No appeals. Managers can appeal from the page of a visit in a published period.",
     visit: "Visit",
     requested_answer: "Requested answer",
@@ -861,6 +926,7 @@ pub static EN: Text = Text {
     status_rejected: "Rejected",
     reject_reason: "Reason (required to reject)",
     accept: "Accept",
+    confirm_accept: "Accepting changes the answer to the one asked for, and the scores and ranks with it. Accept?",
     reject: "Reject",
     appeal: "Appeal",
     change_to: "Change to",
@@ -893,6 +959,11 @@ pub static EN: Text = Text {
     title: "Title",
     pass_mark: "Pass mark",
     load_checklist: "Load the checklist",
+    blank_template: "Download a blank template",
+    download_checklist_sheet: "Download the scoring rules sheet",
+    roster_guide: "Required columns: district, branch_code, branch_name; optional: city, address, branch_type (the template's Chinese headers mean the same). The header may sit under a title row; importing a code again updates the hall.",
+    visits_guide: "Required columns: branch_code, visit_date; optional: visit_id (recognises a re-import), inspector, checklist, checklist_version, notes; the hall's name and county are for reading only. Then one column per item, headed \"code title\" or the code; answers are yes/no/n.a. in Chinese (是/否/不适用), a choice's label or a number, waits in minutes or m:ss.",
+    checklist_guide: "One row per item: section_code, section, code, title, kind (check / scale / choice / measure), points, then na, critical, choices (e.g. A:2;B:1;C:0), bands, unit. The download is the chosen checklist's current sheet: edit it and load it again with the checklist's id and title, as a new version.",
     choose_file: "Please choose a file to upload",
     // The audit log.
     audit_log: "Audit log",
@@ -904,7 +975,6 @@ pub static EN: Text = Text {
     filter: "Filter",
     time: "Time",
     entity_id: "Id",
-    before: "Before",
-    after: "After",
+    audit_change: "Change (before → after)",
     lang: Lang::En,
 };

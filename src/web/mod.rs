@@ -227,6 +227,7 @@ pub fn router(state: AppState) -> Router {
             "/admin/imports/{kind}",
             post(admin::upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route("/admin/templates/{kind}", get(admin::template))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/publications", post(appeals::publish))
         .route("/admin/appeals/{id}", post(appeals::decide))
@@ -243,6 +244,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{name}", get(assets::asset))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_pages_with_reader,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

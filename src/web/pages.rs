@@ -23,6 +23,7 @@ use crate::accounts::{new_secret, secret_hash, verify_password};
 use crate::domain::access::{Role, User};
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
+use crate::domain::period::Period;
 use crate::domain::scoring::{item_earned, score_visit};
 use crate::storage::VisitRecord;
 
@@ -43,26 +44,73 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let t = self.lang.text();
+/// What an error page said, kept on its response so that
+/// [`error_pages_with_reader`] can show it again with the reader's
+/// navigation: the error arises where the reader is not known.
+#[derive(Clone)]
+struct FailedPage {
+    message: String,
+    lang: Lang,
+}
+
+impl FailedPage {
+    fn render(&self, status: StatusCode, reader: Option<Authed>) -> Response {
+        let (user, csrf) = match reader {
+            Some(authed) => (Some(authed.user), authed.csrf.unwrap_or_default()),
+            None => (None, String::new()),
+        };
         let page = ErrorPage {
-            t,
+            t: self.lang.text(),
             lang: self.lang.code(),
             assets: AssetUrls::new(),
-            user: None,
-            csrf: String::new(),
-            message: &self.error.message,
+            user,
+            csrf,
+            message: &self.message,
         };
         match page.render() {
-            Ok(html) => (
-                self.error.status,
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                html,
-            )
-                .into_response(),
+            Ok(html) => {
+                let mut response = (
+                    status,
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    html,
+                )
+                    .into_response();
+                response.extensions_mut().insert(self.clone());
+                response
+            }
             Err(e) => Error::internal(e).into_response(),
         }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        FailedPage {
+            message: self.error.message,
+            lang: self.lang,
+        }
+        .render(self.error.status, None)
+    }
+}
+
+/// Error pages keep the navigation and the signed-in user, like every
+/// other page: the page is made again with the reader the request's
+/// session or token names.
+pub(super) async fn error_pages_with_reader(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers().clone();
+    let response = next.run(request).await;
+    let Some(failed) = response.extensions().get::<FailedPage>().cloned() else {
+        return response;
+    };
+    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+    parts.headers = headers;
+    match identify(&parts, &state).await {
+        Ok(Some(reader)) => failed.render(response.status(), Some(reader)),
+        _ => response,
     }
 }
 
@@ -660,6 +708,12 @@ pub struct AnswerLine {
     pub code: String,
     pub title: String,
     pub answer: String,
+    /// The answers an appeal may ask for, separated by `|` (是/否, the
+    /// choices, 不适用 where allowed); empty for a number.
+    pub valid: String,
+    /// The number's bounds (empty when open), for scale and measure items.
+    pub min: String,
+    pub max: String,
     pub earned: String,
     pub points: String,
     pub lost: bool,
@@ -698,6 +752,17 @@ struct VisitPage {
     history: Vec<String>,
     /// Whether the reader may appeal this visit's answers now.
     appealable: bool,
+    /// When the appeal window of the visit's period closes.
+    appeal_closes: String,
+    /// The hall's report page, on the period the reader came from.
+    back: Option<String>,
+}
+
+/// The report period a visit page was opened from (its checklist is the
+/// visit's own).
+#[derive(Deserialize)]
+pub struct FromReport {
+    period: Option<String>,
 }
 
 pub async fn visit_page(
@@ -705,6 +770,7 @@ pub async fn visit_page(
     lang: Lang,
     Viewer(viewer): Viewer,
     Path(id): Path<String>,
+    Query(from): Query<FromReport>,
 ) -> Result<Response, PageError> {
     let authed = match viewer {
         Ok(authed) => authed,
@@ -726,7 +792,7 @@ pub async fn visit_page(
                 record.visit.visited_at.date(),
             )?
             .and_then(|(_, versions)| versions.first().map(crate::storage::closes_at))
-            .is_some_and(|closes| chrono::Local::now().naive_local() <= closes);
+            .filter(|closes| chrono::Local::now().naive_local() <= *closes);
             Ok(Some((record, checklist, photos, open)))
         })
         .await
@@ -748,7 +814,20 @@ pub async fn visit_page(
             .visit_id
             .clone()
             .unwrap_or_else(|| format!("n{}", record.row)),
-        appealable: open && matches!(authed.user.role, Role::Manager | Role::Admin),
+        appealable: open.is_some() && matches!(authed.user.role, Role::Manager | Role::Admin),
+        appeal_closes: open.map_or(String::new(), |c| c.format("%Y-%m-%d %H:%M").to_string()),
+        back: (authed.user.role != Role::Inspector).then(|| {
+            let period = from
+                .period
+                .as_deref()
+                .and_then(|p| Period::parse(p).ok())
+                .unwrap_or_else(|| Period::quarter_of(record.visit.visited_at.date()));
+            format!(
+                "/halls/{}?{}",
+                record.visit.branch_code,
+                super::dashboard::report_query(&period, &checklist.id)
+            )
+        }),
         hall: format!("{} {}", record.visit.branch_code, record.branch_name),
         district: record.district.clone(),
         visited_at: record.visit.visited_at.format("%Y-%m-%d %H:%M").to_string(),
@@ -792,6 +871,27 @@ pub async fn visit_page(
                 code: item.code.clone(),
                 title: item.title.clone(),
                 answer: answer.to_text(item),
+                valid: {
+                    let mut valid: Vec<&str> = match &item.kind {
+                        ItemKind::Check { .. } => vec!["是", "否"],
+                        ItemKind::Choice { choices } => {
+                            choices.iter().map(|c| c.label.as_str()).collect()
+                        }
+                        ItemKind::Scale | ItemKind::Measure { .. } => Vec::new(),
+                    };
+                    if item.na {
+                        valid.push("不适用");
+                    }
+                    valid.join("|")
+                },
+                min: match item.kind {
+                    ItemKind::Scale | ItemKind::Measure { .. } => "0".into(),
+                    _ => String::new(),
+                },
+                max: match item.kind {
+                    ItemKind::Scale => format_number(item.points),
+                    _ => String::new(),
+                },
                 earned: points.map_or("—".into(), |p| format_number(p.earned)),
                 points: format_number(item.points),
                 lost: points.is_some_and(|p| p.lost() > 0.0),

@@ -18,6 +18,7 @@
 //! Screenshots of every step are saved under `target/screenshots/<test>/`.
 
 mod driver;
+mod reports;
 mod tablet;
 
 use std::collections::BTreeMap;
@@ -32,7 +33,7 @@ use serde_json::{Value, json};
 use driver::{Browser, Server, WAIT, demo_workspace, with_browser};
 
 const TABLET: (u32, u32) = (768, 1024);
-const LAPTOP: (u32, u32) = (1366, 768);
+const LAPTOP: (u32, u32) = (1366, 900);
 const PASSWORD: &str = "hallscore-demo";
 
 /// What the inspector gives for one item.
@@ -943,7 +944,7 @@ async fn district_manager_dashboards_at_laptop_and_tablet_sizes() {
     let other = visit_of(&db, "泌阳");
     let server = Server::start(&db).await;
     for (name, viewport) in [
-        ("dashboard-1366x768", LAPTOP),
+        ("dashboard-1366x900", LAPTOP),
         ("dashboard-768x1024", TABLET),
     ] {
         let (own, other) = (own.clone(), other.clone());
@@ -1212,7 +1213,7 @@ fn percent(text: &str) -> f64 {
 async fn publish_quarter(b: &Browser, versions: usize) {
     b.select("#publish-form select[name=checklist]", "hall-visit")
         .await;
-    b.fill("#publish-form input[name=period]", QUARTER).await;
+    b.select("#publish-form select[name=period]", QUARTER).await;
     b.fill("#publish-form input[name=appeal_days]", "7").await;
     b.shot(&format!("publish-form-v{versions}")).await;
     b.click("#publish-form button[type=submit]").await;
@@ -1328,7 +1329,7 @@ async fn failed_answer(b: &Browser) -> (String, String, String) {
 /// workbook downloaded in the browser says so on its 说明 sheet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_appeal_from_filing_to_acceptance_and_the_reissued_ranking() {
-    for (name, viewport) in [("appeal-1366x768", LAPTOP), ("appeal-768x1024", TABLET)] {
+    for (name, viewport) in [("appeal-1366x900", LAPTOP), ("appeal-768x1024", TABLET)] {
         let ws = demo_workspace();
         // Added with the real binary before the server starts.
         ws.add_user("biyang", "manager", Some("district:泌阳"), PASSWORD);
@@ -1410,7 +1411,7 @@ async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathB
             .is_some_and(|t| t.starts_with(&item) && t.contains("现为 否")),
         "the item list shows the current answer: {chosen}"
     );
-    b.type_into("#appeal input[name=requested]", "是").await;
+    b.select("#appeal select[name=requested]", "是").await;
     let reason = format!("{item} 当天已整改到位,暗访员记录有误,附现场照片");
     b.type_into("#appeal textarea[name=reason]", &reason).await;
     b.find("#appeal input[name=photo]")
@@ -1518,6 +1519,7 @@ async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathB
     b.assert_no_horizontal_scroll("/appeals (admin, an open appeal)")
         .await;
     b.click(&accept).await;
+    b.client.accept_alert().await.expect("confirm 采纳");
     b.wait_js(
         &format!(
             "location.pathname === '/appeals' && document.readyState === 'complete'
@@ -1703,7 +1705,7 @@ fn table_count(db: &Path, table: &str) -> i64 {
 /// and unranked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_with_errors_and_without() {
-    for (name, viewport) in [("imports-1366x768", LAPTOP), ("imports-768x1024", TABLET)] {
+    for (name, viewport) in [("imports-1366x900", LAPTOP), ("imports-768x1024", TABLET)] {
         let ws = demo_workspace();
         let db = ws.db();
         let bad = ws.path("visits-with-errors.csv");

@@ -1188,7 +1188,7 @@ async fn an_admin_reads_every_report_page_in_english() {
             "<h1>Audit log</h1>",
             "<label>Actor",
             ">Filter</button>",
-            "<th>Time</th><th>Actor</th><th>Action</th><th>Object</th><th>Id</th><th>Before</th><th>After</th>",
+            "<th>Time</th><th>Actor</th><th>Action</th><th>Object</th><th>Id</th><th>Change (before → after)</th>",
         ],
         &["审计日志", "操作人", "筛选", "之前", "之后"],
     );

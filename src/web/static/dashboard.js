@@ -1,4 +1,5 @@
-// Dashboard tables: click a header to sort by it (numbers as numbers).
+// Dashboard tables: click a header (or press Enter on it) to sort by it,
+// numbers as numbers; the header says its order (aria-sort and an arrow).
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -6,11 +7,21 @@ document.addEventListener("DOMContentLoaded", () => {
     const headers = [...table.tHead.rows[0].cells];
     headers.forEach((th, column) => {
       th.tabIndex = 0;
+      th.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          th.click();
+        }
+      });
       th.addEventListener("click", () => {
         const body = table.tBodies[0];
         const ascending = th.dataset.sort !== "asc";
-        headers.forEach((h) => delete h.dataset.sort);
+        headers.forEach((h) => {
+          delete h.dataset.sort;
+          h.removeAttribute("aria-sort");
+        });
         th.dataset.sort = ascending ? "asc" : "desc";
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         const key = (row) => {
           const cell = row.cells[column];
           const raw = cell.dataset.value ?? cell.textContent.trim();
@@ -29,4 +40,40 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   }
+});
+
+// The appeal form of a visit: the answer asked for is chosen among the
+// item's valid answers (a list), or typed as a number within its bounds.
+document.addEventListener("DOMContentLoaded", () => {
+  const item = document.querySelector("#appeal select[name=item]");
+  if (!item) return;
+  const swap = () => {
+    const option = item.options[item.selectedIndex];
+    const old = item.form.querySelector("[name=requested]");
+    const valid = option.dataset.valid ? option.dataset.valid.split("|") : [];
+    let control;
+    if (valid.length) {
+      control = document.createElement("select");
+      for (const answer of valid.filter((a) => a !== option.dataset.current)) {
+        control.append(new Option(answer, answer));
+      }
+    } else {
+      control = document.createElement("input");
+      control.type = "number";
+      control.step = "any";
+      if (option.dataset.min) control.min = option.dataset.min;
+      if (option.dataset.max) control.max = option.dataset.max;
+    }
+    control.name = "requested";
+    control.required = true;
+    old.replaceWith(control);
+  };
+  item.addEventListener("change", swap);
+  swap();
+});
+
+// Accepting an appeal changes a stored answer and the scores: asked first.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });

@@ -839,7 +839,8 @@ fn check_stored_visit(
         version,
     } = row;
     assert_eq!(branch, "XP001");
-    assert_eq!(inspector.as_deref(), Some("wangmin"));
+    // The account's display name is the inspector on its visits.
+    assert_eq!(inspector.as_deref(), Some("王敏"));
     assert_eq!(stored_notes.as_deref(), Some(notes));
     let item_notes: Value =
         serde_json::from_str(item_notes.as_deref().expect("item notes are stored")).expect("JSON");

@@ -258,16 +258,18 @@ impl Analysis {
             }
         }
         if let Some(rate) = score.rate() {
-            let inspector = visit.inspector.map(|name| match totals.inspector_index.get(name) {
-                Some(&i) => i,
-                None => {
-                    self.inspectors.push(name.to_string());
-                    totals
-                        .inspector_index
-                        .insert(name.to_string(), self.inspectors.len() - 1);
-                    self.inspectors.len() - 1
-                }
-            });
+            let inspector = visit
+                .inspector
+                .map(|name| match totals.inspector_index.get(name) {
+                    Some(&i) => i,
+                    None => {
+                        self.inspectors.push(name.to_string());
+                        totals
+                            .inspector_index
+                            .insert(name.to_string(), self.inspectors.len() - 1);
+                        self.inspectors.len() - 1
+                    }
+                });
             self.observations.push(Observed {
                 inspector,
                 branch: b,

@@ -317,7 +317,9 @@ pub struct AuditQuery {
 pub struct AuditLine {
     pub at: String,
     pub actor: String,
+    /// The action in words, and its code (what the filter takes).
     pub action: String,
+    pub action_code: String,
     pub entity: String,
     pub entity_id: String,
     pub changes: Vec<String>,
@@ -325,7 +327,7 @@ pub struct AuditLine {
 
 /// A visit's answer as the log stores it (是 / 否 / 不适用, a number, or
 /// a choice's index), in the item's words.
-fn logged_answer(value: &Value, item: &Item) -> String {
+fn logged_answer(value: &Value, item: &Item, t: &Text) -> String {
     let answer = match value {
         Value::String(text) => match text.as_str() {
             "是" => Some(Answer::Pass),
@@ -341,20 +343,25 @@ fn logged_answer(value: &Value, item: &Item) -> String {
             .map(Answer::Choice),
         _ => None,
     };
-    answer.map_or_else(|| plain(value), |a| a.to_text(item))
+    answer.map_or_else(|| plain(value, t), |a| a.to_text(item))
 }
 
-/// A JSON value as a reader writes it: text without quotes, `—` for none.
-fn plain(value: &Value) -> String {
+/// A JSON value as a reader writes it: text without quotes, `—` for none,
+/// fields by their names in the reader's language.
+fn plain(value: &Value, t: &Text) -> String {
     match value {
         Value::Null => "—".into(),
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join("、"),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| plain(v, t))
+            .collect::<Vec<_>>()
+            .join("、"),
         Value::Object(fields) => fields
             .iter()
-            .map(|(k, v)| format!("{k}: {}", plain(v)))
+            .map(|(k, v)| format!("{}: {}", t.audit_word(k), plain(v, t)))
             .collect::<Vec<_>>()
-            .join(";"),
+            .join("; "),
         other => other.to_string(),
     }
 }
@@ -391,7 +398,12 @@ fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<Stri
             ] {
                 let (a, b) = (&old[field], &new[field]);
                 if a != b {
-                    lines.push(format!("{field}: {} → {}", plain(a), plain(b)));
+                    lines.push(format!(
+                        "{}: {} → {}",
+                        t.audit_word(field),
+                        plain(a, t),
+                        plain(b, t)
+                    ));
                 }
             }
             let empty = Vec::new();
@@ -406,10 +418,10 @@ fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<Stri
                         "{} {}: {} → {}",
                         item.code,
                         item.title,
-                        logged_answer(a, item),
-                        logged_answer(b, item)
+                        logged_answer(a, item, t),
+                        logged_answer(b, item, t)
                     )),
-                    None => lines.push(format!("#{}: {} → {}", i + 1, plain(a), plain(b))),
+                    None => lines.push(format!("#{}: {} → {}", i + 1, plain(a, t), plain(b, t))),
                 }
             }
         }
@@ -450,16 +462,16 @@ fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<Stri
         }
         ("checklist.load", _, Some(new)) => lines.push(format!(
             "{} v{}: {}",
-            plain(&new["id"]),
-            plain(&new["version"]),
-            plain(&new["title"])
+            plain(&new["id"], t),
+            plain(&new["version"], t),
+            plain(&new["title"], t)
         )),
         (_, old, new) => {
             if let Some(old) = old {
-                lines.push(format!("{} → ", plain(old)));
+                lines.push(format!("{} → ", plain(old, t)));
             }
             if let Some(new) = new {
-                lines.push(plain(new));
+                lines.push(plain(new, t));
             }
         }
     }
@@ -517,8 +529,9 @@ pub async fn audit(
                         changes: audit_changes(store, &e, t)?,
                         at: e.at.replacen(' ', "\n", 1),
                         actor: e.actor,
-                        action: e.action,
-                        entity: e.entity,
+                        action: t.audit_word(&e.action).to_string(),
+                        action_code: e.action.clone(),
+                        entity: t.audit_word(&e.entity).to_string(),
                         entity_id: e.entity_id.unwrap_or_default(),
                     })
                 })

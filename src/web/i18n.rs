@@ -311,6 +311,60 @@ impl Text {
         }
     }
 
+    /// An audit log's word for an action, a kind of record or a field
+    /// (`visit.add`, `appeal`, `display_name`), or the word itself when it
+    /// has none.
+    pub fn audit_word<'a>(&self, key: &'a str) -> &'a str {
+        const WORDS: [(&str, &str, &str); 39] = [
+            ("visit.add", "新增暗访", "visits added"),
+            ("visit.replace", "替换暗访", "visit replaced"),
+            ("appeal.file", "提出申诉", "appeal filed"),
+            ("appeal.accept", "采纳申诉", "appeal accepted"),
+            ("appeal.reject", "驳回申诉", "appeal rejected"),
+            ("checklist.load", "载入检查表", "checklist loaded"),
+            ("period.publish", "发布期间", "period published"),
+            ("period.reissue", "再次发布", "period reissued"),
+            ("roster.add", "新增网点", "hall added"),
+            ("roster.update", "更新网点", "hall updated"),
+            ("user.add", "新增账号", "account added"),
+            ("user.display_name", "设置显示名", "display name set"),
+            ("visit", "暗访", "visit"),
+            ("appeal", "申诉", "appeal"),
+            ("publication", "发布", "publication"),
+            ("user", "账号", "account"),
+            ("branch", "网点", "hall"),
+            ("checklist", "检查表", "checklist"),
+            ("visit_id", "暗访编号", "visit id"),
+            ("branch_code", "网点编码", "hall code"),
+            ("visited_at", "暗访时间", "visited at"),
+            ("inspector", "暗访员", "inspector"),
+            ("notes", "备注", "notes"),
+            ("appeal_days", "申诉期(天)", "appeal days"),
+            ("changes", "变更说明", "changes"),
+            ("name", "名称", "name"),
+            ("display_name", "显示名", "display name"),
+            ("role", "角色", "role"),
+            ("scope", "范围", "scope"),
+            ("code", "编码", "code"),
+            ("district", "区县", "district"),
+            ("city", "地市", "city"),
+            ("address", "地址", "address"),
+            ("branch_type", "网点类型", "hall type"),
+            ("new", "新增", "new"),
+            ("replaced", "替换", "replaced"),
+            ("unchanged", "未变", "unchanged"),
+            ("file", "文件", "file"),
+            ("version", "版本", "version"),
+        ];
+        WORDS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or(key, |&(_, zh, en)| match self.lang {
+                Lang::Zh => zh,
+                Lang::En => en,
+            })
+    }
+
     /// A column heading with the unit its figures are in, when they share one.
     pub fn with_unit(&self, label: &str, unit: &Option<String>) -> String {
         match (unit, self.lang) {

@@ -507,7 +507,7 @@ async fn appeal_answers_flow(b: Browser) {
     let rows = b.table_rows("#audit-table").await;
     let accepted = rows
         .iter()
-        .find(|r| r[2] == "appeal.accept")
+        .find(|r| r[2] == "采纳申诉")
         .unwrap_or_else(|| panic!("an appeal.accept entry: {rows:?}"));
     let change = &accepted[5];
     assert!(
@@ -517,7 +517,7 @@ async fn appeal_answers_flow(b: Browser) {
     assert!(!change.contains('{'), "no raw JSON: {change}");
     let loaded = rows
         .iter()
-        .find(|r| r[2] == "checklist.load")
+        .find(|r| r[2] == "载入检查表")
         .unwrap_or_else(|| panic!("a checklist.load entry: {rows:?}"));
     assert!(!loaded[5].contains('{'), "no raw JSON: {loaded:?}");
     b.shot("audit").await;

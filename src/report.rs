@@ -792,6 +792,18 @@ pub struct Callout {
     pub bottom: Vec<CalloutUnit>,
 }
 
+impl Callout {
+    /// The metric's name: a section's title, or the overall rate's in the
+    /// reader's language.
+    pub fn title_in(&self, lang: Lang) -> &str {
+        if self.metric == "total" {
+            total_title(lang)
+        } else {
+            &self.title
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CalloutUnit {
     pub code: String,
@@ -1460,11 +1472,7 @@ pub fn call_out_sentence(
     if best.is_empty() && worst.is_empty() {
         return None;
     }
-    let title = if callout.metric == "total" {
-        total_title(lang)
-    } else {
-        callout.title.as_str()
-    };
+    let title = callout.title_in(lang);
     let parts: Vec<String> = [(true, best), (false, worst)]
         .into_iter()
         .filter(|(_, names)| !names.is_empty())

@@ -139,7 +139,7 @@ pub struct CalloutName {
     pub link: String,
 }
 
-fn callout_rows(report: &RankingsReport, query: &str) -> Vec<CalloutRow> {
+fn callout_rows(report: &RankingsReport, query: &str, lang: Lang) -> Vec<CalloutRow> {
     let names = |units: &[CalloutUnit]| {
         units
             .iter()
@@ -154,7 +154,7 @@ fn callout_rows(report: &RankingsReport, query: &str) -> Vec<CalloutRow> {
         .top_bottom
         .iter()
         .map(|c: &Callout| CalloutRow {
-            title: c.title.clone(),
+            title: c.title_in(lang).to_string(),
             top: names(&c.top),
             bottom: names(&c.bottom),
         })
@@ -498,12 +498,12 @@ fn dashboard_page(
         callout_grids: {
             let mut grids = vec![CalloutGrid {
                 heading: t.district_ranking,
-                rows: callout_rows(&districts, &query),
+                rows: callout_rows(&districts, &query, lang),
             }];
             if everything {
                 grids.push(CalloutGrid {
                     heading: t.hall_ranking,
-                    rows: callout_rows(&halls, &query),
+                    rows: callout_rows(&halls, &query, lang),
                 });
             }
             grids

@@ -222,6 +222,28 @@ async fn report_flow(b: Browser) {
     b.shot("dashboard-charts").await;
     b.assert_no_horizontal_scroll("/dashboard").await;
 
+    // Item 5: English pages give the call-out sentences in English.
+    b.goto("/lang/en").await;
+    b.goto("/dashboard").await;
+    wait_for(&b, "/dashboard", "#hall-table").await;
+    b.js("document.querySelector('#callouts details').open = true")
+        .await;
+    let sentences = b.text("#callouts details").await;
+    assert!(
+        sentences.contains("Overall score rate:") && sentences.contains("in the top 3"),
+        "English call-outs: {sentences}"
+    );
+    assert!(
+        !sentences.contains("位于前"),
+        "no Chinese sentence on an English page: {sentences}"
+    );
+    let metric = b
+        .text("#callouts table.callout-grid tbody tr:first-child th")
+        .await;
+    assert_eq!(metric, "Overall score rate", "the grid's metric in English");
+    b.shot("dashboard-english-sentences").await;
+    b.goto("/lang/zh").await;
+
     // Item 3: another quarter chosen, then hall → county → hall → visit
     // and back, all on that quarter.
     let earlier = Period::parse(&quarter)

@@ -11,7 +11,7 @@ use crate::domain::analytics::{
     self, Board, Catalogue, Standing, Tally, TopBottom, VersionMap, competition_ranks,
     group_standings, listing_order, short_boards, top_bottom,
 };
-pub use crate::domain::analytics::{percent, round4};
+pub use crate::domain::analytics::{percent, round4, signed_percent};
 use crate::domain::answer::Answer;
 use crate::domain::calibration::{Calibration, Observation, calibrate};
 use crate::domain::checklist::{Checklist, ItemKind};

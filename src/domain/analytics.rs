@@ -254,6 +254,15 @@ pub fn round4(value: f64) -> f64 {
     rank_key(value) as f64 / 10_000.0
 }
 
+/// A difference of rates as people read it: "+5.3%", "-0.4%", "0.0%".
+pub fn signed_percent(difference: Option<f64>) -> String {
+    let text = percent(difference);
+    match difference {
+        Some(d) if d > 0.0 && text != "0.0%" => format!("+{text}"),
+        _ => text,
+    }
+}
+
 /// A rate as people read it: a percentage with one decimal (70.7%), halves
 /// away from zero as spreadsheet programs show them; "—" for no rate.
 pub fn percent(rate: Option<f64>) -> String {
@@ -435,6 +444,10 @@ mod tests {
         assert_eq!(percent(Some(-0.0525)), "-5.3%");
         assert_eq!(percent(Some(1.0)), "100.0%");
         assert_eq!(percent(None), "—");
+        assert_eq!(signed_percent(Some(0.05249)), "+5.2%");
+        assert_eq!(signed_percent(Some(0.0525)), "+5.3%");
+        assert_eq!(signed_percent(Some(-0.004)), "-0.4%");
+        assert_eq!(signed_percent(Some(0.0004)), "0.0%");
         let rates = [Some(0.70005), Some(0.7001), Some(0.70004)];
         assert_eq!(
             competition_ranks(&rates, &[true; 3]),

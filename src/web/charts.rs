@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::domain::analytics::percent;
+
 /// The charts' text size in the SVG's own units: drawn 620 units wide in
 /// a half-width card of a laptop page, it stays at least 12 px on screen.
 const FONT: u32 = 15;
@@ -51,7 +53,7 @@ pub fn rate_bars(bars: &[Bar], pass_mark: f64, title: &str) -> String {
         let w = (bar.rate.clamp(0.0, 1.0) * scale).max(1.0);
         let _ = write!(
             svg,
-            r#"<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar{}" x="{label_width}" y="{}" width="{w:.1}" height="{}"><title>{} {:.1}%</title></rect><text x="{:.1}" y="{}">{:.1}%</text>"#,
+            r#"<text x="{}" y="{}" text-anchor="end">{}</text><rect class="bar{}" x="{label_width}" y="{}" width="{w:.1}" height="{}"><title>{} {}</title></rect><text x="{:.1}" y="{}">{}</text>"#,
             label_width - 6.0,
             y + 15.0,
             escape(&fit(&bar.label, 16)),
@@ -59,10 +61,10 @@ pub fn rate_bars(bars: &[Bar], pass_mark: f64, title: &str) -> String {
             y + 2.0,
             row - 6.0,
             escape(&bar.label),
-            bar.rate * 100.0,
+            percent(Some(bar.rate)),
             label_width + w + 4.0,
             y + 15.0,
-            bar.rate * 100.0,
+            percent(Some(bar.rate)),
         );
     }
     let x = label_width + pass_mark * scale;
@@ -143,18 +145,14 @@ pub fn pareto(items: &[(String, f64)], title: &str, axis: &str, cumulative_axis:
         let share = if total > 0.0 { running / total } else { 0.0 };
         let _ = write!(
             svg,
-            r#"<rect class="bar" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{} {} ({:.1}%)</title></rect>"#,
+            r#"<rect class="bar" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{} {} ({})</title></rect>"#,
             x + 1.0,
             y(*lost),
             (step - 2.0).max(1.0),
             bottom - y(*lost),
             escape(label),
             crate::domain::answer::format_number(*lost),
-            if total > 0.0 {
-                lost / total * 100.0
-            } else {
-                0.0
-            }
+            percent(Some(if total > 0.0 { lost / total } else { 0.0 }))
         );
         let _ = write!(line, "{:.1},{:.1} ", x + step / 2.0, y_share(share));
         if items.len() <= 12 || i % 5 == 0 {
@@ -209,12 +207,12 @@ pub fn trend(points: &[(String, Option<f64>)], title: &str) -> String {
             let _ = write!(line, "{x:.1},{:.1} ", y(*rate));
             let _ = write!(
                 svg,
-                r#"<circle cx="{x:.1}" cy="{:.1}" r="4" class="bar"><title>{} {:.1}%</title></circle><text x="{x:.1}" y="{:.1}" text-anchor="middle">{:.1}%</text>"#,
+                r#"<circle cx="{x:.1}" cy="{:.1}" r="4" class="bar"><title>{} {}</title></circle><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
                 y(*rate),
                 escape(label),
-                rate * 100.0,
+                percent(Some(*rate)),
                 y(*rate) - 8.0,
-                rate * 100.0
+                percent(Some(*rate))
             );
         }
     }

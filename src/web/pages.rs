@@ -21,6 +21,7 @@ use super::error::Error;
 use super::i18n::{Lang, Text};
 use crate::accounts::{new_secret, secret_hash, verify_password};
 use crate::domain::access::{Role, User};
+use crate::domain::analytics::percent;
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
@@ -422,9 +423,8 @@ pub struct VisitLine {
 }
 
 fn visit_line(record: &VisitRecord, checklist: Option<&Checklist>) -> VisitLine {
-    let rate = checklist
-        .and_then(|c| score_visit(c, &record.visit.answers).rate())
-        .map_or("—".into(), |r| format!("{:.1}%", r * 100.0));
+    let rate = checklist.and_then(|c| score_visit(c, &record.visit.answers).rate());
+    let rate = percent(rate);
     VisitLine {
         id: record
             .visit
@@ -801,9 +801,7 @@ pub async fn visit_page(
         return Err(Error::not_found(lang)).page(lang);
     };
     let score = score_visit(&checklist, &record.visit.answers);
-    let percent = |p: Option<crate::domain::scoring::Points>| {
-        p.map_or("—".into(), |p| format!("{:.1}%", p.rate() * 100.0))
-    };
+    let rate_text = |p: Option<crate::domain::scoring::Points>| percent(p.map(|p| p.rate()));
     let page = VisitPage {
         t: lang.text(),
         lang: lang.code(),
@@ -836,7 +834,7 @@ pub async fn visit_page(
             "{}({} 第 {} 版)",
             checklist.title, checklist.id, checklist.version
         ),
-        rate: percent(score.total),
+        rate: rate_text(score.total),
         lost: score.total.map_or("—".into(), |p| format_number(p.lost())),
         notes: record.visit.notes.clone().unwrap_or_default(),
         red_lines: score
@@ -850,7 +848,7 @@ pub async fn visit_page(
             .zip(&score.sections)
             .map(|(s, p)| SectionLine {
                 title: s.title.clone(),
-                rate: percent(*p),
+                rate: rate_text(*p),
                 lost: p.map_or("—".into(), |p| format_number(p.lost())),
             })
             .collect(),

@@ -18,7 +18,7 @@ use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::uncertainty::{
-    InspectorEffect, Interval, Limits, RatedVisit, Signal, Spread, adjusted_rates,
+    self, InspectorEffect, Interval, Limits, RatedVisit, Signal, Spread, adjusted_rates,
     inspector_effects, rank_ranges,
 };
 use crate::domain::waits::{WaitSummary, summarise};
@@ -564,6 +564,51 @@ impl Analysis {
             .collect()
     }
 
+    /// Whom the overall rate's call-outs cannot be told apart from: the
+    /// `n` ranked units just below the top call-out and just above the
+    /// bottom one whose rank ranges overlap a called-out unit's.
+    fn indistinct(
+        &self,
+        level: Level,
+        called: &TopBottom,
+        ranks: &[Option<u32>],
+        n: u32,
+    ) -> (Option<[u32; 2]>, Option<[u32; 2]>) {
+        let ranges = self.rank_ranges(level);
+        let codes: Vec<&str> = self.units(level).iter().map(|u| u.code).collect();
+        let ranked: Vec<usize> = listing_order(&codes, ranks)
+            .into_iter()
+            .filter(|&i| ranks[i].is_some())
+            .collect();
+        let n = n as usize;
+        let outside = |i: &usize| !called.top.contains(i) && !called.bottom.contains(i);
+        let below_top: Vec<usize> = ranked.iter().copied().filter(outside).take(n).collect();
+        let above_bottom: Vec<usize> = ranked
+            .iter()
+            .rev()
+            .copied()
+            .filter(outside)
+            .take(n)
+            .collect();
+        let pair = |p: Option<(u32, u32)>| p.map(|(a, b)| [a, b]);
+        (
+            pair(uncertainty::indistinct(
+                &called.top,
+                &below_top,
+                &ranges,
+                ranks,
+                true,
+            )),
+            pair(uncertainty::indistinct(
+                &called.bottom,
+                &above_bottom,
+                &ranges,
+                ranks,
+                false,
+            )),
+        )
+    }
+
     /// The same figures with every hall's overall rate replaced by its
     /// inspector-adjusted rate, and districts, cities and the region
     /// averaged from those: what `--adjust inspectors` ranks.
@@ -790,6 +835,11 @@ pub struct Callout {
     pub title: String,
     pub top: Vec<CalloutUnit>,
     pub bottom: Vec<CalloutUnit>,
+    /// The overall rate only: the ranks `[first, last]` just below the top
+    /// call-out that it cannot be told apart from (overlapping rank ranges).
+    pub top_indistinct: Option<[u32; 2]>,
+    /// The same for the ranks just above the bottom call-out.
+    pub bottom_indistinct: Option<[u32; 2]>,
 }
 
 impl Callout {
@@ -1017,6 +1067,11 @@ impl Analysis {
                     units.iter().map(|u| u.standing.rates[metric]).collect();
                 let ranks = competition_ranks(&rates, &eligible);
                 let tb = top_bottom(&codes, &rates, &ranks, top);
+                let (top_indistinct, bottom_indistinct) = if metric == 0 {
+                    self.indistinct(level, &tb, &ranks, top)
+                } else {
+                    (None, None)
+                };
                 let unit = |i: usize| CalloutUnit {
                     code: units[i].code.to_string(),
                     name: units[i].name.to_string(),
@@ -1028,6 +1083,8 @@ impl Analysis {
                     title,
                     top: tb.top.into_iter().map(unit).collect(),
                     bottom: tb.bottom.into_iter().map(unit).collect(),
+                    top_indistinct,
+                    bottom_indistinct,
                 }
             })
             .collect();
@@ -1456,6 +1513,52 @@ fn placed(lang: Lang, top: bool, n: u32, several: bool) -> String {
     }
 }
 
+/// "4" or "4–6".
+fn rank_span([first, last]: [u32; 2]) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first}–{last}")
+    }
+}
+
+/// What the call-outs cannot be told apart from, to close their sentence:
+/// ";前三名与第 4–6 名差异不显著", or "" when they stand clear.
+fn indistinct_clause(callout: &Callout, top: u32, lang: Lang) -> String {
+    let spans: Vec<(bool, [u32; 2])> = [
+        (true, callout.top_indistinct, callout.top.is_empty()),
+        (false, callout.bottom_indistinct, callout.bottom.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(is_top, span, empty)| span.filter(|_| !empty).map(|s| (is_top, s)))
+    .collect();
+    if spans.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = spans
+        .iter()
+        .map(|&(is_top, span)| match lang {
+            Lang::Zh => format!(
+                "{}{}名与第 {} 名",
+                if is_top { "前" } else { "后" },
+                chinese_number(top),
+                rank_span(span)
+            ),
+            Lang::En => format!(
+                "the {} {top} are not clearly {} rank{} {}",
+                if is_top { "top" } else { "bottom" },
+                if is_top { "ahead of" } else { "behind" },
+                if span[0] == span[1] { "" } else { "s" },
+                rank_span(span)
+            ),
+        })
+        .collect();
+    match lang {
+        Lang::Zh => format!(";{}差异不显著", parts.join("、")),
+        Lang::En => format!("; {}", parts.join(" and ")),
+    }
+}
+
 /// One sentence per metric in the style of a real report: who is in the top
 /// `top`, then who else is in the bottom `top` (left out when nobody is).
 /// `None` when the metric calls nobody out, as with a single ranked unit.
@@ -1485,9 +1588,10 @@ pub fn call_out_sentence(
             }
         })
         .collect();
+    let caveat = indistinct_clause(callout, top, lang);
     Some(match lang {
-        Lang::Zh => format!("{title}:{}。", parts.join(",")),
-        Lang::En => format!("{title}: {}.", parts.join("; ")),
+        Lang::Zh => format!("{title}:{}{caveat}。", parts.join(",")),
+        Lang::En => format!("{title}: {}{caveat}.", parts.join("; ")),
     })
 }
 
@@ -1630,6 +1734,8 @@ mod tests {
             title: title.into(),
             top: units(top),
             bottom: units(bottom),
+            top_indistinct: None,
+            bottom_indistinct: None,
         }
     }
 
@@ -1673,6 +1779,40 @@ mod tests {
         let nobody = callout("total", "综合得分率", &[], &[]);
         assert_eq!(call_out_sentence(&nobody, 3, true, Lang::Zh), None);
         assert_eq!(call_out_sentence(&nobody, 3, true, Lang::En), None);
+    }
+
+    #[test]
+    fn call_outs_say_when_they_cannot_be_told_apart_from_their_neighbours() {
+        let mut unsure = callout(
+            "total",
+            "综合得分率",
+            &["甲", "乙", "丙"],
+            &["辛", "壬", "癸"],
+        );
+        unsure.top_indistinct = Some([4, 6]);
+        unsure.bottom_indistinct = Some([7, 7]);
+        assert_eq!(
+            call_out_sentence(&unsure, 3, true, Lang::Zh).as_deref(),
+            Some(
+                "综合得分率:甲、乙、丙分公司位于前三名,辛、壬、癸分公司位于后三名;\
+                 前三名与第 4–6 名、后三名与第 7 名差异不显著。"
+            )
+        );
+        assert_eq!(
+            call_out_sentence(&unsure, 3, true, Lang::En).as_deref(),
+            Some(
+                "Overall score rate: 甲, 乙 and 丙 are in the top 3; 辛, 壬 and 癸 are in the \
+                 bottom 3; the top 3 are not clearly ahead of ranks 4–6 and the bottom 3 are \
+                 not clearly behind rank 7."
+            )
+        );
+        unsure.top_indistinct = None;
+        assert_eq!(
+            call_out_sentence(&unsure, 3, true, Lang::Zh).as_deref(),
+            Some(
+                "综合得分率:甲、乙、丙分公司位于前三名,辛、壬、癸分公司位于后三名;后三名与第 7 名差异不显著。"
+            )
+        );
     }
 
     #[test]

@@ -177,6 +177,31 @@ pub fn rank_ranges(intervals: &[Option<Interval>], ranked: &[bool]) -> Vec<Optio
         .collect()
 }
 
+/// Which of the units just past a call-out its units cannot be told apart
+/// from: those of `next` whose rank range overlaps the range of one of
+/// `called`, as (first, last) of their ranks. `next` lies below the called
+/// units when `below`, above them otherwise (for a bottom call-out).
+pub fn indistinct(
+    called: &[usize],
+    next: &[usize],
+    ranges: &[Option<(u32, u32)>],
+    ranks: &[Option<u32>],
+    below: bool,
+) -> Option<(u32, u32)> {
+    let overlapping: Vec<u32> = next
+        .iter()
+        .filter(|&&n| {
+            called.iter().any(|&c| match (ranges[c], ranges[n]) {
+                (Some(c), Some(n)) if below => c.1 >= n.0,
+                (Some(c), Some(n)) => n.1 >= c.0,
+                _ => false,
+            })
+        })
+        .filter_map(|&n| ranks[n])
+        .collect();
+    Some((*overlapping.iter().min()?, *overlapping.iter().max()?))
+}
+
 /// One visit rate, as the inspector fit sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatedVisit<'a> {
@@ -494,6 +519,35 @@ mod tests {
         assert_eq!(ranges[2], Some((2, 3)));
         assert_eq!(ranges[3], None);
         assert_eq!(ranges[4], Some((4, 4)));
+    }
+
+    #[test]
+    fn a_call_out_is_indistinct_from_the_units_whose_ranges_overlap_it() {
+        // Ranks 1..=6; the top three's ranges reach down to rank 4 only.
+        let ranges = [
+            Some((1, 2)),
+            Some((1, 3)),
+            Some((2, 4)),
+            Some((3, 5)),
+            Some((5, 6)),
+            Some((5, 6)),
+        ];
+        let ranks: Vec<Option<u32>> = (1..=6).map(Some).collect();
+        assert_eq!(
+            indistinct(&[0, 1, 2], &[3, 4, 5], &ranges, &ranks, true),
+            Some((4, 4))
+        );
+        // The bottom one (rank 6) overlaps ranks 4 and 5 above it.
+        assert_eq!(
+            indistinct(&[5], &[3, 4], &ranges, &ranks, false),
+            Some((4, 5))
+        );
+        let apart = [Some((1, 1)), Some((2, 2))];
+        assert_eq!(
+            indistinct(&[0], &[1], &apart, &ranks[..2], true),
+            None,
+            "clearly apart"
+        );
     }
 
     fn planted(lenient: f64) -> (Vec<RatedVisit<'static>>, Vec<f64>) {

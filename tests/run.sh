@@ -5,8 +5,9 @@
 # The tests drive real programs: LibreOffice converts and re-reads the
 # spreadsheets we write and read, Chromium (through chromedriver) runs the
 # browser tests, CJK fonts render the pages and workbooks, openpyxl reads our
-# workbooks independently and schemathesis tests the API against its OpenAPI
-# document. Debian packages need root: as another user the script asks sudo
+# workbooks independently, numpy, scipy and statsmodels recompute the
+# statistics of how sure a ranking is, and schemathesis tests the API
+# against its OpenAPI document. Debian packages need root: as another user the script asks sudo
 # for the apt-get steps alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,9 @@ if ((${#need_apt[@]})); then
 fi
 
 python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install --quiet openpyxl
+# The independent computation of intervals and inspector effects.
+python3 -c 'import numpy, scipy, pandas, statsmodels' 2>/dev/null ||
+  python3 -m pip install --quiet numpy scipy pandas statsmodels
 if ! command -v st >/dev/null 2>&1; then
   python3 -m pip install --quiet schemathesis
   # Under pyenv a package's commands appear on PATH only after a rehash.

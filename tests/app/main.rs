@@ -19,3 +19,5 @@ mod admin;
 mod security;
 
 mod openapi;
+
+mod uncertainty;

@@ -4,8 +4,9 @@
 //! short boards (短板) where points are lost.
 //!
 //! # Layout
-//! - [`domain`]: the pure core — checklists, answers, scoring, periods and
-//!   analytics as plain data and functions, with every scoring rule once.
+//! - [`domain`]: the pure core — checklists, answers, scoring, periods,
+//!   analytics, how sure a ranking is, and visit plans, as plain data and
+//!   functions, with every rule of `docs/scoring.md` once.
 //! - [`checklist_file`]: checklist TOML files and the built-in checklists.
 //! - [`storage`]: the SQLite store; the only module that speaks SQL.
 //! - [`excel`]: spreadsheets in (any of .xlsx/.xls/.ods/.csv, with located

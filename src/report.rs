@@ -106,6 +106,7 @@ pub struct Uncertainty {
     pub rated: Vec<usize>,
     /// Per branch: the rate with each visit's inspector effect taken out.
     pub adjusted: Vec<Option<f64>>,
+    /// Per inspector, in [`Analysis::inspectors`] order.
     pub inspectors: Vec<InspectorEffect>,
 }
 
@@ -479,16 +480,16 @@ impl Analysis {
             for o in &self.observations {
                 by_branch[o.branch].push(o.rate);
             }
-            let visits: Vec<RatedVisit<'_>> = self
+            let visits: Vec<RatedVisit> = self
                 .observations
                 .iter()
                 .map(|o| RatedVisit {
                     branch: o.branch,
-                    inspector: o.inspector.map(|i| self.inspectors[i].as_str()),
+                    inspector: o.inspector,
                     rate: o.rate,
                 })
                 .collect();
-            let inspectors = inspector_effects(&visits);
+            let inspectors = inspector_effects(&visits, self.inspectors.len());
             Uncertainty {
                 spread: Spread::of(by_branch.iter().map(Vec::as_slice)),
                 rated: by_branch.iter().map(Vec::len).collect(),
@@ -564,67 +565,16 @@ impl Analysis {
             .collect()
     }
 
-    /// Whom the overall rate's call-outs cannot be told apart from: the
-    /// `n` ranked units just below the top call-out and just above the
-    /// bottom one whose rank ranges overlap a called-out unit's.
-    fn indistinct(
-        &self,
-        level: Level,
-        called: &TopBottom,
-        ranks: &[Option<u32>],
-        n: u32,
-    ) -> (Option<[u32; 2]>, Option<[u32; 2]>) {
-        let ranges = self.rank_ranges(level);
-        let codes: Vec<&str> = self.units(level).iter().map(|u| u.code).collect();
-        let ranked: Vec<usize> = listing_order(&codes, ranks)
-            .into_iter()
-            .filter(|&i| ranks[i].is_some())
-            .collect();
-        let n = n as usize;
-        let outside = |i: &usize| !called.top.contains(i) && !called.bottom.contains(i);
-        let below_top: Vec<usize> = ranked.iter().copied().filter(outside).take(n).collect();
-        let above_bottom: Vec<usize> = ranked
-            .iter()
-            .rev()
-            .copied()
-            .filter(outside)
-            .take(n)
-            .collect();
-        let pair = |p: Option<(u32, u32)>| p.map(|(a, b)| [a, b]);
-        (
-            pair(uncertainty::indistinct(
-                &called.top,
-                &below_top,
-                &ranges,
-                ranks,
-                true,
-            )),
-            pair(uncertainty::indistinct(
-                &called.bottom,
-                &above_bottom,
-                &ranges,
-                ranks,
-                false,
-            )),
-        )
-    }
-
     /// The same figures with every hall's overall rate replaced by its
     /// inspector-adjusted rate, and districts, cities and the region
     /// averaged from those: what `--adjust inspectors` ranks.
     pub fn adjusted_for_inspectors(&self) -> Analysis {
         let u = self.uncertainty();
         let adjusted = u.adjusted.clone();
-        let effect: Vec<f64> = self
+        let effect: Vec<f64> = u
             .inspectors
             .iter()
-            .map(|name| {
-                u.inspectors
-                    .iter()
-                    .find(|e| &e.name == name)
-                    .and_then(|e| e.effect)
-                    .unwrap_or(0.0)
-            })
+            .map(|e| e.effect.unwrap_or(0.0))
             .collect();
         let mut copy = self.clone();
         copy.adjusted = true;
@@ -1014,7 +964,8 @@ impl Analysis {
         let codes: Vec<&str> = units.iter().map(|u| u.code).collect();
         let before = analytics::previous_ranks(codes.iter().copied(), &previous_by_code);
         let intervals = self.intervals(level);
-        let rank_ranges = self.rank_ranges(level);
+        let ranked: Vec<bool> = ranks.iter().map(Option::is_some).collect();
+        let rank_ranges = rank_ranges(&intervals, &ranked);
         let uncertainty = self.uncertainty();
         let funnel = self.funnel();
         let rows = listing_order(&codes, &ranks)
@@ -1068,7 +1019,7 @@ impl Analysis {
                 let ranks = competition_ranks(&rates, &eligible);
                 let tb = top_bottom(&codes, &rates, &ranks, top);
                 let (top_indistinct, bottom_indistinct) = if metric == 0 {
-                    self.indistinct(level, &tb, &ranks, top)
+                    indistinct(&codes, &tb, &ranks, &rank_ranges, top)
                 } else {
                     (None, None)
                 };
@@ -1112,15 +1063,18 @@ impl Analysis {
                 interval: self.region_interval().map(interval_json),
             },
             inspectors: if calibration {
-                uncertainty
+                let mut inspectors: Vec<InspectorJson> = self
                     .inspectors
                     .iter()
-                    .map(|e| InspectorJson {
-                        name: e.name.clone(),
+                    .zip(&uncertainty.inspectors)
+                    .map(|(name, e)| InspectorJson {
+                        name: name.clone(),
                         visits: e.visits,
                         effect: e.effect.map(round4),
                     })
-                    .collect()
+                    .collect();
+                inspectors.sort_by(|a, b| a.name.cmp(&b.name));
+                inspectors
             } else {
                 Vec::new()
             },
@@ -1225,6 +1179,49 @@ impl RankingsReport {
             self.inspectors.clear();
         }
     }
+}
+
+/// Whom the overall rate's call-outs cannot be told apart from: the
+/// `n` ranked units just below the top call-out and just above the
+/// bottom one whose rank ranges overlap a called-out unit's.
+fn indistinct(
+    codes: &[&str],
+    called: &TopBottom,
+    ranks: &[Option<u32>],
+    ranges: &[Option<(u32, u32)>],
+    n: u32,
+) -> (Option<[u32; 2]>, Option<[u32; 2]>) {
+    let ranked: Vec<usize> = listing_order(codes, ranks)
+        .into_iter()
+        .filter(|&i| ranks[i].is_some())
+        .collect();
+    let n = n as usize;
+    let outside = |i: &usize| !called.top.contains(i) && !called.bottom.contains(i);
+    let below_top: Vec<usize> = ranked.iter().copied().filter(outside).take(n).collect();
+    let above_bottom: Vec<usize> = ranked
+        .iter()
+        .rev()
+        .copied()
+        .filter(outside)
+        .take(n)
+        .collect();
+    let pair = |p: Option<(u32, u32)>| p.map(|(a, b)| [a, b]);
+    (
+        pair(uncertainty::indistinct(
+            &called.top,
+            &below_top,
+            ranges,
+            ranks,
+            true,
+        )),
+        pair(uncertainty::indistinct(
+            &called.bottom,
+            &above_bottom,
+            ranges,
+            ranks,
+            false,
+        )),
+    )
 }
 
 /// An interval as published: `[low, high]`, each rounded as rates are.

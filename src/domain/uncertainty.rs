@@ -27,6 +27,8 @@ pub struct Spread {
     pub df: usize,
     /// σ̂; `None` when `df < 2`, too few repeat visits to say anything.
     pub sigma: Option<f64>,
+    /// The two-sided 95% t quantile for `df`, worked out once.
+    t: Option<f64>,
 }
 
 /// A 95% interval around a rate.
@@ -89,17 +91,22 @@ impl Spread {
             groups += 1;
         }
         let df = visits - groups;
-        let sigma = (df >= 2).then(|| (squares / df as f64).sqrt());
-        Spread { df, sigma }
+        Spread::new(df, (df >= 2).then(|| (squares / df as f64).sqrt()))
+    }
+
+    /// A spread of `sigma` with `df` degrees of freedom.
+    pub fn new(df: usize, sigma: Option<f64>) -> Spread {
+        let t = sigma.and_then(|_| {
+            StudentsT::new(0.0, 1.0, df as f64)
+                .ok()
+                .map(|t| t.inverse_cdf(0.975))
+        });
+        Spread { df, sigma, t }
     }
 
     /// σ̂ and the two-sided 95% t quantile for the spread's freedom.
     fn sigma_and_t(&self) -> Option<(f64, f64)> {
-        let sigma = self.sigma?;
-        let t = StudentsT::new(0.0, 1.0, self.df as f64)
-            .ok()?
-            .inverse_cdf(0.975);
-        Some((sigma, t))
+        self.sigma.zip(self.t)
     }
 
     /// A hall's interval: rate ± t · σ̂ / √n over its `visits` visit rates.
@@ -203,18 +210,18 @@ pub fn indistinct(
 }
 
 /// One visit rate, as the inspector fit sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RatedVisit<'a> {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatedVisit {
     pub branch: usize,
-    pub inspector: Option<&'a str>,
+    /// The inspector's index; `None` when the visit names nobody.
+    pub inspector: Option<usize>,
     pub rate: f64,
 }
 
 /// An inspector's fitted effect: how many points above (+) or below (−)
 /// the halls' own level this inspector scores.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InspectorEffect {
-    pub name: String,
     /// Visits with a rate in the period.
     pub visits: usize,
     /// `None` for inspectors with fewer than [`MIN_FITTED_VISITS`].
@@ -225,31 +232,36 @@ pub struct InspectorEffect {
 /// the visits of inspectors with at least [`MIN_FITTED_VISITS`] visits.
 /// Within each group of halls and fitted inspectors linked by visits, the
 /// visit-weighted mean of the inspector effects is 0, which makes the fit
-/// unique. Listed by name.
-pub fn inspector_effects(visits: &[RatedVisit<'_>]) -> Vec<InspectorEffect> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for name in visits.iter().filter_map(|v| v.inspector) {
-        *counts.entry(name).or_default() += 1;
+/// unique. One entry per inspector index below `inspectors`.
+pub fn inspector_effects(visits: &[RatedVisit], inspectors: usize) -> Vec<InspectorEffect> {
+    let mut counts = vec![0usize; inspectors];
+    for i in visits.iter().filter_map(|v| v.inspector) {
+        counts[i] += 1;
     }
-    let fitted: Vec<&str> = counts
+    // Fitted inspectors get a place in the fit: `slot[i]`.
+    let mut fitted = 0;
+    let slot: Vec<Option<usize>> = counts
         .iter()
-        .filter(|&(_, &n)| n >= MIN_FITTED_VISITS)
-        .map(|(&name, _)| name)
+        .map(|&n| {
+            (n >= MIN_FITTED_VISITS).then(|| {
+                fitted += 1;
+                fitted - 1
+            })
+        })
         .collect();
-    let effects = fit(visits, &fitted);
+    let effects = fit(visits, &slot, fitted);
     counts
-        .into_iter()
-        .map(|(name, visits)| InspectorEffect {
-            name: name.to_string(),
+        .iter()
+        .zip(&slot)
+        .map(|(&visits, slot)| InspectorEffect {
             visits,
-            effect: fitted.binary_search(&name).ok().map(|index| effects[index]),
+            effect: slot.map(|s| effects[s]),
         })
         .collect()
 }
 
-/// The effects of the `fitted` inspectors (sorted names), in that order.
-fn fit(visits: &[RatedVisit<'_>], fitted: &[&str]) -> Vec<f64> {
-    let inspectors = fitted.len();
+/// The effects of the fitted inspectors, by their place in the fit.
+fn fit(visits: &[RatedVisit], slot: &[Option<usize>], inspectors: usize) -> Vec<f64> {
     if inspectors == 0 {
         return Vec::new();
     }
@@ -257,10 +269,7 @@ fn fit(visits: &[RatedVisit<'_>], fitted: &[&str]) -> Vec<f64> {
     let mut halls: BTreeMap<usize, (f64, f64, BTreeMap<usize, f64>)> = BTreeMap::new();
     let mut per_inspector = vec![(0.0, 0.0); inspectors];
     for v in visits {
-        let Some(j) = v
-            .inspector
-            .and_then(|name| fitted.binary_search(&name).ok())
-        else {
+        let Some(j) = v.inspector.and_then(|i| slot[i]) else {
             continue;
         };
         let hall = halls.entry(v.branch).or_default();
@@ -375,18 +384,14 @@ fn solve(mut m: Vec<Vec<f64>>, mut r: Vec<f64>) -> Vec<f64> {
 /// (visit rate − that visit's inspector effect), clipped to [0, 1]. Visits
 /// of unfitted inspectors, or with none, have effect 0.
 pub fn adjusted_rates(
-    visits: &[RatedVisit<'_>],
+    visits: &[RatedVisit],
     effects: &[InspectorEffect],
     branches: usize,
 ) -> Vec<Option<f64>> {
-    let effect_of = |name: Option<&str>| {
-        name.and_then(|name| {
-            effects
-                .binary_search_by(|e| e.name.as_str().cmp(name))
-                .ok()
-                .and_then(|i| effects[i].effect)
-        })
-        .unwrap_or(0.0)
+    let effect_of = |inspector: Option<usize>| {
+        inspector
+            .and_then(|i| effects.get(i).and_then(|e| e.effect))
+            .unwrap_or(0.0)
     };
     let mut sums = vec![(0.0, 0usize); branches];
     for v in visits {
@@ -426,7 +431,7 @@ mod tests {
     fn too_few_repeat_visits_give_no_spread_and_no_intervals() {
         let halls: [&[f64]; 2] = [&[0.6, 0.8], &[0.5]];
         let spread = Spread::of(halls);
-        assert_eq!(spread, Spread { df: 1, sigma: None });
+        assert_eq!((spread.df, spread.sigma), (1, None));
         assert_eq!(spread.hall_interval(0.7, 2), None);
         assert_eq!(spread.limits(0.7, 2), None);
         assert_eq!(spread.group_interval(0.7, &[2, 1]), None);
@@ -435,10 +440,7 @@ mod tests {
     #[test]
     fn hall_interval_uses_the_t_quantile() {
         // t(0.975, 10) = 2.228139 (any statistics table).
-        let spread = Spread {
-            df: 10,
-            sigma: Some(0.1),
-        };
+        let spread = Spread::new(10, Some(0.1));
         let interval = spread.hall_interval(0.7, 4).expect("an interval");
         assert!(close(interval.high - 0.7, 2.228_139 * 0.1 / 2.0, 1e-6));
         assert!(close(0.7 - interval.low, 2.228_139 * 0.1 / 2.0, 1e-6));
@@ -446,10 +448,7 @@ mod tests {
 
     #[test]
     fn intervals_contain_the_rate_narrow_with_visits_and_stay_within_0_and_1() {
-        let spread = Spread {
-            df: 40,
-            sigma: Some(0.15),
-        };
+        let spread = Spread::new(40, Some(0.15));
         let mut previous = f64::INFINITY;
         for visits in 1..12 {
             let i = spread.hall_interval(0.9, visits).expect("an interval");
@@ -463,10 +462,7 @@ mod tests {
 
     #[test]
     fn a_group_interval_is_narrower_than_its_halls() {
-        let spread = Spread {
-            df: 30,
-            sigma: Some(0.12),
-        };
+        let spread = Spread::new(30, Some(0.12));
         let hall = spread.hall_interval(0.7, 3).expect("hall");
         let group = spread.group_interval(0.7, &[3, 3, 3, 3]).expect("group");
         // Four halls of three visits each: half the width of one hall.
@@ -475,10 +471,7 @@ mod tests {
 
     #[test]
     fn funnel_limits_flag_only_halls_beyond_the_outer_limit() {
-        let spread = Spread {
-            df: 50,
-            sigma: Some(0.1),
-        };
+        let spread = Spread::new(50, Some(0.1));
         let limits = spread.limits(0.75, 4).expect("limits");
         assert!(close(limits.inner.high, 0.75 + 1.96 * 0.05, 1e-12));
         assert!(close(limits.outer.low, 0.75 - 3.09 * 0.05, 1e-12));
@@ -489,10 +482,7 @@ mod tests {
 
     #[test]
     fn visits_for_a_five_point_margin() {
-        let spread = Spread {
-            df: 1000,
-            sigma: Some(0.1),
-        };
+        let spread = Spread::new(1000, Some(0.1));
         // t ≈ 1.962: (1.962 · 0.1 / 0.05)² = 15.4 → 16 visits.
         assert_eq!(spread.visits_for_margin(0.05), Some(16));
         let interval = spread.hall_interval(0.5, 16).expect("an interval");
@@ -550,21 +540,26 @@ mod tests {
         );
     }
 
-    fn planted(lenient: f64) -> (Vec<RatedVisit<'static>>, Vec<f64>) {
+    /// Inspectors of the planted case: 0 lenient, 1 fair, 2 strict.
+    const LENIENT: usize = 0;
+    const FAIR: usize = 1;
+    const STRICT: usize = 2;
+
+    fn planted(lenient: f64) -> (Vec<RatedVisit>, Vec<f64>) {
         // Six halls, three inspectors rotating through all of them; hall
-        // levels differ, inspector "宽" adds `lenient`, "严" subtracts half.
-        const NAMES: [&str; 3] = ["宽", "中", "严"];
+        // levels differ, the lenient one adds `lenient`, the strict one
+        // subtracts half of it.
         let levels = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85];
         let bias = [lenient, 0.0, -lenient / 2.0];
         let mut visits = Vec::new();
         for (branch, level) in levels.iter().enumerate() {
-            for (j, name) in NAMES.iter().enumerate() {
+            for j in [LENIENT, FAIR, STRICT] {
                 // Unbalanced on purpose: some pairs visit twice.
                 let times = 1 + (branch + j) % 2;
                 for _ in 0..times {
                     visits.push(RatedVisit {
                         branch,
-                        inspector: Some(name),
+                        inspector: Some(j),
                         rate: level + bias[j],
                     });
                 }
@@ -576,18 +571,12 @@ mod tests {
     #[test]
     fn the_fit_recovers_a_planted_lenient_inspector() {
         let (visits, levels) = planted(0.10);
-        let effects = inspector_effects(&visits);
-        let effect = |name: &str| {
-            effects
-                .iter()
-                .find(|e| e.name == name)
-                .and_then(|e| e.effect)
-                .expect("fitted")
-        };
+        let effects = inspector_effects(&visits, 3);
+        let effect = |i: usize| effects[i].effect.expect("fitted");
         // Exact data: the differences between inspectors come back exactly;
         // the weighted mean of the effects is 0.
-        assert!(close(effect("宽") - effect("中"), 0.10, 1e-9));
-        assert!(close(effect("中") - effect("严"), 0.05, 1e-9));
+        assert!(close(effect(LENIENT) - effect(FAIR), 0.10, 1e-9));
+        assert!(close(effect(FAIR) - effect(STRICT), 0.05, 1e-9));
         let weighted: f64 = effects
             .iter()
             .map(|e| e.visits as f64 * e.effect.unwrap_or(0.0))
@@ -604,7 +593,7 @@ mod tests {
     #[test]
     fn with_no_inspector_effect_adjusted_rates_equal_plain_ones() {
         let (visits, levels) = planted(0.0);
-        let effects = inspector_effects(&visits);
+        let effects = inspector_effects(&visits, 3);
         let adjusted = adjusted_rates(&visits, &effects, levels.len());
         for (adjusted, level) in adjusted.iter().zip(&levels) {
             assert!(close(adjusted.expect("rate"), *level, 1e-9));
@@ -616,7 +605,7 @@ mod tests {
         let visits: Vec<RatedVisit> = (0..4)
             .map(|branch| RatedVisit {
                 branch,
-                inspector: Some("新人"),
+                inspector: Some(0),
                 rate: 0.5,
             })
             .chain([RatedVisit {
@@ -625,11 +614,10 @@ mod tests {
                 rate: 0.9,
             }])
             .collect();
-        let effects = inspector_effects(&visits);
+        let effects = inspector_effects(&visits, 1);
         assert_eq!(
             effects,
             vec![InspectorEffect {
-                name: "新人".into(),
                 visits: 4,
                 effect: None
             }]

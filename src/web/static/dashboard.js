@@ -77,3 +77,24 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// The switch to adjusted rates shows the ranking at once.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("input[data-submit]")) event.target.form.requestSubmit();
+});
+
+// A funnel point's text, for fingers as well as mice: tapping (or focusing)
+// a point writes its hall, visits and rate under the plot.
+document.addEventListener("DOMContentLoaded", () => {
+  const readout = document.getElementById("funnel-readout");
+  if (!readout) return;
+  const show = (point) => {
+    for (const p of document.querySelectorAll("svg.funnel .point.picked")) p.classList.remove("picked");
+    point.classList.add("picked");
+    readout.textContent = point.querySelector("title").textContent;
+  };
+  for (const point of document.querySelectorAll("svg.funnel .point")) {
+    point.addEventListener("click", () => show(point));
+    point.addEventListener("focus", () => show(point));
+  }
+});

@@ -895,12 +895,12 @@ fn parse_level(level: Option<&str>) -> Result<Level, Error> {
 }
 
 /// Whether a request asks to rank by inspector-adjusted rates
-/// (`adjust=inspectors`); nothing or an empty value is the plain rates.
+/// (`adjust=inspectors`); without `adjust`, the plain rates.
 pub(super) fn parse_adjust(adjust: Option<&str>) -> Result<bool, Error> {
-    match adjust.unwrap_or("") {
-        "" => Ok(false),
-        "inspectors" => Ok(true),
-        other => Err(
+    match adjust {
+        None => Ok(false),
+        Some("inspectors") => Ok(true),
+        Some(other) => Err(
             Error::invalid(format!("无效的校准方式「{other}」:应为 inspectors"))
                 .with_field("adjust"),
         ),

@@ -337,17 +337,24 @@ pub fn funnel(points: &[FunnelPoint], limits: &[(usize, Limits)], words: &Funnel
     for (class, outer) in [("limit inner", false), ("limit outer", true)] {
         let band = |l: &Limits| if outer { l.outer } else { l.inner };
         for upper in [false, true] {
-            let curve: Vec<String> = limits
+            let ends: Vec<(usize, f64)> = limits
                 .iter()
-                .map(|(n, l)| {
-                    let end = if upper { band(l).high } else { band(l).low };
-                    format!("{:.1},{:.1}", x(*n as f64), y(end))
-                })
+                .map(|(n, l)| (*n, if upper { band(l).high } else { band(l).low }))
+                .collect();
+            let curve: Vec<String> = ends
+                .iter()
+                .map(|&(n, end)| format!("{:.1},{:.1}", x(n as f64), y(end)))
+                .collect();
+            // The limits themselves, by visit count, for readers of the page.
+            let values: Vec<String> = ends
+                .iter()
+                .map(|(n, end)| format!("{n}:{end:.4}"))
                 .collect();
             let _ = write!(
                 svg,
-                r#"<polyline class="{class}" points="{}"/>"#,
-                curve.join(" ")
+                r#"<polyline class="{class}" points="{}" data-limits="{}"/>"#,
+                curve.join(" "),
+                values.join(" ")
             );
         }
     }

@@ -1121,6 +1121,7 @@ pub async fn rankings_download(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
+    let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let period = requested_period(&state, query.clone(), lang).await?;
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
@@ -1140,8 +1141,17 @@ pub async fn rankings_download(
         publication: crate::publishing::publication_notes(&versions),
     };
     let name = file_name(&[&current.checklist_id, &period.to_string()]) + ".xlsx";
+    // The workbook ranks as the page it was downloaded from.
     let bytes = tokio::task::spawn_blocking(move || {
-        crate::excel::workbook::rankings_workbook(&current, &previous, &provenance)
+        if adjust {
+            crate::excel::workbook::rankings_workbook(
+                &current.adjusted_for_inspectors(),
+                &previous.adjusted_for_inspectors(),
+                &provenance,
+            )
+        } else {
+            crate::excel::workbook::rankings_workbook(&current, &previous, &provenance)
+        }
     })
     .await
     .map_err(Error::internal)

@@ -1456,6 +1456,37 @@ async fn only_admins_rank_by_adjusted_rates() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(own["inspectors"], json!([]), "no inspector effects");
 
+    // The workbook downloaded from the adjusted page ranks as it does.
+    let (boss, _) = sign_in(&app, "admin", "hallscore-admin").await;
+    let hall_order = |bytes: Vec<u8>| -> Vec<Value> {
+        let sheets = hallscore::excel::read::read_workbook("r.xlsx", bytes).expect("a workbook");
+        let halls = sheets
+            .iter()
+            .find(|s| s.name == "网点排名")
+            .expect("a hall ranking sheet");
+        let codes = order(&plain);
+        halls
+            .rows
+            .iter()
+            .flat_map(|r| r.cells.iter().map(|c| json!(c.display())))
+            .filter(|c| codes.contains(c))
+            .collect()
+    };
+    for (query, report) in [("", &plain), ("&adjust=inspectors", &adjusted)] {
+        let bytes = boss
+            .get(format!(
+                "{}/exports/rankings.xlsx?period=2026-Q3{query}",
+                app.base
+            ))
+            .send()
+            .await
+            .expect("download")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert_eq!(hall_order(bytes.to_vec()), order(report), "{query}");
+    }
+
     // On the pages a manager's request for it changes nothing.
     let (client, _) = sign_in(&app, "xiping", "hallscore-demo").await;
     for query in ["", "&adjust=inspectors"] {

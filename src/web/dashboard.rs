@@ -88,6 +88,17 @@ fn page_query(period: &Period, checklist: &str, adjust: bool) -> String {
     }
 }
 
+/// The scale of the interval bars of the reports' rows, shared so that
+/// bars in different tables of a page compare.
+fn bar_scale(reports: &[&RankingsReport]) -> (f64, f64) {
+    charts::interval_scale(
+        reports
+            .iter()
+            .flat_map(|r| &r.rows)
+            .filter_map(|row| row.interval.map(|i| i[0])),
+    )
+}
+
 /// Each unit's overall rate at a level, by code.
 fn rates_by_code(analysis: &Analysis, level: Level) -> HashMap<String, Option<f64>> {
     analysis
@@ -102,6 +113,8 @@ struct RowFigures<'a> {
     t: &'static Text,
     /// The region's rate, marked on every interval bar.
     region: Option<f64>,
+    /// The scale every interval bar of the page shares.
+    scale: (f64, f64),
     /// The plain rates, when the report ranks adjusted ones.
     plain: Option<&'a HashMap<String, Option<f64>>>,
     /// The inspector-adjusted rates, for admins.
@@ -123,8 +136,7 @@ pub struct Ranking {
 }
 
 fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking {
-    let t = figures.t;
-    let scale = charts::interval_scale(report.rows.iter().filter_map(|r| r.interval.map(|i| i[0])));
+    let (t, scale) = (figures.t, figures.scale);
     let by_code = |map: Option<&HashMap<String, Option<f64>>>, code: &str| {
         map.and_then(|m| m.get(code).copied().flatten())
     };
@@ -670,9 +682,11 @@ fn dashboard_page(
         rates(adjusted.as_ref(), Level::Branch),
         rates(adjusted.as_ref(), Level::District),
     );
+    let scale = bar_scale(&[&halls, &districts]);
     let row_figures = |plain, adjusted| RowFigures {
         t,
         region: ranked.region.rate(),
+        scale,
         plain,
         adjusted,
     };
@@ -975,6 +989,7 @@ async fn unit_page(
                 &RowFigures {
                     t: lang.text(),
                     region: current.region.rate(),
+                    scale: bar_scale(&[&report]),
                     plain: None,
                     adjusted: None,
                 },

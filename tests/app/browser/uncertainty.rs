@@ -180,18 +180,14 @@ async fn uncertainty_flow(b: Browser) {
         .await;
     b.shot("funnel-headquarters").await;
 
-    // Possible ranks and interval bars as the JSON has them, both levels.
-    assert_rows_match(
-        &table_rows(&b, "#hall-table").await,
-        &halls["rows"],
-        "halls",
-    );
+    // Possible ranks and interval bars as the JSON has them, both levels,
+    // on one scale so that bars of the two tables compare.
+    let hall_rows = table_rows(&b, "#hall-table").await;
+    assert_rows_match(&hall_rows, &halls["rows"], "halls");
     let districts = rankings_json(&b, "&level=district").await;
-    assert_rows_match(
-        &table_rows(&b, "#district-table").await,
-        &districts["body"]["rows"],
-        "districts",
-    );
+    let district_rows = table_rows(&b, "#district-table").await;
+    assert_rows_match(&district_rows, &districts["body"]["rows"], "districts");
+    assert_eq!(hall_rows[0]["scale"], district_rows[0]["scale"]);
     b.js("document.getElementById('hall-table').scrollIntoView()")
         .await;
     b.shot("hall-ranking-headquarters").await;

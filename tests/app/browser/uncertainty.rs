@@ -219,6 +219,9 @@ async fn uncertainty_flow(b: Browser) {
     )
     .await;
     b.shot("adjusted-ranking").await;
+    b.js("document.getElementById('hall-table').scrollIntoView()")
+        .await;
+    b.shot("adjusted-hall-ranking").await;
     let adjusted_rows = table_rows(&b, "#hall-table").await;
     let adjusted: Vec<f64> = adjusted_rows
         .iter()

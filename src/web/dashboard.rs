@@ -850,6 +850,8 @@ struct UnitPage {
     /// The 95% interval of the rate, "69.4%–97.0%", or nothing.
     interval: String,
     rank: String,
+    /// Whether the rank is among adjusted rates.
+    rank_adjusted: bool,
     /// The possible ranks, "(3–15)", or nothing.
     rank_range: String,
     /// Where a hall stands against the funnel's limits.
@@ -929,9 +931,15 @@ async fn unit_page(
     if level == Level::Branch && !visibility.sees_branch(&district, unit.city) {
         return Err(Error::not_found(lang)).page(lang);
     }
-    let rank = current.ranks(level, 0)[index].map_or("—".into(), |r| r.to_string());
+    // Reached from the ranking by adjusted rates, the rank is that one's.
+    let adjusted_copy = admin.then(|| current.adjusted_for_inspectors());
+    let ranked: &Analysis = match &adjusted_copy {
+        Some(copy) if adjust => copy,
+        _ => &current,
+    };
+    let rank = ranked.ranks(level, 0)[index].map_or("—".into(), |r| r.to_string());
+    let rank_range = ranked.rank_ranges(level)[index];
     let interval = current.intervals(level)[index];
-    let rank_range = current.rank_ranges(level)[index];
     let region = percent(current.region.rate());
     let signal = match level {
         Level::Branch => unit
@@ -941,10 +949,9 @@ async fn unit_page(
             .map(|(rate, limits)| limits.signal(rate)),
         _ => None,
     };
-    let adjusted = admin.then(|| {
-        let adjusted = current.adjusted_for_inspectors();
-        percent(adjusted.units(level)[index].standing.rate())
-    });
+    let adjusted = adjusted_copy
+        .as_ref()
+        .map(|copy| percent(copy.units(level)[index].standing.rate()));
     let county = current
         .districts
         .iter()
@@ -1060,6 +1067,7 @@ async fn unit_page(
             format!("{}–{}", percent(Some(i.low)), percent(Some(i.high)))
         }),
         rank,
+        rank_adjusted: adjust,
         rank_range: rank_range.map_or(String::new(), |(best, worst)| format!("({best}–{worst})")),
         signal: signal.map(|s| t.hall_signal(s, &region)),
         signal_class: match signal {

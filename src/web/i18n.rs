@@ -176,6 +176,8 @@ pub struct Text {
     /// The inspector-adjusted rate's column (admins only).
     pub adjusted_rate: &'static str,
     pub adjust_switch: &'static str,
+    /// A unit page's rank label when reached from the adjusted ranking.
+    pub rank_by_adjusted: &'static str,
     pub adjusted_note: &'static str,
     pub adjust_admin_only: &'static str,
     pub funnel_heading: &'static str,
@@ -813,6 +815,7 @@ pub static ZH: Text = Text {
     possible_ranks: "可能名次",
     adjusted_rate: "校准后",
     adjust_switch: "按校准后得分率排名",
+    rank_by_adjusted: "校准后排名",
     adjusted_note: "当前按校准后得分率排名:已扣除每位暗访员(本期至少 5 次暗访)的宽严影响;名次、区间与漏斗图都按校准后得分率,「得分率」列仍是原始得分率。",
     adjust_admin_only: "按校准后得分率排名仅限管理员:校准依据暗访员数据(adjust=inspectors)",
     funnel_heading: "漏斗图:得分率与暗访次数",
@@ -1038,6 +1041,7 @@ pub static EN: Text = Text {
     possible_ranks: "Possible ranks",
     adjusted_rate: "Adjusted",
     adjust_switch: "Rank by inspector-adjusted rates",
+    rank_by_adjusted: "Rank by adjusted rate",
     adjusted_note: "Ranked by inspector-adjusted rates: each inspector's leniency or strictness (inspectors with at least 5 visits this period) is taken out; ranks, intervals and the funnel use adjusted rates, the Rate column is still the plain rate.",
     adjust_admin_only: "Ranking by inspector-adjusted rates is for administrators only: it rests on inspector data (adjust=inspectors)",
     funnel_heading: "Funnel plot: score rate by number of visits",

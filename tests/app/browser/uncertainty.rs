@@ -262,6 +262,35 @@ async fn uncertainty_flow(b: Browser) {
                .filter((u) => u.searchParams.get('adjust') !== 'inspectors').map((u) => u.pathname);")
         .await;
     assert_eq!(without, json!([]), "every report link keeps adjust");
+    // A hall whose place moved: its page, reached from here, gives the
+    // adjusted rank and says so, and shows the adjusted rate.
+    let moved = adjusted_rows
+        .iter()
+        .find(|r| {
+            plain_rows
+                .iter()
+                .any(|p| p["code"] == r["code"] && p["rank"] != r["rank"])
+        })
+        .expect("a hall whose rank moved");
+    b.click(&format!(
+        "#hall-table tr[data-code='{}'] a",
+        moved["code"].as_str().unwrap_or_default()
+    ))
+    .await;
+    b.wait_js(
+        "location.pathname.startsWith('/halls/') && document.readyState === 'complete'
+           && document.getElementById('unit-rank')",
+        WAIT,
+        "the hall page from the adjusted ranking",
+    )
+    .await;
+    let hall_page = b
+        .js("const rank = document.getElementById('unit-rank');
+             return [rank.previousElementSibling.textContent, rank.textContent,
+                     !!document.getElementById('unit-adjusted')];")
+        .await;
+    assert_eq!(hall_page, json!(["校准后排名", moved["rank"], true]));
+    b.shot("hall-page-adjusted").await;
     b.sign_out().await;
 
     // A district manager: their halls' points, the same limits, no 校准后.

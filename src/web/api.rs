@@ -867,6 +867,7 @@ pub struct ReportQuery {
     min_visits: Option<u32>,
     top: Option<u32>,
     scope: Option<String>,
+    adjust: Option<String>,
 }
 
 impl ReportQuery {
@@ -890,6 +891,19 @@ fn parse_level(level: Option<&str>) -> Result<Level, Error> {
             "无效的层级「{other}」:应为 branch、district 或 city"
         ))
         .with_field("level")),
+    }
+}
+
+/// Whether a request asks to rank by inspector-adjusted rates
+/// (`adjust=inspectors`); without `adjust`, the plain rates.
+pub(super) fn parse_adjust(adjust: Option<&str>) -> Result<bool, Error> {
+    match adjust {
+        None => Ok(false),
+        Some("inspectors") => Ok(true),
+        Some(other) => Err(
+            Error::invalid(format!("无效的校准方式「{other}」:应为 inspectors"))
+                .with_field("adjust"),
+        ),
     }
 }
 
@@ -935,6 +949,17 @@ pub async fn rankings(
     }
     let level = parse_level(query.level.as_deref())?;
     let options = query.options()?;
+    let admin = authed.user.role == Role::Admin;
+    // Adjusted rates rest on inspector data, which only admins may see.
+    let adjust = parse_adjust(query.adjust.as_deref())?;
+    if adjust && !admin {
+        return Err(Error::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            lang.text().adjust_admin_only,
+        )
+        .with_field("adjust"));
+    }
     let cache = state.analyses.clone();
     // A national report is a few MB of JSON: made off the async threads,
     // which serve every other connection meanwhile.
@@ -942,7 +967,14 @@ pub async fn rankings(
         .db
         .run(move |store| {
             let (current, previous) = analyse(&cache, store, &options)?;
-            let admin = authed.user.role == Role::Admin;
+            let (current, previous) = if adjust {
+                (
+                    Arc::new(current.adjusted_for_inspectors()),
+                    Arc::new(previous.adjusted_for_inspectors()),
+                )
+            } else {
+                (current, previous)
+            };
             let report = current.rankings_for(
                 &previous,
                 level,

@@ -1,10 +1,13 @@
 //! Small charts drawn on the server as SVG: horizontal bars for rates and
-//! short boards, a Pareto of lost points, and a trend line. No chart
-//! library is needed and the pages work without scripts.
+//! short boards, a Pareto of lost points, a trend line with each period's
+//! interval, a funnel plot of halls against the region, and the small
+//! interval bars of ranking rows. No chart library is needed and the pages
+//! work without scripts.
 
 use std::fmt::Write as _;
 
 use crate::domain::analytics::percent;
+use crate::domain::uncertainty::{Interval, Limits, Signal};
 
 /// The charts' text size in the SVG's own units: drawn 620 units wide in
 /// a half-width card of a laptop page, it stays at least 12 px on screen.
@@ -173,15 +176,25 @@ pub fn pareto(items: &[(String, f64)], title: &str, axis: &str, cumulative_axis:
     svg
 }
 
-/// A trend of rates over periods; gaps where a period had no rate.
-pub fn trend(points: &[(String, Option<f64>)], title: &str) -> String {
+/// One period of a trend: its label, rate and 95% interval.
+pub struct TrendPoint {
+    pub label: String,
+    pub rate: Option<f64>,
+    pub interval: Option<Interval>,
+}
+
+/// A trend of rates over periods, each with its 95% interval as a whisker;
+/// gaps where a period had no rate.
+pub fn trend(points: &[TrendPoint], title: &str) -> String {
     let width = 620.0;
     let height = 200.0;
-    let (left, bottom, top) = (44.0, 170.0, 14.0);
+    let (left, bottom, top) = (44.0, 170.0, 34.0);
     let step = (width - left - 50.0) / (points.len().max(2) - 1) as f64;
-    let rates: Vec<f64> = points.iter().filter_map(|(_, r)| *r).collect();
-    let low = rates.iter().copied().fold(1.0_f64, f64::min).min(0.9) - 0.05;
-    let low = (low * 10.0).floor() / 10.0;
+    let lows = points
+        .iter()
+        .filter_map(|p| p.interval.map(|i| i.low).or(p.rate));
+    let low = lows.fold(1.0_f64, f64::min).min(0.9) - 0.05;
+    let low = ((low * 10.0).floor() / 10.0).max(0.0);
     let y = |rate: f64| bottom - (rate - low) / (1.0 - low) * (bottom - top);
     let mut svg = format!(
         r#"<svg class="chart" viewBox="0 0 {width} {height}" font-size="{FONT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
@@ -195,24 +208,43 @@ pub fn trend(points: &[(String, Option<f64>)], title: &str) -> String {
         low * 100.0
     );
     let mut line = String::new();
-    for (i, (label, rate)) in points.iter().enumerate() {
+    for (i, point) in points.iter().enumerate() {
         let x = left + step * i as f64;
         let _ = write!(
             svg,
             r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#,
             bottom + 18.0,
-            escape(label)
+            escape(&point.label)
         );
-        if let Some(rate) = rate {
-            let _ = write!(line, "{x:.1},{:.1} ", y(*rate));
+        if let Some(interval) = point.interval {
             let _ = write!(
                 svg,
-                r#"<circle cx="{x:.1}" cy="{:.1}" r="4" class="bar"><title>{} {}</title></circle><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                y(*rate),
-                escape(label),
-                percent(Some(*rate)),
-                y(*rate) - 8.0,
-                percent(Some(*rate))
+                r#"<path class="whisker" d="M{:.1} {:.1}H{:.1}M{x:.1} {:.1}V{:.1}M{:.1} {:.1}H{:.1}" data-low="{}" data-high="{}"><title>{} 95%: {}–{}</title></path>"#,
+                x - 6.0,
+                y(interval.high),
+                x + 6.0,
+                y(interval.high),
+                y(interval.low),
+                x - 6.0,
+                y(interval.low),
+                x + 6.0,
+                interval.low,
+                interval.high,
+                escape(&point.label),
+                percent(Some(interval.low)),
+                percent(Some(interval.high)),
+            );
+        }
+        if let Some(rate) = point.rate {
+            let _ = write!(line, "{x:.1},{:.1} ", y(rate));
+            let _ = write!(
+                svg,
+                r#"<circle cx="{x:.1}" cy="{:.1}" r="4" class="bar"><title>{} {}</title></circle><text class="trend-rate" x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                y(rate),
+                escape(&point.label),
+                percent(Some(rate)),
+                y(point.interval.map_or(rate, |i| i.high)) - 8.0,
+                percent(Some(rate))
             );
         }
     }
@@ -220,6 +252,198 @@ pub fn trend(points: &[(String, Option<f64>)], title: &str) -> String {
         svg,
         r#"<polyline class="line" points="{}"/></svg>"#,
         line.trim_end()
+    );
+    svg
+}
+
+/// A hall on the funnel plot: its rate over `visits` visit rates, the
+/// text its point shows on hover or tap, and its signal.
+pub struct FunnelPoint {
+    pub title: String,
+    pub visits: usize,
+    pub rate: f64,
+    pub signal: Option<Signal>,
+}
+
+/// The words of a funnel plot.
+pub struct FunnelWords<'a> {
+    pub title: &'a str,
+    pub visits_axis: &'a str,
+    /// The average line's label, e.g. "全区 75.0%".
+    pub average: &'a str,
+    pub inner: &'a str,
+    pub outer: &'a str,
+}
+
+/// A funnel plot: each hall's rate against its number of visits, the
+/// region's rate as a line, and the 95% (solid) and 99.8% (dashed) limits
+/// as curves narrowing with more visits. `limits` holds the limits for
+/// every visit count on the axis, fewest first.
+pub fn funnel(points: &[FunnelPoint], limits: &[(usize, Limits)], words: &FunnelWords) -> String {
+    let width = 760.0;
+    let height = 360.0;
+    let (left, right, top, bottom) = (56.0, 740.0, 40.0, 312.0);
+    let (first, last) = match (limits.first(), limits.last()) {
+        (Some(a), Some(b)) => (a.0 as f64, b.0 as f64),
+        _ => (1.0, 2.0),
+    };
+    let span = (last - first).max(1.0);
+    let x = |n: f64| left + (n - first) / span * (right - left);
+    let lowest = limits
+        .iter()
+        .map(|(_, l)| l.outer.low)
+        .chain(points.iter().map(|p| p.rate))
+        .fold(1.0_f64, f64::min);
+    let highest = limits
+        .iter()
+        .map(|(_, l)| l.outer.high)
+        .chain(points.iter().map(|p| p.rate))
+        .fold(0.0_f64, f64::max);
+    let low = ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9);
+    let high = ((highest * 10.0).ceil() / 10.0).clamp(low + 0.1, 1.0);
+    let y = |rate: f64| bottom - (rate - low) / (high - low) * (bottom - top);
+    let mut svg = format!(
+        r#"<svg class="chart funnel" viewBox="0 0 {width} {height}" font-size="{FONT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        escape(words.title)
+    );
+    let ticks = ((high - low) * 10.0).round() as usize;
+    for i in 0..=ticks {
+        let rate = low + i as f64 / 10.0;
+        let _ = write!(
+            svg,
+            r#"<line class="grid-line" x1="{left}" x2="{right}" y1="{0:.1}" y2="{0:.1}"/><text x="{1:.1}" y="{2:.1}" text-anchor="end">{3:.0}%</text>"#,
+            y(rate),
+            left - 6.0,
+            y(rate) + 5.0,
+            rate * 100.0
+        );
+    }
+    for (n, _) in limits {
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{n}</text>"#,
+            x(*n as f64),
+            bottom + 18.0
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text class="axis-title" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+        (left + right) / 2.0,
+        height - 8.0,
+        escape(words.visits_axis)
+    );
+    // Each band's lower and upper curve.
+    for (class, outer) in [("limit inner", false), ("limit outer", true)] {
+        let band = |l: &Limits| if outer { l.outer } else { l.inner };
+        for upper in [false, true] {
+            let ends: Vec<(usize, f64)> = limits
+                .iter()
+                .map(|(n, l)| (*n, if upper { band(l).high } else { band(l).low }))
+                .collect();
+            let curve: Vec<String> = ends
+                .iter()
+                .map(|&(n, end)| format!("{:.1},{:.1}", x(n as f64), y(end)))
+                .collect();
+            // The limits themselves, by visit count, for readers of the page.
+            let values: Vec<String> = ends
+                .iter()
+                .map(|(n, end)| format!("{n}:{end:.4}"))
+                .collect();
+            let _ = write!(
+                svg,
+                r#"<polyline class="{class}" points="{}" data-limits="{}"/>"#,
+                curve.join(" "),
+                values.join(" ")
+            );
+        }
+    }
+    if let Some((_, l)) = limits.first() {
+        let _ = write!(
+            svg,
+            r#"<line class="target" x1="{left}" x2="{right}" y1="{0:.1}" y2="{0:.1}"/><text class="target-label" x="{right}" y="{1:.1}" text-anchor="end">{2}</text>"#,
+            y(l.target),
+            y(l.target) - 6.0,
+            escape(words.average)
+        );
+    }
+    // Halls with the same number of visits are spread a little sideways,
+    // so that each point can be pointed at; in order of their text, not of
+    // their rate, so that the spread draws no slope.
+    let step = (right - left) / span;
+    for (i, p) in points.iter().enumerate() {
+        let mut same: Vec<usize> = (0..points.len())
+            .filter(|&j| points[j].visits == p.visits)
+            .collect();
+        same.sort_by(|&a, &b| points[a].title.cmp(&points[b].title));
+        let k = same.iter().position(|&j| j == i).unwrap_or(0) as f64;
+        let offset =
+            (k - (same.len() as f64 - 1.0) / 2.0) * (step * 0.5 / same.len() as f64).min(9.0);
+        let class = match p.signal {
+            Some(Signal::Above) => "point above",
+            Some(Signal::Below) => "point below",
+            None => "point",
+        };
+        let _ = write!(
+            svg,
+            r#"<circle class="{class}" cx="{:.1}" cy="{:.1}" r="6" tabindex="0"><title>{}</title></circle>"#,
+            x(p.visits as f64) + offset,
+            y(p.rate),
+            escape(&p.title)
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<line class="limit inner" x1="{left}" x2="{0:.1}" y1="18" y2="18"/><text x="{1:.1}" y="23">{2}</text><line class="limit outer" x1="{3:.1}" x2="{4:.1}" y1="18" y2="18"/><text x="{5:.1}" y="23">{6}</text></svg>"#,
+        left + 28.0,
+        left + 34.0,
+        escape(words.inner),
+        left + 260.0,
+        left + 288.0,
+        left + 294.0,
+        escape(words.outer),
+    );
+    svg
+}
+
+/// The scale the interval bars of a table share: from the lowest interval
+/// end, rounded down to ten points, to 100%.
+pub fn interval_scale(lows: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let lowest = lows.into_iter().fold(1.0_f64, f64::min);
+    (((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9), 1.0)
+}
+
+/// The 95% interval of a ranking row as a small bar on the table's
+/// `scale`: a line from low to high, a dot at the rate and a tick at the
+/// region's rate.
+pub fn interval_bar(
+    rate: f64,
+    interval: Interval,
+    region: Option<f64>,
+    scale: (f64, f64),
+    title: &str,
+) -> String {
+    let (from, to) = scale;
+    let at = |r: f64| (r.clamp(from, to) - from) / (to - from) * 100.0;
+    let mut svg = format!(
+        r#"<svg class="interval-bar" viewBox="-4 0 108 16" data-low="{low}" data-high="{high}" data-rate="{rate}" data-from="{from}" data-to="{to}" role="img" aria-label="{title}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title><line class="track" x1="0" x2="100" y1="8" y2="8"/>"#,
+        low = interval.low,
+        high = interval.high,
+        title = escape(title),
+    );
+    if let Some(region) = region {
+        let _ = write!(
+            svg,
+            r#"<line class="region" x1="{0:.1}" x2="{0:.1}" y1="2" y2="14"/>"#,
+            at(region)
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<line class="span" x1="{:.1}" x2="{:.1}" y1="8" y2="8"/><circle class="rate" cx="{:.1}" cy="8" r="3.5"/></svg>"#,
+        at(interval.low),
+        at(interval.high),
+        at(rate)
     );
     svg
 }
@@ -274,5 +498,101 @@ mod tests {
         assert_eq!(tick_step(9.0), 2.0);
         assert_eq!(tick_step(180.0), 50.0);
         assert_eq!(tick_step(0.0), 1.0);
+    }
+
+    fn limits(target: f64, half: f64) -> Limits {
+        let around = |h: f64| Interval {
+            low: target - h,
+            high: target + h,
+        };
+        Limits {
+            target,
+            inner: around(half),
+            outer: around(half * 1.6),
+        }
+    }
+
+    #[test]
+    fn funnel_draws_both_limit_pairs_the_average_and_a_point_per_hall() {
+        let svg = funnel(
+            &[
+                FunnelPoint {
+                    title: "<甲>".into(),
+                    visits: 3,
+                    rate: 0.5,
+                    signal: Some(Signal::Below),
+                },
+                FunnelPoint {
+                    title: "乙".into(),
+                    visits: 3,
+                    rate: 0.8,
+                    signal: None,
+                },
+            ],
+            &[
+                (2, limits(0.75, 0.1)),
+                (3, limits(0.75, 0.08)),
+                (4, limits(0.75, 0.07)),
+            ],
+            &FunnelWords {
+                title: "f",
+                visits_axis: "次数",
+                average: "全区 75.0%",
+                inner: "95%",
+                outer: "99.8%",
+            },
+        );
+        // Two polylines per band in the plot, and one sample each in the key.
+        assert_eq!(svg.matches(r#"<polyline class="limit inner""#).count(), 2);
+        assert_eq!(svg.matches(r#"<polyline class="limit outer""#).count(), 2);
+        assert_eq!(svg.matches(r#"class="target""#).count(), 1);
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert!(svg.contains(r#"class="point below""#), "{svg}");
+        assert!(svg.contains("<title>&lt;甲&gt;</title>"), "{svg}");
+    }
+
+    #[test]
+    fn interval_bars_share_a_scale_that_holds_every_interval() {
+        assert_eq!(interval_scale([0.62, 0.35, 0.9]), (0.3, 1.0));
+        assert_eq!(interval_scale([0.0]), (0.0, 1.0));
+        assert_eq!(interval_scale([0.99]), (0.9, 1.0));
+        let svg = interval_bar(
+            0.7,
+            Interval {
+                low: 0.5,
+                high: 0.9,
+            },
+            Some(0.6),
+            (0.3, 1.0),
+            "t",
+        );
+        // 0.5 and 0.9 on a 0.3–1.0 scale: 28.6 and 85.7 of 100.
+        assert!(svg.contains(r#"x1="28.6" x2="85.7""#), "{svg}");
+    }
+
+    #[test]
+    fn trend_whiskers_span_each_period_interval() {
+        let svg = trend(
+            &[
+                TrendPoint {
+                    label: "Q1".into(),
+                    rate: None,
+                    interval: None,
+                },
+                TrendPoint {
+                    label: "Q2".into(),
+                    rate: Some(0.8),
+                    interval: Some(Interval {
+                        low: 0.4,
+                        high: 1.0,
+                    }),
+                },
+            ],
+            "t",
+        );
+        assert_eq!(svg.matches(r#"class="whisker""#).count(), 1, "{svg}");
+        assert!(svg.contains(r#"data-low="0.4" data-high="1""#), "{svg}");
+        // The axis reaches down to the whisker's end.
+        assert!(svg.contains(">30%</text>"), "{svg}");
     }
 }

@@ -2,6 +2,8 @@
 //! page and a county's page. Scope decides which hall rows are shown; the
 //! figures themselves are the same report objects as everywhere else.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -11,12 +13,14 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::assets::AssetUrls;
-use super::charts::{self, Bar};
+use super::charts::{self, Bar, FunnelPoint, FunnelWords, TrendPoint};
 use super::error::Error;
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError, Viewer};
 use crate::domain::access::{Role, User, Visibility};
+use crate::domain::analytics::round4;
 use crate::domain::period::{Period, PeriodKind};
+use crate::domain::uncertainty::Signal;
 use crate::report::{
     self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport,
     call_out_sentence, change, percent, summary_sentences,
@@ -29,6 +33,8 @@ pub struct DashboardQuery {
     from: Option<String>,
     to: Option<String>,
     checklist: Option<String>,
+    /// `inspectors` ranks by inspector-adjusted rates (admins only).
+    adjust: Option<String>,
 }
 
 /// A `<select>` option.
@@ -41,6 +47,16 @@ pub struct Choice {
 /// A ranking row as a table shows it.
 pub struct Line {
     pub rank: String,
+    pub rank_value: String,
+    /// The possible ranks, "(3–15)", or nothing.
+    pub rank_range: String,
+    /// The 95% interval as a small bar, its text and its low end to sort by.
+    pub interval_bar: String,
+    pub interval_text: String,
+    pub interval_value: String,
+    /// The inspector-adjusted rate, for admins.
+    pub adjusted: String,
+    pub adjusted_value: String,
     pub code: String,
     pub name: String,
     pub district: String,
@@ -62,6 +78,49 @@ pub fn report_query(period: &Period, checklist: &str) -> String {
     format!("period={period}&checklist={checklist}")
 }
 
+/// [`report_query`], and the ranking by adjusted rates when it is on.
+fn page_query(period: &Period, checklist: &str, adjust: bool) -> String {
+    let query = report_query(period, checklist);
+    if adjust {
+        query + "&adjust=inspectors"
+    } else {
+        query
+    }
+}
+
+/// The scale of the interval bars of the reports' rows, shared so that
+/// bars in different tables of a page compare.
+fn bar_scale(reports: &[&RankingsReport]) -> (f64, f64) {
+    charts::interval_scale(
+        reports
+            .iter()
+            .flat_map(|r| &r.rows)
+            .filter_map(|row| row.interval.map(|i| i[0])),
+    )
+}
+
+/// Each unit's overall rate at a level, by code.
+fn rates_by_code(analysis: &Analysis, level: Level) -> HashMap<String, Option<f64>> {
+    analysis
+        .units(level)
+        .iter()
+        .map(|u| (u.code.to_string(), u.standing.rate().map(round4)))
+        .collect()
+}
+
+/// What ranking rows show besides the report's own figures.
+struct RowFigures<'a> {
+    t: &'static Text,
+    /// The region's rate, marked on every interval bar.
+    region: Option<f64>,
+    /// The scale every interval bar of the page shares.
+    scale: (f64, f64),
+    /// The plain rates, when the report ranks adjusted ones.
+    plain: Option<&'a HashMap<String, Option<f64>>>,
+    /// The inspector-adjusted rates, for admins.
+    adjusted: Option<&'a HashMap<String, Option<f64>>>,
+}
+
 /// The page of a county or hall, on the period and checklist of `query`.
 fn unit_link(level: Level, code: &str, query: &str) -> String {
     match level {
@@ -70,7 +129,17 @@ fn unit_link(level: Level, code: &str, query: &str) -> String {
     }
 }
 
-fn lines(report: &RankingsReport, query: &str) -> Vec<Line> {
+/// A ranking table's rows, and the scale of their interval bars.
+pub struct Ranking {
+    pub lines: Vec<Line>,
+    pub scale: String,
+}
+
+fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking {
+    let (t, scale) = (figures.t, figures.scale);
+    let by_code = |map: Option<&HashMap<String, Option<f64>>>, code: &str| {
+        map.and_then(|m| m.get(code).copied().flatten())
+    };
     let total = report.top_bottom.first();
     let listed = |row: &RankingRow, top: bool| {
         total.is_some_and(|c| {
@@ -78,46 +147,83 @@ fn lines(report: &RankingsReport, query: &str) -> Vec<Line> {
             list.iter().any(|u| u.code == row.code)
         })
     };
-    report
+    let lines = report
         .rows
         .iter()
-        .map(|row| Line {
-            rank: row.rank.map_or("—".into(), |r| r.to_string()),
-            code: row.code.clone(),
-            name: row.name.clone(),
-            district: row.district.clone().unwrap_or_default(),
-            visits: row.visits,
-            rate: percent(row.rate),
-            rate_value: row.rate.map_or(String::new(), |r| r.to_string()),
-            sections: row
-                .sections
-                .values()
-                .map(|v| {
-                    (
-                        percent(v.as_f64()),
-                        v.as_f64().map_or(String::new(), |r| r.to_string()),
+        .map(|row| {
+            let rate = match figures.plain {
+                Some(_) => by_code(figures.plain, &row.code),
+                None => row.rate,
+            };
+            let adjusted = by_code(figures.adjusted, &row.code);
+            let interval = row.interval.zip(row.rate);
+            Line {
+                rank: row.rank.map_or("—".into(), |r| r.to_string()),
+                rank_value: row.rank.map_or(String::new(), |r| r.to_string()),
+                rank_range: row
+                    .rank_range
+                    .map_or(String::new(), |[best, worst]| format!("({best}–{worst})")),
+                interval_bar: interval.map_or(String::new(), |([low, high], rate)| {
+                    charts::interval_bar(
+                        rate,
+                        crate::domain::uncertainty::Interval { low, high },
+                        figures.region,
+                        scale,
+                        &t.interval_title(
+                            &percent(Some(rate)),
+                            &percent(Some(low)),
+                            &percent(Some(high)),
+                        ),
                     )
-                })
-                .collect(),
-            previous: row.previous_rank.map_or("—".into(), |r| r.to_string()),
-            change: change(row.rank_change),
-            change_class: match row.rank_change {
-                Some(n) if n > 0 => "up",
-                Some(n) if n < 0 => "down",
-                _ => "",
-            },
-            change_value: row.rank_change.map_or(String::new(), |c| c.to_string()),
-            mark: if listed(row, true) {
-                "top"
-            } else if listed(row, false) {
-                "bottom"
-            } else {
-                ""
-            },
-            branches: row.branches.map_or(String::new(), |b| b.to_string()),
-            link: unit_link(report.level, &row.code, query),
+                }),
+                interval_text: row.interval.map_or(String::new(), |[low, high]| {
+                    format!("{}–{}", percent(Some(low)), percent(Some(high)))
+                }),
+                interval_value: row
+                    .interval
+                    .map_or(String::new(), |[low, _]| low.to_string()),
+                adjusted: percent(adjusted),
+                adjusted_value: adjusted.map_or(String::new(), |r| r.to_string()),
+                code: row.code.clone(),
+                name: row.name.clone(),
+                district: row.district.clone().unwrap_or_default(),
+                visits: row.visits,
+                rate: percent(rate),
+                rate_value: rate.map_or(String::new(), |r| r.to_string()),
+                sections: row
+                    .sections
+                    .values()
+                    .map(|v| {
+                        (
+                            percent(v.as_f64()),
+                            v.as_f64().map_or(String::new(), |r| r.to_string()),
+                        )
+                    })
+                    .collect(),
+                previous: row.previous_rank.map_or("—".into(), |r| r.to_string()),
+                change: change(row.rank_change),
+                change_class: match row.rank_change {
+                    Some(n) if n > 0 => "up",
+                    Some(n) if n < 0 => "down",
+                    _ => "",
+                },
+                change_value: row.rank_change.map_or(String::new(), |c| c.to_string()),
+                mark: if listed(row, true) {
+                    "top"
+                } else if listed(row, false) {
+                    "bottom"
+                } else {
+                    ""
+                },
+                branches: row.branches.map_or(String::new(), |b| b.to_string()),
+                link: unit_link(report.level, &row.code, query),
+            }
         })
-        .collect()
+        .collect();
+    Ranking {
+        lines,
+        scale: format!("{:.0}%–{:.0}%", scale.0 * 100.0, scale.1 * 100.0),
+    }
 }
 
 /// The call-outs of one level: a row per metric.
@@ -168,6 +274,10 @@ pub struct Filters {
     pub checklists: Vec<Choice>,
     pub from: String,
     pub to: String,
+    /// Whether the switch to adjusted rates is offered (admins' dashboard).
+    pub adjust_offered: bool,
+    /// Whether the ranking is by adjusted rates.
+    pub adjust: bool,
 }
 
 impl Filters {
@@ -202,6 +312,18 @@ impl Filters {
             checklists: choices,
             from: custom(period.from),
             to: custom(period.to),
+            adjust_offered: false,
+            adjust: false,
+        }
+    }
+
+    /// The filters keeping the ranking by adjusted rates, with the switch
+    /// to turn it on or off when `offered`.
+    fn with_adjust(self, offered: bool, adjust: bool) -> Filters {
+        Filters {
+            adjust_offered: offered,
+            adjust,
+            ..self
         }
     }
 }
@@ -352,11 +474,14 @@ struct DashboardPage {
     scope_rate: String,
     scope_visits: u32,
     section_titles: Vec<String>,
-    districts: Vec<Line>,
-    halls: Vec<Line>,
+    districts: Ranking,
+    halls: Ranking,
+    /// Whether rows have an adjusted rate column (admins).
+    show_adjusted: bool,
     callout_grids: Vec<CalloutGrid>,
     district_sentences: Vec<String>,
     hall_sentences: Vec<String>,
+    funnel: Funnel,
     weakest_chart: String,
     pareto_chart: String,
     waits: Vec<report::WaitJson>,
@@ -365,6 +490,86 @@ struct DashboardPage {
     wait_unit: Option<String>,
     calibration: Vec<report::CalibrationJson>,
     query: String,
+}
+
+/// The dashboard's funnel plot, the halls outside its 99.8% limits, or why
+/// there is none.
+struct Funnel {
+    chart: String,
+    above: Vec<CalloutName>,
+    below: Vec<CalloutName>,
+    /// In place of the plot when the spread is unknown.
+    missing: Option<String>,
+}
+
+/// The funnel of the halls in `halls` (those the reader sees), against
+/// limits around the whole region's rate.
+fn funnel(analysis: &Analysis, halls: &RankingsReport, query: &str, t: &Text) -> Funnel {
+    let u = analysis.uncertainty();
+    let target = analysis.region.rate();
+    let (Some(_), Some(target)) = (u.spread.sigma, target) else {
+        return Funnel {
+            chart: String::new(),
+            above: Vec::new(),
+            below: Vec::new(),
+            missing: Some(t.no_spread(u.spread.df)),
+        };
+    };
+    let index: HashMap<&str, usize> = analysis
+        .branches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.code.as_str(), i))
+        .collect();
+    let mut points = Vec::new();
+    let (mut above, mut below) = (Vec::new(), Vec::new());
+    for row in &halls.rows {
+        let (Some(rate), Some(&i)) = (row.rate, index.get(row.code.as_str())) else {
+            continue;
+        };
+        let signal = row.hall.as_ref().and_then(|h| h.signal);
+        let visits = u.rated[i];
+        points.push(FunnelPoint {
+            title: t.funnel_point(&row.name, visits, &percent(Some(rate))),
+            visits,
+            rate,
+            signal,
+        });
+        let name = CalloutName {
+            name: row.name.clone(),
+            rate: percent(Some(rate)),
+            link: unit_link(Level::Branch, &row.code, query),
+        };
+        match signal {
+            Some(Signal::Above) => above.push(name),
+            Some(Signal::Below) => below.push(name),
+            None => {}
+        }
+    }
+    // The axis runs over every hall's visit count, one more on each side.
+    let counts = u.rated.iter().copied().filter(|&n| n > 0);
+    let fewest = counts.clone().min().unwrap_or(1);
+    let most = counts.max().unwrap_or(1);
+    let limits: Vec<_> = (fewest.saturating_sub(1).max(1)..=most + 1)
+        .filter_map(|n| u.spread.limits(target, n).map(|l| (n, l)))
+        .collect();
+    let average = t.funnel_average(&percent(Some(target)));
+    Funnel {
+        chart: charts::funnel(
+            &points,
+            &limits,
+            &FunnelWords {
+                title: t.funnel_heading,
+                visits_axis: t.funnel_visits_axis,
+                average: &average,
+                inner: t.funnel_inner,
+                outer: t.funnel_outer,
+            },
+        ),
+        above,
+        below,
+        missing: None,
+    }
 }
 
 /// What the report pages show of a period: every hall with a visit, the
@@ -386,6 +591,13 @@ async fn analyses_for(
     super::api::analyses(state, page_options(period, checklist)).await
 }
 
+/// Whether a report page ranks by adjusted rates: asked for and an admin.
+/// A manager's request for it is ignored, as the figures rest on inspector
+/// data they do not see; an unknown value is a mistake in the address.
+fn adjust_for(query: &DashboardQuery, user: &User) -> Result<bool, Error> {
+    Ok(super::api::parse_adjust(query.adjust.as_deref())? && user.role == Role::Admin)
+}
+
 pub async fn dashboard(
     State(state): State<AppState>,
     lang: Lang,
@@ -396,6 +608,7 @@ pub async fn dashboard(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
+    let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let cache = state.analyses.clone();
     // A national page is tens of milliseconds of work: made on a blocking
     // thread with its figures, not on the async threads, which serve every
@@ -406,28 +619,38 @@ pub async fn dashboard(
             let context = context(store, &query)?;
             let options = page_options(context.period, query.checklist.clone());
             let (current, previous) = super::api::analyse(&cache, store, &options)?;
-            let page = dashboard_page(authed, lang, &context, &current, &previous)?;
+            let page = dashboard_page(authed, lang, &context, &current, &previous, adjust)?;
             Ok(page.into_response())
         })
         .await
         .page(lang)
 }
 
-/// The dashboard of `current`'s period for a signed-in reader.
+/// The dashboard of `current`'s period for a signed-in reader, ranked by
+/// inspector-adjusted rates when `adjust`.
 fn dashboard_page(
     authed: super::auth::Authed,
     lang: Lang,
     context: &Context,
     current: &Analysis,
     previous: &Analysis,
+    adjust: bool,
 ) -> Result<DashboardPage, Error> {
     let period = current.period;
     let admin = authed.user.role == Role::Admin;
     let visibility = authed.user.visibility();
+    // Admins see the adjusted rates beside the plain ones, and may rank by
+    // them: then every ranked figure is of the adjusted copies.
+    let adjusted = admin.then(|| current.adjusted_for_inspectors());
+    let adjusted_previous = adjust.then(|| previous.adjusted_for_inspectors());
+    let (ranked, ranked_previous) = match (&adjusted, &adjusted_previous) {
+        (Some(a), Some(p)) => (a, p),
+        _ => (current, previous),
+    };
     // Only the rows the reader may see are made (national rows are many).
-    let halls = current.rankings_for(previous, Level::Branch, 3, &visibility, admin);
-    let districts = current.rankings_for(previous, Level::District, 3, &visibility, admin);
-    let query = report_query(&period, &current.checklist_id);
+    let halls = ranked.rankings_for(ranked_previous, Level::Branch, 3, &visibility, admin);
+    let districts = ranked.rankings_for(ranked_previous, Level::District, 3, &visibility, admin);
+    let query = page_query(&period, &current.checklist_id, adjust);
     // Shown only to those who see every hall, for whom nothing was left out.
     let everything = visibility == Visibility::Everything;
     let hall_sentences: Vec<String> = halls
@@ -449,6 +672,24 @@ fn dashboard_page(
         .collect();
     by_lost.sort_by(|a, b| b.1.total_cmp(&a.1));
     let t = lang.text();
+    let rates =
+        |analysis: Option<&Analysis>, level: Level| analysis.map(|a| rates_by_code(a, level));
+    let (plain_halls, plain_districts) = (
+        rates(adjust.then_some(current), Level::Branch),
+        rates(adjust.then_some(current), Level::District),
+    );
+    let (adjusted_halls, adjusted_districts) = (
+        rates(adjusted.as_ref(), Level::Branch),
+        rates(adjusted.as_ref(), Level::District),
+    );
+    let scale = bar_scale(&[&halls, &districts]);
+    let row_figures = |plain, adjusted| RowFigures {
+        t,
+        region: ranked.region.rate(),
+        scale,
+        plain,
+        adjusted,
+    };
     Ok(DashboardPage {
         t,
         lang: lang.code(),
@@ -461,7 +702,8 @@ fn dashboard_page(
             &period,
             &context.checklists,
             &current.checklist_id,
-        ),
+        )
+        .with_adjust(admin, adjust),
         period_line: t.period_line(
             &t.date_range(period.from, period.to),
             &t.date_range(previous.period.from, previous.period.to),
@@ -508,8 +750,18 @@ fn dashboard_page(
             }
             grids
         },
-        districts: lines(&districts, &query),
-        halls: lines(&halls, &query),
+        districts: lines(
+            &districts,
+            &query,
+            &row_figures(plain_districts.as_ref(), adjusted_districts.as_ref()),
+        ),
+        halls: lines(
+            &halls,
+            &query,
+            &row_figures(plain_halls.as_ref(), adjusted_halls.as_ref()),
+        ),
+        show_adjusted: admin,
+        funnel: funnel(ranked, &halls, &query, t),
         weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, t.weakest_items),
         pareto_chart: charts::pareto(&by_lost, t.pareto, t.lost_points, t.cumulative),
         wait_unit: shared_unit(&districts.waits),
@@ -528,14 +780,15 @@ fn shared_unit(waits: &[report::WaitJson]) -> Option<String> {
         .then(|| first.unit.clone())
 }
 
-/// A hall's or a county's figures over the last periods of the same kind.
+/// A hall's or a county's rates and intervals over the last periods of the
+/// same kind.
 async fn trend(
     state: &AppState,
     period: Period,
     checklist: &str,
     code: &str,
     level: Level,
-) -> Result<Vec<(String, Option<f64>)>, Error> {
+) -> Result<Vec<TrendPoint>, Error> {
     let mut periods = vec![period];
     for _ in 0..5 {
         let p = periods.last().copied().unwrap_or(period).previous();
@@ -551,12 +804,13 @@ async fn trend(
                 .into_iter()
                 .map(|p| {
                     let analysis = Analysis::compute(store, &checklist, p, 1)?;
-                    let rate = analysis
-                        .units(level)
-                        .iter()
-                        .find(|u| u.code == code)
-                        .and_then(|u| u.standing.rate());
-                    Ok((p.to_string(), rate))
+                    let units = analysis.units(level);
+                    let found = units.iter().position(|u| u.code == code);
+                    Ok(TrendPoint {
+                        label: p.to_string(),
+                        rate: found.and_then(|i| units[i].standing.rate()),
+                        interval: found.and_then(|i| analysis.intervals(level)[i]),
+                    })
                 })
                 .collect()
         })
@@ -593,11 +847,24 @@ struct UnitPage {
     subtitle_link: Option<String>,
     period_label: String,
     rate: String,
+    /// The 95% interval of the rate, "69.4%–97.0%", or nothing.
+    interval: String,
     rank: String,
+    /// Whether the rank is among adjusted rates.
+    rank_adjusted: bool,
+    /// The possible ranks, "(3–15)", or nothing.
+    rank_range: String,
+    /// Where a hall stands against the funnel's limits.
+    signal: Option<String>,
+    signal_class: &'static str,
+    /// Why there are no intervals, when the spread is unknown.
+    no_spread: Option<String>,
+    /// The inspector-adjusted rate, for admins.
+    adjusted: Option<String>,
     trend_chart: String,
     comparisons: Vec<Comparison>,
     weakest_chart: String,
-    halls: Vec<Line>,
+    halls: Option<Ranking>,
     section_titles: Vec<String>,
     visits: Vec<VisitLink>,
     back: String,
@@ -636,6 +903,8 @@ async fn unit_page(
         Err(redirect) => return Ok(redirect),
     };
     let visibility = authed.user.visibility();
+    let admin = authed.user.role == Role::Admin;
+    let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let context = {
         let query = query.clone();
         state
@@ -648,11 +917,12 @@ async fn unit_page(
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
         .page(lang)?;
-    let link_query = report_query(&period, &current.checklist_id);
+    let link_query = page_query(&period, &current.checklist_id, adjust);
     let units = current.units(level);
-    let Some(unit) = units.iter().find(|u| u.code == code) else {
+    let Some(index) = units.iter().position(|u| u.code == code) else {
         return Err(Error::not_found(lang)).page(lang);
     };
+    let unit = &units[index];
     let district = match level {
         Level::Branch => unit.district.unwrap_or_default().to_string(),
         _ => unit.name.to_string(),
@@ -661,12 +931,27 @@ async fn unit_page(
     if level == Level::Branch && !visibility.sees_branch(&district, unit.city) {
         return Err(Error::not_found(lang)).page(lang);
     }
-    let ranks = current.ranks(level, 0);
-    let rank = units
-        .iter()
-        .position(|u| u.code == code)
-        .and_then(|i| ranks[i])
-        .map_or("—".into(), |r| r.to_string());
+    // Reached from the ranking by adjusted rates, the rank is that one's.
+    let adjusted_copy = admin.then(|| current.adjusted_for_inspectors());
+    let ranked: &Analysis = match &adjusted_copy {
+        Some(copy) if adjust => copy,
+        _ => &current,
+    };
+    let rank = ranked.ranks(level, 0)[index].map_or("—".into(), |r| r.to_string());
+    let rank_range = ranked.rank_ranges(level)[index];
+    let interval = current.intervals(level)[index];
+    let region = percent(current.region.rate());
+    let signal = match level {
+        Level::Branch => unit
+            .standing
+            .rate()
+            .zip(current.funnel()[index])
+            .map(|(rate, limits)| limits.signal(rate)),
+        _ => None,
+    };
+    let adjusted = adjusted_copy
+        .as_ref()
+        .map(|copy| percent(copy.units(level)[index].standing.rate()));
     let county = current
         .districts
         .iter()
@@ -699,15 +984,24 @@ async fn unit_page(
     let trend_points = trend(&state, period, &current.checklist_id, &code, level)
         .await
         .page(lang)?;
-    let halls = if level == Level::District && visibility.sees_branch(&district, unit.city) {
-        let mut report = current.rankings(&previous, Level::Branch, 3);
-        report
-            .rows
-            .retain(|r| r.district.as_deref() == Some(district.as_str()));
-        lines(&report, &link_query)
-    } else {
-        Vec::new()
-    };
+    let halls =
+        (level == Level::District && visibility.sees_branch(&district, unit.city)).then(|| {
+            let mut report = current.rankings(&previous, Level::Branch, 3);
+            report
+                .rows
+                .retain(|r| r.district.as_deref() == Some(district.as_str()));
+            lines(
+                &report,
+                &link_query,
+                &RowFigures {
+                    t: lang.text(),
+                    region: current.region.rate(),
+                    scale: bar_scale(&[&report]),
+                    plain: None,
+                    adjusted: None,
+                },
+            )
+        });
     let visits = if level == Level::Branch {
         let (code, from, to) = (code.clone(), period.from, period.to);
         let link_query = link_query.clone();
@@ -755,7 +1049,8 @@ async fn unit_page(
             &period,
             &context.checklists,
             &current.checklist_id,
-        ),
+        )
+        .with_adjust(false, adjust),
         title: match level {
             Level::Branch => format!("{} {}", unit.code, unit.name),
             _ => t.district_scope(unit.name),
@@ -768,7 +1063,25 @@ async fn unit_page(
             .then(|| unit_link(Level::District, &district, &link_query)),
         period_label: period.to_string(),
         rate: percent(unit.standing.rate()),
+        interval: interval.map_or(String::new(), |i| {
+            format!("{}–{}", percent(Some(i.low)), percent(Some(i.high)))
+        }),
         rank,
+        rank_adjusted: adjust,
+        rank_range: rank_range.map_or(String::new(), |(best, worst)| format!("({best}–{worst})")),
+        signal: signal.map(|s| t.hall_signal(s, &region)),
+        signal_class: match signal {
+            Some(Some(Signal::Above)) => "up",
+            Some(Some(Signal::Below)) => "down",
+            _ => "",
+        },
+        no_spread: current
+            .uncertainty()
+            .spread
+            .sigma
+            .is_none()
+            .then(|| t.no_spread(current.uncertainty().spread.df)),
+        adjusted,
         trend_chart: charts::trend(&trend_points, t.trend),
         comparisons,
         weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, t.weakest_here),
@@ -831,6 +1144,7 @@ pub async fn rankings_download(
         Ok(authed) => authed,
         Err(redirect) => return Ok(redirect),
     };
+    let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let period = requested_period(&state, query.clone(), lang).await?;
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
@@ -850,8 +1164,17 @@ pub async fn rankings_download(
         publication: crate::publishing::publication_notes(&versions),
     };
     let name = file_name(&[&current.checklist_id, &period.to_string()]) + ".xlsx";
+    // The workbook ranks as the page it was downloaded from.
     let bytes = tokio::task::spawn_blocking(move || {
-        crate::excel::workbook::rankings_workbook(&current, &previous, &provenance)
+        if adjust {
+            crate::excel::workbook::rankings_workbook(
+                &current.adjusted_for_inspectors(),
+                &previous.adjusted_for_inspectors(),
+                &provenance,
+            )
+        } else {
+            crate::excel::workbook::rankings_workbook(&current, &previous, &provenance)
+        }
     })
     .await
     .map_err(Error::internal)

@@ -12,6 +12,7 @@ pub use crate::lang::Lang;
 
 use crate::domain::checklist::{Checklist, Critical};
 use crate::domain::scoring::RedLine;
+use crate::domain::uncertainty::Signal;
 
 impl Lang {
     pub fn code(self) -> &'static str {
@@ -166,6 +167,27 @@ pub struct Text {
     pub branch_count: &'static str,
     pub previous_rank: &'static str,
     pub rank_change: &'static str,
+    /// The rank column's header when it shows possible ranks too.
+    pub rank_with_range: &'static str,
+    /// Under a ranking: what the ranks in brackets and the bars mean.
+    pub rank_range_note: &'static str,
+    pub interval_95: &'static str,
+    pub possible_ranks: &'static str,
+    /// The inspector-adjusted rate's column (admins only).
+    pub adjusted_rate: &'static str,
+    pub adjust_switch: &'static str,
+    /// A unit page's rank label when reached from the adjusted ranking.
+    pub rank_by_adjusted: &'static str,
+    pub adjusted_note: &'static str,
+    pub adjust_admin_only: &'static str,
+    pub funnel_heading: &'static str,
+    pub funnel_visits_axis: &'static str,
+    pub funnel_inner: &'static str,
+    pub funnel_outer: &'static str,
+    pub funnel_help: &'static str,
+    pub signal_above: &'static str,
+    pub signal_below: &'static str,
+    pub funnel_none_outside: &'static str,
     pub weakest_heading: &'static str,
     pub weakest_items: &'static str,
     pub pareto: &'static str,
@@ -187,6 +209,8 @@ pub struct Text {
     pub shared_visits: &'static str,
     pub region: &'static str,
     pub trend: &'static str,
+    /// Under the trend: what its whiskers are.
+    pub trend_whiskers: &'static str,
     pub weakest_here: &'static str,
     pub comparison_heading: &'static str,
     pub here: &'static str,
@@ -307,6 +331,66 @@ impl Text {
             ),
             Lang::En => format!(
                 "Offset: at the same halls, this inspector's mean score rate minus the others'; positive is lenient, negative strict. With fewer than {min} visits at halls shared with others, an offset is mostly chance and is not given."
+            ),
+        }
+    }
+
+    /// A funnel point's text: the hall, its visits and its rate.
+    pub fn funnel_point(&self, hall: &str, visits: usize, rate: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("{hall}:暗访 {visits} 次,得分率 {rate}"),
+            Lang::En => format!(
+                "{hall}: {}, rate {rate}",
+                counted(visits, "visit", "visits")
+            ),
+        }
+    }
+
+    /// The funnel's average line: "全区 75.0%".
+    pub fn funnel_average(&self, rate: &str) -> String {
+        format!("{} {rate}", self.region)
+    }
+
+    /// In place of a funnel and intervals when the spread is unknown.
+    pub fn no_spread(&self, df: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!(
+                "本期同一营业厅的重复暗访太少(自由度 {df},至少需要 2),无法估计得分率的偶然波动,因此没有漏斗图、95% 区间和可能名次。"
+            ),
+            Lang::En => format!(
+                "Too few repeat visits to the same hall this period (degrees of freedom {df}, at least 2 needed) to tell how much rates move by chance: no funnel, 95% intervals or possible ranks."
+            ),
+        }
+    }
+
+    /// A ranking row's interval bar, read aloud and on hover.
+    pub fn interval_title(&self, rate: &str, low: &str, high: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("得分率 {rate},95% 区间 {low}–{high}"),
+            Lang::En => format!("Rate {rate}, 95% interval {low}–{high}"),
+        }
+    }
+
+    /// A hall page's funnel line: outside the 99.8% limits or within.
+    pub fn hall_signal(&self, signal: Option<Signal>, region: &str) -> String {
+        match (self.lang, signal) {
+            (Lang::Zh, Some(Signal::Above)) => {
+                format!("显著偏高:高于全区({region})的 99.8% 控制限,差距很难用偶然解释。")
+            }
+            (Lang::Zh, Some(Signal::Below)) => {
+                format!("显著偏低:低于全区({region})的 99.8% 控制限,差距很难用偶然解释。")
+            }
+            (Lang::Zh, None) => {
+                format!("在全区({region})的 99.8% 控制限以内:与全区的差距可能出于偶然。")
+            }
+            (Lang::En, Some(Signal::Above)) => format!(
+                "Significantly high: above the 99.8% limit around the region's {region}; more than chance explains."
+            ),
+            (Lang::En, Some(Signal::Below)) => format!(
+                "Significantly low: below the 99.8% limit around the region's {region}; more than chance explains."
+            ),
+            (Lang::En, None) => format!(
+                "Within the 99.8% limits around the region's {region}: the difference may be chance."
             ),
         }
     }
@@ -725,6 +809,23 @@ pub static ZH: Text = Text {
     branch_count: "网点数",
     previous_rank: "上期",
     rank_change: "变化",
+    rank_with_range: "排名(可能名次)",
+    rank_range_note: "括号内是可能名次:按 95% 区间,该单位可能排到的最好与最差名次。横条是 95% 区间(刻度见列名),圆点为得分率,竖线为全区得分率;横条越长,得分率越受偶然影响,名次差几位往往并无真实差别。",
+    interval_95: "95% 区间",
+    possible_ranks: "可能名次",
+    adjusted_rate: "校准后",
+    adjust_switch: "按校准后得分率排名",
+    rank_by_adjusted: "校准后排名",
+    adjusted_note: "当前按校准后得分率排名:已扣除每位暗访员(本期至少 5 次暗访)的宽严影响;名次、区间与漏斗图都按校准后得分率,「得分率」列仍是原始得分率。",
+    adjust_admin_only: "按校准后得分率排名仅限管理员:校准依据暗访员数据(adjust=inspectors)",
+    funnel_heading: "漏斗图:得分率与暗访次数",
+    funnel_visits_axis: "本期暗访次数",
+    funnel_inner: "95% 控制限",
+    funnel_outer: "99.8% 控制限",
+    funnel_help: "每个点是一个营业厅(悬停或点按看名称)。暗访越多,控制限越窄;点落在虚线(99.8% 控制限)之外,与全区的差距很难用偶然解释。",
+    signal_above: "显著偏高",
+    signal_below: "显著偏低",
+    funnel_none_outside: "图中没有营业厅超出 99.8% 控制限:各厅与全区的差距都可能出于偶然。",
     weakest_heading: "短板:得分率最低的检查项",
     weakest_items: "得分率最低的检查项",
     pareto: "失分帕累托",
@@ -745,6 +846,7 @@ pub static ZH: Text = Text {
     shared_visits: "同厅暗访次数",
     region: "全区",
     trend: "近六期得分率",
+    trend_whiskers: "竖线为每期得分率的 95% 区间:两期的竖线重叠较多时,升降可能只是偶然。",
     weakest_here: "最弱的检查项",
     comparison_heading: "各大项:本单位 / 所在区县 / 全区",
     here: "本单位",
@@ -933,6 +1035,23 @@ pub static EN: Text = Text {
     branch_count: "Halls",
     previous_rank: "Last period",
     rank_change: "Change",
+    rank_with_range: "Rank (possible ranks)",
+    rank_range_note: "In brackets: the possible ranks, the best and worst the 95% interval allows. The bar is the 95% interval (its scale in the header), the dot the rate, the tick the region's rate; the longer the bar, the more the rate is chance, and a few places apart often means no real difference.",
+    interval_95: "95% interval",
+    possible_ranks: "Possible ranks",
+    adjusted_rate: "Adjusted",
+    adjust_switch: "Rank by inspector-adjusted rates",
+    rank_by_adjusted: "Rank by adjusted rate",
+    adjusted_note: "Ranked by inspector-adjusted rates: each inspector's leniency or strictness (inspectors with at least 5 visits this period) is taken out; ranks, intervals and the funnel use adjusted rates, the Rate column is still the plain rate.",
+    adjust_admin_only: "Ranking by inspector-adjusted rates is for administrators only: it rests on inspector data (adjust=inspectors)",
+    funnel_heading: "Funnel plot: score rate by number of visits",
+    funnel_visits_axis: "Visits this period",
+    funnel_inner: "95% limits",
+    funnel_outer: "99.8% limits",
+    funnel_help: "Each point is a hall (hover or tap for its name). The more visits, the narrower the limits; a point beyond the dashed 99.8% limits differs from the region by more than chance explains.",
+    signal_above: "Significantly high",
+    signal_below: "Significantly low",
+    funnel_none_outside: "No hall in the plot is outside the 99.8% limits: each one's distance from the region may be chance.",
     weakest_heading: "Weak spots: the items with the lowest score rate",
     weakest_items: "Items with the lowest score rate",
     pareto: "Pareto of lost points",
@@ -953,6 +1072,7 @@ pub static EN: Text = Text {
     shared_visits: "Visits at shared halls",
     region: "Whole region",
     trend: "Score rate over the last six periods",
+    trend_whiskers: "The whiskers are each period's 95% interval: where two overlap much, a rise or fall may be chance.",
     weakest_here: "Weakest items",
     comparison_heading: "Sections: here / the county / the whole region",
     here: "Here",

@@ -20,6 +20,7 @@
 mod driver;
 mod reports;
 mod tablet;
+mod uncertainty;
 
 use std::collections::BTreeMap;
 use std::path::Path;

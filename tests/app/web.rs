@@ -1013,7 +1013,10 @@ async fn an_admin_reads_every_report_page_in_english() {
             "Top three and bottom three",
             "<h2>County ranking</h2>",
             "<h2>Hall ranking</h2>",
-            "<th>Rank</th><th>County</th><th class=\"num\">Halls</th>",
+            "<th>Rank (possible ranks)</th><th>County</th><th class=\"num\">Halls</th>",
+            "<th class=\"num adjusted\">Adjusted</th>",
+            "Funnel plot: score rate by number of visits",
+            "Rank by inspector-adjusted rates",
             "Weak spots: the items with the lowest score rate",
             "aria-label=\"Items with the lowest score rate\"",
             "Pareto of lost points",
@@ -1191,5 +1194,326 @@ async fn an_admin_reads_every_report_page_in_english() {
             "<th>Time</th><th>Actor</th><th>Action</th><th>Object</th><th>Id</th><th>Change (before → after)</th>",
         ],
         &["审计日志", "操作人", "筛选", "之前", "之后"],
+    );
+}
+
+/// Four more halls, each visited six times in 2024-Q3: six ordinary halls
+/// scoring 100%, 45%, 100%, 45%, 65%, 65% (a 70% hall whose visits spread
+/// widely), XP03 at 100% every time and BY04 at 0% every time. The region
+/// is at 65% and σ̂ about 21.6 points, so the funnel's 99.8% limits for six
+/// visits run from about 38% to 92%: XP03 is above, BY04 below.
+fn workspace_with_outliers() -> Workspace {
+    let ws = workspace_with_roster();
+    let roster = ws.write(
+        "more.csv",
+        "区县,网点编码,网点名称,地市\n\
+         西平,XP03,西平三厅,驻马店\n西平,XP04,西平四厅,驻马店\n\
+         泌阳,BY03,泌阳三厅,驻马店\n泌阳,BY04,泌阳四厅,驻马店\n",
+    );
+    ws.run(&["import", "roster", &roster]).success();
+    let full = "是,是,优,8";
+    let (low, middle) = ("否,是,良,12", "是,是,良,12");
+    let zero = "否,否,差,20";
+    let mut csv = String::from("暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n");
+    for hall in [
+        "XP01", "XP02", "XP04", "BY01", "BY02", "BY03", "XP03", "BY04",
+    ] {
+        let answers = match hall {
+            "XP03" => [full; 6],
+            "BY04" => [zero; 6],
+            _ => [full, low, full, low, middle, middle],
+        };
+        for (i, a) in answers.iter().enumerate() {
+            csv.push_str(&format!(
+                "{hall}-{i},{hall},2024-08-{:02},王,small,{a}\n",
+                i + 1
+            ));
+        }
+    }
+    let visits = ws.write("visits.csv", csv);
+    ws.run(&["import", "visits", &visits]).success();
+    ws.add_user("boss", "admin", None, PASSWORD);
+    ws.add_user("xp", "manager", Some("district:西平"), PASSWORD);
+    ws
+}
+
+/// The `data-limits` of the funnel's limit curves in a page.
+fn funnel_limits(page: &str) -> Vec<String> {
+    page.split("<polyline class=\"limit ")
+        .skip(1)
+        .map(|p| crate::helpers::attribute_after(p, "data-limits=\""))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_funnel_names_the_halls_outside_its_limits_for_each_reader() {
+    let ws = workspace_with_outliers();
+    let app = spawn_app(&ws).await;
+    let token = ws.api_token("boss");
+    let rankings: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q3",
+            app.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("rankings")
+        .json()
+        .await
+        .expect("JSON");
+    let signals: Vec<(&str, &Value)> = rankings["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| (r["code"].as_str().unwrap_or_default(), &r["signal"]))
+        .filter(|(_, s)| !s.is_null())
+        .collect();
+    assert_eq!(
+        signals,
+        [("XP03", &json!("above")), ("BY04", &json!("below"))],
+        "{rankings}"
+    );
+
+    let (admin, _) = sign_in(&app, "boss", PASSWORD).await;
+    let page = admin
+        .get(format!("{}/dashboard?period=2024-Q3", app.base))
+        .send()
+        .await
+        .expect("dashboard")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(page.matches("<circle class=\"point").count(), 8, "{page}");
+    let outside = page
+        .split("id=\"funnel-outside\"")
+        .nth(1)
+        .and_then(|p| p.split("</div>").next())
+        .expect("the list under the funnel");
+    assert!(
+        outside.contains("显著偏高</strong> <a href=\"/halls/XP03?")
+            && outside.contains("显著偏低</strong> <a href=\"/halls/BY04?"),
+        "{outside}"
+    );
+    assert!(!outside.contains("没有营业厅超出"), "{outside}");
+    let limits = funnel_limits(&page);
+    assert_eq!(limits.len(), 4, "the 95% and the 99.8% pair of curves");
+
+    // The 西平 manager: their four halls' points, XP03 named, the same limits.
+    let (manager, _) = sign_in(&app, "xp", PASSWORD).await;
+    let mine = manager
+        .get(format!("{}/dashboard?period=2024-Q3", app.base))
+        .send()
+        .await
+        .expect("dashboard")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(mine.matches("<circle class=\"point").count(), 4);
+    assert!(mine.contains("/halls/XP03?") && !mine.contains("泌阳四厅"));
+    assert_eq!(
+        funnel_limits(&mine),
+        limits,
+        "the same limits for every reader"
+    );
+    // A 西平 hall inside the limits says so on its page; XP03 says it is high.
+    for (hall, words) in [("XP01", "控制限以内"), ("XP03", "显著偏高")] {
+        let page = manager
+            .get(format!("{}/halls/{hall}?period=2024-Q3", app.base))
+            .send()
+            .await
+            .expect("hall page")
+            .text()
+            .await
+            .expect("text");
+        let signal = page
+            .split("id=\"unit-signal\">")
+            .nth(1)
+            .and_then(|p| p.split("</p>").next())
+            .expect("a funnel line");
+        assert!(signal.contains(words), "{hall}: {signal}");
+    }
+}
+
+#[tokio::test]
+async fn without_repeat_visits_there_is_no_funnel_and_the_pages_say_why() {
+    let (ws, app) = app().await;
+    let visits = ws.write(
+        "visits.csv",
+        "暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n\
+         N1,XP01,2024-07-03,王,small,是,是,优,8\n\
+         N2,XP02,2024-07-04,王,small,否,是,良,12\n\
+         N3,BY01,2024-07-05,李,small,是,否,优,8\n",
+    );
+    ws.run(&["import", "visits", &visits]).success();
+    let token = ws.api_token("boss");
+    let rankings: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/reports/rankings?period=2024-Q3",
+            app.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("rankings")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(rankings["spread"], json!({"sigma": null, "df": 0}));
+    let (admin, _) = sign_in(&app, "boss", PASSWORD).await;
+    for path in ["/dashboard?period=2024-Q3", "/halls/XP01?period=2024-Q3"] {
+        let page = admin
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            page.contains("重复暗访太少(自由度 0,至少需要 2)"),
+            "{path}: {page}"
+        );
+        assert!(!page.contains("svg class=\"chart funnel\""), "{path}");
+        assert!(!page.contains("class=\"rank-range\""), "{path}");
+        assert!(!page.contains("<svg class=\"interval-bar\""), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn only_admins_rank_by_adjusted_rates() {
+    let ws = Workspace::empty();
+    ws.run(&["demo"]).success();
+    let app = spawn_app(&ws).await;
+    let get = |token: String, query: &'static str| {
+        let base = app.base.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(format!(
+                    "{base}/api/v1/reports/rankings?period=2026-Q3{query}"
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("rankings");
+            let status = response.status();
+            (status, response.json::<Value>().await.expect("JSON"))
+        }
+    };
+    let admin = ws.api_token("admin");
+    let (status, plain) = get(admin.clone(), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(plain["adjust"], Value::Null);
+    let (status, adjusted) = get(admin.clone(), "&adjust=inspectors").await;
+    assert_eq!(status, StatusCode::OK, "{adjusted}");
+    assert_eq!(adjusted["adjust"], "inspectors");
+    // Ranked by the adjusted rates, which are the plain report's.
+    let rows = adjusted["rows"].as_array().expect("rows");
+    let rates: Vec<f64> = rows.iter().filter_map(|r| r["rate"].as_f64()).collect();
+    assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+    for row in rows {
+        let before = plain["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["code"] == row["code"])
+            .expect("the same hall");
+        assert_eq!(row["rate"], before["adjusted_rate"], "{}", row["code"]);
+    }
+    let order = |r: &Value| -> Vec<Value> {
+        r["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["code"].clone())
+            .collect()
+    };
+    assert_ne!(order(&adjusted), order(&plain));
+
+    // Unknown values are a mistake; a manager may not ask at all.
+    for query in ["&adjust=halls", "&adjust="] {
+        let (status, body) = get(admin.clone(), query).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+        assert_eq!(body["error"]["field"], "adjust");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("应为 inspectors")),
+            "{body}"
+        );
+    }
+    let manager = ws.api_token("xiping");
+    let (status, body) = get(manager.clone(), "&adjust=inspectors").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["field"], "adjust");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("仅限管理员")),
+        "{body}"
+    );
+    let (status, own) = get(manager, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(own["inspectors"], json!([]), "no inspector effects");
+
+    // The workbook downloaded from the adjusted page ranks as it does.
+    let (boss, _) = sign_in(&app, "admin", "hallscore-admin").await;
+    let hall_order = |bytes: Vec<u8>| -> Vec<Value> {
+        let sheets = hallscore::excel::read::read_workbook("r.xlsx", bytes).expect("a workbook");
+        let halls = sheets
+            .iter()
+            .find(|s| s.name == "网点排名")
+            .expect("a hall ranking sheet");
+        let codes = order(&plain);
+        halls
+            .rows
+            .iter()
+            .flat_map(|r| r.cells.iter().map(|c| json!(c.display())))
+            .filter(|c| codes.contains(c))
+            .collect()
+    };
+    for (query, report) in [("", &plain), ("&adjust=inspectors", &adjusted)] {
+        let bytes = boss
+            .get(format!(
+                "{}/exports/rankings.xlsx?period=2026-Q3{query}",
+                app.base
+            ))
+            .send()
+            .await
+            .expect("download")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert_eq!(hall_order(bytes.to_vec()), order(report), "{query}");
+    }
+
+    // On the pages a manager's request for it changes nothing.
+    let (client, _) = sign_in(&app, "xiping", "hallscore-demo").await;
+    for query in ["", "&adjust=inspectors"] {
+        let page = client
+            .get(format!("{}/dashboard?period=2026-Q3{query}", app.base))
+            .send()
+            .await
+            .expect("dashboard");
+        assert_eq!(page.status(), StatusCode::OK);
+        let page = page.text().await.expect("text");
+        assert!(!page.contains("校准后"), "{query}");
+        assert!(!page.contains("adjust=inspectors"), "{query}");
+    }
+    let wrong = client
+        .get(format!(
+            "{}/dashboard?period=2026-Q3&adjust=halls",
+            app.base
+        ))
+        .send()
+        .await
+        .expect("dashboard");
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .text()
+            .await
+            .expect("text")
+            .contains("应为 inspectors")
     );
 }

@@ -77,3 +77,37 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// The switch to adjusted rates shows the ranking at once.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("input[data-submit]")) event.target.form.requestSubmit();
+});
+
+// A funnel point's text, for fingers as well as mice: a tap (or a click)
+// picks the nearest point within a finger's width, and focusing a point
+// picks it; its hall, visits and rate are written under the plot.
+document.addEventListener("DOMContentLoaded", () => {
+  const readout = document.getElementById("funnel-readout");
+  const svg = document.querySelector("svg.funnel");
+  if (!readout || !svg) return;
+  const points = [...svg.querySelectorAll(".point")];
+  const show = (point) => {
+    for (const p of points) p.classList.remove("picked");
+    point.classList.add("picked");
+    readout.textContent = point.querySelector("title").textContent;
+  };
+  svg.addEventListener("click", (event) => {
+    let nearest = null;
+    let distance = 24;
+    for (const point of points) {
+      const box = point.getBoundingClientRect();
+      const d = Math.hypot(event.clientX - (box.left + box.width / 2), event.clientY - (box.top + box.height / 2));
+      if (d < distance) {
+        nearest = point;
+        distance = d;
+      }
+    }
+    if (nearest) show(nearest);
+  });
+  for (const point of points) point.addEventListener("focus", () => show(point));
+});

@@ -77,9 +77,10 @@ pub struct Analysis {
     pub inspectors: Vec<String>,
     /// Every visit with an overall rate.
     pub observations: Vec<Observed>,
-    /// Whether halls' overall rates are inspector-adjusted
-    /// ([`Analysis::adjusted_for_inspectors`]).
-    pub adjusted: bool,
+    /// The inspector effects taken out of the visits when the halls'
+    /// overall rates are inspector-adjusted
+    /// ([`Analysis::adjusted_for_inspectors`]); `None` for plain rates.
+    removed_effects: Option<Vec<InspectorEffect>>,
     /// What the figures are derived from.
     totals: Totals,
     /// Figures kept once asked for, until visits are added.
@@ -218,7 +219,7 @@ impl Analysis {
                 measure_slots,
                 inspector_index: HashMap::new(),
             },
-            adjusted: false,
+            removed_effects: None,
             memo: Memo::default(),
         };
         store.scan_visits(checklist_id, period.from, period.to, |visit| {
@@ -489,11 +490,23 @@ impl Analysis {
                     rate: o.rate,
                 })
                 .collect();
-            let inspectors = inspector_effects(&visits, self.inspectors.len());
+            // Adjusted rates already have the effects taken out: they are
+            // reported, not fitted again (a refit would find none).
+            let (inspectors, adjusted) = match &self.removed_effects {
+                Some(removed) => (
+                    removed.clone(),
+                    self.branch.iter().map(Standing::rate).collect(),
+                ),
+                None => {
+                    let fitted = inspector_effects(&visits, self.inspectors.len());
+                    let adjusted = adjusted_rates(&visits, &fitted, self.branches.len());
+                    (fitted, adjusted)
+                }
+            };
             Uncertainty {
                 spread: Spread::of(by_branch.iter().map(Vec::as_slice)),
                 rated: by_branch.iter().map(Vec::len).collect(),
-                adjusted: adjusted_rates(&visits, &inspectors, self.branches.len()),
+                adjusted,
                 inspectors,
             }
         })
@@ -565,6 +578,11 @@ impl Analysis {
             .collect()
     }
 
+    /// Whether the halls' overall rates are inspector-adjusted.
+    pub fn is_adjusted(&self) -> bool {
+        self.removed_effects.is_some()
+    }
+
     /// The same figures with every hall's overall rate replaced by its
     /// inspector-adjusted rate, and districts, cities and the region
     /// averaged from those: what `--adjust inspectors` ranks.
@@ -577,7 +595,7 @@ impl Analysis {
             .map(|e| e.effect.unwrap_or(0.0))
             .collect();
         let mut copy = self.clone();
-        copy.adjusted = true;
+        copy.removed_effects = Some(u.inspectors.clone());
         // The visits too, so that the copy's spread and intervals are those
         // of rates without the inspector effects.
         for o in &mut copy.observations {
@@ -610,7 +628,7 @@ impl Analysis {
             inspectors: self.inspectors.clone(),
             observations: self.observations.clone(),
             totals: self.totals.clone(),
-            adjusted: false,
+            removed_effects: None,
             memo: Memo::default(),
         }
     }
@@ -1053,7 +1071,7 @@ impl Analysis {
             } else {
                 Vec::new()
             },
-            adjust: self.adjusted.then_some("inspectors"),
+            adjust: self.is_adjusted().then_some("inspectors"),
             spread: SpreadJson {
                 sigma: uncertainty.spread.sigma.map(round4),
                 df: uncertainty.spread.df,

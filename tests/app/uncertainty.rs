@@ -232,6 +232,10 @@ fn intervals_signals_and_inspector_effects_match_an_independent_computation() {
         .success()
         .json();
     assert_eq!(adjusted["adjust"], "inspectors");
+    assert_eq!(
+        adjusted["inspectors"], halls["inspectors"],
+        "the effects taken out are reported, not fitted again to nothing"
+    );
     for (code, row) in by_code(&adjusted) {
         assert_eq!(
             row["rate"], rows[&code]["adjusted_rate"],

@@ -1088,9 +1088,10 @@ fn write_funnel(
                         .set_no_line(),
                 ),
         );
+    let target_line = format!("全区{}", rate_header(analysis));
     let lines = [
         (
-            "全区得分率",
+            target_line.as_str(),
             1,
             Color::RGB(0x404040),
             ChartLineDashType::Solid,
@@ -1140,7 +1141,12 @@ fn write_funnel(
         .map(|h| h.1)
         .chain(spread.limits(target, 1).map(|l| l.outer.low))
         .fold(target, f64::min);
-    chart.x_axis().set_name("暗访次数").set_min(0);
+    // Whole visits, at most a dozen ticks.
+    chart
+        .x_axis()
+        .set_name("暗访次数")
+        .set_min(0)
+        .set_major_unit((most as f64 / 12.0).ceil());
     chart
         .y_axis()
         .set_name(rate_header(analysis))

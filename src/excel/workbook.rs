@@ -253,7 +253,7 @@ fn write_paragraph(
         sheet.merge_range(row, first, row, last, text, format)?;
     }
     let lines = (display_width(text) / (width - 2.0)).ceil().max(1.0);
-    sheet.set_row_height(row, 15.0 * lines)?;
+    sheet.set_row_height(row, 17.0 * lines)?;
     Ok(())
 }
 

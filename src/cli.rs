@@ -952,7 +952,8 @@ fn rank_range_text(range: Option<[u32; 2]>) -> String {
     }
 }
 
-fn signal_text(signal: Option<Signal>) -> &'static str {
+/// A funnel signal in words, as the table and the ranking workbook print it.
+pub fn signal_text(signal: Option<Signal>) -> &'static str {
     match signal {
         Some(Signal::Above) => "显著偏高",
         Some(Signal::Below) => "显著偏低",

@@ -5,18 +5,22 @@
 
 use chrono::NaiveDateTime;
 use rust_xlsxwriter::{
-    Chart, ChartType, Color, ConditionalFormat3ColorScale, ConditionalFormatCell,
-    ConditionalFormatCellRule, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    Chart, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType, ChartMarker,
+    ChartMarkerType, ChartSolidFill, ChartType, Color, ConditionalFormat3ColorScale,
+    ConditionalFormatCell, ConditionalFormatCellRule, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet, XlsxError,
 };
 use serde_json::Value;
 
 use super::write::{WriteError, display_width};
+use crate::cli::signal_text;
 use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
+use crate::domain::uncertainty::{Limits, MIN_FITTED_VISITS, Signal, Spread};
 use crate::lang::Lang;
 use crate::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
-    call_out_sentence, chinese_number, percent, summary_sentences,
+    call_out_sentence, chinese_number, percent, round4, summary_sentences,
 };
 
 /// Who made the workbook, and when.
@@ -52,6 +56,7 @@ struct Styles {
     label: Format,
     wrap: Format,
     wrap_bold: Format,
+    right: Format,
 }
 
 impl Styles {
@@ -93,7 +98,16 @@ impl Styles {
                 .set_bold()
                 .set_text_wrap()
                 .set_align(FormatAlign::Top),
+            right: Format::new().set_align(FormatAlign::Right),
         }
+    }
+}
+
+/// A signalled hall stands out like the top or bottom call-outs.
+fn signal_format(signal: Signal, styles: &Styles) -> &Format {
+    match signal {
+        Signal::Above => &styles.text_top,
+        Signal::Below => &styles.text_bottom,
     }
 }
 
@@ -173,6 +187,12 @@ pub fn rankings_workbook(
         })
         .collect();
     write_short_boards(workbook.add_worksheet(), &boards, &weakest, &styles)?;
+    write_funnel(
+        workbook.add_worksheet_with_constant_memory()?,
+        current,
+        &branches,
+        &styles,
+    )?;
     let waits_districts = &districts.waits;
     write_waits(
         workbook.add_worksheet_with_constant_memory()?,
@@ -233,7 +253,7 @@ fn write_paragraph(
         sheet.merge_range(row, first, row, last, text, format)?;
     }
     let lines = (display_width(text) / (width - 2.0)).ceil().max(1.0);
-    sheet.set_row_height(row, 15.0 * lines)?;
+    sheet.set_row_height(row, 17.0 * lines)?;
     Ok(())
 }
 
@@ -311,7 +331,15 @@ fn write_notes(
                 analysis.region.visits
             ),
         ),
-        ("整体得分率", percent(analysis.region.rate())),
+        (
+            if analysis.adjusted {
+                "整体校准后得分率"
+            } else {
+                "整体得分率"
+            },
+            percent(analysis.region.rate()),
+        ),
+        ("得分波动", spread_fact(&analysis.uncertainty().spread)),
         (
             "生成时间",
             provenance.made_at.format("%Y-%m-%d %H:%M").to_string(),
@@ -325,9 +353,15 @@ fn write_notes(
             "只提供给管理员;本工作簿不含「暗访员校准」表。".to_string(),
         )
     });
-    for (label, value) in facts.into_iter().chain(hidden) {
-        sheet.write_string_with_format(row, 0, label, &styles.label)?;
-        sheet.write_string(row, 1, value)?;
+    let adjusted = analysis.adjusted.then(|| {
+        (
+            "排名口径",
+            "按校准后得分率排名:各营业厅的得分率已扣除暗访员打分宽严的影响(见规则)。".to_string(),
+        )
+    });
+    for (label, value) in facts.into_iter().chain(adjusted).chain(hidden) {
+        sheet.write_string_with_format(row, 0, label, &styles.wrap_bold)?;
+        write_paragraph(sheet, row, (1, 1), RULE_WIDTH, &value, &styles.wrap)?;
         row += 1;
     }
     if !provenance.publication.is_empty() {
@@ -355,10 +389,32 @@ fn write_notes(
         "名次变化 = 上期名次 − 本期名次,↑ 表示进步,↓ 表示退步。上期为同类型的前一期(上月、上季度、上年;自定义区间向前平移相同天数)。".to_string(),
         "等候时长:平均数、中位数、90 分位数(按 Excel PERCENTILE.INC 的线性插值),超时率 = 超过满分档上限的暗访次数 ÷ 测量次数;区县按所辖营业厅的全部暗访合并计算。".to_string(),
     ];
+    let certainty = [
+        "为什么名次不是绝对的:一个营业厅一期通常只被暗访 3–6 次,每次的得分率因时段、值班人员和暗访员不同而上下波动,几次的平均数带有几个百分点的偶然误差;名次相差几位,往往并不说明水平真有高低。".to_string(),
+        "95% 区间(区间下限至区间上限):按本期同一营业厅各次暗访得分率的波动和该单位的暗访次数算出,真实水平有 95% 的把握落在其中;暗访次数越多,区间越窄。区县、地市的区间由所辖营业厅合成。".to_string(),
+        "可能名次:按各单位的 95% 区间,该单位可能排到的最好与最差名次,如「1–31」表示可能第 1 也可能第 31;只有一个数时名次是确定的。".to_string(),
+        "漏斗图与信号:以全区得分率为中线,按暗访次数画出 95% 和 99.8% 控制限,次数越少越宽。得分率落在 99.8% 控制限以外的营业厅标为「显著偏高」或「显著偏低」,几乎不可能只是偶然,值得关注;控制限以内的差异可视为正常波动。".to_string(),
+    ];
+    let inspectors = if provenance.calibration {
+        Some(format!(
+            "暗访员效应与校准后得分率:同时考虑各营业厅自身水平后,某暗访员打分比平均偏高(正)或偏低(负)的百分点数,本期暗访不足 {} 次的不估计。校准后得分率 = 各次暗访得分率扣除其暗访员效应后再平均,排除「谁去暗访」的影响。",
+            MIN_FITTED_VISITS
+        ))
+    } else {
+        analysis.adjusted.then(|| {
+            "校准后得分率:各次暗访得分率扣除该暗访员打分的平均宽严后再平均,排除「谁去暗访」的影响。".to_string()
+        })
+    };
     let calibration = provenance.calibration.then(|| {
         "暗访员校准:同一营业厅中,该暗访员的平均得分率减去其他暗访员的平均得分率,再对所有可比较的营业厅取平均;正数表示打分偏宽,负数表示偏严。".to_string()
     });
-    for (i, rule) in rules.into_iter().chain(calibration).enumerate() {
+    for (i, rule) in rules
+        .into_iter()
+        .chain(certainty)
+        .chain(inspectors)
+        .chain(calibration)
+        .enumerate()
+    {
         row += 1;
         // Top-aligned like the wrapped rule beside it.
         sheet.write_string_with_format(row, 0, format!("{}.", i + 1), &styles.wrap)?;
@@ -367,31 +423,45 @@ fn write_notes(
     Ok(())
 }
 
+/// The overall rate's header: the adjusted rate says so.
+fn rate_header(analysis: &Analysis) -> &'static str {
+    if analysis.adjusted {
+        "校准后得分率"
+    } else {
+        "得分率"
+    }
+}
+
+/// This period's spread of visit rates, and what it means for how many
+/// visits a hall needs.
+fn spread_fact(spread: &Spread) -> String {
+    match (spread.sigma, spread.visits_for_margin(0.05)) {
+        (Some(sigma), Some(visits)) => format!(
+            "同一营业厅各次暗访得分率的标准差 σ̂ = {} 个百分点(自由度 {});按此,一个营业厅一期约需暗访 {visits} 次,其得分率的 95% 区间才能缩小到 ±5 个百分点。",
+            format_number(round4(sigma * 100.0)),
+            spread.df
+        ),
+        _ => format!(
+            "本期重复暗访太少(自由度 {},不足 2),无法估计得分率的偶然波动,因此没有 95% 区间、可能名次和信号。",
+            spread.df
+        ),
+    }
+}
+
 fn ranking_headers(report: &RankingsReport, analysis: &Analysis) -> Vec<String> {
-    let mut headers: Vec<String> = match report.level {
-        Level::Branch => [
-            "排名",
-            "地市",
-            "区县",
-            "网点编码",
-            "网点名称",
-            "暗访次数",
-            "得分率",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        Level::District => ["排名", "地市", "区县", "网点数", "暗访次数", "得分率"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        Level::City => ["排名", "地市", "网点数", "暗访次数", "得分率"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+    let labels: &[&str] = match report.level {
+        Level::Branch => &["排名", "地市", "区县", "网点编码", "网点名称", "暗访次数"],
+        Level::District => &["排名", "地市", "区县", "网点数", "暗访次数"],
+        Level::City => &["排名", "地市", "网点数", "暗访次数"],
     };
+    let mut headers: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+    headers.push(rate_header(analysis).to_string());
     headers.extend(analysis.catalogue.sections.iter().map(|s| s.title.clone()));
     headers.extend(["上期排名".to_string(), "名次变化".to_string()]);
+    headers.extend(["区间下限", "区间上限", "可能名次"].map(String::from));
+    if report.level == Level::Branch {
+        headers.push("信号".to_string());
+    }
     headers
 }
 
@@ -493,12 +563,39 @@ fn write_ranking(
         if let Some(change) = row.rank_change {
             sheet.write_number_with_format(r, column + 1, change as f64, &styles.change)?;
         }
+        column += 2;
+        if let Some([low, high]) = row.interval {
+            sheet.write_number_with_format(r, column, low, &styles.percent)?;
+            sheet.write_number_with_format(r, column + 1, high, &styles.percent)?;
+        }
+        // One place is a number; a range is text such as 1–31.
+        match row.rank_range {
+            Some([best, worst]) if best == worst => {
+                sheet.write_number(r, column + 2, best)?;
+            }
+            Some([best, worst]) => {
+                sheet.write_string_with_format(
+                    r,
+                    column + 2,
+                    format!("{best}–{worst}"),
+                    &styles.right,
+                )?;
+            }
+            None => {}
+        }
+        if let Some(signal) = row.hall.as_ref().and_then(|h| h.signal) {
+            let text = signal_text(Some(signal));
+            sheet.write_string_with_format(r, column + 3, text, signal_format(signal, styles))?;
+            let width = &mut widths[usize::from(column + 3)];
+            *width = width.max(display_width(text));
+        }
     }
     for (column, width) in widths.iter().enumerate() {
         sheet.set_column_width(column as u16, width.min(40.0))?;
     }
     let last_row = report.rows.len() as u32;
     let last_column = headers.len() as u16 - 1;
+    let change_column = first_rate + 2 + analysis.catalogue.sections.len() as u16;
     sheet.set_freeze_panes(1, key_columns)?;
     if last_row > 0 {
         sheet.autofilter(0, 0, last_row, last_column)?;
@@ -519,9 +616,9 @@ fn write_ranking(
         ] {
             sheet.add_conditional_format(
                 1,
-                last_column,
+                change_column,
                 last_row,
-                last_column,
+                change_column,
                 &ConditionalFormatCell::new()
                     .set_rule(rule)
                     .set_format(format),
@@ -707,7 +804,7 @@ fn write_boards(
         sheet.write_number_with_format(
             *row,
             column + 3,
-            crate::report::round4(cumulative.min(1.0)),
+            round4(cumulative.min(1.0)),
             &styles.percent,
         )?;
         if board.short {
@@ -836,6 +933,257 @@ fn write_short_boards(
     Ok(())
 }
 
+/// Rows the funnel chart covers, below the sheet's title and note.
+const FUNNEL_CHART_ROWS: u32 = 22;
+
+/// 漏斗图: every hall's rate against its number of visits, around the
+/// region's rate with the 95% and 99.8% limits for each number of visits;
+/// then the halls beyond the 99.8% limits, the limits by number of visits
+/// (the chart's lines) and the halls' figures (its markers).
+fn write_funnel(
+    sheet: &mut Worksheet,
+    analysis: &Analysis,
+    branches: &RankingsReport,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    const NAME: &str = "漏斗图";
+    sheet.set_name(NAME)?;
+    let widths = [12.0, 26.0, 10.0, 9.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0];
+    for (column, width) in widths.iter().enumerate() {
+        sheet.set_column_width(column as u16, *width)?;
+    }
+    let note_columns = (0, widths.len() as u16 - 1);
+    let note_width: f64 = widths.iter().sum();
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{} 漏斗图({})",
+            branches.checklist.title, branches.period.label
+        ),
+        &styles.title,
+    )?;
+    let uncertainty = analysis.uncertainty();
+    let spread = uncertainty.spread;
+    let (Some(_), Some(target)) = (spread.sigma, analysis.region.rate()) else {
+        let why = format!(
+            "本期重复暗访太少(同一营业厅多次暗访的自由度为 {},不足 2),无法估计得分率的偶然波动,因此没有漏斗图,也不标「显著偏高 / 显著偏低」。",
+            spread.df
+        );
+        return write_paragraph(sheet, 1, note_columns, note_width, &why, &styles.wrap);
+    };
+    write_paragraph(
+        sheet,
+        1,
+        note_columns,
+        note_width,
+        &format!(
+            "横轴为暗访次数,纵轴为{};中间的线为全区{} {},虚线为 95% 控制限,实线为 99.8% 控制限。暗访次数越少,偶然波动越大,控制限越宽;落在 99.8% 控制限以外的营业厅几乎不可能只是偶然,标为「显著偏高」或「显著偏低」。",
+            rate_header(analysis),
+            rate_header(analysis),
+            percent(Some(target)),
+        ),
+        &styles.wrap,
+    )?;
+    let index: std::collections::HashMap<&str, usize> = analysis
+        .branches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.code.as_str(), i))
+        .collect();
+    let funnel = analysis.funnel();
+    // The report's hall rows with a rate: its visits with a rate (what the
+    // limits rest on) and its limits.
+    let halls: Vec<(&RankingRow, f64, usize, Limits)> = branches
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let i = *index.get(row.code.as_str())?;
+            Some((row, row.rate?, uncertainty.rated[i], funnel[i]?))
+        })
+        .collect();
+
+    let mut row = 2 + FUNNEL_CHART_ROWS;
+    sheet.write_string_with_format(row, 0, "显著偏高 / 显著偏低的营业厅", &styles.title)?;
+    row += 1;
+    let signalled: Vec<_> = halls
+        .iter()
+        .filter_map(|h| Some((h, h.0.hall.as_ref()?.signal?)))
+        .collect();
+    if signalled.is_empty() {
+        sheet.write_string(row, 0, "本期没有营业厅超出 99.8% 控制限。")?;
+        row += 1;
+    } else {
+        let headers = ["网点编码", "网点名称", "区县", "暗访次数", "得分率", "信号"];
+        write_header(sheet, row, &headers.map(String::from), styles)?;
+        row += 1;
+        for ((hall, rate, visits, _), signal) in signalled {
+            sheet.write_string(row, 0, &hall.code)?;
+            sheet.write_string(row, 1, &hall.name)?;
+            sheet.write_string(row, 2, hall.district.as_deref().unwrap_or(""))?;
+            sheet.write_number(row, 3, *visits as f64)?;
+            sheet.write_number_with_format(row, 4, *rate, &styles.percent)?;
+            sheet.write_string_with_format(
+                row,
+                5,
+                signal_text(Some(signal)),
+                signal_format(signal, styles),
+            )?;
+            row += 1;
+        }
+    }
+    row += 1;
+
+    let limit_headers = ["95% 下限", "95% 上限", "99.8% 下限", "99.8% 上限"];
+    sheet.write_string_with_format(row, 0, "各暗访次数的控制限", &styles.title)?;
+    row += 1;
+    let mut headers = vec!["暗访次数".to_string(), "目标".to_string()];
+    headers.extend(limit_headers.map(String::from));
+    write_header(sheet, row, &headers, styles)?;
+    let most = halls.iter().map(|h| h.2).max().unwrap_or(1);
+    let lines_from = row + 1;
+    for visits in 1..=most {
+        row += 1;
+        sheet.write_number(row, 0, visits as f64)?;
+        if let Some(limits) = spread.limits(target, visits) {
+            write_limits(sheet, row, 1, &limits, styles)?;
+        }
+    }
+    let lines_to = row;
+    row += 2;
+
+    sheet.write_string_with_format(row, 0, "各营业厅", &styles.title)?;
+    row += 1;
+    let mut headers: Vec<String> = ["网点编码", "网点名称", "区县", "暗访次数", "得分率", "目标"]
+        .map(String::from)
+        .to_vec();
+    headers.extend(limit_headers.map(String::from));
+    write_header(sheet, row, &headers, styles)?;
+    let halls_from = row + 1;
+    for (hall, rate, visits, limits) in &halls {
+        row += 1;
+        sheet.write_string(row, 0, &hall.code)?;
+        sheet.write_string(row, 1, &hall.name)?;
+        sheet.write_string(row, 2, hall.district.as_deref().unwrap_or(""))?;
+        sheet.write_number(row, 3, *visits as f64)?;
+        sheet.write_number_with_format(row, 4, *rate, &styles.percent)?;
+        write_limits(sheet, row, 5, limits, styles)?;
+    }
+    let halls_to = row.max(halls_from);
+
+    let mut chart = Chart::new(ChartType::ScatterStraight);
+    chart
+        .add_series()
+        .set_name("营业厅")
+        .set_categories((NAME, halls_from, 3, halls_to, 3))
+        .set_values((NAME, halls_from, 4, halls_to, 4))
+        .set_format(ChartFormat::new().set_no_line())
+        .set_marker(
+            ChartMarker::new()
+                .set_type(ChartMarkerType::Circle)
+                .set_size(5)
+                .set_format(
+                    ChartFormat::new()
+                        .set_solid_fill(ChartSolidFill::new().set_color(Color::RGB(0x2F5597)))
+                        .set_no_line(),
+                ),
+        );
+    let target_line = format!("全区{}", rate_header(analysis));
+    let lines = [
+        (
+            target_line.as_str(),
+            1,
+            Color::RGB(0x404040),
+            ChartLineDashType::Solid,
+        ),
+        (
+            "95% 控制限",
+            2,
+            Color::RGB(0xED7D31),
+            ChartLineDashType::Dash,
+        ),
+        ("95% 上限", 3, Color::RGB(0xED7D31), ChartLineDashType::Dash),
+        (
+            "99.8% 控制限",
+            4,
+            Color::RGB(0xC00000),
+            ChartLineDashType::Solid,
+        ),
+        (
+            "99.8% 上限",
+            5,
+            Color::RGB(0xC00000),
+            ChartLineDashType::Solid,
+        ),
+    ];
+    for (name, column, color, dash) in lines {
+        chart
+            .add_series()
+            .set_name(name)
+            .set_categories((NAME, lines_from, 0, lines_to, 0))
+            .set_values((NAME, lines_from, column, lines_to, column))
+            .set_format(
+                ChartFormat::new().set_line(
+                    ChartLine::new()
+                        .set_color(color)
+                        .set_width(1.5)
+                        .set_dash_type(dash),
+                ),
+            );
+    }
+    chart.title().set_name("漏斗图:得分率与暗访次数");
+    // Each pair of limits is named once.
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    chart.legend().delete_entries(&[3, 5]);
+    // The rates and the widest limits, to the 10 points below them.
+    let lowest = halls
+        .iter()
+        .map(|h| h.1)
+        .chain(spread.limits(target, 1).map(|l| l.outer.low))
+        .fold(target, f64::min);
+    // Whole visits, at most a dozen ticks.
+    chart
+        .x_axis()
+        .set_name("暗访次数")
+        .set_min(0)
+        .set_major_unit((most as f64 / 12.0).ceil());
+    chart
+        .y_axis()
+        .set_name(rate_header(analysis))
+        .set_num_format("0%")
+        .set_min((lowest * 10.0).floor() / 10.0)
+        .set_max(1);
+    chart.set_width(800).set_height(20 * FUNNEL_CHART_ROWS - 10);
+    sheet.insert_chart(2, 0, &chart)?;
+    Ok(())
+}
+
+/// A funnel's target and limits in four percentages from `column` on.
+fn write_limits(
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    limits: &Limits,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    let values = [
+        limits.target,
+        limits.inner.low,
+        limits.inner.high,
+        limits.outer.low,
+        limits.outer.high,
+    ];
+    for (offset, value) in values.into_iter().enumerate() {
+        sheet.write_number_with_format(
+            row,
+            column + offset as u16,
+            round4(value),
+            &styles.percent,
+        )?;
+    }
+    Ok(())
+}
+
 fn write_waits(
     sheet: &mut Worksheet,
     district_waits: &[crate::report::WaitJson],
@@ -917,6 +1265,7 @@ fn write_calibration(
         "暗访次数",
         "平均得分率",
         "与他人偏差",
+        "暗访员效应",
         "比较网点数",
         "同厅暗访次数",
     ]
@@ -936,8 +1285,17 @@ fn write_calibration(
             Some(offset) => sheet.write_number_with_format(row, 3, offset, &styles.offset)?,
             None => sheet.write_string_with_format(row, 3, "样本不足", &too_few)?,
         };
-        sheet.write_number(row, 4, c.halls_compared as f64)?;
-        sheet.write_number(row, 5, c.shared_visits as f64)?;
+        let effect = report
+            .inspectors
+            .iter()
+            .find(|e| e.name == c.inspector)
+            .and_then(|e| e.effect);
+        match effect {
+            Some(effect) => sheet.write_number_with_format(row, 4, effect, &styles.offset)?,
+            None => sheet.write_string_with_format(row, 4, "样本不足", &too_few)?,
+        };
+        sheet.write_number(row, 5, c.halls_compared as f64)?;
+        sheet.write_number(row, 6, c.shared_visits as f64)?;
     }
     let last = report.calibration.len() as u32;
     sheet.write_string(
@@ -951,6 +1309,13 @@ fn write_calibration(
         format!(
             "同厅暗访次数:本人在也有其他暗访员去过的营业厅的暗访次数;不足 {} 次时偏差多是偶然,记为「样本不足」。",
             crate::domain::calibration::MIN_SHARED_VISITS
+        ),
+    )?;
+    sheet.write_string(
+        last + 4,
+        0,
+        format!(
+            "暗访员效应:同时考虑各营业厅自身水平后,本人打分比平均偏高(+)或偏低(−)的百分点数,校准后得分率即扣除它后的得分率;本期暗访不足 {MIN_FITTED_VISITS} 次的不估计,记为「样本不足」。"
         ),
     )?;
     Ok(())

@@ -14,7 +14,6 @@ use crate::domain::access::{Role, Scope};
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
-use crate::domain::uncertainty::Signal;
 use crate::excel::import::{self, Problem};
 use crate::excel::read::ReadError;
 use crate::excel::workbook::{Provenance, rankings_workbook};
@@ -905,8 +904,10 @@ fn print_rankings(
         }
         cells.push(right(row.visits.to_string()));
         cells.push(right(percent(row.rate)));
-        cells.push(right(interval_text(row.interval)));
-        cells.push(right(rank_range_text(row.rank_range)));
+        cells.push(right(
+            row.interval.map_or("—".into(), report::interval_text),
+        ));
+        cells.push(right(row.rank_range.map_or("—".into(), report::rank_span)));
         for rate in row.sections.values() {
             cells.push(right(percent(rate.as_f64())));
         }
@@ -915,9 +916,8 @@ fn print_rankings(
         ));
         cells.push(right(change(row.rank_change)));
         if hall_level {
-            cells.push(TableCell::new(signal_text(
-                row.hall.as_ref().and_then(|h| h.signal),
-            )));
+            let signal = row.hall.as_ref().and_then(|h| h.signal);
+            cells.push(TableCell::new(signal.map_or("", report::signal_text)));
         }
         table.add_row(cells);
     }
@@ -933,32 +933,6 @@ fn print_rankings(
         say!("{sentence}");
     }
     Ok(())
-}
-
-/// "62.3%–81.0%", or "—" without an interval.
-fn interval_text(interval: Option<[f64; 2]>) -> String {
-    interval.map_or_else(
-        || "—".into(),
-        |[low, high]| format!("{}–{}", percent(Some(low)), percent(Some(high))),
-    )
-}
-
-/// "3" when the interval allows one place only, else "1–31".
-fn rank_range_text(range: Option<[u32; 2]>) -> String {
-    match range {
-        None => "—".into(),
-        Some([best, worst]) if best == worst => best.to_string(),
-        Some([best, worst]) => format!("{best}–{worst}"),
-    }
-}
-
-/// A funnel signal in words, as the table and the ranking workbook print it.
-pub fn signal_text(signal: Option<Signal>) -> &'static str {
-    match signal {
-        Some(Signal::Above) => "显著偏高",
-        Some(Signal::Below) => "显著偏低",
-        None => "",
-    }
 }
 
 /// What the intervals rest on, in a sentence.

@@ -1528,12 +1528,26 @@ fn placed(lang: Lang, top: bool, n: u32, several: bool) -> String {
     }
 }
 
-/// "4" or "4–6".
-fn rank_span([first, last]: [u32; 2]) -> String {
+/// A span of places, "4" or "4–6": rank ranges and the places a call-out
+/// cannot be told apart from.
+pub fn rank_span([first, last]: [u32; 2]) -> String {
     if first == last {
         first.to_string()
     } else {
         format!("{first}–{last}")
+    }
+}
+
+/// A 95% interval as people read it: "62.3%–81.0%".
+pub fn interval_text([low, high]: [f64; 2]) -> String {
+    format!("{}–{}", percent(Some(low)), percent(Some(high)))
+}
+
+/// A funnel signal in words, as tables and the workbook print it.
+pub fn signal_text(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Above => "显著偏高",
+        Signal::Below => "显著偏低",
     }
 }
 

@@ -13,14 +13,13 @@ use rust_xlsxwriter::{
 use serde_json::Value;
 
 use super::write::{WriteError, display_width};
-use crate::cli::signal_text;
 use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::domain::uncertainty::{Limits, MIN_FITTED_VISITS, Signal, Spread};
 use crate::lang::Lang;
 use crate::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
-    call_out_sentence, chinese_number, percent, round4, summary_sentences,
+    call_out_sentence, chinese_number, percent, rank_span, round4, signal_text, summary_sentences,
 };
 
 /// Who made the workbook, and when.
@@ -332,7 +331,7 @@ fn write_notes(
             ),
         ),
         (
-            if analysis.adjusted {
+            if analysis.is_adjusted() {
                 "整体校准后得分率"
             } else {
                 "整体得分率"
@@ -353,7 +352,7 @@ fn write_notes(
             "只提供给管理员;本工作簿不含「暗访员校准」表。".to_string(),
         )
     });
-    let adjusted = analysis.adjusted.then(|| {
+    let adjusted = analysis.is_adjusted().then(|| {
         (
             "排名口径",
             "按校准后得分率排名:各营业厅的得分率已扣除暗访员打分宽严的影响(见规则)。".to_string(),
@@ -401,7 +400,7 @@ fn write_notes(
             MIN_FITTED_VISITS
         ))
     } else {
-        analysis.adjusted.then(|| {
+        analysis.is_adjusted().then(|| {
             "校准后得分率:各次暗访得分率扣除该暗访员打分的平均宽严后再平均,排除「谁去暗访」的影响。".to_string()
         })
     };
@@ -425,7 +424,7 @@ fn write_notes(
 
 /// The overall rate's header: the adjusted rate says so.
 fn rate_header(analysis: &Analysis) -> &'static str {
-    if analysis.adjusted {
+    if analysis.is_adjusted() {
         "校准后得分率"
     } else {
         "得分率"
@@ -573,18 +572,13 @@ fn write_ranking(
             Some([best, worst]) if best == worst => {
                 sheet.write_number(r, column + 2, best)?;
             }
-            Some([best, worst]) => {
-                sheet.write_string_with_format(
-                    r,
-                    column + 2,
-                    format!("{best}–{worst}"),
-                    &styles.right,
-                )?;
+            Some(range) => {
+                sheet.write_string_with_format(r, column + 2, rank_span(range), &styles.right)?;
             }
             None => {}
         }
         if let Some(signal) = row.hall.as_ref().and_then(|h| h.signal) {
-            let text = signal_text(Some(signal));
+            let text = signal_text(signal);
             sheet.write_string_with_format(r, column + 3, text, signal_format(signal, styles))?;
             let width = &mut widths[usize::from(column + 3)];
             *width = width.max(display_width(text));
@@ -1026,7 +1020,7 @@ fn write_funnel(
             sheet.write_string_with_format(
                 row,
                 5,
-                signal_text(Some(signal)),
+                signal_text(signal),
                 signal_format(signal, styles),
             )?;
             row += 1;

@@ -23,7 +23,7 @@ use crate::domain::period::{Period, PeriodKind};
 use crate::domain::uncertainty::Signal;
 use crate::report::{
     self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport,
-    call_out_sentence, change, percent, summary_sentences,
+    call_out_sentence, change, interval_text, percent, rank_span, summary_sentences,
 };
 use crate::storage::Store;
 
@@ -162,7 +162,7 @@ fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking 
                 rank_value: row.rank.map_or(String::new(), |r| r.to_string()),
                 rank_range: row
                     .rank_range
-                    .map_or(String::new(), |[best, worst]| format!("({best}–{worst})")),
+                    .map_or(String::new(), |range| format!("({})", rank_span(range))),
                 interval_bar: interval.map_or(String::new(), |([low, high], rate)| {
                     charts::interval_bar(
                         rate,
@@ -176,9 +176,7 @@ fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking 
                         ),
                     )
                 }),
-                interval_text: row.interval.map_or(String::new(), |[low, high]| {
-                    format!("{}–{}", percent(Some(low)), percent(Some(high)))
-                }),
+                interval_text: row.interval.map_or(String::new(), interval_text),
                 interval_value: row
                     .interval
                     .map_or(String::new(), |[low, _]| low.to_string()),
@@ -1063,12 +1061,12 @@ async fn unit_page(
             .then(|| unit_link(Level::District, &district, &link_query)),
         period_label: period.to_string(),
         rate: percent(unit.standing.rate()),
-        interval: interval.map_or(String::new(), |i| {
-            format!("{}–{}", percent(Some(i.low)), percent(Some(i.high)))
-        }),
+        interval: interval.map_or(String::new(), |i| interval_text([i.low, i.high])),
         rank,
         rank_adjusted: adjust,
-        rank_range: rank_range.map_or(String::new(), |(best, worst)| format!("({best}–{worst})")),
+        rank_range: rank_range.map_or(String::new(), |(best, worst)| {
+            format!("({})", rank_span([best, worst]))
+        }),
         signal: signal.map(|s| t.hall_signal(s, &region)),
         signal_class: match signal {
             Some(Some(Signal::Above)) => "up",

@@ -1320,7 +1320,7 @@ fn main() -> Result<()> {
         Err(_) => println!("peer:      python3 with pandas and openpyxl not found"),
     }
     println!(
-        "workbook:  hallscore `export rankings --period {YEAR} --checklist national --out …` (8 sheets: also 地市排名, 等候时长, 暗访员校准; \
+        "workbook:  hallscore `export rankings --period {YEAR} --checklist national --out …` (9 sheets: also 地市排名, 漏斗图, 等候时长, 暗访员校准; \
          styles, conditional formats, charts); peer python3 benches/peer_workbook.py — peer_import's read and score, then groupby, rank and \
          to_excel(openpyxl) of 说明, 网点排名, 区县排名, 前三后三, 短板分析, unstyled (one run each)"
     );

@@ -626,6 +626,56 @@ mod tests {
         assert!(close(adjusted[0].expect("rate"), 0.7, 1e-12));
     }
 
+    #[test]
+    fn one_hall_with_one_visit_gives_nulls_not_nan() {
+        let spread = Spread::of([&[0.5][..]]);
+        assert_eq!((spread.df, spread.sigma), (0, None));
+        assert_eq!(spread.hall_interval(0.5, 1), None);
+        assert_eq!(spread.group_interval(0.5, &[1]), None);
+        assert_eq!(spread.limits(0.5, 1), None);
+        assert_eq!(spread.visits_for_margin(0.05), None);
+        assert_eq!(rank_ranges(&[None], &[true]), vec![None]);
+        let visits = [RatedVisit {
+            branch: 0,
+            inspector: Some(0),
+            rate: 0.5,
+        }];
+        let effects = inspector_effects(&visits, 1);
+        assert_eq!(effects[0].effect, None);
+        assert_eq!(adjusted_rates(&visits, &effects, 1), vec![Some(0.5)]);
+        assert_eq!(inspector_effects(&[], 0), Vec::new());
+    }
+
+    #[test]
+    fn disconnected_groups_are_each_centred_on_zero() {
+        // Inspectors 0 and 1 only ever visit halls 0–2; inspectors 2 and 3
+        // only halls 3–5. Each pair is pinned to a weighted mean of 0.
+        let mut visits = Vec::new();
+        for hall in 0..6 {
+            let pair = if hall < 3 { [0, 1] } else { [2, 3] };
+            for (k, inspector) in pair.into_iter().enumerate() {
+                for _ in 0..3 {
+                    visits.push(RatedVisit {
+                        branch: hall,
+                        inspector: Some(inspector),
+                        rate: 0.6 + 0.05 * hall as f64 + if k == 0 { 0.04 } else { 0.0 },
+                    });
+                }
+            }
+        }
+        let effects = inspector_effects(&visits, 4);
+        for group in [[0, 1], [2, 3]] {
+            let weighted: f64 = group
+                .iter()
+                .map(|&i| effects[i].visits as f64 * effects[i].effect.expect("fitted"))
+                .sum();
+            assert!(close(weighted, 0.0, 1e-9), "{effects:?}");
+            let gap = effects[group[0]].effect.expect("fitted")
+                - effects[group[1]].effect.expect("fitted");
+            assert!(close(gap, 0.04, 1e-9), "{effects:?}");
+        }
+    }
+
     mod properties {
         use proptest::prelude::*;
 
@@ -649,6 +699,23 @@ mod tests {
                     let wider = spread.hall_interval(0.5, rates.len()).expect("interval");
                     let narrower = spread.hall_interval(0.5, rates.len() + 1).expect("interval");
                     prop_assert!(narrower.high - narrower.low <= wider.high - wider.low);
+                }
+            }
+
+            #[test]
+            fn any_inspector_mix_gives_finite_effects_and_rates_within_0_and_1(
+                visits in prop::collection::vec((0usize..8, prop::option::of(0usize..5), 0.0..=1.0f64), 0..80)
+            ) {
+                let visits: Vec<RatedVisit> = visits
+                    .into_iter()
+                    .map(|(branch, inspector, rate)| RatedVisit { branch, inspector, rate })
+                    .collect();
+                let effects = inspector_effects(&visits, 5);
+                for e in &effects {
+                    prop_assert!(e.effect.is_none_or(f64::is_finite), "{effects:?}");
+                }
+                for rate in adjusted_rates(&visits, &effects, 8).into_iter().flatten() {
+                    prop_assert!((0.0..=1.0).contains(&rate));
                 }
             }
 

@@ -37,6 +37,18 @@ const TABLET: (u32, u32) = (768, 1024);
 const LAPTOP: (u32, u32) = (1366, 900);
 const PASSWORD: &str = "hallscore-demo";
 
+/// Opens the review, waits until it lets the visit be sent, and sends it.
+async fn review_and_submit(b: &Browser, what: &str) {
+    b.click("#to-review").await;
+    b.wait_js(
+        "!document.getElementById('review').hidden && !document.getElementById('submit').disabled",
+        WAIT,
+        what,
+    )
+    .await;
+    b.click("#submit").await;
+}
+
 /// What the inspector gives for one item.
 #[derive(Debug, Clone, PartialEq)]
 enum Given {
@@ -733,14 +745,7 @@ async fn second_visit_while_server_is_down(
 
     server.stop().await;
     assert_eq!(b.js("return navigator.onLine").await, json!(true));
-    b.click("#to-review").await;
-    b.wait_js(
-        "!document.getElementById('review').hidden && !document.getElementById('submit').disabled",
-        WAIT,
-        "the review with nothing missing",
-    )
-    .await;
-    b.click("#submit").await;
+    review_and_submit(b, "the review with nothing missing").await;
     b.wait_js(
         "document.getElementById('save-state').textContent === '已排队,联网后自动提交'",
         WAIT,

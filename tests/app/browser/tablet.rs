@@ -15,10 +15,9 @@ use serde_json::{Value, json};
 
 use super::driver::{Browser, Server, WAIT, demo_workspace, with_browser};
 use super::{
-    Given, PASSWORD, TABLET, count, local_visit, make_jpeg, planned, search_halls, visible_halls,
+    Given, LAPTOP, PASSWORD, TABLET, count, local_visit, make_jpeg, planned, review_and_submit,
+    search_halls, visible_halls,
 };
-
-const LAPTOP: (u32, u32) = (1366, 900);
 
 /// Opens a new visit of `hall` from the hall picker; returns its id.
 async fn open_form(b: &Browser, hall: &str) -> String {
@@ -217,14 +216,7 @@ async fn review_flow(b: Browser, mut server: Server, db: std::path::PathBuf) {
           t.value = d.toISOString().slice(0, 16);
           t.dispatchEvent(new Event('input', { bubbles: true }));")
         .await;
-    b.click("#to-review").await;
-    b.wait_js(
-        "!document.getElementById('review').hidden && !document.getElementById('submit').disabled",
-        WAIT,
-        "the review without the server",
-    )
-    .await;
-    b.click("#submit").await;
+    review_and_submit(&b, "the review without the server").await;
     b.wait_js(
         "document.getElementById('save-state').textContent === '已排队,联网后自动提交'",
         WAIT,
@@ -266,14 +258,7 @@ async fn review_flow(b: Browser, mut server: Server, db: std::path::PathBuf) {
           t.value = d.toISOString().slice(0, 16);
           t.dispatchEvent(new Event('input', { bubbles: true }));")
         .await;
-    b.click("#to-review").await;
-    b.wait_js(
-        "!document.getElementById('review').hidden && !document.getElementById('submit').disabled",
-        WAIT,
-        "the review",
-    )
-    .await;
-    b.click("#submit").await;
+    review_and_submit(&b, "the review").await;
     b.wait_js(
         &format!("location.pathname === '/visits/{id}' && document.getElementById('visit-rate')"),
         Duration::from_secs(20),
@@ -566,14 +551,7 @@ async fn red_line_flow(b: &Browser) -> String {
     );
     b.js("window.scrollTo(0, 0)").await;
     b.shot("form-red-line").await;
-    b.click("#to-review").await;
-    b.wait_js(
-        "!document.getElementById('review').hidden && !document.getElementById('submit').disabled",
-        WAIT,
-        "the review",
-    )
-    .await;
-    b.click("#submit").await;
+    review_and_submit(b, "the review").await;
     b.wait_js(
         &format!("location.pathname === '/visits/{id}' && document.getElementById('visit-rate')"),
         Duration::from_secs(20),

@@ -261,6 +261,19 @@ impl App {
     pub fn at(base: String) -> App {
         App { base, stop: None }
     }
+
+    /// The JSON answer to `GET path` with an API token.
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} gave no JSON: {e}"))
+    }
 }
 
 pub async fn spawn_app(ws: &Workspace) -> App {

@@ -607,19 +607,12 @@ async fn the_api_answers_bearer_tokens_with_the_cli_s_figures() {
     );
     ws.run(&["import", "visits", &visits]).success();
     let token = ws.api_token("boss");
-    let client = reqwest::Client::new();
-    let api: Value = client
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q3&level=district",
-            app.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let api = app
+        .get_json(
+            "/api/v1/reports/rankings?period=2024-Q3&level=district",
+            &token,
+        )
+        .await;
     let cli = ws
         .run(&[
             "report", "rankings", "--period", "2024-Q3", "--level", "district", "--format", "json",
@@ -627,7 +620,7 @@ async fn the_api_answers_bearer_tokens_with_the_cli_s_figures() {
         .success()
         .json();
     assert_eq!(api, cli, "one code path for the figures");
-    let wrong = client
+    let wrong = reqwest::Client::new()
         .get(format!(
             "{}/api/v1/reports/rankings?period=2024-Q3",
             app.base
@@ -1250,18 +1243,9 @@ async fn the_funnel_names_the_halls_outside_its_limits_for_each_reader() {
     let ws = workspace_with_outliers();
     let app = spawn_app(&ws).await;
     let token = ws.api_token("boss");
-    let rankings: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q3",
-            app.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("rankings")
-        .json()
-        .await
-        .expect("JSON");
+    let rankings: Value = app
+        .get_json("/api/v1/reports/rankings?period=2024-Q3", &token)
+        .await;
     let signals: Vec<(&str, &Value)> = rankings["rows"]
         .as_array()
         .expect("rows")
@@ -1347,18 +1331,9 @@ async fn without_repeat_visits_there_is_no_funnel_and_the_pages_say_why() {
     );
     ws.run(&["import", "visits", &visits]).success();
     let token = ws.api_token("boss");
-    let rankings: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q3",
-            app.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("rankings")
-        .json()
-        .await
-        .expect("JSON");
+    let rankings: Value = app
+        .get_json("/api/v1/reports/rankings?period=2024-Q3", &token)
+        .await;
     assert_eq!(rankings["spread"], json!({"sigma": null, "df": 0}));
     let (admin, _) = sign_in(&app, "boss", PASSWORD).await;
     for path in ["/dashboard?period=2024-Q3", "/halls/XP01?period=2024-Q3"] {

@@ -151,7 +151,11 @@ fn refused_plans_say_why_and_change_nothing() {
 #[test]
 fn coverage_counts_the_visits_made_as_planned() {
     let ws = staffed();
-    ws.run(&MAKE).success();
+    // Named by account name, 王敏 alone takes every visit.
+    let mut make = MAKE.to_vec();
+    make.extend(["--inspector", "wangmin"]);
+    let made = ws.run(&make).success().stdout;
+    assert!(made.contains("1 名暗访员(王敏 12)"), "{made}");
     let plan = show(&ws);
     let first = &assignments(&plan)[0];
     let (hall, who, day) = (

@@ -205,6 +205,7 @@ pub fn plan_sheet(
     let roster = roster(store)?;
     let mut sheet = TableWriter::new(kind, "暗访计划")?;
     sheet.header(&SHEET_HEADERS.map(String::from))?;
+    sheet.fit(&["", "", "", "", "2026-07-01", "09:00-11:00"])?;
     for p in entries.iter().map(|e| &e.planned) {
         let branch = roster.get(p.branch_code.as_str());
         let text = |s: &str| Out::Text(s.to_string());

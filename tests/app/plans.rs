@@ -223,7 +223,10 @@ fn the_exported_plan_reads_back_in_openpyxl() {
             "-c",
             "import json, sys, openpyxl\n\
              ws = openpyxl.load_workbook(sys.argv[1]).active\n\
-             print(json.dumps([[c.value for c in r] for r in ws.iter_rows()], ensure_ascii=False))",
+             print(json.dumps({'rows': [[c.value for c in r] for r in ws.iter_rows()],\n\
+               'widths': [ws.column_dimensions[c].width for c in 'EF'],\n\
+               'one_page_wide': bool(ws.sheet_properties.pageSetUpPr.fitToPage) and ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0},\n\
+               ensure_ascii=False))",
             &out,
         ])
         .output()
@@ -233,7 +236,20 @@ fn the_exported_plan_reads_back_in_openpyxl() {
         "{}",
         String::from_utf8_lossy(&read.stderr)
     );
-    let rows: Vec<Vec<Value>> = serde_json::from_slice(&read.stdout).expect("JSON");
+    let read: Value = serde_json::from_slice(&read.stdout).expect("JSON");
+    // The date and time window show whole, and a printout is one page wide.
+    let widths: Vec<f64> = read["widths"]
+        .as_array()
+        .expect("widths")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert!(
+        widths.len() == 2 && widths.iter().all(|w| *w >= 12.0),
+        "{widths:?}"
+    );
+    assert_eq!(read["one_page_wide"], true);
+    let rows: Vec<Vec<Value>> = serde_json::from_value(read["rows"].clone()).expect("rows");
     assert_eq!(
         rows[0],
         [

@@ -56,7 +56,7 @@ pub enum Command {
     /// 导入网点名单或暗访结果(.xlsx/.xls/.ods/.csv)
     #[command(subcommand)]
     Import(ImportCommand),
-    /// 报表:排名、短板
+    /// 报表:排名、短板、暗访计划完成情况
     #[command(subcommand)]
     Report(ReportCommand),
     /// 导出电子表格

@@ -99,6 +99,24 @@ fn a_plan_keeps_every_rule_and_a_seed_gives_the_same_plan() {
     let peaks = list.iter().filter(|a| a["peak"] == true).count();
     assert!(peaks >= 4, "at least ⌈0.3 × 12⌉ in busy hours: {peaks}");
 
+    let table = ws
+        .run(&["plan", "show", "--period", "2026-Q3"])
+        .success()
+        .stdout;
+    assert!(table.contains("共 12 次"), "{table}");
+    let first = &list[0];
+    let mut expected = vec![first["id"].to_string()];
+    expected.extend(
+        ["branch_code", "inspector", "date", "window"]
+            .iter()
+            .map(|key| first[*key].as_str().expect("text").to_string()),
+    );
+    let shown = table.lines().any(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        words.len() > 5 && words[1..6] == expected
+    });
+    assert!(shown, "{expected:?}\n{table}");
+
     let again = staffed();
     again.run(&MAKE).success();
     assert_eq!(show(&again), plan);

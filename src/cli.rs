@@ -245,7 +245,7 @@ pub enum ReportCommand {
     },
     /// 暗访计划完成情况:各营业厅计划、已完成、未完成的次数
     Coverage {
-        /// 期间(与 plan make 的写法相同)
+        /// 期间:2024、2024-Q3、2024-07 或 2024-07-01..2024-09-30
         #[arg(long)]
         period: String,
         #[arg(long, value_enum, default_value = "table")]

@@ -86,8 +86,7 @@ pub fn make(store: &mut Store, options: &MakeOptions, actor: &str) -> Result<Mak
             visit: None,
         })
         .collect();
-    let period = options.period.to_string();
-    store.save_plan(&period, &planned, options.replace, actor)?;
+    store.save_plan(&key(&options.period), &planned, options.replace, actor)?;
     let loads = inspectors
         .iter()
         .enumerate()
@@ -135,10 +134,9 @@ fn inspectors(store: &Store, named: &[String]) -> Result<Vec<String>, Failure> {
 /// The plan of a period, with the visits found to carry it out linked
 /// first: a visit of the hall by the assigned inspector on the assigned day.
 pub fn entries(store: &mut Store, period: &Period) -> Result<Vec<PlanEntry>, Failure> {
-    let label = period.to_string();
-    let entries = store.plan(&label)?;
+    let entries = store.plan(&key(period))?;
     if entries.is_empty() {
-        return Err(Failure::NoPlan(label));
+        return Err(Failure::NoPlan(period.to_string()));
     }
     let planned: Vec<Planned> = entries.iter().map(|e| e.planned.clone()).collect();
     let links = plan::match_visits(&planned, &store.visits_for_plan(period.from, period.to)?);
@@ -146,7 +144,13 @@ pub fn entries(store: &mut Store, period: &Period) -> Result<Vec<PlanEntry>, Fai
         return Ok(entries);
     }
     store.link_visits(&links)?;
-    Ok(store.plan(&label)?)
+    Ok(store.plan(&key(period))?)
+}
+
+/// What a plan is stored under: its days, however the period was written
+/// (`2026-Q3` and `2026-07-01..2026-09-30` are one plan).
+fn key(period: &Period) -> String {
+    format!("{}..{}", period.from, period.to)
 }
 
 /// `plan show --format json`.

@@ -1,5 +1,5 @@
 -- Visit plans: who visits which hall on which day, in which time window.
--- One plan per period (its label, as written on the command line). A
+-- One plan per period, kept under its days (`2026-07-01..2026-09-30`). A
 -- visit that carries out an assignment is linked to it once it is found.
 CREATE TABLE assignments (
     id           INTEGER PRIMARY KEY,

@@ -117,6 +117,20 @@ fn a_plan_keeps_every_rule_and_a_seed_gives_the_same_plan() {
     });
     assert!(shown, "{expected:?}\n{table}");
 
+    // The same days written another way are the same plan.
+    let by_days = ws
+        .run(&[
+            "plan",
+            "show",
+            "--period",
+            "2026-07-01..2026-09-30",
+            "--format",
+            "json",
+        ])
+        .success()
+        .json();
+    assert_eq!(assignments(&by_days), list);
+
     let again = staffed();
     again.run(&MAKE).success();
     assert_eq!(show(&again), plan);

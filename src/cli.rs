@@ -278,7 +278,7 @@ pub enum PlanCommand {
         /// 随机种子:同样的输入和种子得到同样的计划
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// 期间已有计划时用新计划替换
+        /// 用新计划替换日期与之重叠的已有计划
         #[arg(long)]
         replace: bool,
     },

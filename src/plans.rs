@@ -86,7 +86,8 @@ pub fn make(store: &mut Store, options: &MakeOptions, actor: &str) -> Result<Mak
             visit: None,
         })
         .collect();
-    store.save_plan(&key(&options.period), &planned, options.replace, actor)?;
+    let days = (options.period.from, options.period.to);
+    store.save_plan(days, &planned, options.replace, actor)?;
     let loads = inspectors
         .iter()
         .enumerate()
@@ -134,7 +135,7 @@ fn inspectors(store: &Store, named: &[String]) -> Result<Vec<String>, Failure> {
 /// The plan of a period, with the visits found to carry it out linked
 /// first: a visit of the hall by the assigned inspector on the assigned day.
 pub fn entries(store: &mut Store, period: &Period) -> Result<Vec<PlanEntry>, Failure> {
-    let entries = store.plan(&key(period))?;
+    let entries = store.plan(period.from, period.to)?;
     if entries.is_empty() {
         return Err(Failure::NoPlan(period.to_string()));
     }
@@ -144,13 +145,7 @@ pub fn entries(store: &mut Store, period: &Period) -> Result<Vec<PlanEntry>, Fai
         return Ok(entries);
     }
     store.link_visits(&links)?;
-    Ok(store.plan(&key(period))?)
-}
-
-/// What a plan is stored under: its days, however the period was written
-/// (`2026-Q3` and `2026-07-01..2026-09-30` are one plan).
-fn key(period: &Period) -> String {
-    format!("{}..{}", period.from, period.to)
+    Ok(store.plan(period.from, period.to)?)
 }
 
 /// `plan show --format json`.

@@ -25,28 +25,49 @@ fn time(text: &str) -> Result<NaiveTime> {
     NaiveTime::parse_from_str(text, TIME).map_err(|_| Error::Corrupt(format!("时间「{text}」")))
 }
 
+/// What a plan is stored under: its days, however the period was written
+/// (`2026-Q3` and `2026-07-01..2026-09-30` are one plan).
+fn key(from: NaiveDate, to: NaiveDate) -> String {
+    format!("{}..{}", from.format("%Y-%m-%d"), to.format("%Y-%m-%d"))
+}
+
 impl Store {
-    /// Stores the plan of `period`. A period that has one already keeps it
-    /// unless `replace` is set; either way, all or nothing.
+    /// Stores the plan of the days `from` to `to`. Plans whose days overlap
+    /// them are kept unless `replace` is set, when they give way to this
+    /// one; either way, all or nothing.
     pub fn save_plan(
         &mut self,
-        period: &str,
+        (from, to): (NaiveDate, NaiveDate),
         plan: &[Planned],
         replace: bool,
         actor: &str,
     ) -> Result<()> {
+        let period = key(from, to);
         self.transaction(true, |tx| {
-            let before: i64 = tx.query_row(
-                "SELECT count(*) FROM assignments WHERE period = ?1",
-                [period],
-                |r| r.get(0),
-            )?;
+            let overlapping: Vec<(String, i64)> = tx
+                .prepare_cached(
+                    "SELECT period, count(*) FROM assignments
+                     WHERE substr(period, 1, 10) <= ?2 AND substr(period, 13) >= ?1
+                     GROUP BY period ORDER BY period",
+                )?
+                .query_map([from.to_string(), to.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let before: i64 = overlapping.iter().map(|(_, n)| n).sum();
             if before > 0 && !replace {
+                let plans: Vec<String> = overlapping
+                    .iter()
+                    .map(|(p, n)| format!("{p}(共 {n} 次)"))
+                    .collect();
                 return Err(Error::Duplicate(format!(
-                    "期间 {period} 已有暗访计划(共 {before} 次),未作改动;要重新安排请加 --replace"
+                    "期间 {period} 已有暗访计划:{},未作改动;要用新计划替换请加 --replace",
+                    plans.join("、")
                 )));
             }
-            tx.execute("DELETE FROM assignments WHERE period = ?1", [period])?;
+            for (old, _) in &overlapping {
+                tx.execute("DELETE FROM assignments WHERE period = ?1", [old])?;
+            }
             let mut insert = tx.prepare_cached(
                 "INSERT INTO assignments (period, branch_code, inspector, date, window_start,
                     window_end, peak, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -69,24 +90,25 @@ impl Store {
                 actor,
                 "plan.make",
                 "plan",
-                Some(period),
+                Some(&period),
                 (before > 0)
-                    .then(|| serde_json::json!({ "assignments": before }))
+                    .then(|| serde_json::json!({ "plans": overlapping, "assignments": before }))
                     .as_ref(),
                 Some(&serde_json::json!({ "assignments": plan.len() })),
             )
         })
     }
 
-    /// The assignments of `period`, by date, hall and inspector.
-    pub fn plan(&self, period: &str) -> Result<Vec<PlanEntry>> {
+    /// The assignments of the plan of the days `from` to `to`, by date,
+    /// hall and inspector.
+    pub fn plan(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<PlanEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, a.branch_code, a.inspector, a.date, a.window_start, a.window_end,
                     a.peak, a.visit_id, coalesce(v.visit_id, 'n' || v.id)
              FROM assignments a LEFT JOIN visits v ON v.id = a.visit_id
              WHERE a.period = ?1 ORDER BY a.date, a.branch_code, a.inspector, a.id",
         )?;
-        let rows = stmt.query_map([period], |r| {
+        let rows = stmt.query_map([key(from, to)], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,

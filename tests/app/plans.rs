@@ -174,6 +174,19 @@ fn refused_plans_say_why_and_change_nothing() {
     );
     assert_eq!(ws.snapshot(), planned);
 
+    // July lies in the third quarter's plan: refused, or replacing it.
+    let mut july = MAKE.to_vec();
+    july[3] = "2026-07";
+    july[5] = "2";
+    let err = ws.run(&july).failure();
+    assert!(err.contains("2026-07-01..2026-09-30(共 12 次)"), "{err}");
+    assert_eq!(ws.snapshot(), planned);
+    july.push("--replace");
+    ws.run(&july).success();
+    let err = ws.run(&["plan", "show", "--period", "2026-Q3"]).failure();
+    assert!(err.contains("还没有暗访计划"), "{err}");
+    ws.run(&["plan", "show", "--period", "2026-07"]).success();
+
     let err = ws
         .run(&["report", "coverage", "--period", "2026-Q4"])
         .failure();

@@ -904,8 +904,9 @@ fn run_plan(store: &mut Store, command: PlanCommand) -> Result<(), CliError> {
         }
         PlanCommand::Export { period, out } => {
             let period = Period::parse(&period)?;
+            let kind = FileKind::of(&out)?;
             let entries = plans::entries(store, &period)?;
-            let bytes = plans::plan_sheet(store, &entries, FileKind::of(&out)?)?;
+            let bytes = plans::plan_sheet(store, &entries, kind)?;
             write::save(&out, &bytes)?;
             say!(
                 "已导出 {period} 的暗访计划({} 次)到 {}",

@@ -25,6 +25,10 @@ pub enum Failure {
         .0.join("、")
     )]
     UnknownInspectors(Vec<String>),
+    #[error(
+        "还没有暗访员账号:请先用 hallscore user add 用户名 --role inspector --display-name 姓名 添加,未写入任何数据"
+    )]
+    NoInspectorAccounts,
     #[error("期间 {0} 还没有暗访计划:请先运行 hallscore plan make --period {0}")]
     NoPlan(String),
     #[error(transparent)]
@@ -109,6 +113,9 @@ pub fn make(store: &mut Store, options: &MakeOptions, actor: &str) -> Result<Mak
 fn inspectors(store: &Store, named: &[String]) -> Result<Vec<String>, Failure> {
     let accounts = store.inspectors()?;
     if named.is_empty() {
+        if accounts.is_empty() {
+            return Err(Failure::NoInspectorAccounts);
+        }
         return Ok(accounts.into_iter().map(|u| u.display_name).collect());
     }
     let mut found: Vec<String> = Vec::new();

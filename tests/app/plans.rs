@@ -143,6 +143,10 @@ fn a_plan_keeps_every_rule_and_a_seed_gives_the_same_plan() {
 
 #[test]
 fn refused_plans_say_why_and_change_nothing() {
+    let unstaffed = workspace_with_roster();
+    let err = unstaffed.run(&MAKE).failure();
+    assert!(err.contains("还没有暗访员账号"), "{err}");
+
     let ws = staffed();
     let before = ws.snapshot();
     let err = ws

@@ -7,7 +7,7 @@
 //! order, each hall's visits spread over equal stretches of the period, and
 //! each visit given to the least-loaded inspector who may take it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
@@ -442,7 +442,7 @@ pub struct Made {
 /// carries out one assignment at most; the earliest assignment takes the
 /// earliest visit. Returns (assignment id, visit row) pairs.
 pub fn match_visits(planned: &[Planned], made: &[Made]) -> Vec<(i64, i64)> {
-    let mut held: std::collections::HashSet<i64> = planned.iter().filter_map(|p| p.visit).collect();
+    let mut held: HashSet<i64> = planned.iter().filter_map(|p| p.visit).collect();
     let mut open: Vec<&Planned> = planned.iter().filter(|p| p.visit.is_none()).collect();
     open.sort_by_key(|p| (p.date, p.id));
     let mut found = Vec::new();
@@ -476,8 +476,8 @@ impl Coverage {
 }
 
 /// Each hall's coverage, by branch code.
-pub fn coverage(planned: &[Planned]) -> std::collections::BTreeMap<&str, Coverage> {
-    let mut halls: std::collections::BTreeMap<&str, Coverage> = Default::default();
+pub fn coverage(planned: &[Planned]) -> BTreeMap<&str, Coverage> {
+    let mut halls: BTreeMap<&str, Coverage> = BTreeMap::new();
     for p in planned {
         let hall = halls.entry(p.branch_code.as_str()).or_default();
         hall.planned += 1;

@@ -21,7 +21,7 @@ use crate::excel::write::{self, FileKind, WriteError};
 use crate::lang::Lang;
 use crate::report::{self, Analysis, Level, Options, change, percent, round4};
 use crate::storage::{self, Disposition, Store};
-use crate::{accounts, demo, domain, imports};
+use crate::{accounts, demo, domain, imports, plans};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,12 +56,15 @@ pub enum Command {
     /// 导入网点名单或暗访结果(.xlsx/.xls/.ods/.csv)
     #[command(subcommand)]
     Import(ImportCommand),
-    /// 报表:排名、短板
+    /// 报表:排名、短板、暗访计划完成情况
     #[command(subcommand)]
     Report(ReportCommand),
     /// 导出电子表格
     #[command(subcommand)]
     Export(ExportCommand),
+    /// 暗访计划:安排、查看、导出
+    #[command(subcommand)]
+    Plan(PlanCommand),
     /// 生成演示数据(驻马店各区县营业厅两个季度的暗访)
     Demo,
     /// 数据库的一致性备份(服务运行时也安全)
@@ -240,6 +243,59 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
+    /// 暗访计划完成情况:各营业厅计划、已完成、未完成的次数
+    Coverage {
+        /// 期间:2024、2024-Q3、2024-07 或 2024-07-01..2024-09-30
+        #[arg(long)]
+        period: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// 为期间安排暗访:每个营业厅 N 次,分给暗访员,定日期和时段
+    Make {
+        /// 期间:2024、2024-Q3、2024-07 或 2024-07-01..2024-09-30
+        #[arg(long)]
+        period: String,
+        /// 每个营业厅的暗访次数
+        #[arg(long)]
+        visits_per_hall: u32,
+        /// 暗访员(显示名或用户名,可重复);默认所有暗访员账号
+        #[arg(long = "inspector")]
+        inspectors: Vec<String>,
+        /// 同一暗访员两次暗访同一营业厅至少相隔的天数
+        #[arg(long, default_value_t = 30)]
+        lockout_days: u32,
+        /// 每名暗访员每天最多暗访次数
+        #[arg(long, default_value_t = 4)]
+        max_per_day: u32,
+        /// 至少多少比例的暗访在高峰时段(0 到 1)
+        #[arg(long, default_value_t = 0.3)]
+        peak_share: f64,
+        /// 随机种子:同样的输入和种子得到同样的计划
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// 用新计划替换日期与之重叠的已有计划
+        #[arg(long)]
+        replace: bool,
+    },
+    /// 查看期间的暗访计划
+    Show {
+        #[arg(long)]
+        period: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// 把暗访计划写成电子表格(.xlsx 或 .csv),供暗访公司按表执行
+    Export {
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,6 +345,8 @@ pub enum CliError {
     Read(#[from] ReadError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Plan(#[from] plans::Failure),
     #[error("{0}")]
     Message(String),
     #[error("无法输出结果:{0}")]
@@ -322,8 +380,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo => run_demo(&cli.db),
         Command::Checklist(command) => run_checklist(&mut open_existing(&cli.db)?, command),
         Command::Import(command) => run_import(&mut open_existing(&cli.db)?, command),
-        Command::Report(command) => run_report(&open_existing(&cli.db)?, command),
+        Command::Report(command) => run_report(&mut open_existing(&cli.db)?, command),
         Command::Export(command) => run_export(&open_existing(&cli.db)?, command),
+        Command::Plan(command) => run_plan(&mut open_existing(&cli.db)?, command),
         Command::Serve {
             addr,
             secure_cookies,
@@ -733,7 +792,7 @@ fn dry_run_note(dry_run: bool) -> &'static str {
     }
 }
 
-fn run_report(store: &Store, command: ReportCommand) -> Result<(), CliError> {
+fn run_report(store: &mut Store, command: ReportCommand) -> Result<(), CliError> {
     match command {
         ReportCommand::Rankings {
             args,
@@ -762,7 +821,125 @@ fn run_report(store: &Store, command: ReportCommand) -> Result<(), CliError> {
                 OutputFormat::Table => print_shortboards(&report),
             }
         }
+        ReportCommand::Coverage { period, format } => {
+            let report = plans::coverage(store, Period::parse(&period)?)?;
+            match format {
+                OutputFormat::Json => print_json(&report),
+                OutputFormat::Table => print_coverage(&report),
+            }
+        }
     }
+}
+
+fn print_coverage(report: &plans::CoverageJson) -> Result<(), CliError> {
+    say!(
+        "暗访计划完成情况(期间 {} 至 {}):计划 {} 次,已完成 {},未完成 {}",
+        report.period.from,
+        report.period.to,
+        report.planned,
+        report.done,
+        report.missing
+    );
+    let mut table = new_table(&["网点编码", "网点名称", "区县", "计划", "已完成", "未完成"]);
+    for row in &report.rows {
+        table.add_row(vec![
+            TableCell::new(&row.code),
+            TableCell::new(&row.name),
+            TableCell::new(&row.district),
+            right(row.planned.to_string()),
+            right(row.done.to_string()),
+            right(row.missing.to_string()),
+        ]);
+    }
+    say!("{table}");
+    say!("已完成:该网点在计划日期由计划的暗访员完成的暗访(每次暗访只算一次)。");
+    Ok(())
+}
+
+fn run_plan(store: &mut Store, command: PlanCommand) -> Result<(), CliError> {
+    match command {
+        PlanCommand::Make {
+            period,
+            visits_per_hall,
+            inspectors,
+            lockout_days,
+            max_per_day,
+            peak_share,
+            seed,
+            replace,
+        } => {
+            let options = plans::MakeOptions {
+                period: Period::parse(&period)?,
+                visits_per_hall,
+                inspectors,
+                lockout_days,
+                max_per_day,
+                peak_share,
+                seed,
+                replace,
+            };
+            let made = plans::make(store, &options, &actor())?;
+            let loads: Vec<String> = made.loads.iter().map(|(n, k)| format!("{n} {k}")).collect();
+            say!(
+                "已安排 {} 的暗访计划:{} 个营业厅各 {} 次,共 {} 次;{} 名暗访员({});高峰时段 {} 次,占 {}(要求至少 {})",
+                options.period,
+                made.halls,
+                visits_per_hall,
+                made.assignments,
+                made.loads.len(),
+                loads.join("、"),
+                made.peak,
+                percent(Some(made.peak as f64 / made.assignments.max(1) as f64)),
+                percent(Some(peak_share))
+            );
+            Ok(())
+        }
+        PlanCommand::Show { period, format } => {
+            let period = Period::parse(&period)?;
+            let entries = plans::entries(store, &period)?;
+            match format {
+                OutputFormat::Json => print_json(&plans::plan_json(period, &entries)),
+                OutputFormat::Table => print_plan(period, &entries),
+            }
+        }
+        PlanCommand::Export { period, out } => {
+            let period = Period::parse(&period)?;
+            let kind = FileKind::of(&out)?;
+            let entries = plans::entries(store, &period)?;
+            let bytes = plans::plan_sheet(store, &entries, kind)?;
+            write::save(&out, &bytes)?;
+            say!(
+                "已导出 {period} 的暗访计划({} 次)到 {}",
+                entries.len(),
+                out.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn print_plan(period: Period, entries: &[storage::PlanEntry]) -> Result<(), CliError> {
+    say!(
+        "暗访计划(期间 {} 至 {},共 {} 次)",
+        period.from,
+        period.to,
+        entries.len()
+    );
+    let mut table = new_table(&["编号", "网点编码", "暗访员", "日期", "时段", "高峰", "暗访"]);
+    for e in entries {
+        let p = &e.planned;
+        table.add_row(vec![
+            right(p.id.to_string()),
+            TableCell::new(&p.branch_code),
+            TableCell::new(&p.inspector),
+            TableCell::new(p.date.to_string()),
+            TableCell::new(p.window.to_string()),
+            TableCell::new(if p.peak { "是" } else { "" }),
+            TableCell::new(e.visit_id.as_deref().unwrap_or("")),
+        ]);
+    }
+    say!("{table}");
+    Ok(())
 }
 
 fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {

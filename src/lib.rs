@@ -13,6 +13,8 @@
 //!   errors) and out (visits and 评分细则 sheets).
 //! - [`imports`]: the import use cases the command line and the browser
 //!   share: read, check every row, store all or nothing, log who did it.
+//! - [`plans`]: visit plans: made from the roster and the inspector
+//!   accounts, shown, written as a sheet, and their coverage.
 //! - [`publishing`]: published periods, their appeal window and lock, and
 //!   the change log of a re-issued version.
 //! - [`report`]: a period's figures computed once from the store, with the
@@ -32,6 +34,7 @@ pub mod domain;
 pub mod excel;
 pub mod imports;
 pub mod lang;
+pub mod plans;
 pub mod publishing;
 pub mod report;
 pub mod storage;

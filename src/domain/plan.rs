@@ -7,7 +7,7 @@
 //! order, each hall's visits spread over equal stretches of the period, and
 //! each visit given to the least-loaded inspector who may take it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
@@ -415,6 +415,77 @@ fn windows(
     Ok(assignments)
 }
 
+/// A stored assignment, by names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub id: i64,
+    pub branch_code: String,
+    pub inspector: String,
+    pub date: NaiveDate,
+    pub window: Window,
+    pub peak: bool,
+    /// The row of the visit that carried it out, once found.
+    pub visit: Option<i64>,
+}
+
+/// A stored visit, as far as matching it to a plan goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Made {
+    pub row: i64,
+    pub branch_code: String,
+    pub inspector: Option<String>,
+    pub date: NaiveDate,
+}
+
+/// Which visits carry out which assignments still open: a visit of the
+/// assigned hall, by the assigned inspector, on the assigned day. Each visit
+/// carries out one assignment at most; the earliest assignment takes the
+/// earliest visit. Returns (assignment id, visit row) pairs.
+pub fn match_visits(planned: &[Planned], made: &[Made]) -> Vec<(i64, i64)> {
+    let mut held: HashSet<i64> = planned.iter().filter_map(|p| p.visit).collect();
+    let mut open: Vec<&Planned> = planned.iter().filter(|p| p.visit.is_none()).collect();
+    open.sort_by_key(|p| (p.date, p.id));
+    let mut found = Vec::new();
+    for p in open {
+        let visit = made.iter().find(|m| {
+            !held.contains(&m.row)
+                && m.branch_code == p.branch_code
+                && m.inspector.as_deref() == Some(p.inspector.as_str())
+                && m.date == p.date
+        });
+        if let Some(m) = visit {
+            held.insert(m.row);
+            found.push((p.id, m.row));
+        }
+    }
+    found
+}
+
+/// How far a hall's plan is carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Coverage {
+    pub planned: u32,
+    pub done: u32,
+}
+
+impl Coverage {
+    /// Planned visits not (yet) carried out.
+    pub fn missing(&self) -> u32 {
+        self.planned.saturating_sub(self.done)
+    }
+}
+
+/// Each hall's coverage, by branch code.
+pub fn coverage(planned: &[Planned]) -> BTreeMap<&str, Coverage> {
+    let mut halls: BTreeMap<&str, Coverage> = BTreeMap::new();
+    for p in planned {
+        let hall = halls.entry(p.branch_code.as_str()).or_default();
+        hall.planned += 1;
+        hall.done += u32::from(p.visit.is_some());
+    }
+    halls
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,6 +623,47 @@ mod tests {
                 Window::at((15, 0), (17, 0))
             ]
         );
+    }
+
+    #[test]
+    fn a_visit_carries_out_one_assignment_of_its_hall_inspector_and_day() {
+        let planned = |id, inspector: &str, date| Planned {
+            id,
+            branch_code: "H1".into(),
+            inspector: inspector.into(),
+            date: day(date),
+            window: Window::at((9, 0), (11, 0)),
+            peak: false,
+            visit: None,
+        };
+        let made = |row, inspector: &str, date| Made {
+            row,
+            branch_code: "H1".into(),
+            inspector: Some(inspector.into()),
+            date: day(date),
+        };
+        let mut plan = vec![
+            planned(1, "王敏", "2026-07-01"),
+            planned(2, "王敏", "2026-07-01"),
+            planned(3, "李强", "2026-07-02"),
+        ];
+        let visits = [
+            made(10, "李强", "2026-07-01"),
+            made(11, "王敏", "2026-07-01"),
+            made(12, "李强", "2026-07-03"),
+        ];
+        assert_eq!(match_visits(&plan, &visits), vec![(1, 11)]);
+        plan[0].visit = Some(11);
+        assert_eq!(match_visits(&plan, &visits), vec![]);
+        let halls = coverage(&plan);
+        assert_eq!(
+            halls["H1"],
+            Coverage {
+                planned: 3,
+                done: 1
+            }
+        );
+        assert_eq!(halls["H1"].missing(), 2);
     }
 
     proptest! {

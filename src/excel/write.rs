@@ -126,6 +126,27 @@ impl TableWriter {
         Ok(())
     }
 
+    /// Makes columns of .xlsx at least as wide as `samples` need, for
+    /// values wider than their header, and prints them one page wide; call
+    /// it before the first row.
+    pub fn fit(&mut self, samples: &[&str]) -> Result<(), WriteError> {
+        if let Target::Xlsx {
+            workbook, widths, ..
+        } = &mut self.target
+        {
+            let sheet = workbook.worksheet_from_index(0)?;
+            sheet.set_print_fit_to_pages(1, 0);
+            for (column, sample) in samples.iter().enumerate() {
+                let width = display_width(sample);
+                if widths.get(column).is_some_and(|w| *w < width) {
+                    widths[column] = width;
+                    sheet.set_column_width(column as u16, width)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn row(&mut self, cells: &[Out]) -> Result<(), WriteError> {
         self.write(cells, false)
     }

@@ -139,6 +139,15 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("没有用户「{name}」")))
     }
 
+    /// Every inspector account, oldest first.
+    pub fn inspectors(&self) -> Result<Vec<User>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.role = 'inspector' ORDER BY u.id"
+        ))?;
+        let users = stmt.query_map([], user_from_row)?;
+        Ok(users.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn has_admin(&self) -> Result<bool> {
         Ok(self
             .conn

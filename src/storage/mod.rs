@@ -6,11 +6,13 @@ mod appeals;
 mod audit;
 mod codec;
 mod evidence;
+mod plans;
 
 pub use accounts::Session;
 pub use appeals::{Appeal, Publication, closes_at};
 pub use audit::{AuditEntry, AuditFilter};
 pub use evidence::{Draft, Photo, VisitRecord};
+pub use plans::PlanEntry;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -146,7 +148,7 @@ pub enum Change {
     /// One new visit, by its key: a submission or a one-visit import.
     NewVisit(String),
     /// Nothing reports depend on: accounts, appeals filed or rejected,
-    /// publications.
+    /// publications, visit plans.
     Unrelated,
     /// Anything else (visits imported in bulk or replaced, an accepted
     /// appeal, the roster, a checklist, or an action not known here).
@@ -161,6 +163,7 @@ const UNRELATED_ACTIONS: &[&str] = &[
     "appeal.reject",
     "period.publish",
     "period.reissue",
+    "plan.make",
 ];
 
 /// At most this many visits are looked up one by one when importing;

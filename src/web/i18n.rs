@@ -399,7 +399,7 @@ impl Text {
     /// (`visit.add`, `appeal`, `display_name`), or the word itself when it
     /// has none.
     pub fn audit_word<'a>(&self, key: &'a str) -> &'a str {
-        const WORDS: [(&str, &str, &str); 39] = [
+        const WORDS: [(&str, &str, &str); 42] = [
             ("visit.add", "新增暗访", "visits added"),
             ("visit.replace", "替换暗访", "visit replaced"),
             ("appeal.file", "提出申诉", "appeal filed"),
@@ -408,6 +408,7 @@ impl Text {
             ("checklist.load", "载入检查表", "checklist loaded"),
             ("period.publish", "发布期间", "period published"),
             ("period.reissue", "再次发布", "period reissued"),
+            ("plan.make", "安排暗访计划", "visit plan made"),
             ("roster.add", "新增网点", "hall added"),
             ("roster.update", "更新网点", "hall updated"),
             ("user.add", "新增账号", "account added"),
@@ -415,6 +416,7 @@ impl Text {
             ("visit", "暗访", "visit"),
             ("appeal", "申诉", "appeal"),
             ("publication", "发布", "publication"),
+            ("plan", "暗访计划", "visit plan"),
             ("user", "账号", "account"),
             ("branch", "网点", "hall"),
             ("checklist", "检查表", "checklist"),
@@ -425,6 +427,7 @@ impl Text {
             ("notes", "备注", "notes"),
             ("appeal_days", "申诉期(天)", "appeal days"),
             ("changes", "变更说明", "changes"),
+            ("assignments", "安排次数", "assignments"),
             ("name", "名称", "name"),
             ("display_name", "显示名", "display name"),
             ("role", "角色", "role"),

@@ -21,3 +21,5 @@ mod security;
 mod openapi;
 
 mod uncertainty;
+
+mod plans;

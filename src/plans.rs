@@ -1,0 +1,285 @@
+//! Visit plans end to end: a period's plan made from the roster and the
+//! inspector accounts, shown with the visits that carried it out, written
+//! as a sheet an agency can work from, and each hall's coverage.
+//!
+//! The roster has no opening hours yet: every hall is planned with the
+//! default hours (open 09:00-19:00, busy 11:00-13:00 and 17:00-19:00 on
+//! weekdays, all day at weekends).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::domain::period::Period;
+use crate::domain::plan::{self, Hours, PlanError, Planned, Rules};
+use crate::excel::write::{FileKind, Out, TableWriter, WriteError};
+use crate::report::PeriodJson;
+use crate::storage::{self, Branch, PlanEntry, Store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("无法安排暗访计划:{0};未写入任何数据")]
+    Plan(#[from] PlanError),
+    #[error(
+        "不是暗访员账号:{};请先用 hallscore user add 用户名 --role inspector --display-name 姓名 添加,未写入任何数据",
+        .0.join("、")
+    )]
+    UnknownInspectors(Vec<String>),
+    #[error(
+        "还没有暗访员账号:请先用 hallscore user add 用户名 --role inspector --display-name 姓名 添加,未写入任何数据"
+    )]
+    NoInspectorAccounts,
+    #[error("期间 {0} 还没有暗访计划:请先运行 hallscore plan make --period {0}")]
+    NoPlan(String),
+    #[error(transparent)]
+    Storage(#[from] storage::Error),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// What `plan make` is asked for.
+#[derive(Debug, Clone)]
+pub struct MakeOptions {
+    pub period: Period,
+    pub visits_per_hall: u32,
+    /// Inspectors by display (or account) name; empty means every one.
+    pub inspectors: Vec<String>,
+    pub lockout_days: u32,
+    pub max_per_day: u32,
+    pub peak_share: f64,
+    pub seed: u64,
+    pub replace: bool,
+}
+
+/// What a stored plan holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeSummary {
+    pub assignments: usize,
+    pub halls: usize,
+    /// Each inspector's number of assignments.
+    pub loads: Vec<(String, usize)>,
+    pub peak: usize,
+}
+
+/// Plans the period and stores the plan; nothing is stored when the
+/// rules cannot be kept or an inspector is unknown.
+pub fn make(store: &mut Store, options: &MakeOptions, actor: &str) -> Result<MakeSummary, Failure> {
+    let inspectors = inspectors(store, &options.inspectors)?;
+    let branches = store.branches()?;
+    let hours = Hours::default();
+    let halls: Vec<(&str, &Hours)> = branches.iter().map(|b| (b.code.as_str(), &hours)).collect();
+    let rules = Rules {
+        from: options.period.from,
+        to: options.period.to,
+        visits_per_hall: options.visits_per_hall,
+        lockout_days: options.lockout_days,
+        max_per_day: options.max_per_day,
+        peak_share: options.peak_share,
+        seed: options.seed,
+    };
+    let assignments = plan::make_plan(&halls, inspectors.len(), &rules)?;
+    let planned: Vec<Planned> = assignments
+        .iter()
+        .map(|a| Planned {
+            id: 0,
+            branch_code: branches[a.hall].code.clone(),
+            inspector: inspectors[a.inspector].clone(),
+            date: a.date,
+            window: a.window,
+            peak: a.peak,
+            visit: None,
+        })
+        .collect();
+    let days = (options.period.from, options.period.to);
+    store.save_plan(days, &planned, options.replace, actor)?;
+    let loads = inspectors
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let load = assignments.iter().filter(|a| a.inspector == i).count();
+            (name.clone(), load)
+        })
+        .collect();
+    Ok(MakeSummary {
+        assignments: planned.len(),
+        halls: branches.len(),
+        loads,
+        peak: planned.iter().filter(|p| p.peak).count(),
+    })
+}
+
+/// The display names of the inspectors named (by display or account
+/// name), or of every inspector account when none is named.
+fn inspectors(store: &Store, named: &[String]) -> Result<Vec<String>, Failure> {
+    let accounts = store.inspectors()?;
+    if named.is_empty() {
+        if accounts.is_empty() {
+            return Err(Failure::NoInspectorAccounts);
+        }
+        return Ok(accounts.into_iter().map(|u| u.display_name).collect());
+    }
+    let mut found: Vec<String> = Vec::new();
+    let mut unknown = Vec::new();
+    for name in named.iter().map(|n| n.trim()) {
+        match accounts
+            .iter()
+            .find(|u| u.display_name == name || u.name == name)
+        {
+            Some(user) if !found.contains(&user.display_name) => {
+                found.push(user.display_name.clone())
+            }
+            Some(_) => {}
+            None => unknown.push(format!("「{name}」")),
+        }
+    }
+    if unknown.is_empty() {
+        Ok(found)
+    } else {
+        Err(Failure::UnknownInspectors(unknown))
+    }
+}
+
+/// The plan of a period, with the visits found to carry it out linked
+/// first: a visit of the hall by the assigned inspector on the assigned day.
+pub fn entries(store: &mut Store, period: &Period) -> Result<Vec<PlanEntry>, Failure> {
+    let entries = store.plan(period.from, period.to)?;
+    if entries.is_empty() {
+        return Err(Failure::NoPlan(period.to_string()));
+    }
+    let planned: Vec<Planned> = entries.iter().map(|e| e.planned.clone()).collect();
+    let links = plan::match_visits(&planned, &store.visits_for_plan(period.from, period.to)?);
+    if links.is_empty() {
+        return Ok(entries);
+    }
+    store.link_visits(&links)?;
+    Ok(store.plan(period.from, period.to)?)
+}
+
+/// `plan show --format json`.
+#[derive(Debug, Serialize)]
+pub struct PlanJson {
+    pub period: PeriodJson,
+    pub assignments: Vec<AssignmentJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AssignmentJson {
+    pub id: i64,
+    pub branch_code: String,
+    pub inspector: String,
+    pub date: String,
+    pub window: String,
+    pub peak: bool,
+    pub visit: Option<String>,
+}
+
+pub fn plan_json(period: Period, entries: &[PlanEntry]) -> PlanJson {
+    PlanJson {
+        period: period.into(),
+        assignments: entries
+            .iter()
+            .map(|e| AssignmentJson {
+                id: e.planned.id,
+                branch_code: e.planned.branch_code.clone(),
+                inspector: e.planned.inspector.clone(),
+                date: e.planned.date.to_string(),
+                window: e.planned.window.to_string(),
+                peak: e.planned.peak,
+                visit: e.visit_id.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The columns of the plan sheet.
+pub const SHEET_HEADERS: [&str; 7] = [
+    "网点编码",
+    "网点名称",
+    "区县",
+    "暗访员",
+    "日期",
+    "时段",
+    "高峰",
+];
+
+/// The plan as a sheet an agency can work from, one assignment a row.
+pub fn plan_sheet(
+    store: &Store,
+    entries: &[PlanEntry],
+    kind: FileKind,
+) -> Result<Vec<u8>, Failure> {
+    let roster = roster(store)?;
+    let mut sheet = TableWriter::new(kind, "暗访计划")?;
+    sheet.header(&SHEET_HEADERS.map(String::from))?;
+    sheet.fit(&["", "", "", "", "2026-07-01", "09:00-11:00"])?;
+    for p in entries.iter().map(|e| &e.planned) {
+        let branch = roster.get(p.branch_code.as_str());
+        let text = |s: &str| Out::Text(s.to_string());
+        sheet.row(&[
+            text(&p.branch_code),
+            text(branch.map_or("", |b| b.name.as_str())),
+            text(branch.map_or("", |b| b.district.as_str())),
+            text(&p.inspector),
+            text(&p.date.to_string()),
+            text(&p.window.to_string()),
+            text(if p.peak { "是" } else { "否" }),
+        ])?;
+    }
+    Ok(sheet.finish()?)
+}
+
+fn roster(store: &Store) -> Result<HashMap<String, Branch>, Failure> {
+    Ok(store
+        .branches()?
+        .into_iter()
+        .map(|b| (b.code.clone(), b))
+        .collect())
+}
+
+/// `report coverage --format json`.
+#[derive(Debug, Serialize)]
+pub struct CoverageJson {
+    pub period: PeriodJson,
+    pub rows: Vec<CoverageRow>,
+    pub planned: u32,
+    pub done: u32,
+    pub missing: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CoverageRow {
+    pub code: String,
+    pub name: String,
+    pub district: String,
+    pub planned: u32,
+    pub done: u32,
+    pub missing: u32,
+}
+
+/// How far each hall of the plan is visited as planned.
+pub fn coverage(store: &mut Store, period: Period) -> Result<CoverageJson, Failure> {
+    let entries = entries(store, &period)?;
+    let roster = roster(store)?;
+    let planned: Vec<Planned> = entries.into_iter().map(|e| e.planned).collect();
+    let rows: Vec<CoverageRow> = plan::coverage(&planned)
+        .into_iter()
+        .map(|(code, c)| {
+            let branch = roster.get(code);
+            CoverageRow {
+                code: code.to_string(),
+                name: branch.map(|b| b.name.clone()).unwrap_or_default(),
+                district: branch.map(|b| b.district.clone()).unwrap_or_default(),
+                planned: c.planned,
+                done: c.done,
+                missing: c.missing(),
+            }
+        })
+        .collect();
+    Ok(CoverageJson {
+        period: period.into(),
+        planned: rows.iter().map(|r| r.planned).sum(),
+        done: rows.iter().map(|r| r.done).sum(),
+        missing: rows.iter().map(|r| r.missing).sum(),
+        rows,
+    })
+}

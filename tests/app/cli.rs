@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Workspace, workspace_with_roster};
+use crate::helpers::{Workspace, run_python, workspace_with_roster};
 
 /// Five visits in 2024-Q3 and one in Q2, scored by hand in the comments.
 /// Checklist `small`: A01 check 4, A02 check 2 (critical: section),
@@ -224,22 +224,12 @@ fn an_offset_needs_enough_visits_at_shared_halls() {
     let out = ws.path("rank.xlsx").display().to_string();
     ws.run(&["export", "rankings", "--period", "2024-Q3", "--out", &out])
         .success();
-    let read = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, openpyxl\n\
+    let rows = run_python(
+        "import json, sys, openpyxl\n\
              ws = openpyxl.load_workbook(sys.argv[1])['暗访员校准']\n\
              print(json.dumps([[c.value for c in r] for r in ws.iter_rows()], ensure_ascii=False))",
-            &out,
-        ])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stderr)
+        &[&out],
     );
-    let rows: Value = serde_json::from_slice(&read.stdout).expect("JSON");
     let column = |header: &str| {
         rows[0]
             .as_array()

@@ -335,3 +335,20 @@ pub async fn sign_in(app: &App, name: &str, password: &str) -> (reqwest::Client,
     assert!(!csrf.is_empty(), "signed in as {name}: {home}");
     (client, csrf)
 }
+
+/// Runs a Python script (`python3 -c`) with arguments and reads the JSON it
+/// prints: the independent readers of what the tool writes.
+pub fn run_python(script: &str, args: &[&str]) -> serde_json::Value {
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 runs (tests/run.sh installs what it needs)");
+    assert!(
+        output.status.success(),
+        "the Python reader failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the reader prints JSON")
+}

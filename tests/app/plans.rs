@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use crate::helpers::{Workspace, workspace_with_roster};
+use crate::helpers::{Workspace, run_python, workspace_with_roster};
 
 /// The roster's halls and two inspector accounts, 王敏 and 李强.
 fn staffed() -> Workspace {
@@ -267,25 +267,15 @@ fn the_exported_plan_reads_back_in_openpyxl() {
     let out = ws.path("计划.xlsx").display().to_string();
     ws.run(&["plan", "export", "--period", "2026-Q3", "--out", &out])
         .success();
-    let read = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, openpyxl\n\
+    let read = run_python(
+        "import json, sys, openpyxl\n\
              ws = openpyxl.load_workbook(sys.argv[1]).active\n\
              print(json.dumps({'rows': [[c.value for c in r] for r in ws.iter_rows()],\n\
                'widths': [ws.column_dimensions[c].width for c in 'EF'],\n\
                'one_page_wide': bool(ws.sheet_properties.pageSetUpPr.fitToPage) and ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0},\n\
                ensure_ascii=False))",
-            &out,
-        ])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stderr)
+        &[&out],
     );
-    let read: Value = serde_json::from_slice(&read.stdout).expect("JSON");
     // The date and time window show whole, and a printout is one page wide.
     let widths: Vec<f64> = read["widths"]
         .as_array()

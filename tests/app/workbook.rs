@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{Workspace, sign_in, spawn_app};
+use crate::helpers::{Workspace, run_python, sign_in, spawn_app};
 
 /// Reads every sheet with openpyxl: names in order, and each sheet's cells
 /// as [value, number_format] rows.
@@ -62,21 +62,6 @@ print(json.dumps(out, ensure_ascii=False, default=str))
 
 fn read_with_openpyxl(path: &str) -> Value {
     run_python(READ_WORKBOOK, &[path])
-}
-
-fn run_python(script: &str, args: &[&str]) -> Value {
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python3 runs (openpyxl is installed by .ci/run)");
-    assert!(
-        output.status.success(),
-        "python could not read the file: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the reader prints JSON")
 }
 
 fn demo_workbook() -> (Workspace, String) {

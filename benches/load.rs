@@ -211,7 +211,7 @@ fn run() -> Result<()> {
         .tempdir()?;
     let work = dir.path().to_path_buf();
     let db = work.join("hallscore.db");
-    let checklist = hallscore::checklist_file::parse(
+    let checklist = hallscore::formats::checklist::parse(
         "hall-visit.toml",
         include_str!("../checklists/hall-visit.toml"),
     )?;

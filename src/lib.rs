@@ -4,38 +4,24 @@
 //! short boards (短板) where points are lost.
 //!
 //! # Layout
+//! The folders are the layers; each depends only on those above it in
+//! this list.
 //! - [`domain`]: the pure core — checklists, answers, scoring, periods,
-//!   analytics, how sure a ranking is, and visit plans, as plain data and
-//!   functions, with every rule of `docs/scoring.md` once.
-//! - [`checklist_file`]: checklist TOML files and the built-in checklists.
+//!   analytics, how sure a ranking is, visit plans and the roster, as plain
+//!   data and functions, with every rule of `docs/scoring.md` once.
 //! - [`storage`]: the SQLite store; the only module that speaks SQL.
-//! - [`excel`]: spreadsheets in (any of .xlsx/.xls/.ods/.csv, with located
-//!   errors) and out (visits and 评分细则 sheets).
-//! - [`imports`]: the import use cases the command line and the browser
-//!   share: read, check every row, store all or nothing, log who did it.
-//! - [`plans`]: visit plans: made from the roster and the inspector
-//!   accounts, shown, written as a sheet, and their coverage.
-//! - [`publishing`]: published periods, their appeal window and lock, and
-//!   the change log of a re-issued version.
-//! - [`report`]: a period's figures computed once from the store, with the
-//!   JSON objects every renderer shares.
-//! - [`lang`]: the two languages of pages and report sentences.
-//! - [`demo`]: deterministic demo data.
-//! - [`accounts`]: password hashing and random tokens.
+//! - [`formats`]: files in and out — checklist TOML files, spreadsheets
+//!   read (any of .xlsx/.xls/.ods/.csv, with located errors) and written
+//!   (visits, 评分细则 and the ranking workbook).
+//! - [`app`]: the use cases the command line and the browser share —
+//!   reports, imports, plans, publishing, demo data, credentials.
 //! - [`web`]: the web application and JSON API (axum), with its pages,
 //!   scripts and translations.
 //! - [`cli`]: the command line.
 
-pub mod accounts;
-pub mod checklist_file;
+pub mod app;
 pub mod cli;
-pub mod demo;
 pub mod domain;
-pub mod excel;
-pub mod imports;
-pub mod lang;
-pub mod plans;
-pub mod publishing;
-pub mod report;
+pub mod formats;
 pub mod storage;
 pub mod web;

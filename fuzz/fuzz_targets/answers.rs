@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use hallscore::checklist_file::parse;
+use hallscore::formats::checklist::parse;
 use hallscore::domain::answer::{Answer, RawAnswer};
 use hallscore::domain::checklist::Checklist;
 use hallscore::domain::scoring::item_earned;

@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use hallscore::checklist_file::parse;
+use hallscore::formats::checklist::parse;
 use hallscore::domain::checklist::ItemKind;
 use libfuzzer_sys::fuzz_target;
 

@@ -12,10 +12,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use hallscore::domain::checklist::Checklist;
-use hallscore::excel::import::{
+use hallscore::formats::import::{
     ChecklistMeta, VisitContext, parse_checklist, parse_roster, parse_visits,
 };
-use hallscore::excel::read::read_workbook;
+use hallscore::formats::read::read_workbook;
 use libfuzzer_sys::fuzz_target;
 
 const NAMES: [&str; 4] = ["fuzz.xlsx", "fuzz.xls", "fuzz.ods", "fuzz.csv"];
@@ -73,7 +73,7 @@ fn context() -> &'static Context {
     static CONTEXT: OnceLock<Context> = OnceLock::new();
     CONTEXT.get_or_init(|| {
         let small =
-            hallscore::checklist_file::parse("small.toml", SMALL).expect("a valid checklist");
+            hallscore::formats::checklist::parse("small.toml", SMALL).expect("a valid checklist");
         Context {
             branches: ["XP01", "XP02", "BY01", "BY02"].map(String::from).into(),
             checklists: HashMap::from([("small".to_string(), vec![small])]),

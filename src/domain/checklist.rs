@@ -449,13 +449,13 @@ bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
 "#;
 
     pub fn sample() -> Checklist {
-        crate::checklist_file::parse("sample.toml", SAMPLE).expect("sample checklist is valid")
+        crate::formats::checklist::parse("sample.toml", SAMPLE).expect("sample checklist is valid")
     }
 
     fn broken(replace: &str, with: &str) -> String {
         let text = SAMPLE.replacen(replace, with, 1);
         assert_ne!(text, SAMPLE, "the replacement must change the sample");
-        crate::checklist_file::parse("bad.toml", &text)
+        crate::formats::checklist::parse("bad.toml", &text)
             .expect_err("the broken checklist must be refused")
             .to_string()
     }

@@ -26,6 +26,7 @@ use rusqlite_migration::Migrations;
 
 use crate::domain::answer::Answer;
 use crate::domain::checklist::Checklist;
+use crate::domain::roster::Branch;
 use crate::domain::visit::Visit;
 
 static MIGRATION_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
@@ -77,17 +78,6 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
         _ => "数据库操作失败",
     };
     format!("{meaning}:{e}")
-}
-
-/// A hall of the roster, with the district and city it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Branch {
-    pub code: String,
-    pub name: String,
-    pub district: String,
-    pub city: Option<String>,
-    pub address: Option<String>,
-    pub branch_type: Option<String>,
 }
 
 /// What saving a roster did.

@@ -13,11 +13,11 @@ use super::assets::AssetUrls;
 use super::error::Error;
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError, Viewer};
+use crate::app::imports::{self, Failure};
 use crate::domain::access::{Role, User, Visibility};
 use crate::domain::answer::Answer;
 use crate::domain::checklist::{Checklist, Item};
-use crate::excel::read::column_letter;
-use crate::imports::{self, Failure};
+use crate::formats::read::column_letter;
 use crate::storage::{AuditEntry, AuditFilter, Store};
 use serde_json::Value;
 
@@ -129,23 +129,23 @@ pub async fn template(
                 };
                 Ok(store.checklist(&id)?)
             };
-            let kind_xlsx = crate::excel::write::FileKind::Xlsx;
+            let kind_xlsx = crate::formats::write::FileKind::Xlsx;
             let made = match kind.as_str() {
                 "roster" => (
-                    crate::excel::write::roster_template(kind_xlsx),
+                    crate::formats::write::roster_template(kind_xlsx),
                     "roster-template.xlsx".to_string(),
                 ),
                 "visits" => {
                     let c = checklist(store)?;
                     (
-                        crate::excel::write::visits_template(&c, kind_xlsx),
+                        crate::formats::write::visits_template(&c, kind_xlsx),
                         format!("{}-v{}-visits-template.xlsx", c.id, c.version),
                     )
                 }
                 "checklist" => {
                     let c = checklist(store)?;
                     (
-                        crate::excel::write::checklist_sheet(&c, kind_xlsx),
+                        crate::formats::write::checklist_sheet(&c, kind_xlsx),
                         format!("{}-v{}-checklist.xlsx", c.id, c.version),
                     )
                 }

@@ -19,13 +19,13 @@ use super::AppState;
 use super::auth::Authed;
 use super::error::{Error, problems_json};
 use super::i18n::Lang;
+use crate::app::report::{self, Analysis, AnalysisCache, Level, Options, round4};
 use crate::domain::access::{Role, User, Visibility};
 use crate::domain::answer::{Answer, AnswerError, RawAnswer};
 use crate::domain::checklist::Checklist;
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
-use crate::report::{self, Analysis, AnalysisCache, Level, Options, round4};
 use crate::storage::{Disposition, Photo, Store, VisitRecord};
 
 pub async fn not_found(lang: Lang) -> Error {
@@ -462,7 +462,7 @@ pub async fn submit_visit(
         .run(move |store| {
             let (visit, checklist) = build_visit(store, &user, body, lang)?;
             if let Some(message) =
-                crate::publishing::locked(store, &visit.checklist_id, visit.visited_at.date())?
+                crate::app::publishing::locked(store, &visit.checklist_id, visit.visited_at.date())?
             {
                 return Err(Error::conflict(message).with_field("visited_at"));
             }

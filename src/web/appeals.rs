@@ -18,11 +18,11 @@ use super::dashboard::{Choice, opening_period, period_choices};
 use super::error::Error;
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError, Viewer};
+use crate::app::publishing::{change_log, publication_for};
+use crate::app::report::{Level, Options};
 use crate::domain::access::{Role, User, Visibility};
 use crate::domain::answer::{Answer, RawAnswer};
 use crate::domain::period::Period;
-use crate::publishing::{change_log, publication_for};
-use crate::report::{Level, Options};
 use crate::storage::{Appeal, closes_at};
 
 #[derive(Template, WebTemplate)]

@@ -8,7 +8,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::accounts::secret_hash;
+use crate::app::credentials::secret_hash;
 
 struct Asset {
     /// e.g. `app.3f2a9c1d.css`

@@ -15,7 +15,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use super::AppState;
 use super::error::Error;
 use super::i18n::Lang;
-use crate::accounts::secret_hash;
+use crate::app::credentials::secret_hash;
 use crate::domain::access::User;
 
 pub const SESSION_COOKIE: &str = "hallscore_session";

@@ -17,14 +17,14 @@ use super::charts::{self, Bar, FunnelPoint, FunnelWords, TrendPoint};
 use super::error::Error;
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError, Viewer};
+use crate::app::report::{
+    self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport,
+    call_out_sentence, change, interval_text, percent, rank_span, summary_sentences,
+};
 use crate::domain::access::{Role, User, Visibility};
 use crate::domain::analytics::round4;
 use crate::domain::period::{Period, PeriodKind};
 use crate::domain::uncertainty::Signal;
-use crate::report::{
-    self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport,
-    call_out_sentence, change, interval_text, percent, rank_span, summary_sentences,
-};
 use crate::storage::Store;
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -1153,25 +1153,25 @@ pub async fn rankings_download(
         .run(move |store| Ok(store.publications(&checklist, &label)?))
         .await
         .page(lang)?;
-    let provenance = crate::excel::workbook::Provenance {
+    let provenance = crate::formats::workbook::Provenance {
         made_at: chrono::Local::now().naive_local(),
         made_by: authed.user.name.clone(),
         top: 3,
         reader: authed.user.visibility(),
         calibration: authed.user.role == Role::Admin,
-        publication: crate::publishing::publication_notes(&versions),
+        publication: crate::app::publishing::publication_notes(&versions),
     };
     let name = file_name(&[&current.checklist_id, &period.to_string()]) + ".xlsx";
     // The workbook ranks as the page it was downloaded from.
     let bytes = tokio::task::spawn_blocking(move || {
         if adjust {
-            crate::excel::workbook::rankings_workbook(
+            crate::formats::workbook::rankings_workbook(
                 &current.adjusted_for_inspectors(),
                 &previous.adjusted_for_inspectors(),
                 &provenance,
             )
         } else {
-            crate::excel::workbook::rankings_workbook(&current, &previous, &provenance)
+            crate::formats::workbook::rankings_workbook(&current, &previous, &provenance)
         }
     })
     .await
@@ -1204,11 +1204,11 @@ pub async fn visits_download(
                 Some(id) => id,
                 None => store.busiest_checklist(period.from, period.to)?,
             };
-            let (bytes, _) = crate::excel::write::visits_sheet(
+            let (bytes, _) = crate::formats::write::visits_sheet(
                 store,
                 &id,
                 period,
-                crate::excel::write::FileKind::Xlsx,
+                crate::formats::write::FileKind::Xlsx,
                 &reader,
             )
             .map_err(Error::internal)?;

@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
-pub use crate::lang::Lang;
+pub use crate::domain::lang::Lang;
 
 use crate::domain::checklist::{Checklist, Critical};
 use crate::domain::scoring::RedLine;

@@ -173,7 +173,7 @@ pub struct AppState {
     /// Mark cookies `Secure` (set when served over TLS, e.g. behind a proxy).
     pub secure_cookies: bool,
     /// The analyses of recent requests, brought up to date on every use.
-    pub analyses: Arc<crate::report::AnalysisCache>,
+    pub analyses: Arc<crate::app::report::AnalysisCache>,
 }
 
 impl AppState {

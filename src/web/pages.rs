@@ -19,7 +19,7 @@ use super::assets::AssetUrls;
 use super::auth::{self, Authed, SESSION_COOKIE, identify};
 use super::error::Error;
 use super::i18n::{Lang, Text};
-use crate::accounts::{new_secret, secret_hash, verify_password};
+use crate::app::credentials::{new_secret, secret_hash, verify_password};
 use crate::domain::access::{Role, User};
 use crate::domain::analytics::percent;
 use crate::domain::answer::format_number;
@@ -786,7 +786,7 @@ pub async fn visit_page(
             let checklist = store
                 .checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
             let photos = store.photos(&id)?;
-            let open = crate::publishing::publication_for(
+            let open = crate::app::publishing::publication_for(
                 store,
                 &checklist.id,
                 record.visit.visited_at.date(),

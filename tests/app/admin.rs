@@ -258,7 +258,8 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
         .bytes()
         .await
         .expect("bytes");
-    let sheets = hallscore::excel::read::read_workbook("r.xlsx", bytes.to_vec()).expect("workbook");
+    let sheets =
+        hallscore::formats::read::read_workbook("r.xlsx", bytes.to_vec()).expect("workbook");
     let notes: String = sheets[0]
         .rows
         .iter()

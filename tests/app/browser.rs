@@ -1177,7 +1177,7 @@ async fn dashboard_flow(b: Browser, own_visit: String, other_visit: String) {
 }
 
 const ADMIN_PASSWORD: &str = "hallscore-admin";
-/// The demo's latest quarter (`hallscore::demo::QUARTERS`), the one
+/// The demo's latest quarter (`hallscore::app::demo::QUARTERS`), the one
 /// published and appealed here.
 const QUARTER: &str = "2026-Q3";
 
@@ -1630,8 +1630,8 @@ async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathB
         content_type.contains("spreadsheetml"),
         "an xlsx: {content_type}"
     );
-    let sheets =
-        hallscore::excel::read::read_workbook("rankings.xlsx", bytes).expect("a readable workbook");
+    let sheets = hallscore::formats::read::read_workbook("rankings.xlsx", bytes)
+        .expect("a readable workbook");
     let notes = sheets.iter().find(|s| s.name == "说明").unwrap_or_else(|| {
         panic!(
             "a 说明 sheet among {:?}",

@@ -591,7 +591,7 @@ async fn scope_is_enforced_for_visits_and_reports() {
         .await
         .expect("bytes");
     let sheets =
-        hallscore::excel::read::read_workbook("r.xlsx", bytes.to_vec()).expect("a workbook");
+        hallscore::formats::read::read_workbook("r.xlsx", bytes.to_vec()).expect("a workbook");
     let halls = &sheets[1];
     assert_eq!(halls.name, "网点排名");
     assert_eq!(halls.rows.len(), 3, "a header and 西平's two halls");
@@ -856,7 +856,7 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
     // Another inspector's visit stays out of reach.
     let store = hallscore::storage::Store::open(&ws.db()).expect("store");
     let checklist = store.checklist("hall-visit").expect("checklist");
-    let others = hallscore::demo::visits(&checklist)
+    let others = hallscore::app::demo::visits(&checklist)
         .into_iter()
         .find(|v| v.inspector.as_deref() != Some("王敏"))
         .and_then(|v| v.visit_id)
@@ -1434,7 +1434,7 @@ async fn only_admins_rank_by_adjusted_rates() {
     // The workbook downloaded from the adjusted page ranks as it does.
     let (boss, _) = sign_in(&app, "admin", "hallscore-admin").await;
     let hall_order = |bytes: Vec<u8>| -> Vec<Value> {
-        let sheets = hallscore::excel::read::read_workbook("r.xlsx", bytes).expect("a workbook");
+        let sheets = hallscore::formats::read::read_workbook("r.xlsx", bytes).expect("a workbook");
         let halls = sheets
             .iter()
             .find(|s| s.name == "网点排名")

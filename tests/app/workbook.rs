@@ -244,7 +244,7 @@ fn libreoffice_converts_the_workbook_cleanly() {
     );
     // The converted file reads back through our own importer's reader too.
     let bytes = std::fs::read(&ods).expect("read the ods");
-    let sheets = hallscore::excel::read::read_workbook("rank.ods", bytes).expect("the ods reads");
+    let sheets = hallscore::formats::read::read_workbook("rank.ods", bytes).expect("the ods reads");
     let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names[..3], ["说明", "网点排名", "区县排名"]);
     assert_eq!(sheets[1].rows.len(), 38, "header and 37 halls");

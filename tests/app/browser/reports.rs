@@ -18,7 +18,7 @@ use super::{
 
 /// The demo's newest quarter, the one reports should open on.
 fn demo_quarter() -> String {
-    let quarter = hallscore::demo::QUARTERS[hallscore::demo::QUARTERS.len() - 1];
+    let quarter = hallscore::app::demo::QUARTERS[hallscore::app::demo::QUARTERS.len() - 1];
     let ended = Period::parse(quarter).expect("a quarter").to;
     assert!(
         Local::now().date_naive() > ended,
@@ -123,7 +123,7 @@ async fn report_flow(b: Browser) {
     // Downloads without a period get the same default.
     let (status, _, bytes) = b.fetch_bytes("/exports/rankings.xlsx").await;
     assert_eq!(status, 200);
-    let sheets = hallscore::excel::read::read_workbook("r.xlsx", bytes).expect("a workbook");
+    let sheets = hallscore::formats::read::read_workbook("r.xlsx", bytes).expect("a workbook");
     let notes: String = sheets
         .iter()
         .flat_map(|s| {
@@ -569,14 +569,14 @@ wb.save(sys.argv[1])";
 /// The headers of a downloaded template's first sheet (its last header-like
 /// row: the 评分细则 sheet has a title line above).
 fn template_headers(bytes: &[u8], name: &str) -> Vec<String> {
-    let sheets = hallscore::excel::read::read_workbook(name, bytes.to_vec()).expect("a workbook");
+    let sheets = hallscore::formats::read::read_workbook(name, bytes.to_vec()).expect("a workbook");
     let row = sheets[0].rows.last().expect("a header row");
     row.cells.iter().map(|c| c.display()).collect()
 }
 
-fn no_rows(failure: hallscore::imports::Failure) -> String {
+fn no_rows(failure: hallscore::app::imports::Failure) -> String {
     match failure {
-        hallscore::imports::Failure::Problems { problems, .. } => problems
+        hallscore::app::imports::Failure::Problems { problems, .. } => problems
             .iter()
             .map(|p| p.reason.clone())
             .collect::<Vec<_>>()
@@ -642,7 +642,7 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
         "{headers:?}"
     );
     let empty =
-        hallscore::imports::roster(&mut store, "roster.xlsx", roster.clone(), true, "admin")
+        hallscore::app::imports::roster(&mut store, "roster.xlsx", roster.clone(), true, "admin")
             .expect_err("an empty roster");
     assert!(
         no_rows(empty).contains("没有数据行"),
@@ -658,7 +658,7 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
         })
         .collect();
     let filled = fill_row(&roster, &row, &dir, "roster.xlsx");
-    let report = hallscore::imports::roster(&mut store, "roster.xlsx", filled, false, "admin")
+    let report = hallscore::app::imports::roster(&mut store, "roster.xlsx", filled, false, "admin")
         .expect("the filled roster imports");
     assert_eq!((report.branches, report.outcome.new), (1, 1));
 
@@ -681,12 +681,12 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
             item.code
         );
     }
-    let options = |dry_run| hallscore::imports::VisitOptions {
+    let options = |dry_run| hallscore::app::imports::VisitOptions {
         dry_run,
         replace: false,
         actor: "admin",
     };
-    let empty = hallscore::imports::visits(
+    let empty = hallscore::app::imports::visits(
         &mut store,
         "visits.xlsx",
         visits.clone(),
@@ -719,7 +719,7 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
         })
         .collect();
     let filled = fill_row(&visits, &row, &dir, "visits.xlsx");
-    let report = hallscore::imports::visits(
+    let report = hallscore::app::imports::visits(
         &mut store,
         "visits.xlsx",
         filled,
@@ -734,13 +734,14 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
         .fetch_bytes("/admin/templates/checklist?checklist=hall-visit")
         .await;
     assert_eq!(status, 200);
-    let meta = hallscore::imports::SheetMeta {
+    let meta = hallscore::app::imports::SheetMeta {
         id: Some("hall-visit"),
         title: Some(&checklist.title),
         pass_mark: checklist.pass_mark,
     };
-    let loaded = hallscore::imports::checklist(&mut store, "checklist.xlsx", sheet, meta, "admin")
-        .expect("the 评分细则 loads again");
+    let loaded =
+        hallscore::app::imports::checklist(&mut store, "checklist.xlsx", sheet, meta, "admin")
+            .expect("the 评分细则 loads again");
     assert_eq!(loaded.checklist.item_count(), checklist.item_count());
     // A sheet always loads as the next version; its items are the same.
     assert_eq!(loaded.checklist.sections, checklist.sections);

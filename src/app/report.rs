@@ -15,15 +15,16 @@ pub use crate::domain::analytics::{percent, round4, signed_percent};
 use crate::domain::answer::Answer;
 use crate::domain::calibration::{Calibration, Observation, calibrate};
 use crate::domain::checklist::{Checklist, ItemKind};
+use crate::domain::lang::Lang;
 use crate::domain::period::Period;
+use crate::domain::roster::Branch;
 use crate::domain::scoring::score_visit;
 use crate::domain::uncertainty::{
     self, InspectorEffect, Interval, Limits, RatedVisit, Signal, Spread, adjusted_rates,
     inspector_effects, rank_ranges,
 };
 use crate::domain::waits::{WaitSummary, summarise};
-use crate::lang::Lang;
-use crate::storage::{self, Branch, Change, ScannedVisit, Store};
+use crate::storage::{self, Change, ScannedVisit, Store};
 
 /// Name of the city group for halls whose roster gave no city.
 pub const NO_CITY: &str = "未分地市";
@@ -1683,16 +1684,23 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("cache.db");
         let mut store = Store::open(&path).expect("store");
-        let built_in = crate::checklist_file::load_dir(&dir.path().join("none")).expect("built in");
+        let built_in =
+            crate::formats::checklist::load_dir(&dir.path().join("none")).expect("built in");
         for checklist in &built_in {
             store.save_checklist(checklist, ACTOR).expect("checklist");
         }
         let checklist = store.checklist("hall-visit").expect("hall-visit");
         store
-            .save_roster(&crate::demo::roster(), true, ACTOR)
+            .save_roster(&crate::app::demo::roster(), true, ACTOR)
             .expect("roster");
         store
-            .import_visits(&crate::demo::visits(&checklist), false, true, None, ACTOR)
+            .import_visits(
+                &crate::app::demo::visits(&checklist),
+                false,
+                true,
+                None,
+                ACTOR,
+            )
             .expect("visits");
         let other = Store::open(&path).expect("second connection");
         (dir, store, other)
@@ -1700,7 +1708,7 @@ mod tests {
 
     fn options() -> Options {
         Options {
-            period: Period::parse(crate::demo::QUARTERS[1]).expect("period"),
+            period: Period::parse(crate::app::demo::QUARTERS[1]).expect("period"),
             checklist: None,
             min_visits: 1,
             top: 3,
@@ -1734,7 +1742,7 @@ mod tests {
     fn new_visit(store: &Store, id: &str) -> Visit {
         let checklist = store.checklist("hall-visit").expect("checklist");
         let quarter = options().period;
-        let mut visit = crate::demo::visits(&checklist)
+        let mut visit = crate::app::demo::visits(&checklist)
             .into_iter()
             .find(|v| quarter.contains(v.visited_at.date()))
             .expect("a visit of the quarter");
@@ -1878,7 +1886,7 @@ mod tests {
         let (current, previous) = analyse(&store, &options()).expect("analyse");
         for visibility in [
             Visibility::Everything,
-            Visibility::City(crate::demo::CITY.into()),
+            Visibility::City(crate::app::demo::CITY.into()),
             Visibility::City("别处".into()),
             Visibility::District("西平".into()),
             Visibility::OwnVisits {
@@ -1962,7 +1970,7 @@ mod tests {
             .import_visits(&bulk, false, true, None, ACTOR)
             .expect("bulk");
         assert_fresh(&cache, &store);
-        let mut roster = crate::demo::roster();
+        let mut roster = crate::app::demo::roster();
         roster[0].name = "改名后的营业厅".into();
         roster[1].city = Some("新地市".into());
         other.save_roster(&roster, true, ACTOR).expect("roster");

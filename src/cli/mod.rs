@@ -9,19 +9,20 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 use comfy_table::{Cell as TableCell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::checklist_file;
+use crate::app::report::{self, Analysis, Level, Options, change, percent, round4};
+use crate::app::{credentials, demo, imports, plans};
+use crate::domain;
 use crate::domain::access::{Role, Scope};
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
+use crate::domain::lang::Lang;
 use crate::domain::period::Period;
-use crate::excel::import::{self, Problem};
-use crate::excel::read::ReadError;
-use crate::excel::workbook::{Provenance, rankings_workbook};
-use crate::excel::write::{self, FileKind, WriteError};
-use crate::lang::Lang;
-use crate::report::{self, Analysis, Level, Options, change, percent, round4};
+use crate::formats;
+use crate::formats::import::{self, Problem};
+use crate::formats::read::ReadError;
+use crate::formats::workbook::{Provenance, rankings_workbook};
+use crate::formats::write::{self, FileKind, WriteError};
 use crate::storage::{self, Disposition, Store};
-use crate::{accounts, demo, domain, imports, plans};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -429,9 +430,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                     .map_err(|e| CliError::Message(format!("无法读取密码:{e}")))?;
                 (line.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
-                (accounts::new_secret()[..16].to_string(), true)
+                (credentials::new_secret()[..16].to_string(), true)
             };
-            let hash = accounts::hash_password(&password).map_err(CliError::Message)?;
+            let hash = credentials::hash_password(&password).map_err(CliError::Message)?;
             let user = store.add_user(
                 &name,
                 &display_name,
@@ -459,8 +460,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(TokenCommand::Create { name }) => {
             let mut store = open_existing(&cli.db)?;
             let user = store.user(&name)?;
-            let token = accounts::new_secret();
-            store.add_api_token(&accounts::secret_hash(&token), user.id)?;
+            let token = credentials::new_secret();
+            store.add_api_token(&credentials::secret_hash(&token), user.id)?;
             say!("{token}");
             eprintln!(
                 "这是用户 {name} 的 API 令牌,只显示这一次;请求时使用 Authorization: Bearer <令牌>"
@@ -487,7 +488,7 @@ fn open_existing(db: &Path) -> Result<Store, CliError> {
 }
 
 fn load_checklists(store: &mut Store, dir: &Path) -> Result<(), CliError> {
-    for checklist in checklist_file::load_dir(dir)? {
+    for checklist in formats::checklist::load_dir(dir)? {
         let new = store.save_checklist(&checklist, &actor())?;
         say!(
             "检查表 {} 第 {} 版({} 项,满分 {}):{}",
@@ -524,7 +525,7 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
             .map(str::parse)
             .transpose()
             .map_err(CliError::Message)?;
-        let hash = accounts::hash_password(password).map_err(CliError::Message)?;
+        let hash = credentials::hash_password(password).map_err(CliError::Message)?;
         store.add_user(
             name,
             display_name,
@@ -962,7 +963,7 @@ fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
                 top: options.top,
                 reader: crate::domain::access::Visibility::Everything,
                 calibration: true,
-                publication: crate::publishing::publication_notes(
+                publication: crate::app::publishing::publication_notes(
                     &store.publications(&current.checklist_id, &options.period.to_string())?,
                 ),
             };

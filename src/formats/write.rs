@@ -335,7 +335,7 @@ pub fn visits_sheet(
             (c.version, columns)
         })
         .collect();
-    let branches: std::collections::HashMap<String, storage::Branch> = store
+    let branches: std::collections::HashMap<String, crate::domain::roster::Branch> = store
         .branches()?
         .into_iter()
         .map(|b| (b.code.clone(), b))

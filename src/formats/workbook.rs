@@ -13,14 +13,14 @@ use rust_xlsxwriter::{
 use serde_json::Value;
 
 use super::write::{WriteError, display_width};
-use crate::domain::access::Visibility;
-use crate::domain::answer::format_number;
-use crate::domain::uncertainty::{Limits, MIN_FITTED_VISITS, Signal, Spread};
-use crate::lang::Lang;
-use crate::report::{
+use crate::app::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
     call_out_sentence, chinese_number, percent, rank_span, round4, signal_text, summary_sentences,
 };
+use crate::domain::access::Visibility;
+use crate::domain::answer::format_number;
+use crate::domain::lang::Lang;
+use crate::domain::uncertainty::{Limits, MIN_FITTED_VISITS, Signal, Spread};
 
 /// Who made the workbook, and when.
 #[derive(Debug, Clone)]
@@ -498,7 +498,7 @@ fn write_ranking(
     // before the next row: this sheet is written row by row.)
     sheet.set_row_height(0, 30)?;
     let total = report.top_bottom.first();
-    let marked = |row: &RankingRow, list: fn(&Callout) -> &Vec<crate::report::CalloutUnit>| {
+    let marked = |row: &RankingRow, list: fn(&Callout) -> &Vec<crate::app::report::CalloutUnit>| {
         total.is_some_and(|c| list(c).iter().any(|u| u.code == row.code))
     };
     // Frozen while scrolling: the rank and the unit's name, with what
@@ -1180,7 +1180,7 @@ fn write_limits(
 
 fn write_waits(
     sheet: &mut Worksheet,
-    district_waits: &[crate::report::WaitJson],
+    district_waits: &[crate::app::report::WaitJson],
     branches: &RankingsReport,
     analysis: &Analysis,
     styles: &Styles,

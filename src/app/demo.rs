@@ -9,8 +9,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::domain::answer::Answer;
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
+use crate::domain::roster::Branch;
 use crate::domain::visit::Visit;
-use crate::storage::Branch;
 
 pub const CITY: &str = "驻马店";
 

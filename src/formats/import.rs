@@ -10,8 +10,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::read::{Cell, Row, Sheet, column_letter};
 use crate::domain::answer::{Answer, RawAnswer, normalize_text, parse_number};
 use crate::domain::checklist::{Band, Checklist, Choice, Critical, Item, ItemKind, Section};
+use crate::domain::roster::Branch;
 use crate::domain::visit::Visit;
-use crate::storage::Branch;
 
 /// One problem in a file, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::checklist_file;
 use crate::domain::checklist::Checklist;
 use crate::domain::{self, visit::Visit};
-use crate::excel::import::{self, ChecklistMeta, Problem, VisitContext};
-use crate::excel::read::{ReadError, read_workbook};
+use crate::formats;
+use crate::formats::import::{self, ChecklistMeta, Problem, VisitContext};
+use crate::formats::read::{ReadError, read_workbook};
 use crate::storage::{self, Disposition, RosterOutcome, Store};
 
 /// Why an import stored nothing.
@@ -108,7 +108,7 @@ pub fn visits(
         on_row(done, total);
     })
     .map_err(problems(file))?;
-    let locked = crate::publishing::locked_periods(store)?;
+    let locked = crate::app::publishing::locked_periods(store)?;
     let refused: Vec<Problem> = parsed
         .rows
         .iter()
@@ -201,7 +201,7 @@ pub fn checklist(
     let (checklist, sheet) = if file.to_lowercase().ends_with(".toml") {
         let text = String::from_utf8(bytes)
             .map_err(|_| Failure::Message(format!("{file} 不是 UTF-8 文本")))?;
-        (checklist_file::parse(file, &text)?, None)
+        (formats::checklist::parse(file, &text)?, None)
     } else {
         let id = sheet_meta.id.ok_or_else(|| {
             Failure::Message("从电子表格载入检查表时需要检查表 id(例如 hall-visit)".into())

@@ -10,11 +10,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::app::report::PeriodJson;
 use crate::domain::period::Period;
 use crate::domain::plan::{self, Hours, PlanError, Planned, Rules};
-use crate::excel::write::{FileKind, Out, TableWriter, WriteError};
-use crate::report::PeriodJson;
-use crate::storage::{self, Branch, PlanEntry, Store};
+use crate::domain::roster::Branch;
+use crate::formats::write::{FileKind, Out, TableWriter, WriteError};
+use crate::storage::{self, PlanEntry, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {

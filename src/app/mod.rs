@@ -1,0 +1,20 @@
+//! The use cases: what the command line and the browser both do, written
+//! once over the domain, the store and the file formats.
+//!
+//! - [`report`]: a period's figures computed once from the store, with the
+//!   JSON objects every renderer shares.
+//! - [`imports`]: read a spreadsheet, check every row, store all or
+//!   nothing, log who did it.
+//! - [`plans`]: visit plans made from the roster and the inspector
+//!   accounts, shown, written as a sheet, and their coverage.
+//! - [`publishing`]: published periods, their appeal window and lock, and
+//!   the change log of a re-issued version.
+//! - [`demo`]: deterministic demo data.
+//! - [`credentials`]: password hashing and random tokens.
+
+pub mod credentials;
+pub mod demo;
+pub mod imports;
+pub mod plans;
+pub mod publishing;
+pub mod report;

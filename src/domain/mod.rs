@@ -9,6 +9,7 @@ pub mod checklist;
 pub mod lang;
 pub mod period;
 pub mod plan;
+pub mod review;
 pub mod roster;
 pub mod scoring;
 pub mod uncertainty;

@@ -1,8 +1,13 @@
-//! Shared helpers: a scratch folder with its own database, and running the
-//! real `hallscore` binary against it.
+//! Shared helpers: a scratch folder with its own database, running the
+//! real `hallscore` binary against it, and the web application serving it
+//! ([`TestApp`]).
+
+mod app;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+pub use app::{Session, TestApp};
 
 /// A scratch workspace: a temporary folder holding the database and any
 /// files a test writes.
@@ -241,57 +246,6 @@ na = true
 bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
 "#;
 
-/// The web application running on a loopback port with the workspace's
-/// database, stopped when dropped.
-pub struct App {
-    pub base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-impl App {
-    /// An app already running elsewhere, at `base`.
-    pub fn at(base: String) -> App {
-        App { base, stop: None }
-    }
-
-    /// The JSON answer to `GET path` with an API token.
-    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
-        reqwest::Client::new()
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path} gave no JSON: {e}"))
-    }
-}
-
-pub async fn spawn_app(ws: &Workspace) -> App {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = hallscore::web::AppState::new(ws.db(), false);
-    tokio::spawn(hallscore::web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    App {
-        base,
-        stop: Some(stop),
-    }
-}
-
 /// The value of `name="…" value="…"` or `name="…" content="…"` in a page.
 pub fn attribute_after(html: &str, marker: &str) -> String {
     let start = html
@@ -303,37 +257,6 @@ pub fn attribute_after(html: &str, marker: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
-}
-
-/// A browser-like client signed in as `name`, and its CSRF token.
-pub async fn sign_in(app: &App, name: &str, password: &str) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("a client");
-    let page = client
-        .get(format!("{}/login", app.base))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("text");
-    let token = attribute_after(&page, "name=\"csrf\" value=\"");
-    let response = client
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("name", name),
-            ("password", password),
-            ("csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    let home = response.text().await.expect("text");
-    let csrf = attribute_after(&home, "name=\"csrf-token\" content=\"");
-    assert!(!csrf.is_empty(), "signed in as {name}: {home}");
-    (client, csrf)
 }
 
 /// Runs a Python script (`python3 -c`) with arguments and reads the JSON it

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{Workspace, run_python, sign_in, spawn_app};
+use crate::helpers::{TestApp, Workspace, run_python};
 
 /// Reads every sheet with openpyxl: names in order, and each sheet's cells
 /// as [value, number_format] rows.
@@ -589,16 +589,15 @@ fn every_sheet_prints_on_a4_landscape_one_page_wide_at_a_readable_size() {
 async fn only_an_admin_s_workbook_has_the_calibration_sheet() {
     let ws = Workspace::empty();
     ws.run(&["demo"]).success();
-    let app = spawn_app(&ws).await;
+    let app = TestApp::spawn(&ws.db()).await;
     let download = |name: &'static str, password: &'static str| {
         let (ws, app) = (&ws, &app);
         async move {
-            let (client, _) = sign_in(app, name, password).await;
-            let bytes = client
-                .get(format!("{}/exports/rankings.xlsx?period=2026-Q3", app.base))
-                .send()
+            let bytes = app
+                .sign_in(name, password)
                 .await
-                .expect("download")
+                .get("/exports/rankings.xlsx?period=2026-Q3")
+                .await
                 .bytes()
                 .await
                 .expect("bytes");

@@ -197,13 +197,9 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
 
     publish(&boss).await;
     let bytes = boss
-        .get("/exports/rankings.xlsx?period=2024-Q3&checklist=small")
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
-    let sheets =
-        hallscore::formats::read::read_workbook("r.xlsx", bytes.to_vec()).expect("workbook");
+        .download("/exports/rankings.xlsx?period=2024-Q3&checklist=small")
+        .await;
+    let sheets = hallscore::formats::read::read_workbook("r.xlsx", bytes).expect("workbook");
     let notes: String = sheets[0]
         .rows
         .iter()

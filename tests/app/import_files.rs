@@ -10,7 +10,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ROSTER_CSV, SMALL_CHECKLIST, Workspace, workspace_with_roster};
+use crate::helpers::{ROSTER_CSV, SMALL_CHECKLIST, Workspace, run_python, workspace_with_roster};
 
 /// The spreadsheet formats every fixture comes in; `csv` is LibreOffice's
 /// CSV export of the sheet that holds the table.
@@ -785,19 +785,7 @@ for ws in wb.worksheets:
     out[ws.title] = rows
 print(json.dumps(out, ensure_ascii=False))
 "#;
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(path)
-        .output()
-        .expect("python3 (with openpyxl) must be installed: pip install openpyxl");
-    assert!(
-        output.status.success(),
-        "openpyxl could not read {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON from python")
+    run_python(script, &[&path.display().to_string()])
 }
 
 #[test]

@@ -466,14 +466,8 @@ async fn scope_is_enforced_for_visits_and_reports() {
     assert_eq!(error["error"]["field"], "period");
 
     // A district manager's workbook download holds only their halls.
-    let bytes = xp
-        .get("/exports/rankings.xlsx?period=2024-Q3")
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
-    let sheets =
-        hallscore::formats::read::read_workbook("r.xlsx", bytes.to_vec()).expect("a workbook");
+    let bytes = xp.download("/exports/rankings.xlsx?period=2024-Q3").await;
+    let sheets = hallscore::formats::read::read_workbook("r.xlsx", bytes).expect("a workbook");
     let halls = &sheets[1];
     assert_eq!(halls.name, "网点排名");
     assert_eq!(halls.rows.len(), 3, "a header and 西平's two halls");
@@ -758,22 +752,32 @@ async fn an_admin_reads_every_report_page_in_english() {
     let mut client = app.session();
     assert_eq!(client.get("/lang/en").await.status(), StatusCode::OK);
     client.sign_in("boss", PASSWORD).await;
-    let get = async |path: &str| {
-        let (status, page) = client.get_text(path).await;
-        assert_eq!(status, StatusCode::OK, "{path}");
-        page
-    };
-    let english = |page: &str, path: &str, present: &[&str], absent: &[&str]| {
-        assert!(page.contains("<html lang=\"en\">"), "{path}: {page}");
-        for text in present {
-            assert!(page.contains(text), "{path} says {text:?}: {page}");
-        }
-        for text in absent {
-            assert!(!page.contains(text), "{path} has no {text:?}: {page}");
-        }
-    };
+    report_pages_are_in_english(&client).await;
+    admin_pages_are_in_english(&client).await;
+}
 
-    let dashboard = get("/dashboard?period=2024-Q3&checklist=small").await;
+/// The status of `GET path` is 200: its page.
+async fn ok_page(session: &Session, path: &str) -> String {
+    let (status, page) = session.get_text(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    page
+}
+
+/// The page speaks English: it says every one of `present` and none of
+/// `absent`.
+fn english(page: &str, path: &str, present: &[&str], absent: &[&str]) {
+    assert!(page.contains("<html lang=\"en\">"), "{path}: {page}");
+    for text in present {
+        assert!(page.contains(text), "{path} says {text:?}: {page}");
+    }
+    for text in absent {
+        assert!(!page.contains(text), "{path} has no {text:?}: {page}");
+    }
+}
+
+/// The dashboard and a county's page, in English.
+async fn report_pages_are_in_english(client: &Session) {
+    let dashboard = ok_page(client, "/dashboard?period=2024-Q3&checklist=small").await;
     english(
         &dashboard,
         "/dashboard",
@@ -816,7 +820,7 @@ async fn an_admin_reads_every_report_page_in_english() {
         ],
     );
 
-    let county = get("/districts/西平?period=2024-Q3").await;
+    let county = ok_page(client, "/districts/西平?period=2024-Q3").await;
     english(
         &county,
         "/districts/西平",
@@ -836,7 +840,11 @@ async fn an_admin_reads_every_report_page_in_english() {
             "本单位",
         ],
     );
+}
 
+/// Publishing, the imports page with a failed and a checked upload, and
+/// the audit log, in English.
+async fn admin_pages_are_in_english(client: &Session) {
     let published = client
         .post_form(
             "/admin/publications",
@@ -874,7 +882,7 @@ async fn an_admin_reads_every_report_page_in_english() {
         ],
     );
 
-    let imports = get("/admin/imports").await;
+    let imports = ok_page(client, "/admin/imports").await;
     english(
         &imports,
         "/admin/imports",
@@ -941,7 +949,7 @@ async fn an_admin_reads_every_report_page_in_english() {
         &["网点名单「", "新增", "试运行"],
     );
 
-    let audit = get("/admin/audit").await;
+    let audit = ok_page(client, "/admin/audit").await;
     english(
         &audit,
         "/admin/audit",
@@ -1181,22 +1189,15 @@ async fn only_admins_rank_by_adjusted_rates() {
     };
     for (query, report) in [("", &plain), ("&adjust=inspectors", &adjusted)] {
         let bytes = boss
-            .get(&format!("/exports/rankings.xlsx?period=2026-Q3{query}"))
-            .await
-            .bytes()
-            .await
-            .expect("bytes");
-        assert_eq!(hall_order(bytes.to_vec()), order(report), "{query}");
+            .download(&format!("/exports/rankings.xlsx?period=2026-Q3{query}"))
+            .await;
+        assert_eq!(hall_order(bytes), order(report), "{query}");
     }
 
     // On the pages a manager's request for it changes nothing.
     let client = app.sign_in("xiping", "hallscore-demo").await;
     for query in ["", "&adjust=inspectors"] {
-        let page = client
-            .get(&format!("/dashboard?period=2026-Q3{query}"))
-            .await;
-        assert_eq!(page.status(), StatusCode::OK);
-        let page = page.text().await.expect("text");
+        let page = ok_page(&client, &format!("/dashboard?period=2026-Q3{query}")).await;
         assert!(!page.contains("校准后"), "{query}");
         assert!(!page.contains("adjust=inspectors"), "{query}");
     }

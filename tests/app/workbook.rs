@@ -596,11 +596,8 @@ async fn only_an_admin_s_workbook_has_the_calibration_sheet() {
             let bytes = app
                 .sign_in(name, password)
                 .await
-                .get("/exports/rankings.xlsx?period=2026-Q3")
-                .await
-                .bytes()
-                .await
-                .expect("bytes");
+                .download("/exports/rankings.xlsx?period=2026-Q3")
+                .await;
             ws.write(&format!("{name}.xlsx"), bytes)
         }
     };

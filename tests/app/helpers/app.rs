@@ -331,6 +331,13 @@ impl Session {
         status_and_text(self.get(path).await).await
     }
 
+    /// The bytes of a file downloaded with `GET path`, which must answer 200.
+    pub async fn download(&self, path: &str) -> Vec<u8> {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.bytes().await.expect("the file").to_vec()
+    }
+
     /// The JSON answer to `GET path` (null when there is none).
     pub async fn get_json(&self, path: &str) -> Value {
         status_and_json(self.get(path).await).await.1

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Session, TestApp, Workspace, workspace_with_roster};
+use crate::helpers::{Session, TestApp, Workspace, publish_small_quarter, workspace_with_roster};
 
 const PASSWORD: &str = "correct-horse-1";
 
@@ -91,25 +91,6 @@ async fn uploads_list_every_error_and_store_nothing_or_everything() {
     assert_eq!(status, StatusCode::FORBIDDEN, "CSRF on every form");
 }
 
-async fn publish(boss: &Session) {
-    let response = boss
-        .post_form(
-            "/admin/publications",
-            &[
-                ("checklist", "small"),
-                ("period", "2024-Q3"),
-                ("appeal_days", "7"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-}
-
 async fn appeal(user: &Session, visit: &str) -> (StatusCode, String) {
     user.post_multipart(
         &format!("/visits/{visit}/appeals"),
@@ -155,7 +136,7 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
     );
     assert!(page.contains("尚未发布"), "{page}");
 
-    publish(&boss).await;
+    publish_small_quarter(&boss).await;
     // V1: A01 fails, 16/20 = 0.8 → XP01 ranks last of three.
     assert_eq!(
         rate(&ws, "XP01"),
@@ -195,7 +176,7 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
     let outcome = xp.get_text("/appeals").await.1;
     assert!(outcome.contains("已采纳"), "the manager sees the outcome");
 
-    publish(&boss).await;
+    publish_small_quarter(&boss).await;
     let bytes = boss
         .download("/exports/rankings.xlsx?period=2024-Q3&checklist=small")
         .await;
@@ -234,7 +215,7 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
 async fn the_audit_log_records_changes_for_admins_only() {
     let (ws, app) = setup().await;
     let boss = app.sign_in("boss", PASSWORD).await;
-    publish(&boss).await;
+    publish_small_quarter(&boss).await;
     let page = boss.get_text("/admin/audit").await.1;
     // Actions in words, each with its code for the filter.
     for (code, words) in [

@@ -7,7 +7,7 @@ mod app;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub use app::{Session, TestApp};
+pub use app::{Session, TestApp, cookie_set};
 
 /// A scratch workspace: a temporary folder holding the database and any
 /// files a test writes.
@@ -245,6 +245,25 @@ points = 10
 na = true
 bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
 "#;
+
+/// An admin publishes 2024-Q3 of the `small` checklist with a 7-day appeal
+/// window; the page it lands on (the publications and appeals).
+pub async fn publish_small_quarter(admin: &Session) -> String {
+    let response = admin
+        .post_form(
+            "/admin/publications",
+            &[
+                ("checklist", "small"),
+                ("period", "2024-Q3"),
+                ("appeal_days", "7"),
+            ],
+        )
+        .await;
+    let status = response.status();
+    let page = response.text().await.expect("the page");
+    assert_eq!(status, reqwest::StatusCode::OK, "{page}");
+    page
+}
 
 /// The value of `name="…" value="…"` or `name="…" content="…"` in a page.
 pub fn attribute_after(html: &str, marker: &str) -> String {

@@ -1,10 +1,10 @@
 //! Every route against every role, injection attempts in every text field,
 //! and what the server's log may not contain.
 
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Session, TestApp, Workspace, workspace_with_roster};
+use crate::helpers::{Session, TestApp, Workspace, cookie_set, workspace_with_roster};
 
 const PASSWORD: &str = "correct-horse-1";
 
@@ -291,48 +291,10 @@ async fn the_log_holds_no_passwords_tokens_or_session_ids() {
         .attempt_sign_in("wang", "wrong-password-9")
         .await;
     // Signed in without following the redirect, to read the session cookie.
-    let raw = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let page = raw.get(app.url("/login")).send().await.expect("login");
-    let cookie = page
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .expect("login cookie")
-        .to_string();
-    let csrf = crate::helpers::attribute_after(
-        &page.text().await.expect("text"),
-        "name=\"csrf\" value=\"",
-    );
-    let signed = raw
-        .post(app.url("/login"))
-        .header("Cookie", cookie)
-        .form(&[
-            ("name", "wang"),
-            ("password", PASSWORD),
-            ("csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    let session = signed
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("hallscore_session="))
-        .and_then(|c| c.split(';').next())
-        .and_then(|c| c.split_once('='))
-        .map(|(_, v)| v.to_string())
-        .expect("a session");
-    raw.get(app.url("/api/v1/reports/rankings?period=2024"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("token call");
+    let signed = app.bare_sign_in(None, "wang", PASSWORD).await;
+    let session = cookie_set(&signed, "hallscore_session").expect("a session");
+    app.get_json("/api/v1/reports/rankings?period=2024", &token)
+        .await;
     let log = app.kill();
     assert!(
         log.contains("sign-in failed") && log.contains("signed in"),

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, Workspace, workspace_with_roster};
+use crate::helpers::{Session, TestApp, Workspace, publish_small_quarter, workspace_with_roster};
 
 const PASSWORD: &str = "correct-horse-1";
 
@@ -316,35 +316,14 @@ async fn sign_in_sessions_and_csrf() {
 #[tokio::test]
 async fn a_planted_session_id_never_becomes_a_session() {
     let (_ws, app) = app().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
     let planted = "a".repeat(64);
-    let page = client
-        .get(app.url("/login"))
-        .header("Cookie", format!("hallscore_session={planted}"))
-        .send()
-        .await
-        .expect("login")
-        .text()
-        .await
-        .expect("text");
-    let token = crate::helpers::attribute_after(&page, "name=\"csrf\" value=\"");
-    let response = client
-        .post(app.url("/login"))
-        .header(
-            "Cookie",
-            format!("hallscore_session={planted}; login_csrf={token}"),
+    let response = app
+        .bare_sign_in(
+            Some(&format!("hallscore_session={planted}")),
+            "wang",
+            PASSWORD,
         )
-        .form(&[
-            ("name", "wang"),
-            ("password", PASSWORD),
-            ("csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .expect("sign in");
+        .await;
     let issued: Vec<String> = response
         .headers()
         .get_all("set-cookie")
@@ -845,18 +824,7 @@ async fn report_pages_are_in_english(client: &Session) {
 /// Publishing, the imports page with a failed and a checked upload, and
 /// the audit log, in English.
 async fn admin_pages_are_in_english(client: &Session) {
-    let published = client
-        .post_form(
-            "/admin/publications",
-            &[
-                ("checklist", "small"),
-                ("period", "2024-Q3"),
-                ("appeal_days", "7"),
-            ],
-        )
-        .await;
-    assert_eq!(published.status(), StatusCode::OK);
-    let appeals = published.text().await.expect("text");
+    let appeals = publish_small_quarter(client).await;
     english(
         &appeals,
         "/appeals",

@@ -195,26 +195,53 @@ impl TestApp {
     /// `GET path` with an API token: the status and the JSON answer (null
     /// when there is none).
     pub async fn get_json(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        let response = reqwest::Client::new()
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let request = reqwest::Client::new().get(self.url(path));
+        let response = send(request.bearer_auth(token), &format!("GET {path}")).await;
         status_and_json(response).await
     }
 
     /// `POST path` with a JSON body and an API token: the status and the
     /// JSON answer (null when there is none).
     pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
-        let response = reqwest::Client::new()
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let request = reqwest::Client::new().post(self.url(path)).json(body);
+        let response = send(request.bearer_auth(token), &format!("POST {path}")).await;
         status_and_json(response).await
+    }
+
+    /// Signs in as a bare client does: no cookie store and no redirect
+    /// followed, sending `cookie` (if any) with both the sign-in page's
+    /// request and the form. The answer is the sign-in's own, so a test sees
+    /// exactly which cookies it sets.
+    pub async fn bare_sign_in(
+        &self,
+        cookie: Option<&str>,
+        name: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client");
+        let mut request = client.get(self.url("/login"));
+        if let Some(cookie) = cookie {
+            request = request.header("Cookie", cookie);
+        }
+        let page = send(request, "GET /login").await;
+        let form_cookie = format!(
+            "login_csrf={}",
+            cookie_set(&page, "login_csrf").expect("the sign-in form's cookie")
+        );
+        let page = page.text().await.expect("the sign-in page");
+        let csrf = attribute_after(&page, "name=\"csrf\" value=\"");
+        let cookies = match cookie {
+            Some(cookie) => format!("{cookie}; {form_cookie}"),
+            None => form_cookie,
+        };
+        let request = client
+            .post(self.url("/login"))
+            .header("Cookie", cookies)
+            .form(&[("name", name), ("password", password), ("csrf", &csrf)]);
+        send(request, "POST /login").await
     }
 
     /// A browser-like session signed in through the sign-in page.
@@ -319,11 +346,7 @@ impl Session {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        send(self.client.get(self.url(path)), &format!("GET {path}")).await
     }
 
     /// The status and text of `GET path`.
@@ -359,14 +382,8 @@ impl Session {
         path: &str,
         body: &Value,
     ) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .request(method.clone(), self.url(path))
-            .header("X-CSRF-Token", &self.csrf)
-            .json(body)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let what = format!("{method} {path}");
+        let response = send(self.write(method, path).json(body), &what).await;
         status_and_json(response).await
     }
 
@@ -374,12 +391,11 @@ impl Session {
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
-        self.client
-            .post(self.url(path))
-            .form(&form)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+        send(
+            self.write(reqwest::Method::POST, path).form(&form),
+            &format!("POST {path}"),
+        )
+        .await
     }
 
     /// A multipart `POST path`: the CSRF token (as a field and as the
@@ -401,14 +417,35 @@ impl Session {
                 reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
             );
         }
-        let response = self
-            .client
-            .post(self.url(path))
-            .header("X-CSRF-Token", &self.csrf)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-        status_and_text(response).await
+        let request = self.write(reqwest::Method::POST, path).multipart(form);
+        status_and_text(send(request, &format!("POST {path}")).await).await
     }
+
+    /// A request that may change something: to `path`, with the CSRF
+    /// header (pages' forms add the field too).
+    fn write(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+    }
+}
+
+/// The value of the cookie `name` that a response sets, if it sets one.
+pub fn cookie_set(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|c| c.split(';').next()?.split_once('='))
+        .find(|(cookie, _)| *cookie == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Sends a request; a failure to get any answer at all fails the test.
+async fn send(request: reqwest::RequestBuilder, what: &str) -> reqwest::Response {
+    request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
 }

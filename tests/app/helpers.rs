@@ -202,49 +202,9 @@ pub fn workspace_with_roster() -> Workspace {
     ws
 }
 
-/// A checklist small enough to score by hand: 20 points.
-pub const SMALL_CHECKLIST: &str = r#"
-id = "small"
-version = 1
-title = "小检查表"
-
-[[section]]
-code = "A"
-title = "仪容"
-
-[[section.item]]
-code = "A01"
-title = "着工装"
-kind = "check"
-points = 4
-
-[[section.item]]
-code = "A02"
-title = "戴工牌"
-kind = "check"
-points = 2
-critical = "section"
-
-[[section]]
-code = "B"
-title = "服务"
-
-[[section.item]]
-code = "B01"
-title = "微笑"
-kind = "choice"
-points = 4
-choices = [ { label = "优", score = 4 }, { label = "良", score = 2 }, { label = "差", score = 0 } ]
-
-[[section.item]]
-code = "B02"
-title = "等候时长"
-kind = "measure"
-unit = "分钟"
-points = 10
-na = true
-bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
-"#;
+/// A checklist small enough to score by hand: 20 points
+/// (tests/fixtures/small.toml, shared with the import fuzz target).
+pub const SMALL_CHECKLIST: &str = include_str!("../fixtures/small.toml");
 
 /// An admin publishes 2024-Q3 of the `small` checklist with a 7-day appeal
 /// window; the page it lands on (the publications and appeals).

@@ -4,7 +4,9 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Session, TestApp, Workspace, publish_small_quarter, workspace_with_roster};
+use crate::helpers::{
+    Session, TestApp, Workspace, publish_small_quarter, ranking_row, workspace_with_roster,
+};
 
 const PASSWORD: &str = "correct-horse-1";
 
@@ -105,19 +107,8 @@ async fn appeal(user: &Session, visit: &str) -> (StatusCode, String) {
 }
 
 fn rate(ws: &Workspace, code: &str) -> (serde_json::Value, serde_json::Value) {
-    let report = ws
-        .run(&[
-            "report", "rankings", "--period", "2024-Q3", "--format", "json",
-        ])
-        .success()
-        .json();
-    let row = report["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|r| r["code"] == code)
-        .expect("row")
-        .clone();
+    let report = ws.rankings("2024-Q3", &[]);
+    let row = ranking_row(&report, code);
     (row["rate"].clone(), row["rank"].clone())
 }
 

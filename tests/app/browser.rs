@@ -236,6 +236,21 @@ async fn search_halls(b: &Browser, text: &str) {
         .expect("type into the search box");
 }
 
+/// Starts a new visit of `hall` from the hall picker on screen and waits
+/// for its form (`what`, for the message if it never comes); its id.
+async fn start_visit(b: &Browser, hall: &str, what: &str) -> String {
+    b.click(&format!("#halls a[data-start={hall}]")).await;
+    let id = b
+        .wait_js(
+            "location.pathname === '/inspect/visit' && document.getElementById('progress-total').textContent !== '0'
+               && new URLSearchParams(location.search).get('id')",
+            WAIT,
+            what,
+        )
+        .await;
+    id.as_str().expect("the visit id").to_string()
+}
+
 fn expected_answer(checklist: &Checklist, code: &str, given: &Given) -> Answer {
     let (_, item) = checklist
         .items()
@@ -366,16 +381,7 @@ async fn inspector_flow(
     make_jpeg(&b, &photo).await;
 
     // Open the hall: a new visit with a client-made id.
-    b.click("#halls a[data-start=XP001]").await;
-    let id = b
-        .wait_js(
-            "location.pathname === '/inspect/visit' && document.getElementById('progress-total').textContent !== '0'
-               && new URLSearchParams(location.search).get('id')",
-            WAIT,
-            "the visit form",
-        )
-        .await;
-    let id = id.as_str().expect("the visit id").to_string();
+    let id = start_visit(&b, "XP001", "the visit form").await;
     assert_eq!(id.len(), 36, "the visit id is a UUID: {id}");
     let hall = b.text("#hall-name").await;
     assert!(
@@ -701,16 +707,7 @@ async fn second_visit_while_server_is_down(
     )
     .await;
     b.find(&format!("a[href=\"/visits/{first}\"]")).await;
-    b.click("#halls a[data-start=XP002]").await;
-    let id = b
-        .wait_js(
-            "location.pathname === '/inspect/visit' && document.getElementById('progress-total').textContent !== '0'
-               && new URLSearchParams(location.search).get('id')",
-            WAIT,
-            "the second visit's form",
-        )
-        .await;
-    let id = id.as_str().expect("the visit id").to_string();
+    let id = start_visit(b, "XP002", "the second visit's form").await;
     assert_ne!(id, first, "a new visit gets a new id");
     for step in ["take", "call", "done"] {
         b.click(&format!("button[data-stopwatch={step}]")).await;
@@ -901,7 +898,7 @@ async fn district_manager_dashboards_at_laptop_and_tablet_sizes() {
         with_browser(
             name,
             viewport,
-            &server.base.clone(),
+            &server.base,
             Duration::from_secs(90),
             move |b| async move { dashboard_flow(b, own, other).await },
         )
@@ -1289,7 +1286,7 @@ async fn an_appeal_from_filing_to_acceptance_and_the_reissued_ranking() {
         with_browser(
             name,
             viewport,
-            &server.base.clone(),
+            &server.base,
             Duration::from_secs(240),
             move |b| async move { appeal_flow(b, db, photo).await },
         )
@@ -1666,7 +1663,7 @@ async fn uploads_with_errors_and_without() {
         with_browser(
             name,
             viewport,
-            &server.base.clone(),
+            &server.base,
             Duration::from_secs(120),
             move |b| async move { imports_flow(b, db, bad, roster).await },
         )

@@ -147,6 +147,13 @@ impl Workspace {
             .to_string()
     }
 
+    /// `hallscore report rankings --period PERIOD --format json EXTRA…`.
+    pub fn rankings(&self, period: &str, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["report", "rankings", "--period", period, "--format", "json"];
+        args.extend_from_slice(extra);
+        self.run(&args).success().json()
+    }
+
     /// Every row of every table, as text: two equal snapshots mean the
     /// database holds exactly the same data.
     pub fn snapshot(&self) -> String {
@@ -181,6 +188,17 @@ pub fn snapshot(db: &Path) -> String {
         }
     }
     out
+}
+
+/// The row of a unit (a hall's code, a district's or a city's name) in a
+/// ranking report.
+pub fn ranking_row<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["code"] == code)
+        .unwrap_or_else(|| panic!("no row {code} in {report}"))
 }
 
 /// The roster every CLI test starts from: two districts, four halls.

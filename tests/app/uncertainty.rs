@@ -76,14 +76,6 @@ fn planted_case() -> (String, String) {
     (roster, visits)
 }
 
-fn rankings(ws: &Workspace, level: &str) -> Value {
-    ws.run(&[
-        "report", "rankings", "--period", "2026-Q3", "--level", level, "--format", "json",
-    ])
-    .success()
-    .json()
-}
-
 fn by_code(report: &Value) -> BTreeMap<String, Value> {
     report["rows"]
         .as_array()
@@ -121,7 +113,7 @@ fn intervals_signals_and_inspector_effects_match_an_independent_computation() {
         &[&roster_path, &visits_path, "S01"],
     );
 
-    let halls = rankings(&ws, "branch");
+    let halls = ws.rankings("2026-Q3", &["--level", "branch"]);
     assert_close(&halls["spread"]["sigma"], &reference["sigma"], "σ̂");
     assert_eq!(halls["spread"]["df"], reference["df"], "degrees of freedom");
     assert_close(
@@ -130,7 +122,7 @@ fn intervals_signals_and_inspector_effects_match_an_independent_computation() {
         "region rate",
     );
     assert_halls_agree(&halls, &reference);
-    let districts = by_code(&rankings(&ws, "district"));
+    let districts = by_code(&ws.rankings("2026-Q3", &["--level", "district"]));
     for (name, expected) in reference["districts"].as_object().expect("districts") {
         for end in 0..2 {
             assert_close(
@@ -145,19 +137,7 @@ fn intervals_signals_and_inspector_effects_match_an_independent_computation() {
 
     // Ranked by adjusted rates, the lenient inspector's halls lose their
     // lift: the ranking is the JSON's adjusted rates in order.
-    let adjusted = ws
-        .run(&[
-            "report",
-            "rankings",
-            "--period",
-            "2026-Q3",
-            "--adjust",
-            "inspectors",
-            "--format",
-            "json",
-        ])
-        .success()
-        .json();
+    let adjusted = ws.rankings("2026-Q3", &["--adjust", "inspectors"]);
     assert_eq!(adjusted["adjust"], "inspectors");
     assert_eq!(
         adjusted["inspectors"], halls["inspectors"],

@@ -468,12 +468,7 @@ async fn the_api_answers_bearer_tokens_with_the_cli_s_figures() {
             &token,
         )
         .await;
-    let cli = ws
-        .run(&[
-            "report", "rankings", "--period", "2024-Q3", "--level", "district", "--format", "json",
-        ])
-        .success()
-        .json();
+    let cli = ws.rankings("2024-Q3", &["--level", "district"]);
     assert_eq!(api, cli, "one code path for the figures");
     let (wrong, _) = app
         .get_json("/api/v1/reports/rankings?period=2024-Q3", &"0".repeat(64))
@@ -672,12 +667,7 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
     assert_eq!(stored["inspector"], "王敏");
     let page = client.get_text("/inspect").await.1;
     assert!(page.contains(&format!("href=\"/visits/{V2}\"")), "{page}");
-    let report = ws
-        .run(&[
-            "report", "rankings", "--period", "2026-Q3", "--format", "json",
-        ])
-        .success()
-        .json();
+    let report = ws.rankings("2026-Q3", &[]);
     let names: Vec<&str> = report["calibration"]
         .as_array()
         .expect("calibration")

@@ -93,7 +93,7 @@ async fn report_pages_open_on_the_last_ended_quarter_and_keep_the_period() {
         with_browser(
             name,
             viewport,
-            &server.base.clone(),
+            &server.base,
             Duration::from_secs(120),
             move |b| async move { report_flow(b).await },
         )
@@ -336,7 +336,7 @@ async fn error_pages_keep_the_navigation_and_the_user() {
         with_browser(
             name,
             viewport,
-            &server.base.clone(),
+            &server.base,
             Duration::from_secs(60),
             |b| async move {
                 b.sign_in("xiping", PASSWORD).await;
@@ -393,7 +393,7 @@ async fn appeals_offer_valid_answers_and_the_audit_log_reads_in_words() {
         with_browser(
             name,
             viewport,
-            &server.base.clone(),
+            &server.base,
             Duration::from_secs(180),
             |b| async move { appeal_answers_flow(b).await },
         )
@@ -603,7 +603,7 @@ async fn import_templates_download_and_import_again() {
         with_browser(
             name,
             viewport,
-            &server.base.clone(),
+            &server.base,
             Duration::from_secs(120),
             move |b| async move { templates_flow(b, db, dir).await },
         )

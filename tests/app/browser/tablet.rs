@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::driver::{Browser, WAIT, demo_workspace, with_browser};
 use super::{
     Given, LAPTOP, PASSWORD, TABLET, count, local_visit, make_jpeg, planned, review_and_submit,
-    search_halls, visible_halls,
+    search_halls, start_visit, visible_halls,
 };
 use crate::helpers::TestApp;
 
@@ -29,16 +29,7 @@ async fn open_form(b: &Browser, hall: &str) -> String {
         "the hall picker",
     )
     .await;
-    b.click(&format!("#halls a[data-start={hall}]")).await;
-    let id = b
-        .wait_js(
-            "location.pathname === '/inspect/visit' && document.getElementById('progress-total').textContent !== '0'
-               && new URLSearchParams(location.search).get('id')",
-            WAIT,
-            "the visit form",
-        )
-        .await;
-    id.as_str().expect("the visit id").to_string()
+    start_visit(b, hall, "the visit form").await
 }
 
 /// Answers every item but `skip` as planned (stopwatch items with a

@@ -24,7 +24,7 @@ async fn rankings_show_intervals_possible_ranks_and_the_funnel() {
         with_browser(
             name,
             viewport,
-            &server.base.clone(),
+            &server.base,
             Duration::from_secs(150),
             move |b| async move { uncertainty_flow(b).await },
         )

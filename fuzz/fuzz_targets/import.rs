@@ -20,49 +20,10 @@ use libfuzzer_sys::fuzz_target;
 
 const NAMES: [&str; 4] = ["fuzz.xlsx", "fuzz.xls", "fuzz.ods", "fuzz.csv"];
 
-/// The `small` checklist of tests/app/helpers.rs.
-const SMALL: &str = r#"
-id = "small"
-version = 1
-title = "小检查表"
-
-[[section]]
-code = "A"
-title = "仪容"
-
-[[section.item]]
-code = "A01"
-title = "着工装"
-kind = "check"
-points = 4
-
-[[section.item]]
-code = "A02"
-title = "戴工牌"
-kind = "check"
-points = 2
-critical = "section"
-
-[[section]]
-code = "B"
-title = "服务"
-
-[[section.item]]
-code = "B01"
-title = "微笑"
-kind = "choice"
-points = 4
-choices = [ { label = "优", score = 4 }, { label = "良", score = 2 }, { label = "差", score = 0 } ]
-
-[[section.item]]
-code = "B02"
-title = "等候时长"
-kind = "measure"
-unit = "分钟"
-points = 10
-na = true
-bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
-"#;
+/// The tests' own roster and `small` checklist: the visits among the seeds
+/// are of these halls and this checklist.
+const ROSTER: &[u8] = include_bytes!("../../tests/fixtures/roster.csv");
+const SMALL: &str = include_str!("../../tests/fixtures/small.toml");
 
 struct Context {
     branches: HashSet<String>,
@@ -74,8 +35,10 @@ fn context() -> &'static Context {
     CONTEXT.get_or_init(|| {
         let small =
             hallscore::formats::checklist::parse("small.toml", SMALL).expect("a valid checklist");
+        let roster = read_workbook("roster.csv", ROSTER.to_vec()).expect("the roster reads");
+        let halls = parse_roster("roster.csv", &roster).expect("the roster parses");
         Context {
-            branches: ["XP01", "XP02", "BY01", "BY02"].map(String::from).into(),
+            branches: halls.rows.into_iter().map(|(_, hall)| hall.code).collect(),
             checklists: HashMap::from([("small".to_string(), vec![small])]),
         }
     })

@@ -4,7 +4,9 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{App, Workspace, sign_in, spawn_app, workspace_with_roster};
+use crate::helpers::{
+    Session, TestApp, Workspace, publish_small_quarter, ranking_row, workspace_with_roster,
+};
 
 const PASSWORD: &str = "correct-horse-1";
 
@@ -15,51 +17,33 @@ V2,XP02,2024-07-04 10:00,王,small,是,是,良,8
 V3,BY01,2024-07-05 10:00,李,small,是,是,优,8
 ";
 
-async fn setup() -> (Workspace, App) {
+async fn setup() -> (Workspace, TestApp) {
     let ws = workspace_with_roster();
     let visits = ws.write("visits.csv", VISITS);
     ws.run(&["import", "visits", &visits]).success();
     ws.add_user("boss", "admin", None, PASSWORD);
     ws.add_user("xp", "manager", Some("district:西平"), PASSWORD);
     ws.add_user("by", "manager", Some("district:泌阳"), PASSWORD);
-    let app = spawn_app(&ws).await;
+    let app = TestApp::spawn(&ws.db()).await;
     (ws, app)
 }
 
-async fn upload(
-    client: &reqwest::Client,
-    app: &App,
-    csrf: &str,
-    kind: &str,
-    name: &str,
-    body: &str,
-) -> (StatusCode, String) {
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name(name.to_string()),
-        );
-    let response = client
-        .post(format!("{}/admin/imports/{kind}", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status();
-    (status, response.text().await.expect("text"))
+/// Uploads a file of `kind` (roster, visits, …) on the imports page.
+async fn upload(user: &Session, kind: &str, name: &str, body: &str) -> (StatusCode, String) {
+    user.post_multipart(
+        &format!("/admin/imports/{kind}"),
+        &[],
+        Some((name, body.as_bytes().to_vec())),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn uploads_list_every_error_and_store_nothing_or_everything() {
     let (ws, app) = setup().await;
-    let (boss, csrf) = sign_in(&app, "boss", PASSWORD).await;
+    let boss = app.sign_in("boss", PASSWORD).await;
     let before = ws.snapshot();
-    let (status, page) = upload(
-        &boss,
-        &app,
-        &csrf,
-        "visits",
+    let (status, page) = upload(&boss, "visits",
         "坏.csv",
         "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\nW1,ZZ9,2024-07-03,small,是,是,优,8\nW2,XP01,2024-07-03,small,是,是,中,8\n",
     )
@@ -78,8 +62,6 @@ async fn uploads_list_every_error_and_store_nothing_or_everything() {
 
     let (status, page) = upload(
         &boss,
-        &app,
-        &csrf,
         "roster",
         "名单.csv",
         "区县,网点编码,网点名称\n西平,XP03,西平三厅\n",
@@ -88,11 +70,9 @@ async fn uploads_list_every_error_and_store_nothing_or_everything() {
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("新增 1"), "{page}");
 
-    let (xp, xp_csrf) = sign_in(&app, "xp", PASSWORD).await;
+    let xp = app.sign_in("xp", PASSWORD).await;
     let (status, _) = upload(
         &xp,
-        &app,
-        &xp_csrf,
         "roster",
         "名单.csv",
         "区县,网点编码,网点名称\n西平,XP04,四厅\n",
@@ -104,9 +84,7 @@ async fn uploads_list_every_error_and_store_nothing_or_everything() {
         "uploads are headquarters' work"
     );
     let (status, _) = upload(
-        &boss,
-        &app,
-        "forged",
+        &boss.with_csrf("forged"),
         "roster",
         "名单.csv",
         "区县,网点编码,网点名称\n西平,XP05,五厅\n",
@@ -115,72 +93,33 @@ async fn uploads_list_every_error_and_store_nothing_or_everything() {
     assert_eq!(status, StatusCode::FORBIDDEN, "CSRF on every form");
 }
 
-async fn publish(boss: &reqwest::Client, app: &App, csrf: &str) {
-    let response = boss
-        .post(format!("{}/admin/publications", app.base))
-        .form(&[
-            ("csrf", csrf),
-            ("checklist", "small"),
-            ("period", "2024-Q3"),
-            ("appeal_days", "7"),
-        ])
-        .send()
-        .await
-        .expect("publish");
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-}
-
-async fn appeal(
-    client: &reqwest::Client,
-    app: &App,
-    csrf: &str,
-    visit: &str,
-) -> (StatusCode, String) {
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.to_string())
-        .text("item", "A01")
-        .text("requested", "是")
-        .text("reason", "当天已统一着工装,暗访员看错了");
-    let response = client
-        .post(format!("{}/visits/{visit}/appeals", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("appeal");
-    let status = response.status();
-    (status, response.text().await.expect("text"))
+async fn appeal(user: &Session, visit: &str) -> (StatusCode, String) {
+    user.post_multipart(
+        &format!("/visits/{visit}/appeals"),
+        &[
+            ("item", "A01"),
+            ("requested", "是"),
+            ("reason", "当天已统一着工装,暗访员看错了"),
+        ],
+        None,
+    )
+    .await
 }
 
 fn rate(ws: &Workspace, code: &str) -> (serde_json::Value, serde_json::Value) {
-    let report = ws
-        .run(&[
-            "report", "rankings", "--period", "2024-Q3", "--format", "json",
-        ])
-        .success()
-        .json();
-    let row = report["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|r| r["code"] == code)
-        .expect("row")
-        .clone();
+    let report = ws.rankings("2024-Q3", &[]);
+    let row = ranking_row(&report, code);
     (row["rate"].clone(), row["rank"].clone())
 }
 
 #[tokio::test]
 async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
     let (ws, app) = setup().await;
-    let (boss, boss_csrf) = sign_in(&app, "boss", PASSWORD).await;
-    let (xp, xp_csrf) = sign_in(&app, "xp", PASSWORD).await;
-    let (by, by_csrf) = sign_in(&app, "by", PASSWORD).await;
+    let boss = app.sign_in("boss", PASSWORD).await;
+    let xp = app.sign_in("xp", PASSWORD).await;
+    let by = app.sign_in("by", PASSWORD).await;
 
-    let (status, page) = appeal(&xp, &app, &xp_csrf, "V1").await;
+    let (status, page) = appeal(&xp, "V1").await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -188,42 +127,31 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
     );
     assert!(page.contains("尚未发布"), "{page}");
 
-    publish(&boss, &app, &boss_csrf).await;
+    publish_small_quarter(&boss).await;
     // V1: A01 fails, 16/20 = 0.8 → XP01 ranks last of three.
     assert_eq!(
         rate(&ws, "XP01"),
         (serde_json::json!(0.8), serde_json::json!(3))
     );
 
-    let (status, _) = appeal(&by, &app, &by_csrf, "V1").await;
+    let (status, _) = appeal(&by, "V1").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another district's visit");
-    let (status, page) = appeal(&xp, &app, &xp_csrf, "V1").await;
+    let (status, page) = appeal(&xp, "V1").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(
         page.contains("待处理") && page.contains("暗访员看错了"),
         "{page}"
     );
-    let by_page = by
-        .get(format!("{}/appeals", app.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let by_page = by.get_text("/appeals").await.1;
     assert!(!by_page.contains("暗访员看错了"), "appeals stay in scope");
 
     let id = crate::helpers::attribute_after(&page, "data-appeal=\"");
     let response = boss
-        .post(format!("{}/admin/appeals/{id}", app.base))
-        .form(&[
-            ("csrf", boss_csrf.as_str()),
-            ("decision", "accept"),
-            ("reason", ""),
-        ])
-        .send()
-        .await
-        .expect("accept");
+        .post_form(
+            &format!("/admin/appeals/{id}"),
+            &[("decision", "accept"), ("reason", "")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         rate(&ws, "XP01"),
@@ -236,30 +164,14 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
         "the old answer stays in the visit's history"
     );
 
-    let outcome = xp
-        .get(format!("{}/appeals", app.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let outcome = xp.get_text("/appeals").await.1;
     assert!(outcome.contains("已采纳"), "the manager sees the outcome");
 
-    publish(&boss, &app, &boss_csrf).await;
+    publish_small_quarter(&boss).await;
     let bytes = boss
-        .get(format!(
-            "{}/exports/rankings.xlsx?period=2024-Q3&checklist=small",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("download")
-        .bytes()
-        .await
-        .expect("bytes");
-    let sheets =
-        hallscore::formats::read::read_workbook("r.xlsx", bytes.to_vec()).expect("workbook");
+        .download("/exports/rankings.xlsx?period=2024-Q3&checklist=small")
+        .await;
+    let sheets = hallscore::formats::read::read_workbook("r.xlsx", bytes).expect("workbook");
     let notes: String = sheets[0]
         .rows
         .iter()
@@ -277,7 +189,7 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
         [],
     )
     .expect("age the publication");
-    let (status, page) = appeal(&xp, &app, &xp_csrf, "V2").await;
+    let (status, page) = appeal(&xp, "V2").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("申诉期已结束"), "{page}");
     let before = ws.snapshot();
@@ -293,16 +205,9 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
 #[tokio::test]
 async fn the_audit_log_records_changes_for_admins_only() {
     let (ws, app) = setup().await;
-    let (boss, boss_csrf) = sign_in(&app, "boss", PASSWORD).await;
-    publish(&boss, &app, &boss_csrf).await;
-    let page = boss
-        .get(format!("{}/admin/audit", app.base))
-        .send()
-        .await
-        .expect("audit")
-        .text()
-        .await
-        .expect("text");
+    let boss = app.sign_in("boss", PASSWORD).await;
+    publish_small_quarter(&boss).await;
+    let page = boss.get_text("/admin/audit").await.1;
     // Actions in words, each with its code for the filter.
     for (code, words) in [
         ("roster.add", "新增网点"),
@@ -316,21 +221,9 @@ async fn the_audit_log_records_changes_for_admins_only() {
             "{code} in the log"
         );
     }
-    let filtered = boss
-        .get(format!("{}/admin/audit?action=period.publish", app.base))
-        .send()
-        .await
-        .expect("audit")
-        .text()
-        .await
-        .expect("text");
+    let filtered = boss.get_text("/admin/audit?action=period.publish").await.1;
     assert!(filtered.contains("发布期间") && !filtered.contains("新增网点"));
-    let (xp, _) = sign_in(&app, "xp", PASSWORD).await;
-    let response = xp
-        .get(format!("{}/admin/audit", app.base))
-        .send()
-        .await
-        .expect("audit");
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let xp = app.sign_in("xp", PASSWORD).await;
+    assert_eq!(xp.get("/admin/audit").await.status(), StatusCode::FORBIDDEN);
     drop(ws);
 }

@@ -26,12 +26,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use hallscore::domain::access::Visibility;
 use hallscore::domain::answer::Answer;
 use hallscore::domain::checklist::{Checklist, ItemKind};
 use hallscore::domain::scoring::score_visit;
 use serde_json::{Value, json};
 
-use driver::{Browser, Server, WAIT, demo_workspace, with_browser};
+use crate::helpers::TestApp;
+use driver::{Browser, WAIT, demo_workspace, with_browser};
 
 const TABLET: (u32, u32) = (768, 1024);
 const LAPTOP: (u32, u32) = (1366, 900);
@@ -234,30 +236,19 @@ async fn search_halls(b: &Browser, text: &str) {
         .expect("type into the search box");
 }
 
-/// Decodes the visits table's answer blob (one tag byte per item in
-/// checklist order: 0 不适用, 1 是, 2 否, 3 number + f64 LE, 4 choice +
-/// u16 LE), independently of the store's own decoder.
-fn decode_answers(mut bytes: &[u8]) -> Vec<Answer> {
-    let mut out = Vec::new();
-    while let Some((&tag, rest)) = bytes.split_first() {
-        let (answer, rest) = match tag {
-            0 => (Answer::NotApplicable, rest),
-            1 => (Answer::Pass, rest),
-            2 => (Answer::Fail, rest),
-            3 => {
-                let (v, rest) = rest.split_first_chunk::<8>().expect("a number's 8 bytes");
-                (Answer::Number(f64::from_le_bytes(*v)), rest)
-            }
-            4 => {
-                let (v, rest) = rest.split_first_chunk::<2>().expect("a choice's 2 bytes");
-                (Answer::Choice(u16::from_le_bytes(*v)), rest)
-            }
-            other => panic!("unknown answer tag {other}"),
-        };
-        out.push(answer);
-        bytes = rest;
-    }
-    out
+/// Starts a new visit of `hall` from the hall picker on screen and waits
+/// for its form (`what`, for the message if it never comes); its id.
+async fn start_visit(b: &Browser, hall: &str, what: &str) -> String {
+    b.click(&format!("#halls a[data-start={hall}]")).await;
+    let id = b
+        .wait_js(
+            "location.pathname === '/inspect/visit' && document.getElementById('progress-total').textContent !== '0'
+               && new URLSearchParams(location.search).get('id')",
+            WAIT,
+            what,
+        )
+        .await;
+    id.as_str().expect("the visit id").to_string()
 }
 
 fn expected_answer(checklist: &Checklist, code: &str, given: &Given) -> Answer {
@@ -303,8 +294,8 @@ async fn inspector_tablet_visit_survives_going_offline() {
     let ws = demo_workspace();
     let db = ws.db();
     let photo = ws.path("photo.jpg");
-    let server = Server::start(&db).await;
-    let base = server.base();
+    let server = TestApp::spawn(&db).await;
+    let base = server.base.clone();
     with_browser(
         "inspector-offline-768x1024",
         TABLET,
@@ -317,7 +308,7 @@ async fn inspector_tablet_visit_survives_going_offline() {
 
 async fn inspector_flow(
     b: Browser,
-    mut server: Server,
+    mut server: TestApp,
     db: std::path::PathBuf,
     photo: std::path::PathBuf,
 ) {
@@ -390,16 +381,7 @@ async fn inspector_flow(
     make_jpeg(&b, &photo).await;
 
     // Open the hall: a new visit with a client-made id.
-    b.click("#halls a[data-start=XP001]").await;
-    let id = b
-        .wait_js(
-            "location.pathname === '/inspect/visit' && document.getElementById('progress-total').textContent !== '0'
-               && new URLSearchParams(location.search).get('id')",
-            WAIT,
-            "the visit form",
-        )
-        .await;
-    let id = id.as_str().expect("the visit id").to_string();
+    let id = start_visit(&b, "XP001", "the visit form").await;
     assert_eq!(id.len(), 36, "the visit id is a UUID: {id}");
     let hall = b.text("#hall-name").await;
     assert!(
@@ -713,7 +695,7 @@ async fn inspector_flow(
 /// the server is back.
 async fn second_visit_while_server_is_down(
     b: &Browser,
-    server: &mut Server,
+    server: &mut TestApp,
     db: &Path,
     first: &str,
 ) {
@@ -725,16 +707,7 @@ async fn second_visit_while_server_is_down(
     )
     .await;
     b.find(&format!("a[href=\"/visits/{first}\"]")).await;
-    b.click("#halls a[data-start=XP002]").await;
-    let id = b
-        .wait_js(
-            "location.pathname === '/inspect/visit' && document.getElementById('progress-total').textContent !== '0'
-               && new URLSearchParams(location.search).get('id')",
-            WAIT,
-            "the second visit's form",
-        )
-        .await;
-    let id = id.as_str().expect("the visit id").to_string();
+    let id = start_visit(b, "XP002", "the second visit's form").await;
     assert_ne!(id, first, "a new visit gets a new id");
     for step in ["take", "call", "done"] {
         b.click(&format!("button[data-stopwatch={step}]")).await;
@@ -789,17 +762,6 @@ async fn second_visit_while_server_is_down(
     }
 }
 
-/// A visit's row as stored.
-struct StoredVisit {
-    branch: String,
-    inspector: Option<String>,
-    notes: Option<String>,
-    item_notes: Option<String>,
-    answers: Vec<u8>,
-    checklist_id: String,
-    version: u32,
-}
-
 /// The database holds exactly one visit with that id, with every answer,
 /// the notes and the photos.
 fn check_stored_visit(
@@ -815,49 +777,27 @@ fn check_stored_visit(
         1,
         "exactly one visit with the id"
     );
-    let row = conn
-        .query_row(
-            "SELECT b.code, v.inspector, v.notes, v.item_notes, v.answers, v.checklist_id,
-                    v.checklist_version
-               FROM visits v JOIN branches b ON b.id = v.branch_id
-              WHERE v.visit_id = ?1",
-            [id],
-            |r| {
-                Ok(StoredVisit {
-                    branch: r.get(0)?,
-                    inspector: r.get(1)?,
-                    notes: r.get(2)?,
-                    item_notes: r.get(3)?,
-                    answers: r.get(4)?,
-                    checklist_id: r.get(5)?,
-                    version: r.get(6)?,
-                })
-            },
-        )
-        .expect("the stored visit");
-    let StoredVisit {
-        branch,
-        inspector,
-        notes: stored_notes,
-        item_notes,
-        answers: blob,
-        checklist_id,
-        version,
-    } = row;
-    assert_eq!(branch, "XP001");
+    // Read back through the store, as the app's own pages read it.
+    let store = hallscore::storage::Store::open(db).expect("open the store");
+    let visit = store
+        .visit_record(id, &Visibility::Everything)
+        .expect("read the visit")
+        .expect("the stored visit")
+        .visit;
+    assert_eq!(visit.branch_code, "XP001");
     // The account's display name is the inspector on its visits.
-    assert_eq!(inspector.as_deref(), Some("王敏"));
-    assert_eq!(stored_notes.as_deref(), Some(notes));
-    let item_notes: Value =
-        serde_json::from_str(item_notes.as_deref().expect("item notes are stored")).expect("JSON");
-    assert_eq!(item_notes, json!({"A02": item_note}));
+    assert_eq!(visit.inspector.as_deref(), Some("王敏"));
+    assert_eq!(visit.notes.as_deref(), Some(notes));
+    assert_eq!(
+        visit.item_notes,
+        BTreeMap::from([("A02".to_string(), item_note.to_string())])
+    );
 
-    let checklist = hallscore::storage::Store::open(db)
-        .expect("open the store")
-        .checklist_version(&checklist_id, version)
+    let checklist = store
+        .checklist_version(&visit.checklist_id, visit.checklist_version)
         .expect("the visit's checklist");
     assert_eq!(checklist.id, "hall-visit");
-    let answers = decode_answers(&blob);
+    let answers = visit.answers;
     assert_eq!(answers.len(), 53, "an answer per item");
     let by_code: BTreeMap<&str, Answer> = checklist
         .items()
@@ -949,7 +889,7 @@ async fn district_manager_dashboards_at_laptop_and_tablet_sizes() {
     let db = ws.db();
     let own = visit_of(&db, "西平");
     let other = visit_of(&db, "泌阳");
-    let server = Server::start(&db).await;
+    let server = TestApp::spawn(&db).await;
     for (name, viewport) in [
         ("dashboard-1366x900", LAPTOP),
         ("dashboard-768x1024", TABLET),
@@ -958,7 +898,7 @@ async fn district_manager_dashboards_at_laptop_and_tablet_sizes() {
         with_browser(
             name,
             viewport,
-            &server.base(),
+            &server.base,
             Duration::from_secs(90),
             move |b| async move { dashboard_flow(b, own, other).await },
         )
@@ -1342,11 +1282,11 @@ async fn an_appeal_from_filing_to_acceptance_and_the_reissued_ranking() {
         ws.add_user("biyang", "manager", Some("district:泌阳"), PASSWORD);
         let db = ws.db();
         let photo = ws.path("appeal-photo.jpg");
-        let mut server = Server::start(&db).await;
+        let mut server = TestApp::spawn(&db).await;
         with_browser(
             name,
             viewport,
-            &server.base(),
+            &server.base,
             Duration::from_secs(240),
             move |b| async move { appeal_flow(b, db, photo).await },
         )
@@ -1719,11 +1659,11 @@ async fn uploads_with_errors_and_without() {
         std::fs::write(&bad, visits_with_errors(&db)).expect("write the visits file");
         let roster = ws.path("new-hall.csv");
         std::fs::write(&roster, NEW_HALL_CSV).expect("write the roster file");
-        let mut server = Server::start(&db).await;
+        let mut server = TestApp::spawn(&db).await;
         with_browser(
             name,
             viewport,
-            &server.base(),
+            &server.base,
             Duration::from_secs(120),
             move |b| async move { imports_flow(b, db, bad, roster).await },
         )

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Workspace, run_python, workspace_with_roster};
+use crate::helpers::{Workspace, ranking_row, run_python, workspace_with_roster};
 
 /// Five visits in 2024-Q3 and one in Q2, scored by hand in the comments.
 /// Checklist `small`: A01 check 4, A02 check 2 (critical: section),
@@ -32,27 +32,10 @@ fn loaded() -> Workspace {
     ws
 }
 
-fn rankings(ws: &Workspace, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "report", "rankings", "--period", "2024-Q3", "--format", "json",
-    ];
-    args.extend_from_slice(extra);
-    ws.run(&args).success().json()
-}
-
-fn row<'a>(report: &'a Value, code: &str) -> &'a Value {
-    report["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|r| r["code"] == code)
-        .unwrap_or_else(|| panic!("no row {code}"))
-}
-
 #[test]
 fn branch_rankings_match_the_hand_worked_figures() {
     let ws = loaded();
-    let report = rankings(&ws, &[]);
+    let report = ws.rankings("2024-Q3", &[]);
     assert_eq!(report["period"]["from"], "2024-07-01");
     assert_eq!(report["period"]["to"], "2024-09-30");
     assert_eq!(report["checklist"]["id"], "small");
@@ -65,7 +48,7 @@ fn branch_rankings_match_the_hand_worked_figures() {
         .collect();
     assert_eq!(codes, ["XP01", "BY01", "XP02", "BY02"]);
 
-    let xp01 = row(&report, "XP01");
+    let xp01 = ranking_row(&report, "XP01");
     assert_eq!(xp01["rank"], 1);
     assert_eq!(xp01["visits"], 2);
     assert_eq!(xp01["rate"], 0.725);
@@ -73,7 +56,7 @@ fn branch_rankings_match_the_hand_worked_figures() {
     assert_eq!(xp01["district"], "西平");
     assert_eq!(xp01["city"], "驻马店");
 
-    let by01 = row(&report, "BY01");
+    let by01 = ranking_row(&report, "BY01");
     assert_eq!(
         (by01["rank"].clone(), by01["rate"].clone()),
         (json!(2), json!(0.65))
@@ -83,7 +66,7 @@ fn branch_rankings_match_the_hand_worked_figures() {
     assert_eq!(by01["previous_rank"], 1);
     assert_eq!(by01["rank_change"], -1);
 
-    let xp02 = row(&report, "XP02");
+    let xp02 = ranking_row(&report, "XP02");
     assert_eq!(
         (xp02["rank"].clone(), xp02["rate"].clone()),
         (json!(3), json!(0.4))
@@ -92,7 +75,7 @@ fn branch_rankings_match_the_hand_worked_figures() {
     assert_eq!(xp02["previous_rank"], Value::Null);
     assert_eq!(xp02["rank_change"], Value::Null);
 
-    let by02 = row(&report, "BY02");
+    let by02 = ranking_row(&report, "BY02");
     assert_eq!(by02["rank"], Value::Null);
     assert_eq!(by02["rate"], Value::Null);
     assert_eq!(by02["visits"], 0);
@@ -101,20 +84,20 @@ fn branch_rankings_match_the_hand_worked_figures() {
 #[test]
 fn districts_and_cities_weigh_every_branch_the_same() {
     let ws = loaded();
-    let districts = rankings(&ws, &["--level", "district"]);
-    let xp = row(&districts, "西平");
+    let districts = ws.rankings("2024-Q3", &["--level", "district"]);
+    let xp = ranking_row(&districts, "西平");
     assert_eq!(xp["rate"], 0.5625, "(0.725 + 0.4) / 2");
     assert_eq!(xp["rank"], 2);
     assert_eq!(xp["visits"], 3);
     assert_eq!(xp["branches"], 2);
-    let by = row(&districts, "泌阳");
+    let by = ranking_row(&districts, "泌阳");
     assert_eq!(by["rate"], 0.65, "BY02 has no rate and does not count");
     assert_eq!(by["rank"], 1);
     assert_eq!(by["previous_rank"], 1);
     assert_eq!(by["rank_change"], 0);
 
-    let cities = rankings(&ws, &["--level", "city"]);
-    let city = row(&cities, "驻马店");
+    let cities = ws.rankings("2024-Q3", &["--level", "city"]);
+    let city = ranking_row(&cities, "驻马店");
     assert_eq!(city["rate"], 0.5917, "(0.725 + 0.4 + 0.65) / 3");
     assert_eq!(city["branches"], 4);
 }
@@ -122,10 +105,10 @@ fn districts_and_cities_weigh_every_branch_the_same() {
 #[test]
 fn min_visits_lists_without_ranking() {
     let ws = loaded();
-    let report = rankings(&ws, &["--min-visits", "2"]);
-    assert_eq!(row(&report, "XP01")["rank"], 1);
-    assert_eq!(row(&report, "BY01")["rank"], 2);
-    let xp02 = row(&report, "XP02");
+    let report = ws.rankings("2024-Q3", &["--min-visits", "2"]);
+    assert_eq!(ranking_row(&report, "XP01")["rank"], 1);
+    assert_eq!(ranking_row(&report, "BY01")["rank"], 2);
+    let xp02 = ranking_row(&report, "XP02");
     assert_eq!(xp02["rank"], Value::Null);
     assert_eq!(xp02["rate"], 0.4, "listed with its rate");
 }
@@ -133,7 +116,7 @@ fn min_visits_lists_without_ranking() {
 #[test]
 fn top_and_bottom_call_outs_are_in_the_json() {
     let ws = loaded();
-    let report = rankings(&ws, &["--top", "1"]);
+    let report = ws.rankings("2024-Q3", &["--top", "1"]);
     let total = &report["top_bottom"][0];
     assert_eq!(total["metric"], "total");
     assert_eq!(total["top"][0]["code"], "XP01");
@@ -167,7 +150,7 @@ fn one_district() -> Workspace {
 fn no_unit_is_called_out_as_both_top_and_bottom() {
     let ws = one_district();
     // One district: nothing to call out, in the JSON or the table.
-    let districts = rankings(&ws, &["--level", "district"]);
+    let districts = ws.rankings("2024-Q3", &["--level", "district"]);
     for callout in districts["top_bottom"].as_array().expect("call-outs") {
         assert_eq!(callout["top"], json!([]), "{callout}");
         assert_eq!(callout["bottom"], json!([]), "{callout}");
@@ -182,7 +165,7 @@ fn no_unit_is_called_out_as_both_top_and_bottom() {
     assert!(!out.contains("前三名") && !out.contains("后三名"), "{out}");
 
     // Two halls against a top three: both are top, neither is bottom.
-    let halls = rankings(&ws, &[]);
+    let halls = ws.rankings("2024-Q3", &[]);
     for callout in halls["top_bottom"].as_array().expect("call-outs") {
         assert_eq!(
             callout["top"].as_array().map(Vec::len),
@@ -210,7 +193,7 @@ fn no_unit_is_called_out_as_both_top_and_bottom() {
 fn an_offset_needs_enough_visits_at_shared_halls() {
     let ws = loaded();
     // 王 and 李 meet at XP01 and BY01: two visits each there, too few.
-    let report = rankings(&ws, &[]);
+    let report = ws.rankings("2024-Q3", &[]);
     let calibration = report["calibration"].as_array().expect("calibration");
     let names: Vec<&Value> = calibration.iter().map(|c| &c["inspector"]).collect();
     assert_eq!(names, ["李", "王"]);
@@ -546,9 +529,9 @@ fn a_changed_visit_is_a_conflict_until_replaced() {
         .success()
         .stdout;
     assert!(out.contains("未变 5,替换 1"), "{out}");
-    let report = rankings(&ws, &[]);
+    let report = ws.rankings("2024-Q3", &[]);
     // V1 now loses A01: A 2/6, B 14/14 → 16/20 = 0.8; XP01 (0.8 + 0.45) / 2.
-    assert_eq!(row(&report, "XP01")["rate"], 0.625);
+    assert_eq!(ranking_row(&report, "XP01")["rate"], 0.625);
     let history = ws.snapshot();
     assert!(
         history.contains("## visit_history\n") && history.contains("导入时替换"),
@@ -634,10 +617,10 @@ fn roster_reimport_updates_names_and_moves_branches() {
     );
     let out = ws.run(&["import", "roster", &moved]).success().stdout;
     assert!(out.contains("新增 0,更新 1,未变 1"), "{out}");
-    let report = rankings(&ws, &["--level", "district"]);
-    assert_eq!(row(&report, "泌阳")["branches"], 3);
-    let branches = rankings(&ws, &[]);
-    let xp02 = row(&branches, "XP02");
+    let report = ws.rankings("2024-Q3", &["--level", "district"]);
+    assert_eq!(ranking_row(&report, "泌阳")["branches"], 3);
+    let branches = ws.rankings("2024-Q3", &[]);
+    let xp02 = ranking_row(&branches, "XP02");
     assert_eq!(xp02["name"], "泌阳新厅");
     assert_eq!(xp02["rate"], 0.4, "visits stay with their branch code");
 
@@ -672,12 +655,7 @@ fn the_demo_shows_a_ranking() {
         before,
         "the demo is deterministic and idempotent"
     );
-    let report = ws
-        .run(&[
-            "report", "rankings", "--period", "2026-Q3", "--level", "district", "--format", "json",
-        ])
-        .success()
-        .json();
+    let report = ws.rankings("2026-Q3", &["--level", "district"]);
     assert_eq!(report["rows"].as_array().map(Vec::len), Some(10));
 }
 

@@ -2,75 +2,14 @@
 //! mid-file, a database the server may not write, a full disk, and a backup
 //! taken while visits keep arriving. Nothing acknowledged may be lost or doubled.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Workspace, workspace_with_roster};
-
-/// The real binary serving the workspace's database on a loopback port.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(ws: &Workspace, wrapper: &[&str]) -> Server {
-        let binary = env!("CARGO_BIN_EXE_hallscore");
-        let mut command = match wrapper.split_first() {
-            Some((program, args)) => {
-                let mut c = Command::new(program);
-                c.args(args).arg(binary);
-                c
-            }
-            None => Command::new(binary),
-        };
-        let mut child = command
-            .arg("--db")
-            .arg(ws.db())
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .current_dir(ws.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the server");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(start) = line.find("http://") {
-                    let url = line[start..]
-                        .split('/')
-                        .take(3)
-                        .collect::<Vec<_>>()
-                        .join("/");
-                    let _ = tx.send(url);
-                }
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the server announces its address");
-        Server { child, base }
-    }
-
-    /// SIGKILL: no shutdown, no flush, nothing.
-    fn kill(mut self) {
-        self.child.kill().expect("kill -9");
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::helpers::{TestApp, Workspace, workspace_with_roster};
 
 fn integrity(ws: &Workspace) -> String {
     let conn = rusqlite::Connection::open(ws.db()).expect("db");
@@ -145,10 +84,9 @@ fn inspector_token(ws: &Workspace) -> String {
 async fn acknowledged_visits_survive_a_kill_during_a_burst() {
     let ws = workspace_with_roster();
     let token = inspector_token(&ws);
-    let server = Server::start(&ws, &[]);
-    let base = server.base.clone();
+    let server = TestApp::spawn_binary(&ws, &[], &[]);
     let run = tokio::spawn(burst(
-        base,
+        server.base.clone(),
         token.clone(),
         8,
         Instant::now() + Duration::from_secs(20),
@@ -163,26 +101,21 @@ async fn acknowledged_visits_survive_a_kill_during_a_burst() {
     );
     assert_eq!(integrity(&ws), "ok");
 
-    let server = Server::start(&ws, &[]);
+    let server = TestApp::spawn_binary(&ws, &[], &[]);
     for id in &acknowledged {
         assert_eq!(stored_count(&ws, id), 1, "acknowledged visit {id}");
     }
     // A retry of an acknowledged visit after the restart stores nothing new.
-    let client = reqwest::Client::new();
-    let retried = client
-        .post(format!("{}/api/v1/visits", server.base))
-        .bearer_auth(&token)
-        .json(&visit(
-            &acknowledged[0],
-            ["XP01", "XP02", "BY01", "BY02"][1],
-        ))
-        .send()
-        .await
-        .expect("retry");
+    let (status, _) = server
+        .post_json(
+            "/api/v1/visits",
+            &token,
+            &visit(&acknowledged[0], ["XP01", "XP02", "BY01", "BY02"][1]),
+        )
+        .await;
     assert!(
-        matches!(retried.status(), StatusCode::OK | StatusCode::CONFLICT),
-        "{}",
-        retried.status()
+        matches!(status, StatusCode::OK | StatusCode::CONFLICT),
+        "{status}"
     );
     assert_eq!(stored_count(&ws, &acknowledged[0]), 1);
 }
@@ -254,41 +187,16 @@ async fn a_database_the_server_cannot_write_refuses_writes_and_keeps_reading() {
         "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\nR1,XP01,2024-07-03,small,是,是,优,8\n",
     );
     ws.run(&["import", "visits", &visits]).success();
-    // The server runs as an unprivileged user that may read but not write
-    // the database (as root it would ignore file permissions).
-    // The folder stays open (SQLite keeps its -wal and -shm files there);
-    // the database file itself is the root's, read-only for others.
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(ws.dir.path(), std::fs::Permissions::from_mode(0o777))
-        .expect("permissions");
-    std::fs::set_permissions(ws.db(), std::fs::Permissions::from_mode(0o644))
-        .expect("read-only for others");
-    for name in ["hallscore.db-wal", "hallscore.db-shm"] {
-        if ws.path(name).exists() {
-            std::fs::set_permissions(ws.path(name), std::fs::Permissions::from_mode(0o666))
-                .expect("permissions");
-        }
-    }
     let before = ws.snapshot();
-    let server = Server::start(
-        &ws,
-        &[
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-        ],
-    );
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{}/api/v1/visits", server.base))
-        .bearer_auth(&token)
-        .json(&visit("6c1f8e5a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", "XP01"))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let error: serde_json::Value = response.json().await.expect("json");
+    let server = TestApp::spawn_binary(&ws, &read_only_database(&ws), &[]);
+    let (status, error) = server
+        .post_json(
+            "/api/v1/visits",
+            &token,
+            &visit("6c1f8e5a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", "XP01"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
     assert!(
         error["error"]["message"]
             .as_str()
@@ -296,19 +204,53 @@ async fn a_database_the_server_cannot_write_refuses_writes_and_keeps_reading() {
             .contains("数据未保存"),
         "{error}"
     );
-    let rankings = client
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q3",
-            server.base
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("read");
-    assert_eq!(rankings.status(), StatusCode::OK, "reads still work");
+    let (status, _) = server
+        .get_json("/api/v1/reports/rankings?period=2024-Q3", &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "reads still work");
     drop(server);
     assert_eq!(ws.snapshot(), before);
     assert_eq!(integrity(&ws), "ok");
+}
+
+/// Makes the workspace's database one the server may read but not write,
+/// and returns the command prefix to run the server with (empty for none).
+///
+/// File permissions bind everyone but root. As another user the database
+/// file is simply made read-only. As root, which writes whatever the
+/// permissions say, the server runs as the unprivileged user nobody
+/// (`setpriv`), with the file root's and read-only for others. Either way
+/// the folder stays open: SQLite keeps its -wal and -shm files there.
+fn read_only_database(ws: &Workspace) -> Vec<&'static str> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let mode = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("chmod {mode:o} {}: {e}", path.display()));
+    };
+    // The test made the database, so its owner is the user the test runs as.
+    let as_root = std::fs::metadata(ws.db()).expect("the database").uid() == 0;
+    if !as_root {
+        mode(&ws.db(), 0o444);
+        return Vec::new();
+    }
+    mode(ws.dir.path(), 0o777);
+    mode(&ws.db(), 0o644);
+    for name in ["hallscore.db-wal", "hallscore.db-shm"] {
+        if ws.path(name).exists() {
+            mode(&ws.path(name), 0o666);
+        }
+    }
+    assert!(
+        Command::new("setpriv").arg("--version").output().is_ok(),
+        "run as root, this test needs setpriv (util-linux) to start the server as the \
+         unprivileged user nobody, since root may write a read-only database"
+    );
+    vec![
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ]
 }
 
 /// A command prefix that runs a program on a disk that is all but full:
@@ -368,41 +310,33 @@ async fn a_full_disk_refuses_writes_loses_nothing_and_keeps_reading() {
     ws.add_user("boss", "admin", None, "correct-horse-1");
     let admin = ws.api_token("boss");
     let full = full_disk(&ws);
-    let server = Server::start(&ws, &full.iter().map(String::as_str).collect::<Vec<_>>());
-    let client = reqwest::Client::new();
+    let server = TestApp::spawn_binary(
+        &ws,
+        &full.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+    );
     let mut acknowledged = Vec::new();
     let mut refused = None;
     for _ in 0..2_000 {
         let id = uuid::Uuid::new_v4().to_string();
-        let response = client
-            .post(format!("{}/api/v1/visits", server.base))
-            .bearer_auth(&token)
-            .json(&visit(&id, "XP01"))
-            .send()
-            .await
-            .expect("post");
-        if response.status() == StatusCode::CREATED {
+        let (status, body) = server
+            .post_json("/api/v1/visits", &token, &visit(&id, "XP01"))
+            .await;
+        if status == StatusCode::CREATED {
             acknowledged.push(id);
         } else {
-            refused = Some((id, response.status(), response.text().await.expect("body")));
+            refused = Some((id, status, body));
             break;
         }
     }
     let (refused_id, status, body) = refused.expect("the disk fills up");
     assert!(!acknowledged.is_empty(), "some visits fit before it did");
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body.contains("磁盘已满"), "{body}");
-    let rankings = client
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q3",
-            server.base
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("read");
-    assert_eq!(rankings.status(), StatusCode::OK, "reads still work");
-    let rows: serde_json::Value = rankings.json().await.expect("json");
+    assert!(body.to_string().contains("磁盘已满"), "{body}");
+    let (status, rows) = server
+        .get_json("/api/v1/reports/rankings?period=2024-Q3", &admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "reads still work");
     let visits: u64 = rows["rows"]
         .as_array()
         .expect("rows")
@@ -419,15 +353,11 @@ async fn a_full_disk_refuses_writes_loses_nothing_and_keeps_reading() {
         assert_eq!(stored_count(&ws, id), 1, "acknowledged visit {id}");
     }
     assert_eq!(stored_count(&ws, &refused_id), 0);
-    let server = Server::start(&ws, &[]);
-    let retried = client
-        .post(format!("{}/api/v1/visits", server.base))
-        .bearer_auth(&token)
-        .json(&visit(&refused_id, "XP01"))
-        .send()
-        .await
-        .expect("retry");
-    assert_eq!(retried.status(), StatusCode::CREATED);
+    let server = TestApp::spawn_binary(&ws, &[], &[]);
+    let (status, _) = server
+        .post_json("/api/v1/visits", &token, &visit(&refused_id, "XP01"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
     assert_eq!(stored_count(&ws, &refused_id), 1);
 }
 
@@ -435,7 +365,7 @@ async fn a_full_disk_refuses_writes_loses_nothing_and_keeps_reading() {
 async fn a_backup_taken_during_writes_is_complete_and_sound() {
     let ws = workspace_with_roster();
     let token = inspector_token(&ws);
-    let server = Server::start(&ws, &[]);
+    let server = TestApp::spawn_binary(&ws, &[], &[]);
     let first = burst(
         server.base.clone(),
         token.clone(),

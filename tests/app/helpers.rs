@@ -1,8 +1,13 @@
-//! Shared helpers: a scratch folder with its own database, and running the
-//! real `hallscore` binary against it.
+//! Shared helpers: a scratch folder with its own database, running the
+//! real `hallscore` binary against it, and the web application serving it
+//! ([`TestApp`]).
+
+mod app;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+pub use app::{Session, TestApp, cookie_set};
 
 /// A scratch workspace: a temporary folder holding the database and any
 /// files a test writes.
@@ -142,6 +147,13 @@ impl Workspace {
             .to_string()
     }
 
+    /// `hallscore report rankings --period PERIOD --format json EXTRA…`.
+    pub fn rankings(&self, period: &str, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["report", "rankings", "--period", period, "--format", "json"];
+        args.extend_from_slice(extra);
+        self.run(&args).success().json()
+    }
+
     /// Every row of every table, as text: two equal snapshots mean the
     /// database holds exactly the same data.
     pub fn snapshot(&self) -> String {
@@ -178,6 +190,17 @@ pub fn snapshot(db: &Path) -> String {
     out
 }
 
+/// The row of a unit (a hall's code, a district's or a city's name) in a
+/// ranking report.
+pub fn ranking_row<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["code"] == code)
+        .unwrap_or_else(|| panic!("no row {code} in {report}"))
+}
+
 /// The roster every CLI test starts from: two districts, four halls.
 pub const ROSTER_CSV: &str = "\
 区县,网点编码,网点名称,地市
@@ -197,99 +220,27 @@ pub fn workspace_with_roster() -> Workspace {
     ws
 }
 
-/// A checklist small enough to score by hand: 20 points.
-pub const SMALL_CHECKLIST: &str = r#"
-id = "small"
-version = 1
-title = "小检查表"
+/// A checklist small enough to score by hand: 20 points
+/// (tests/fixtures/small.toml, shared with the import fuzz target).
+pub const SMALL_CHECKLIST: &str = include_str!("../fixtures/small.toml");
 
-[[section]]
-code = "A"
-title = "仪容"
-
-[[section.item]]
-code = "A01"
-title = "着工装"
-kind = "check"
-points = 4
-
-[[section.item]]
-code = "A02"
-title = "戴工牌"
-kind = "check"
-points = 2
-critical = "section"
-
-[[section]]
-code = "B"
-title = "服务"
-
-[[section.item]]
-code = "B01"
-title = "微笑"
-kind = "choice"
-points = 4
-choices = [ { label = "优", score = 4 }, { label = "良", score = 2 }, { label = "差", score = 0 } ]
-
-[[section.item]]
-code = "B02"
-title = "等候时长"
-kind = "measure"
-unit = "分钟"
-points = 10
-na = true
-bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
-"#;
-
-/// The web application running on a loopback port with the workspace's
-/// database, stopped when dropped.
-pub struct App {
-    pub base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-impl App {
-    /// An app already running elsewhere, at `base`.
-    pub fn at(base: String) -> App {
-        App { base, stop: None }
-    }
-
-    /// The JSON answer to `GET path` with an API token.
-    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
-        reqwest::Client::new()
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path} gave no JSON: {e}"))
-    }
-}
-
-pub async fn spawn_app(ws: &Workspace) -> App {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a loopback port");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = hallscore::web::AppState::new(ws.db(), false);
-    tokio::spawn(hallscore::web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    App {
-        base,
-        stop: Some(stop),
-    }
+/// An admin publishes 2024-Q3 of the `small` checklist with a 7-day appeal
+/// window; the page it lands on (the publications and appeals).
+pub async fn publish_small_quarter(admin: &Session) -> String {
+    let response = admin
+        .post_form(
+            "/admin/publications",
+            &[
+                ("checklist", "small"),
+                ("period", "2024-Q3"),
+                ("appeal_days", "7"),
+            ],
+        )
+        .await;
+    let status = response.status();
+    let page = response.text().await.expect("the page");
+    assert_eq!(status, reqwest::StatusCode::OK, "{page}");
+    page
 }
 
 /// The value of `name="…" value="…"` or `name="…" content="…"` in a page.
@@ -303,37 +254,6 @@ pub fn attribute_after(html: &str, marker: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
-}
-
-/// A browser-like client signed in as `name`, and its CSRF token.
-pub async fn sign_in(app: &App, name: &str, password: &str) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("a client");
-    let page = client
-        .get(format!("{}/login", app.base))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("text");
-    let token = attribute_after(&page, "name=\"csrf\" value=\"");
-    let response = client
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("name", name),
-            ("password", password),
-            ("csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    let home = response.text().await.expect("text");
-    let csrf = attribute_after(&home, "name=\"csrf-token\" content=\"");
-    assert!(!csrf.is_empty(), "signed in as {name}: {home}");
-    (client, csrf)
 }
 
 /// Runs a Python script (`python3 -c`) with arguments and reads the JSON it

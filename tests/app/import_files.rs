@@ -10,7 +10,9 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{ROSTER_CSV, SMALL_CHECKLIST, Workspace, workspace_with_roster};
+use crate::helpers::{
+    ROSTER_CSV, SMALL_CHECKLIST, Workspace, ranking_row, run_python, workspace_with_roster,
+};
 
 /// The spreadsheet formats every fixture comes in; `csv` is LibreOffice's
 /// CSV export of the sheet that holds the table.
@@ -44,27 +46,12 @@ V4,BY01,2024-09-10 11:00,李,small,是,是,差,16
 V5,BY01,2024-09-11 11:00,王,small,是,是,优,10
 ";
 
-fn rankings(ws: &Workspace, period: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["report", "rankings", "--period", period, "--format", "json"];
-    args.extend_from_slice(extra);
-    ws.run(&args).success().json()
-}
-
-fn row<'a>(report: &'a Value, code: &str) -> &'a Value {
-    report["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|r| r["code"] == code)
-        .unwrap_or_else(|| panic!("no row {code} in {report}"))
-}
-
 /// The figures worked out by hand in tests/app/cli.rs.
 fn assert_hand_worked(report: &Value, what: &str) {
     let figures: Vec<(Value, Value, Value, Value)> = ["XP01", "BY01", "XP02", "BY02"]
         .iter()
         .map(|code| {
-            let r = row(report, code);
+            let r = ranking_row(report, code);
             (
                 r["rank"].clone(),
                 r["visits"].clone(),
@@ -93,7 +80,11 @@ fn assert_hand_worked(report: &Value, what: &str) {
         ],
         "{what}"
     );
-    assert_eq!(row(report, "BY01")["previous_rank"], 1, "{what}: V0 in Q2");
+    assert_eq!(
+        ranking_row(report, "BY01")["previous_rank"],
+        1,
+        "{what}: V0 in Q2"
+    );
 }
 
 /// The visits of a database as `export visits` writes them (CSV text).
@@ -222,9 +213,9 @@ fn rosters_from_every_program_and_format() {
 fn visits_from_every_program_and_format() {
     let reference = reference();
     let expected_export = exported_visits(&reference, "2024");
-    let expected_q3 = rankings(&reference, "2024-Q3", &[]);
+    let expected_q3 = reference.rankings("2024-Q3", &[]);
     assert_hand_worked(&expected_q3, "the reference CSV");
-    let expected_districts = rankings(&reference, "2024-Q3", &["--level", "district"]);
+    let expected_districts = reference.rankings("2024-Q3", &["--level", "district"]);
 
     // visits_cn: an extra first sheet, title rows above the header (row 5),
     // 序号, items by Ａ０１ 着工装 / A02、戴工牌 / 微笑 / B02 等候时长(分钟),
@@ -248,11 +239,11 @@ fn visits_from_every_program_and_format() {
             );
             assert!(out.starts_with(&expected), "{what}: {out}");
 
-            let q3 = rankings(&ws, "2024-Q3", &[]);
+            let q3 = ws.rankings("2024-Q3", &[]);
             assert_hand_worked(&q3, &what);
             assert_eq!(q3, expected_q3, "{what}");
             assert_eq!(
-                rankings(&ws, "2024-Q3", &["--level", "district"]),
+                ws.rankings("2024-Q3", &["--level", "district"]),
                 expected_districts,
                 "{what}"
             );
@@ -313,8 +304,8 @@ fn every_spelling_of_not_applicable() {
             "{what}: the blank B02 is counted: {out}"
         );
         // A 6/6, B01 4/4, B02 counts nowhere: every visit 10/10.
-        let report = rankings(&ws, "2024-10", &[]);
-        let xp02 = row(&report, "XP02");
+        let report = ws.rankings("2024-10", &[]);
+        let xp02 = ranking_row(&report, "XP02");
         assert_eq!(
             (
                 xp02["visits"].clone(),
@@ -366,10 +357,10 @@ fn duration_cells_on_a_band_boundary_score_as_written() {
             .success()
             .stdout;
         assert!(out.contains("4 次暗访:新增 4"), "{what}: {out}");
-        let report = rankings(&ws, "2024-Q3", &["--checklist", "wait"]);
+        let report = ws.rankings("2024-Q3", &["--checklist", "wait"]);
         let rates: Vec<Value> = ["XP01", "XP02", "BY01", "BY02"]
             .iter()
-            .map(|code| row(&report, code)["rate"].clone())
+            .map(|code| ranking_row(&report, code)["rate"].clone())
             .collect();
         assert_eq!(
             rates,
@@ -437,7 +428,7 @@ fn checklists_from_every_program_and_format() {
             ws.run(&["import", "roster", &roster]).success();
             let visits = ws.write("visits.csv", REFERENCE_VISITS);
             ws.run(&["import", "visits", &visits]).success();
-            assert_hand_worked(&rankings(&ws, "2024-Q3", &[]), &what);
+            assert_hand_worked(&ws.rankings("2024-Q3", &[]), &what);
         }
     }
 }
@@ -707,7 +698,7 @@ fn a_stray_cell_far_away_is_ignored_or_refused_at_once() {
 #[test]
 fn exported_visits_import_again_unchanged() {
     let reference = reference();
-    let expected_q3 = rankings(&reference, "2024-Q3", &[]);
+    let expected_q3 = reference.rankings("2024-Q3", &[]);
     let expected_export = exported_visits(&reference, "2024");
     for name in ["visits.xlsx", "visits.csv"] {
         let out = reference.path(name).display().to_string();
@@ -727,7 +718,7 @@ fn exported_visits_import_again_unchanged() {
         let fresh = workspace_with_roster();
         let stdout = fresh.run(&["import", "visits", &out]).success().stdout;
         assert!(stdout.contains("6 次暗访:新增 6"), "{name}: {stdout}");
-        assert_eq!(rankings(&fresh, "2024-Q3", &[]), expected_q3, "{name}");
+        assert_eq!(fresh.rankings("2024-Q3", &[]), expected_q3, "{name}");
         assert_eq!(exported_visits(&fresh, "2024"), expected_export, "{name}");
     }
 }
@@ -785,19 +776,7 @@ for ws in wb.worksheets:
     out[ws.title] = rows
 print(json.dumps(out, ensure_ascii=False))
 "#;
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(path)
-        .output()
-        .expect("python3 (with openpyxl) must be installed: pip install openpyxl");
-    assert!(
-        output.status.success(),
-        "openpyxl could not read {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON from python")
+    run_python(script, &[&path.display().to_string()])
 }
 
 #[test]
@@ -895,14 +874,14 @@ fn other_programs_open_our_exports() {
         .success()
         .stdout;
     assert!(out.contains("5 次暗访:新增 5"), "{out}");
-    let report = rankings(&fresh, "2024-Q3", &[]);
-    let xp01 = row(&report, "XP01");
+    let report = fresh.rankings("2024-Q3", &[]);
+    let xp01 = ranking_row(&report, "XP01");
     assert_eq!(
         (xp01["rank"].clone(), xp01["rate"].clone()),
         (json!(1), json!(0.725))
     );
-    assert_eq!(row(&report, "BY01")["rate"], 0.65);
-    assert_eq!(row(&report, "XP02")["rate"], 0.4);
+    assert_eq!(ranking_row(&report, "BY01")["rate"], 0.65);
+    assert_eq!(ranking_row(&report, "XP02")["rate"], 0.4);
 }
 
 /// Converts a workbook's first sheet to UTF-8 CSV with LibreOffice.

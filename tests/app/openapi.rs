@@ -8,13 +8,11 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{App, spawn_app, workspace_with_roster};
+use crate::helpers::{TestApp, workspace_with_roster};
 
 /// The document as the server hands it out.
-async fn document(app: &App) -> Value {
-    let response = reqwest::get(format!("{}/api/v1/openapi.json", app.base))
-        .await
-        .expect("get the document");
+async fn document(app: &TestApp) -> Value {
+    let response = app.session().get("/api/v1/openapi.json").await;
     assert_eq!(response.status(), 200);
     response.json().await.expect("JSON")
 }
@@ -22,7 +20,7 @@ async fn document(app: &App) -> Value {
 #[tokio::test]
 async fn every_documented_operation_exists_and_asks_who_is_calling() {
     let ws = workspace_with_roster();
-    let app = spawn_app(&ws).await;
+    let app = TestApp::spawn(&ws.db()).await;
     let doc = document(&app).await;
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().expect("paths");
@@ -56,7 +54,7 @@ async fn every_documented_operation_exists_and_asks_who_is_calling() {
         let response = client
             .request(
                 method.parse().expect("method"),
-                format!("{}/api/v1{path}", app.base),
+                app.url(&format!("/api/v1{path}")),
             )
             .send()
             .await
@@ -86,12 +84,12 @@ async fn schemathesis_finds_no_answer_outside_the_document() {
          R2,BY01,2024-08-03,李,small,否,是,良,12\n",
     );
     ws.run(&["import", "visits", &visits]).success();
-    let app = spawn_app(&ws).await;
+    let app = TestApp::spawn(&ws.db()).await;
     let program = schemathesis();
     for (name, role) in [("boss", "admin"), ("wang", "inspector")] {
         ws.add_user(name, role, None, "correct-horse-1");
         let token = ws.api_token(name);
-        let url = format!("{}/api/v1/openapi.json", app.base);
+        let url = app.url("/api/v1/openapi.json");
         // schemathesis keeps its findings in the folder it runs in.
         let dir = ws.dir.path().to_path_buf();
         let out = tokio::task::spawn_blocking(move || {

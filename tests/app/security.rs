@@ -1,18 +1,14 @@
 //! Every route against every role, injection attempts in every text field,
 //! and what the server's log may not contain.
 
-use std::io::Read as _;
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{App, Workspace, sign_in, spawn_app, workspace_with_roster};
+use crate::helpers::{Session, TestApp, Workspace, cookie_set, workspace_with_roster};
 
 const PASSWORD: &str = "correct-horse-1";
 
-async fn setup() -> (Workspace, App) {
+async fn setup() -> (Workspace, TestApp) {
     let ws = workspace_with_roster();
     let visits = ws.write(
         "v.csv",
@@ -23,7 +19,7 @@ async fn setup() -> (Workspace, App) {
     ws.add_user("xp", "manager", Some("district:西平"), PASSWORD);
     ws.add_user("by", "manager", Some("district:泌阳"), PASSWORD);
     ws.add_user("boss", "admin", None, PASSWORD);
-    let app = spawn_app(&ws).await;
+    let app = TestApp::spawn(&ws.db()).await;
     (ws, app)
 }
 
@@ -167,18 +163,9 @@ fn routes() -> Vec<(&'static str, &'static str, [Expect; 5])> {
     ]
 }
 
-async fn call(
-    client: &Client,
-    app: &App,
-    csrf: &str,
-    method: &str,
-    path: &str,
-) -> reqwest::Response {
-    let url = format!(
-        "{}{}",
-        app.base,
-        path.replace("{draft}", &uuid::Uuid::new_v4().to_string())
-    );
+async fn call(session: &Session, method: &str, path: &str) -> reqwest::Response {
+    let url = session.url(&path.replace("{draft}", &uuid::Uuid::new_v4().to_string()));
+    let (client, csrf) = (&session.client, session.csrf.as_str());
     let request = match (method, path) {
         ("GET", _) => client.get(url),
         ("PUT", _) => client.put(url).json(&json!({"answers": {}})),
@@ -206,22 +193,14 @@ async fn call(
 #[tokio::test]
 async fn every_route_answers_every_role_as_the_table_says() {
     let (_ws, app) = setup().await;
-    let mut clients = vec![(
-        "anonymous",
-        Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client"),
-        String::new(),
-    )];
+    let mut sessions = vec![("anonymous", app.session())];
     for name in ["wang", "xp", "by", "boss"] {
-        let (client, csrf) = sign_in(&app, name, PASSWORD).await;
-        clients.push((name, client, csrf));
+        sessions.push((name, app.sign_in(name, PASSWORD).await));
     }
     let mut failures = Vec::new();
     for (method, path, expected) in routes() {
-        for ((role, client, csrf), expect) in clients.iter().zip(expected) {
-            let response = call(client, &app, csrf, method, path).await;
+        for ((role, session), expect) in sessions.iter().zip(expected) {
+            let response = call(session, method, path).await;
             let status = response.status();
             let at_login = response.url().path() == "/login";
             let got = match expect {
@@ -243,8 +222,8 @@ async fn every_route_answers_every_role_as_the_table_says() {
 #[tokio::test]
 async fn injection_attempts_are_plain_text() {
     let (ws, app) = setup().await;
-    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
-    let (boss, _) = sign_in(&app, "boss", PASSWORD).await;
+    let wang = app.sign_in("wang", PASSWORD).await;
+    let boss = app.sign_in("boss", PASSWORD).await;
     let attacks = [
         "XP01' OR '1'='1",
         "'; DROP TABLE visits; --",
@@ -258,18 +237,8 @@ async fn injection_attempts_are_plain_text() {
             "visited_at": "2024-07-10T10:00:00+08:00", "inspector": attack, "notes": attack,
             "answers": {"A01": attack, "A02": "是", "B01": "优", "B02": 5}
         });
-        let response = wang
-            .post(format!("{}/api/v1/visits", app.base))
-            .header("X-CSRF-Token", &csrf)
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        assert!(
-            response.status().is_client_error(),
-            "{attack}: {}",
-            response.status()
-        );
+        let (status, _) = wang.post_json("/api/v1/visits", &body).await;
+        assert!(status.is_client_error(), "{attack}: {status}");
         let encoded: String = attack.bytes().map(|b| format!("%{b:02X}")).collect();
         for path in [
             format!("/api/v1/visits/{encoded}"),
@@ -279,11 +248,7 @@ async fn injection_attempts_are_plain_text() {
             format!("/halls/{encoded}?period=2024-Q3"),
             format!("/admin/audit?actor={encoded}&action={encoded}"),
         ] {
-            let response = boss
-                .get(format!("{}{path}", app.base))
-                .send()
-                .await
-                .expect("get");
+            let response = boss.get(&path).await;
             assert!(
                 response.status().is_client_error() || response.status().is_success(),
                 "{path}: {}",
@@ -300,29 +265,10 @@ async fn injection_attempts_are_plain_text() {
             );
         }
     }
-    let anonymous = Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let page = anonymous
-        .get(format!("{}/login", app.base))
-        .send()
-        .await
-        .expect("login")
-        .text()
-        .await
-        .expect("text");
-    let token = crate::helpers::attribute_after(&page, "name=\"csrf\" value=\"");
-    let response = anonymous
-        .post(format!("{}/login", app.base))
-        .form(&[
-            ("name", "' OR '1'='1' --"),
-            ("password", "' OR '1'='1"),
-            ("csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .expect("login");
+    let response = app
+        .session()
+        .attempt_sign_in("' OR '1'='1' --", "' OR '1'='1")
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let conn = rusqlite::Connection::open(ws.db()).expect("db");
     let (visits, branches): (i64, i64) = conn
@@ -335,121 +281,21 @@ async fn injection_attempts_are_plain_text() {
     assert_eq!((visits, branches), (2, 4), "every table intact");
 }
 
-#[test]
-fn the_log_holds_no_passwords_tokens_or_session_ids() {
+#[tokio::test]
+async fn the_log_holds_no_passwords_tokens_or_session_ids() {
     let ws = workspace_with_roster();
     ws.add_user("wang", "inspector", None, PASSWORD);
     let token = ws.api_token("wang");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hallscore"))
-        .arg("--db")
-        .arg(ws.db())
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut first = Vec::new();
-    let mut byte = [0u8; 1];
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !String::from_utf8_lossy(&first).contains('\n') && std::time::Instant::now() < deadline {
-        if stdout.read(&mut byte).expect("read") == 0 {
-            break;
-        }
-        first.push(byte[0]);
-    }
-    let line = String::from_utf8_lossy(&first).to_string();
-    let start = line.find("http://").expect("the address");
-    let base = line[start..]
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_string();
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let session = runtime.block_on(async {
-        let app = App::at(base.clone());
-        let anonymous = Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client");
-        let page = anonymous
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .expect("login")
-            .text()
-            .await
-            .expect("text");
-        let csrf = crate::helpers::attribute_after(&page, "name=\"csrf\" value=\"");
-        anonymous
-            .post(format!("{base}/login"))
-            .form(&[
-                ("name", "wang"),
-                ("password", "wrong-password-9"),
-                ("csrf", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .expect("failed sign-in");
-        let raw = Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let page = raw
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .expect("login");
-        let cookie = page
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("login cookie")
-            .to_string();
-        let csrf = crate::helpers::attribute_after(
-            &page.text().await.expect("text"),
-            "name=\"csrf\" value=\"",
-        );
-        let signed = raw
-            .post(format!("{base}/login"))
-            .header("Cookie", cookie)
-            .form(&[
-                ("name", "wang"),
-                ("password", PASSWORD),
-                ("csrf", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .expect("sign in");
-        let session = signed
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("hallscore_session="))
-            .and_then(|c| c.split(';').next())
-            .and_then(|c| c.split_once('='))
-            .map(|(_, v)| v.to_string())
-            .expect("a session");
-        raw.get(format!("{}/api/v1/reports/rankings?period=2024", app.base))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("token call");
-        session
-    });
-    child.kill().expect("stop");
-    let mut rest = Vec::new();
-    stdout.read_to_end(&mut rest).expect("the rest of the log");
-    let output = child.wait_with_output().expect("output");
-    let log = format!(
-        "{line}{}{}",
-        String::from_utf8_lossy(&rest),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let app = TestApp::spawn_binary(&ws, &[], &[("RUST_LOG", "debug")]);
+    app.session()
+        .attempt_sign_in("wang", "wrong-password-9")
+        .await;
+    // Signed in without following the redirect, to read the session cookie.
+    let signed = app.bare_sign_in(None, "wang", PASSWORD).await;
+    let session = cookie_set(&signed, "hallscore_session").expect("a session");
+    app.get_json("/api/v1/reports/rankings?period=2024", &token)
+        .await;
+    let log = app.kill();
     assert!(
         log.contains("sign-in failed") && log.contains("signed in"),
         "the log speaks: {log}"

@@ -6,13 +6,12 @@
 //! to find.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use crate::helpers::Workspace;
+use crate::helpers::{Workspace, run_python};
 
 /// One 0–100 scale item: a visit's rate is its score / 100.
 const SCORE_CHECKLIST: &str = r#"
@@ -77,14 +76,6 @@ fn planted_case() -> (String, String) {
     (roster, visits)
 }
 
-fn rankings(ws: &Workspace, level: &str) -> Value {
-    ws.run(&[
-        "report", "rankings", "--period", "2026-Q3", "--level", level, "--format", "json",
-    ])
-    .success()
-    .json()
-}
-
 fn by_code(report: &Value) -> BTreeMap<String, Value> {
     report["rows"]
         .as_array()
@@ -117,22 +108,12 @@ fn intervals_signals_and_inspector_effects_match_an_independent_computation() {
     ws.run(&["import", "roster", &roster_path]).success();
     ws.run(&["import", "visits", &visits_path]).success();
 
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/app/uncertainty_check.py"
+    let reference = run_python(
+        include_str!("uncertainty_check.py"),
+        &[&roster_path, &visits_path, "S01"],
     );
-    let output = Command::new("python3")
-        .args([script, &roster_path, &visits_path, "S01"])
-        .output()
-        .expect("python3 runs (tests/run.sh installs numpy, scipy, pandas and statsmodels)");
-    assert!(
-        output.status.success(),
-        "the reference computation failed (tests/run.sh installs what it needs): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let reference: Value = serde_json::from_slice(&output.stdout).expect("reference JSON");
 
-    let halls = rankings(&ws, "branch");
+    let halls = ws.rankings("2026-Q3", &["--level", "branch"]);
     assert_close(&halls["spread"]["sigma"], &reference["sigma"], "σ̂");
     assert_eq!(halls["spread"]["df"], reference["df"], "degrees of freedom");
     assert_close(
@@ -140,7 +121,42 @@ fn intervals_signals_and_inspector_effects_match_an_independent_computation() {
         &reference["region"],
         "region rate",
     );
+    assert_halls_agree(&halls, &reference);
+    let districts = by_code(&ws.rankings("2026-Q3", &["--level", "district"]));
+    for (name, expected) in reference["districts"].as_object().expect("districts") {
+        for end in 0..2 {
+            assert_close(
+                &districts[name]["interval"][end],
+                &expected["interval"][end],
+                &format!("{name} interval end {end}"),
+            );
+        }
+    }
+
+    assert_inspector_effects_agree(&halls, &reference);
+
+    // Ranked by adjusted rates, the lenient inspector's halls lose their
+    // lift: the ranking is the JSON's adjusted rates in order.
+    let adjusted = ws.rankings("2026-Q3", &["--adjust", "inspectors"]);
+    assert_eq!(adjusted["adjust"], "inspectors");
+    assert_eq!(
+        adjusted["inspectors"], halls["inspectors"],
+        "the effects taken out are reported, not fitted again to nothing"
+    );
     let rows = by_code(&halls);
+    for (code, row) in by_code(&adjusted) {
+        assert_eq!(
+            row["rate"], rows[&code]["adjusted_rate"],
+            "{code}: ranked by its adjusted rate"
+        );
+    }
+}
+
+/// Every hall's rate, interval, funnel signal and adjusted rate agree with
+/// the reference, its rank lies in its rank range, and the funnel flags the
+/// two planted outliers and nothing else.
+fn assert_halls_agree(halls: &Value, reference: &Value) {
+    let rows = by_code(halls);
     let mut flagged = Vec::new();
     for (code, expected) in reference["halls"].as_object().expect("halls") {
         let row = &rows[code];
@@ -176,20 +192,11 @@ fn intervals_signals_and_inspector_effects_match_an_independent_computation() {
         ],
         "the funnel finds the two planted outliers and nothing else"
     );
+}
 
-    let districts = by_code(&rankings(&ws, "district"));
-    for (name, expected) in reference["districts"].as_object().expect("districts") {
-        for end in 0..2 {
-            assert_close(
-                &districts[name]["interval"][end],
-                &expected["interval"][end],
-                &format!("{name} interval end {end}"),
-            );
-        }
-    }
-
-    // Inspector effects: the same as statsmodels' least squares, the
-    // newcomer unfitted, and the planted leniency recovered within a point.
+/// Inspector effects: the same as statsmodels' least squares, the newcomer
+/// unfitted, and the planted leniency recovered within a point.
+fn assert_inspector_effects_agree(halls: &Value, reference: &Value) {
     let effects: BTreeMap<String, Value> = halls["inspectors"]
         .as_array()
         .expect("inspectors")
@@ -215,31 +222,4 @@ fn intervals_signals_and_inspector_effects_match_an_independent_computation() {
         (recovered - LENIENT).abs() < 1.0,
         "the lenient inspector is {recovered:.2} points above the others, planted {LENIENT}"
     );
-
-    // Ranked by adjusted rates, the lenient inspector's halls lose their
-    // lift: the ranking is the JSON's adjusted rates in order.
-    let adjusted = ws
-        .run(&[
-            "report",
-            "rankings",
-            "--period",
-            "2026-Q3",
-            "--adjust",
-            "inspectors",
-            "--format",
-            "json",
-        ])
-        .success()
-        .json();
-    assert_eq!(adjusted["adjust"], "inspectors");
-    assert_eq!(
-        adjusted["inspectors"], halls["inspectors"],
-        "the effects taken out are reported, not fitted again to nothing"
-    );
-    for (code, row) in by_code(&adjusted) {
-        assert_eq!(
-            row["rate"], rows[&code]["adjusted_rate"],
-            "{code}: ranked by its adjusted rate"
-        );
-    }
 }

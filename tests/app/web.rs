@@ -4,20 +4,20 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{App, Workspace, sign_in, spawn_app, workspace_with_roster};
+use crate::helpers::{Session, TestApp, Workspace, publish_small_quarter, workspace_with_roster};
 
 const PASSWORD: &str = "correct-horse-1";
 
 /// The CLI workspace (roster XP01, XP02 in 西平, BY01, BY02 in 泌阳; the
 /// `small` checklist) with one user of each kind.
-async fn app() -> (Workspace, App) {
+async fn app() -> (Workspace, TestApp) {
     let ws = workspace_with_roster();
     ws.add_user("boss", "admin", None, PASSWORD);
     ws.add_user("xp", "manager", Some("district:西平"), PASSWORD);
     ws.add_user("by", "manager", Some("district:泌阳"), PASSWORD);
     ws.add_user("wang", "inspector", None, PASSWORD);
     ws.add_user("li", "inspector", None, PASSWORD);
-    let app = spawn_app(&ws).await;
+    let app = TestApp::spawn(&ws.db()).await;
     (ws, app)
 }
 
@@ -37,29 +37,12 @@ fn visit(id: &str, branch: &str) -> Value {
 const V1: &str = "0b6f5a52-3f55-4b8f-9a34-1b2d3c4d5e6f";
 const V2: &str = "5d2c9e0a-7b1f-4c3e-8a9d-0e1f2a3b4c5d";
 
-async fn post_visit(
-    client: &reqwest::Client,
-    app: &App,
-    csrf: &str,
-    body: &Value,
-) -> (StatusCode, Value) {
-    let response = client
-        .post(format!("{}/api/v1/visits", app.base))
-        .header("X-CSRF-Token", csrf)
-        .json(body)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn a_visit_is_stored_once_whatever_the_retries() {
     let (ws, app) = app().await;
-    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let client = app.sign_in("wang", PASSWORD).await;
 
-    let (status, body) = post_visit(&client, &app, &csrf, &visit(V1, "XP01")).await;
+    let (status, body) = client.post_json("/api/v1/visits", &visit(V1, "XP01")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["rate"], 0.45);
     assert_eq!(body["sections"], json!({"A": 0.3333, "B": 0.5}));
@@ -70,11 +53,11 @@ async fn a_visit_is_stored_once_whatever_the_retries() {
     );
     assert_eq!(body["item_notes"]["A01"], "未着工装");
 
-    let (status, _) = post_visit(&client, &app, &csrf, &visit(V1, "XP01")).await;
+    let (status, _) = client.post_json("/api/v1/visits", &visit(V1, "XP01")).await;
     assert_eq!(status, StatusCode::OK, "the same id and body again");
     let mut changed = visit(V1, "XP01");
     changed["answers"]["A01"] = json!("是");
-    let (status, body) = post_visit(&client, &app, &csrf, &changed).await;
+    let (status, body) = client.post_json("/api/v1/visits", &changed).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["field"], "id");
 
@@ -88,14 +71,7 @@ async fn a_visit_is_stored_once_whatever_the_retries() {
         .expect("count");
     assert_eq!(count, 1);
 
-    let fetched: Value = client
-        .get(format!("{}/api/v1/visits/{V1}", app.base))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let fetched: Value = client.get_json(&format!("/api/v1/visits/{V1}")).await;
     assert_eq!(fetched["answers"]["B02"], "12");
     assert_eq!(fetched["rate"], 0.45);
 }
@@ -103,7 +79,7 @@ async fn a_visit_is_stored_once_whatever_the_retries() {
 #[tokio::test]
 async fn bad_visits_are_refused_with_the_field_and_nothing_is_stored() {
     let (ws, app) = app().await;
-    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let client = app.sign_in("wang", PASSWORD).await;
     let before = ws.snapshot();
     let cases: Vec<(Value, StatusCode, &str, &str)> = vec![
         (
@@ -170,7 +146,7 @@ async fn bad_visits_are_refused_with_the_field_and_nothing_is_stored() {
         ),
     ];
     for (body, status, field, message) in cases {
-        let (got, error) = post_visit(&client, &app, &csrf, &body).await;
+        let (got, error) = client.post_json("/api/v1/visits", &body).await;
         assert_eq!(got, status, "{error}");
         assert_eq!(error["error"]["field"], field, "{error}");
         let text = error["error"]["message"].as_str().expect("a message");
@@ -178,8 +154,9 @@ async fn bad_visits_are_refused_with_the_field_and_nothing_is_stored() {
     }
     // Malformed and oversized bodies.
     let response = client
-        .post(format!("{}/api/v1/visits", app.base))
-        .header("X-CSRF-Token", &csrf)
+        .client
+        .post(client.url("/api/v1/visits"))
+        .header("X-CSRF-Token", &client.csrf)
         .header("Content-Type", "application/json")
         .body("{not json")
         .send()
@@ -194,7 +171,7 @@ async fn bad_visits_are_refused_with_the_field_and_nothing_is_stored() {
             .contains("JSON")
     );
     let huge = json!({"id": V2, "branch_code": "XP01", "visited_at": "2024-07-03", "notes": "x".repeat(2 * 1024 * 1024)});
-    let (status, _) = post_visit(&client, &app, &csrf, &huge).await;
+    let (status, _) = client.post_json("/api/v1/visits", &huge).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(ws.snapshot(), before, "nothing stored by refused requests");
 }
@@ -205,14 +182,14 @@ async fn bad_visits_are_refused_with_the_field_and_nothing_is_stored() {
 #[tokio::test]
 async fn every_problem_is_named_and_no_item_may_be_left_out() {
     let (ws, app) = app().await;
-    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let client = app.sign_in("wang", PASSWORD).await;
     let before = ws.snapshot();
     let mut body = visit(V2, "XP01");
     let answers = body["answers"].as_object_mut().expect("answers");
     answers.remove("B02"); // allows 不适用, but is left out
     answers.insert("A02".into(), json!("否")); // the red line of section A
     answers.insert("B01".into(), json!("中")); // not a label
-    let (status, error) = post_visit(&client, &app, &csrf, &body).await;
+    let (status, error) = client.post_json("/api/v1/visits", &body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     let problems: Vec<(String, String)> = error["error"]["problems"]
         .as_array()
@@ -242,16 +219,7 @@ async fn every_problem_is_named_and_no_item_may_be_left_out() {
 
     // The preview of the same draft: the same problems, the score of what
     // is answered, and which red line zeroed what.
-    let preview: Value = client
-        .post(format!("{}/api/v1/visits/preview", app.base))
-        .header("X-CSRF-Token", &csrf)
-        .json(&body)
-        .send()
-        .await
-        .expect("preview")
-        .json()
-        .await
-        .expect("json");
+    let (_, preview) = client.post_json("/api/v1/visits/preview", &body).await;
     assert_eq!(preview["problems"], error["error"]["problems"], "{preview}");
     assert_eq!(preview["required_missing"], json!(["B02"]));
     assert_eq!(preview["sections"]["A"], 0.0, "{preview}");
@@ -268,11 +236,11 @@ async fn every_problem_is_named_and_no_item_may_be_left_out() {
     // Blank is not an answer either; 不适用 is.
     body["answers"]["B01"] = json!("良");
     body["answers"]["B02"] = json!(" ");
-    let (status, error) = post_visit(&client, &app, &csrf, &body).await;
+    let (status, error) = client.post_json("/api/v1/visits", &body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert_eq!(error["error"]["field"], "answers.B02");
     body["answers"]["B02"] = json!("不适用");
-    let (status, stored) = post_visit(&client, &app, &csrf, &body).await;
+    let (status, stored) = client.post_json("/api/v1/visits", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{stored}");
     assert_eq!(stored["answers"]["B02"], "不适用");
 }
@@ -283,25 +251,19 @@ async fn every_problem_is_named_and_no_item_may_be_left_out() {
 #[tokio::test]
 async fn an_upload_says_how_many_blanks_it_read_as_not_applicable() {
     let (_ws, app) = app().await;
-    let (boss, csrf) = sign_in(&app, "boss", PASSWORD).await;
+    let boss = app.sign_in("boss", PASSWORD).await;
     let csv = "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\n\
                W1,XP01,2024-07-03,small,是,是,优,\n\
                W2,XP02,2024-07-03,small,是,是,优, \n\
                W3,BY01,2024-07-03,small,是,是,优,8\n";
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("暗访.csv"),
-        );
-    let response = boss
-        .post(format!("{}/admin/imports/visits", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = response.text().await.expect("the page");
+    let (status, page) = boss
+        .post_multipart(
+            "/admin/imports/visits",
+            &[],
+            Some(("暗访.csv", csv.as_bytes().to_vec())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("3 次暗访:新增 3,未变 0,替换 0;2 个空白答案按表格约定记为「不适用」"),
         "{page}"
@@ -311,43 +273,32 @@ async fn an_upload_says_how_many_blanks_it_read_as_not_applicable() {
 #[tokio::test]
 async fn sign_in_sessions_and_csrf() {
     let (ws, app) = app().await;
-    let anonymous = reqwest::Client::new();
-    let response = anonymous
-        .post(format!("{}/api/v1/visits", app.base))
-        .json(&visit(V1, "XP01"))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = app
+        .session()
+        .post_json("/api/v1/visits", &visit(V1, "XP01"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let client = app.sign_in("wang", PASSWORD).await;
     // A cookie session without the form token cannot change anything.
     let response = client
-        .post(format!("{}/api/v1/visits", app.base))
+        .client
+        .post(client.url("/api/v1/visits"))
         .json(&visit(V1, "XP01"))
         .send()
         .await
         .expect("post");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let response = client
-        .post(format!("{}/logout", app.base))
-        .form(&[("csrf", "forged")])
-        .send()
-        .await
-        .expect("logout");
+    let response = client.with_csrf("forged").post_form("/logout", &[]).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     // An expired session is no session.
     let conn = rusqlite::Connection::open(ws.db()).expect("db");
     conn.execute("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'", [])
         .expect("expire");
-    let (status, _) = post_visit(&client, &app, &csrf, &visit(V1, "XP01")).await;
+    let (status, _) = client.post_json("/api/v1/visits", &visit(V1, "XP01")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let page = client
-        .get(format!("{}/inspect", app.base))
-        .send()
-        .await
-        .expect("page");
+    let page = client.get("/inspect").await;
     assert!(
         page.url().as_str().ends_with("/login?expired=1"),
         "{}",
@@ -355,50 +306,24 @@ async fn sign_in_sessions_and_csrf() {
     );
 
     // Signing out ends the session.
-    let (client, csrf) = sign_in(&app, "wang", PASSWORD).await;
-    let response = client
-        .post(format!("{}/logout", app.base))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let client = app.sign_in("wang", PASSWORD).await;
+    let response = client.post_form("/logout", &[]).await;
     assert!(response.url().as_str().ends_with("/login"));
-    let (status, _) = post_visit(&client, &app, &csrf, &visit(V1, "XP01")).await;
+    let (status, _) = client.post_json("/api/v1/visits", &visit(V1, "XP01")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn a_planted_session_id_never_becomes_a_session() {
     let (_ws, app) = app().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
     let planted = "a".repeat(64);
-    let page = client
-        .get(format!("{}/login", app.base))
-        .header("Cookie", format!("hallscore_session={planted}"))
-        .send()
-        .await
-        .expect("login")
-        .text()
-        .await
-        .expect("text");
-    let token = crate::helpers::attribute_after(&page, "name=\"csrf\" value=\"");
-    let response = client
-        .post(format!("{}/login", app.base))
-        .header(
-            "Cookie",
-            format!("hallscore_session={planted}; login_csrf={token}"),
+    let response = app
+        .bare_sign_in(
+            Some(&format!("hallscore_session={planted}")),
+            "wang",
+            PASSWORD,
         )
-        .form(&[
-            ("name", "wang"),
-            ("password", PASSWORD),
-            ("csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .expect("sign in");
+        .await;
     let issued: Vec<String> = response
         .headers()
         .get_all("set-cookie")
@@ -419,35 +344,8 @@ async fn a_planted_session_id_never_becomes_a_session() {
 #[tokio::test]
 async fn sign_in_is_throttled_after_repeated_failures() {
     let (_ws, app) = app().await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let attempt = |password: &'static str| {
-        let client = client.clone();
-        let base = app.base.clone();
-        async move {
-            let page = client
-                .get(format!("{base}/login"))
-                .send()
-                .await
-                .expect("login")
-                .text()
-                .await
-                .expect("text");
-            let token = crate::helpers::attribute_after(&page, "name=\"csrf\" value=\"");
-            client
-                .post(format!("{base}/login"))
-                .form(&[
-                    ("name", "wang"),
-                    ("password", password),
-                    ("csrf", token.as_str()),
-                ])
-                .send()
-                .await
-                .expect("sign in")
-        }
-    };
+    let client = app.session();
+    let attempt = |password| client.attempt_sign_in("wang", password);
     for _ in 0..5 {
         let response = attempt("wrong-password").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -471,56 +369,43 @@ async fn sign_in_is_throttled_after_repeated_failures() {
 #[tokio::test]
 async fn scope_is_enforced_for_visits_and_reports() {
     let (ws, app) = app().await;
-    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let wang = app.sign_in("wang", PASSWORD).await;
     assert_eq!(
-        post_visit(&wang, &app, &csrf, &visit(V1, "XP01")).await.0,
+        wang.post_json("/api/v1/visits", &visit(V1, "XP01")).await.0,
         StatusCode::CREATED
     );
     assert_eq!(
-        post_visit(&wang, &app, &csrf, &visit(V2, "BY01")).await.0,
+        wang.post_json("/api/v1/visits", &visit(V2, "BY01")).await.0,
         StatusCode::CREATED
     );
 
-    let status = |client: reqwest::Client, url: String| async move {
-        client.get(url).send().await.expect("get").status()
-    };
-    let (xp, _) = sign_in(&app, "xp", PASSWORD).await;
-    let (li, _) = sign_in(&app, "li", PASSWORD).await;
-    let (boss, _) = sign_in(&app, "boss", PASSWORD).await;
-    let url = |id: &str| format!("{}/api/v1/visits/{id}", app.base);
+    let xp = app.sign_in("xp", PASSWORD).await;
+    let li = app.sign_in("li", PASSWORD).await;
+    let boss = app.sign_in("boss", PASSWORD).await;
+    let url = |id: &str| format!("/api/v1/visits/{id}");
     assert_eq!(
-        status(xp.clone(), url(V1)).await,
+        xp.get(&url(V1)).await.status(),
         StatusCode::OK,
         "西平's own visit"
     );
     assert_eq!(
-        status(xp.clone(), url(V2)).await,
+        xp.get(&url(V2)).await.status(),
         StatusCode::NOT_FOUND,
         "泌阳's visit by URL"
     );
     assert_eq!(
-        status(li.clone(), url(V1)).await,
+        li.get(&url(V1)).await.status(),
         StatusCode::NOT_FOUND,
         "another inspector's visit"
     );
-    assert_eq!(status(boss.clone(), url(V2)).await, StatusCode::OK);
+    assert_eq!(boss.get(&url(V2)).await.status(), StatusCode::OK);
     assert_eq!(
-        status(xp.clone(), format!("{}/visits/{V2}", app.base)).await,
+        xp.get(&format!("/visits/{V2}")).await.status(),
         StatusCode::NOT_FOUND,
         "the visit page too"
     );
 
-    let rankings: Value = xp
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q3",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("rankings")
-        .json()
-        .await
-        .expect("json");
+    let rankings: Value = xp.get_json("/api/v1/reports/rankings?period=2024-Q3").await;
     let codes: Vec<&str> = rankings["rows"]
         .as_array()
         .expect("rows")
@@ -534,64 +419,34 @@ async fn scope_is_enforced_for_visits_and_reports() {
         "calibration is for admins"
     );
     let districts: Value = xp
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q3&level=district",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("rankings")
-        .json()
-        .await
-        .expect("json");
+        .get_json("/api/v1/reports/rankings?period=2024-Q3&level=district")
+        .await;
     assert_eq!(
         districts["rows"].as_array().map(Vec::len),
         Some(2),
         "every district"
     );
     assert_eq!(
-        status(
-            xp.clone(),
-            format!(
-                "{}/api/v1/reports/shortboards?period=2024-Q3&scope=branch:BY01",
-                app.base
-            )
-        )
-        .await,
+        xp.get("/api/v1/reports/shortboards?period=2024-Q3&scope=branch:BY01")
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        status(
-            wang.clone(),
-            format!("{}/api/v1/reports/rankings?period=2024-Q3", app.base)
-        )
-        .await,
+        wang.get("/api/v1/reports/rankings?period=2024-Q3")
+            .await
+            .status(),
         StatusCode::FORBIDDEN,
         "inspectors record, they do not read reports"
     );
-    let bad = xp
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q9",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("get");
+    let bad = xp.get("/api/v1/reports/rankings?period=2024-Q9").await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let error: Value = bad.json().await.expect("json");
     assert_eq!(error["error"]["field"], "period");
 
     // A district manager's workbook download holds only their halls.
-    let bytes = xp
-        .get(format!("{}/exports/rankings.xlsx?period=2024-Q3", app.base))
-        .send()
-        .await
-        .expect("download")
-        .bytes()
-        .await
-        .expect("bytes");
-    let sheets =
-        hallscore::formats::read::read_workbook("r.xlsx", bytes.to_vec()).expect("a workbook");
+    let bytes = xp.download("/exports/rankings.xlsx?period=2024-Q3").await;
+    let sheets = hallscore::formats::read::read_workbook("r.xlsx", bytes).expect("a workbook");
     let halls = &sheets[1];
     assert_eq!(halls.name, "网点排名");
     assert_eq!(halls.rows.len(), 3, "a header and 西平's two halls");
@@ -607,29 +462,18 @@ async fn the_api_answers_bearer_tokens_with_the_cli_s_figures() {
     );
     ws.run(&["import", "visits", &visits]).success();
     let token = ws.api_token("boss");
-    let api = app
+    let (_, api) = app
         .get_json(
             "/api/v1/reports/rankings?period=2024-Q3&level=district",
             &token,
         )
         .await;
-    let cli = ws
-        .run(&[
-            "report", "rankings", "--period", "2024-Q3", "--level", "district", "--format", "json",
-        ])
-        .success()
-        .json();
+    let cli = ws.rankings("2024-Q3", &["--level", "district"]);
     assert_eq!(api, cli, "one code path for the figures");
-    let wrong = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/reports/rankings?period=2024-Q3",
-            app.base
-        ))
-        .bearer_auth("0".repeat(64))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let (wrong, _) = app
+        .get_json("/api/v1/reports/rankings?period=2024-Q3", &"0".repeat(64))
+        .await;
+    assert_eq!(wrong, StatusCode::UNAUTHORIZED);
     let conn = rusqlite::Connection::open(ws.db()).expect("db");
     let stored: String = conn
         .query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0))
@@ -643,36 +487,23 @@ const JPEG: &[u8] = &[
     0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9,
 ];
 
-async fn upload(
-    client: &reqwest::Client,
-    app: &App,
-    csrf: &str,
-    visit: &str,
-    bytes: Vec<u8>,
-) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new()
-        .text("visit_id", visit.to_string())
-        .text("item_code", "A01")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name("p.jpg"),
-        );
-    let response = client
-        .post(format!("{}/api/v1/photos", app.base))
-        .header("X-CSRF-Token", csrf)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+/// Uploads a photo of item A01 of a visit through the API.
+async fn upload_photo(user: &Session, visit: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let (status, body) = user
+        .post_multipart(
+            "/api/v1/photos",
+            &[("visit_id", visit), ("item_code", "A01")],
+            Some(("p.jpg", bytes)),
+        )
+        .await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 #[tokio::test]
 async fn photos_are_checked_and_kept_in_scope() {
     let (ws, app) = app().await;
-    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
-    let (status, body) = upload(&wang, &app, &csrf, V2, b"%PDF-1.4 not an image".to_vec()).await;
+    let wang = app.sign_in("wang", PASSWORD).await;
+    let (status, body) = upload_photo(&wang, V2, b"%PDF-1.4 not an image".to_vec()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["error"]["message"]
@@ -680,38 +511,31 @@ async fn photos_are_checked_and_kept_in_scope() {
             .expect("message")
             .contains("不是 JPEG")
     );
-    let (status, _) = upload(&wang, &app, &csrf, V2, vec![0xFF; 6 * 1024 * 1024]).await;
+    let (status, _) = upload_photo(&wang, V2, vec![0xFF; 6 * 1024 * 1024]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    let (status, body) = upload(&wang, &app, &csrf, "../../etc", JPEG.to_vec()).await;
+    let (status, body) = upload_photo(&wang, "../../etc", JPEG.to_vec()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
-    let (status, photo) = upload(&wang, &app, &csrf, V2, JPEG.to_vec()).await;
+    let (status, photo) = upload_photo(&wang, V2, JPEG.to_vec()).await;
     assert_eq!(status, StatusCode::CREATED, "{photo}");
     assert_eq!(
-        post_visit(&wang, &app, &csrf, &visit(V2, "BY01")).await.0,
+        wang.post_json("/api/v1/visits", &visit(V2, "BY01")).await.0,
         StatusCode::CREATED
     );
-    let url = format!("{}{}", app.base, photo["url"].as_str().expect("url"));
-    let image = wang.get(&url).send().await.expect("photo");
+    let url = photo["url"].as_str().expect("url");
+    let image = wang.get(url).await;
     assert_eq!(image.status(), StatusCode::OK);
     assert_eq!(image.headers()["content-type"], "image/jpeg");
     assert_eq!(image.bytes().await.expect("bytes").as_ref(), JPEG);
-    let (xp, _) = sign_in(&app, "xp", PASSWORD).await;
+    let xp = app.sign_in("xp", PASSWORD).await;
     assert_eq!(
-        xp.get(&url).send().await.expect("get").status(),
+        xp.get(url).await.status(),
         StatusCode::NOT_FOUND,
         "泌阳's photo"
     );
-    let (by, _) = sign_in(&app, "by", PASSWORD).await;
-    assert_eq!(
-        by.get(&url).send().await.expect("get").status(),
-        StatusCode::OK
-    );
-    let traversal = by
-        .get(format!("{}/photos/..%2F..%2Fhallscore.db", app.base))
-        .send()
-        .await
-        .expect("get");
+    let by = app.sign_in("by", PASSWORD).await;
+    assert_eq!(by.get(url).await.status(), StatusCode::OK);
+    let traversal = by.get("/photos/..%2F..%2Fhallscore.db").await;
     assert_eq!(traversal.status(), StatusCode::NOT_FOUND);
     let files: Vec<_> = std::fs::read_dir(ws.path("photos").join(V2))
         .expect("the photo folder")
@@ -730,20 +554,20 @@ async fn evidence_rules_are_enforced_before_a_visit_is_stored() {
         ),
     );
     ws.run(&["checklist", "load", &strict]).success();
-    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
-    let (status, body) = post_visit(&wang, &app, &csrf, &visit(V1, "XP01")).await;
+    let wang = app.sign_in("wang", PASSWORD).await;
+    let (status, body) = wang.post_json("/api/v1/visits", &visit(V1, "XP01")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["field"], "notes", "{body}");
     let mut long = visit(V1, "XP01");
     long["notes"] = json!("营业厅整体环境整洁,员工服务热情");
-    let (status, body) = post_visit(&wang, &app, &csrf, &long).await;
+    let (status, body) = wang.post_json("/api/v1/visits", &long).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["field"], "photos", "{body}");
     assert_eq!(
-        upload(&wang, &app, &csrf, V1, JPEG.to_vec()).await.0,
+        upload_photo(&wang, V1, JPEG.to_vec()).await.0,
         StatusCode::CREATED
     );
-    let (status, body) = post_visit(&wang, &app, &csrf, &long).await;
+    let (status, body) = wang.post_json("/api/v1/visits", &long).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["checklist"]["version"], 2);
 }
@@ -751,56 +575,28 @@ async fn evidence_rules_are_enforced_before_a_visit_is_stored() {
 #[tokio::test]
 async fn drafts_belong_to_their_inspector() {
     let (_ws, app) = app().await;
-    let (wang, csrf) = sign_in(&app, "wang", PASSWORD).await;
+    let wang = app.sign_in("wang", PASSWORD).await;
     let draft = json!({"id": V1, "branch_code": "XP01", "answers": {"A01": "是"}});
-    let response = wang
-        .put(format!("{}/api/v1/drafts/{V1}", app.base))
-        .header("X-CSRF-Token", &csrf)
-        .json(&draft)
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let back: Value = wang
-        .get(format!("{}/api/v1/drafts/{V1}", app.base))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let (status, _) = wang.put_json(&format!("/api/v1/drafts/{V1}"), &draft).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let back: Value = wang.get_json(&format!("/api/v1/drafts/{V1}")).await;
     assert_eq!(back, draft);
-    let page = wang
-        .get(format!("{}/inspect", app.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let page = wang.get_text("/inspect").await.1;
     assert!(
         page.contains(&format!("data-draft=\"{V1}\"")),
         "listed for its inspector"
     );
 
-    let (li, li_csrf) = sign_in(&app, "li", PASSWORD).await;
+    let li = app.sign_in("li", PASSWORD).await;
     assert_eq!(
-        li.get(format!("{}/api/v1/drafts/{V1}", app.base))
-            .send()
-            .await
-            .expect("get")
-            .status(),
+        li.get(&format!("/api/v1/drafts/{V1}")).await.status(),
         StatusCode::NOT_FOUND
     );
-    let response = li
-        .put(format!("{}/api/v1/drafts/{V1}", app.base))
-        .header("X-CSRF-Token", &li_csrf)
-        .json(&json!({"answers": {}}))
-        .send()
-        .await
-        .expect("put");
+    let (status, _) = li
+        .put_json(&format!("/api/v1/drafts/{V1}"), &json!({"answers": {}}))
+        .await;
     assert_eq!(
-        response.status(),
+        status,
         StatusCode::FORBIDDEN,
         "another's draft cannot be overwritten"
     );
@@ -809,15 +605,11 @@ async fn drafts_belong_to_their_inspector() {
     let mut full = visit(V1, "XP01");
     full["answers"]["A01"] = json!("是");
     assert_eq!(
-        post_visit(&wang, &app, &csrf, &full).await.0,
+        wang.post_json("/api/v1/visits", &full).await.0,
         StatusCode::CREATED
     );
     assert_eq!(
-        wang.get(format!("{}/api/v1/drafts/{V1}", app.base))
-            .send()
-            .await
-            .expect("get")
-            .status(),
+        wang.get(&format!("/api/v1/drafts/{V1}")).await.status(),
         StatusCode::NOT_FOUND
     );
 }
@@ -828,14 +620,9 @@ async fn drafts_belong_to_their_inspector() {
 async fn an_inspector_s_visits_are_those_under_their_display_name() {
     let ws = Workspace::empty();
     ws.run(&["demo"]).success();
-    let app = spawn_app(&ws).await;
-    let (client, csrf) = sign_in(&app, "wangmin", "hallscore-demo").await;
-    let get = |path: String| {
-        let client = client.clone();
-        let url = format!("{}{path}", app.base);
-        async move { client.get(url).send().await.expect("get") }
-    };
-    let page = get("/inspect".into()).await.text().await.expect("text");
+    let app = TestApp::spawn(&ws.db()).await;
+    let client = app.sign_in("wangmin", "hallscore-demo").await;
+    let page = client.get_text("/inspect").await.1;
     let ids: Vec<&str> = page
         .split("href=\"/visits/")
         .skip(1)
@@ -844,11 +631,7 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
     assert!(ids.len() >= 10, "the demo visits are listed: {ids:?}");
     let mut shown = None;
     for id in &ids {
-        let visit: Value = get(format!("/api/v1/visits/{id}"))
-            .await
-            .json()
-            .await
-            .expect("json");
+        let visit = client.get_json(&format!("/api/v1/visits/{id}")).await;
         assert_eq!(visit["inspector"], "王敏", "{visit}");
         shown = Some(visit);
     }
@@ -862,7 +645,10 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
         .and_then(|v| v.visit_id)
         .expect("a visit by someone else");
     assert_eq!(
-        get(format!("/api/v1/visits/{others}")).await.status(),
+        client
+            .get(&format!("/api/v1/visits/{others}"))
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
 
@@ -876,17 +662,12 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
         "visited_at": "2026-09-29T10:00:00+08:00",
         "answers": shown["answers"],
     });
-    let (status, stored) = post_visit(&client, &app, &csrf, &body).await;
+    let (status, stored) = client.post_json("/api/v1/visits", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{stored}");
     assert_eq!(stored["inspector"], "王敏");
-    let page = get("/inspect".into()).await.text().await.expect("text");
+    let page = client.get_text("/inspect").await.1;
     assert!(page.contains(&format!("href=\"/visits/{V2}\"")), "{page}");
-    let report = ws
-        .run(&[
-            "report", "rankings", "--period", "2026-Q3", "--format", "json",
-        ])
-        .success()
-        .json();
+    let report = ws.rankings("2026-Q3", &[]);
     let names: Vec<&str> = report["calibration"]
         .as_array()
         .expect("calibration")
@@ -904,15 +685,8 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
 #[tokio::test]
 async fn pages_carry_security_headers_and_speak_both_languages() {
     let (_ws, app) = app().await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let response = client
-        .get(format!("{}/login", app.base))
-        .send()
-        .await
-        .expect("login");
+    let client = app.session();
+    let response = client.get("/login").await;
     let headers = response.headers().clone();
     let csp = headers["content-security-policy"].to_str().expect("csp");
     assert!(
@@ -925,20 +699,9 @@ async fn pages_carry_security_headers_and_speak_both_languages() {
         response.text().await.expect("text").contains("登录"),
         "Chinese first"
     );
-    let english = client
-        .get(format!("{}/lang/en", app.base))
-        .send()
-        .await
-        .expect("switch")
-        .text()
-        .await
-        .expect("text");
+    let english = client.get_text("/lang/en").await.1;
     assert!(english.contains("Sign in"), "{english}");
-    let missing = client
-        .get(format!("{}/no/such/page", app.base))
-        .send()
-        .await
-        .expect("get");
+    let missing = client.get("/no/such/page").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
@@ -954,45 +717,36 @@ async fn an_admin_reads_every_report_page_in_english() {
     );
     ws.run(&["import", "visits", &visits]).success();
     ws.add_user("boss", "admin", None, PASSWORD);
-    let app = spawn_app(&ws).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let get = async |path: &str| {
-        let response = client
-            .get(format!("{}{path}", app.base))
-            .send()
-            .await
-            .expect("get");
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        response.text().await.expect("text")
-    };
-    get("/lang/en").await;
-    let login = get("/login").await;
-    let token = crate::helpers::attribute_after(&login, "name=\"csrf\" value=\"");
-    let home = client
-        .post(format!("{}/login", app.base))
-        .form(&[("name", "boss"), ("password", PASSWORD), ("csrf", &token)])
-        .send()
-        .await
-        .expect("sign in")
-        .text()
-        .await
-        .expect("text");
-    let csrf = crate::helpers::attribute_after(&home, "name=\"csrf-token\" content=\"");
-    assert!(!csrf.is_empty(), "signed in: {home}");
-    let english = |page: &str, path: &str, present: &[&str], absent: &[&str]| {
-        assert!(page.contains("<html lang=\"en\">"), "{path}: {page}");
-        for text in present {
-            assert!(page.contains(text), "{path} says {text:?}: {page}");
-        }
-        for text in absent {
-            assert!(!page.contains(text), "{path} has no {text:?}: {page}");
-        }
-    };
+    let app = TestApp::spawn(&ws.db()).await;
+    let mut client = app.session();
+    assert_eq!(client.get("/lang/en").await.status(), StatusCode::OK);
+    client.sign_in("boss", PASSWORD).await;
+    report_pages_are_in_english(&client).await;
+    admin_pages_are_in_english(&client).await;
+}
 
-    let dashboard = get("/dashboard?period=2024-Q3&checklist=small").await;
+/// The status of `GET path` is 200: its page.
+async fn ok_page(session: &Session, path: &str) -> String {
+    let (status, page) = session.get_text(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    page
+}
+
+/// The page speaks English: it says every one of `present` and none of
+/// `absent`.
+fn english(page: &str, path: &str, present: &[&str], absent: &[&str]) {
+    assert!(page.contains("<html lang=\"en\">"), "{path}: {page}");
+    for text in present {
+        assert!(page.contains(text), "{path} says {text:?}: {page}");
+    }
+    for text in absent {
+        assert!(!page.contains(text), "{path} has no {text:?}: {page}");
+    }
+}
+
+/// The dashboard and a county's page, in English.
+async fn report_pages_are_in_english(client: &Session) {
+    let dashboard = ok_page(client, "/dashboard?period=2024-Q3&checklist=small").await;
     english(
         &dashboard,
         "/dashboard",
@@ -1035,7 +789,7 @@ async fn an_admin_reads_every_report_page_in_english() {
         ],
     );
 
-    let county = get("/districts/西平?period=2024-Q3").await;
+    let county = ok_page(client, "/districts/西平?period=2024-Q3").await;
     english(
         &county,
         "/districts/西平",
@@ -1055,20 +809,12 @@ async fn an_admin_reads_every_report_page_in_english() {
             "本单位",
         ],
     );
+}
 
-    let published = client
-        .post(format!("{}/admin/publications", app.base))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("checklist", "small"),
-            ("period", "2024-Q3"),
-            ("appeal_days", "7"),
-        ])
-        .send()
-        .await
-        .expect("publish");
-    assert_eq!(published.status(), StatusCode::OK);
-    let appeals = published.text().await.expect("text");
+/// Publishing, the imports page with a failed and a checked upload, and
+/// the audit log, in English.
+async fn admin_pages_are_in_english(client: &Session) {
+    let appeals = publish_small_quarter(client).await;
     english(
         &appeals,
         "/appeals",
@@ -1094,7 +840,7 @@ async fn an_admin_reads_every_report_page_in_english() {
         ],
     );
 
-    let imports = get("/admin/imports").await;
+    let imports = ok_page(client, "/admin/imports").await;
     english(
         &imports,
         "/admin/imports",
@@ -1116,25 +862,19 @@ async fn an_admin_reads_every_report_page_in_english() {
             "载入检查表",
         ],
     );
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(
+    let (status, failed) = client
+        .post_multipart(
+            "/admin/imports/visits",
+            &[],
+            Some((
+                "bad.csv",
                 "暗访编号,网点编码,暗访日期,检查表,A01,A02,B01,B02\nW1,ZZ9,2024-07-03,small,是,是,优,8\n"
                     .as_bytes()
                     .to_vec(),
-            )
-            .file_name("bad.csv"),
-        );
-    let failed = client
-        .post(format!("{}/admin/imports/visits", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(failed.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let failed = failed.text().await.expect("text");
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     english(
         &failed,
         "a failed upload",
@@ -1144,27 +884,18 @@ async fn an_admin_reads_every_report_page_in_english() {
         ],
         &["处错误", "未写入任何数据", "工作表", "表头"],
     );
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.clone())
-        .text("dry_run", "on")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(
+    let (_, checked) = client
+        .post_multipart(
+            "/admin/imports/roster",
+            &[("dry_run", "on")],
+            Some((
+                "roster.csv",
                 "区县,网点编码,网点名称\n西平,XP09,西平九厅\n"
                     .as_bytes()
                     .to_vec(),
-            )
-            .file_name("roster.csv"),
-        );
-    let checked = client
-        .post(format!("{}/admin/imports/roster", app.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload")
-        .text()
-        .await
-        .expect("text");
+            )),
+        )
+        .await;
     english(
         &checked,
         "a checked roster",
@@ -1176,7 +907,7 @@ async fn an_admin_reads_every_report_page_in_english() {
         &["网点名单「", "新增", "试运行"],
     );
 
-    let audit = get("/admin/audit").await;
+    let audit = ok_page(client, "/admin/audit").await;
     english(
         &audit,
         "/admin/audit",
@@ -1241,9 +972,9 @@ fn funnel_limits(page: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_funnel_names_the_halls_outside_its_limits_for_each_reader() {
     let ws = workspace_with_outliers();
-    let app = spawn_app(&ws).await;
+    let app = TestApp::spawn(&ws.db()).await;
     let token = ws.api_token("boss");
-    let rankings: Value = app
+    let (_, rankings) = app
         .get_json("/api/v1/reports/rankings?period=2024-Q3", &token)
         .await;
     let signals: Vec<(&str, &Value)> = rankings["rows"]
@@ -1259,15 +990,8 @@ async fn the_funnel_names_the_halls_outside_its_limits_for_each_reader() {
         "{rankings}"
     );
 
-    let (admin, _) = sign_in(&app, "boss", PASSWORD).await;
-    let page = admin
-        .get(format!("{}/dashboard?period=2024-Q3", app.base))
-        .send()
-        .await
-        .expect("dashboard")
-        .text()
-        .await
-        .expect("text");
+    let admin = app.sign_in("boss", PASSWORD).await;
+    let page = admin.get_text("/dashboard?period=2024-Q3").await.1;
     assert_eq!(page.matches("<circle class=\"point").count(), 8, "{page}");
     let outside = page
         .split("id=\"funnel-outside\"")
@@ -1284,15 +1008,8 @@ async fn the_funnel_names_the_halls_outside_its_limits_for_each_reader() {
     assert_eq!(limits.len(), 4, "the 95% and the 99.8% pair of curves");
 
     // The 西平 manager: their four halls' points, XP03 named, the same limits.
-    let (manager, _) = sign_in(&app, "xp", PASSWORD).await;
-    let mine = manager
-        .get(format!("{}/dashboard?period=2024-Q3", app.base))
-        .send()
-        .await
-        .expect("dashboard")
-        .text()
-        .await
-        .expect("text");
+    let manager = app.sign_in("xp", PASSWORD).await;
+    let mine = manager.get_text("/dashboard?period=2024-Q3").await.1;
     assert_eq!(mine.matches("<circle class=\"point").count(), 4);
     assert!(mine.contains("/halls/XP03?") && !mine.contains("泌阳四厅"));
     assert_eq!(
@@ -1303,13 +1020,9 @@ async fn the_funnel_names_the_halls_outside_its_limits_for_each_reader() {
     // A 西平 hall inside the limits says so on its page; XP03 says it is high.
     for (hall, words) in [("XP01", "控制限以内"), ("XP03", "显著偏高")] {
         let page = manager
-            .get(format!("{}/halls/{hall}?period=2024-Q3", app.base))
-            .send()
+            .get_text(&format!("/halls/{hall}?period=2024-Q3"))
             .await
-            .expect("hall page")
-            .text()
-            .await
-            .expect("text");
+            .1;
         let signal = page
             .split("id=\"unit-signal\">")
             .nth(1)
@@ -1331,20 +1044,13 @@ async fn without_repeat_visits_there_is_no_funnel_and_the_pages_say_why() {
     );
     ws.run(&["import", "visits", &visits]).success();
     let token = ws.api_token("boss");
-    let rankings: Value = app
+    let (_, rankings) = app
         .get_json("/api/v1/reports/rankings?period=2024-Q3", &token)
         .await;
     assert_eq!(rankings["spread"], json!({"sigma": null, "df": 0}));
-    let (admin, _) = sign_in(&app, "boss", PASSWORD).await;
+    let admin = app.sign_in("boss", PASSWORD).await;
     for path in ["/dashboard?period=2024-Q3", "/halls/XP01?period=2024-Q3"] {
-        let page = admin
-            .get(format!("{}{path}", app.base))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("text");
+        let page = admin.get_text(path).await.1;
         assert!(
             page.contains("重复暗访太少(自由度 0,至少需要 2)"),
             "{path}: {page}"
@@ -1359,27 +1065,19 @@ async fn without_repeat_visits_there_is_no_funnel_and_the_pages_say_why() {
 async fn only_admins_rank_by_adjusted_rates() {
     let ws = Workspace::empty();
     ws.run(&["demo"]).success();
-    let app = spawn_app(&ws).await;
-    let get = |token: String, query: &'static str| {
-        let base = app.base.clone();
-        async move {
-            let response = reqwest::Client::new()
-                .get(format!(
-                    "{base}/api/v1/reports/rankings?period=2026-Q3{query}"
-                ))
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("rankings");
-            let status = response.status();
-            (status, response.json::<Value>().await.expect("JSON"))
-        }
+    let app = TestApp::spawn(&ws.db()).await;
+    let get = async |token: &str, query: &str| {
+        app.get_json(
+            &format!("/api/v1/reports/rankings?period=2026-Q3{query}"),
+            token,
+        )
+        .await
     };
     let admin = ws.api_token("admin");
-    let (status, plain) = get(admin.clone(), "").await;
+    let (status, plain) = get(&admin, "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(plain["adjust"], Value::Null);
-    let (status, adjusted) = get(admin.clone(), "&adjust=inspectors").await;
+    let (status, adjusted) = get(&admin, "&adjust=inspectors").await;
     assert_eq!(status, StatusCode::OK, "{adjusted}");
     assert_eq!(adjusted["adjust"], "inspectors");
     // Ranked by the adjusted rates, which are the plain report's.
@@ -1407,7 +1105,7 @@ async fn only_admins_rank_by_adjusted_rates() {
 
     // Unknown values are a mistake; a manager may not ask at all.
     for query in ["&adjust=halls", "&adjust="] {
-        let (status, body) = get(admin.clone(), query).await;
+        let (status, body) = get(&admin, query).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
         assert_eq!(body["error"]["field"], "adjust");
         assert!(
@@ -1418,7 +1116,7 @@ async fn only_admins_rank_by_adjusted_rates() {
         );
     }
     let manager = ws.api_token("xiping");
-    let (status, body) = get(manager.clone(), "&adjust=inspectors").await;
+    let (status, body) = get(&manager, "&adjust=inspectors").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["field"], "adjust");
     assert!(
@@ -1427,12 +1125,12 @@ async fn only_admins_rank_by_adjusted_rates() {
             .is_some_and(|m| m.contains("仅限管理员")),
         "{body}"
     );
-    let (status, own) = get(manager, "").await;
+    let (status, own) = get(&manager, "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(own["inspectors"], json!([]), "no inspector effects");
 
     // The workbook downloaded from the adjusted page ranks as it does.
-    let (boss, _) = sign_in(&app, "admin", "hallscore-admin").await;
+    let boss = app.sign_in("admin", "hallscore-admin").await;
     let hall_order = |bytes: Vec<u8>| -> Vec<Value> {
         let sheets = hallscore::formats::read::read_workbook("r.xlsx", bytes).expect("a workbook");
         let halls = sheets
@@ -1449,40 +1147,19 @@ async fn only_admins_rank_by_adjusted_rates() {
     };
     for (query, report) in [("", &plain), ("&adjust=inspectors", &adjusted)] {
         let bytes = boss
-            .get(format!(
-                "{}/exports/rankings.xlsx?period=2026-Q3{query}",
-                app.base
-            ))
-            .send()
-            .await
-            .expect("download")
-            .bytes()
-            .await
-            .expect("bytes");
-        assert_eq!(hall_order(bytes.to_vec()), order(report), "{query}");
+            .download(&format!("/exports/rankings.xlsx?period=2026-Q3{query}"))
+            .await;
+        assert_eq!(hall_order(bytes), order(report), "{query}");
     }
 
     // On the pages a manager's request for it changes nothing.
-    let (client, _) = sign_in(&app, "xiping", "hallscore-demo").await;
+    let client = app.sign_in("xiping", "hallscore-demo").await;
     for query in ["", "&adjust=inspectors"] {
-        let page = client
-            .get(format!("{}/dashboard?period=2026-Q3{query}", app.base))
-            .send()
-            .await
-            .expect("dashboard");
-        assert_eq!(page.status(), StatusCode::OK);
-        let page = page.text().await.expect("text");
+        let page = ok_page(&client, &format!("/dashboard?period=2026-Q3{query}")).await;
         assert!(!page.contains("校准后"), "{query}");
         assert!(!page.contains("adjust=inspectors"), "{query}");
     }
-    let wrong = client
-        .get(format!(
-            "{}/dashboard?period=2026-Q3&adjust=halls",
-            app.base
-        ))
-        .send()
-        .await
-        .expect("dashboard");
+    let wrong = client.get("/dashboard?period=2026-Q3&adjust=halls").await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         wrong

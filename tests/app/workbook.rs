@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{Workspace, run_python, sign_in, spawn_app};
+use crate::helpers::{TestApp, Workspace, run_python};
 
 /// Reads every sheet with openpyxl: names in order, and each sheet's cells
 /// as [value, number_format] rows.
@@ -99,12 +99,7 @@ fn openpyxl_reads_back_the_json_figures() {
             "暗访员校准"
         ])
     );
-    let report = ws
-        .run(&[
-            "report", "rankings", "--period", "2026-Q3", "--format", "json",
-        ])
-        .success()
-        .json();
+    let report = ws.rankings("2026-Q3", &[]);
     let rows = book["cells"]["网点排名"].as_array().expect("rows");
     let json_rows = report["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), json_rows.len() + 1, "every hall of the roster");
@@ -136,12 +131,7 @@ fn openpyxl_reads_back_the_json_figures() {
         }
     }
 
-    let districts = ws
-        .run(&[
-            "report", "rankings", "--period", "2026-Q3", "--level", "district", "--format", "json",
-        ])
-        .success()
-        .json();
+    let districts = ws.rankings("2026-Q3", &["--level", "district"]);
     let sheet = book["cells"]["区县排名"].as_array().expect("rows");
     let name = header_index(sheet, "区县");
     let rate = header_index(sheet, "得分率");
@@ -253,12 +243,7 @@ fn libreoffice_converts_the_workbook_cleanly() {
 #[test]
 fn waits_and_calibration_are_in_the_json_and_the_workbook() {
     let (ws, path) = demo_workbook();
-    let report = ws
-        .run(&[
-            "report", "rankings", "--period", "2026-Q3", "--level", "district", "--format", "json",
-        ])
-        .success()
-        .json();
+    let report = ws.rankings("2026-Q3", &["--level", "district"]);
     let waits = report["waits"].as_array().expect("waits");
     assert_eq!(waits.len(), 20, "two measure items × ten districts");
     for wait in waits {
@@ -292,12 +277,7 @@ fn waits_and_calibration_are_in_the_json_and_the_workbook() {
     assert_eq!(row[3][0].as_f64(), Some(offset("杨帆")));
 
     // The fitted inspector effects, beside the offsets, as in the JSON.
-    let halls = ws
-        .run(&[
-            "report", "rankings", "--period", "2026-Q3", "--format", "json",
-        ])
-        .success()
-        .json();
+    let halls = ws.rankings("2026-Q3", &[]);
     let inspectors = halls["inspectors"].as_array().expect("inspectors");
     assert_eq!(inspectors.len(), 6);
     let effect = header_index(sheet, "暗访员效应");
@@ -589,19 +569,15 @@ fn every_sheet_prints_on_a4_landscape_one_page_wide_at_a_readable_size() {
 async fn only_an_admin_s_workbook_has_the_calibration_sheet() {
     let ws = Workspace::empty();
     ws.run(&["demo"]).success();
-    let app = spawn_app(&ws).await;
+    let app = TestApp::spawn(&ws.db()).await;
     let download = |name: &'static str, password: &'static str| {
         let (ws, app) = (&ws, &app);
         async move {
-            let (client, _) = sign_in(app, name, password).await;
-            let bytes = client
-                .get(format!("{}/exports/rankings.xlsx?period=2026-Q3", app.base))
-                .send()
+            let bytes = app
+                .sign_in(name, password)
                 .await
-                .expect("download")
-                .bytes()
-                .await
-                .expect("bytes");
+                .download("/exports/rankings.xlsx?period=2026-Q3")
+                .await;
             ws.write(&format!("{name}.xlsx"), bytes)
         }
     };
@@ -680,12 +656,6 @@ fn two_outliers_workbook() -> (Workspace, String) {
     (ws, out)
 }
 
-fn rankings_json(ws: &Workspace, period: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["report", "rankings", "--period", period, "--format", "json"];
-    args.extend_from_slice(extra);
-    ws.run(&args).success().json()
-}
-
 /// 区间下限, 区间上限, 可能名次 (and 信号 on the hall sheet) of every row
 /// of a ranking sheet, against the JSON rows.
 fn assert_uncertainty_columns(rows: &[Value], json: &Value, hall_sheet: bool) {
@@ -731,8 +701,8 @@ fn assert_uncertainty_columns(rows: &[Value], json: &Value, hall_sheet: bool) {
 fn ranking_sheets_give_every_row_its_interval_rank_range_and_signal() {
     let (ws, path) = demo_workbook();
     let book = read_with_openpyxl(&path);
-    let halls = rankings_json(&ws, "2026-Q3", &[]);
-    let districts = rankings_json(&ws, "2026-Q3", &["--level", "district"]);
+    let halls = ws.rankings("2026-Q3", &[]);
+    let districts = ws.rankings("2026-Q3", &["--level", "district"]);
     let cells = &book["cells"];
     assert_uncertainty_columns(cells["网点排名"].as_array().expect("rows"), &halls, true);
     assert_uncertainty_columns(
@@ -751,7 +721,7 @@ fn ranking_sheets_give_every_row_its_interval_rank_range_and_signal() {
     // Both signals, in a workspace with a clear outlier each way.
     let (ws, path) = two_outliers_workbook();
     let book = read_with_openpyxl(&path);
-    let halls = rankings_json(&ws, "2024-Q3", &[]);
+    let halls = ws.rankings("2024-Q3", &[]);
     let signals: Vec<&str> = halls["rows"]
         .as_array()
         .expect("rows")
@@ -782,7 +752,7 @@ fn an_adjusted_workbook_names_its_rate_the_adjusted_rate() {
     ])
     .success();
     let book = read_with_openpyxl(&path);
-    let json = rankings_json(&ws, "2026-Q3", &["--adjust", "inspectors"]);
+    let json = ws.rankings("2026-Q3", &["--adjust", "inspectors"]);
     let rows = book["cells"]["网点排名"].as_array().expect("rows");
     assert!(
         !rows[0]
@@ -937,11 +907,11 @@ fn assert_funnel(path: &str, halls: &Value) {
 #[test]
 fn the_funnel_sheet_charts_every_hall_and_lists_the_signalled_ones() {
     let (ws, path) = two_outliers_workbook();
-    let halls = rankings_json(&ws, "2024-Q3", &[]);
+    let halls = ws.rankings("2024-Q3", &[]);
     assert_funnel(&path, &halls);
 
     let (ws, path) = demo_workbook();
-    let halls = rankings_json(&ws, "2026-Q3", &[]);
+    let halls = ws.rankings("2026-Q3", &[]);
     assert_funnel(&path, &halls);
 
     // On paper: the chart and its tables on A4 landscape.
@@ -989,7 +959,7 @@ fn without_repeat_visits_the_workbook_says_why_there_is_no_funnel() {
     let path = ws.path("few.xlsx").display().to_string();
     ws.run(&["export", "rankings", "--period", "2024-Q3", "--out", &path])
         .success();
-    let json = rankings_json(&ws, "2024-Q3", &[]);
+    let json = ws.rankings("2024-Q3", &[]);
     assert_eq!(json["spread"], serde_json::json!({"sigma": null, "df": 1}));
     let charts = run_python(READ_CHARTS, &[&path]);
     assert!(
@@ -1037,7 +1007,7 @@ print(json.dumps(sorted({math.ceil((q * s / 0.05) ** 2) for s in (sigma - 0.0000
 #[test]
 fn the_notes_explain_the_method_and_the_visits_a_hall_needs() {
     let (ws, path) = demo_workbook();
-    let json = rankings_json(&ws, "2026-Q3", &[]);
+    let json = ws.rankings("2026-Q3", &[]);
     let sigma = json["spread"]["sigma"].as_f64().expect("a spread");
     let df = json["spread"]["df"].as_u64().expect("freedom");
     let needed = run_python(

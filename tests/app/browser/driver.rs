@@ -1,5 +1,5 @@
 //! A small harness for the browser tests: the real app served in-process
-//! from a demo database, chromedriver started on a free loopback port, and
+//! from a demo database (the tests' [`TestApp`](crate::helpers::TestApp)), chromedriver started on a free loopback port, and
 //! a headless Chromium session at a fixed viewport that saves a screenshot
 //! of every step under `target/screenshots/<test>/`.
 
@@ -15,10 +15,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
-use hallscore::web::AppState;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::helpers::Workspace;
 
@@ -31,79 +28,6 @@ pub fn demo_workspace() -> Workspace {
     let ws = Workspace::empty();
     ws.run(&["demo"]).success();
     ws
-}
-
-/// The app, served in this process from a database file.
-pub struct Server {
-    pub port: u16,
-    db: PathBuf,
-    running: Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>,
-}
-
-impl Server {
-    /// Serves on a free loopback port.
-    pub async fn start(db: &Path) -> Server {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
-        let port = listener.local_addr().expect("the bound address").port();
-        let mut server = Server {
-            port,
-            db: db.to_path_buf(),
-            running: None,
-        };
-        server.serve(listener);
-        server
-    }
-
-    pub fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let state = AppState::new(self.db.clone(), false);
-        let task = tokio::spawn(hallscore::web::serve(listener, state, async move {
-            let _ = stopped.await;
-        }));
-        self.running = Some((stop, task));
-    }
-
-    /// Stops serving (gracefully) and waits until the port refuses
-    /// connections, so the browser's requests really fail.
-    pub async fn stop(&mut self) {
-        let (stop, task) = self.running.take().expect("the server is running");
-        stop.send(())
-            .expect("the server is listening for its shutdown");
-        tokio::time::timeout(Duration::from_secs(15), task)
-            .await
-            .expect("the server stops within 15 s of its shutdown signal")
-            .expect("the server task did not panic")
-            .expect("the server ran without an I/O error");
-        let address: SocketAddr = ([127, 0, 0, 1], self.port).into();
-        assert!(
-            TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_err(),
-            "nothing listens on port {} after the server stopped",
-            self.port
-        );
-    }
-
-    /// Serves again on the same port (retrying the bind for a while).
-    pub async fn restart(&mut self) {
-        assert!(self.running.is_none(), "the server is stopped");
-        let started = Instant::now();
-        let listener = loop {
-            match tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await {
-                Ok(listener) => break listener,
-                Err(e) if started.elapsed() < Duration::from_secs(20) => {
-                    eprintln!("rebinding port {}: {e}; retrying", self.port);
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-                Err(e) => panic!("could not rebind port {} within 20 s: {e}", self.port),
-            }
-        };
-        self.serve(listener);
-    }
 }
 
 /// chromedriver, started by us on a free port and killed when dropped.

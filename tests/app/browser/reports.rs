@@ -10,11 +10,12 @@ use chrono::Local;
 use hallscore::domain::period::Period;
 use serde_json::{Value, json};
 
-use super::driver::{Browser, Server, WAIT, demo_workspace, with_browser};
+use super::driver::{Browser, WAIT, demo_workspace, with_browser};
 use super::{
     ADMIN_PASSWORD, LAPTOP, PASSWORD, TABLET, appeal_row, assert_table_fits, failed_answer,
     open_appeals, publish_quarter,
 };
+use crate::helpers::TestApp;
 
 /// The demo's newest quarter, the one reports should open on.
 fn demo_quarter() -> String {
@@ -87,12 +88,12 @@ async fn report_pages_open_on_the_last_ended_quarter_and_keep_the_period() {
     let ws = demo_workspace();
     let db = ws.db();
     visit_today(&db);
-    let server = Server::start(&db).await;
+    let server = TestApp::spawn(&db).await;
     for (name, viewport) in [("reports-1366x900", LAPTOP), ("reports-768x1024", TABLET)] {
         with_browser(
             name,
             viewport,
-            &server.base(),
+            &server.base,
             Duration::from_secs(120),
             move |b| async move { report_flow(b).await },
         )
@@ -330,12 +331,12 @@ async fn report_flow(b: Browser) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_pages_keep_the_navigation_and_the_user() {
     let ws = demo_workspace();
-    let server = Server::start(&ws.db()).await;
+    let server = TestApp::spawn(&ws.db()).await;
     for (name, viewport) in [("errors-1366x900", LAPTOP), ("errors-768x1024", TABLET)] {
         with_browser(
             name,
             viewport,
-            &server.base(),
+            &server.base,
             Duration::from_secs(60),
             |b| async move {
                 b.sign_in("xiping", PASSWORD).await;
@@ -388,11 +389,11 @@ async fn appeals_offer_valid_answers_and_the_audit_log_reads_in_words() {
         ("appeal-answers-768x1024", TABLET),
     ] {
         let ws = demo_workspace();
-        let server = Server::start(&ws.db()).await;
+        let server = TestApp::spawn(&ws.db()).await;
         with_browser(
             name,
             viewport,
-            &server.base(),
+            &server.base,
             Duration::from_secs(180),
             |b| async move { appeal_answers_flow(b).await },
         )
@@ -592,7 +593,7 @@ fn no_rows(failure: hallscore::app::imports::Failure) -> String {
 async fn import_templates_download_and_import_again() {
     let ws = demo_workspace();
     let db = ws.db();
-    let server = Server::start(&db).await;
+    let server = TestApp::spawn(&db).await;
     for (name, viewport) in [
         ("templates-1366x900", LAPTOP),
         ("templates-768x1024", TABLET),
@@ -602,7 +603,7 @@ async fn import_templates_download_and_import_again() {
         with_browser(
             name,
             viewport,
-            &server.base(),
+            &server.base,
             Duration::from_secs(120),
             move |b| async move { templates_flow(b, db, dir).await },
         )

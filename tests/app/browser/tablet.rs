@@ -13,11 +13,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::driver::{Browser, Server, WAIT, demo_workspace, with_browser};
+use super::driver::{Browser, WAIT, demo_workspace, with_browser};
 use super::{
     Given, LAPTOP, PASSWORD, TABLET, count, local_visit, make_jpeg, planned, review_and_submit,
-    search_halls, visible_halls,
+    search_halls, start_visit, visible_halls,
 };
+use crate::helpers::TestApp;
 
 /// Opens a new visit of `hall` from the hall picker; returns its id.
 async fn open_form(b: &Browser, hall: &str) -> String {
@@ -28,16 +29,7 @@ async fn open_form(b: &Browser, hall: &str) -> String {
         "the hall picker",
     )
     .await;
-    b.click(&format!("#halls a[data-start={hall}]")).await;
-    let id = b
-        .wait_js(
-            "location.pathname === '/inspect/visit' && document.getElementById('progress-total').textContent !== '0'
-               && new URLSearchParams(location.search).get('id')",
-            WAIT,
-            "the visit form",
-        )
-        .await;
-    id.as_str().expect("the visit id").to_string()
+    start_visit(b, hall, "the visit form").await
 }
 
 /// Answers every item but `skip` as planned (stopwatch items with a
@@ -113,8 +105,8 @@ fn drafts_on_server(db: &Path, id: &str) -> i64 {
 async fn the_review_names_every_problem_the_server_would_refuse() {
     let ws = demo_workspace();
     let db = ws.db();
-    let server = Server::start(&db).await;
-    let base = server.base();
+    let server = TestApp::spawn(&db).await;
+    let base = server.base.clone();
     with_browser(
         "tablet-review-problems-768x1024",
         TABLET,
@@ -125,7 +117,7 @@ async fn the_review_names_every_problem_the_server_would_refuse() {
     .await;
 }
 
-async fn review_flow(b: Browser, mut server: Server, db: std::path::PathBuf) {
+async fn review_flow(b: Browser, mut server: TestApp, db: std::path::PathBuf) {
     b.sign_in("wangmin", PASSWORD).await;
     let id = open_form(&b, "XP001").await;
     let bounds = b
@@ -281,8 +273,8 @@ async fn drafts_begin_with_the_first_answer_and_can_be_discarded() {
     let ws = demo_workspace();
     let db = ws.db();
     let photo = ws.path("photo.jpg");
-    let server = Server::start(&db).await;
-    let base = server.base();
+    let server = TestApp::spawn(&db).await;
+    let base = server.base.clone();
     with_browser(
         "tablet-drafts-768x1024",
         TABLET,
@@ -420,8 +412,8 @@ async fn drafts_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathB
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hall_search_reads_every_pronunciation() {
     let ws = demo_workspace();
-    let server = Server::start(&ws.db()).await;
-    let base = server.base();
+    let server = TestApp::spawn(&ws.db()).await;
+    let base = server.base.clone();
     with_browser(
         "tablet-pinyin-search-768x1024",
         TABLET,
@@ -471,8 +463,8 @@ async fn the_hall_search_reads_every_pronunciation() {
 async fn red_lines_are_explained_and_the_visit_page_fits() {
     let ws = demo_workspace();
     let db = ws.db();
-    let server = Server::start(&db).await;
-    let base = server.base();
+    let server = TestApp::spawn(&db).await;
+    let base = server.base.clone();
     let visit = Arc::new(Mutex::new(String::new()));
     let shared = visit.clone();
     with_browser(
@@ -609,8 +601,8 @@ async fn assert_headers_on_one_line(b: &Browser) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controls_fit_a_finger_and_the_stopwatch_keeps_order() {
     let ws = demo_workspace();
-    let server = Server::start(&ws.db()).await;
-    let base = server.base();
+    let server = TestApp::spawn(&ws.db()).await;
+    let base = server.base.clone();
     with_browser(
         "tablet-touch-stopwatch-768x1024",
         TABLET,

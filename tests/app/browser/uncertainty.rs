@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::driver::{Browser, Server, WAIT, demo_workspace, with_browser};
+use super::driver::{Browser, WAIT, demo_workspace, with_browser};
 use super::{ADMIN_PASSWORD, LAPTOP, PASSWORD, QUARTER, TABLET};
+use crate::helpers::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rankings_show_intervals_possible_ranks_and_the_funnel() {
     let ws = demo_workspace();
-    let server = Server::start(&ws.db()).await;
+    let server = TestApp::spawn(&ws.db()).await;
     for (name, viewport) in [
         ("uncertainty-1366x900", LAPTOP),
         ("uncertainty-768x1024", TABLET),
@@ -23,7 +24,7 @@ async fn rankings_show_intervals_possible_ranks_and_the_funnel() {
         with_browser(
             name,
             viewport,
-            &server.base(),
+            &server.base,
             Duration::from_secs(150),
             move |b| async move { uncertainty_flow(b).await },
         )

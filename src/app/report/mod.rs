@@ -51,7 +51,8 @@ pub struct Options {
     pub top: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+/// Which units a ranking lists: halls, districts or cities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Branch,

@@ -60,7 +60,7 @@ pub(super) fn run_export(store: &Store, command: ExportCommand) -> Result<(), Cl
                 reader: crate::domain::access::Visibility::Everything,
                 calibration: true,
                 publication: crate::app::publishing::publication_notes(
-                    &store.publications(&current.checklist_id, &options.period.to_string())?,
+                    &store.publications(&current.checklist_id, options.period)?,
                 ),
             };
             let bytes = rankings_workbook(&current, &previous, &provenance)?;

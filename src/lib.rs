@@ -8,8 +8,8 @@
 //! this list.
 //! - [`domain`]: the pure core — checklists, answers, scoring, periods,
 //!   analytics, how sure a ranking is, visit plans and the roster, appeals
-//!   (their status, window and change log), as plain
-//!   data and functions, with every rule of `docs/scoring.md` once.
+//!   (their status, window and change log), as plain data and functions,
+//!   with every rule of `docs/scoring.md` once.
 //! - [`storage`]: the SQLite store; the only module that speaks SQL.
 //! - [`formats`]: files in and out — checklist TOML files, spreadsheets
 //!   read (any of .xlsx/.xls/.ods/.csv, with located errors) and written

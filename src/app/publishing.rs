@@ -37,31 +37,48 @@ pub fn publication_for(
     Ok(found)
 }
 
+/// A published period whose appeal window has closed: its visits may no
+/// longer change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lock {
+    pub checklist_id: String,
+    pub period: Period,
+    /// Why, for the person who tried.
+    pub message: String,
+}
+
+impl Lock {
+    /// Whether it holds a visit of `checklist_id` on `day`.
+    pub fn covers(&self, checklist_id: &str, day: chrono::NaiveDate) -> bool {
+        self.checklist_id == checklist_id && self.period.contains(day)
+    }
+}
+
 /// The periods that may no longer change: published, with their appeal
-/// window closed. Each with the checklist and the message to show.
-pub fn locked_periods(store: &Store) -> Result<Vec<(String, Period, String)>> {
+/// window closed.
+pub fn locked_periods(store: &Store) -> Result<Vec<Lock>> {
     let now = chrono::Local::now().naive_local();
-    let mut out: Vec<(String, Period, String)> = Vec::new();
+    let mut out: Vec<Lock> = Vec::new();
     for publication in store.all_publications()? {
         let period = publication.period;
         if publication.version != 1
             || out
                 .iter()
-                .any(|(c, p, _)| *c == publication.checklist_id && *p == period)
+                .any(|l| l.checklist_id == publication.checklist_id && l.period == period)
         {
             continue;
         }
         let window = publication.appeal_window();
         if !window.is_open(now) {
             let closes = window.closes_at();
-            out.push((
-                publication.checklist_id.clone(),
+            out.push(Lock {
+                checklist_id: publication.checklist_id,
                 period,
-                format!(
+                message: format!(
                     "期间 {period} 已发布且申诉期已于 {} 结束,该期间的暗访已锁定,不能再修改",
                     closes.format("%Y-%m-%d %H:%M")
                 ),
-            ));
+            });
         }
     }
     Ok(out)
@@ -71,8 +88,8 @@ pub fn locked_periods(store: &Store) -> Result<Vec<(String, Period, String)>> {
 pub fn locked(store: &Store, checklist_id: &str, day: chrono::NaiveDate) -> Result<Option<String>> {
     Ok(locked_periods(store)?
         .into_iter()
-        .find(|(c, p, _)| c == checklist_id && p.contains(day))
-        .map(|(_, _, message)| message))
+        .find(|lock| lock.covers(checklist_id, day))
+        .map(|lock| lock.message))
 }
 
 /// Which visits and items changed since the last version, and the old and

@@ -7,8 +7,9 @@
 //! The folders are the layers; each depends only on those above it in
 //! this list.
 //! - [`domain`]: the pure core — checklists, answers, scoring, periods,
-//!   analytics, how sure a ranking is, visit plans and the roster, as plain
-//!   data and functions, with every rule of `docs/scoring.md` once.
+//!   analytics, how sure a ranking is, visit plans and the roster, appeals
+//!   (their status, window and change log), as plain data and functions,
+//!   with every rule of `docs/scoring.md` once.
 //! - [`storage`]: the SQLite store; the only module that speaks SQL.
 //! - [`formats`]: files in and out — checklist TOML files, spreadsheets
 //!   read (any of .xlsx/.xls/.ods/.csv, with located errors) and written

@@ -115,13 +115,13 @@ pub fn visits(
         .filter_map(|(row, visit)| {
             locked
                 .iter()
-                .find(|(c, p, _)| *c == visit.checklist_id && p.contains(visit.visited_at.date()))
-                .map(|(_, _, message)| Problem {
+                .find(|lock| lock.covers(&visit.checklist_id, visit.visited_at.date()))
+                .map(|lock| Problem {
                     sheet: parsed.sheet.clone(),
                     row: Some(*row),
                     column: None,
                     value: Some(visit.visited_at.format("%Y-%m-%d").to_string()),
-                    reason: message.clone(),
+                    reason: lock.message.clone(),
                 })
         })
         .collect();

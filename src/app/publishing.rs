@@ -3,10 +3,14 @@
 //! re-issued version carries. Shared by the web pages, imports and the
 //! command line.
 
-use serde_json::{Value, json};
+use std::collections::HashMap;
 
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::appeal::{ChangeLog, ChangedHall, ChangedItem};
 use crate::domain::period::Period;
-use crate::storage::{Publication, Result, Store, closes_at};
+use crate::storage::{Error, Publication, Result, Store};
 
 /// The period of a checklist's publications that contains `day`, with its
 /// versions, if any.
@@ -17,13 +21,8 @@ pub fn publication_for(
 ) -> Result<Option<(Period, Vec<Publication>)>> {
     let mut found: Option<(Period, Vec<Publication>)> = None;
     for publication in store.all_publications()? {
-        if publication.checklist_id != checklist_id {
-            continue;
-        }
-        let Ok(period) = Period::parse(&publication.period) else {
-            continue;
-        };
-        if !period.contains(day) {
+        let period = publication.period;
+        if publication.checklist_id != checklist_id || !period.contains(day) {
             continue;
         }
         match &mut found {
@@ -38,32 +37,48 @@ pub fn publication_for(
     Ok(found)
 }
 
+/// A published period whose appeal window has closed: its visits may no
+/// longer change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lock {
+    pub checklist_id: String,
+    pub period: Period,
+    /// Why, for the person who tried.
+    pub message: String,
+}
+
+impl Lock {
+    /// Whether it holds a visit of `checklist_id` on `day`.
+    pub fn covers(&self, checklist_id: &str, day: chrono::NaiveDate) -> bool {
+        self.checklist_id == checklist_id && self.period.contains(day)
+    }
+}
+
 /// The periods that may no longer change: published, with their appeal
-/// window closed. Each with the checklist and the message to show.
-pub fn locked_periods(store: &Store) -> Result<Vec<(String, Period, String)>> {
+/// window closed.
+pub fn locked_periods(store: &Store) -> Result<Vec<Lock>> {
     let now = chrono::Local::now().naive_local();
-    let mut out: Vec<(String, Period, String)> = Vec::new();
+    let mut out: Vec<Lock> = Vec::new();
     for publication in store.all_publications()? {
-        let Ok(period) = Period::parse(&publication.period) else {
-            continue;
-        };
+        let period = publication.period;
         if publication.version != 1
             || out
                 .iter()
-                .any(|(c, p, _)| *c == publication.checklist_id && *p == period)
+                .any(|l| l.checklist_id == publication.checklist_id && l.period == period)
         {
             continue;
         }
-        let closes = closes_at(&publication);
-        if now > closes {
-            out.push((
-                publication.checklist_id.clone(),
+        let window = publication.appeal_window();
+        if !window.is_open(now) {
+            let closes = window.closes_at();
+            out.push(Lock {
+                checklist_id: publication.checklist_id,
                 period,
-                format!(
+                message: format!(
                     "期间 {period} 已发布且申诉期已于 {} 结束,该期间的暗访已锁定,不能再修改",
                     closes.format("%Y-%m-%d %H:%M")
                 ),
-            ));
+            });
         }
     }
     Ok(out)
@@ -73,42 +88,66 @@ pub fn locked_periods(store: &Store) -> Result<Vec<(String, Period, String)>> {
 pub fn locked(store: &Store, checklist_id: &str, day: chrono::NaiveDate) -> Result<Option<String>> {
     Ok(locked_periods(store)?
         .into_iter()
-        .find(|(c, p, _)| c == checklist_id && p.contains(day))
-        .map(|(_, _, message)| message))
+        .find(|lock| lock.covers(checklist_id, day))
+        .map(|lock| lock.message))
 }
 
 /// Which visits and items changed since the last version, and the old and
-/// new rank of the halls they belong to.
+/// new rank of the halls they belong to. `rankings` is the new version's
+/// branch rankings object.
 pub fn change_log(
     store: &Store,
     checklist: &str,
     period: Period,
     last: &Publication,
     rankings: &Value,
-) -> Result<Value> {
+) -> Result<ChangeLog> {
     let appeals = store.unissued_appeals(checklist, period.from, period.to)?;
-    let rank_of = |report: &Value, code: &str| {
-        report["rows"]
-            .as_array()
-            .and_then(|rows| rows.iter().find(|r| r["code"] == code))
-            .map(|r| r["rank"].clone())
-            .unwrap_or(Value::Null)
-    };
-    let mut halls: Vec<String> = appeals.iter().map(|a| a.branch_code.clone()).collect();
-    halls.sort();
+    let (old_ranks, new_ranks) = (ranks(&last.rankings)?, ranks(rankings)?);
+    let mut halls: Vec<&str> = appeals.iter().map(|a| a.branch_code.as_str()).collect();
+    halls.sort_unstable();
     halls.dedup();
-    Ok(json!({
-        "appeals": appeals.iter().map(|a| a.id).collect::<Vec<_>>(),
-        "items": appeals.iter().map(|a| json!({
-            "appeal": a.id, "visit": a.visit, "branch": a.branch_code, "item": a.item_code,
-            "old": a.old_answer, "new": a.requested,
-        })).collect::<Vec<_>>(),
-        "halls": halls.iter().map(|code| json!({
-            "code": code,
-            "old_rank": rank_of(&last.rankings, code),
-            "new_rank": rank_of(rankings, code),
-        })).collect::<Vec<_>>(),
-    }))
+    Ok(ChangeLog {
+        appeals: appeals.iter().map(|a| a.id).collect(),
+        items: appeals
+            .iter()
+            .map(|a| ChangedItem {
+                appeal: a.id,
+                visit: a.visit.clone(),
+                branch: a.branch_code.clone(),
+                item: a.item_code.clone(),
+                old: a.old_answer.clone(),
+                new: a.requested.clone(),
+            })
+            .collect(),
+        halls: halls
+            .into_iter()
+            .map(|code| ChangedHall {
+                code: code.to_string(),
+                old_rank: old_ranks.get(code).copied().flatten(),
+                new_rank: new_ranks.get(code).copied().flatten(),
+            })
+            .collect(),
+    })
+}
+
+/// A row of a published rankings object, as far as ranks go.
+#[derive(Deserialize)]
+struct RankedRow {
+    code: String,
+    rank: Option<u32>,
+}
+
+/// The rank of every hall of a published rankings object.
+fn ranks(rankings: &Value) -> Result<HashMap<String, Option<u32>>> {
+    #[derive(Deserialize)]
+    struct Rows {
+        rows: Vec<RankedRow>,
+    }
+    let rows = Rows::deserialize(rankings)
+        .map_err(|e| Error::Corrupt(format!("发布的排名:{e}")))?
+        .rows;
+    Ok(rows.into_iter().map(|r| (r.code, r.rank)).collect())
 }
 
 /// Lines for the workbook's 说明 sheet: the version and what it changed.
@@ -124,7 +163,12 @@ pub fn publication_notes(versions: &[Publication]) -> Vec<String> {
         last.appeal_days,
         versions
             .first()
-            .map(|f| closes_at(f).format("%Y-%m-%d %H:%M").to_string())
+            .map(|f| {
+                f.appeal_window()
+                    .closes_at()
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
             .unwrap_or_default()
     )];
     for version in versions.iter().skip(1) {
@@ -132,25 +176,31 @@ pub fn publication_notes(versions: &[Publication]) -> Vec<String> {
             continue;
         };
         lines.push(format!("第 {} 版的变更:", version.version));
-        for item in changes["items"].as_array().into_iter().flatten() {
+        for item in &changes.items {
             lines.push(format!(
                 "  申诉 #{}:暗访 {}(网点 {})检查项 {} 由「{}」改为「{}」",
-                item["appeal"],
-                item["visit"].as_str().unwrap_or(""),
-                item["branch"].as_str().unwrap_or(""),
-                item["item"].as_str().unwrap_or(""),
-                item["old"].as_str().unwrap_or("—"),
-                item["new"].as_str().unwrap_or("—"),
+                item.appeal,
+                item.visit,
+                item.branch,
+                item.item,
+                item.old.as_deref().unwrap_or("—"),
+                item.new,
             ));
         }
-        for hall in changes["halls"].as_array().into_iter().flatten() {
+        for hall in &changes.halls {
             lines.push(format!(
                 "  网点 {}:名次 {} → {}",
-                hall["code"].as_str().unwrap_or(""),
-                hall["old_rank"],
-                hall["new_rank"]
+                hall.code,
+                rank_text(hall.old_rank),
+                rank_text(hall.new_rank)
             ));
         }
     }
     lines
+}
+
+/// A rank in the change log's lines as JSON wrote it: the number, or
+/// `null` for a hall without one.
+fn rank_text(rank: Option<u32>) -> String {
+    rank.map_or_else(|| "null".to_string(), |r| r.to_string())
 }

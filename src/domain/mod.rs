@@ -4,6 +4,7 @@
 pub mod access;
 pub mod analytics;
 pub mod answer;
+pub mod appeal;
 pub mod calibration;
 pub mod checklist;
 pub mod lang;

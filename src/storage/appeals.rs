@@ -1,18 +1,21 @@
 //! Published periods and appeals against single answers.
 
 use chrono::NaiveDateTime;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 
 use super::{Error, Result, Store, audit, codec, now, parse_time};
 use crate::domain::access::Visibility;
 use crate::domain::answer::Answer;
+use crate::domain::appeal::{AppealStatus, AppealWindow, ChangeLog};
+use crate::domain::period::Period;
 
 /// One version of a period's published results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Publication {
     pub checklist_id: String,
-    pub period: String,
+    pub period: Period,
     pub version: u32,
     pub published_at: NaiveDateTime,
     pub published_by: String,
@@ -20,7 +23,18 @@ pub struct Publication {
     /// The branch rankings object of this version.
     pub rankings: Value,
     /// What changed since the version before (None for the first).
-    pub changes: Option<Value>,
+    pub changes: Option<ChangeLog>,
+}
+
+impl Publication {
+    /// The appeal window this version opens, which is the period's when
+    /// this is its first version.
+    pub fn appeal_window(&self) -> AppealWindow {
+        AppealWindow {
+            opened: self.published_at,
+            days: self.appeal_days,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +51,7 @@ pub struct Appeal {
     pub reason: String,
     pub filed_by: String,
     pub filed_at: String,
-    pub status: String,
+    pub status: AppealStatus,
     pub decided_by: Option<String>,
     pub decision: Option<String>,
     /// The answer when the appeal was filed, and the one replaced when it
@@ -47,13 +61,48 @@ pub struct Appeal {
     pub photos: Vec<String>,
 }
 
+/// An appeal as it is filed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAppeal<'a> {
+    pub visit_row: i64,
+    pub item_code: &'a str,
+    /// The answer's text as it stands when the appeal is filed.
+    pub current: &'a str,
+    pub requested: &'a str,
+    pub reason: &'a str,
+    pub user_id: i64,
+}
+
+/// An accepted appeal's change to its visit: the item at `index` of the
+/// visit's checklist becomes `answer`, replacing the one written `old`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acceptance {
+    pub index: usize,
+    pub answer: Answer,
+    pub old: String,
+}
+
+impl ToSql for AppealStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for AppealStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<AppealStatus> {
+        let text = value.as_str()?;
+        AppealStatus::parse(text)
+            .ok_or_else(|| FromSqlError::Other(format!("申诉状态「{text}」无法识别").into()))
+    }
+}
+
 impl Store {
-    pub fn publications(&self, checklist_id: &str, period: &str) -> Result<Vec<Publication>> {
+    pub fn publications(&self, checklist_id: &str, period: Period) -> Result<Vec<Publication>> {
         let mut stmt = self.conn.prepare(
             "SELECT checklist_id, period, version, published_at, published_by, appeal_days, rankings, changes
              FROM publications WHERE checklist_id = ?1 AND period = ?2 ORDER BY version",
         )?;
-        let rows = stmt.query_map(params![checklist_id, period], publication_row)?;
+        let rows = stmt.query_map(params![checklist_id, period.to_string()], publication_row)?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
             .into_iter()
             .collect()
@@ -75,12 +124,17 @@ impl Store {
     pub fn publish(
         &mut self,
         checklist_id: &str,
-        period: &str,
+        period: Period,
         appeal_days: u32,
         rankings: &Value,
-        changes: Option<&Value>,
+        changes: Option<&ChangeLog>,
         actor: &str,
     ) -> Result<u32> {
+        let period = period.to_string();
+        let changes_text = changes
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| Error::Corrupt(format!("变更记录:{e}")))?;
         let tx = self.conn.transaction()?;
         let version: u32 = tx.query_row(
             "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE checklist_id = ?1 AND period = ?2",
@@ -98,19 +152,14 @@ impl Store {
                 actor,
                 appeal_days,
                 rankings.to_string(),
-                changes.map(Value::to_string)
+                changes_text
             ],
         )?;
-        if let Some(ids) = changes
-            .and_then(|c| c.get("appeals"))
-            .and_then(Value::as_array)
-        {
-            for id in ids.iter().filter_map(Value::as_i64) {
-                tx.execute(
-                    "UPDATE appeals SET issued_in = ?1 WHERE id = ?2",
-                    params![version, id],
-                )?;
-            }
+        for id in changes.iter().flat_map(|c| &c.appeals) {
+            tx.execute(
+                "UPDATE appeals SET issued_in = ?1 WHERE id = ?2",
+                params![version, id],
+            )?;
         }
         audit::record(
             &tx,
@@ -146,23 +195,29 @@ impl Store {
     }
 
     /// Files an appeal against one item of a visit.
-    /// `current` is the answer's text as it stands when the appeal is filed.
-    #[allow(clippy::too_many_arguments)]
-    pub fn file_appeal(
-        &mut self,
-        visit_row: i64,
-        item_code: &str,
-        current: &str,
-        requested: &str,
-        reason: &str,
-        user_id: i64,
-        actor: &str,
-    ) -> Result<i64> {
+    pub fn file_appeal(&mut self, appeal: &NewAppeal<'_>, actor: &str) -> Result<i64> {
+        let NewAppeal {
+            visit_row,
+            item_code,
+            current,
+            requested,
+            reason,
+            user_id,
+        } = *appeal;
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO appeals (visit_row, item_code, requested, reason, filed_by, filed_at, status, old_answer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)",
-            params![visit_row, item_code, requested, reason, user_id, now(), current],
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                visit_row,
+                item_code,
+                requested,
+                reason,
+                user_id,
+                now(),
+                AppealStatus::Open,
+                current
+            ],
         )?;
         let id = tx.last_insert_rowid();
         audit::record(
@@ -261,13 +316,13 @@ impl Store {
     pub fn decide_appeal(
         &mut self,
         id: i64,
-        accepted: Option<(usize, Answer, String)>,
+        accepted: Option<Acceptance>,
         decision: &str,
         admin: i64,
         actor: &str,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let (visit_row, status): (i64, String) = tx
+        let (visit_row, status): (i64, AppealStatus) = tx
             .query_row(
                 "SELECT visit_row, status FROM appeals WHERE id = ?1",
                 [id],
@@ -275,11 +330,11 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("没有申诉 #{id}")))?;
-        if status != "open" {
+        if status != AppealStatus::Open {
             return Err(Error::Duplicate(format!("申诉 #{id} 已处理过")));
         }
-        let old_text = accepted.as_ref().map(|(_, _, old)| old.clone());
-        if let Some((index, answer, _)) = &accepted {
+        let old_text = accepted.as_ref().map(|a| a.old.clone());
+        if let Some(Acceptance { index, answer, .. }) = &accepted {
             let blob: Vec<u8> = tx.query_row(
                 "SELECT answers FROM visits WHERE id = ?1",
                 [visit_row],
@@ -307,7 +362,11 @@ impl Store {
              WHERE id = ?1",
             params![
                 id,
-                if accepted.is_some() { "accepted" } else { "rejected" },
+                if accepted.is_some() {
+                    AppealStatus::Accepted
+                } else {
+                    AppealStatus::Rejected
+                },
                 admin,
                 now(),
                 decision,
@@ -324,7 +383,7 @@ impl Store {
             },
             "appeal",
             Some(&id.to_string()),
-            Some(&json!({"status": "open"})),
+            Some(&json!({"status": AppealStatus::Open})),
             Some(&json!({"decision": decision, "old_answer": old_text})),
         )?;
         tx.commit()?;
@@ -338,14 +397,22 @@ impl Store {
 }
 
 fn publication_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Publication>> {
+    let checklist_id: String = r.get(0)?;
+    let period: String = r.get(1)?;
+    let version: u32 = r.get(2)?;
     let published_at: String = r.get(3)?;
     let rankings: String = r.get(6)?;
     let changes: Option<String> = r.get(7)?;
     Ok((|| {
+        let period = Period::parse(&period).map_err(|e| {
+            Error::Corrupt(format!(
+                "检查表 {checklist_id} 第 {version} 版发布记录的期间:{e}"
+            ))
+        })?;
         Ok(Publication {
-            checklist_id: r.get(0)?,
-            period: r.get(1)?,
-            version: r.get(2)?,
+            checklist_id,
+            period,
+            version,
             published_at: parse_time(&published_at)?,
             published_by: r.get(4)?,
             appeal_days: r.get(5)?,
@@ -359,8 +426,74 @@ fn publication_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Publication
     })())
 }
 
-/// When a published period stops taking appeals and edits: its first
-/// version's date plus the appeal window.
-pub fn closes_at(first: &Publication) -> NaiveDateTime {
-    first.published_at + chrono::Duration::days(i64::from(first.appeal_days))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::appeal::{ChangedHall, ChangedItem};
+
+    const ACTOR: &str = "测试";
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("appeals.db")).expect("store");
+        (dir, store)
+    }
+
+    #[test]
+    fn a_publication_reads_back_its_period_and_change_log() {
+        let (_dir, mut store) = store();
+        let period = Period::parse("2024-Q3").expect("period");
+        let log = ChangeLog {
+            appeals: Vec::new(),
+            items: vec![ChangedItem {
+                appeal: 7,
+                visit: "V-1".into(),
+                branch: "B01".into(),
+                item: "A1".into(),
+                old: None,
+                new: "是".into(),
+            }],
+            halls: vec![ChangedHall {
+                code: "B01".into(),
+                old_rank: Some(3),
+                new_rank: None,
+            }],
+        };
+        store
+            .publish("hall-visit", period, 7, &json!({"rows": []}), None, ACTOR)
+            .expect("first");
+        store
+            .publish(
+                "hall-visit",
+                period,
+                7,
+                &json!({"rows": []}),
+                Some(&log),
+                ACTOR,
+            )
+            .expect("second");
+        let versions = store.publications("hall-visit", period).expect("read");
+        assert_eq!(versions.len(), 2);
+        assert!(versions.iter().all(|v| v.period == period));
+        assert_eq!(versions[0].changes, None);
+        assert_eq!(versions[1].changes.as_ref(), Some(&log));
+    }
+
+    #[test]
+    fn a_stored_period_that_cannot_be_read_is_an_error_naming_it() {
+        let (_dir, mut store) = store();
+        let period = Period::parse("2024-Q3").expect("period");
+        store
+            .publish("hall-visit", period, 7, &json!({"rows": []}), None, ACTOR)
+            .expect("publish");
+        store
+            .conn
+            .execute("UPDATE publications SET period = '2024-Q5'", [])
+            .expect("spoil");
+        let message = store.all_publications().expect_err("spoilt").to_string();
+        assert!(
+            message.contains("hall-visit") && message.contains("2024-Q5"),
+            "{message}"
+        );
+    }
 }

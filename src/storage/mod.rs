@@ -9,7 +9,7 @@ mod evidence;
 mod plans;
 
 pub use accounts::Session;
-pub use appeals::{Appeal, Publication, closes_at};
+pub use appeals::{Acceptance, Appeal, NewAppeal, Publication};
 pub use audit::{AuditEntry, AuditFilter};
 pub use evidence::{Draft, Photo, VisitRecord};
 pub use plans::PlanEntry;

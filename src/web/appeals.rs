@@ -9,7 +9,6 @@ use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::AppState;
 use super::assets::AssetUrls;
@@ -22,8 +21,9 @@ use crate::app::publishing::{change_log, publication_for};
 use crate::app::report::{Level, Options};
 use crate::domain::access::{Role, User, Visibility};
 use crate::domain::answer::{Answer, RawAnswer};
+use crate::domain::appeal::AppealStatus;
 use crate::domain::period::Period;
-use crate::storage::{Appeal, closes_at};
+use crate::storage::{Acceptance, Appeal, NewAppeal};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "appeals.html")]
@@ -78,7 +78,10 @@ pub async fn appeals_page(
         .into_iter()
         .map(|choice| {
             let mut published: Vec<(String, u32)> = Vec::new();
-            for p in publications.iter().filter(|p| p.period == choice.value) {
+            for p in publications
+                .iter()
+                .filter(|p| p.period.to_string() == choice.value)
+            {
                 match published.iter_mut().find(|(id, _)| *id == p.checklist_id) {
                     Some((_, v)) => *v = (*v).max(p.version),
                     None => published.push((p.checklist_id.clone(), p.version)),
@@ -100,12 +103,7 @@ pub async fn appeals_page(
         publications: publications
             .iter()
             .map(|p| {
-                let changes = p
-                    .changes
-                    .as_ref()
-                    .and_then(|c| c.get("items"))
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
+                let changes = p.changes.as_ref().map_or(0, |c| c.items.len());
                 // The window runs from the first version.
                 let first = publications
                     .iter()
@@ -114,12 +112,16 @@ pub async fn appeals_page(
                     .unwrap_or(p);
                 (
                     p.checklist_id.clone(),
-                    p.period.clone(),
+                    p.period.to_string(),
                     p.version,
                     p.published_at.format("%Y-%m-%d %H:%M").to_string(),
                     p.published_by.clone(),
                     t.appeal_note(p.appeal_days, changes),
-                    closes_at(first).format("%Y-%m-%d %H:%M").to_string(),
+                    first
+                        .appeal_window()
+                        .closes_at()
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
                 )
             })
             .collect(),
@@ -169,15 +171,14 @@ pub async fn publish(
     state
         .db
         .run(move |store| {
-            let label = period.to_string();
-            let versions = store.publications(&checklist, &label)?;
+            let versions = store.publications(&checklist, period)?;
             let changes = match versions.last() {
                 None => None,
                 Some(last) => Some(change_log(store, &checklist, period, last, &rankings)?),
             };
             store.publish(
                 &checklist,
-                &label,
+                period,
                 days,
                 &rankings,
                 changes.as_ref(),
@@ -257,8 +258,11 @@ pub async fn file(
             else {
                 return Err(Error::invalid(t.appeal_unpublished));
             };
-            let closes = versions.first().map(closes_at);
-            if closes.is_some_and(|c| chrono::Local::now().naive_local() > c) {
+            let now = chrono::Local::now().naive_local();
+            if versions
+                .first()
+                .is_some_and(|first| !first.appeal_window().is_open(now))
+            {
                 return Err(Error::invalid(t.appeal_closed(period)));
             }
             let checklist = store
@@ -280,12 +284,14 @@ pub async fn file(
                 .map(|a| a.to_text(definition))
                 .unwrap_or_default();
             let id = store.file_appeal(
-                record.row,
-                &item,
-                &current,
-                &answer.to_text(definition),
-                &reason,
-                user.id,
+                &NewAppeal {
+                    visit_row: record.row,
+                    item_code: &item,
+                    current: &current,
+                    requested: &answer.to_text(definition),
+                    reason: &reason,
+                    user_id: user.id,
+                },
                 &user.name,
             )?;
             if let Some((bytes, content_type, extension)) = photo {
@@ -369,7 +375,7 @@ pub async fn decide(
                     .get(index)
                     .map(|a| a.to_text(item))
                     .unwrap_or_default();
-                Some((index, answer, old))
+                Some(Acceptance { index, answer, old })
             } else {
                 None
             };

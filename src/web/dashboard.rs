@@ -1147,10 +1147,10 @@ pub async fn rankings_download(
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
         .await
         .page(lang)?;
-    let (checklist, label) = (current.checklist_id.clone(), period.to_string());
+    let checklist = current.checklist_id.clone();
     let versions = state
         .db
-        .run(move |store| Ok(store.publications(&checklist, &label)?))
+        .run(move |store| Ok(store.publications(&checklist, period)?))
         .await
         .page(lang)?;
     let provenance = crate::formats::workbook::Provenance {

@@ -791,8 +791,9 @@ pub async fn visit_page(
                 &checklist.id,
                 record.visit.visited_at.date(),
             )?
-            .and_then(|(_, versions)| versions.first().map(crate::storage::closes_at))
-            .filter(|closes| chrono::Local::now().naive_local() <= *closes);
+            .and_then(|(_, versions)| versions.first().map(|first| first.appeal_window()))
+            .filter(|window| window.is_open(chrono::Local::now().naive_local()))
+            .map(|window| window.closes_at());
             Ok(Some((record, checklist, photos, open)))
         })
         .await

@@ -1,0 +1,831 @@
+//! The figures of a period, computed once from the store and handed to every
+//! renderer: the CLI's tables and JSON, the web API and the workbook.
+//!
+//! - this module: the [`Analysis`] of a period, computed from the store;
+//! - [`json`]: the JSON objects made from it;
+//! - [`cache`]: analyses kept between requests and brought up to date;
+//! - [`sentences`]: the call-outs and summary as a report words them.
+
+mod cache;
+mod json;
+mod sentences;
+
+pub use cache::AnalysisCache;
+pub use json::*;
+pub use sentences::*;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use crate::domain::analytics::{
+    Board, Catalogue, Standing, Tally, TopBottom, VersionMap, competition_ranks, group_standings,
+    short_boards, top_bottom,
+};
+pub use crate::domain::analytics::{percent, round4, signed_percent};
+use crate::domain::answer::Answer;
+use crate::domain::calibration::{Calibration, Observation, calibrate};
+use crate::domain::checklist::{Checklist, ItemKind};
+use crate::domain::period::Period;
+use crate::domain::roster::Branch;
+use crate::domain::scoring::score_visit;
+use crate::domain::uncertainty::{
+    InspectorEffect, Interval, Limits, RatedVisit, Spread, adjusted_rates, inspector_effects,
+    rank_ranges,
+};
+use crate::domain::waits::{WaitSummary, summarise};
+use crate::storage::{self, ScannedVisit, Store};
+
+/// Name of the city group for halls whose roster gave no city.
+pub const NO_CITY: &str = "未分地市";
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub period: Period,
+    /// Default: the checklist with the most visits in the period.
+    pub checklist: Option<String>,
+    pub min_visits: u32,
+    /// How many make the top and bottom call-outs.
+    pub top: u32,
+}
+
+/// Which units a ranking lists: halls, districts or cities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Branch,
+    District,
+    City,
+}
+
+/// A district or a city and the branches in it.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    /// The city a district belongs to.
+    pub city: Option<String>,
+    pub members: Vec<usize>,
+    pub standing: Standing,
+}
+
+/// Every figure of one checklist over one period.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub period: Period,
+    pub checklist_id: String,
+    /// The versions the period's visits used, newest first.
+    pub versions: Vec<Checklist>,
+    pub catalogue: Catalogue,
+    pub branches: Vec<Branch>,
+    pub branch: Vec<Standing>,
+    pub districts: Vec<Group>,
+    pub cities: Vec<Group>,
+    pub region: Standing,
+    pub min_visits: u32,
+    /// The measure items (queue waits) and every value measured, by branch.
+    pub measures: Vec<Measure>,
+    /// Inspector names; observations refer to them by index.
+    pub inspectors: Vec<String>,
+    /// Every visit with an overall rate.
+    pub observations: Vec<Observed>,
+    /// The inspector effects taken out of the visits when the halls'
+    /// overall rates are inspector-adjusted
+    /// ([`Analysis::adjusted_for_inspectors`]); `None` for plain rates.
+    removed_effects: Option<Vec<InspectorEffect>>,
+    /// What the figures are derived from.
+    totals: Totals,
+    /// Figures kept once asked for, until visits are added.
+    memo: Memo,
+}
+
+/// One visit with an overall rate, as calibration and the statistics of
+/// how sure a ranking is see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observed {
+    /// Index into [`Analysis::inspectors`]; `None` when the visit names no
+    /// inspector.
+    pub inspector: Option<usize>,
+    /// Index into [`Analysis::branches`].
+    pub branch: usize,
+    pub rate: f64,
+}
+
+/// How sure the period's overall rates are (docs/scoring.md 规则 13–16).
+#[derive(Debug, Clone)]
+pub struct Uncertainty {
+    pub spread: Spread,
+    /// Per branch: its visits with a rate.
+    pub rated: Vec<usize>,
+    /// Per branch: the rate with each visit's inspector effect taken out.
+    pub adjusted: Vec<Option<f64>>,
+    /// Per inspector, in [`Analysis::inspectors`] order.
+    pub inspectors: Vec<InspectorEffect>,
+}
+
+/// Figures of an analysis worked out when first asked for.
+#[derive(Debug, Default)]
+struct Memo {
+    calibration: OnceLock<Vec<Calibration>>,
+    uncertainty: OnceLock<Uncertainty>,
+}
+
+impl Clone for Memo {
+    /// A copy works its figures out again when asked.
+    fn clone(&self) -> Memo {
+        Memo::default()
+    }
+}
+
+/// The running totals of an analysis, kept so that a visit stored later can
+/// be added without scanning the period again.
+#[derive(Debug, Clone)]
+struct Totals {
+    tally: Tally,
+    /// Branch code → index into [`Analysis::branches`].
+    index: HashMap<String, usize>,
+    /// Per version: where its sections and items sit in the catalogue.
+    maps: HashMap<u32, VersionMap>,
+    /// Per version: (item position in that version, measure slot).
+    measure_slots: HashMap<u32, Vec<(usize, usize)>>,
+    /// Inspector name → index into [`Analysis::inspectors`].
+    inspector_index: HashMap<String, usize>,
+}
+
+/// A measure item of the checklist and its values in the period.
+#[derive(Debug, Clone)]
+pub struct Measure {
+    /// Index into the catalogue's items.
+    pub item: usize,
+    pub unit: String,
+    /// The first band's limit: the longest wait that earns full points.
+    pub limit: Option<f64>,
+    /// Per branch, every value measured.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl Analysis {
+    /// One scan over the period's visits, scoring each with its own version.
+    pub fn compute(
+        store: &Store,
+        checklist_id: &str,
+        period: Period,
+        min_visits: u32,
+    ) -> storage::Result<Analysis> {
+        let versions = store.versions_in(checklist_id, period.from, period.to)?;
+        let refs: Vec<&Checklist> = versions.iter().collect();
+        let catalogue = Catalogue::new(&refs);
+        let maps: HashMap<u32, _> = versions
+            .iter()
+            .map(|c| (c.version, catalogue.map(c)))
+            .collect();
+        let branches = store.branches()?;
+        let index: HashMap<String, usize> = branches
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.code.clone(), i))
+            .collect();
+        let tally = Tally::new(&catalogue, branches.len());
+        let measures = measures_of(&catalogue, &versions, branches.len());
+        // Per version: (item position in that version, measure slot).
+        let measure_slots: HashMap<u32, Vec<(usize, usize)>> = versions
+            .iter()
+            .map(|c| {
+                let slots = c
+                    .items()
+                    .enumerate()
+                    .filter_map(|(position, (_, item))| {
+                        measures
+                            .iter()
+                            .position(|m| catalogue.items[m.item].code == item.code)
+                            .map(|slot| (position, slot))
+                    })
+                    .collect();
+                (c.version, slots)
+            })
+            .collect();
+        let region = Standing {
+            visits: 0,
+            branches: 0,
+            rates: vec![None; catalogue.metric_count()],
+            lost: vec![0.0; catalogue.metric_count()],
+        };
+        let mut analysis = Analysis {
+            period,
+            checklist_id: checklist_id.to_string(),
+            versions,
+            catalogue,
+            branches,
+            branch: Vec::new(),
+            districts: Vec::new(),
+            cities: Vec::new(),
+            region,
+            min_visits,
+            measures,
+            inspectors: Vec::new(),
+            observations: Vec::new(),
+            totals: Totals {
+                tally,
+                index,
+                maps,
+                measure_slots,
+                inspector_index: HashMap::new(),
+            },
+            removed_effects: None,
+            memo: Memo::default(),
+        };
+        store.scan_visits(checklist_id, period.from, period.to, |visit| {
+            analysis.add(&visit);
+        })?;
+        analysis.derive();
+        Ok(analysis)
+    }
+
+    /// Adds one visit of the analysis's checklist and period to the running
+    /// totals; [`Analysis::derive`] then brings the figures up to date.
+    /// `false` when the visit's checklist version is not one the analysis
+    /// was built for, and so needs a new catalogue: nothing was added.
+    fn add(&mut self, visit: &ScannedVisit<'_>) -> bool {
+        let totals = &mut self.totals;
+        let (Some(checklist), Some(map)) = (
+            self.versions
+                .iter()
+                .find(|c| c.version == visit.checklist_version),
+            totals.maps.get(&visit.checklist_version),
+        ) else {
+            return false;
+        };
+        // As in a scan: visits of halls not in the roster are not counted.
+        let Some(&b) = totals.index.get(visit.branch_code) else {
+            return true;
+        };
+        let score = score_visit(checklist, visit.answers);
+        totals.tally.add(b, map, &score);
+        for &(position, slot) in totals
+            .measure_slots
+            .get(&visit.checklist_version)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(Answer::Number(value)) = visit.answers.get(position) {
+                self.measures[slot].values[b].push(*value);
+            }
+        }
+        if let Some(rate) = score.rate() {
+            let inspector = visit
+                .inspector
+                .map(|name| match totals.inspector_index.get(name) {
+                    Some(&i) => i,
+                    None => {
+                        self.inspectors.push(name.to_string());
+                        totals
+                            .inspector_index
+                            .insert(name.to_string(), self.inspectors.len() - 1);
+                        self.inspectors.len() - 1
+                    }
+                });
+            self.observations.push(Observed {
+                inspector,
+                branch: b,
+                rate,
+            });
+        }
+        true
+    }
+
+    /// The standings of halls, districts, cities and the region from the
+    /// running totals.
+    fn derive(&mut self) {
+        self.branch = self.totals.tally.branch_standings();
+        self.derive_groups();
+    }
+
+    /// Districts, cities and the region from the branches' standings.
+    fn derive_groups(&mut self) {
+        self.memo = Memo::default();
+        self.districts = groups(
+            &self.branches,
+            &self.branch,
+            |b| b.district.clone(),
+            |b| b.city.clone(),
+        );
+        self.cities = groups(
+            &self.branches,
+            &self.branch,
+            |b| b.city.clone().unwrap_or_else(|| NO_CITY.to_string()),
+            |_| None,
+        );
+        let metrics = self.catalogue.metric_count();
+        self.region = group_standings(&self.branch, &vec![0; self.branch.len()], 1)
+            .pop()
+            .unwrap_or_else(|| Standing {
+                visits: 0,
+                branches: 0,
+                rates: vec![None; metrics],
+                lost: vec![0.0; metrics],
+            });
+    }
+
+    /// The figures the options ask for, with the checklist chosen as the
+    /// contract says when none is named.
+    pub fn for_options(store: &Store, options: &Options) -> storage::Result<Analysis> {
+        let id = checklist_for(store, options)?;
+        Analysis::compute(store, &id, options.period, options.min_visits)
+    }
+
+    /// The units of a level with their standings, codes and names.
+    pub fn units(&self, level: Level) -> Vec<Unit<'_>> {
+        match level {
+            Level::Branch => self
+                .branches
+                .iter()
+                .zip(&self.branch)
+                .map(|(b, standing)| Unit {
+                    code: &b.code,
+                    name: &b.name,
+                    district: Some(&b.district),
+                    city: b.city.as_deref(),
+                    standing,
+                    eligible: standing.visits >= self.min_visits.max(1),
+                })
+                .collect(),
+            Level::District | Level::City => {
+                let groups = if level == Level::District {
+                    &self.districts
+                } else {
+                    &self.cities
+                };
+                groups
+                    .iter()
+                    .map(|g| Unit {
+                        code: &g.name,
+                        name: &g.name,
+                        district: None,
+                        city: g.city.as_deref(),
+                        standing: &g.standing,
+                        eligible: true,
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Ranks of `metric` at a level, per unit in [`Analysis::units`] order.
+    pub fn ranks(&self, level: Level, metric: usize) -> Vec<Option<u32>> {
+        let units = self.units(level);
+        let rates: Vec<Option<f64>> = units.iter().map(|u| u.standing.rates[metric]).collect();
+        let eligible: Vec<bool> = units.iter().map(|u| u.eligible).collect();
+        competition_ranks(&rates, &eligible)
+    }
+
+    /// The top and bottom units of `metric` at a level.
+    pub fn top_bottom(&self, level: Level, metric: usize, n: u32) -> TopBottom {
+        let units = self.units(level);
+        let codes: Vec<&str> = units.iter().map(|u| u.code).collect();
+        let rates: Vec<Option<f64>> = units.iter().map(|u| u.standing.rates[metric]).collect();
+        top_bottom(&codes, &rates, &self.ranks(level, metric), n)
+    }
+
+    /// The standing of a scope: `all`, `city:NAME`, `district:NAME` or
+    /// `branch:CODE`.
+    pub fn scope(&self, scope: &str) -> Result<&Standing, String> {
+        let (kind, name) = scope.split_once(':').unwrap_or((scope, ""));
+        let found = match kind {
+            "all" if name.is_empty() => Some(&self.region),
+            "city" => self
+                .cities
+                .iter()
+                .find(|g| g.name == name)
+                .map(|g| &g.standing),
+            "district" => self
+                .districts
+                .iter()
+                .find(|g| g.name == name)
+                .map(|g| &g.standing),
+            "branch" => self
+                .branches
+                .iter()
+                .position(|b| b.code == name)
+                .map(|i| &self.branch[i]),
+            _ => {
+                return Err(format!(
+                    "无法识别的范围「{scope}」:请写成 all、city:名称、district:名称 或 branch:网点编码"
+                ));
+            }
+        };
+        found.ok_or_else(|| format!("找不到范围「{scope}」:名单中没有这个地市、区县或网点"))
+    }
+
+    /// Rule 9 for a scope.
+    pub fn short_boards(&self, standing: &Standing) -> (Vec<Board>, Vec<Board>) {
+        short_boards(&self.catalogue, standing)
+    }
+
+    /// Wait figures of every measure item for every unit of a level that
+    /// had a measurement; a group pools its halls' visits.
+    pub fn waits(&self, level: Level) -> Vec<(&Measure, Unit<'_>, WaitSummary)> {
+        self.waits_of(level, &[])
+    }
+
+    /// [`Analysis::waits`] of the units marked in `shown` (all when empty).
+    fn waits_of(&self, level: Level, shown: &[bool]) -> Vec<(&Measure, Unit<'_>, WaitSummary)> {
+        let units = self.units(level);
+        let groups = match level {
+            Level::Branch => None,
+            Level::District => Some(&self.districts),
+            Level::City => Some(&self.cities),
+        };
+        let mut out = Vec::new();
+        let mut pooled = Vec::new();
+        for measure in &self.measures {
+            for (u, unit) in units.iter().enumerate() {
+                if shown.get(u) == Some(&false) {
+                    continue;
+                }
+                // A hall's unit is its place in the roster.
+                let values = match groups {
+                    None => &measure.values[u],
+                    Some(groups) => {
+                        pooled.clear();
+                        pooled.extend(
+                            groups[u]
+                                .members
+                                .iter()
+                                .flat_map(|&b| measure.values[b].iter().copied()),
+                        );
+                        &pooled
+                    }
+                };
+                if let Some(summary) = summarise(values, measure.limit) {
+                    out.push((measure, unit.clone(), summary));
+                }
+            }
+        }
+        out
+    }
+
+    /// How each inspector's scores compare with the others' at the same halls.
+    pub fn calibration(&self) -> Vec<Calibration> {
+        self.memo
+            .calibration
+            .get_or_init(|| {
+                let observations: Vec<Observation<'_>> = self
+                    .observations
+                    .iter()
+                    .filter_map(|o| {
+                        o.inspector.map(|i| Observation {
+                            inspector: &self.inspectors[i],
+                            branch: o.branch,
+                            rate: o.rate,
+                        })
+                    })
+                    .collect();
+                calibrate(&observations)
+            })
+            .clone()
+    }
+
+    /// The spread of visit rates, each hall's visits with a rate, the
+    /// inspector effects and the adjusted rates.
+    pub fn uncertainty(&self) -> &Uncertainty {
+        self.memo.uncertainty.get_or_init(|| {
+            let mut by_branch: Vec<Vec<f64>> = vec![Vec::new(); self.branches.len()];
+            for o in &self.observations {
+                by_branch[o.branch].push(o.rate);
+            }
+            let visits: Vec<RatedVisit> = self
+                .observations
+                .iter()
+                .map(|o| RatedVisit {
+                    branch: o.branch,
+                    inspector: o.inspector,
+                    rate: o.rate,
+                })
+                .collect();
+            // Adjusted rates already have the effects taken out: they are
+            // reported, not fitted again (a refit would find none).
+            let (inspectors, adjusted) = match &self.removed_effects {
+                Some(removed) => (
+                    removed.clone(),
+                    self.branch.iter().map(Standing::rate).collect(),
+                ),
+                None => {
+                    let fitted = inspector_effects(&visits, self.inspectors.len());
+                    let adjusted = adjusted_rates(&visits, &fitted, self.branches.len());
+                    (fitted, adjusted)
+                }
+            };
+            Uncertainty {
+                spread: Spread::of(by_branch.iter().map(Vec::as_slice)),
+                rated: by_branch.iter().map(Vec::len).collect(),
+                adjusted,
+                inspectors,
+            }
+        })
+    }
+
+    /// The 95% interval of each unit's overall rate, in [`Analysis::units`]
+    /// order: a hall's from its own visits, a group's from its halls'.
+    pub fn intervals(&self, level: Level) -> Vec<Option<Interval>> {
+        let u = self.uncertainty();
+        let group = |members: &[usize], rate: Option<f64>| {
+            let visits: Vec<usize> = members
+                .iter()
+                .filter(|&&b| self.branch[b].rate().is_some())
+                .map(|&b| u.rated[b])
+                .collect();
+            rate.and_then(|rate| u.spread.group_interval(rate, &visits))
+        };
+        match level {
+            Level::Branch => self
+                .branch
+                .iter()
+                .zip(&u.rated)
+                .map(|(s, &n)| s.rate().and_then(|rate| u.spread.hall_interval(rate, n)))
+                .collect(),
+            Level::District => self
+                .districts
+                .iter()
+                .map(|g| group(&g.members, g.standing.rate()))
+                .collect(),
+            Level::City => self
+                .cities
+                .iter()
+                .map(|g| group(&g.members, g.standing.rate()))
+                .collect(),
+        }
+    }
+
+    /// The region's 95% interval.
+    pub fn region_interval(&self) -> Option<Interval> {
+        let members: Vec<usize> = (0..self.branches.len()).collect();
+        let u = self.uncertainty();
+        let visits: Vec<usize> = members
+            .iter()
+            .filter(|&&b| self.branch[b].rate().is_some())
+            .map(|&b| u.rated[b])
+            .collect();
+        self.region
+            .rate()
+            .and_then(|rate| u.spread.group_interval(rate, &visits))
+    }
+
+    /// The rank places each unit of a level could hold, in
+    /// [`Analysis::units`] order.
+    pub fn rank_ranges(&self, level: Level) -> Vec<Option<(u32, u32)>> {
+        let ranked: Vec<bool> = self.ranks(level, 0).iter().map(Option::is_some).collect();
+        rank_ranges(&self.intervals(level), &ranked)
+    }
+
+    /// Each hall's funnel limits around the region's rate.
+    pub fn funnel(&self) -> Vec<Option<Limits>> {
+        let u = self.uncertainty();
+        u.rated
+            .iter()
+            .map(|&n| {
+                self.region
+                    .rate()
+                    .and_then(|target| u.spread.limits(target, n))
+            })
+            .collect()
+    }
+
+    /// Whether the halls' overall rates are inspector-adjusted.
+    pub fn is_adjusted(&self) -> bool {
+        self.removed_effects.is_some()
+    }
+
+    /// The same figures with every hall's overall rate replaced by its
+    /// inspector-adjusted rate, and districts, cities and the region
+    /// averaged from those: what `--adjust inspectors` ranks.
+    pub fn adjusted_for_inspectors(&self) -> Analysis {
+        let u = self.uncertainty();
+        let adjusted = u.adjusted.clone();
+        let effect: Vec<f64> = u
+            .inspectors
+            .iter()
+            .map(|e| e.effect.unwrap_or(0.0))
+            .collect();
+        let mut copy = self.clone();
+        copy.removed_effects = Some(u.inspectors.clone());
+        // The visits too, so that the copy's spread and intervals are those
+        // of rates without the inspector effects.
+        for o in &mut copy.observations {
+            o.rate -= o.inspector.map_or(0.0, |i| effect[i]);
+        }
+        for (standing, rate) in copy.branch.iter_mut().zip(adjusted) {
+            if let Some(total) = standing.rates.first_mut() {
+                *total = rate;
+            }
+        }
+        copy.derive_groups();
+        copy
+    }
+
+    /// A copy to add visits to: the running totals without the figures
+    /// derived from them, which [`Analysis::derive`] makes anew.
+    fn successor(&self) -> Analysis {
+        Analysis {
+            period: self.period,
+            checklist_id: self.checklist_id.clone(),
+            versions: self.versions.clone(),
+            catalogue: self.catalogue.clone(),
+            branches: self.branches.clone(),
+            branch: Vec::new(),
+            districts: Vec::new(),
+            cities: Vec::new(),
+            region: self.region.clone(),
+            min_visits: self.min_visits,
+            measures: self.measures.clone(),
+            inspectors: self.inspectors.clone(),
+            observations: self.observations.clone(),
+            totals: self.totals.clone(),
+            removed_effects: None,
+            memo: Memo::default(),
+        }
+    }
+}
+
+/// The catalogue's measure items, with unit and limit from the newest
+/// version that has them.
+fn measures_of(catalogue: &Catalogue, versions: &[Checklist], branches: usize) -> Vec<Measure> {
+    catalogue
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(index, info)| {
+            let item = versions
+                .iter()
+                .find_map(|c| c.items().map(|(_, i)| i).find(|i| i.code == info.code))?;
+            let ItemKind::Measure { unit, bands } = &item.kind else {
+                return None;
+            };
+            Some(Measure {
+                item: index,
+                unit: unit.clone(),
+                limit: bands.first().and_then(|b| b.max),
+                values: vec![Vec::new(); branches],
+            })
+        })
+        .collect()
+}
+
+fn groups(
+    branches: &[Branch],
+    standings: &[Standing],
+    name_of: impl Fn(&Branch) -> String,
+    city_of: impl Fn(&Branch) -> Option<String>,
+) -> Vec<Group> {
+    let mut names: Vec<(String, Option<String>)> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut group_of = Vec::with_capacity(branches.len());
+    for branch in branches {
+        let name = name_of(branch);
+        let index = match position.get(&name) {
+            Some(&i) => i,
+            None => {
+                position.insert(name.clone(), names.len());
+                names.push((name, city_of(branch)));
+                names.len() - 1
+            }
+        };
+        group_of.push(index);
+    }
+    let standings = group_standings(standings, &group_of, names.len());
+    let mut members = vec![Vec::new(); names.len()];
+    for (b, &g) in group_of.iter().enumerate() {
+        members[g].push(b);
+    }
+    let mut groups: Vec<Group> = names
+        .into_iter()
+        .zip(standings)
+        .zip(members)
+        .map(|(((name, city), standing), members)| Group {
+            name,
+            city,
+            members,
+            standing,
+        })
+        .collect();
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    groups
+}
+
+/// A unit of any level as the renderers see it.
+#[derive(Clone)]
+pub struct Unit<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub district: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub standing: &'a Standing,
+    pub eligible: bool,
+}
+
+/// A rank change with its arrow: ↑2, ↓1, 0.
+pub fn change(change: Option<i64>) -> String {
+    match change {
+        None => "—".into(),
+        Some(0) => "0".into(),
+        Some(n) if n > 0 => format!("↑{n}"),
+        Some(n) => format!("↓{}", -n),
+    }
+}
+
+/// The current and previous period's analyses for the options.
+pub fn analyse(store: &Store, options: &Options) -> storage::Result<(Analysis, Analysis)> {
+    let current = Analysis::for_options(store, options)?;
+    let previous = Analysis::compute(
+        store,
+        &current.checklist_id,
+        options.period.previous(),
+        options.min_visits,
+    )?;
+    Ok((current, previous))
+}
+
+/// The checklist the options name (which must exist), or the one with the
+/// most visits in the period.
+fn checklist_for(store: &Store, options: &Options) -> storage::Result<String> {
+    match &options.checklist {
+        Some(id) => {
+            store.checklist(id)?;
+            Ok(id.clone())
+        }
+        None => store.busiest_checklist(options.period.from, options.period.to),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::access::Visibility;
+    pub(super) const ACTOR: &str = "测试";
+
+    /// A store with the demo roster and visits, and a second connection to
+    /// it, as another request or process would have.
+    pub(super) fn demo_store() -> (tempfile::TempDir, Store, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cache.db");
+        let mut store = Store::open(&path).expect("store");
+        let built_in =
+            crate::formats::checklist::load_dir(&dir.path().join("none")).expect("built in");
+        for checklist in &built_in {
+            store.save_checklist(checklist, ACTOR).expect("checklist");
+        }
+        let checklist = store.checklist("hall-visit").expect("hall-visit");
+        store
+            .save_roster(&crate::app::demo::roster(), true, ACTOR)
+            .expect("roster");
+        store
+            .import_visits(
+                &crate::app::demo::visits(&checklist),
+                false,
+                true,
+                None,
+                ACTOR,
+            )
+            .expect("visits");
+        let other = Store::open(&path).expect("second connection");
+        (dir, store, other)
+    }
+
+    pub(super) fn options() -> Options {
+        Options {
+            period: Period::parse(crate::app::demo::QUARTERS[1]).expect("period"),
+            checklist: None,
+            min_visits: 1,
+            top: 3,
+        }
+    }
+
+    #[test]
+    fn rankings_for_a_reader_are_the_restricted_rankings() {
+        let (_dir, store, _) = demo_store();
+        let (current, previous) = analyse(&store, &options()).expect("analyse");
+        for visibility in [
+            Visibility::Everything,
+            Visibility::City(crate::app::demo::CITY.into()),
+            Visibility::City("别处".into()),
+            Visibility::District("西平".into()),
+            Visibility::OwnVisits {
+                user: 1,
+                inspector: "王敏".into(),
+            },
+        ] {
+            for level in [Level::Branch, Level::District, Level::City] {
+                for calibration in [true, false] {
+                    let mut expected = current.rankings(&previous, level, 3);
+                    expected.restrict(&visibility, calibration);
+                    let got = current.rankings_for(&previous, level, 3, &visibility, calibration);
+                    assert_eq!(
+                        serde_json::to_value(&got).expect("json"),
+                        serde_json::to_value(&expected).expect("json"),
+                        "{visibility:?} {level:?} {calibration}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use crate::domain::checklist::Checklist;
 use crate::domain::{self, visit::Visit};
 use crate::formats;
-use crate::formats::import::{self, ChecklistMeta, Problem, VisitContext};
+use crate::formats::import::{self, ChecklistMeta, Problem, Record, VisitContext};
 use crate::formats::read::{ReadError, read_workbook};
 use crate::storage::{self, Disposition, RosterOutcome, Store};
 
@@ -55,7 +55,7 @@ pub fn roster(
 ) -> Result<RosterReport, Failure> {
     let sheets = read_workbook(file, bytes)?;
     let parsed = import::parse_roster(file, &sheets).map_err(problems(file))?;
-    let roster: Vec<_> = parsed.rows.into_iter().map(|(_, b)| b).collect();
+    let roster: Vec<_> = parsed.rows.into_iter().map(|r| r.value).collect();
     let outcome = store.save_roster(&roster, !dry_run, actor)?;
     Ok(RosterReport {
         sheet: parsed.sheet,
@@ -112,7 +112,7 @@ pub fn visits(
     let refused: Vec<Problem> = parsed
         .rows
         .iter()
-        .filter_map(|(row, visit)| {
+        .filter_map(|Record { row, value: visit }| {
             locked
                 .iter()
                 .find(|(c, p, _)| *c == visit.checklist_id && p.contains(visit.visited_at.date()))
@@ -129,7 +129,8 @@ pub fn visits(
         return Err(problems(file)(refused));
     }
     let (sheet, header_row, blanks_as_na) = (parsed.sheet, parsed.header_row, parsed.blanks_as_na);
-    let (rows, visits): (Vec<u32>, Vec<Visit>) = parsed.rows.into_iter().unzip();
+    let (rows, visits): (Vec<u32>, Vec<Visit>) =
+        parsed.rows.into_iter().map(|r| (r.row, r.value)).unzip();
     let dispositions = store.import_visits(
         &visits,
         options.replace,
@@ -219,7 +220,7 @@ pub fn checklist(
             .rows
             .into_iter()
             .next()
-            .map(|(_, c)| c)
+            .map(|r| r.value)
             .ok_or_else(|| Failure::Message(format!("{file} 中没有检查项")))?;
         (checklist, Some(sheet))
     };

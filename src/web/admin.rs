@@ -287,9 +287,9 @@ pub async fn upload(
                     column: p
                         .column
                         .as_ref()
-                        .map(|(c, _)| column_letter(*c))
+                        .map(|c| column_letter(c.index))
                         .unwrap_or_default(),
-                    header: p.column.map(|(_, h)| h).unwrap_or_default(),
+                    header: p.column.map(|c| c.header).unwrap_or_default(),
                     value: p.value.unwrap_or_default(),
                     reason: p.reason,
                 })

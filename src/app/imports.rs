@@ -79,6 +79,15 @@ pub struct VisitsReport {
     pub blanks_as_na: usize,
 }
 
+/// The id of the checklist a visit, a form or a template uses: the one
+/// named (a blank name names none), else the one loaded last.
+pub fn checklist_id(store: &Store, named: Option<String>) -> storage::Result<String> {
+    match named.filter(|id| !id.trim().is_empty()) {
+        Some(id) => Ok(id),
+        None => store.newest_checklist_id(),
+    }
+}
+
 /// Imports a visits sheet. `on_row(done, total)` reports progress through
 /// the file's rows.
 pub fn visits(
@@ -95,7 +104,7 @@ pub fn visits(
         let checklist = store.checklist_version(&summary.id, summary.version)?;
         checklists.entry(summary.id).or_default().push(checklist);
     }
-    let default_checklist = store.newest_checklist_id()?;
+    let default_checklist = checklist_id(store, None)?;
     let context = VisitContext {
         branches: &branches,
         checklists: &checklists,
@@ -238,4 +247,34 @@ pub struct SheetMeta<'a> {
     pub id: Option<&'a str>,
     pub title: Option<&'a str>,
     pub pass_mark: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_checklist_name_means_the_newest() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(&dir.path().join("t.db")).expect("store");
+        assert!(checklist_id(&store, None).is_err(), "no checklist yet");
+        let built_in = formats::checklist::load_dir(&dir.path().join("none")).expect("built in");
+        for checklist in &built_in {
+            store.save_checklist(checklist, "测试").expect("checklist");
+        }
+        let newest = store.newest_checklist_id().expect("newest");
+        assert_eq!(checklist_id(&store, None).expect("none"), newest);
+        assert_eq!(
+            checklist_id(&store, Some(String::new())).expect("empty"),
+            newest
+        );
+        assert_eq!(
+            checklist_id(&store, Some("  ".into())).expect("blank"),
+            newest
+        );
+        assert_eq!(
+            checklist_id(&store, Some("other".into())).expect("named"),
+            "other"
+        );
+    }
 }

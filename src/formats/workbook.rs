@@ -13,6 +13,7 @@ use rust_xlsxwriter::{
 use serde_json::Value;
 
 use super::write::{WriteError, display_width};
+use crate::app::publishing::publication_notes;
 use crate::app::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
     call_out_sentence, chinese_number, percent, rank_span, round4, signal_text, summary_sentences,
@@ -21,6 +22,7 @@ use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::domain::lang::Lang;
 use crate::domain::uncertainty::{Limits, MIN_FITTED_VISITS, Signal, Spread};
+use crate::storage::Publication;
 
 /// Who made the workbook, and when.
 #[derive(Debug, Clone)]
@@ -36,6 +38,28 @@ pub struct Provenance {
     /// The published version and its change log, when the period was
     /// published.
     pub publication: Vec<String>,
+}
+
+impl Provenance {
+    /// A workbook made now by `made_by` for a reader who sees `reader`,
+    /// with the calibration sheet filled or not, `top` halls called out at
+    /// each end, and the period's published `versions` noted.
+    pub fn now(
+        made_by: String,
+        reader: Visibility,
+        calibration: bool,
+        top: u32,
+        versions: &[Publication],
+    ) -> Provenance {
+        Provenance {
+            made_at: chrono::Local::now().naive_local(),
+            made_by,
+            top,
+            reader,
+            calibration,
+            publication: publication_notes(versions),
+        }
+    }
 }
 
 /// Cell formats shared by every sheet.

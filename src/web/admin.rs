@@ -123,10 +123,7 @@ pub async fn template(
         .db
         .run(move |store| {
             let checklist = |store: &Store| -> Result<Checklist, Error> {
-                let id = match query.checklist.filter(|c| !c.is_empty()) {
-                    Some(id) => id,
-                    None => store.newest_checklist_id()?,
-                };
+                let id = crate::app::imports::checklist_id(store, query.checklist)?;
                 Ok(store.checklist(&id)?)
             };
             let kind_xlsx = crate::formats::write::FileKind::Xlsx;

@@ -195,8 +195,15 @@ pub struct VisitOptions<'a> {
 pub struct ChecklistReport {
     pub checklist: Checklist,
     pub new: bool,
-    /// The sheet and header row, for a spreadsheet.
-    pub sheet: Option<(String, u32)>,
+    /// Where the items were read, for a spreadsheet.
+    pub sheet: Option<SheetSource>,
+}
+
+/// The sheet a table was read from and the row of its headers.
+#[derive(Debug, Clone)]
+pub struct SheetSource {
+    pub sheet: String,
+    pub header_row: u32,
 }
 
 /// Loads a checklist from TOML or from a 评分细则 sheet. A sheet needs an
@@ -224,7 +231,10 @@ pub fn checklist(
             pass_mark: sheet_meta.pass_mark,
         };
         let parsed = import::parse_checklist(file, &sheets, &meta).map_err(problems(file))?;
-        let sheet = (parsed.sheet.clone(), parsed.header_row);
+        let sheet = SheetSource {
+            sheet: parsed.sheet.clone(),
+            header_row: parsed.header_row,
+        };
         let checklist = parsed
             .rows
             .into_iter()

@@ -618,8 +618,12 @@ fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Result<(), Cli
                 pass_mark,
             };
             let report = imports::checklist(store, &name, bytes, meta, &actor())?;
-            if let Some((sheet, header)) = &report.sheet {
-                say!("读取工作表「{sheet}」,表头在第 {header} 行");
+            if let Some(source) = &report.sheet {
+                say!(
+                    "读取工作表「{}」,表头在第 {} 行",
+                    source.sheet,
+                    source.header_row
+                );
             }
             let checklist = &report.checklist;
             say!(

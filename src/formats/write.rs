@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
-use super::import::{CHECKLIST_HEADERS, checklist_row, roster_columns};
+use super::import::{CHECKLIST_HEADERS, checklist_row, roster_headers};
 use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::domain::checklist::Checklist;
@@ -277,10 +277,7 @@ fn item_header(code: &str, title: &str) -> String {
 /// A blank roster to fill in: the header row only.
 pub fn roster_template(kind: FileKind) -> Result<Vec<u8>, WriteError> {
     let mut writer = TableWriter::new(kind, "网点名单")?;
-    let headers: Vec<String> = roster_columns()
-        .into_iter()
-        .map(|(name, _)| name.to_string())
-        .collect();
+    let headers: Vec<String> = roster_headers().into_iter().map(String::from).collect();
     writer.header(&headers)?;
     writer.finish()
 }

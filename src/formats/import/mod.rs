@@ -13,7 +13,7 @@ mod visits;
 use std::fmt;
 
 pub use checklist::{CHECKLIST_HEADERS, ChecklistMeta, checklist_row, parse_checklist};
-pub use roster::{parse_roster, roster_columns};
+pub use roster::{parse_roster, roster_headers};
 pub use visits::{VisitContext, parse_visits};
 
 use super::read::column_letter;

@@ -30,12 +30,12 @@ const ROSTER_FIELDS: &[Field] = &[
 ];
 
 /// The roster columns a blank template carries, by their first accepted
-/// name, and whether each is required.
-pub fn roster_columns() -> Vec<(&'static str, bool)> {
+/// name.
+pub fn roster_headers() -> Vec<&'static str> {
     ROSTER_FIELDS
         .iter()
         .filter(|f| f.key != "no")
-        .map(|f| (f.names[0], f.required))
+        .map(|f| f.names[0])
         .collect()
 }
 
@@ -121,5 +121,16 @@ mod tests {
         let sheets = sheet(&[&["区县", "名称"], &["西平", "x"]]);
         let problems = parse_roster("名单.csv", &sheets).expect_err("no header");
         assert!(problems[0].reason.contains("网点编码"), "{}", problems[0]);
+    }
+
+    #[test]
+    fn the_template_names_every_column_the_importer_finds() {
+        assert_eq!(
+            roster_headers(),
+            ["地市", "区县", "网点编码", "网点名称", "地址", "网点类型"]
+        );
+        let problems = parse_roster("名单.csv", &sheet(&[&roster_headers()])).expect_err("no rows");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].reason, "表头下面没有数据行");
     }
 }

@@ -120,24 +120,22 @@ impl Checklist {
     /// Checks every rule of the checklist format; the first broken rule is
     /// returned, naming the file and the item.
     pub fn validate(&self, source: &str) -> Result<(), Error> {
-        let fail = |place: Place| {
-            move |rule: String| Error::Checklist {
-                file: source.to_string(),
-                place,
-                rule,
-            }
+        let fail = |place: Place, rule: String| Error::Checklist {
+            file: source.to_string(),
+            place,
+            rule,
         };
         self.check_header()
-            .map_err(|(key, rule)| fail(Place::Key(key))(rule))?;
-        let mut codes = std::collections::HashSet::new();
+            .map_err(|(key, rule)| fail(Place::Key(key), rule))?;
+        let mut codes = HashSet::new();
         for section in &self.sections {
             section
                 .check(&mut codes)
-                .map_err(fail(Place::Section(section.code.clone())))?;
+                .map_err(|rule| fail(Place::Section(section.code.clone()), rule))?;
         }
         for (_, item) in self.items() {
             item.check(&mut codes)
-                .map_err(fail(Place::Item(item.code.clone())))?;
+                .map_err(|rule| fail(Place::Item(item.code.clone()), rule))?;
         }
         Ok(())
     }

@@ -199,14 +199,17 @@ pub fn rankings_workbook(
         top,
         &styles,
     )?;
-    let weakest: Vec<(String, ShortboardsReport)> = current
+    let weakest: Vec<DistrictBoards> = current
         .districts
         .iter()
         .filter_map(|g| {
             current
                 .shortboards(&format!("district:{}", g.name))
                 .ok()
-                .map(|r| (g.name.clone(), r))
+                .map(|boards| DistrictBoards {
+                    district: g.name.clone(),
+                    boards,
+                })
         })
         .collect();
     write_short_boards(workbook.add_worksheet(), &boards, &weakest, &styles)?;
@@ -863,7 +866,7 @@ fn write_boards(
 fn write_short_boards(
     sheet: &mut Worksheet,
     report: &ShortboardsReport,
-    weakest: &[(String, ShortboardsReport)],
+    weakest: &[DistrictBoards],
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("短板分析")?;
@@ -908,11 +911,17 @@ fn write_short_boards(
     write_weakest_items(sheet, row, report, styles)
 }
 
+/// One district's short boards.
+struct DistrictBoards {
+    district: String,
+    boards: ShortboardsReport,
+}
+
 /// Each district's three weakest items, below the sheet's other tables.
 fn write_weakest_by_district(
     sheet: &mut Worksheet,
     row: &mut u32,
-    weakest: &[(String, ShortboardsReport)],
+    weakest: &[DistrictBoards],
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.write_string_with_format(*row, 0, "各区县最弱的三项", &styles.title)?;
@@ -924,7 +933,7 @@ fn write_weakest_by_district(
         .collect();
     write_header(sheet, *row, &headers, styles)?;
     *row += 1;
-    for (district, boards) in weakest {
+    for DistrictBoards { district, boards } in weakest {
         for (i, board) in boards
             .items
             .iter()

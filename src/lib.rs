@@ -12,8 +12,9 @@
 //!   with every rule of `docs/scoring.md` once.
 //! - [`storage`]: the SQLite store; the only module that speaks SQL.
 //! - [`formats`]: files in and out — checklist TOML files, spreadsheets
-//!   read (any of .xlsx/.xls/.ods/.csv, with located errors) and written
-//!   (visits, 评分细则 and the ranking workbook).
+//!   read (any of .xlsx/.xls/.ods/.csv) and turned into rosters, visits and
+//!   评分细则 with located errors, and written (visits, 评分细则 and the
+//!   ranking workbook).
 //! - [`app`]: the use cases the command line and the browser share —
 //!   reports, imports, plans, publishing, demo data, credentials.
 //! - [`web`]: the web application and JSON API (axum), with its pages,

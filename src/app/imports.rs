@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use crate::domain::checklist::Checklist;
 use crate::domain::{self, visit::Visit};
 use crate::formats;
-use crate::formats::import::{self, ChecklistMeta, Problem, VisitContext};
+use crate::formats::import::{self, ChecklistMeta, Problem, Record, VisitContext};
 use crate::formats::read::{ReadError, read_workbook};
 use crate::storage::{self, Disposition, RosterOutcome, Store};
 
@@ -55,7 +55,7 @@ pub fn roster(
 ) -> Result<RosterReport, Failure> {
     let sheets = read_workbook(file, bytes)?;
     let parsed = import::parse_roster(file, &sheets).map_err(problems(file))?;
-    let roster: Vec<_> = parsed.rows.into_iter().map(|(_, b)| b).collect();
+    let roster: Vec<_> = parsed.rows.into_iter().map(|r| r.value).collect();
     let outcome = store.save_roster(&roster, !dry_run, actor)?;
     Ok(RosterReport {
         sheet: parsed.sheet,
@@ -79,6 +79,15 @@ pub struct VisitsReport {
     pub blanks_as_na: usize,
 }
 
+/// The id of the checklist a visit, a form or a template uses: the one
+/// named (a blank name names none), else the one loaded last.
+pub fn checklist_id(store: &Store, named: Option<String>) -> storage::Result<String> {
+    match named.filter(|id| !id.trim().is_empty()) {
+        Some(id) => Ok(id),
+        None => store.newest_checklist_id(),
+    }
+}
+
 /// Imports a visits sheet. `on_row(done, total)` reports progress through
 /// the file's rows.
 pub fn visits(
@@ -95,7 +104,7 @@ pub fn visits(
         let checklist = store.checklist_version(&summary.id, summary.version)?;
         checklists.entry(summary.id).or_default().push(checklist);
     }
-    let default_checklist = store.newest_checklist_id()?;
+    let default_checklist = checklist_id(store, None)?;
     let context = VisitContext {
         branches: &branches,
         checklists: &checklists,
@@ -112,7 +121,7 @@ pub fn visits(
     let refused: Vec<Problem> = parsed
         .rows
         .iter()
-        .filter_map(|(row, visit)| {
+        .filter_map(|Record { row, value: visit }| {
             locked
                 .iter()
                 .find(|lock| lock.covers(&visit.checklist_id, visit.visited_at.date()))
@@ -129,7 +138,8 @@ pub fn visits(
         return Err(problems(file)(refused));
     }
     let (sheet, header_row, blanks_as_na) = (parsed.sheet, parsed.header_row, parsed.blanks_as_na);
-    let (rows, visits): (Vec<u32>, Vec<Visit>) = parsed.rows.into_iter().unzip();
+    let (rows, visits): (Vec<u32>, Vec<Visit>) =
+        parsed.rows.into_iter().map(|r| (r.row, r.value)).unzip();
     let dispositions = store.import_visits(
         &visits,
         options.replace,
@@ -185,8 +195,15 @@ pub struct VisitOptions<'a> {
 pub struct ChecklistReport {
     pub checklist: Checklist,
     pub new: bool,
-    /// The sheet and header row, for a spreadsheet.
-    pub sheet: Option<(String, u32)>,
+    /// Where the items were read, for a spreadsheet.
+    pub sheet: Option<SheetSource>,
+}
+
+/// The sheet a table was read from and the row of its headers.
+#[derive(Debug, Clone)]
+pub struct SheetSource {
+    pub sheet: String,
+    pub header_row: u32,
 }
 
 /// Loads a checklist from TOML or from a 评分细则 sheet. A sheet needs an
@@ -214,12 +231,15 @@ pub fn checklist(
             pass_mark: sheet_meta.pass_mark,
         };
         let parsed = import::parse_checklist(file, &sheets, &meta).map_err(problems(file))?;
-        let sheet = (parsed.sheet.clone(), parsed.header_row);
+        let sheet = SheetSource {
+            sheet: parsed.sheet.clone(),
+            header_row: parsed.header_row,
+        };
         let checklist = parsed
             .rows
             .into_iter()
             .next()
-            .map(|(_, c)| c)
+            .map(|r| r.value)
             .ok_or_else(|| Failure::Message(format!("{file} 中没有检查项")))?;
         (checklist, Some(sheet))
     };
@@ -237,4 +257,34 @@ pub struct SheetMeta<'a> {
     pub id: Option<&'a str>,
     pub title: Option<&'a str>,
     pub pass_mark: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_checklist_name_means_the_newest() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(&dir.path().join("t.db")).expect("store");
+        assert!(checklist_id(&store, None).is_err(), "no checklist yet");
+        let built_in = formats::checklist::load_dir(&dir.path().join("none")).expect("built in");
+        for checklist in &built_in {
+            store.save_checklist(checklist, "测试").expect("checklist");
+        }
+        let newest = store.newest_checklist_id().expect("newest");
+        assert_eq!(checklist_id(&store, None).expect("none"), newest);
+        assert_eq!(
+            checklist_id(&store, Some(String::new())).expect("empty"),
+            newest
+        );
+        assert_eq!(
+            checklist_id(&store, Some("  ".into())).expect("blank"),
+            newest
+        );
+        assert_eq!(
+            checklist_id(&store, Some("other".into())).expect("named"),
+            "other"
+        );
+    }
 }

@@ -73,8 +73,12 @@ pub(super) fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Res
                 pass_mark,
             };
             let report = imports::checklist(store, &name, bytes, meta, &actor())?;
-            if let Some((sheet, header)) = &report.sheet {
-                say!("读取工作表「{sheet}」,表头在第 {header} 行");
+            if let Some(source) = &report.sheet {
+                say!(
+                    "读取工作表「{}」,表头在第 {} 行",
+                    source.sheet,
+                    source.header_row
+                );
             }
             let checklist = &report.checklist;
             say!(

@@ -53,16 +53,13 @@ pub(super) fn run_export(store: &Store, command: ExportCommand) -> Result<(), Cl
             if FileKind::of(&out)? != FileKind::Xlsx {
                 return Err(CliError::Message("排名工作簿只能导出为 .xlsx".into()));
             }
-            let provenance = Provenance {
-                made_at: chrono::Local::now().naive_local(),
-                made_by: std::env::var("USER").unwrap_or_else(|_| "命令行".into()),
-                top: options.top,
-                reader: crate::domain::access::Visibility::Everything,
-                calibration: true,
-                publication: crate::app::publishing::publication_notes(
-                    &store.publications(&current.checklist_id, options.period)?,
-                ),
-            };
+            let provenance = Provenance::now(
+                std::env::var("USER").unwrap_or_else(|_| "命令行".into()),
+                crate::domain::access::Visibility::Everything,
+                true,
+                options.top,
+                &store.publications(&current.checklist_id, options.period)?,
+            );
             let bytes = rankings_workbook(&current, &previous, &provenance)?;
             write::save(&out, &bytes)?;
             say!(

@@ -1,5 +1,8 @@
 //! The checklist model: sections of scored items, read from TOML and validated.
 
+use std::collections::HashSet;
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::Error;
@@ -117,114 +120,170 @@ impl Checklist {
     /// Checks every rule of the checklist format; the first broken rule is
     /// returned, naming the file and the item.
     pub fn validate(&self, source: &str) -> Result<(), Error> {
-        let fail = |place: &str, rule: String| Error::Checklist {
+        let fail = |place: Place, rule: String| Error::Checklist {
             file: source.to_string(),
-            place: place.to_string(),
+            place,
             rule,
         };
+        self.check_header()
+            .map_err(|(key, rule)| fail(Place::Key(key), rule))?;
+        let mut codes = HashSet::new();
+        for section in &self.sections {
+            section
+                .check(&mut codes)
+                .map_err(|rule| fail(Place::Section(section.code.clone()), rule))?;
+        }
+        for (_, item) in self.items() {
+            item.check(&mut codes)
+                .map_err(|rule| fail(Place::Item(item.code.clone()), rule))?;
+        }
+        Ok(())
+    }
+
+    /// The rules of the checklist's own fields, by the key they concern.
+    fn check_header(&self) -> Result<(), (&'static str, String)> {
         if !is_valid_id(&self.id) {
-            return Err(fail(
+            return Err((
                 "id",
                 format!("id「{}」只能由小写字母、数字和 - 组成", self.id),
             ));
         }
         if self.version == 0 {
-            return Err(fail("version", "version 必须是正整数".into()));
+            return Err(("version", "version 必须是正整数".into()));
         }
         if self.title.trim().is_empty() {
-            return Err(fail("title", "title 不能为空".into()));
+            return Err(("title", "title 不能为空".into()));
         }
         if !(self.pass_mark > 0.0 && self.pass_mark <= 1.0) {
-            return Err(fail("pass_mark", "pass_mark 必须在 0 到 1 之间".into()));
+            return Err(("pass_mark", "pass_mark 必须在 0 到 1 之间".into()));
         }
         if self.sections.is_empty() {
-            return Err(fail("section", "检查表至少要有一个大项".into()));
+            return Err(("section", "检查表至少要有一个大项".into()));
         }
-        let mut codes = std::collections::HashSet::new();
-        for section in &self.sections {
-            let place = format!("大项 {}", section.code);
-            if section.code.trim().is_empty() {
-                return Err(fail(&place, "大项编码不能为空".into()));
-            }
-            if !codes.insert(section.code.as_str()) {
-                return Err(fail(&place, format!("编码「{}」重复", section.code)));
-            }
-            if section.title.trim().is_empty() {
-                return Err(fail(&place, "大项标题不能为空".into()));
-            }
-            if section.items.is_empty() {
-                return Err(fail(&place, "大项至少要有一个检查项".into()));
-            }
+        Ok(())
+    }
+}
+
+impl Section {
+    /// The section's rules; `codes` holds the codes seen so far, which
+    /// sections and items share.
+    fn check<'c>(&'c self, codes: &mut HashSet<&'c str>) -> Result<(), String> {
+        if self.code.trim().is_empty() {
+            return Err("大项编码不能为空".into());
         }
-        for (_, item) in self.items() {
-            let place = format!("检查项 {}", item.code);
-            if item.code.trim().is_empty() {
-                return Err(fail(&place, "检查项编码不能为空".into()));
+        if !codes.insert(self.code.as_str()) {
+            return Err(format!("编码「{}」重复", self.code));
+        }
+        if self.title.trim().is_empty() {
+            return Err("大项标题不能为空".into());
+        }
+        if self.items.is_empty() {
+            return Err("大项至少要有一个检查项".into());
+        }
+        Ok(())
+    }
+}
+
+impl Item {
+    /// The item's rules; `codes` holds the codes seen so far.
+    fn check<'c>(&'c self, codes: &mut HashSet<&'c str>) -> Result<(), String> {
+        if self.code.trim().is_empty() {
+            return Err("检查项编码不能为空".into());
+        }
+        if !codes.insert(self.code.as_str()) {
+            return Err(format!("编码「{}」重复", self.code));
+        }
+        if self.title.trim().is_empty() {
+            return Err("检查项标题不能为空".into());
+        }
+        if !(self.points.is_finite() && self.points > 0.0) {
+            return Err("分值 points 必须大于 0".into());
+        }
+        match &self.kind {
+            ItemKind::Check { .. } | ItemKind::Scale => Ok(()),
+            ItemKind::Choice { choices } => self.check_choices(choices),
+            ItemKind::Measure { bands, .. } => self.check_bands(bands),
+        }
+    }
+
+    /// Whether an item's score fits between 0 and its points.
+    fn in_range(&self, score: f64) -> bool {
+        score.is_finite() && (0.0..=self.points).contains(&score)
+    }
+
+    fn check_choices(&self, choices: &[Choice]) -> Result<(), String> {
+        if choices.is_empty() {
+            return Err("选项题至少要有一个选项".into());
+        }
+        let mut labels = HashSet::new();
+        for choice in choices {
+            if choice.label.trim().is_empty() {
+                return Err("选项名称不能为空".into());
             }
-            if !codes.insert(item.code.as_str()) {
-                return Err(fail(&place, format!("编码「{}」重复", item.code)));
+            if !labels.insert(choice.label.trim().to_lowercase()) {
+                return Err(format!("选项「{}」重复", choice.label));
             }
-            if item.title.trim().is_empty() {
-                return Err(fail(&place, "检查项标题不能为空".into()));
-            }
-            if !(item.points.is_finite() && item.points > 0.0) {
-                return Err(fail(&place, "分值 points 必须大于 0".into()));
-            }
-            let in_range = |score: f64| score.is_finite() && (0.0..=item.points).contains(&score);
-            match &item.kind {
-                ItemKind::Check { .. } | ItemKind::Scale => {}
-                ItemKind::Choice { choices } => {
-                    if choices.is_empty() {
-                        return Err(fail(&place, "选项题至少要有一个选项".into()));
-                    }
-                    let mut labels = std::collections::HashSet::new();
-                    for choice in choices {
-                        if choice.label.trim().is_empty() {
-                            return Err(fail(&place, "选项名称不能为空".into()));
-                        }
-                        if !labels.insert(choice.label.trim().to_lowercase()) {
-                            return Err(fail(&place, format!("选项「{}」重复", choice.label)));
-                        }
-                        if !in_range(choice.score) {
-                            return Err(fail(
-                                &place,
-                                format!(
-                                    "选项「{}」的得分 {} 不在 0 到 {} 之间",
-                                    choice.label, choice.score, item.points
-                                ),
-                            ));
-                        }
-                    }
-                }
-                ItemKind::Measure { bands, .. } => {
-                    let Some((last, leading)) = bands.split_last() else {
-                        return Err(fail(&place, "测量题至少要有一个分档 bands".into()));
-                    };
-                    if last.max.is_some() {
-                        return Err(fail(&place, "最后一个分档不能有 max".into()));
-                    }
-                    let mut previous = f64::NEG_INFINITY;
-                    for band in leading {
-                        let Some(max) = band.max else {
-                            return Err(fail(&place, "只有最后一个分档可以没有 max".into()));
-                        };
-                        if !max.is_finite() || max <= previous {
-                            return Err(fail(&place, "分档的 max 必须依次增大".into()));
-                        }
-                        previous = max;
-                    }
-                    for band in bands {
-                        if !in_range(band.score) {
-                            return Err(fail(
-                                &place,
-                                format!("分档得分 {} 不在 0 到 {} 之间", band.score, item.points),
-                            ));
-                        }
-                    }
-                }
+            if !self.in_range(choice.score) {
+                return Err(format!(
+                    "选项「{}」的得分 {} 不在 0 到 {} 之间",
+                    choice.label, choice.score, self.points
+                ));
             }
         }
         Ok(())
+    }
+
+    fn check_bands(&self, bands: &[Band]) -> Result<(), String> {
+        let Some((last, leading)) = bands.split_last() else {
+            return Err("测量题至少要有一个分档 bands".into());
+        };
+        if last.max.is_some() {
+            return Err("最后一个分档不能有 max".into());
+        }
+        let mut previous = f64::NEG_INFINITY;
+        for band in leading {
+            let Some(max) = band.max else {
+                return Err("只有最后一个分档可以没有 max".into());
+            };
+            if !max.is_finite() || max <= previous {
+                return Err("分档的 max 必须依次增大".into());
+            }
+            previous = max;
+        }
+        match bands.iter().find(|band| !self.in_range(band.score)) {
+            Some(band) => Err(format!(
+                "分档得分 {} 不在 0 到 {} 之间",
+                band.score, self.points
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Where in a checklist a broken rule is, as messages name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The file as a whole.
+    File,
+    /// A line of the file's text, from 1.
+    Line(usize),
+    /// One of the checklist's own keys: id, version, title …
+    Key(&'static str),
+    /// A section, by its code.
+    Section(String),
+    /// An item, by its code.
+    Item(String),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::File => Ok(()),
+            Place::Line(line) => write!(f, "第 {line} 行"),
+            Place::Key(key) => f.write_str(key),
+            Place::Section(code) => write!(f, "大项 {code}"),
+            Place::Item(code) => write!(f, "检查项 {code}"),
+        }
     }
 }
 
@@ -241,7 +300,9 @@ fn is_valid_id(id: &str) -> bool {
 mod file_form {
     use serde::Deserialize;
 
-    use super::{Band, Checklist, Choice, Critical, DEFAULT_PASS_MARK, Item, ItemKind, Section};
+    use super::{
+        Band, Checklist, Choice, Critical, DEFAULT_PASS_MARK, Item, ItemKind, Place, Section,
+    };
     use crate::domain::Error;
 
     #[derive(Deserialize)]
@@ -285,7 +346,7 @@ mod file_form {
         /// Turns the file into a validated checklist; `source` names the file
         /// in messages.
         pub fn into_checklist(self, source: &str) -> Result<Checklist, Error> {
-            let fail = |place: String, rule: String| Error::Checklist {
+            let fail = |place: Place, rule: String| Error::Checklist {
                 file: source.to_string(),
                 place,
                 rule,
@@ -293,12 +354,12 @@ mod file_form {
             let version = u32::try_from(self.version)
                 .ok()
                 .filter(|v| *v > 0)
-                .ok_or_else(|| fail("version".into(), "version 必须是正整数".into()))?;
+                .ok_or_else(|| fail(Place::Key("version"), "version 必须是正整数".into()))?;
             let mut sections = Vec::with_capacity(self.section.len());
             for section in self.section {
                 let mut items = Vec::with_capacity(section.item.len());
                 for item in section.item {
-                    let place = format!("检查项 {}", item.code);
+                    let place = Place::Item(item.code.clone());
                     let misplaced = |field: &str| {
                         fail(
                             place.clone(),
@@ -513,5 +574,33 @@ bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
         assert!(m.contains("B02") && m.contains("critical"), "{m}");
         let m = broken("title = \"样例\"", "title = \"样例\"\ncolour = 1");
         assert!(m.contains("TOML") && m.contains("colour"), "{m}");
+    }
+
+    #[test]
+    fn a_broken_rule_names_its_place_as_a_value() {
+        let mut c = sample();
+        c.sections[1].items[0].points = 0.0;
+        let e = c.validate("细则.xlsx").expect_err("no points");
+        let Error::Checklist { place, rule, .. } = &e else {
+            panic!("{e}");
+        };
+        assert_eq!(*place, Place::Item("B01".into()));
+        assert_eq!(
+            e.to_string(),
+            format!("检查表 细则.xlsx 的 检查项 B01:{rule}")
+        );
+        c = sample();
+        c.sections[1].code = "A".into();
+        let e = c.validate("细则.xlsx").expect_err("two sections A");
+        assert!(
+            matches!(&e, Error::Checklist { place: Place::Section(code), .. } if code == "A"),
+            "{e}"
+        );
+        c.version = 0;
+        let e = c.validate("细则.xlsx").expect_err("version 0");
+        assert_eq!(
+            e.to_string(),
+            "检查表 细则.xlsx 的 version:version 必须是正整数"
+        );
     }
 }

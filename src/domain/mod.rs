@@ -23,10 +23,10 @@ mod properties;
 /// What the core refuses, with a message for the person who wrote it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
-    #[error("检查表 {file}{}:{rule}", if place.is_empty() { String::new() } else { format!(" 的 {place}") })]
+    #[error("检查表 {file}{}:{rule}", if *place == checklist::Place::File { String::new() } else { format!(" 的 {place}") })]
     Checklist {
         file: String,
-        place: String,
+        place: checklist::Place,
         rule: String,
     },
     #[error("无法识别的期间「{0}」:请写成 2024、2024-Q3、2024-07 或 2024-07-01..2024-09-30")]

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use include_dir::{Dir, include_dir};
 
-use crate::domain::checklist::{Checklist, ChecklistFile};
+use crate::domain::checklist::{Checklist, ChecklistFile, Place};
 use crate::domain::{self, Error};
 
 /// The checklists of the repository's `checklists/` folder, built in so
@@ -16,15 +16,9 @@ static BUILT_IN: Dir = include_dir!("$CARGO_MANIFEST_DIR/checklists");
 pub fn parse(source: &str, text: &str) -> Result<Checklist, Error> {
     let file: ChecklistFile = toml::from_str(text).map_err(|e| Error::Checklist {
         file: source.to_string(),
-        place: e
-            .span()
-            .map(|span| {
-                format!(
-                    "第 {} 行",
-                    text[..span.start.min(text.len())].lines().count().max(1)
-                )
-            })
-            .unwrap_or_default(),
+        place: e.span().map_or(Place::File, |span| {
+            Place::Line(text[..span.start.min(text.len())].lines().count().max(1))
+        }),
         rule: format!("TOML 格式错误:{}", e.message().trim()),
     })?;
     file.into_checklist(source)
@@ -61,7 +55,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Checklist>, Error> {
 fn io_error(path: &Path, e: &std::io::Error) -> domain::Error {
     Error::Checklist {
         file: path.display().to_string(),
-        place: String::new(),
+        place: Place::File,
         rule: format!("无法读取:{e}"),
     }
 }

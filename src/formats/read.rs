@@ -688,6 +688,133 @@ mod xls_check {
             let sector = self.get(*self.fat_sectors.get(id / per)?)?;
             u32_at(sector, id % per * 4)
         }
+
+        /// A chain of whole sectors through the FAT.
+        fn chain(&self, start: u32, len: usize) -> Result<Walk<Vec<u8>>, &'static str> {
+            chain(
+                start,
+                len,
+                |id| self.get(id).map(<[u8]>::to_vec),
+                |id| self.fat(id),
+            )
+        }
+
+        /// A directory entry's stream length (32 bits in version 3 files).
+        fn entry_len(&self, entry: &[u8]) -> Option<usize> {
+            if self.size == 512 {
+                usize::try_from(u32_at(entry, 120)?).ok()
+            } else {
+                usize::try_from(u64_at(entry, 120)?).ok()
+            }
+        }
+
+        /// Reads the DIFAT, 109 entries in the header and then a bounded
+        /// chain, into the FAT's sectors.
+        fn read_fat(&mut self, header: &[u8]) -> Result<Walk<()>, &'static str> {
+            let field = |at: usize| u32_at(header, at).unwrap_or_default();
+            let mut difat: Vec<u32> = (0..109).map(|i| field(76 + 4 * i)).collect();
+            let mut id = field(68);
+            let mut steps = 0;
+            while id < RESERVED_SECTORS {
+                steps += 1;
+                if steps > self.max_id + 1 {
+                    return Ok(CalamineStops);
+                }
+                let Some(sector) = self.get(id) else {
+                    return Ok(CalamineStops);
+                };
+                difat.extend((0..sector.len() / 4).filter_map(|i| u32_at(sector, 4 * i)));
+                let Some(following) = difat.pop() else {
+                    return Ok(CalamineStops);
+                };
+                id = following;
+            }
+            for id in difat.into_iter().filter(|id| *id < DIFSECT) {
+                match self.get(id) {
+                    None => return Ok(CalamineStops),
+                    // A FAT sector cut short by the end of the file would
+                    // shift every later entry; no spreadsheet program
+                    // writes one.
+                    Some(sector) if sector.len() != self.size => return Err(BROKEN),
+                    Some(_) => self.fat_sectors.push(id),
+                }
+            }
+            Ok(Read(()))
+        }
+
+        /// The mini stream (the root entry's stream) and the mini FAT that
+        /// chains its 64-byte sectors, when the file has one.
+        fn mini_stream(
+            &self,
+            root: &[u8],
+            mini_fat_start: u32,
+            mini_fat_len: u32,
+        ) -> Result<Walk<MiniStream>, &'static str> {
+            if mini_fat_len == 0 {
+                return Ok(Read(MiniStream::default()));
+            }
+            let root_start = u32_at(root, 116).unwrap_or(ENDOFCHAIN);
+            let root_len = self.entry_len(root).unwrap_or_default();
+            let Read(stream) = self.chain(root_start, root_len)? else {
+                return Ok(CalamineStops);
+            };
+            let mini_fat_bytes = usize::try_from(mini_fat_len)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(self.size);
+            let Read(fat) = self.chain(mini_fat_start, mini_fat_bytes)? else {
+                return Ok(CalamineStops);
+            };
+            let fat = (0..fat.len() / 4)
+                .filter_map(|i| u32_at(&fat, 4 * i))
+                .collect();
+            Ok(Read(MiniStream { fat, stream }))
+        }
+
+        /// A directory entry's stream: short ones live in the mini stream.
+        fn stream(&self, entry: &[u8], mini: &MiniStream) -> Result<Walk<Vec<u8>>, &'static str> {
+            let start = u32_at(entry, 116).unwrap_or(ENDOFCHAIN);
+            let len = self.entry_len(entry).unwrap_or_default();
+            if len >= 4096 {
+                return self.chain(start, len);
+            }
+            let mini_max = self.max_id.saturating_mul(8);
+            let get = |id: u32| {
+                let id = usize::try_from(id).ok()?;
+                if id > mini_max {
+                    return None;
+                }
+                let start = id.checked_mul(64)?;
+                let end = (start + 64).min(mini.stream.len());
+                Some(mini.stream.get(start..end).unwrap_or_default().to_vec())
+            };
+            let next = |id: u32| mini.fat.get(usize::try_from(id).ok()?).copied();
+            match chain(start, len, get, next)? {
+                // Past the mini stream calamine reads whatever follows in
+                // the file; no spreadsheet program writes such a chain.
+                Read(stream) if stream.len() < len => Err(BROKEN),
+                walk => Ok(walk),
+            }
+        }
+    }
+
+    /// The mini stream's bytes and its FAT.
+    #[derive(Default)]
+    struct MiniStream {
+        fat: Vec<u32>,
+        stream: Vec<u8>,
+    }
+
+    /// The directory entry with a name, as calamine compares names.
+    fn named<'e>(entries: &[&'e [u8]], wanted: &str) -> Option<&'e [u8]> {
+        entries
+            .iter()
+            .find(|entry| {
+                let units: Vec<u16> = (0..32).filter_map(|i| u16_at(entry, 2 * i)).collect();
+                let name = String::from_utf16_lossy(&units);
+                let name = name.split('\0').next().unwrap_or_default();
+                name.eq_ignore_ascii_case(wanted)
+            })
+            .copied()
     }
 
     /// Follows a chain as calamine's `get_chain` does, refusing loops (which
@@ -730,112 +857,25 @@ mod xls_check {
             Some(0x000C) => 4096,
             _ => return Ok(()),
         };
-        let max_id = file.len() / size;
         let mut sectors = Sectors {
             file,
             size,
-            max_id,
+            max_id: file.len() / size,
             fat_sectors: Vec::new(),
         };
+        step!(sectors.read_fat(header)?);
         let field = |at: usize| u32_at(header, at).unwrap_or_default();
-        let (dir_start, mini_fat_start, mini_fat_len, difat_start) =
-            (field(48), field(60), field(64), field(68));
-
-        // The DIFAT: 109 entries in the header, then a bounded chain.
-        let mut difat: Vec<u32> = (0..109).map(|i| field(76 + 4 * i)).collect();
-        let mut id = difat_start;
-        let mut steps = 0;
-        while id < RESERVED_SECTORS {
-            steps += 1;
-            if steps > max_id + 1 {
-                return Ok(());
-            }
-            let Some(sector) = sectors.get(id) else {
-                return Ok(());
-            };
-            difat.extend((0..sector.len() / 4).filter_map(|i| u32_at(sector, 4 * i)));
-            let Some(following) = difat.pop() else {
-                return Ok(());
-            };
-            id = following;
-        }
-        for id in difat.into_iter().filter(|id| *id < DIFSECT) {
-            match sectors.get(id) {
-                None => return Ok(()),
-                // A FAT sector cut short by the end of the file would shift
-                // every later entry; no spreadsheet program writes one.
-                Some(sector) if sector.len() != size => return Err(BROKEN),
-                Some(_) => sectors.fat_sectors.push(id),
-            }
-        }
-
-        let get = |id: u32| sectors.get(id).map(<[u8]>::to_vec);
-        let next = |id: u32| sectors.fat(id);
-        let directory = step!(chain(dir_start, usize::MAX, get, next)?);
+        let directory = step!(sectors.chain(field(48), usize::MAX)?);
         let entries: Vec<&[u8]> = directory.chunks_exact(128).collect();
         let Some(root) = entries.first() else {
             return Ok(());
         };
-        let entry_len = |entry: &[u8]| -> Option<usize> {
-            if size == 512 {
-                usize::try_from(u32_at(entry, 120)?).ok()
-            } else {
-                usize::try_from(u64_at(entry, 120)?).ok()
-            }
-        };
-        let (mini_fat, mini_stream) = if mini_fat_len > 0 {
-            let root_start = u32_at(root, 116).unwrap_or(ENDOFCHAIN);
-            let root_len = entry_len(root).unwrap_or_default();
-            let mini_stream = step!(chain(root_start, root_len, get, next)?);
-            let mini_fat_bytes = usize::try_from(mini_fat_len)
-                .unwrap_or(usize::MAX)
-                .saturating_mul(size);
-            let mini_fat = step!(chain(mini_fat_start, mini_fat_bytes, get, next)?);
-            let mini_fat: Vec<u32> = (0..mini_fat.len() / 4)
-                .filter_map(|i| u32_at(&mini_fat, 4 * i))
-                .collect();
-            (mini_fat, mini_stream)
-        } else {
-            (Vec::new(), Vec::new())
-        };
-
-        let named = |wanted: &str| {
-            entries.iter().find(|entry| {
-                let units: Vec<u16> = (0..32).filter_map(|i| u16_at(entry, 2 * i)).collect();
-                let name = String::from_utf16_lossy(&units);
-                let name = name.split('\0').next().unwrap_or_default();
-                name.eq_ignore_ascii_case(wanted)
-            })
-        };
+        let mini = step!(sectors.mini_stream(root, field(60), field(64))?);
         // calamine reads "Workbook", or "Book" when that fails.
-        let stream_of = |entry: &[u8]| -> Result<Walk<Vec<u8>>, &'static str> {
-            let start = u32_at(entry, 116).unwrap_or(ENDOFCHAIN);
-            let len = entry_len(entry).unwrap_or_default();
-            if len >= 4096 {
-                return chain(start, len, get, next);
-            }
-            let mini_max = max_id.saturating_mul(8);
-            let get = |id: u32| {
-                let id = usize::try_from(id).ok()?;
-                if id > mini_max {
-                    return None;
-                }
-                let start = id.checked_mul(64)?;
-                let end = (start + 64).min(mini_stream.len());
-                Some(mini_stream.get(start..end).unwrap_or_default().to_vec())
-            };
-            let next = |id: u32| mini_fat.get(usize::try_from(id).ok()?).copied();
-            match chain(start, len, get, next)? {
-                // Past the mini stream calamine reads whatever follows in
-                // the file; no spreadsheet program writes such a chain.
-                Read(stream) if stream.len() < len => Err(BROKEN),
-                walk => Ok(walk),
-            }
-        };
         let mut stream = CalamineStops;
         for name in ["Workbook", "Book"] {
-            if let Some(entry) = named(name) {
-                stream = stream_of(entry)?;
+            if let Some(entry) = named(&entries, name) {
+                stream = sectors.stream(entry, &mini)?;
                 if matches!(stream, Read(_)) {
                     break;
                 }

@@ -13,6 +13,7 @@ use rust_xlsxwriter::{
 use serde_json::Value;
 
 use super::write::{WriteError, display_width};
+use crate::app::publishing::publication_notes;
 use crate::app::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
     call_out_sentence, chinese_number, percent, rank_span, round4, signal_text, summary_sentences,
@@ -21,6 +22,7 @@ use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::domain::lang::Lang;
 use crate::domain::uncertainty::{Limits, MIN_FITTED_VISITS, Signal, Spread};
+use crate::storage::Publication;
 
 /// Who made the workbook, and when.
 #[derive(Debug, Clone)]
@@ -36,6 +38,28 @@ pub struct Provenance {
     /// The published version and its change log, when the period was
     /// published.
     pub publication: Vec<String>,
+}
+
+impl Provenance {
+    /// A workbook made now by `made_by` for a reader who sees `reader`,
+    /// with the calibration sheet filled or not, `top` halls called out at
+    /// each end, and the period's published `versions` noted.
+    pub fn now(
+        made_by: String,
+        reader: Visibility,
+        calibration: bool,
+        top: u32,
+        versions: &[Publication],
+    ) -> Provenance {
+        Provenance {
+            made_at: chrono::Local::now().naive_local(),
+            made_by,
+            top,
+            reader,
+            calibration,
+            publication: publication_notes(versions),
+        }
+    }
 }
 
 /// Cell formats shared by every sheet.
@@ -175,14 +199,17 @@ pub fn rankings_workbook(
         top,
         &styles,
     )?;
-    let weakest: Vec<(String, ShortboardsReport)> = current
+    let weakest: Vec<DistrictBoards> = current
         .districts
         .iter()
         .filter_map(|g| {
             current
                 .shortboards(&format!("district:{}", g.name))
                 .ok()
-                .map(|r| (g.name.clone(), r))
+                .map(|boards| DistrictBoards {
+                    district: g.name.clone(),
+                    boards,
+                })
         })
         .collect();
     write_short_boards(workbook.add_worksheet(), &boards, &weakest, &styles)?;
@@ -293,6 +320,39 @@ fn write_notes(
         format!("{} 排名({})", report.checklist.title, report.period.label),
         &styles.title,
     )?;
+    let mut row = 2;
+    for (label, value) in notes_facts(analysis, report, provenance) {
+        sheet.write_string_with_format(row, 0, label, &styles.wrap_bold)?;
+        write_paragraph(sheet, row, (1, 1), RULE_WIDTH, &value, &styles.wrap)?;
+        row += 1;
+    }
+    if !provenance.publication.is_empty() {
+        row += 1;
+        sheet.write_string_with_format(row, 0, "发布与变更", &styles.label)?;
+        for line in &provenance.publication {
+            row += 1;
+            sheet.write_string(row, 1, line)?;
+        }
+        row += 1;
+    }
+    row += 1;
+    sheet.write_string_with_format(row, 0, "评分规则", &styles.label)?;
+    for (i, rule) in notes_rules(analysis, provenance).into_iter().enumerate() {
+        row += 1;
+        // Top-aligned like the wrapped rule beside it.
+        sheet.write_string_with_format(row, 0, format!("{}.", i + 1), &styles.wrap)?;
+        write_paragraph(sheet, row, (1, 1), RULE_WIDTH, &rule, &styles.wrap)?;
+    }
+    Ok(())
+}
+
+/// The 说明 sheet's facts: what the workbook covers, who made it, and
+/// what it leaves out.
+fn notes_facts(
+    analysis: &Analysis,
+    report: &RankingsReport,
+    provenance: &Provenance,
+) -> Vec<(&'static str, String)> {
     let versions = report
         .checklist
         .versions
@@ -345,7 +405,6 @@ fn write_notes(
         ),
         ("生成人", provenance.made_by.clone()),
     ];
-    let mut row = 2;
     let hidden = (!provenance.calibration).then(|| {
         (
             "暗访员校准",
@@ -358,22 +417,12 @@ fn write_notes(
             "按校准后得分率排名:各营业厅的得分率已扣除暗访员打分宽严的影响(见规则)。".to_string(),
         )
     });
-    for (label, value) in facts.into_iter().chain(adjusted).chain(hidden) {
-        sheet.write_string_with_format(row, 0, label, &styles.wrap_bold)?;
-        write_paragraph(sheet, row, (1, 1), RULE_WIDTH, &value, &styles.wrap)?;
-        row += 1;
-    }
-    if !provenance.publication.is_empty() {
-        row += 1;
-        sheet.write_string_with_format(row, 0, "发布与变更", &styles.label)?;
-        for line in &provenance.publication {
-            row += 1;
-            sheet.write_string(row, 1, line)?;
-        }
-        row += 1;
-    }
-    row += 1;
-    sheet.write_string_with_format(row, 0, "评分规则", &styles.label)?;
+    facts.into_iter().chain(adjusted).chain(hidden).collect()
+}
+
+/// The 说明 sheet's numbered rules: how scores, ranks and certainty are
+/// worked out, and calibration where the reader sees it.
+fn notes_rules(analysis: &Analysis, provenance: &Provenance) -> Vec<String> {
     let pass_mark = format_number(analysis.catalogue.pass_mark * 100.0);
     let rules = [
         "每个检查项:是否题合格得满分、不合格得 0 分;评分题取所评分数;选项题取所选选项的分数;测量题(如排队分钟数)取第一个上限不小于测量值的分档的分数。".to_string(),
@@ -407,19 +456,12 @@ fn write_notes(
     let calibration = provenance.calibration.then(|| {
         "暗访员校准:同一营业厅中,该暗访员的平均得分率减去其他暗访员的平均得分率,再对所有可比较的营业厅取平均;正数表示打分偏宽,负数表示偏严。".to_string()
     });
-    for (i, rule) in rules
+    rules
         .into_iter()
         .chain(certainty)
         .chain(inspectors)
         .chain(calibration)
-        .enumerate()
-    {
-        row += 1;
-        // Top-aligned like the wrapped rule beside it.
-        sheet.write_string_with_format(row, 0, format!("{}.", i + 1), &styles.wrap)?;
-        write_paragraph(sheet, row, (1, 1), RULE_WIDTH, &rule, &styles.wrap)?;
-    }
-    Ok(())
+        .collect()
 }
 
 /// The overall rate's header: the adjusted rate says so.
@@ -501,10 +543,6 @@ fn write_ranking(
     let marked = |row: &RankingRow, list: fn(&Callout) -> &Vec<crate::app::report::CalloutUnit>| {
         total.is_some_and(|c| list(c).iter().any(|u| u.code == row.code))
     };
-    // Frozen while scrolling: the rank and the unit's name, with what
-    // comes before it.
-    let key_columns = name_column(report.level) + 1;
-    let first_rate = rate_column(report.level);
     let mut widths: Vec<f64> = headers
         .iter()
         .map(|h| (display_width(h) / 2.0 + 1.0).clamp(8.0, 40.0))
@@ -587,8 +625,23 @@ fn write_ranking(
     for (column, width) in widths.iter().enumerate() {
         sheet.set_column_width(column as u16, width.min(40.0))?;
     }
+    freeze_and_shade(sheet, report, analysis, headers.len() as u16 - 1, styles)
+}
+
+/// A ranking sheet's frozen key columns, its filter, and the shading of
+/// its rate and rank-change columns.
+fn freeze_and_shade(
+    sheet: &mut Worksheet,
+    report: &RankingsReport,
+    analysis: &Analysis,
+    last_column: u16,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    // Frozen while scrolling: the rank and the unit's name, with what
+    // comes before it.
+    let key_columns = name_column(report.level) + 1;
+    let first_rate = rate_column(report.level);
     let last_row = report.rows.len() as u32;
-    let last_column = headers.len() as u16 - 1;
     let change_column = first_rate + 2 + analysis.catalogue.sections.len() as u16;
     sheet.set_freeze_panes(1, key_columns)?;
     if last_row > 0 {
@@ -813,7 +866,7 @@ fn write_boards(
 fn write_short_boards(
     sheet: &mut Worksheet,
     report: &ShortboardsReport,
-    weakest: &[(String, ShortboardsReport)],
+    weakest: &[DistrictBoards],
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name("短板分析")?;
@@ -854,17 +907,33 @@ fn write_short_boards(
     let mut row = 3;
     write_boards(sheet, &mut row, "大项", &report.sections, false, styles)?;
     write_boards(sheet, &mut row, "检查项", &report.items, true, styles)?;
+    write_weakest_by_district(sheet, &mut row, weakest, styles)?;
+    write_weakest_items(sheet, row, report, styles)
+}
 
-    sheet.write_string_with_format(row, 0, "各区县最弱的三项", &styles.title)?;
-    row += 1;
+/// One district's short boards.
+struct DistrictBoards {
+    district: String,
+    boards: ShortboardsReport,
+}
+
+/// Each district's three weakest items, below the sheet's other tables.
+fn write_weakest_by_district(
+    sheet: &mut Worksheet,
+    row: &mut u32,
+    weakest: &[DistrictBoards],
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(*row, 0, "各区县最弱的三项", &styles.title)?;
+    *row += 1;
     // The item's title goes in the wide column.
     let headers: Vec<String> = ["区县", "检查项目", "编码", "得分率", "失分", "序号"]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    write_header(sheet, row, &headers, styles)?;
-    row += 1;
-    for (district, boards) in weakest {
+    write_header(sheet, *row, &headers, styles)?;
+    *row += 1;
+    for DistrictBoards { district, boards } in weakest {
         for (i, board) in boards
             .items
             .iter()
@@ -872,20 +941,29 @@ fn write_short_boards(
             .take(3)
             .enumerate()
         {
-            sheet.write_string(row, 0, district)?;
-            sheet.write_string(row, 1, &board.title)?;
-            sheet.write_string(row, 2, &board.code)?;
+            sheet.write_string(*row, 0, district)?;
+            sheet.write_string(*row, 1, &board.title)?;
+            sheet.write_string(*row, 2, &board.code)?;
             if let Some(rate) = board.rate {
-                sheet.write_number_with_format(row, 3, rate, &styles.percent)?;
+                sheet.write_number_with_format(*row, 3, rate, &styles.percent)?;
             }
-            sheet.write_number(row, 4, board.lost)?;
-            sheet.write_number(row, 5, i as u32 + 1)?;
-            row += 1;
+            sheet.write_number(*row, 4, board.lost)?;
+            sheet.write_number(*row, 5, i as u32 + 1)?;
+            *row += 1;
         }
     }
-    row += 1;
+    *row += 1;
+    Ok(())
+}
 
-    // The chart's data: the ten weakest items, weakest first.
+/// The ten weakest items, weakest first, from `row` down, and a bar chart
+/// of them below.
+fn write_weakest_items(
+    sheet: &mut Worksheet,
+    mut row: u32,
+    report: &ShortboardsReport,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
     sheet.write_string_with_format(row, 0, "得分率最低的十项", &styles.title)?;
     row += 1;
     write_header(
@@ -927,6 +1005,9 @@ fn write_short_boards(
     Ok(())
 }
 
+/// The funnel sheet's name, which its chart's data ranges name too.
+const FUNNEL_SHEET: &str = "漏斗图";
+
 /// Rows the funnel chart covers, below the sheet's title and note.
 const FUNNEL_CHART_ROWS: u32 = 22;
 
@@ -940,8 +1021,7 @@ fn write_funnel(
     branches: &RankingsReport,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
-    const NAME: &str = "漏斗图";
-    sheet.set_name(NAME)?;
+    sheet.set_name(FUNNEL_SHEET)?;
     let widths = [12.0, 26.0, 10.0, 9.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0];
     for (column, width) in widths.iter().enumerate() {
         sheet.set_column_width(column as u16, *width)?;
@@ -986,91 +1066,170 @@ fn write_funnel(
         .map(|(i, b)| (b.code.as_str(), i))
         .collect();
     let funnel = analysis.funnel();
-    // The report's hall rows with a rate: its visits with a rate (what the
-    // limits rest on) and its limits.
-    let halls: Vec<(&RankingRow, f64, usize, Limits)> = branches
+    let halls: Vec<FunnelHall<'_>> = branches
         .rows
         .iter()
         .filter_map(|row| {
             let i = *index.get(row.code.as_str())?;
-            Some((row, row.rate?, uncertainty.rated[i], funnel[i]?))
+            Some(FunnelHall {
+                row,
+                rate: row.rate?,
+                visits: uncertainty.rated[i],
+                limits: funnel[i]?,
+            })
         })
         .collect();
 
     let mut row = 2 + FUNNEL_CHART_ROWS;
-    sheet.write_string_with_format(row, 0, "显著偏高 / 显著偏低的营业厅", &styles.title)?;
-    row += 1;
+    write_signalled(sheet, &mut row, &halls, styles)?;
+    let most = halls.iter().map(|h| h.visits).max().unwrap_or(1);
+    let lines = write_limit_lines(sheet, &mut row, &spread, target, most, styles)?;
+    row += 2;
+    let markers = write_funnel_halls(sheet, &mut row, &halls, styles)?;
+    let lowest = halls
+        .iter()
+        .map(|h| h.rate)
+        .chain(spread.limits(target, 1).map(|l| l.outer.low))
+        .fold(target, f64::min);
+    let chart = funnel_chart(analysis, lines, markers, most, lowest);
+    sheet.insert_chart(2, 0, &chart)?;
+    Ok(())
+}
+
+/// A hall of the report with a rate: its visits with a rate (what the
+/// limits rest on) and its limits.
+struct FunnelHall<'r> {
+    row: &'r RankingRow,
+    rate: f64,
+    visits: usize,
+    limits: Limits,
+}
+
+/// First and last sheet row of a chart's data.
+#[derive(Clone, Copy)]
+struct DataRows {
+    from: u32,
+    to: u32,
+}
+
+/// The halls beyond the 99.8% limits, or a line saying there are none.
+fn write_signalled(
+    sheet: &mut Worksheet,
+    row: &mut u32,
+    halls: &[FunnelHall<'_>],
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(*row, 0, "显著偏高 / 显著偏低的营业厅", &styles.title)?;
+    *row += 1;
     let signalled: Vec<_> = halls
         .iter()
-        .filter_map(|h| Some((h, h.0.hall.as_ref()?.signal?)))
+        .filter_map(|h| Some((h, h.row.hall.as_ref()?.signal?)))
         .collect();
     if signalled.is_empty() {
-        sheet.write_string(row, 0, "本期没有营业厅超出 99.8% 控制限。")?;
-        row += 1;
+        sheet.write_string(*row, 0, "本期没有营业厅超出 99.8% 控制限。")?;
+        *row += 1;
     } else {
         let headers = ["网点编码", "网点名称", "区县", "暗访次数", "得分率", "信号"];
-        write_header(sheet, row, &headers.map(String::from), styles)?;
-        row += 1;
-        for ((hall, rate, visits, _), signal) in signalled {
-            sheet.write_string(row, 0, &hall.code)?;
-            sheet.write_string(row, 1, &hall.name)?;
-            sheet.write_string(row, 2, hall.district.as_deref().unwrap_or(""))?;
-            sheet.write_number(row, 3, *visits as f64)?;
-            sheet.write_number_with_format(row, 4, *rate, &styles.percent)?;
+        write_header(sheet, *row, &headers.map(String::from), styles)?;
+        *row += 1;
+        for (hall, signal) in signalled {
+            write_hall(sheet, *row, hall, styles)?;
             sheet.write_string_with_format(
-                row,
+                *row,
                 5,
                 signal_text(signal),
                 signal_format(signal, styles),
             )?;
-            row += 1;
+            *row += 1;
         }
     }
-    row += 1;
+    *row += 1;
+    Ok(())
+}
 
-    let limit_headers = ["95% 下限", "95% 上限", "99.8% 下限", "99.8% 上限"];
-    sheet.write_string_with_format(row, 0, "各暗访次数的控制限", &styles.title)?;
-    row += 1;
+/// A funnel hall's code, name, district, visits and rate, from column A.
+fn write_hall(
+    sheet: &mut Worksheet,
+    row: u32,
+    hall: &FunnelHall<'_>,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.write_string(row, 0, &hall.row.code)?;
+    sheet.write_string(row, 1, &hall.row.name)?;
+    sheet.write_string(row, 2, hall.row.district.as_deref().unwrap_or(""))?;
+    sheet.write_number(row, 3, hall.visits as f64)?;
+    sheet.write_number_with_format(row, 4, hall.rate, &styles.percent)?;
+    Ok(())
+}
+
+const LIMIT_HEADERS: [&str; 4] = ["95% 下限", "95% 上限", "99.8% 下限", "99.8% 上限"];
+
+/// The limits for each number of visits up to `most`: the chart's lines.
+fn write_limit_lines(
+    sheet: &mut Worksheet,
+    row: &mut u32,
+    spread: &Spread,
+    target: f64,
+    most: usize,
+    styles: &Styles,
+) -> Result<DataRows, XlsxError> {
+    sheet.write_string_with_format(*row, 0, "各暗访次数的控制限", &styles.title)?;
+    *row += 1;
     let mut headers = vec!["暗访次数".to_string(), "目标".to_string()];
-    headers.extend(limit_headers.map(String::from));
-    write_header(sheet, row, &headers, styles)?;
-    let most = halls.iter().map(|h| h.2).max().unwrap_or(1);
-    let lines_from = row + 1;
+    headers.extend(LIMIT_HEADERS.map(String::from));
+    write_header(sheet, *row, &headers, styles)?;
+    let from = *row + 1;
     for visits in 1..=most {
-        row += 1;
-        sheet.write_number(row, 0, visits as f64)?;
+        *row += 1;
+        sheet.write_number(*row, 0, visits as f64)?;
         if let Some(limits) = spread.limits(target, visits) {
-            write_limits(sheet, row, 1, &limits, styles)?;
+            write_limits(sheet, *row, 1, &limits, styles)?;
         }
     }
-    let lines_to = row;
-    row += 2;
+    Ok(DataRows { from, to: *row })
+}
 
-    sheet.write_string_with_format(row, 0, "各营业厅", &styles.title)?;
-    row += 1;
+/// Every hall's figures and limits: the chart's markers.
+fn write_funnel_halls(
+    sheet: &mut Worksheet,
+    row: &mut u32,
+    halls: &[FunnelHall<'_>],
+    styles: &Styles,
+) -> Result<DataRows, XlsxError> {
+    sheet.write_string_with_format(*row, 0, "各营业厅", &styles.title)?;
+    *row += 1;
     let mut headers: Vec<String> = ["网点编码", "网点名称", "区县", "暗访次数", "得分率", "目标"]
         .map(String::from)
         .to_vec();
-    headers.extend(limit_headers.map(String::from));
-    write_header(sheet, row, &headers, styles)?;
-    let halls_from = row + 1;
-    for (hall, rate, visits, limits) in &halls {
-        row += 1;
-        sheet.write_string(row, 0, &hall.code)?;
-        sheet.write_string(row, 1, &hall.name)?;
-        sheet.write_string(row, 2, hall.district.as_deref().unwrap_or(""))?;
-        sheet.write_number(row, 3, *visits as f64)?;
-        sheet.write_number_with_format(row, 4, *rate, &styles.percent)?;
-        write_limits(sheet, row, 5, limits, styles)?;
+    headers.extend(LIMIT_HEADERS.map(String::from));
+    write_header(sheet, *row, &headers, styles)?;
+    let from = *row + 1;
+    for hall in halls {
+        *row += 1;
+        write_hall(sheet, *row, hall, styles)?;
+        write_limits(sheet, *row, 5, &hall.limits, styles)?;
     }
-    let halls_to = row.max(halls_from);
+    Ok(DataRows {
+        from,
+        to: (*row).max(from),
+    })
+}
 
+/// The funnel chart: the halls as markers over the target and limit
+/// lines; the rate axis reaches the 10 points below `lowest`.
+fn funnel_chart(
+    analysis: &Analysis,
+    lines: DataRows,
+    markers: DataRows,
+    most: usize,
+    lowest: f64,
+) -> Chart {
     let mut chart = Chart::new(ChartType::ScatterStraight);
     chart
         .add_series()
         .set_name("营业厅")
-        .set_categories((NAME, halls_from, 3, halls_to, 3))
-        .set_values((NAME, halls_from, 4, halls_to, 4))
+        .set_categories((FUNNEL_SHEET, markers.from, 3, markers.to, 3))
+        .set_values((FUNNEL_SHEET, markers.from, 4, markers.to, 4))
         .set_format(ChartFormat::new().set_no_line())
         .set_marker(
             ChartMarker::new()
@@ -1083,7 +1242,7 @@ fn write_funnel(
                 ),
         );
     let target_line = format!("全区{}", rate_header(analysis));
-    let lines = [
+    let series = [
         (
             target_line.as_str(),
             1,
@@ -1110,12 +1269,12 @@ fn write_funnel(
             ChartLineDashType::Solid,
         ),
     ];
-    for (name, column, color, dash) in lines {
+    for (name, column, color, dash) in series {
         chart
             .add_series()
             .set_name(name)
-            .set_categories((NAME, lines_from, 0, lines_to, 0))
-            .set_values((NAME, lines_from, column, lines_to, column))
+            .set_categories((FUNNEL_SHEET, lines.from, 0, lines.to, 0))
+            .set_values((FUNNEL_SHEET, lines.from, column, lines.to, column))
             .set_format(
                 ChartFormat::new().set_line(
                     ChartLine::new()
@@ -1129,12 +1288,6 @@ fn write_funnel(
     // Each pair of limits is named once.
     chart.legend().set_position(ChartLegendPosition::Bottom);
     chart.legend().delete_entries(&[3, 5]);
-    // The rates and the widest limits, to the 10 points below them.
-    let lowest = halls
-        .iter()
-        .map(|h| h.1)
-        .chain(spread.limits(target, 1).map(|l| l.outer.low))
-        .fold(target, f64::min);
     // Whole visits, at most a dozen ticks.
     chart
         .x_axis()
@@ -1148,8 +1301,7 @@ fn write_funnel(
         .set_min((lowest * 10.0).floor() / 10.0)
         .set_max(1);
     chart.set_width(800).set_height(20 * FUNNEL_CHART_ROWS - 10);
-    sheet.insert_chart(2, 0, &chart)?;
-    Ok(())
+    chart
 }
 
 /// A funnel's target and limits in four percentages from `column` on.

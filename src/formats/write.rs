@@ -7,10 +7,10 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
-use super::import::{CHECKLIST_HEADERS, checklist_row, roster_columns};
+use super::import::{CHECKLIST_HEADERS, checklist_row, roster_headers};
 use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
-use crate::domain::checklist::Checklist;
+use crate::domain::checklist::{Checklist, Item};
 use crate::domain::period::Period;
 use crate::storage::{self, Store};
 
@@ -277,10 +277,7 @@ fn item_header(code: &str, title: &str) -> String {
 /// A blank roster to fill in: the header row only.
 pub fn roster_template(kind: FileKind) -> Result<Vec<u8>, WriteError> {
     let mut writer = TableWriter::new(kind, "网点名单")?;
-    let headers: Vec<String> = roster_columns()
-        .into_iter()
-        .map(|(name, _)| name.to_string())
-        .collect();
+    let headers: Vec<String> = roster_headers().into_iter().map(String::from).collect();
     writer.header(&headers)?;
     writer.finish()
 }
@@ -311,11 +308,11 @@ pub fn visits_sheet(
     let versions = store.versions_in(checklist_id, period.from, period.to)?;
     // Columns follow the newest version; items only older versions had
     // come after.
-    let mut items: Vec<(String, String)> = Vec::new();
+    let mut items: Vec<&Item> = Vec::new();
     for checklist in &versions {
         for (_, item) in checklist.items() {
-            if !items.iter().any(|(code, _)| *code == item.code) {
-                items.push((item.code.clone(), item.title.clone()));
+            if !items.iter().any(|known| known.code == item.code) {
+                items.push(item);
             }
         }
     }
@@ -328,7 +325,7 @@ pub fn visits_sheet(
                 .map(|(_, item)| {
                     items
                         .iter()
-                        .position(|(code, _)| *code == item.code)
+                        .position(|known| known.code == item.code)
                         .unwrap_or(0)
                 })
                 .collect();
@@ -342,7 +339,11 @@ pub fn visits_sheet(
         .collect();
     let mut writer = TableWriter::new(kind, "暗访结果")?;
     let mut headers: Vec<String> = VISIT_COLUMNS.iter().map(|h| h.to_string()).collect();
-    headers.extend(items.iter().map(|(code, title)| item_header(code, title)));
+    headers.extend(
+        items
+            .iter()
+            .map(|item| item_header(&item.code, &item.title)),
+    );
     writer.header(&headers)?;
     let mut count = 0;
     let mut failure = None;

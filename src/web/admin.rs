@@ -123,10 +123,7 @@ pub async fn template(
         .db
         .run(move |store| {
             let checklist = |store: &Store| -> Result<Checklist, Error> {
-                let id = match query.checklist.filter(|c| !c.is_empty()) {
-                    Some(id) => id,
-                    None => store.newest_checklist_id()?,
-                };
+                let id = crate::app::imports::checklist_id(store, query.checklist)?;
                 Ok(store.checklist(&id)?)
             };
             let kind_xlsx = crate::formats::write::FileKind::Xlsx;
@@ -287,9 +284,9 @@ pub async fn upload(
                     column: p
                         .column
                         .as_ref()
-                        .map(|(c, _)| column_letter(*c))
+                        .map(|c| column_letter(c.index))
                         .unwrap_or_default(),
-                    header: p.column.map(|(_, h)| h).unwrap_or_default(),
+                    header: p.column.map(|c| c.header).unwrap_or_default(),
                     value: p.value.unwrap_or_default(),
                     reason: p.reason,
                 })

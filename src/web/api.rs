@@ -339,10 +339,7 @@ fn check_visit(
             format!("网点编码「{branch}」不在网点名单中"),
         ));
     }
-    let checklist_id = match body.checklist {
-        Some(id) => id,
-        None => store.newest_checklist_id()?,
-    };
+    let checklist_id = crate::app::imports::checklist_id(store, body.checklist)?;
     let checklist = store.checklist(&checklist_id).map_err(|_| {
         Error::invalid(format!("没有检查表「{checklist_id}」")).with_field("checklist")
     })?;
@@ -561,10 +558,7 @@ pub async fn preview_visit(
                     )
                 }
                 _ => {
-                    let id = match checklist {
-                        Some(id) => id,
-                        None => store.newest_checklist_id()?,
-                    };
+                    let id = crate::app::imports::checklist_id(store, checklist)?;
                     let checklist = store.checklist(&id).map_err(unknown_checklist)?;
                     let read = read_answers(&checklist, &answers);
                     (checklist, read.answers, read.unanswered, read.problems)

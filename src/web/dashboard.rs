@@ -1153,14 +1153,13 @@ pub async fn rankings_download(
         .run(move |store| Ok(store.publications(&checklist, period)?))
         .await
         .page(lang)?;
-    let provenance = crate::formats::workbook::Provenance {
-        made_at: chrono::Local::now().naive_local(),
-        made_by: authed.user.name.clone(),
-        top: 3,
-        reader: authed.user.visibility(),
-        calibration: authed.user.role == Role::Admin,
-        publication: crate::app::publishing::publication_notes(&versions),
-    };
+    let provenance = crate::formats::workbook::Provenance::now(
+        authed.user.name.clone(),
+        authed.user.visibility(),
+        authed.user.role == Role::Admin,
+        3,
+        &versions,
+    );
     let name = file_name(&[&current.checklist_id, &period.to_string()]) + ".xlsx";
     // The workbook ranks as the page it was downloaded from.
     let bytes = tokio::task::spawn_blocking(move || {

@@ -620,10 +620,7 @@ pub async fn visit_form(
     let (checklist, branches) = state
         .db
         .run(move |store| {
-            let id = match query.checklist {
-                Some(id) => id,
-                None => store.newest_checklist_id()?,
-            };
+            let id = crate::app::imports::checklist_id(store, query.checklist)?;
             Ok((store.checklist(&id)?, store.branches()?))
         })
         .await

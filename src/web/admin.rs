@@ -11,10 +11,11 @@ use serde::Deserialize;
 use super::AppState;
 use super::assets::AssetUrls;
 use super::error::Error;
+use super::extract::{Admins, Viewer};
 use super::i18n::{Lang, Text};
-use super::pages::{InLang, PageError, Viewer};
+use super::pages::{InLang, PageError};
 use crate::app::imports::{self, Failure};
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{User, Visibility};
 use crate::domain::answer::Answer;
 use crate::domain::checklist::{Checklist, Item};
 use crate::formats::read::column_letter;
@@ -45,17 +46,6 @@ struct ImportsPage {
     failure: Option<String>,
     /// The checklists templates can be made for: id and label.
     checklists: Vec<(String, String)>,
-}
-
-fn admin(
-    viewer: Result<super::auth::Authed, Response>,
-    lang: Lang,
-) -> Result<Result<super::auth::Authed, Response>, PageError> {
-    match viewer {
-        Ok(authed) if authed.user.role == Role::Admin => Ok(Ok(authed)),
-        Ok(_) => Err(Error::forbidden(lang)).page(lang),
-        Err(redirect) => Ok(Err(redirect)),
-    }
 }
 
 async fn imports_page(
@@ -92,12 +82,8 @@ async fn imports_page(
 pub async fn imports_form(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<Admins>,
 ) -> Result<Response, PageError> {
-    let authed = match admin(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     Ok(imports_page(&state, &authed, lang).await?.into_response())
 }
 
@@ -112,13 +98,10 @@ pub struct TemplateQuery {
 pub async fn template(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    _: Viewer<Admins>,
     Path(kind): Path<String>,
     Query(query): Query<TemplateQuery>,
 ) -> Result<Response, PageError> {
-    if let Err(redirect) = admin(viewer, lang)? {
-        return Ok(redirect);
-    }
     let (bytes, name) = state
         .db
         .run(move |store| {
@@ -163,14 +146,10 @@ pub async fn template(
 pub async fn upload(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<Admins>,
     Path(kind): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let authed = match admin(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let t = lang.text();
     let mut fields: std::collections::HashMap<String, String> = Default::default();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -497,13 +476,9 @@ struct AuditPage {
 pub async fn audit(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<Admins>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match admin(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let filter = AuditFilter {
         actor: query.actor.clone(),
         action: query.action.clone(),

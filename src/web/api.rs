@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::AppState;
-use super::auth::Authed;
 use super::error::{Error, problems_json};
+use super::extract::{Caller, Recorders, ReportReaders};
 use super::i18n::Lang;
 use crate::app::report::{self, Analysis, AnalysisCache, Level, Options, round4};
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, AnswerError, RawAnswer};
 use crate::domain::checklist::Checklist;
 use crate::domain::period::Period;
@@ -446,14 +446,11 @@ fn build_visit(
 pub async fn submit_visit(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<Recorders>,
     headers: HeaderMap,
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Response, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !authed.user.may_record() {
-        return Err(Error::forbidden(lang));
-    }
     let body: VisitBody = body(payload)?;
     let user = authed.user.clone();
     let db = state.db.clone();
@@ -511,7 +508,7 @@ pub async fn submit_visit(
 pub async fn preview_visit(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, Error> {
     let body: PreviewBody = body(payload)?;
@@ -598,7 +595,7 @@ pub async fn preview_visit(
 pub async fn get_visit(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<Response, Error> {
     let visibility = authed.user.visibility();
@@ -621,15 +618,12 @@ pub async fn get_visit(
 pub async fn save_draft(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<Recorders>,
     headers: HeaderMap,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<StatusCode, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !authed.user.may_record() {
-        return Err(Error::forbidden(lang));
-    }
     if !valid_uuid(&id) {
         return Err(Error::invalid("草稿编号必须是 UUID").with_field("id"));
     }
@@ -660,7 +654,7 @@ pub async fn save_draft(
 pub async fn get_draft(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<Response, Error> {
     let user = authed.user.id;
@@ -675,7 +669,7 @@ pub async fn get_draft(
 pub async fn delete_draft(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     headers: HeaderMap,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<StatusCode, Error> {
@@ -709,14 +703,11 @@ pub(super) fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
 pub async fn upload_photo(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<Recorders>,
     headers: HeaderMap,
     WithRejection(mut multipart, _): WithRejection<Multipart, Error>,
 ) -> Result<(StatusCode, Json<Value>), Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !authed.user.may_record() {
-        return Err(Error::forbidden(lang));
-    }
     let too_large = || {
         Error::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -829,7 +820,7 @@ pub async fn upload_photo(
 pub async fn photo(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<Response, Error> {
     if !valid_uuid(&id) {
@@ -941,16 +932,13 @@ pub async fn analyses(
 pub async fn rankings(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<ReportReaders>,
     WithRejection(Query(query), _): WithRejection<Query<ReportQuery>, Error>,
 ) -> Result<Response, Error> {
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang));
-    }
     let level = parse_level(query.level.as_deref())?;
     let options = query.options()?;
-    let admin = authed.user.role == Role::Admin;
-    // Adjusted rates rest on inspector data, which only admins may see.
+    let admin = authed.user.sees_inspectors();
+    // Adjusted rates rest on figures about the inspectors.
     let adjust = parse_adjust(query.adjust.as_deref())?;
     if adjust && !admin {
         return Err(Error::new(
@@ -991,12 +979,9 @@ pub async fn rankings(
 pub async fn shortboards(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<ReportReaders>,
     WithRejection(Query(query), _): WithRejection<Query<ReportQuery>, Error>,
 ) -> Result<Json<report::ShortboardsReport>, Error> {
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang));
-    }
     let scope = query.scope.clone().unwrap_or_else(|| "all".into());
     let options = query.options()?;
     let (current, _) = analyses(&state, options).await?;

@@ -13,14 +13,14 @@ use serde_json::Value;
 
 use super::AppState;
 use super::assets::AssetUrls;
-use super::auth::Authed;
 use super::dashboard::{Choice, opening_period, period_choices};
 use super::error::Error;
+use super::extract::{Admins, Appellants, ReportReaders, Sender, Viewer};
 use super::i18n::{Lang, Text};
-use super::pages::{InLang, PageError, Viewer};
+use super::pages::{InLang, PageError};
 use crate::app::publishing::{change_log, publication_for};
 use crate::app::report::{Level, Options};
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, RawAnswer};
 use crate::domain::period::Period;
 use crate::storage::{Appeal, closes_at};
@@ -44,15 +44,8 @@ struct AppealsPage {
 pub async fn appeals_page(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
 ) -> Result<Response, PageError> {
-    let authed = match viewer {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
     let visibility = authed.user.visibility();
     let (appeals, publications, checklists, last, opening) = state
         .db
@@ -96,7 +89,7 @@ pub async fn appeals_page(
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
         appeals,
-        admin: authed.user.role == Role::Admin,
+        admin: authed.user.administers(),
         publications: publications
             .iter()
             .map(|p| {
@@ -143,13 +136,10 @@ pub struct PublishForm {
 pub async fn publish(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Sender(authed, _): Sender<Admins>,
     Form(form): Form<PublishForm>,
 ) -> Result<Response, PageError> {
     authed.check_csrf(Some(&form.csrf), lang).page(lang)?;
-    if authed.user.role != Role::Admin {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
     let period = Period::parse(&form.period)
         .map_err(|e| Error::invalid(e.to_string()))
         .page(lang)?;
@@ -195,13 +185,10 @@ pub async fn publish(
 pub async fn file(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Sender(authed, _): Sender<Appellants>,
     Path(visit): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    if authed.user.role != Role::Manager && authed.user.role != Role::Admin {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
     let mut fields: std::collections::HashMap<String, String> = Default::default();
     let mut photo: Option<Vec<u8>> = None;
     while let Some(field) = multipart
@@ -327,14 +314,11 @@ pub struct DecideForm {
 pub async fn decide(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Sender(authed, _): Sender<Admins>,
     Path(id): Path<i64>,
     Form(form): Form<DecideForm>,
 ) -> Result<Response, PageError> {
     authed.check_csrf(Some(&form.csrf), lang).page(lang)?;
-    if authed.user.role != Role::Admin {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
     let accept = form.decision == "accept";
     let reason = form.reason.unwrap_or_default().trim().to_string();
     if !accept && reason.is_empty() {

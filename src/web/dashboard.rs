@@ -13,15 +13,17 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::assets::AssetUrls;
+use super::auth::Authed;
 use super::charts::{self, Bar, FunnelPoint, FunnelWords, TrendPoint};
 use super::error::Error;
+use super::extract::{ReportReaders, Viewer};
 use super::i18n::{Lang, Text};
-use super::pages::{InLang, PageError, Viewer};
+use super::pages::{InLang, PageError};
 use crate::app::report::{
     self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport,
     call_out_sentence, change, interval_text, percent, rank_span, summary_sentences,
 };
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{User, Visibility};
 use crate::domain::analytics::round4;
 use crate::domain::period::{Period, PeriodKind};
 use crate::domain::uncertainty::Signal;
@@ -392,18 +394,6 @@ pub(super) fn opening_period(store: &Store) -> Result<Period, Error> {
     Ok(Period::opening_quarter(today, ended))
 }
 
-/// The signed-in reader of a report page (not an inspector), or the
-/// redirect to the sign-in page.
-fn report_reader(
-    viewer: Result<super::auth::Authed, Response>,
-    lang: Lang,
-) -> Result<Result<super::auth::Authed, Response>, PageError> {
-    match viewer {
-        Ok(authed) if authed.user.role == Role::Inspector => Err(Error::forbidden(lang)).page(lang),
-        other => Ok(other),
-    }
-}
-
 /// What a report page reads before its figures: the period asked for, the
 /// newest visit's day (for the periods offered) and the checklists.
 struct Context {
@@ -593,19 +583,15 @@ async fn analyses_for(
 /// A manager's request for it is ignored, as the figures rest on inspector
 /// data they do not see; an unknown value is a mistake in the address.
 fn adjust_for(query: &DashboardQuery, user: &User) -> Result<bool, Error> {
-    Ok(super::api::parse_adjust(query.adjust.as_deref())? && user.role == Role::Admin)
+    Ok(super::api::parse_adjust(query.adjust.as_deref())? && user.sees_inspectors())
 }
 
 pub async fn dashboard(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match report_reader(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let cache = state.analyses.clone();
     // A national page is tens of milliseconds of work: made on a blocking
@@ -627,7 +613,7 @@ pub async fn dashboard(
 /// The dashboard of `current`'s period for a signed-in reader, ranked by
 /// inspector-adjusted rates when `adjust`.
 fn dashboard_page(
-    authed: super::auth::Authed,
+    authed: Authed,
     lang: Lang,
     context: &Context,
     current: &Analysis,
@@ -635,7 +621,7 @@ fn dashboard_page(
     adjust: bool,
 ) -> Result<DashboardPage, Error> {
     let period = current.period;
-    let admin = authed.user.role == Role::Admin;
+    let admin = authed.user.sees_inspectors();
     let visibility = authed.user.visibility();
     // Admins see the adjusted rates beside the plain ones, and may rank by
     // them: then every ranked figure is of the adjusted copies.
@@ -871,37 +857,33 @@ struct UnitPage {
 pub async fn hall_page(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Path(code): Path<String>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    unit_page(state, lang, viewer, Level::Branch, code, query).await
+    unit_page(state, lang, authed, Level::Branch, code, query).await
 }
 
 pub async fn district_page(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Path(name): Path<String>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    unit_page(state, lang, viewer, Level::District, name, query).await
+    unit_page(state, lang, authed, Level::District, name, query).await
 }
 
 async fn unit_page(
     state: AppState,
     lang: Lang,
-    viewer: Result<super::auth::Authed, Response>,
+    authed: Authed,
     level: Level,
     code: String,
     query: DashboardQuery,
 ) -> Result<Response, PageError> {
-    let authed = match report_reader(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let visibility = authed.user.visibility();
-    let admin = authed.user.role == Role::Admin;
+    let admin = authed.user.sees_inspectors();
     let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let context = {
         let query = query.clone();
@@ -1135,13 +1117,9 @@ fn file_name(parts: &[&str]) -> String {
 pub async fn rankings_download(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match report_reader(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let period = requested_period(&state, query.clone(), lang).await?;
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
@@ -1158,7 +1136,7 @@ pub async fn rankings_download(
         made_by: authed.user.name.clone(),
         top: 3,
         reader: authed.user.visibility(),
-        calibration: authed.user.role == Role::Admin,
+        calibration: authed.user.sees_inspectors(),
         publication: crate::app::publishing::publication_notes(&versions),
     };
     let name = file_name(&[&current.checklist_id, &period.to_string()]) + ".xlsx";
@@ -1187,13 +1165,9 @@ pub async fn rankings_download(
 pub async fn visits_download(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match report_reader(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let period = requested_period(&state, query.clone(), lang).await?;
     let reader = authed.user.visibility();
     let checklist = query.checklist.clone();

@@ -14,6 +14,7 @@ use super::error::Error;
 use super::extract::{Admins, Viewer};
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError};
+use super::upload::FormParts;
 use crate::app::imports::{self, Failure};
 use crate::domain::access::{User, Visibility};
 use crate::domain::answer::Answer;
@@ -141,6 +142,44 @@ pub async fn template(
     Ok(super::dashboard::xlsx(bytes, &name))
 }
 
+/// An uploaded spreadsheet and the options sent with it.
+struct ImportRequest {
+    /// The file's own name, without the sender's folders.
+    name: String,
+    bytes: Vec<u8>,
+    dry_run: bool,
+    replace: bool,
+    /// A new checklist's id and title, when the sheet does not say.
+    id: Option<String>,
+    title: Option<String>,
+    pass_mark: f64,
+}
+
+impl ImportRequest {
+    /// The request a form holds; `None` when it holds no file.
+    fn read(mut form: FormParts) -> Option<ImportRequest> {
+        let file = form
+            .take_file("file")
+            .filter(|file| !file.bytes.is_empty())?;
+        let name = file.name.filter(|name| !name.is_empty())?;
+        let name = name.rsplit(['/', '\\']).next().unwrap_or("").to_string();
+        let flag = |key: &str| form.text(key).is_some_and(|v| v == "on" || v == "1");
+        let text = |key: &str| form.text(key).filter(|s| !s.is_empty()).map(str::to_string);
+        Some(ImportRequest {
+            name,
+            bytes: file.bytes,
+            dry_run: flag("dry_run"),
+            replace: flag("replace"),
+            id: text("id"),
+            title: text("title"),
+            pass_mark: form
+                .text("pass_mark")
+                .and_then(|p| p.parse::<f64>().ok())
+                .unwrap_or(crate::domain::checklist::DEFAULT_PASS_MARK),
+        })
+    }
+}
+
 /// `POST /admin/imports/{roster|visits|checklist}` (multipart): the file
 /// and its options, checked and stored exactly as the command line does.
 pub async fn upload(
@@ -148,106 +187,100 @@ pub async fn upload(
     lang: Lang,
     Viewer(authed, _): Viewer<Admins>,
     Path(kind): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
     let t = lang.text();
-    let mut fields: std::collections::HashMap<String, String> = Default::default();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(Error::new(
-                    e.status(),
-                    "bad_upload",
-                    t.upload_failed(e.body_text()),
-                ))
-                .page(lang);
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| Error::new(e.status(), "bad_upload", t.upload_failed(e.body_text())))
-            .page(lang)?;
-        match (name.as_str(), file_name) {
-            ("file", Some(file_name)) => file = Some((file_name, bytes.to_vec())),
-            _ => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
-            }
-        }
-    }
-    authed
-        .check_csrf(fields.get("csrf").map(String::as_str), lang)
+    let form = FormParts::read(multipart, &["file"])
+        .await
+        .map_err(|e| Error::new(e.status(), "bad_upload", t.upload_failed(e.body_text())))
         .page(lang)?;
+    authed.check_csrf(form.text("csrf"), lang).page(lang)?;
     let mut page = imports_page(&state, &authed, lang).await?;
-    let Some((name, bytes)) = file.filter(|(name, bytes)| !name.is_empty() && !bytes.is_empty())
-    else {
+    let Some(request) = ImportRequest::read(form) else {
         page.failure = Some(t.choose_file.into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    // Only the file's own name: no folders from the browser.
-    let name = name.rsplit(['/', '\\']).next().unwrap_or("").to_string();
     let actor = authed.user.name.clone();
-    let flag = |key: &str| fields.get(key).is_some_and(|v| v == "on" || v == "1");
-    let dry_run = flag("dry_run");
-    let replace = flag("replace");
-    let id = fields.get("id").cloned().filter(|s| !s.is_empty());
-    let title = fields.get("title").cloned().filter(|s| !s.is_empty());
-    let pass_mark = fields
-        .get("pass_mark")
-        .and_then(|p| p.parse::<f64>().ok())
-        .unwrap_or(crate::domain::checklist::DEFAULT_PASS_MARK);
+    let dry_run = request.dry_run;
     let result = state
         .db
-        .run(move |store| {
-            let outcome = match kind.as_str() {
-                "roster" => imports::roster(store, &name, bytes, dry_run, &actor).map(|r| {
-                    t.upload_source(t.roster, &name, &r.sheet, r.header_row)
-                        + &t.roster_counts(
-                            r.branches,
-                            r.outcome.new,
-                            r.outcome.updated,
-                            r.outcome.unchanged,
-                        )
-                }),
-                "visits" => {
-                    let options = imports::VisitOptions {
-                        dry_run,
-                        replace,
-                        actor: &actor,
-                    };
-                    imports::visits(store, &name, bytes, options, &mut |_, _| {}).map(|r| {
-                        t.upload_source(t.visit_results, &name, &r.sheet, r.header_row)
-                            + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
-                            + &t.blanks_as_na(r.blanks_as_na)
-                    })
-                }
-                "checklist" => {
-                    let meta = imports::SheetMeta {
-                        id: id.as_deref(),
-                        title: title.as_deref(),
-                        pass_mark,
-                    };
-                    imports::checklist(store, &name, bytes, meta, &actor).map(|r| {
-                        t.checklist_loaded(
-                            &r.checklist.id,
-                            r.checklist.version,
-                            r.checklist.item_count(),
-                            r.new,
-                        )
-                    })
-                }
-                _ => return Err(Error::not_found(lang)),
-            };
-            Ok(outcome)
-        })
+        .run(move |store| import(store, &kind, request, &actor, lang))
         .await
         .page(lang)?;
-    let status = match result {
+    let status = show_outcome(&mut page, result, dry_run, t);
+    Ok((status, page).into_response())
+}
+
+/// Imports `request` as a `kind` sheet: what it did in words, or why it
+/// stored nothing.
+fn import(
+    store: &mut Store,
+    kind: &str,
+    request: ImportRequest,
+    actor: &str,
+    lang: Lang,
+) -> Result<Result<String, Failure>, Error> {
+    let t = lang.text();
+    let ImportRequest {
+        name,
+        bytes,
+        dry_run,
+        replace,
+        id,
+        title,
+        pass_mark,
+    } = request;
+    let name = name.as_str();
+    Ok(match kind {
+        "roster" => imports::roster(store, name, bytes, dry_run, actor).map(|r| {
+            t.upload_source(t.roster, name, &r.sheet, r.header_row)
+                + &t.roster_counts(
+                    r.branches,
+                    r.outcome.new,
+                    r.outcome.updated,
+                    r.outcome.unchanged,
+                )
+        }),
+        "visits" => {
+            let options = imports::VisitOptions {
+                dry_run,
+                replace,
+                actor,
+            };
+            imports::visits(store, name, bytes, options, &mut |_, _| {}).map(|r| {
+                t.upload_source(t.visit_results, name, &r.sheet, r.header_row)
+                    + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
+                    + &t.blanks_as_na(r.blanks_as_na)
+            })
+        }
+        "checklist" => {
+            let meta = imports::SheetMeta {
+                id: id.as_deref(),
+                title: title.as_deref(),
+                pass_mark,
+            };
+            imports::checklist(store, name, bytes, meta, actor).map(|r| {
+                t.checklist_loaded(
+                    &r.checklist.id,
+                    r.checklist.version,
+                    r.checklist.item_count(),
+                    r.new,
+                )
+            })
+        }
+        _ => return Err(Error::not_found(lang)),
+    })
+}
+
+/// Puts what an import did, or each problem it found, on the page; the
+/// page's status.
+fn show_outcome(
+    page: &mut ImportsPage,
+    result: Result<String, Failure>,
+    dry_run: bool,
+    t: &Text,
+) -> StatusCode {
+    match result {
         Ok(outcome) => {
             page.outcome = Some(if dry_run {
                 t.dry_run_outcome(&outcome)
@@ -279,8 +312,7 @@ pub async fn upload(
             page.failure = Some(other.to_string());
             StatusCode::UNPROCESSABLE_ENTITY
         }
-    };
-    Ok((status, page).into_response())
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -16,6 +16,7 @@ pub mod i18n;
 mod inspect;
 mod pages;
 mod session;
+mod upload;
 mod visit_page;
 
 use std::future::Future;

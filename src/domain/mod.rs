@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod answer;
 pub mod calibration;
 pub mod checklist;
+pub mod evidence;
 pub mod lang;
 pub mod period;
 pub mod plan;

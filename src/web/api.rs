@@ -24,6 +24,7 @@ use crate::app::report::{self, Analysis, AnalysisCache, Level, Options, round4};
 use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, AnswerError, RawAnswer};
 use crate::domain::checklist::Checklist;
+use crate::domain::evidence;
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
@@ -378,28 +379,19 @@ fn check_visit(
         .notes
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty());
-    if let Some(min) = checklist.comment_min_chars {
-        let chars = notes.as_deref().map_or(0, |n| n.chars().count());
-        if chars < min as usize {
-            problems.push((
-                "notes".into(),
-                format!("总体印象至少需要 {min} 个字,现在只有 {chars} 个字"),
-            ));
-        }
-    }
-    if let Some(min) = checklist.min_photos {
-        let photos = if valid_uuid(&body.id) {
+    let photos = || -> Result<usize, Error> {
+        let stored = if valid_uuid(&body.id) {
             store.photos(&body.id)?.len()
         } else {
             0
-        } + pending_photos;
-        if photos < min as usize {
-            problems.push((
-                "photos".into(),
-                format!("至少需要 {min} 张照片,现在只有 {photos} 张"),
-            ));
-        }
-    }
+        };
+        Ok(stored + pending_photos)
+    };
+    problems.extend(
+        evidence::shortfalls(&checklist, notes.as_deref(), photos)?
+            .into_iter()
+            .map(|short| (short.field().to_string(), short.to_string())),
+    );
     let visit = match visited_at {
         Some(visited_at) if problems.is_empty() => Some(Visit {
             visit_id: Some(body.id),

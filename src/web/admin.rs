@@ -386,103 +386,121 @@ fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<Stri
             .map(|t| serde_json::from_str::<Value>(t).unwrap_or_else(|_| Value::String(t.into())))
     };
     let (before, after) = (parse(&entry.before), parse(&entry.after));
-    let checklist_of = |v: &Value| -> Result<Option<Checklist>, Error> {
-        let (Some(id), Some(version)) = (
-            v.get("checklist").and_then(Value::as_str),
-            v.get("version").and_then(Value::as_u64),
-        ) else {
-            return Ok(None);
-        };
-        let version = u32::try_from(version).unwrap_or(0);
-        Ok(store.checklist_version(id, version).ok())
-    };
-    let mut lines = Vec::new();
-    match (entry.action.as_str(), &before, &after) {
+    Ok(match (entry.action.as_str(), &before, &after) {
         (action, Some(old), Some(new)) if action.starts_with("visit.") => {
-            let checklist = checklist_of(new)?;
-            for field in [
-                "visit_id",
-                "branch_code",
-                "visited_at",
-                "inspector",
-                "notes",
-            ] {
-                let (a, b) = (&old[field], &new[field]);
-                if a != b {
-                    lines.push(format!(
-                        "{}: {} → {}",
-                        t.audit_word(field),
-                        plain(a, t),
-                        plain(b, t)
-                    ));
-                }
-            }
-            let empty = Vec::new();
-            let olds = old["answers"].as_array().unwrap_or(&empty);
-            let news = new["answers"].as_array().unwrap_or(&empty);
-            for (i, (a, b)) in olds.iter().zip(news).enumerate() {
-                if a == b {
-                    continue;
-                }
-                match checklist.as_ref().and_then(|c| c.items().nth(i)) {
-                    Some((_, item)) => lines.push(format!(
-                        "{} {}: {} → {}",
-                        item.code,
-                        item.title,
-                        logged_answer(a, item, t),
-                        logged_answer(b, item, t)
-                    )),
-                    None => lines.push(format!("#{}: {} → {}", i + 1, plain(a, t), plain(b, t))),
-                }
-            }
+            visit_changes(store, old, new, t)
         }
         ("appeal.accept" | "appeal.reject" | "appeal.file", _, _) => {
-            let appeal = match entry.entity_id.as_deref().and_then(|id| id.parse().ok()) {
-                Some(id) => store.appeal(id)?.map(|(a, _)| a),
-                None => None,
-            };
-            if let Some(appeal) = appeal {
-                let title = store
-                    .visit_record(&appeal.visit, &Visibility::Everything)?
-                    .and_then(|r| {
-                        let c = store
-                            .checklist_version(&r.visit.checklist_id, r.visit.checklist_version)
-                            .ok()?;
-                        let index = c.item_index(&appeal.item_code)?;
-                        c.items().nth(index).map(|(_, item)| item.title.clone())
-                    })
-                    .unwrap_or_default();
-                lines.push(format!(
-                    "{} {} {}: {} {}: {} → {}",
-                    appeal.branch_code,
-                    appeal.branch_name,
-                    appeal.visited_at,
-                    appeal.item_code,
-                    title,
-                    appeal.old_answer.as_deref().unwrap_or("—"),
-                    appeal.requested
-                ));
-            }
-            if let Some(new) = &after {
-                for (field, label) in [("reason", t.reason), ("decision", t.decision)] {
-                    if let Some(text) = new.get(field).and_then(Value::as_str) {
-                        lines.push(format!("{label}: {text}"));
-                    }
-                }
-            }
+            appeal_changes(store, entry, after.as_ref(), t)?
         }
-        ("checklist.load", _, Some(new)) => lines.push(format!(
+        ("checklist.load", _, Some(new)) => vec![format!(
             "{} v{}: {}",
             plain(&new["id"], t),
             plain(&new["version"], t),
             plain(&new["title"], t)
-        )),
+        )],
         (_, old, new) => {
+            let mut lines = Vec::new();
             if let Some(old) = old {
                 lines.push(format!("{} → ", plain(old, t)));
             }
             if let Some(new) = new {
                 lines.push(plain(new, t));
+            }
+            lines
+        }
+    })
+}
+
+/// A visit's fields and answers that changed from `old` to `new`, the
+/// answers in the words of the visit's checklist version.
+fn visit_changes(store: &Store, old: &Value, new: &Value, t: &Text) -> Vec<String> {
+    let checklist = match (
+        new.get("checklist").and_then(Value::as_str),
+        new.get("version").and_then(Value::as_u64),
+    ) {
+        (Some(id), Some(version)) => store
+            .checklist_version(id, u32::try_from(version).unwrap_or(0))
+            .ok(),
+        _ => None,
+    };
+    let mut lines = Vec::new();
+    for field in [
+        "visit_id",
+        "branch_code",
+        "visited_at",
+        "inspector",
+        "notes",
+    ] {
+        let (a, b) = (&old[field], &new[field]);
+        if a != b {
+            lines.push(format!(
+                "{}: {} → {}",
+                t.audit_word(field),
+                plain(a, t),
+                plain(b, t)
+            ));
+        }
+    }
+    let empty = Vec::new();
+    let olds = old["answers"].as_array().unwrap_or(&empty);
+    let news = new["answers"].as_array().unwrap_or(&empty);
+    for (i, (a, b)) in olds.iter().zip(news).enumerate() {
+        if a == b {
+            continue;
+        }
+        match checklist.as_ref().and_then(|c| c.items().nth(i)) {
+            Some((_, item)) => lines.push(format!(
+                "{} {}: {} → {}",
+                item.code,
+                item.title,
+                logged_answer(a, item, t),
+                logged_answer(b, item, t)
+            )),
+            None => lines.push(format!("#{}: {} → {}", i + 1, plain(a, t), plain(b, t))),
+        }
+    }
+    lines
+}
+
+/// The answer an appeal contests, and its reason or decision.
+fn appeal_changes(
+    store: &Store,
+    entry: &AuditEntry,
+    after: Option<&Value>,
+    t: &Text,
+) -> Result<Vec<String>, Error> {
+    let mut lines = Vec::new();
+    let appeal = match entry.entity_id.as_deref().and_then(|id| id.parse().ok()) {
+        Some(id) => store.appeal(id)?.map(|(a, _)| a),
+        None => None,
+    };
+    if let Some(appeal) = appeal {
+        let title = store
+            .visit_record(&appeal.visit, &Visibility::Everything)?
+            .and_then(|r| {
+                let c = store
+                    .checklist_version(&r.visit.checklist_id, r.visit.checklist_version)
+                    .ok()?;
+                let index = c.item_index(&appeal.item_code)?;
+                c.items().nth(index).map(|(_, item)| item.title.clone())
+            })
+            .unwrap_or_default();
+        lines.push(format!(
+            "{} {} {}: {} {}: {} → {}",
+            appeal.branch_code,
+            appeal.branch_name,
+            appeal.visited_at,
+            appeal.item_code,
+            title,
+            appeal.old_answer.as_deref().unwrap_or("—"),
+            appeal.requested
+        ));
+    }
+    if let Some(new) = after {
+        for (field, label) in [("reason", t.reason), ("decision", t.decision)] {
+            if let Some(text) = new.get(field).and_then(Value::as_str) {
+                lines.push(format!("{label}: {text}"));
             }
         }
     }

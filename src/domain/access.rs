@@ -1,4 +1,6 @@
-//! Who may see and do what (docs/api.md): roles and their scope.
+//! Who may see and do what (docs/api.md): roles and their scope. Every
+//! door of the application asks here, so that the pages, the API and the
+//! command line answer alike.
 
 use std::fmt;
 use std::str::FromStr;
@@ -91,6 +93,10 @@ pub enum Visibility {
         user: i64,
         inspector: String,
     },
+    /// No visit and no report row: a manager whose account names no scope
+    /// looks after nothing (the command line refuses to make one, an older
+    /// or hand-edited database may still hold one).
+    Nothing,
 }
 
 impl User {
@@ -99,9 +105,38 @@ impl User {
         matches!(self.role, Role::Inspector | Role::Admin)
     }
 
+    /// Whether this user reads the rankings, the hall and district pages,
+    /// their downloads and the appeals: admins, and managers who look
+    /// after a city or a district.
+    pub fn reads_reports(&self) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Manager => self.scope.is_some(),
+            Role::Inspector => false,
+        }
+    }
+
+    /// Whether this user may contest an answer of a visit they can see.
+    pub fn may_appeal(&self) -> bool {
+        self.reads_reports()
+    }
+
+    /// Whether this user runs the data: imports and their templates, the
+    /// audit log, publishing periods and deciding appeals.
+    pub fn administers(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Whether this user sees figures about the inspectors themselves:
+    /// calibration and rates adjusted for who inspected.
+    pub fn sees_inspectors(&self) -> bool {
+        self.role == Role::Admin
+    }
+
     pub fn visibility(&self) -> Visibility {
         match (&self.role, &self.scope) {
-            (Role::Admin, _) | (Role::Manager, None) => Visibility::Everything,
+            (Role::Admin, _) => Visibility::Everything,
+            (Role::Manager, None) => Visibility::Nothing,
             (Role::Manager, Some(Scope::City(name))) => Visibility::City(name.clone()),
             (Role::Manager, Some(Scope::District(name))) => Visibility::District(name.clone()),
             (Role::Inspector, _) => self.own_visits(),
@@ -140,14 +175,14 @@ impl Visibility {
             Visibility::Everything => true,
             Visibility::City(name) => city == Some(name.as_str()),
             Visibility::District(name) => district == name,
-            Visibility::OwnVisits { .. } => false,
+            Visibility::OwnVisits { .. } | Visibility::Nothing => false,
         }
     }
 
     /// Whether district- and city-level rows show: every manager and admin
     /// compares against the whole region; inspectors see no reports.
     pub fn sees_groups(&self) -> bool {
-        !matches!(self, Visibility::OwnVisits { .. })
+        !matches!(self, Visibility::OwnVisits { .. } | Visibility::Nothing)
     }
 }
 
@@ -185,6 +220,29 @@ mod tests {
             }
         );
         assert!(!inspector.sees_branch("西平", None) && !inspector.sees_groups());
+    }
+
+    #[test]
+    fn roles_decide_what_one_may_do() {
+        let inspector = user(Role::Inspector, None);
+        let manager = user(Role::Manager, Some("district:西平"));
+        let admin = user(Role::Admin, None);
+        assert!(inspector.may_record() && !inspector.reads_reports());
+        assert!(!inspector.may_appeal() && !inspector.administers());
+        assert!(!manager.may_record() && manager.reads_reports() && manager.may_appeal());
+        assert!(!manager.administers() && !manager.sees_inspectors());
+        assert!(admin.may_record() && admin.reads_reports() && admin.may_appeal());
+        assert!(admin.administers() && admin.sees_inspectors());
+    }
+
+    #[test]
+    fn a_manager_without_a_scope_sees_nothing() {
+        let unscoped = user(Role::Manager, None);
+        assert!(!unscoped.reads_reports() && !unscoped.may_appeal());
+        assert!(!unscoped.may_record() && !unscoped.administers());
+        let visibility = unscoped.visibility();
+        assert_eq!(visibility, Visibility::Nothing);
+        assert!(!visibility.sees_branch("西平", Some("驻马店")) && !visibility.sees_groups());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod answer;
 pub mod appeal;
 pub mod calibration;
 pub mod checklist;
+pub mod evidence;
 pub mod lang;
 pub mod period;
 pub mod plan;

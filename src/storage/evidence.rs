@@ -73,6 +73,7 @@ pub(super) fn visibility_filter(
             "(v.recorded_by = ? OR v.inspector = ?)",
             vec![Value::Integer(*user), Value::Text(inspector.clone())],
         ),
+        Visibility::Nothing => ("1 = 0", Vec::new()),
     }
 }
 

@@ -11,10 +11,12 @@ use serde::Deserialize;
 use super::AppState;
 use super::assets::AssetUrls;
 use super::error::Error;
+use super::extract::{Admins, Viewer};
 use super::i18n::{Lang, Text};
-use super::pages::{InLang, PageError, Viewer};
+use super::pages::{InLang, PageError};
+use super::upload::FormParts;
 use crate::app::imports::{self, Failure};
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{User, Visibility};
 use crate::domain::answer::Answer;
 use crate::domain::checklist::{Checklist, Item};
 use crate::formats::read::column_letter;
@@ -45,17 +47,6 @@ struct ImportsPage {
     failure: Option<String>,
     /// The checklists templates can be made for: id and label.
     checklists: Vec<(String, String)>,
-}
-
-fn admin(
-    viewer: Result<super::auth::Authed, Response>,
-    lang: Lang,
-) -> Result<Result<super::auth::Authed, Response>, PageError> {
-    match viewer {
-        Ok(authed) if authed.user.role == Role::Admin => Ok(Ok(authed)),
-        Ok(_) => Err(Error::forbidden(lang)).page(lang),
-        Err(redirect) => Ok(Err(redirect)),
-    }
 }
 
 async fn imports_page(
@@ -92,12 +83,8 @@ async fn imports_page(
 pub async fn imports_form(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<Admins>,
 ) -> Result<Response, PageError> {
-    let authed = match admin(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     Ok(imports_page(&state, &authed, lang).await?.into_response())
 }
 
@@ -112,13 +99,10 @@ pub struct TemplateQuery {
 pub async fn template(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    _: Viewer<Admins>,
     Path(kind): Path<String>,
     Query(query): Query<TemplateQuery>,
 ) -> Result<Response, PageError> {
-    if let Err(redirect) = admin(viewer, lang)? {
-        return Ok(redirect);
-    }
     let (bytes, name) = state
         .db
         .run(move |store| {
@@ -155,117 +139,145 @@ pub async fn template(
     Ok(super::dashboard::xlsx(bytes, &name))
 }
 
+/// An uploaded spreadsheet and the options sent with it.
+struct ImportRequest {
+    /// The file's own name, without the sender's folders.
+    name: String,
+    bytes: Vec<u8>,
+    dry_run: bool,
+    replace: bool,
+    /// A new checklist's id and title, when the sheet does not say.
+    id: Option<String>,
+    title: Option<String>,
+    pass_mark: f64,
+}
+
+impl ImportRequest {
+    /// The request a form holds; `None` when it holds no file.
+    fn read(mut form: FormParts) -> Option<ImportRequest> {
+        let file = form
+            .take_file("file")
+            .filter(|file| !file.bytes.is_empty())?;
+        let name = file.name.filter(|name| !name.is_empty())?;
+        let name = name.rsplit(['/', '\\']).next().unwrap_or("").to_string();
+        let flag = |key: &str| form.text(key).is_some_and(|v| v == "on" || v == "1");
+        let text = |key: &str| form.text(key).filter(|s| !s.is_empty()).map(str::to_string);
+        Some(ImportRequest {
+            name,
+            bytes: file.bytes,
+            dry_run: flag("dry_run"),
+            replace: flag("replace"),
+            id: text("id"),
+            title: text("title"),
+            pass_mark: form
+                .text("pass_mark")
+                .and_then(|p| p.parse::<f64>().ok())
+                .unwrap_or(crate::domain::checklist::DEFAULT_PASS_MARK),
+        })
+    }
+}
+
 /// `POST /admin/imports/{roster|visits|checklist}` (multipart): the file
 /// and its options, checked and stored exactly as the command line does.
 pub async fn upload(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<Admins>,
     Path(kind): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let authed = match admin(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let t = lang.text();
-    let mut fields: std::collections::HashMap<String, String> = Default::default();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(Error::new(
-                    e.status(),
-                    "bad_upload",
-                    t.upload_failed(e.body_text()),
-                ))
-                .page(lang);
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| Error::new(e.status(), "bad_upload", t.upload_failed(e.body_text())))
-            .page(lang)?;
-        match (name.as_str(), file_name) {
-            ("file", Some(file_name)) => file = Some((file_name, bytes.to_vec())),
-            _ => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
-            }
-        }
-    }
-    authed
-        .check_csrf(fields.get("csrf").map(String::as_str), lang)
+    let form = FormParts::read(multipart, &["file"])
+        .await
+        .map_err(|e| Error::new(e.status(), "bad_upload", t.upload_failed(e.body_text())))
         .page(lang)?;
+    authed.check_csrf(form.text("csrf"), lang).page(lang)?;
     let mut page = imports_page(&state, &authed, lang).await?;
-    let Some((name, bytes)) = file.filter(|(name, bytes)| !name.is_empty() && !bytes.is_empty())
-    else {
+    let Some(request) = ImportRequest::read(form) else {
         page.failure = Some(t.choose_file.into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    // Only the file's own name: no folders from the browser.
-    let name = name.rsplit(['/', '\\']).next().unwrap_or("").to_string();
     let actor = authed.user.name.clone();
-    let flag = |key: &str| fields.get(key).is_some_and(|v| v == "on" || v == "1");
-    let dry_run = flag("dry_run");
-    let replace = flag("replace");
-    let id = fields.get("id").cloned().filter(|s| !s.is_empty());
-    let title = fields.get("title").cloned().filter(|s| !s.is_empty());
-    let pass_mark = fields
-        .get("pass_mark")
-        .and_then(|p| p.parse::<f64>().ok())
-        .unwrap_or(crate::domain::checklist::DEFAULT_PASS_MARK);
+    let dry_run = request.dry_run;
     let result = state
         .db
-        .run(move |store| {
-            let outcome = match kind.as_str() {
-                "roster" => imports::roster(store, &name, bytes, dry_run, &actor).map(|r| {
-                    t.upload_source(t.roster, &name, &r.sheet, r.header_row)
-                        + &t.roster_counts(
-                            r.branches,
-                            r.outcome.new,
-                            r.outcome.updated,
-                            r.outcome.unchanged,
-                        )
-                }),
-                "visits" => {
-                    let options = imports::VisitOptions {
-                        dry_run,
-                        replace,
-                        actor: &actor,
-                    };
-                    imports::visits(store, &name, bytes, options, &mut |_, _| {}).map(|r| {
-                        t.upload_source(t.visit_results, &name, &r.sheet, r.header_row)
-                            + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
-                            + &t.blanks_as_na(r.blanks_as_na)
-                    })
-                }
-                "checklist" => {
-                    let meta = imports::SheetMeta {
-                        id: id.as_deref(),
-                        title: title.as_deref(),
-                        pass_mark,
-                    };
-                    imports::checklist(store, &name, bytes, meta, &actor).map(|r| {
-                        t.checklist_loaded(
-                            &r.checklist.id,
-                            r.checklist.version,
-                            r.checklist.item_count(),
-                            r.new,
-                        )
-                    })
-                }
-                _ => return Err(Error::not_found(lang)),
-            };
-            Ok(outcome)
-        })
+        .run(move |store| import(store, &kind, request, &actor, lang))
         .await
         .page(lang)?;
-    let status = match result {
+    let status = show_outcome(&mut page, result, dry_run, t);
+    Ok((status, page).into_response())
+}
+
+/// Imports `request` as a `kind` sheet: what it did in words, or why it
+/// stored nothing.
+fn import(
+    store: &mut Store,
+    kind: &str,
+    request: ImportRequest,
+    actor: &str,
+    lang: Lang,
+) -> Result<Result<String, Failure>, Error> {
+    let t = lang.text();
+    let ImportRequest {
+        name,
+        bytes,
+        dry_run,
+        replace,
+        id,
+        title,
+        pass_mark,
+    } = request;
+    let name = name.as_str();
+    Ok(match kind {
+        "roster" => imports::roster(store, name, bytes, dry_run, actor).map(|r| {
+            t.upload_source(t.roster, name, &r.sheet, r.header_row)
+                + &t.roster_counts(
+                    r.branches,
+                    r.outcome.new,
+                    r.outcome.updated,
+                    r.outcome.unchanged,
+                )
+        }),
+        "visits" => {
+            let options = imports::VisitOptions {
+                dry_run,
+                replace,
+                actor,
+            };
+            imports::visits(store, name, bytes, options, &mut |_, _| {}).map(|r| {
+                t.upload_source(t.visit_results, name, &r.sheet, r.header_row)
+                    + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
+                    + &t.blanks_as_na(r.blanks_as_na)
+            })
+        }
+        "checklist" => {
+            let meta = imports::SheetMeta {
+                id: id.as_deref(),
+                title: title.as_deref(),
+                pass_mark,
+            };
+            imports::checklist(store, name, bytes, meta, actor).map(|r| {
+                t.checklist_loaded(
+                    &r.checklist.id,
+                    r.checklist.version,
+                    r.checklist.item_count(),
+                    r.new,
+                )
+            })
+        }
+        _ => return Err(Error::not_found(lang)),
+    })
+}
+
+/// Puts what an import did, or each problem it found, on the page; the
+/// page's status.
+fn show_outcome(
+    page: &mut ImportsPage,
+    result: Result<String, Failure>,
+    dry_run: bool,
+    t: &Text,
+) -> StatusCode {
+    match result {
         Ok(outcome) => {
             page.outcome = Some(if dry_run {
                 t.dry_run_outcome(&outcome)
@@ -297,8 +309,7 @@ pub async fn upload(
             page.failure = Some(other.to_string());
             StatusCode::UNPROCESSABLE_ENTITY
         }
-    };
-    Ok((status, page).into_response())
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -372,103 +383,121 @@ fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<Stri
             .map(|t| serde_json::from_str::<Value>(t).unwrap_or_else(|_| Value::String(t.into())))
     };
     let (before, after) = (parse(&entry.before), parse(&entry.after));
-    let checklist_of = |v: &Value| -> Result<Option<Checklist>, Error> {
-        let (Some(id), Some(version)) = (
-            v.get("checklist").and_then(Value::as_str),
-            v.get("version").and_then(Value::as_u64),
-        ) else {
-            return Ok(None);
-        };
-        let version = u32::try_from(version).unwrap_or(0);
-        Ok(store.checklist_version(id, version).ok())
-    };
-    let mut lines = Vec::new();
-    match (entry.action.as_str(), &before, &after) {
+    Ok(match (entry.action.as_str(), &before, &after) {
         (action, Some(old), Some(new)) if action.starts_with("visit.") => {
-            let checklist = checklist_of(new)?;
-            for field in [
-                "visit_id",
-                "branch_code",
-                "visited_at",
-                "inspector",
-                "notes",
-            ] {
-                let (a, b) = (&old[field], &new[field]);
-                if a != b {
-                    lines.push(format!(
-                        "{}: {} → {}",
-                        t.audit_word(field),
-                        plain(a, t),
-                        plain(b, t)
-                    ));
-                }
-            }
-            let empty = Vec::new();
-            let olds = old["answers"].as_array().unwrap_or(&empty);
-            let news = new["answers"].as_array().unwrap_or(&empty);
-            for (i, (a, b)) in olds.iter().zip(news).enumerate() {
-                if a == b {
-                    continue;
-                }
-                match checklist.as_ref().and_then(|c| c.items().nth(i)) {
-                    Some((_, item)) => lines.push(format!(
-                        "{} {}: {} → {}",
-                        item.code,
-                        item.title,
-                        logged_answer(a, item, t),
-                        logged_answer(b, item, t)
-                    )),
-                    None => lines.push(format!("#{}: {} → {}", i + 1, plain(a, t), plain(b, t))),
-                }
-            }
+            visit_changes(store, old, new, t)
         }
         ("appeal.accept" | "appeal.reject" | "appeal.file", _, _) => {
-            let appeal = match entry.entity_id.as_deref().and_then(|id| id.parse().ok()) {
-                Some(id) => store.appeal(id)?.map(|(a, _)| a),
-                None => None,
-            };
-            if let Some(appeal) = appeal {
-                let title = store
-                    .visit_record(&appeal.visit, &Visibility::Everything)?
-                    .and_then(|r| {
-                        let c = store
-                            .checklist_version(&r.visit.checklist_id, r.visit.checklist_version)
-                            .ok()?;
-                        let index = c.item_index(&appeal.item_code)?;
-                        c.items().nth(index).map(|(_, item)| item.title.clone())
-                    })
-                    .unwrap_or_default();
-                lines.push(format!(
-                    "{} {} {}: {} {}: {} → {}",
-                    appeal.branch_code,
-                    appeal.branch_name,
-                    appeal.visited_at,
-                    appeal.item_code,
-                    title,
-                    appeal.old_answer.as_deref().unwrap_or("—"),
-                    appeal.requested
-                ));
-            }
-            if let Some(new) = &after {
-                for (field, label) in [("reason", t.reason), ("decision", t.decision)] {
-                    if let Some(text) = new.get(field).and_then(Value::as_str) {
-                        lines.push(format!("{label}: {text}"));
-                    }
-                }
-            }
+            appeal_changes(store, entry, after.as_ref(), t)?
         }
-        ("checklist.load", _, Some(new)) => lines.push(format!(
+        ("checklist.load", _, Some(new)) => vec![format!(
             "{} v{}: {}",
             plain(&new["id"], t),
             plain(&new["version"], t),
             plain(&new["title"], t)
-        )),
+        )],
         (_, old, new) => {
+            let mut lines = Vec::new();
             if let Some(old) = old {
                 lines.push(format!("{} → ", plain(old, t)));
             }
             if let Some(new) = new {
                 lines.push(plain(new, t));
+            }
+            lines
+        }
+    })
+}
+
+/// A visit's fields and answers that changed from `old` to `new`, the
+/// answers in the words of the visit's checklist version.
+fn visit_changes(store: &Store, old: &Value, new: &Value, t: &Text) -> Vec<String> {
+    let checklist = match (
+        new.get("checklist").and_then(Value::as_str),
+        new.get("version").and_then(Value::as_u64),
+    ) {
+        (Some(id), Some(version)) => store
+            .checklist_version(id, u32::try_from(version).unwrap_or(0))
+            .ok(),
+        _ => None,
+    };
+    let mut lines = Vec::new();
+    for field in [
+        "visit_id",
+        "branch_code",
+        "visited_at",
+        "inspector",
+        "notes",
+    ] {
+        let (a, b) = (&old[field], &new[field]);
+        if a != b {
+            lines.push(format!(
+                "{}: {} → {}",
+                t.audit_word(field),
+                plain(a, t),
+                plain(b, t)
+            ));
+        }
+    }
+    let empty = Vec::new();
+    let olds = old["answers"].as_array().unwrap_or(&empty);
+    let news = new["answers"].as_array().unwrap_or(&empty);
+    for (i, (a, b)) in olds.iter().zip(news).enumerate() {
+        if a == b {
+            continue;
+        }
+        match checklist.as_ref().and_then(|c| c.items().nth(i)) {
+            Some((_, item)) => lines.push(format!(
+                "{} {}: {} → {}",
+                item.code,
+                item.title,
+                logged_answer(a, item, t),
+                logged_answer(b, item, t)
+            )),
+            None => lines.push(format!("#{}: {} → {}", i + 1, plain(a, t), plain(b, t))),
+        }
+    }
+    lines
+}
+
+/// The answer an appeal contests, and its reason or decision.
+fn appeal_changes(
+    store: &Store,
+    entry: &AuditEntry,
+    after: Option<&Value>,
+    t: &Text,
+) -> Result<Vec<String>, Error> {
+    let mut lines = Vec::new();
+    let appeal = match entry.entity_id.as_deref().and_then(|id| id.parse().ok()) {
+        Some(id) => store.appeal(id)?.map(|(a, _)| a),
+        None => None,
+    };
+    if let Some(appeal) = appeal {
+        let title = store
+            .visit_record(&appeal.visit, &Visibility::Everything)?
+            .and_then(|r| {
+                let c = store
+                    .checklist_version(&r.visit.checklist_id, r.visit.checklist_version)
+                    .ok()?;
+                let index = c.item_index(&appeal.item_code)?;
+                c.items().nth(index).map(|(_, item)| item.title.clone())
+            })
+            .unwrap_or_default();
+        lines.push(format!(
+            "{} {} {}: {} {}: {} → {}",
+            appeal.branch_code,
+            appeal.branch_name,
+            appeal.visited_at,
+            appeal.item_code,
+            title,
+            appeal.old_answer.as_deref().unwrap_or("—"),
+            appeal.requested
+        ));
+    }
+    if let Some(new) = after {
+        for (field, label) in [("reason", t.reason), ("decision", t.decision)] {
+            if let Some(text) = new.get(field).and_then(Value::as_str) {
+                lines.push(format!("{label}: {text}"));
             }
         }
     }
@@ -494,13 +523,9 @@ struct AuditPage {
 pub async fn audit(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<Admins>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match admin(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let filter = AuditFilter {
         actor: query.actor.clone(),
         action: query.action.clone(),

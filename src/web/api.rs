@@ -16,13 +16,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::AppState;
-use super::auth::Authed;
 use super::error::{Error, problems_json};
+use super::extract::{Caller, Recorders, ReportReaders};
 use super::i18n::Lang;
+use super::upload::{FormParts, new_photo, save_photo};
 use crate::app::report::{self, Analysis, AnalysisCache, Level, Options, round4};
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, AnswerError, RawAnswer};
 use crate::domain::checklist::Checklist;
+use crate::domain::evidence;
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
@@ -374,28 +376,19 @@ fn check_visit(
         .notes
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty());
-    if let Some(min) = checklist.comment_min_chars {
-        let chars = notes.as_deref().map_or(0, |n| n.chars().count());
-        if chars < min as usize {
-            problems.push((
-                "notes".into(),
-                format!("总体印象至少需要 {min} 个字,现在只有 {chars} 个字"),
-            ));
-        }
-    }
-    if let Some(min) = checklist.min_photos {
-        let photos = if valid_uuid(&body.id) {
+    let photos = || -> Result<usize, Error> {
+        let stored = if valid_uuid(&body.id) {
             store.photos(&body.id)?.len()
         } else {
             0
-        } + pending_photos;
-        if photos < min as usize {
-            problems.push((
-                "photos".into(),
-                format!("至少需要 {min} 张照片,现在只有 {photos} 张"),
-            ));
-        }
-    }
+        };
+        Ok(stored + pending_photos)
+    };
+    problems.extend(
+        evidence::shortfalls(&checklist, notes.as_deref(), photos)?
+            .into_iter()
+            .map(|short| (short.field().to_string(), short.to_string())),
+    );
     let visit = match visited_at {
         Some(visited_at) if problems.is_empty() => Some(Visit {
             visit_id: Some(body.id),
@@ -443,14 +436,11 @@ fn build_visit(
 pub async fn submit_visit(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<Recorders>,
     headers: HeaderMap,
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Response, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !authed.user.may_record() {
-        return Err(Error::forbidden(lang));
-    }
     let body: VisitBody = body(payload)?;
     let user = authed.user.clone();
     let db = state.db.clone();
@@ -508,7 +498,7 @@ pub async fn submit_visit(
 pub async fn preview_visit(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<Value>, Error> {
     let body: PreviewBody = body(payload)?;
@@ -592,7 +582,7 @@ pub async fn preview_visit(
 pub async fn get_visit(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<Response, Error> {
     let visibility = authed.user.visibility();
@@ -615,15 +605,12 @@ pub async fn get_visit(
 pub async fn save_draft(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<Recorders>,
     headers: HeaderMap,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<StatusCode, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !authed.user.may_record() {
-        return Err(Error::forbidden(lang));
-    }
     if !valid_uuid(&id) {
         return Err(Error::invalid("草稿编号必须是 UUID").with_field("id"));
     }
@@ -654,7 +641,7 @@ pub async fn save_draft(
 pub async fn get_draft(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<Response, Error> {
     let user = authed.user.id;
@@ -669,7 +656,7 @@ pub async fn get_draft(
 pub async fn delete_draft(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     headers: HeaderMap,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<StatusCode, Error> {
@@ -685,132 +672,51 @@ pub async fn delete_draft(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// What kind of image the bytes are, by their signature.
-pub(super) fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some(("image/webp", "webp"))
-    } else {
-        None
-    }
-}
-
 /// `POST /api/v1/photos` (multipart: `visit_id`, optional `item_code`,
 /// `file`): a photo for a visit, before or after the visit is submitted.
 pub async fn upload_photo(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<Recorders>,
     headers: HeaderMap,
-    WithRejection(mut multipart, _): WithRejection<Multipart, Error>,
+    WithRejection(multipart, _): WithRejection<Multipart, Error>,
 ) -> Result<(StatusCode, Json<Value>), Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
-    if !authed.user.may_record() {
-        return Err(Error::forbidden(lang));
-    }
-    let too_large = || {
-        Error::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("照片过大:最大 {} MB", super::MAX_PHOTO / 1024 / 1024),
-        )
-        .with_field("file")
-    };
-    let (mut visit_id, mut item_code, mut file) = (None, None, None);
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(e) => {
-                return Err(Error::bad_request(format!(
-                    "上传内容有误:{}",
-                    e.body_text()
-                )));
-            }
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let bytes = match field.bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(e) => {
-                return Err(Error::bad_request(format!(
-                    "上传内容有误:{}",
-                    e.body_text()
-                )));
-            }
-        };
-        match name.as_str() {
-            "visit_id" => visit_id = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
-            "item_code" => {
-                item_code = Some(String::from_utf8_lossy(&bytes).trim().to_string())
-                    .filter(|s| !s.is_empty())
-            }
-            "file" => file = Some(bytes),
-            _ => {}
-        }
-    }
-    let visit_id = visit_id.filter(|id| valid_uuid(id)).ok_or_else(|| {
-        Error::invalid("缺少有效的暗访编号 visit_id(UUID)").with_field("visit_id")
-    })?;
-    let file = file.ok_or_else(|| Error::invalid("缺少照片文件").with_field("file"))?;
+    let mut form = FormParts::read(multipart, &["file"])
+        .await
+        .map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => photo_too_large(),
+            _ => Error::bad_request(format!("上传内容有误:{}", e.body_text())),
+        })?;
+    let visit_id = form
+        .text("visit_id")
+        .filter(|id| valid_uuid(id))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::invalid("缺少有效的暗访编号 visit_id(UUID)").with_field("visit_id")
+        })?;
+    let item_code = form
+        .text("item_code")
+        .filter(|code| !code.is_empty())
+        .map(str::to_string);
+    let file = form
+        .take_file("file")
+        .ok_or_else(|| Error::invalid("缺少照片文件").with_field("file"))?
+        .bytes;
     if file.len() > super::MAX_PHOTO {
-        return Err(too_large());
+        return Err(photo_too_large());
     }
-    let (content_type, extension) = image_type(&file).ok_or_else(|| {
+    let photo = new_photo(&visit_id, item_code, &file).ok_or_else(|| {
         Error::invalid("上传的文件不是 JPEG、PNG 或 WebP 图片").with_field("file")
     })?;
-    let photo = Photo {
-        id: uuid::Uuid::new_v4().to_string(),
-        visit_id: visit_id.clone(),
-        item_code,
-        file: String::new(),
-        content_type: content_type.to_string(),
-        size: i64::try_from(file.len()).unwrap_or(i64::MAX),
-    };
-    let photo = Photo {
-        file: format!("{visit_id}/{}.{extension}", photo.id),
-        ..photo
-    };
     let user = authed.user.clone();
     let dir = state.photos.clone();
     let stored = photo.clone();
     state
         .db
         .run(move |store| {
-            // A photo may join a submitted visit only if it is the user's to see.
-            if store
-                .visit_record(&visit_id, &Visibility::Everything)?
-                .is_some()
-                && store.visit_record(&visit_id, &user.visibility())?.is_none()
-            {
-                return Err(Error::forbidden(lang));
-            }
-            if let Some(code) = &stored.item_code {
-                let known = store.checklist_versions()?.iter().any(|(id, version, _)| {
-                    store
-                        .checklist_version(id, *version)
-                        .is_ok_and(|c| c.item_index(code).is_some())
-                });
-                if !known {
-                    return Err(
-                        Error::invalid(format!("没有检查项 {code}")).with_field("item_code")
-                    );
-                }
-            }
-            let path = dir.join(&stored.file);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(Error::internal)?;
-            }
-            std::fs::write(&path, &file).map_err(Error::internal)?;
-            if let Err(e) = store.add_photo(&stored, user.id) {
-                let _ = std::fs::remove_file(&path);
-                return Err(e.into());
-            }
-            Ok(())
+            check_photo_target(store, &stored, &user, lang)?;
+            save_photo(store, &dir, &stored, &file, user.id)
         })
         .await?;
     Ok((
@@ -819,11 +725,45 @@ pub async fn upload_photo(
     ))
 }
 
+fn photo_too_large() -> Error {
+    Error::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!("照片过大:最大 {} MB", super::MAX_PHOTO / 1024 / 1024),
+    )
+    .with_field("file")
+}
+
+/// A photo may join a submitted visit only if it is the user's to see, and
+/// name only an item some checklist has.
+fn check_photo_target(store: &Store, photo: &Photo, user: &User, lang: Lang) -> Result<(), Error> {
+    if store
+        .visit_record(&photo.visit_id, &Visibility::Everything)?
+        .is_some()
+        && store
+            .visit_record(&photo.visit_id, &user.visibility())?
+            .is_none()
+    {
+        return Err(Error::forbidden(lang));
+    }
+    if let Some(code) = &photo.item_code {
+        let known = store.checklist_versions()?.iter().any(|(id, version, _)| {
+            store
+                .checklist_version(id, *version)
+                .is_ok_and(|c| c.item_index(code).is_some())
+        });
+        if !known {
+            return Err(Error::invalid(format!("没有检查项 {code}")).with_field("item_code"));
+        }
+    }
+    Ok(())
+}
+
 /// `GET /photos/{id}`: the image, for those who may see its visit.
 pub async fn photo(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller,
     WithRejection(Path(id), _): WithRejection<Path<String>, Error>,
 ) -> Result<Response, Error> {
     if !valid_uuid(&id) {
@@ -935,16 +875,13 @@ pub async fn analyses(
 pub async fn rankings(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<ReportReaders>,
     WithRejection(Query(query), _): WithRejection<Query<ReportQuery>, Error>,
 ) -> Result<Response, Error> {
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang));
-    }
     let level = parse_level(query.level.as_deref())?;
     let options = query.options()?;
-    let admin = authed.user.role == Role::Admin;
-    // Adjusted rates rest on inspector data, which only admins may see.
+    let admin = authed.user.sees_inspectors();
+    // Adjusted rates rest on figures about the inspectors.
     let adjust = parse_adjust(query.adjust.as_deref())?;
     if adjust && !admin {
         return Err(Error::new(
@@ -985,12 +922,9 @@ pub async fn rankings(
 pub async fn shortboards(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Caller(authed, _): Caller<ReportReaders>,
     WithRejection(Query(query), _): WithRejection<Query<ReportQuery>, Error>,
 ) -> Result<Json<report::ShortboardsReport>, Error> {
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang));
-    }
     let scope = query.scope.clone().unwrap_or_else(|| "all".into());
     let options = query.options()?;
     let (current, _) = analyses(&state, options).await?;

@@ -12,18 +12,19 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::assets::AssetUrls;
-use super::auth::Authed;
 use super::dashboard::{Choice, opening_period, period_choices};
 use super::error::Error;
+use super::extract::{Admins, Appellants, ReportReaders, Sender, Viewer};
 use super::i18n::{Lang, Text};
-use super::pages::{InLang, PageError, Viewer};
+use super::pages::{InLang, PageError};
+use super::upload::{FormParts, image_type, new_photo, save_photo};
 use crate::app::publishing::{change_log, publication_for};
 use crate::app::report::{Level, Options};
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, RawAnswer};
 use crate::domain::appeal::AppealStatus;
 use crate::domain::period::Period;
-use crate::storage::{Acceptance, Appeal, NewAppeal};
+use crate::storage::{Acceptance, Appeal, NewAppeal, Store};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "appeals.html")]
@@ -44,15 +45,8 @@ struct AppealsPage {
 pub async fn appeals_page(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
 ) -> Result<Response, PageError> {
-    let authed = match viewer {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
-    if authed.user.role == Role::Inspector {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
     let visibility = authed.user.visibility();
     let (appeals, publications, checklists, last, opening) = state
         .db
@@ -99,7 +93,7 @@ pub async fn appeals_page(
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
         appeals,
-        admin: authed.user.role == Role::Admin,
+        admin: authed.user.administers(),
         publications: publications
             .iter()
             .map(|p| {
@@ -145,13 +139,10 @@ pub struct PublishForm {
 pub async fn publish(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Sender(authed, _): Sender<Admins>,
     Form(form): Form<PublishForm>,
 ) -> Result<Response, PageError> {
     authed.check_csrf(Some(&form.csrf), lang).page(lang)?;
-    if authed.user.role != Role::Admin {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
     let period = Period::parse(&form.period)
         .map_err(|e| Error::invalid(e.to_string()))
         .page(lang)?;
@@ -191,134 +182,131 @@ pub async fn publish(
     Ok(Redirect::to("/appeals").into_response())
 }
 
+/// What a manager asks of one answer.
+struct AppealRequest {
+    item: String,
+    requested: String,
+    reason: String,
+    /// The photo's bytes, known to be an image.
+    photo: Option<Vec<u8>>,
+}
+
+impl AppealRequest {
+    /// Reads the form's fields, the photo checked to be an image.
+    fn read(mut form: FormParts, t: &Text) -> Result<AppealRequest, Error> {
+        let field = |name: &str| form.text(name).unwrap_or_default().to_string();
+        let (item, requested, reason) = (field("item"), field("requested"), field("reason"));
+        if reason.chars().count() < 5 {
+            return Err(Error::invalid(t.appeal_reason_short).with_field("reason"));
+        }
+        let photo = form
+            .take_file("photo")
+            .map(|file| file.bytes)
+            .filter(|bytes| !bytes.is_empty());
+        if photo
+            .as_deref()
+            .is_some_and(|bytes| image_type(bytes).is_none())
+        {
+            return Err(Error::invalid(t.appeal_photo_type).with_field("photo"));
+        }
+        Ok(AppealRequest {
+            item,
+            requested,
+            reason,
+            photo,
+        })
+    }
+}
+
 /// `POST /visits/{id}/appeals` (multipart: csrf, item, requested, reason,
 /// optional photo): a manager contests one answer of a visit in scope.
 pub async fn file(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Sender(authed, _): Sender<Appellants>,
     Path(visit): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
-    if authed.user.role != Role::Manager && authed.user.role != Role::Admin {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
-    let mut fields: std::collections::HashMap<String, String> = Default::default();
-    let mut photo: Option<Vec<u8>> = None;
-    while let Some(field) = multipart
-        .next_field()
+    let form = FormParts::read(multipart, &["photo"])
         .await
         .map_err(|e| Error::new(e.status(), "bad_upload", e.body_text()))
-        .page(lang)?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| Error::new(e.status(), "bad_upload", e.body_text()))
-            .page(lang)?;
-        if name == "photo" {
-            if !bytes.is_empty() {
-                photo = Some(bytes.to_vec());
-            }
-        } else {
-            fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_string());
-        }
-    }
-    authed
-        .check_csrf(fields.get("csrf").map(String::as_str), lang)
         .page(lang)?;
-    let t = lang.text();
-    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
-    let (item, requested, reason) = (field("item"), field("requested"), field("reason"));
-    if reason.chars().count() < 5 {
-        return Err(Error::invalid(t.appeal_reason_short).with_field("reason")).page(lang);
-    }
-    let photo = match photo {
-        Some(bytes) => Some(
-            super::api::image_type(&bytes)
-                .map(|(content_type, extension)| (bytes.clone(), content_type, extension))
-                .ok_or_else(|| Error::invalid(t.appeal_photo_type).with_field("photo"))
-                .page(lang)?,
-        ),
-        None => None,
-    };
+    authed.check_csrf(form.text("csrf"), lang).page(lang)?;
+    let request = AppealRequest::read(form, lang.text()).page(lang)?;
     let user = authed.user.clone();
     let dir = state.photos.clone();
-    let page_id = visit.clone();
     state
         .db
         .run(move |store| {
-            let visibility = user.visibility();
-            let record = store
-                .visit_record(&page_id, &visibility)?
-                .ok_or_else(|| Error::not_found(lang))?;
-            let day = record.visit.visited_at.date();
-            let Some((period, versions)) = publication_for(store, &record.visit.checklist_id, day)?
-            else {
-                return Err(Error::invalid(t.appeal_unpublished));
-            };
-            let now = chrono::Local::now().naive_local();
-            if versions
-                .first()
-                .is_some_and(|first| !first.appeal_window().is_open(now))
-            {
-                return Err(Error::invalid(t.appeal_closed(period)));
-            }
-            let checklist = store
-                .checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
-            let index = checklist
-                .item_index(&item)
-                .ok_or_else(|| Error::invalid(t.no_such_item(&item)).with_field("item"))?;
-            let (_, definition) = checklist
-                .items()
-                .nth(index)
-                .ok_or_else(|| Error::not_found(lang))?;
-            let answer = Answer::parse(definition, RawAnswer::Text(&requested)).map_err(|e| {
-                Error::invalid(t.requested_answer_problem(e)).with_field("requested")
-            })?;
-            let current = record
-                .visit
-                .answers
-                .get(index)
-                .map(|a| a.to_text(definition))
-                .unwrap_or_default();
-            let id = store.file_appeal(
-                &NewAppeal {
-                    visit_row: record.row,
-                    item_code: &item,
-                    current: &current,
-                    requested: &answer.to_text(definition),
-                    reason: &reason,
-                    user_id: user.id,
-                },
-                &user.name,
-            )?;
-            if let Some((bytes, content_type, extension)) = photo {
-                let photo_id = uuid::Uuid::new_v4().to_string();
-                let file = format!("appeal-{id}/{photo_id}.{extension}");
-                let path = dir.join(&file);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(Error::internal)?;
+            let id = file_appeal(store, &visit, &request, &user, lang)?;
+            match request.photo {
+                Some(bytes) => {
+                    let folder = format!("appeal-{id}");
+                    let photo = new_photo(&folder, Some(request.item), &bytes)
+                        .ok_or_else(|| Error::invalid(lang.text().appeal_photo_type))?;
+                    save_photo(store, &dir, &photo, &bytes, user.id)
                 }
-                std::fs::write(&path, &bytes).map_err(Error::internal)?;
-                store.add_photo(
-                    &crate::storage::Photo {
-                        id: photo_id,
-                        visit_id: format!("appeal-{id}"),
-                        item_code: Some(item.clone()),
-                        file,
-                        content_type: content_type.to_string(),
-                        size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-                    },
-                    user.id,
-                )?;
+                None => Ok(()),
             }
-            Ok(())
         })
         .await
         .page(lang)?;
     Ok(Redirect::to("/appeals").into_response())
+}
+
+/// Files `request` against visit `page_id` if `user` may see it, its
+/// period is published and the appeal window still open; the appeal's id.
+fn file_appeal(
+    store: &mut Store,
+    page_id: &str,
+    request: &AppealRequest,
+    user: &User,
+    lang: Lang,
+) -> Result<i64, Error> {
+    let t = lang.text();
+    let record = store
+        .visit_record(page_id, &user.visibility())?
+        .ok_or_else(|| Error::not_found(lang))?;
+    let day = record.visit.visited_at.date();
+    let Some((period, versions)) = publication_for(store, &record.visit.checklist_id, day)? else {
+        return Err(Error::invalid(t.appeal_unpublished));
+    };
+    let now = chrono::Local::now().naive_local();
+    if versions
+        .first()
+        .is_some_and(|first| !first.appeal_window().is_open(now))
+    {
+        return Err(Error::invalid(t.appeal_closed(period)));
+    }
+    let checklist =
+        store.checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
+    let item = &request.item;
+    let index = checklist
+        .item_index(item)
+        .ok_or_else(|| Error::invalid(t.no_such_item(item)).with_field("item"))?;
+    let (_, definition) = checklist
+        .items()
+        .nth(index)
+        .ok_or_else(|| Error::not_found(lang))?;
+    let answer = Answer::parse(definition, RawAnswer::Text(&request.requested))
+        .map_err(|e| Error::invalid(t.requested_answer_problem(e)).with_field("requested"))?;
+    let current = record
+        .visit
+        .answers
+        .get(index)
+        .map(|a| a.to_text(definition))
+        .unwrap_or_default();
+    Ok(store.file_appeal(
+        &NewAppeal {
+            visit_row: record.row,
+            item_code: item,
+            current: &current,
+            requested: &answer.to_text(definition),
+            reason: &request.reason,
+            user_id: user.id,
+        },
+        &user.name,
+    )?)
 }
 
 #[derive(Deserialize)]
@@ -333,14 +321,11 @@ pub struct DecideForm {
 pub async fn decide(
     State(state): State<AppState>,
     lang: Lang,
-    authed: Authed,
+    Sender(authed, _): Sender<Admins>,
     Path(id): Path<i64>,
     Form(form): Form<DecideForm>,
 ) -> Result<Response, PageError> {
     authed.check_csrf(Some(&form.csrf), lang).page(lang)?;
-    if authed.user.role != Role::Admin {
-        return Err(Error::forbidden(lang)).page(lang);
-    }
     let accept = form.decision == "accept";
     let reason = form.reason.unwrap_or_default().trim().to_string();
     if !accept && reason.is_empty() {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
@@ -79,19 +78,6 @@ pub async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Authed>,
         user: s.user,
         csrf: Some(s.csrf),
     }))
-}
-
-/// Requires a signed-in user; API requests without one get 401.
-impl FromRequestParts<AppState> for Authed {
-    type Rejection = Error;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Authed, Error> {
-        let lang = Lang::from_request_parts(parts, state)
-            .await
-            .unwrap_or(Lang::Zh);
-        identify(parts, state)
-            .await?
-            .ok_or_else(|| Error::unauthorized(lang))
-    }
 }
 
 /// The session cookie for a new sign-in.

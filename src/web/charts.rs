@@ -280,41 +280,102 @@ pub struct FunnelWords<'a> {
 /// as curves narrowing with more visits. `limits` holds the limits for
 /// every visit count on the axis, fewest first.
 pub fn funnel(points: &[FunnelPoint], limits: &[(usize, Limits)], words: &FunnelWords) -> String {
-    let width = 760.0;
-    let height = 360.0;
-    let (left, right, top, bottom) = (56.0, 740.0, 40.0, 312.0);
-    let (first, last) = match (limits.first(), limits.last()) {
-        (Some(a), Some(b)) => (a.0 as f64, b.0 as f64),
-        _ => (1.0, 2.0),
-    };
-    let span = (last - first).max(1.0);
-    let x = |n: f64| left + (n - first) / span * (right - left);
-    let lowest = limits
-        .iter()
-        .map(|(_, l)| l.outer.low)
-        .chain(points.iter().map(|p| p.rate))
-        .fold(1.0_f64, f64::min);
-    let highest = limits
-        .iter()
-        .map(|(_, l)| l.outer.high)
-        .chain(points.iter().map(|p| p.rate))
-        .fold(0.0_f64, f64::max);
-    let low = ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9);
-    let high = ((highest * 10.0).ceil() / 10.0).clamp(low + 0.1, 1.0);
-    let y = |rate: f64| bottom - (rate - low) / (high - low) * (bottom - top);
+    let scale = FunnelScale::new(points, limits);
     let mut svg = format!(
-        r#"<svg class="chart funnel" viewBox="0 0 {width} {height}" font-size="{FONT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        r#"<svg class="chart funnel" viewBox="0 0 {FUNNEL_WIDTH} {FUNNEL_HEIGHT}" font-size="{FONT}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
         escape(words.title)
     );
-    let ticks = ((high - low) * 10.0).round() as usize;
+    funnel_axes(&mut svg, &scale, limits, words);
+    funnel_limits(&mut svg, &scale, limits, words);
+    funnel_points(&mut svg, &scale, points);
+    let left = scale.left;
+    let _ = write!(
+        svg,
+        r#"<line class="limit inner" x1="{left}" x2="{0:.1}" y1="18" y2="18"/><text x="{1:.1}" y="23">{2}</text><line class="limit outer" x1="{3:.1}" x2="{4:.1}" y1="18" y2="18"/><text x="{5:.1}" y="23">{6}</text></svg>"#,
+        left + 28.0,
+        left + 34.0,
+        escape(words.inner),
+        left + 260.0,
+        left + 288.0,
+        left + 294.0,
+        escape(words.outer),
+    );
+    svg
+}
+
+const FUNNEL_WIDTH: f64 = 760.0;
+const FUNNEL_HEIGHT: f64 = 360.0;
+
+/// Where a funnel's visit counts and rates fall on the drawing: visit
+/// counts across from the first limit's to the last's, rates up between
+/// tenths that hold every limit and every point.
+struct FunnelScale {
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    first: f64,
+    span: f64,
+    low: f64,
+    high: f64,
+}
+
+impl FunnelScale {
+    fn new(points: &[FunnelPoint], limits: &[(usize, Limits)]) -> FunnelScale {
+        let (first, last) = match (limits.first(), limits.last()) {
+            (Some(a), Some(b)) => (a.0 as f64, b.0 as f64),
+            _ => (1.0, 2.0),
+        };
+        let lowest = limits
+            .iter()
+            .map(|(_, l)| l.outer.low)
+            .chain(points.iter().map(|p| p.rate))
+            .fold(1.0_f64, f64::min);
+        let highest = limits
+            .iter()
+            .map(|(_, l)| l.outer.high)
+            .chain(points.iter().map(|p| p.rate))
+            .fold(0.0_f64, f64::max);
+        let low = ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9);
+        let high = ((highest * 10.0).ceil() / 10.0).clamp(low + 0.1, 1.0);
+        FunnelScale {
+            left: 56.0,
+            right: 740.0,
+            top: 40.0,
+            bottom: 312.0,
+            first,
+            span: (last - first).max(1.0),
+            low,
+            high,
+        }
+    }
+
+    fn x(&self, visits: f64) -> f64 {
+        self.left + (visits - self.first) / self.span * (self.right - self.left)
+    }
+
+    fn y(&self, rate: f64) -> f64 {
+        self.bottom - (rate - self.low) / (self.high - self.low) * (self.bottom - self.top)
+    }
+}
+
+/// The rate grid, the visit counts and the axis title.
+fn funnel_axes(
+    svg: &mut String,
+    scale: &FunnelScale,
+    limits: &[(usize, Limits)],
+    words: &FunnelWords,
+) {
+    let (left, right, bottom) = (scale.left, scale.right, scale.bottom);
+    let ticks = ((scale.high - scale.low) * 10.0).round() as usize;
     for i in 0..=ticks {
-        let rate = low + i as f64 / 10.0;
+        let rate = scale.low + i as f64 / 10.0;
         let _ = write!(
             svg,
             r#"<line class="grid-line" x1="{left}" x2="{right}" y1="{0:.1}" y2="{0:.1}"/><text x="{1:.1}" y="{2:.1}" text-anchor="end">{3:.0}%</text>"#,
-            y(rate),
+            scale.y(rate),
             left - 6.0,
-            y(rate) + 5.0,
+            scale.y(rate) + 5.0,
             rate * 100.0
         );
     }
@@ -322,7 +383,7 @@ pub fn funnel(points: &[FunnelPoint], limits: &[(usize, Limits)], words: &Funnel
         let _ = write!(
             svg,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{n}</text>"#,
-            x(*n as f64),
+            scale.x(*n as f64),
             bottom + 18.0
         );
     }
@@ -330,10 +391,18 @@ pub fn funnel(points: &[FunnelPoint], limits: &[(usize, Limits)], words: &Funnel
         svg,
         r#"<text class="axis-title" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
         (left + right) / 2.0,
-        height - 8.0,
+        FUNNEL_HEIGHT - 8.0,
         escape(words.visits_axis)
     );
-    // Each band's lower and upper curve.
+}
+
+/// Each band's lower and upper curve, and the average they narrow to.
+fn funnel_limits(
+    svg: &mut String,
+    scale: &FunnelScale,
+    limits: &[(usize, Limits)],
+    words: &FunnelWords,
+) {
     for (class, outer) in [("limit inner", false), ("limit outer", true)] {
         let band = |l: &Limits| if outer { l.outer } else { l.inner };
         for upper in [false, true] {
@@ -343,7 +412,7 @@ pub fn funnel(points: &[FunnelPoint], limits: &[(usize, Limits)], words: &Funnel
                 .collect();
             let curve: Vec<String> = ends
                 .iter()
-                .map(|&(n, end)| format!("{:.1},{:.1}", x(n as f64), y(end)))
+                .map(|&(n, end)| format!("{:.1},{:.1}", scale.x(n as f64), scale.y(end)))
                 .collect();
             // The limits themselves, by visit count, for readers of the page.
             let values: Vec<String> = ends
@@ -359,18 +428,22 @@ pub fn funnel(points: &[FunnelPoint], limits: &[(usize, Limits)], words: &Funnel
         }
     }
     if let Some((_, l)) = limits.first() {
+        let (left, right) = (scale.left, scale.right);
         let _ = write!(
             svg,
             r#"<line class="target" x1="{left}" x2="{right}" y1="{0:.1}" y2="{0:.1}"/><text class="target-label" x="{right}" y="{1:.1}" text-anchor="end">{2}</text>"#,
-            y(l.target),
-            y(l.target) - 6.0,
+            scale.y(l.target),
+            scale.y(l.target) - 6.0,
             escape(words.average)
         );
     }
-    // Halls with the same number of visits are spread a little sideways,
-    // so that each point can be pointed at; in order of their text, not of
-    // their rate, so that the spread draws no slope.
-    let step = (right - left) / span;
+}
+
+/// A point per hall. Halls with the same number of visits are spread a
+/// little sideways, so that each point can be pointed at; in order of
+/// their text, not of their rate, so that the spread draws no slope.
+fn funnel_points(svg: &mut String, scale: &FunnelScale, points: &[FunnelPoint]) {
+    let step = (scale.right - scale.left) / scale.span;
     for (i, p) in points.iter().enumerate() {
         let mut same: Vec<usize> = (0..points.len())
             .filter(|&j| points[j].visits == p.visits)
@@ -387,23 +460,11 @@ pub fn funnel(points: &[FunnelPoint], limits: &[(usize, Limits)], words: &Funnel
         let _ = write!(
             svg,
             r#"<circle class="{class}" cx="{:.1}" cy="{:.1}" r="6" tabindex="0"><title>{}</title></circle>"#,
-            x(p.visits as f64) + offset,
-            y(p.rate),
+            scale.x(p.visits as f64) + offset,
+            scale.y(p.rate),
             escape(&p.title)
         );
     }
-    let _ = write!(
-        svg,
-        r#"<line class="limit inner" x1="{left}" x2="{0:.1}" y1="18" y2="18"/><text x="{1:.1}" y="23">{2}</text><line class="limit outer" x1="{3:.1}" x2="{4:.1}" y1="18" y2="18"/><text x="{5:.1}" y="23">{6}</text></svg>"#,
-        left + 28.0,
-        left + 34.0,
-        escape(words.inner),
-        left + 260.0,
-        left + 288.0,
-        left + 294.0,
-        escape(words.outer),
-    );
-    svg
 }
 
 /// The scale the interval bars of a table share: from the lowest interval

@@ -13,15 +13,17 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::assets::AssetUrls;
+use super::auth::Authed;
 use super::charts::{self, Bar, FunnelPoint, FunnelWords, TrendPoint};
 use super::error::Error;
+use super::extract::{ReportReaders, Viewer};
 use super::i18n::{Lang, Text};
-use super::pages::{InLang, PageError, Viewer};
+use super::pages::{InLang, PageError};
 use crate::app::report::{
-    self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport,
+    self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport, Unit,
     call_out_sentence, change, interval_text, percent, rank_span, summary_sentences,
 };
-use crate::domain::access::{Role, User, Visibility};
+use crate::domain::access::{User, Visibility};
 use crate::domain::analytics::round4;
 use crate::domain::period::{Period, PeriodKind};
 use crate::domain::uncertainty::Signal;
@@ -123,9 +125,14 @@ struct RowFigures<'a> {
 
 /// The page of a county or hall, on the period and checklist of `query`.
 fn unit_link(level: Level, code: &str, query: &str) -> String {
+    format!("{}?{query}", unit_path(level, code))
+}
+
+/// The page of a hall or a district.
+fn unit_path(level: Level, code: &str) -> String {
     match level {
-        Level::Branch => format!("/halls/{code}?{query}"),
-        _ => format!("/districts/{code}?{query}"),
+        Level::Branch => format!("/halls/{code}"),
+        _ => format!("/districts/{code}"),
     }
 }
 
@@ -392,18 +399,6 @@ pub(super) fn opening_period(store: &Store) -> Result<Period, Error> {
     Ok(Period::opening_quarter(today, ended))
 }
 
-/// The signed-in reader of a report page (not an inspector), or the
-/// redirect to the sign-in page.
-fn report_reader(
-    viewer: Result<super::auth::Authed, Response>,
-    lang: Lang,
-) -> Result<Result<super::auth::Authed, Response>, PageError> {
-    match viewer {
-        Ok(authed) if authed.user.role == Role::Inspector => Err(Error::forbidden(lang)).page(lang),
-        other => Ok(other),
-    }
-}
-
 /// What a report page reads before its figures: the period asked for, the
 /// newest visit's day (for the periods offered) and the checklists.
 struct Context {
@@ -593,19 +588,15 @@ async fn analyses_for(
 /// A manager's request for it is ignored, as the figures rest on inspector
 /// data they do not see; an unknown value is a mistake in the address.
 fn adjust_for(query: &DashboardQuery, user: &User) -> Result<bool, Error> {
-    Ok(super::api::parse_adjust(query.adjust.as_deref())? && user.role == Role::Admin)
+    Ok(super::api::parse_adjust(query.adjust.as_deref())? && user.sees_inspectors())
 }
 
 pub async fn dashboard(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match report_reader(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let cache = state.analyses.clone();
     // A national page is tens of milliseconds of work: made on a blocking
@@ -627,7 +618,7 @@ pub async fn dashboard(
 /// The dashboard of `current`'s period for a signed-in reader, ranked by
 /// inspector-adjusted rates when `adjust`.
 fn dashboard_page(
-    authed: super::auth::Authed,
+    authed: Authed,
     lang: Lang,
     context: &Context,
     current: &Analysis,
@@ -635,7 +626,7 @@ fn dashboard_page(
     adjust: bool,
 ) -> Result<DashboardPage, Error> {
     let period = current.period;
-    let admin = authed.user.role == Role::Admin;
+    let admin = authed.user.sees_inspectors();
     let visibility = authed.user.visibility();
     // Admins see the adjusted rates beside the plain ones, and may rank by
     // them: then every ranked figure is of the adjusted copies.
@@ -651,24 +642,11 @@ fn dashboard_page(
     let query = page_query(&period, &current.checklist_id, adjust);
     // Shown only to those who see every hall, for whom nothing was left out.
     let everything = visibility == Visibility::Everything;
-    let hall_sentences: Vec<String> = halls
-        .top_bottom
-        .iter()
-        .filter_map(|c| call_out_sentence(c, 3, false, lang))
-        .chain(summary_sentences(&halls, 3, lang))
-        .collect();
     let scope = own_scope(&authed.user);
     let boards = current
         .shortboards(&scope)
         .or_else(|_| current.shortboards("all"))
         .map_err(Error::invalid)?;
-    let weakest = weakest_bars(&boards, 10);
-    let mut by_lost: Vec<(String, f64)> = boards
-        .items
-        .iter()
-        .map(|b| (b.code.clone(), b.lost))
-        .collect();
-    by_lost.sort_by(|a, b| b.1.total_cmp(&a.1));
     let t = lang.text();
     let rates =
         |analysis: Option<&Analysis>, level: Level| analysis.map(|a| rates_by_code(a, level));
@@ -702,52 +680,18 @@ fn dashboard_page(
             &current.checklist_id,
         )
         .with_adjust(admin, adjust),
-        period_line: t.period_line(
-            &t.date_range(period.from, period.to),
-            &t.date_range(previous.period.from, previous.period.to),
-            &current
-                .versions
-                .first()
-                .map(|c| t.checklist_version(&c.title, &c.id, c.version))
-                .unwrap_or_default(),
-        ),
-        scope: match scope.split_once(':') {
-            Some(("city", name)) => t.city_scope(name),
-            Some(("district", name)) => t.district_scope(name),
-            _ => t.region.to_string(),
-        },
+        period_line: period_line(current, previous, t),
+        scope: scope_label(&scope, t),
         scope_rate: percent(boards.rate),
         scope_visits: boards.visits,
-        section_titles: current
-            .catalogue
-            .sections
-            .iter()
-            .map(|s| s.title.clone())
-            .collect(),
-        district_sentences: districts
-            .top_bottom
-            .iter()
-            .filter_map(|c| call_out_sentence(c, 3, true, lang))
-            .chain(summary_sentences(&districts, 3, lang))
-            .collect(),
+        section_titles: section_titles(current),
+        district_sentences: sentences(&districts, true, lang),
         hall_sentences: if everything {
-            hall_sentences
+            sentences(&halls, false, lang)
         } else {
             Vec::new()
         },
-        callout_grids: {
-            let mut grids = vec![CalloutGrid {
-                heading: t.district_ranking,
-                rows: callout_rows(&districts, &query, lang),
-            }];
-            if everything {
-                grids.push(CalloutGrid {
-                    heading: t.hall_ranking,
-                    rows: callout_rows(&halls, &query, lang),
-                });
-            }
-            grids
-        },
+        callout_grids: callout_grids(&districts, everything.then_some(&halls), &query, lang),
         districts: lines(
             &districts,
             &query,
@@ -760,14 +704,82 @@ fn dashboard_page(
         ),
         show_adjusted: admin,
         funnel: funnel(ranked, &halls, &query, t),
-        weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, t.weakest_items),
-        pareto_chart: charts::pareto(&by_lost, t.pareto, t.lost_points, t.cumulative),
+        weakest_chart: charts::rate_bars(
+            &weakest_bars(&boards, 10),
+            boards.pass_mark,
+            t.weakest_items,
+        ),
+        pareto_chart: pareto_chart(&boards, t),
         wait_unit: shared_unit(&districts.waits),
         waits: districts.waits.clone(),
         calibration: halls.calibration.clone(),
         query,
         user: Some(authed.user),
     })
+}
+
+/// The period shown, the one it is compared with, and the checklist.
+fn period_line(current: &Analysis, previous: &Analysis, t: &Text) -> String {
+    t.period_line(
+        &t.date_range(current.period.from, current.period.to),
+        &t.date_range(previous.period.from, previous.period.to),
+        &current
+            .versions
+            .first()
+            .map(|c| t.checklist_version(&c.title, &c.id, c.version))
+            .unwrap_or_default(),
+    )
+}
+
+/// A short-boards scope (`all`, `city:…`, `district:…`) in words.
+fn scope_label(scope: &str, t: &Text) -> String {
+    match scope.split_once(':') {
+        Some(("city", name)) => t.city_scope(name),
+        Some(("district", name)) => t.district_scope(name),
+        _ => t.region.to_string(),
+    }
+}
+
+/// The best and worst of a ranking, and what the whole says, in sentences.
+fn sentences(report: &RankingsReport, districts: bool, lang: Lang) -> Vec<String> {
+    report
+        .top_bottom
+        .iter()
+        .filter_map(|c| call_out_sentence(c, 3, districts, lang))
+        .chain(summary_sentences(report, 3, lang))
+        .collect()
+}
+
+/// The districts' call-out grid, and the halls' when they are shown.
+fn callout_grids(
+    districts: &RankingsReport,
+    halls: Option<&RankingsReport>,
+    query: &str,
+    lang: Lang,
+) -> Vec<CalloutGrid> {
+    let t = lang.text();
+    let mut grids = vec![CalloutGrid {
+        heading: t.district_ranking,
+        rows: callout_rows(districts, query, lang),
+    }];
+    if let Some(halls) = halls {
+        grids.push(CalloutGrid {
+            heading: t.hall_ranking,
+            rows: callout_rows(halls, query, lang),
+        });
+    }
+    grids
+}
+
+/// The items by points lost, most first, as a Pareto chart.
+fn pareto_chart(boards: &report::ShortboardsReport, t: &Text) -> String {
+    let mut by_lost: Vec<(String, f64)> = boards
+        .items
+        .iter()
+        .map(|b| (b.code.clone(), b.lost))
+        .collect();
+    by_lost.sort_by(|a, b| b.1.total_cmp(&a.1));
+    charts::pareto(&by_lost, t.pareto, t.lost_points, t.cumulative)
 }
 
 fn shared_unit(waits: &[report::WaitJson]) -> Option<String> {
@@ -871,161 +883,138 @@ struct UnitPage {
 pub async fn hall_page(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Path(code): Path<String>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    unit_page(state, lang, viewer, Level::Branch, code, query).await
+    unit_page(state, lang, authed, Level::Branch, code, query).await
 }
 
 pub async fn district_page(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Path(name): Path<String>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    unit_page(state, lang, viewer, Level::District, name, query).await
+    unit_page(state, lang, authed, Level::District, name, query).await
 }
 
-async fn unit_page(
-    state: AppState,
-    lang: Lang,
-    viewer: Result<super::auth::Authed, Response>,
+/// The section titles of `current`'s checklist, in order.
+fn section_titles(current: &Analysis) -> Vec<String> {
+    current
+        .catalogue
+        .sections
+        .iter()
+        .map(|s| s.title.clone())
+        .collect()
+}
+
+/// [`context`] from the async threads.
+async fn read_context(state: &AppState, query: &DashboardQuery) -> Result<Context, Error> {
+    let query = query.clone();
+    state.db.run(move |store| context(store, &query)).await
+}
+
+/// The index of hall or district `code` among `current`'s, and its
+/// district, if the reader may see it: hall rows outside a manager's scope
+/// do not exist for them.
+fn find_unit(
+    current: &Analysis,
     level: Level,
-    code: String,
-    query: DashboardQuery,
-) -> Result<Response, PageError> {
-    let authed = match report_reader(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
-    let visibility = authed.user.visibility();
-    let admin = authed.user.role == Role::Admin;
-    let adjust = adjust_for(&query, &authed.user).page(lang)?;
-    let context = {
-        let query = query.clone();
-        state
-            .db
-            .run(move |store| context(store, &query))
-            .await
-            .page(lang)?
-    };
-    let period = context.period;
-    let (current, previous) = analyses_for(&state, period, query.checklist.clone())
-        .await
-        .page(lang)?;
-    let link_query = page_query(&period, &current.checklist_id, adjust);
+    code: &str,
+    visibility: &Visibility,
+) -> Option<(usize, String)> {
     let units = current.units(level);
-    let Some(index) = units.iter().position(|u| u.code == code) else {
-        return Err(Error::not_found(lang)).page(lang);
-    };
+    let index = units.iter().position(|u| u.code == code)?;
     let unit = &units[index];
     let district = match level {
         Level::Branch => unit.district.unwrap_or_default().to_string(),
         _ => unit.name.to_string(),
     };
-    // Hall rows outside a manager's scope do not exist for them.
-    if level == Level::Branch && !visibility.sees_branch(&district, unit.city) {
-        return Err(Error::not_found(lang)).page(lang);
-    }
-    // Reached from the ranking by adjusted rates, the rank is that one's.
+    let hidden = level == Level::Branch && !visibility.sees_branch(&district, unit.city);
+    (!hidden).then_some((index, district))
+}
+
+/// Where a hall or district stands among its peers, in words.
+struct Placing {
+    /// On the inspector-adjusted rates when the page was reached from
+    /// that ranking.
+    rank: String,
+    rank_range: String,
+    interval: String,
+    /// Above or below the funnel's limits (halls only).
+    signal: Option<Option<Signal>>,
+    /// The adjusted rate, for those who see figures about inspectors.
+    adjusted: Option<String>,
+}
+
+fn placing(current: &Analysis, level: Level, index: usize, admin: bool, adjust: bool) -> Placing {
     let adjusted_copy = admin.then(|| current.adjusted_for_inspectors());
     let ranked: &Analysis = match &adjusted_copy {
         Some(copy) if adjust => copy,
-        _ => &current,
+        _ => current,
     };
-    let rank = ranked.ranks(level, 0)[index].map_or("—".into(), |r| r.to_string());
-    let rank_range = ranked.rank_ranges(level)[index];
-    let interval = current.intervals(level)[index];
-    let region = percent(current.region.rate());
-    let signal = match level {
-        Level::Branch => unit
-            .standing
-            .rate()
-            .zip(current.funnel()[index])
-            .map(|(rate, limits)| limits.signal(rate)),
-        _ => None,
+    let unit = &current.units(level)[index];
+    Placing {
+        rank: ranked.ranks(level, 0)[index].map_or("—".into(), |r| r.to_string()),
+        rank_range: ranked.rank_ranges(level)[index].map_or(String::new(), |(best, worst)| {
+            format!("({})", rank_span([best, worst]))
+        }),
+        interval: current.intervals(level)[index]
+            .map_or(String::new(), |i| interval_text([i.low, i.high])),
+        signal: match level {
+            Level::Branch => unit
+                .standing
+                .rate()
+                .zip(current.funnel()[index])
+                .map(|(rate, limits)| limits.signal(rate)),
+            _ => None,
+        },
+        adjusted: adjusted_copy
+            .as_ref()
+            .map(|copy| percent(copy.units(level)[index].standing.rate())),
+    }
+}
+
+async fn unit_page(
+    state: AppState,
+    lang: Lang,
+    authed: Authed,
+    level: Level,
+    code: String,
+    query: DashboardQuery,
+) -> Result<Response, PageError> {
+    let visibility = authed.user.visibility();
+    let admin = authed.user.sees_inspectors();
+    let adjust = adjust_for(&query, &authed.user).page(lang)?;
+    let context = read_context(&state, &query).await.page(lang)?;
+    let period = context.period;
+    let (current, previous) = analyses_for(&state, period, query.checklist.clone())
+        .await
+        .page(lang)?;
+    let link_query = page_query(&period, &current.checklist_id, adjust);
+    let Some((index, district)) = find_unit(&current, level, &code, &visibility) else {
+        return Err(Error::not_found(lang)).page(lang);
     };
-    let adjusted = adjusted_copy
-        .as_ref()
-        .map(|copy| percent(copy.units(level)[index].standing.rate()));
-    let county = current
-        .districts
-        .iter()
-        .find(|g| g.name == district)
-        .map(|g| &g.standing);
-    let comparisons = current
-        .catalogue
-        .sections
-        .iter()
-        .enumerate()
-        .map(|(s, m)| {
-            let metric = current.catalogue.section_metric(s);
-            Comparison {
-                title: m.title.clone(),
-                here: percent(unit.standing.rates[metric]),
-                county: percent(county.and_then(|c| c.rates[metric])),
-                region: percent(current.region.rates[metric]),
-            }
-        })
-        .collect();
-    let scope = match level {
-        Level::Branch => format!("branch:{code}"),
-        _ => format!("district:{code}"),
-    };
+    let units = current.units(level);
+    let unit = &units[index];
+    let placing = placing(&current, level, index, admin, adjust);
+    let comparisons = comparisons(&current, unit, &district);
     let boards = current
-        .shortboards(&scope)
+        .shortboards(&match level {
+            Level::Branch => format!("branch:{code}"),
+            _ => format!("district:{code}"),
+        })
         .map_err(Error::invalid)
         .page(lang)?;
-    let weakest = weakest_bars(&boards, 8);
     let trend_points = trend(&state, period, &current.checklist_id, &code, level)
         .await
         .page(lang)?;
-    let halls =
-        (level == Level::District && visibility.sees_branch(&district, unit.city)).then(|| {
-            let mut report = current.rankings(&previous, Level::Branch, 3);
-            report
-                .rows
-                .retain(|r| r.district.as_deref() == Some(district.as_str()));
-            lines(
-                &report,
-                &link_query,
-                &RowFigures {
-                    t: lang.text(),
-                    region: current.region.rate(),
-                    scale: bar_scale(&[&report]),
-                    plain: None,
-                    adjusted: None,
-                },
-            )
-        });
+    let halls = (level == Level::District && visibility.sees_branch(&district, unit.city))
+        .then(|| district_halls(&current, &previous, &district, &link_query, lang.text()));
     let visits = if level == Level::Branch {
-        let (code, from, to) = (code.clone(), period.from, period.to);
-        let link_query = link_query.clone();
-        let checklists = current.versions.clone();
-        state
-            .db
-            .run(move |store| {
-                let mut out = Vec::new();
-                for (link, record) in store.branch_visits(&code, from, to, &visibility)? {
-                    let rate = checklists
-                        .iter()
-                        .find(|c| {
-                            c.version == record.checklist_version && c.id == record.checklist_id
-                        })
-                        .and_then(|c| {
-                            crate::domain::scoring::score_visit(c, &record.answers).rate()
-                        });
-                    out.push(VisitLink {
-                        link: format!("/visits/{link}?{link_query}"),
-                        visited_at: record.visited_at.format("%Y-%m-%d %H:%M").to_string(),
-                        inspector: record.inspector.clone().unwrap_or_default(),
-                        rate: percent(rate),
-                    });
-                }
-                Ok(out)
-            })
+        hall_visits(&state, &code, &current, &link_query, visibility)
             .await
             .page(lang)?
     } else {
@@ -1039,10 +1028,7 @@ async fn unit_page(
         csrf: authed.csrf.clone().unwrap_or_default(),
         filters: Filters::new(
             t,
-            match level {
-                Level::Branch => format!("/halls/{code}"),
-                _ => format!("/districts/{code}"),
-            },
+            unit_path(level, &code),
             context.last,
             &period,
             &context.checklists,
@@ -1061,14 +1047,14 @@ async fn unit_page(
             .then(|| unit_link(Level::District, &district, &link_query)),
         period_label: period.to_string(),
         rate: percent(unit.standing.rate()),
-        interval: interval.map_or(String::new(), |i| interval_text([i.low, i.high])),
-        rank,
+        interval: placing.interval,
+        rank: placing.rank,
         rank_adjusted: adjust,
-        rank_range: rank_range.map_or(String::new(), |(best, worst)| {
-            format!("({})", rank_span([best, worst]))
-        }),
-        signal: signal.map(|s| t.hall_signal(s, &region)),
-        signal_class: match signal {
+        rank_range: placing.rank_range,
+        signal: placing
+            .signal
+            .map(|s| t.hall_signal(s, &percent(current.region.rate()))),
+        signal_class: match placing.signal {
             Some(Some(Signal::Above)) => "up",
             Some(Some(Signal::Below)) => "down",
             _ => "",
@@ -1079,22 +1065,103 @@ async fn unit_page(
             .sigma
             .is_none()
             .then(|| t.no_spread(current.uncertainty().spread.df)),
-        adjusted,
+        adjusted: placing.adjusted,
         trend_chart: charts::trend(&trend_points, t.trend),
         comparisons,
-        weakest_chart: charts::rate_bars(&weakest, boards.pass_mark, t.weakest_here),
-        section_titles: current
-            .catalogue
-            .sections
-            .iter()
-            .map(|s| s.title.clone())
-            .collect(),
+        weakest_chart: charts::rate_bars(
+            &weakest_bars(&boards, 8),
+            boards.pass_mark,
+            t.weakest_here,
+        ),
+        section_titles: section_titles(&current),
         halls,
         visits,
         back: format!("/dashboard?{link_query}"),
         user: Some(authed.user),
     };
     Ok(page.into_response())
+}
+
+/// Each section's rate here, in the unit's district and in the region.
+fn comparisons(current: &Analysis, unit: &Unit<'_>, district: &str) -> Vec<Comparison> {
+    let county = current
+        .districts
+        .iter()
+        .find(|g| g.name == district)
+        .map(|g| &g.standing);
+    current
+        .catalogue
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(s, m)| {
+            let metric = current.catalogue.section_metric(s);
+            Comparison {
+                title: m.title.clone(),
+                here: percent(unit.standing.rates[metric]),
+                county: percent(county.and_then(|c| c.rates[metric])),
+                region: percent(current.region.rates[metric]),
+            }
+        })
+        .collect()
+}
+
+/// The ranking of the halls of `district`, as its page lists them.
+fn district_halls(
+    current: &Analysis,
+    previous: &Analysis,
+    district: &str,
+    link_query: &str,
+    t: &'static Text,
+) -> Ranking {
+    let mut report = current.rankings(previous, Level::Branch, 3);
+    report
+        .rows
+        .retain(|r| r.district.as_deref() == Some(district));
+    lines(
+        &report,
+        link_query,
+        &RowFigures {
+            t,
+            region: current.region.rate(),
+            scale: bar_scale(&[&report]),
+            plain: None,
+            adjusted: None,
+        },
+    )
+}
+
+/// The visits of hall `code` in `current`'s period that the reader may
+/// see, each with its rate and a link to its page.
+async fn hall_visits(
+    state: &AppState,
+    code: &str,
+    current: &Analysis,
+    link_query: &str,
+    visibility: Visibility,
+) -> Result<Vec<VisitLink>, Error> {
+    let (code, from, to) = (code.to_string(), current.period.from, current.period.to);
+    let link_query = link_query.to_string();
+    let checklists = current.versions.clone();
+    state
+        .db
+        .run(move |store| {
+            let mut out = Vec::new();
+            for (link, record) in store.branch_visits(&code, from, to, &visibility)? {
+                let rate = checklists
+                    .iter()
+                    .find(|c| c.version == record.checklist_version && c.id == record.checklist_id)
+                    .and_then(|c| crate::domain::scoring::score_visit(c, &record.answers).rate());
+                out.push(VisitLink {
+                    link: format!("/visits/{link}?{link_query}"),
+                    visited_at: record.visited_at.format("%Y-%m-%d %H:%M").to_string(),
+                    inspector: record.inspector.clone().unwrap_or_default(),
+                    rate: percent(rate),
+                });
+            }
+            Ok(out)
+        })
+        .await
 }
 
 /// A spreadsheet download whose name says checklist and period.
@@ -1135,13 +1202,9 @@ fn file_name(parts: &[&str]) -> String {
 pub async fn rankings_download(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match report_reader(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let adjust = adjust_for(&query, &authed.user).page(lang)?;
     let period = requested_period(&state, query.clone(), lang).await?;
     let (current, previous) = analyses_for(&state, period, query.checklist.clone())
@@ -1156,7 +1219,7 @@ pub async fn rankings_download(
     let provenance = crate::formats::workbook::Provenance::now(
         authed.user.name.clone(),
         authed.user.visibility(),
-        authed.user.role == Role::Admin,
+        authed.user.sees_inspectors(),
         3,
         &versions,
     );
@@ -1186,13 +1249,9 @@ pub async fn rankings_download(
 pub async fn visits_download(
     State(state): State<AppState>,
     lang: Lang,
-    Viewer(viewer): Viewer,
+    Viewer(authed, _): Viewer<ReportReaders>,
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let authed = match report_reader(viewer, lang)? {
-        Ok(authed) => authed,
-        Err(redirect) => return Ok(redirect),
-    };
     let period = requested_period(&state, query.clone(), lang).await?;
     let reader = authed.user.visibility();
     let checklist = query.checklist.clone();

@@ -10,8 +10,14 @@ mod auth;
 mod charts;
 mod dashboard;
 mod error;
+mod extract;
+mod hall_search;
 pub mod i18n;
+mod inspect;
 mod pages;
+mod session;
+mod upload;
+mod visit_page;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -214,9 +220,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(api::not_found);
     Router::new()
         .route("/", get(pages::home))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/lang/{lang}", get(pages::switch_language))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/lang/{lang}", get(session::switch_language))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/halls/{code}", get(dashboard::hall_page))
         .route("/districts/{name}", get(dashboard::district_page))
@@ -236,9 +242,9 @@ pub fn router(state: AppState) -> Router {
             "/visits/{id}/appeals",
             post(appeals::file).layer(DefaultBodyLimit::max(MAX_PHOTO)),
         )
-        .route("/inspect", get(pages::inspect))
-        .route("/inspect/visit", get(pages::visit_form))
-        .route("/visits/{id}", get(pages::visit_page))
+        .route("/inspect", get(inspect::inspect))
+        .route("/inspect/visit", get(inspect::visit_form))
+        .route("/visits/{id}", get(visit_page::visit_page))
         .route("/photos/{id}", get(api::photo))
         .route("/sw.js", get(assets::service_worker))
         .route("/static/{name}", get(assets::asset))

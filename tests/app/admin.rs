@@ -202,6 +202,59 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
     assert_eq!(ws.snapshot(), before);
 }
 
+/// Every file under `dir`, however deep.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .map_while(Result::ok)
+        .flat_map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_appeal_photo_whose_row_cannot_be_stored_leaves_no_file() {
+    let (ws, app) = setup().await;
+    let boss = app.sign_in("boss", PASSWORD).await;
+    let xp = app.sign_in("xp", PASSWORD).await;
+    publish_small_quarter(&boss).await;
+    rusqlite::Connection::open(ws.db())
+        .expect("db")
+        .execute_batch(
+            "CREATE TRIGGER photos_refused BEFORE INSERT ON photos
+             BEGIN SELECT RAISE(ABORT, 'photos refused'); END;",
+        )
+        .expect("refuse photo rows");
+    let png = b"\x89PNG\r\n\x1a\n appeal evidence".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", xp.csrf.clone())
+        .text("item", "A01")
+        .text("requested", "是")
+        .text("reason", "当天已统一着工装,暗访员看错了")
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(png).file_name("工装.png"),
+        );
+    let response = xp
+        .client
+        .post(xp.url("/visits/V1/appeals"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("appeal");
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let photos = ws.db().parent().expect("folder").join("photos");
+    assert_eq!(files_under(&photos), Vec::<std::path::PathBuf>::new());
+}
+
 #[tokio::test]
 async fn the_audit_log_records_changes_for_admins_only() {
     let (ws, app) = setup().await;

@@ -1,0 +1,292 @@
+//! The inspector's pages: the hall picker with drafts and recent visits,
+//! and the visit form.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::assets::AssetUrls;
+use super::extract::{Recorders, Viewer};
+use super::hall_search::{HallChoice, initials};
+use super::i18n::{Lang, Text};
+use super::pages::{InLang, PageError};
+use crate::domain::access::User;
+use crate::domain::analytics::percent;
+use crate::domain::answer::format_number;
+use crate::domain::checklist::{Checklist, ItemKind};
+use crate::domain::scoring::score_visit;
+use crate::storage::VisitRecord;
+
+/// A submitted visit in a list.
+pub struct VisitLine {
+    pub id: String,
+    pub hall: String,
+    pub visited_at: String,
+    pub rate: String,
+}
+
+fn visit_line(record: &VisitRecord, checklist: Option<&Checklist>) -> VisitLine {
+    let rate = checklist.and_then(|c| score_visit(c, &record.visit.answers).rate());
+    let rate = percent(rate);
+    VisitLine {
+        id: record
+            .visit
+            .visit_id
+            .clone()
+            .unwrap_or_else(|| format!("n{}", record.row)),
+        hall: format!("{} {}", record.visit.branch_code, record.branch_name),
+        visited_at: record.visit.visited_at.format("%Y-%m-%d %H:%M").to_string(),
+        rate,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "inspect.html")]
+struct InspectPage {
+    t: &'static Text,
+    lang: &'static str,
+    assets: AssetUrls,
+    user: Option<User>,
+    csrf: String,
+    halls: Vec<HallChoice>,
+    recent: Vec<String>,
+    drafts: Vec<(String, String, String)>,
+    visits: Vec<VisitLine>,
+}
+
+pub async fn inspect(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(authed, _): Viewer<Recorders>,
+) -> Result<Response, PageError> {
+    let user = authed.user.clone();
+    let (branches, drafts, records, checklists) = state
+        .db
+        .run(move |store| {
+            let records = store.recent_visits(&user.own_visits(), 50)?;
+            let mut checklists: Vec<Checklist> = Vec::new();
+            for r in &records {
+                if !checklists
+                    .iter()
+                    .any(|c| c.id == r.visit.checklist_id && c.version == r.visit.checklist_version)
+                {
+                    checklists.push(
+                        store
+                            .checklist_version(&r.visit.checklist_id, r.visit.checklist_version)?,
+                    );
+                }
+            }
+            Ok((
+                store.branches()?,
+                store.drafts(user.id)?,
+                records,
+                checklists,
+            ))
+        })
+        .await
+        .page(lang)?;
+    let name_of = |code: &str| {
+        branches
+            .iter()
+            .find(|b| b.code == code)
+            .map_or_else(|| code.to_string(), |b| format!("{} {}", b.code, b.name))
+    };
+    let mut recent: Vec<String> = Vec::new();
+    for r in &records {
+        if !recent.contains(&r.visit.branch_code) && recent.len() < 6 {
+            recent.push(r.visit.branch_code.clone());
+        }
+    }
+    let page = InspectPage {
+        t: lang.text(),
+        lang: lang.code(),
+        assets: AssetUrls::new(),
+        csrf: authed.csrf.clone().unwrap_or_default(),
+        halls: branches
+            .iter()
+            .map(|b| HallChoice {
+                code: b.code.clone(),
+                name: b.name.clone(),
+                district: b.district.clone(),
+                initials: initials(&b.name),
+            })
+            .collect(),
+        recent,
+        drafts: drafts
+            .iter()
+            .map(|d| {
+                let hall = d.branch_code.as_deref().map(name_of).unwrap_or_default();
+                (d.id.clone(), hall, d.updated_at.clone())
+            })
+            .collect(),
+        visits: records
+            .iter()
+            .map(|r| {
+                let checklist = checklists.iter().find(|c| {
+                    c.id == r.visit.checklist_id && c.version == r.visit.checklist_version
+                });
+                visit_line(r, checklist)
+            })
+            .collect(),
+        user: Some(authed.user),
+    };
+    Ok(page.into_response())
+}
+
+/// One item of the visit form.
+pub struct FormItem {
+    pub code: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub points: String,
+    pub na: bool,
+    pub choices: Vec<String>,
+    pub unit: String,
+    /// Which queue wait the stopwatch fills: 1 (ticket→called) or 2
+    /// (called→done).
+    pub stopwatch: u8,
+    pub critical: bool,
+}
+
+pub struct FormSection {
+    pub code: String,
+    pub title: String,
+    pub items: Vec<FormItem>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "visit_form.html")]
+struct VisitFormPage {
+    t: &'static Text,
+    lang: &'static str,
+    assets: AssetUrls,
+    user: Option<User>,
+    csrf: String,
+    checklist_id: String,
+    checklist_version: u32,
+    checklist_title: String,
+    min_photos: u32,
+    comment_min_chars: u32,
+    sections: Vec<FormSection>,
+    /// The roster for the form's hall name, as JSON safe inside <script>.
+    halls_json: String,
+    /// Messages the form's script shows, as JSON safe inside <script>.
+    messages_json: String,
+}
+
+/// JSON that can sit inside a `<script>` element.
+fn script_json(value: &serde_json::Value) -> String {
+    value.to_string().replace('<', "\\u003c")
+}
+
+fn form_messages(t: &Text) -> serde_json::Value {
+    serde_json::json!({
+        "offline": t.offline, "queued": t.queued, "saved_locally": t.saved_locally,
+        "saved_server": t.saved_server, "submitting": t.submitting,
+        "submit_failed": t.submit_failed,
+        "session_expired": t.session_expired, "preview_offline": t.preview_offline,
+        "min_photos": t.min_photos_rule, "comment_rule": t.comment_rule,
+        "not_applicable": t.not_applicable, "minutes": t.minutes,
+        "unanswered": t.unanswered, "fix_before_submit": t.fix_before_submit,
+        "submit_failed_fix": t.submit_failed_fix, "discard_confirm": t.discard_confirm,
+        "stopwatch_reset_confirm": t.stopwatch_reset_confirm,
+        "stopwatch_take_first": t.stopwatch_take_first,
+        "stopwatch_call_first": t.stopwatch_call_first,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct FormQuery {
+    checklist: Option<String>,
+}
+
+pub async fn visit_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(authed, _): Viewer<Recorders>,
+    Query(query): Query<FormQuery>,
+) -> Result<Response, PageError> {
+    let (checklist, branches) = state
+        .db
+        .run(move |store| {
+            let id = crate::app::imports::checklist_id(store, query.checklist)?;
+            Ok((store.checklist(&id)?, store.branches()?))
+        })
+        .await
+        .page(lang)?;
+    let mut measures = 0u8;
+    let sections = checklist
+        .sections
+        .iter()
+        .map(|s| FormSection {
+            code: s.code.clone(),
+            title: s.title.clone(),
+            items: s
+                .items
+                .iter()
+                .map(|item| {
+                    let (kind, choices, unit, stopwatch, critical) = match &item.kind {
+                        ItemKind::Check { critical } => {
+                            ("check", Vec::new(), String::new(), 0, critical.is_some())
+                        }
+                        ItemKind::Scale => ("scale", Vec::new(), String::new(), 0, false),
+                        ItemKind::Choice { choices } => (
+                            "choice",
+                            choices.iter().map(|c| c.label.clone()).collect(),
+                            String::new(),
+                            0,
+                            false,
+                        ),
+                        ItemKind::Measure { unit, .. } => {
+                            measures += 1;
+                            (
+                                "measure",
+                                Vec::new(),
+                                unit.clone(),
+                                if measures <= 2 { measures } else { 0 },
+                                false,
+                            )
+                        }
+                    };
+                    FormItem {
+                        code: item.code.clone(),
+                        title: item.title.clone(),
+                        kind,
+                        points: format_number(item.points),
+                        na: item.na,
+                        choices,
+                        unit,
+                        stopwatch,
+                        critical,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let page = VisitFormPage {
+        t: lang.text(),
+        lang: lang.code(),
+        assets: AssetUrls::new(),
+        csrf: authed.csrf.clone().unwrap_or_default(),
+        checklist_id: checklist.id.clone(),
+        checklist_version: checklist.version,
+        checklist_title: checklist.title.clone(),
+        min_photos: checklist.min_photos.unwrap_or(0),
+        comment_min_chars: checklist.comment_min_chars.unwrap_or(0),
+        sections,
+        halls_json: script_json(&serde_json::Value::Array(
+            branches
+                .iter()
+                .map(
+                    |b| serde_json::json!({"code": b.code, "name": b.name, "district": b.district}),
+                )
+                .collect(),
+        )),
+        messages_json: script_json(&form_messages(lang.text())),
+        user: Some(authed.user),
+    };
+    Ok(page.into_response())
+}

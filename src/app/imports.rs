@@ -132,10 +132,11 @@ pub fn visits(
     let (rows, visits): (Vec<u32>, Vec<Visit>) = parsed.rows.into_iter().unzip();
     let dispositions = store.import_visits(
         &visits,
-        options.replace,
-        !options.dry_run,
-        None,
-        options.actor,
+        storage::ImportOptions {
+            replace: options.replace,
+            dry_run: options.dry_run,
+            ..storage::ImportOptions::by(options.actor)
+        },
     )?;
     let conflicts: Vec<Problem> = rows
         .iter()

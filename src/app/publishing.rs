@@ -6,12 +6,12 @@
 use serde_json::{Value, json};
 
 use crate::domain::period::Period;
-use crate::storage::{Publication, Result, Store, closes_at};
+use crate::storage::{Publication, Reader, Result, closes_at};
 
 /// The period of a checklist's publications that contains `day`, with its
 /// versions, if any.
 pub fn publication_for(
-    store: &Store,
+    store: &Reader,
     checklist_id: &str,
     day: chrono::NaiveDate,
 ) -> Result<Option<(Period, Vec<Publication>)>> {
@@ -40,7 +40,7 @@ pub fn publication_for(
 
 /// The periods that may no longer change: published, with their appeal
 /// window closed. Each with the checklist and the message to show.
-pub fn locked_periods(store: &Store) -> Result<Vec<(String, Period, String)>> {
+pub fn locked_periods(store: &Reader) -> Result<Vec<(String, Period, String)>> {
     let now = chrono::Local::now().naive_local();
     let mut out: Vec<(String, Period, String)> = Vec::new();
     for publication in store.all_publications()? {
@@ -70,7 +70,11 @@ pub fn locked_periods(store: &Store) -> Result<Vec<(String, Period, String)>> {
 }
 
 /// Why a visit of `checklist_id` on `day` may not change, if it may not.
-pub fn locked(store: &Store, checklist_id: &str, day: chrono::NaiveDate) -> Result<Option<String>> {
+pub fn locked(
+    store: &Reader,
+    checklist_id: &str,
+    day: chrono::NaiveDate,
+) -> Result<Option<String>> {
     Ok(locked_periods(store)?
         .into_iter()
         .find(|(c, p, _)| c == checklist_id && p.contains(day))
@@ -80,7 +84,7 @@ pub fn locked(store: &Store, checklist_id: &str, day: chrono::NaiveDate) -> Resu
 /// Which visits and items changed since the last version, and the old and
 /// new rank of the halls they belong to.
 pub fn change_log(
-    store: &Store,
+    store: &Reader,
     checklist: &str,
     period: Period,
     last: &Publication,

@@ -24,7 +24,7 @@ use crate::domain::uncertainty::{
     inspector_effects, rank_ranges,
 };
 use crate::domain::waits::{WaitSummary, summarise};
-use crate::storage::{self, Change, ScannedVisit, Store};
+use crate::storage::{self, Change, Reader, ScannedVisit};
 
 /// Name of the city group for halls whose roster gave no city.
 pub const NO_CITY: &str = "未分地市";
@@ -156,7 +156,7 @@ pub struct Measure {
 impl Analysis {
     /// One scan over the period's visits, scoring each with its own version.
     pub fn compute(
-        store: &Store,
+        store: &Reader,
         checklist_id: &str,
         period: Period,
         min_visits: u32,
@@ -317,7 +317,7 @@ impl Analysis {
 
     /// The figures the options ask for, with the checklist chosen as the
     /// contract says when none is named.
-    pub fn for_options(store: &Store, options: &Options) -> storage::Result<Analysis> {
+    pub fn for_options(store: &Reader, options: &Options) -> storage::Result<Analysis> {
         let id = checklist_for(store, options)?;
         Analysis::compute(store, &id, options.period, options.min_visits)
     }
@@ -1249,7 +1249,7 @@ fn interval_json(interval: Interval) -> [f64; 2] {
 }
 
 /// The current and previous period's analyses for the options.
-pub fn analyse(store: &Store, options: &Options) -> storage::Result<(Analysis, Analysis)> {
+pub fn analyse(store: &Reader, options: &Options) -> storage::Result<(Analysis, Analysis)> {
     let current = Analysis::for_options(store, options)?;
     let previous = Analysis::compute(
         store,
@@ -1262,7 +1262,7 @@ pub fn analyse(store: &Store, options: &Options) -> storage::Result<(Analysis, A
 
 /// The checklist the options name (which must exist), or the one with the
 /// most visits in the period.
-fn checklist_for(store: &Store, options: &Options) -> storage::Result<String> {
+fn checklist_for(store: &Reader, options: &Options) -> storage::Result<String> {
     match &options.checklist {
         Some(id) => {
             store.checklist(id)?;
@@ -1313,7 +1313,7 @@ impl AnalysisCache {
     /// What [`analyse`] computes, both analyses of one state of the store.
     pub fn analyse(
         &self,
-        store: &Store,
+        store: &Reader,
         options: &Options,
     ) -> storage::Result<(Arc<Analysis>, Arc<Analysis>)> {
         store.snapshot(|store| {
@@ -1331,7 +1331,7 @@ impl AnalysisCache {
     /// date; others asking for the same analysis wait and share it.
     fn analysis(
         &self,
-        store: &Store,
+        store: &Reader,
         stamp: i64,
         checklist_id: &str,
         period: Period,
@@ -1399,7 +1399,7 @@ struct CaughtUp {
 /// when no request uses that any more; else to a copy. `None` when the
 /// analysis must be computed anew instead.
 fn catch_up(
-    store: &Store,
+    store: &Reader,
     latest: Stamped,
     spare: Option<Stamped>,
 ) -> storage::Result<Option<CaughtUp>> {
@@ -1456,7 +1456,7 @@ fn catch_up(
 /// `since`, oldest first; `None` when there were other changes, or too
 /// many.
 fn new_visits(
-    store: &Store,
+    store: &Reader,
     since: i64,
     analysis: &Analysis,
 ) -> storage::Result<Option<Vec<NewVisit>>> {
@@ -1675,6 +1675,7 @@ pub fn summary_sentences(report: &RankingsReport, top: u32, lang: Lang) -> Vec<S
 mod tests {
     use super::*;
     use crate::domain::visit::Visit;
+    use crate::storage::Store;
 
     const ACTOR: &str = "测试";
 
@@ -1696,10 +1697,7 @@ mod tests {
         store
             .import_visits(
                 &crate::app::demo::visits(&checklist),
-                false,
-                true,
-                None,
-                ACTOR,
+                storage::ImportOptions::by(ACTOR),
             )
             .expect("visits");
         let other = Store::open(&path).expect("second connection");
@@ -1727,7 +1725,7 @@ mod tests {
 
     /// The cache's figures must be those of a computation from scratch.
     #[track_caller]
-    fn assert_fresh(cache: &AnalysisCache, store: &Store) -> (Arc<Analysis>, Arc<Analysis>) {
+    fn assert_fresh(cache: &AnalysisCache, store: &Reader) -> (Arc<Analysis>, Arc<Analysis>) {
         let (current, previous) = cache.analyse(store, &options()).expect("cached");
         let (fresh, fresh_previous) = analyse(store, &options()).expect("fresh");
         assert_eq!(
@@ -1739,7 +1737,7 @@ mod tests {
 
     /// A new visit of the current quarter: a copy of a demo visit under a
     /// new id, with its first answer turned round.
-    fn new_visit(store: &Store, id: &str) -> Visit {
+    fn new_visit(store: &Reader, id: &str) -> Visit {
         let checklist = store.checklist("hall-visit").expect("checklist");
         let quarter = options().period;
         let mut visit = crate::app::demo::visits(&checklist)
@@ -1923,7 +1921,7 @@ mod tests {
         // previous quarter, which it does not touch, is kept as it was.
         let visit = new_visit(&store, "NEW-1");
         other
-            .import_visits(&[visit], false, true, None, ACTOR)
+            .import_visits(&[visit], storage::ImportOptions::by(ACTOR))
             .expect("submit");
         let (added, added_previous) = assert_fresh(&cache, &store);
         assert_eq!(added.region.visits, current.region.visits + 1);
@@ -1950,7 +1948,7 @@ mod tests {
         // stamp instead of a copy of the latest being made.
         let visit = new_visit(&store, "NEW-5");
         other
-            .import_visits(&[visit], false, true, None, ACTOR)
+            .import_visits(&[visit], storage::ImportOptions::by(ACTOR))
             .expect("submit");
         let (reused, _) = assert_fresh(&cache, &store);
         assert_eq!(reused.region.visits, added.region.visits + 1);
@@ -1962,12 +1960,18 @@ mod tests {
         replaced.answers[1] = Answer::Fail;
         replaced.answers[2] = Answer::Fail;
         other
-            .import_visits(&[replaced], true, true, None, ACTOR)
+            .import_visits(
+                &[replaced],
+                storage::ImportOptions {
+                    replace: true,
+                    ..storage::ImportOptions::by(ACTOR)
+                },
+            )
             .expect("replace");
         assert_fresh(&cache, &store);
         let bulk = [new_visit(&store, "NEW-2"), new_visit(&store, "NEW-3")];
         other
-            .import_visits(&bulk, false, true, None, ACTOR)
+            .import_visits(&bulk, storage::ImportOptions::by(ACTOR))
             .expect("bulk");
         assert_fresh(&cache, &store);
         let mut roster = crate::app::demo::roster();
@@ -1986,7 +1990,7 @@ mod tests {
         let mut visit = new_visit(&store, "NEW-4");
         visit.checklist_version = checklist.version;
         other
-            .import_visits(&[visit], false, true, None, ACTOR)
+            .import_visits(&[visit], storage::ImportOptions::by(ACTOR))
             .expect("submit under version 2");
         let (newer, _) = assert_fresh(&cache, &store);
         assert_eq!(newer.versions.len(), 2);

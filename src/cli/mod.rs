@@ -22,7 +22,7 @@ use crate::formats::import::{self, Problem};
 use crate::formats::read::ReadError;
 use crate::formats::workbook::{Provenance, rankings_workbook};
 use crate::formats::write::{self, FileKind, WriteError};
-use crate::storage::{self, Disposition, Store};
+use crate::storage::{self, Disposition, Reader, Store};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -206,7 +206,7 @@ pub enum Adjustment {
 
 /// The analyses of the options, adjusted as asked.
 fn analyse(
-    store: &Store,
+    store: &Reader,
     options: &Options,
     adjust: Option<Adjustment>,
 ) -> Result<(Analysis, Analysis), CliError> {
@@ -382,7 +382,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Checklist(command) => run_checklist(&mut open_existing(&cli.db)?, command),
         Command::Import(command) => run_import(&mut open_existing(&cli.db)?, command),
         Command::Report(command) => run_report(&mut open_existing(&cli.db)?, command),
-        Command::Export(command) => run_export(&open_existing(&cli.db)?, command),
+        Command::Export(command) => run_export(&*open_existing(&cli.db)?, command),
         Command::Plan(command) => run_plan(&mut open_existing(&cli.db)?, command),
         Command::Serve {
             addr,
@@ -509,7 +509,13 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
     let roster = demo::roster();
     let outcome = store.save_roster(&roster, true, "演示数据")?;
     let visits = demo::visits(&checklist);
-    let dispositions = store.import_visits(&visits, true, true, None, "演示数据")?;
+    let dispositions = store.import_visits(
+        &visits,
+        storage::ImportOptions {
+            replace: true,
+            ..storage::ImportOptions::by("演示数据")
+        },
+    )?;
     let mut accounts_added = Vec::new();
     for (name, display_name, role, scope, password) in demo::ACCOUNTS {
         let display_name = display_name.unwrap_or(name);
@@ -943,7 +949,7 @@ fn print_plan(period: Period, entries: &[storage::PlanEntry]) -> Result<(), CliE
     Ok(())
 }
 
-fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
+fn run_export(store: &Reader, command: ExportCommand) -> Result<(), CliError> {
     match command {
         ExportCommand::Rankings { args, out, adjust } => {
             let options = args.options()?;

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{Error, Result, Store, audit, codec, now, parse_time};
+use super::{Error, Reader, Result, Store, audit, codec, now, parse_time};
 use crate::domain::access::Visibility;
 use crate::domain::answer::Answer;
 
@@ -47,7 +47,7 @@ pub struct Appeal {
     pub photos: Vec<String>,
 }
 
-impl Store {
+impl Reader {
     pub fn publications(&self, checklist_id: &str, period: &str) -> Result<Vec<Publication>> {
         let mut stmt = self.conn.prepare(
             "SELECT checklist_id, period, version, published_at, published_by, appeal_days, rankings, changes
@@ -70,65 +70,6 @@ impl Store {
             .collect()
     }
 
-    /// Stores the next version of a period's results; accepted appeals not
-    /// yet in a version are marked as issued in this one.
-    pub fn publish(
-        &mut self,
-        checklist_id: &str,
-        period: &str,
-        appeal_days: u32,
-        rankings: &Value,
-        changes: Option<&Value>,
-        actor: &str,
-    ) -> Result<u32> {
-        let tx = self.conn.transaction()?;
-        let version: u32 = tx.query_row(
-            "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE checklist_id = ?1 AND period = ?2",
-            params![checklist_id, period],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO publications (checklist_id, period, version, published_at, published_by,
-                appeal_days, rankings, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                checklist_id,
-                period,
-                version,
-                now(),
-                actor,
-                appeal_days,
-                rankings.to_string(),
-                changes.map(Value::to_string)
-            ],
-        )?;
-        if let Some(ids) = changes
-            .and_then(|c| c.get("appeals"))
-            .and_then(Value::as_array)
-        {
-            for id in ids.iter().filter_map(Value::as_i64) {
-                tx.execute(
-                    "UPDATE appeals SET issued_in = ?1 WHERE id = ?2",
-                    params![version, id],
-                )?;
-            }
-        }
-        audit::record(
-            &tx,
-            actor,
-            if version == 1 {
-                "period.publish"
-            } else {
-                "period.reissue"
-            },
-            "publication",
-            Some(&format!("{checklist_id} {period} v{version}")),
-            None,
-            Some(&json!({"appeal_days": appeal_days, "changes": changes})),
-        )?;
-        tx.commit()?;
-        Ok(version)
-    }
-
     /// Accepted appeals of a checklist's visits in a range of days that no
     /// published version includes yet.
     pub fn unissued_appeals(
@@ -143,41 +84,6 @@ impl Store {
             vec![checklist_id.to_string().into(), start.into(), end.into()],
             &Visibility::Everything,
         )
-    }
-
-    /// Files an appeal against one item of a visit.
-    /// `current` is the answer's text as it stands when the appeal is filed.
-    #[allow(clippy::too_many_arguments)]
-    pub fn file_appeal(
-        &mut self,
-        visit_row: i64,
-        item_code: &str,
-        current: &str,
-        requested: &str,
-        reason: &str,
-        user_id: i64,
-        actor: &str,
-    ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO appeals (visit_row, item_code, requested, reason, filed_by, filed_at, status, old_answer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)",
-            params![visit_row, item_code, requested, reason, user_id, now(), current],
-        )?;
-        let id = tx.last_insert_rowid();
-        audit::record(
-            &tx,
-            actor,
-            "appeal.file",
-            "appeal",
-            Some(&id.to_string()),
-            None,
-            Some(
-                &json!({"visit_row": visit_row, "item": item_code, "requested": requested, "reason": reason}),
-            ),
-        )?;
-        tx.commit()?;
-        Ok(id)
     }
 
     /// The appeals a reader may see (a manager: those on visits in scope),
@@ -255,6 +161,107 @@ impl Store {
         Ok(appeals)
     }
 
+    /// The row id of a visit by its page id, if the reader may see it.
+    pub fn visit_row(&self, page_id: &str, visibility: &Visibility) -> Result<Option<i64>> {
+        Ok(self.visit_record(page_id, visibility)?.map(|r| r.row))
+    }
+}
+
+impl Store {
+    /// Stores the next version of a period's results; accepted appeals not
+    /// yet in a version are marked as issued in this one.
+    pub fn publish(
+        &mut self,
+        checklist_id: &str,
+        period: &str,
+        appeal_days: u32,
+        rankings: &Value,
+        changes: Option<&Value>,
+        actor: &str,
+    ) -> Result<u32> {
+        let tx = self.conn.savepoint()?;
+        let version: u32 = tx.query_row(
+            "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE checklist_id = ?1 AND period = ?2",
+            params![checklist_id, period],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO publications (checklist_id, period, version, published_at, published_by,
+                appeal_days, rankings, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                checklist_id,
+                period,
+                version,
+                now(),
+                actor,
+                appeal_days,
+                rankings.to_string(),
+                changes.map(Value::to_string)
+            ],
+        )?;
+        if let Some(ids) = changes
+            .and_then(|c| c.get("appeals"))
+            .and_then(Value::as_array)
+        {
+            for id in ids.iter().filter_map(Value::as_i64) {
+                tx.execute(
+                    "UPDATE appeals SET issued_in = ?1 WHERE id = ?2",
+                    params![version, id],
+                )?;
+            }
+        }
+        audit::record(
+            &tx,
+            actor,
+            if version == 1 {
+                "period.publish"
+            } else {
+                "period.reissue"
+            },
+            "publication",
+            Some(&format!("{checklist_id} {period} v{version}")),
+            None,
+            Some(&json!({"appeal_days": appeal_days, "changes": changes})),
+        )?;
+        tx.commit()?;
+        Ok(version)
+    }
+
+    /// Files an appeal against one item of a visit.
+    /// `current` is the answer's text as it stands when the appeal is filed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn file_appeal(
+        &mut self,
+        visit_row: i64,
+        item_code: &str,
+        current: &str,
+        requested: &str,
+        reason: &str,
+        user_id: i64,
+        actor: &str,
+    ) -> Result<i64> {
+        let tx = self.conn.savepoint()?;
+        tx.execute(
+            "INSERT INTO appeals (visit_row, item_code, requested, reason, filed_by, filed_at, status, old_answer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)",
+            params![visit_row, item_code, requested, reason, user_id, now(), current],
+        )?;
+        let id = tx.last_insert_rowid();
+        audit::record(
+            &tx,
+            actor,
+            "appeal.file",
+            "appeal",
+            Some(&id.to_string()),
+            None,
+            Some(
+                &json!({"visit_row": visit_row, "item": item_code, "requested": requested, "reason": reason}),
+            ),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
     /// Settles an open appeal. Accepting sets the item at `index` of the
     /// visit's checklist to `answer`, keeps the old answers in the visit's
     /// history, and records the old answer's text.
@@ -266,7 +273,7 @@ impl Store {
         admin: i64,
         actor: &str,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let (visit_row, status): (i64, String) = tx
             .query_row(
                 "SELECT visit_row, status FROM appeals WHERE id = ?1",
@@ -329,11 +336,6 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
-    }
-
-    /// The row id of a visit by its page id, if the reader may see it.
-    pub fn visit_row(&self, page_id: &str, visibility: &Visibility) -> Result<Option<i64>> {
-        Ok(self.visit_record(page_id, visibility)?.map(|r| r.row))
     }
 }
 

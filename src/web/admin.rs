@@ -18,7 +18,7 @@ use crate::domain::access::{Role, User, Visibility};
 use crate::domain::answer::Answer;
 use crate::domain::checklist::{Checklist, Item};
 use crate::formats::read::column_letter;
-use crate::storage::{AuditEntry, AuditFilter, Store};
+use crate::storage::{AuditEntry, AuditFilter, Reader};
 use serde_json::Value;
 
 /// One problem as the upload page lists it.
@@ -66,7 +66,7 @@ async fn imports_page(
     let t = lang.text();
     let checklists = state
         .db
-        .run(|store| Ok(store.checklist_versions()?))
+        .read(|store| Ok(store.checklist_versions()?))
         .await
         .page(lang)?;
     let mut choices: Vec<(String, String)> = Vec::new();
@@ -121,8 +121,8 @@ pub async fn template(
     }
     let (bytes, name) = state
         .db
-        .run(move |store| {
-            let checklist = |store: &Store| -> Result<Checklist, Error> {
+        .read(move |store| {
+            let checklist = |store: &Reader| -> Result<Checklist, Error> {
                 let id = match query.checklist.filter(|c| !c.is_empty()) {
                     Some(id) => id,
                     None => store.newest_checklist_id()?,
@@ -224,7 +224,7 @@ pub async fn upload(
         .unwrap_or(crate::domain::checklist::DEFAULT_PASS_MARK);
     let result = state
         .db
-        .run(move |store| {
+        .write(move |store| {
             let outcome = match kind.as_str() {
                 "roster" => imports::roster(store, &name, bytes, dry_run, &actor).map(|r| {
                     t.upload_source(t.roster, &name, &r.sheet, r.header_row)
@@ -369,7 +369,7 @@ fn plain(value: &Value, t: &Text) -> String {
 /// What an audit entry changed, a line each: a visit's answers as
 /// "A01 统一着工装: 否 → 是", an appeal as its item and answers, other
 /// records as their fields.
-fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<String>, Error> {
+fn audit_changes(store: &Reader, entry: &AuditEntry, t: &Text) -> Result<Vec<String>, Error> {
     let parse = |text: &Option<String>| {
         text.as_deref()
             .map(|t| serde_json::from_str::<Value>(t).unwrap_or_else(|_| Value::String(t.into())))
@@ -519,7 +519,7 @@ pub async fn audit(
     };
     let entries = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let t = lang.text();
             store
                 .audit_entries(&filter)?

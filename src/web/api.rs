@@ -26,7 +26,7 @@ use crate::domain::checklist::Checklist;
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
-use crate::storage::{Disposition, Photo, Store, VisitRecord};
+use crate::storage::{Disposition, ImportOptions, Photo, Reader, VisitRecord};
 
 pub async fn not_found(lang: Lang) -> Error {
     Error::not_found(lang)
@@ -322,7 +322,7 @@ struct Checked {
 /// minimum. Fails outright only when it cannot go on (an unknown
 /// checklist, another inspector's name, storage).
 fn check_visit(
-    store: &crate::storage::Store,
+    store: &crate::storage::Reader,
     user: &User,
     body: VisitBody,
     pending_photos: usize,
@@ -429,7 +429,7 @@ fn check_visit(
 
 /// Turns a request body into a visit, or a 422 listing every problem.
 fn build_visit(
-    store: &crate::storage::Store,
+    store: &crate::storage::Reader,
     user: &User,
     body: VisitBody,
     lang: Lang,
@@ -459,7 +459,7 @@ pub async fn submit_visit(
     let db = state.db.clone();
     let (status, value) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let (visit, checklist) = build_visit(store, &user, body, lang)?;
             if let Some(message) =
                 crate::app::publishing::locked(store, &visit.checklist_id, visit.visited_at.date())?
@@ -467,16 +467,16 @@ pub async fn submit_visit(
                 return Err(Error::conflict(message).with_field("visited_at"));
             }
             let id = visit.visit_id.clone().unwrap_or_default();
-            let status = db.exclusive({
+            let status = db.write_now({
                 let id = id.clone();
                 move |writer| {
                     let disposition = writer
                         .import_visits(
                             std::slice::from_ref(&visit),
-                            false,
-                            true,
-                            Some(user.id),
-                            &user.name,
+                            ImportOptions {
+                                recorded_by: Some(user.id),
+                                ..ImportOptions::by(&user.name)
+                            },
                         )?
                         .pop();
                     let status = match disposition {
@@ -529,7 +529,7 @@ pub async fn preview_visit(
     let user = authed.user.clone();
     let value = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let PreviewBody {
                 id,
                 branch_code,
@@ -604,7 +604,7 @@ pub async fn get_visit(
     let visibility = authed.user.visibility();
     let value = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let Some(record) = store.visit_record(&id, &visibility)? else {
                 return Ok(None);
             };
@@ -645,7 +645,7 @@ pub async fn save_draft(
     let user = authed.user.id;
     state
         .db
-        .run(move |store| Ok(store.save_draft(&id, user, branch.as_deref(), &text)?))
+        .write(move |store| Ok(store.save_draft(&id, user, branch.as_deref(), &text)?))
         .await
         .map_err(|e| {
             if e.status == StatusCode::NOT_FOUND {
@@ -666,7 +666,7 @@ pub async fn get_draft(
     let user = authed.user.id;
     let draft = state
         .db
-        .run(move |store| Ok(store.draft(&id, user)?))
+        .read(move |store| Ok(store.draft(&id, user)?))
         .await?;
     let draft = draft.ok_or_else(|| Error::not_found(lang))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], draft.body).into_response())
@@ -686,7 +686,7 @@ pub async fn delete_draft(
     let user = authed.user.id;
     state
         .db
-        .run(move |store| Ok(store.delete_draft(&id, user)?))
+        .write(move |store| Ok(store.delete_draft(&id, user)?))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -786,7 +786,7 @@ pub async fn upload_photo(
     let stored = photo.clone();
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             // A photo may join a submitted visit only if it is the user's to see.
             if store
                 .visit_record(&visit_id, &Visibility::Everything)?
@@ -840,7 +840,7 @@ pub async fn photo(
     let dir = state.photos.clone();
     let found = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let Some(photo) = store.photo(&id, &visibility, user)? else {
                 return Ok(None);
             };
@@ -920,7 +920,7 @@ fn unknown_checklist(e: crate::storage::Error) -> Error {
 /// from the cache, brought up to date.
 pub fn analyse(
     cache: &AnalysisCache,
-    store: &Store,
+    store: &Reader,
     options: &Options,
 ) -> Result<(Arc<Analysis>, Arc<Analysis>), Error> {
     cache.analyse(store, options).map_err(unknown_checklist)
@@ -934,7 +934,7 @@ pub async fn analyses(
     let cache = state.analyses.clone();
     state
         .db
-        .run(move |store| analyse(&cache, store, &options))
+        .read(move |store| analyse(&cache, store, &options))
         .await
 }
 
@@ -965,7 +965,7 @@ pub async fn rankings(
     // which serve every other connection meanwhile.
     let body = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let (current, previous) = analyse(&cache, store, &options)?;
             let (current, previous) = if adjust {
                 (

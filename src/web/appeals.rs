@@ -56,7 +56,7 @@ pub async fn appeals_page(
     let visibility = authed.user.visibility();
     let (appeals, publications, checklists, last, opening) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let mut ids: Vec<String> = store
                 .checklist_versions()?
                 .into_iter()
@@ -168,7 +168,7 @@ pub async fn publish(
     let checklist = current.checklist_id.clone();
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             let label = period.to_string();
             let versions = store.publications(&checklist, &label)?;
             let changes = match versions.last() {
@@ -247,7 +247,7 @@ pub async fn file(
     let page_id = visit.clone();
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             let visibility = user.visibility();
             let record = store
                 .visit_record(&page_id, &visibility)?
@@ -344,7 +344,7 @@ pub async fn decide(
     let admin = authed.user.clone();
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             let (appeal, _) = store.appeal(id)?.ok_or_else(|| Error::not_found(lang))?;
             let accepted = if accept {
                 let record = store

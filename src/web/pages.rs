@@ -195,7 +195,7 @@ pub async fn login_form(
     let t = lang.text();
     let has_admin = state
         .db
-        .run(|store| Ok(store.has_admin()?))
+        .read(|store| Ok(store.has_admin()?))
         .await
         .page(lang)?;
     login_page(
@@ -279,7 +279,7 @@ pub async fn login(
     let lookup = name.clone();
     let found = state
         .db
-        .run(move |store| Ok(store.user_with_password(&lookup)?))
+        .read(move |store| Ok(store.user_with_password(&lookup)?))
         .await
         .page(lang)?;
     let password = form.password;
@@ -311,7 +311,7 @@ pub async fn login(
     let expires = Local::now().naive_local() + Duration::hours(auth::SESSION_HOURS);
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             if let Some(old) = old {
                 store.delete_session(&old)?;
             }
@@ -343,7 +343,7 @@ pub async fn logout(
         let hash = secret_hash(cookie.value());
         state
             .db
-            .run(move |store| Ok(store.delete_session(&hash)?))
+            .write(move |store| Ok(store.delete_session(&hash)?))
             .await
             .page(lang)?;
     }
@@ -466,7 +466,7 @@ pub async fn inspect(
     let user = authed.user.clone();
     let (branches, drafts, records, checklists) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let records = store.recent_visits(&user.own_visits(), 50)?;
             let mut checklists: Vec<Checklist> = Vec::new();
             for r in &records {
@@ -619,7 +619,7 @@ pub async fn visit_form(
     }
     let (checklist, branches) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let id = match query.checklist {
                 Some(id) => id,
                 None => store.newest_checklist_id()?,
@@ -779,7 +779,7 @@ pub async fn visit_page(
     let visibility = authed.user.visibility();
     let found = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let Some(record) = store.visit_record(&id, &visibility)? else {
                 return Ok(None);
             };

@@ -23,7 +23,7 @@
 //! fixed number of requests, whichever comes first.
 //!
 //! Then the same 32 inspector workers submit again while the admin uploads a
-//! quarter of national visits as one spreadsheet through
+//! year of national visits (72,000 rows) as one spreadsheet through
 //! `/admin/imports/visits`, until the upload is answered: submissions/s,
 //! p50/p99 and the 503s (the database busy) during a bulk write.
 //!
@@ -259,7 +259,7 @@ fn run() -> Result<()> {
         &checklist,
         &roster,
         &[(earlier, earlier.to)],
-        options.visits_per_quarter,
+        UPLOADED_VISITS,
         &mut rng,
     )?;
     let cli = Cli {
@@ -387,7 +387,7 @@ fn run() -> Result<()> {
         .cloned()
         .collect();
     let uploaded = if mix.status == 200 {
-        options.visits_per_quarter as u64
+        UPLOADED_VISITS as u64
     } else {
         0
     };
@@ -395,7 +395,7 @@ fn run() -> Result<()> {
 
     // ---- the report ----
     print_report(&options, &outcome, &check, &cpu, &loadavg);
-    print_mix(&mix, options.visits_per_quarter);
+    print_mix(&mix, UPLOADED_VISITS);
 
     if options.keep {
         let kept = dir.keep();
@@ -1003,7 +1003,7 @@ impl Load {
         Ok(tasks)
     }
 
-    /// The admin uploads `sheet` (a quarter of visits) while the inspector
+    /// The admin uploads `sheet` (a year of visits) while the inspector
     /// workers submit, until the upload is answered (or [`UPLOAD_LIMIT`]).
     async fn upload_mix(&self, sheet: Vec<u8>) -> Result<Mix> {
         let admin = sign_in(&self.base, ADMIN).await?;
@@ -1083,6 +1083,10 @@ impl Until {
             && self.budget.fetch_add(1, Ordering::Relaxed) < self.cap
     }
 }
+
+/// Rows of the uploaded sheet: a year of national visits (24 per hall),
+/// whatever the size of the stored history.
+const UPLOADED_VISITS: usize = HALLS * 24;
 
 /// The most the upload phase may last.
 const UPLOAD_LIMIT: Duration = Duration::from_secs(300);

@@ -222,6 +222,19 @@ pub async fn upload(
         .get("pass_mark")
         .and_then(|p| p.parse::<f64>().ok())
         .unwrap_or(crate::domain::checklist::DEFAULT_PASS_MARK);
+    // A visits sheet is read and checked off the writer: only storing it
+    // waits for the writer, and holds up the others' writes.
+    let (bytes, read_visits) = if kind == "visits" {
+        let name = name.clone();
+        let read = state
+            .db
+            .read(move |reader| Ok(imports::read_visits(reader, &name, bytes, &mut |_, _| {})))
+            .await
+            .page(lang)?;
+        (Vec::new(), Some(read))
+    } else {
+        (bytes, None)
+    };
     let result = state
         .db
         .write(move |store| {
@@ -241,11 +254,15 @@ pub async fn upload(
                         replace,
                         actor: &actor,
                     };
-                    imports::visits(store, &name, bytes, options, &mut |_, _| {}).map(|r| {
-                        t.upload_source(t.visit_results, &name, &r.sheet, r.header_row)
-                            + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
-                            + &t.blanks_as_na(r.blanks_as_na)
-                    })
+                    let Some(read) = read_visits else {
+                        return Err(Error::not_found(lang));
+                    };
+                    read.and_then(|read| imports::store_visits(store, read, options))
+                        .map(|r| {
+                            t.upload_source(t.visit_results, &name, &r.sheet, r.header_row)
+                                + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
+                                + &t.blanks_as_na(r.blanks_as_na)
+                        })
                 }
                 "checklist" => {
                     let meta = imports::SheetMeta {

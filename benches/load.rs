@@ -22,13 +22,19 @@
 //! current quarter. The load phase stops by itself after a fixed time or a
 //! fixed number of requests, whichever comes first.
 //!
+//! Then the same 32 inspector workers submit again while the admin uploads a
+//! year of national visits (72,000 rows) as one spreadsheet through
+//! `/admin/imports/visits`, until the upload is answered: submissions/s,
+//! p50/p99 and the 503s (the database busy) during a bulk write.
+//!
 //! Afterwards the server is killed (SIGKILL, no graceful shutdown) and the
 //! database is opened directly: every acknowledged (201) visit must be
 //! stored exactly once, and `PRAGMA integrity_check` must say ok.
 //!
 //! This is a benchmark, not a test: it prints figures and the goals they
 //! meet or miss, and fails only when something is wrong (a request other
-//! than 201/200, a lost or doubled visit, a damaged database).
+//! than 201/200 — or 503 during the upload, which is counted and shown — a
+//! lost or doubled visit, a damaged database).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -37,7 +43,7 @@ use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Local, NaiveDate, NaiveDateTime, NaiveTime};
@@ -246,6 +252,16 @@ fn run() -> Result<()> {
         options.visits_per_quarter,
         &mut rng,
     )?;
+    let upload_csv = work.join("全国暗访.csv");
+    let earlier = previous.previous();
+    write_visits(
+        &upload_csv,
+        &checklist,
+        &roster,
+        &[(earlier, earlier.to)],
+        UPLOADED_VISITS,
+        &mut rng,
+    )?;
     let cli = Cli {
         binary: binary.clone(),
         db: db.clone(),
@@ -358,14 +374,28 @@ fn run() -> Result<()> {
         generator: cpu_seconds("/proc/self/stat") - own_cpu_before,
         machine: busy_seconds() - busy_before,
     };
-    server.kill();
     let outcome = outcome?;
+    let mix = runtime.block_on(load.upload_mix(fs::read(&upload_csv)?));
+    server.kill();
+    let mix = mix?;
 
     // ---- what is stored ----
-    let check = check_store(&db, &outcome.acknowledged, stored_before)?;
+    let acknowledged: Vec<String> = outcome
+        .acknowledged
+        .iter()
+        .chain(&mix.submissions.acknowledged)
+        .cloned()
+        .collect();
+    let uploaded = if mix.status == 200 {
+        UPLOADED_VISITS as u64
+    } else {
+        0
+    };
+    let check = check_store(&db, &acknowledged, stored_before + uploaded)?;
 
     // ---- the report ----
     print_report(&options, &outcome, &check, &cpu, &loadavg);
+    print_mix(&mix, UPLOADED_VISITS);
 
     if options.keep {
         let kept = dir.keep();
@@ -374,6 +404,13 @@ fn run() -> Result<()> {
     let mut problems = Vec::new();
     if outcome.errors() > 0 {
         problems.push(format!("{} requests failed (see above)", outcome.errors()));
+    }
+    if mix.status != 200 || mix.failed() > 0 {
+        problems.push(format!(
+            "during the upload (answered {}), {} submissions failed other than with 503",
+            mix.status,
+            mix.failed()
+        ));
     }
     if check.missing > 0 || check.duplicated > 0 {
         problems.push(format!(
@@ -867,7 +904,7 @@ struct Load {
 }
 
 impl Load {
-    async fn run(self) -> Result<Outcome> {
+    async fn run(&self) -> Result<Outcome> {
         // Sign the managers in first, as a browser would: not part of the load.
         let mut readers = Vec::new();
         for name in &self.managers {
@@ -897,25 +934,12 @@ impl Load {
         let read = Arc::new(AtomicU64::new(0));
         let start = Instant::now();
         let deadline = start + self.duration;
-        let mut tasks = Vec::new();
-        for worker in 0..SUBMITTERS {
-            let client = reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .timeout(REQUEST_TIMEOUT)
-                .build()?;
-            let submitter = Submitter {
-                client,
-                url: format!("{}/api/v1/visits", self.base),
-                token: self.tokens[worker % self.tokens.len()].clone(),
-                codes: self.codes.clone(),
-                checklist: self.checklist.clone(),
-                from: self.period.from,
-                to: self.last_day,
-                rng: ChaCha8Rng::seed_from_u64(SEED + 1 + worker as u64),
-            };
-            let (budget, cap) = (submitted.clone(), self.max_submissions);
-            tasks.push(tokio::spawn(submitter.run(deadline, budget, cap)));
-        }
+        let mut tasks = self.submitters(
+            SEED + 1,
+            deadline,
+            &Arc::new(AtomicBool::new(false)),
+            &submitted,
+        )?;
         for (worker, client) in readers.into_iter().enumerate() {
             let reader = Reader {
                 client,
@@ -942,6 +966,164 @@ impl Load {
     }
 }
 
+impl Load {
+    /// The inspector workers, submitting until `deadline`, until `stop` is
+    /// set or until `budget` reaches the cap, whichever comes first.
+    fn submitters(
+        &self,
+        seed: u64,
+        deadline: Instant,
+        stop: &Arc<AtomicBool>,
+        budget: &Arc<AtomicU64>,
+    ) -> Result<Vec<tokio::task::JoinHandle<Outcome>>> {
+        let mut tasks = Vec::new();
+        for worker in 0..SUBMITTERS {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .timeout(REQUEST_TIMEOUT)
+                .build()?;
+            let submitter = Submitter {
+                client,
+                url: format!("{}/api/v1/visits", self.base),
+                token: self.tokens[worker % self.tokens.len()].clone(),
+                codes: self.codes.clone(),
+                checklist: self.checklist.clone(),
+                from: self.period.from,
+                to: self.last_day,
+                rng: ChaCha8Rng::seed_from_u64(seed + worker as u64),
+            };
+            let until = Until {
+                deadline,
+                stop: stop.clone(),
+                budget: budget.clone(),
+                cap: self.max_submissions,
+            };
+            tasks.push(tokio::spawn(submitter.run(until)));
+        }
+        Ok(tasks)
+    }
+
+    /// The admin uploads `sheet` (a year of visits) while the inspector
+    /// workers submit, until the upload is answered (or [`UPLOAD_LIMIT`]).
+    async fn upload_mix(&self, sheet: Vec<u8>) -> Result<Mix> {
+        let admin = sign_in(&self.base, ADMIN).await?;
+        let page = admin
+            .get(format!("{}/admin/imports", self.base))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let csrf = attribute(&page, "name=\"csrf\" value=\"")
+            .ok_or("the imports page has no CSRF token")?
+            .to_string();
+        let bytes = sheet.len();
+        let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+            "file",
+            reqwest::multipart::Part::bytes(sheet).file_name("全国暗访.csv"),
+        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let start = Instant::now();
+        let tasks = self.submitters(
+            SEED + 1_000,
+            start + UPLOAD_LIMIT,
+            &stop,
+            &Arc::new(AtomicU64::new(0)),
+        )?;
+        let answer = admin
+            .post(format!("{}/admin/imports/visits", self.base))
+            .timeout(UPLOAD_LIMIT)
+            .multipart(form)
+            .send()
+            .await;
+        let upload = start.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        let mut submissions = Outcome::default();
+        for task in tasks {
+            submissions.merge(task.await?);
+        }
+        submissions.elapsed = start.elapsed();
+        let status = match answer {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let text = r.text().await.unwrap_or_default();
+                if status != 200 {
+                    submissions
+                        .samples
+                        .push(format!("upload {status}: {}", &text[..text.len().min(300)]));
+                }
+                status
+            }
+            Err(e) => {
+                submissions.samples.push(format!("upload: {e}"));
+                0
+            }
+        };
+        Ok(Mix {
+            bytes,
+            upload,
+            status,
+            submissions,
+        })
+    }
+}
+
+/// When a submit worker stops.
+struct Until {
+    deadline: Instant,
+    stop: Arc<AtomicBool>,
+    budget: Arc<AtomicU64>,
+    cap: u64,
+}
+
+impl Until {
+    /// Whether to send one more request (which counts against the budget).
+    fn more(&self) -> bool {
+        Instant::now() < self.deadline
+            && !self.stop.load(Ordering::Relaxed)
+            && self.budget.fetch_add(1, Ordering::Relaxed) < self.cap
+    }
+}
+
+/// Rows of the uploaded sheet: a year of national visits (24 per hall),
+/// whatever the size of the stored history.
+const UPLOADED_VISITS: usize = HALLS * 24;
+
+/// The most the upload phase may last.
+const UPLOAD_LIMIT: Duration = Duration::from_secs(300);
+
+/// What the submissions met while a spreadsheet was uploaded.
+struct Mix {
+    /// The sheet's size.
+    bytes: usize,
+    /// Until the upload was answered.
+    upload: Duration,
+    /// The upload's status (0 when it got no answer).
+    status: u16,
+    submissions: Outcome,
+}
+
+impl Mix {
+    /// Submissions answered neither 201 nor 503, or not at all.
+    fn failed(&self) -> u64 {
+        self.submissions.errors() - self.busy()
+    }
+
+    /// Submissions answered 503.
+    fn busy(&self) -> u64 {
+        self.submissions
+            .statuses
+            .get(&(Kind::Submit, 503))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// The text after `marker` up to the next quote.
+fn attribute<'a>(page: &'a str, marker: &str) -> Option<&'a str> {
+    let start = page.find(marker)? + marker.len();
+    page[start..].split('"').next()
+}
+
 /// A manager's browser: signed in through the login form, cookies kept,
 /// redirects not followed (a redirect to /login would be an error).
 async fn sign_in(base: &str, name: &str) -> Result<reqwest::Client> {
@@ -957,12 +1139,8 @@ async fn sign_in(base: &str, name: &str) -> Result<reqwest::Client> {
         .await?
         .text()
         .await?;
-    let marker = "name=\"csrf\" value=\"";
-    let token = page
-        .find(marker)
-        .map(|i| &page[i + marker.len()..])
-        .and_then(|rest| rest.split('"').next())
-        .ok_or("the login page has no CSRF token")?;
+    let token =
+        attribute(&page, "name=\"csrf\" value=\"").ok_or("the login page has no CSRF token")?;
     let response = client
         .post(format!("{base}/login"))
         .form(&[("name", name), ("password", PASSWORD), ("csrf", token)])
@@ -1008,9 +1186,9 @@ impl Submitter {
         serde_json::to_vec(&body).unwrap_or_default()
     }
 
-    async fn run(mut self, deadline: Instant, budget: Arc<AtomicU64>, cap: u64) -> Outcome {
+    async fn run(mut self, until: Until) -> Outcome {
         let mut out = Outcome::default();
-        while Instant::now() < deadline && budget.fetch_add(1, Ordering::Relaxed) < cap {
+        while until.more() {
             let id = uuid::Uuid::new_v4().to_string();
             let body = self.body(&id);
             let started = Instant::now();
@@ -1329,4 +1507,32 @@ fn print_report(
             n => format!("the admin: all {HALLS} halls; {} city managers", n - 1),
         }
     );
+}
+
+fn print_mix(mix: &Mix, rows: usize) {
+    let mut sorted = mix.submissions.latencies[Kind::Submit.index()].clone();
+    sorted.sort_unstable();
+    let requests = sorted.len() as u64 + mix.submissions.transport[Kind::Submit.index()];
+    let seconds = mix.submissions.elapsed.as_secs_f64();
+    println!();
+    println!(
+        "upload mix  {rows} visits ({:.1} MB) uploaded to /admin/imports/visits while \
+         {SUBMITTERS} inspectors submit: answered {} after {:.1} s",
+        mix.bytes as f64 / 1_048_576.0,
+        mix.status,
+        mix.upload.as_secs_f64()
+    );
+    println!(
+        "            submissions {requests} ({:.1}/s), p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+         503 (busy) {}, other errors {}",
+        requests as f64 / seconds,
+        percentile(&sorted, 0.50),
+        percentile(&sorted, 0.99),
+        percentile(&sorted, 1.0),
+        mix.busy(),
+        mix.failed()
+    );
+    for sample in mix.submissions.samples.iter().take(5) {
+        println!("  e.g. {sample}");
+    }
 }

@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use crate::domain::checklist::Checklist;
 use crate::domain::{self, visit::Visit};
 use crate::formats;
-use crate::formats::import::{self, ChecklistMeta, Problem, Record, VisitContext};
+use crate::formats::import::{self, ChecklistMeta, Problem, VisitContext};
 use crate::formats::read::{ReadError, read_workbook};
-use crate::storage::{self, Disposition, RosterOutcome, Store};
+use crate::storage::{self, Disposition, Reader, RosterOutcome, Store};
 
 /// Why an import stored nothing.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +81,7 @@ pub struct VisitsReport {
 
 /// The id of the checklist a visit, a form or a template uses: the one
 /// named (a blank name names none), else the one loaded last.
-pub fn checklist_id(store: &Store, named: Option<String>) -> storage::Result<String> {
+pub fn checklist_id(store: &Reader, named: Option<String>) -> storage::Result<String> {
     match named.filter(|id| !id.trim().is_empty()) {
         Some(id) => Ok(id),
         None => store.newest_checklist_id(),
@@ -97,14 +97,39 @@ pub fn visits(
     options: VisitOptions<'_>,
     on_row: &mut dyn FnMut(usize, usize),
 ) -> Result<VisitsReport, Failure> {
+    let read = read_visits(store, file, bytes, on_row)?;
+    store_visits(store, read, options)
+}
+
+/// A visits sheet read and checked against the roster and the checklists,
+/// for [`store_visits`].
+pub struct ReadVisits {
+    file: String,
+    sheet: String,
+    header_row: u32,
+    blanks_as_na: usize,
+    /// The sheet's row of each visit.
+    rows: Vec<u32>,
+    visits: Vec<Visit>,
+}
+
+/// Reads a visits sheet and checks every row; stores nothing, so the
+/// server does it off the writer. `on_row(done, total)` reports progress
+/// through the file's rows.
+pub fn read_visits(
+    reader: &Reader,
+    file: &str,
+    bytes: Vec<u8>,
+    on_row: &mut dyn FnMut(usize, usize),
+) -> Result<ReadVisits, Failure> {
     let sheets = read_workbook(file, bytes)?;
-    let branches: HashSet<String> = store.branches()?.into_iter().map(|b| b.code).collect();
+    let branches: HashSet<String> = reader.branches()?.into_iter().map(|b| b.code).collect();
     let mut checklists: HashMap<String, Vec<Checklist>> = HashMap::new();
-    for summary in store.checklists()? {
-        let checklist = store.checklist_version(&summary.id, summary.version)?;
+    for summary in reader.checklists()? {
+        let checklist = reader.checklist_version(&summary.id, summary.version)?;
         checklists.entry(summary.id).or_default().push(checklist);
     }
-    let default_checklist = checklist_id(store, None)?;
+    let default_checklist = checklist_id(reader, None)?;
     let context = VisitContext {
         branches: &branches,
         checklists: &checklists,
@@ -117,16 +142,43 @@ pub fn visits(
         on_row(done, total);
     })
     .map_err(problems(file))?;
+    let (rows, visits) = parsed.rows.into_iter().map(|r| (r.row, r.value)).unzip();
+    Ok(ReadVisits {
+        file: file.to_string(),
+        sheet: parsed.sheet,
+        header_row: parsed.header_row,
+        blanks_as_na: parsed.blanks_as_na,
+        rows,
+        visits,
+    })
+}
+
+/// Stores the visits of a sheet [`read_visits`] read: all of them, or none
+/// when one falls in a published period or conflicts with a stored visit.
+pub fn store_visits(
+    store: &mut Store,
+    read: ReadVisits,
+    options: VisitOptions<'_>,
+) -> Result<VisitsReport, Failure> {
+    let ReadVisits {
+        file,
+        sheet,
+        header_row,
+        blanks_as_na,
+        rows,
+        visits,
+    } = read;
+    let file = file.as_str();
     let locked = crate::app::publishing::locked_periods(store)?;
-    let refused: Vec<Problem> = parsed
-        .rows
+    let refused: Vec<Problem> = rows
         .iter()
-        .filter_map(|Record { row, value: visit }| {
+        .zip(&visits)
+        .filter_map(|(row, visit)| {
             locked
                 .iter()
                 .find(|lock| lock.covers(&visit.checklist_id, visit.visited_at.date()))
                 .map(|lock| Problem {
-                    sheet: parsed.sheet.clone(),
+                    sheet: sheet.clone(),
                     row: Some(*row),
                     column: None,
                     value: Some(visit.visited_at.format("%Y-%m-%d").to_string()),
@@ -137,15 +189,13 @@ pub fn visits(
     if !refused.is_empty() {
         return Err(problems(file)(refused));
     }
-    let (sheet, header_row, blanks_as_na) = (parsed.sheet, parsed.header_row, parsed.blanks_as_na);
-    let (rows, visits): (Vec<u32>, Vec<Visit>) =
-        parsed.rows.into_iter().map(|r| (r.row, r.value)).unzip();
     let dispositions = store.import_visits(
         &visits,
-        options.replace,
-        !options.dry_run,
-        None,
-        options.actor,
+        storage::ImportOptions {
+            replace: options.replace,
+            dry_run: options.dry_run,
+            ..storage::ImportOptions::by(options.actor)
+        },
     )?;
     let conflicts: Vec<Problem> = rows
         .iter()

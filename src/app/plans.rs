@@ -15,7 +15,7 @@ use crate::domain::period::Period;
 use crate::domain::plan::{self, Hours, PlanError, Planned, Rules};
 use crate::domain::roster::Branch;
 use crate::formats::write::{FileKind, Out, TableWriter, WriteError};
-use crate::storage::{self, PlanEntry, Store};
+use crate::storage::{self, PlanEntry, Reader, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
@@ -111,7 +111,7 @@ pub fn make(store: &mut Store, options: &MakeOptions, actor: &str) -> Result<Mak
 
 /// The display names of the inspectors named (by display or account
 /// name), or of every inspector account when none is named.
-fn inspectors(store: &Store, named: &[String]) -> Result<Vec<String>, Failure> {
+fn inspectors(store: &Reader, named: &[String]) -> Result<Vec<String>, Failure> {
     let accounts = store.inspectors()?;
     if named.is_empty() {
         if accounts.is_empty() {
@@ -205,7 +205,7 @@ pub const SHEET_HEADERS: [&str; 7] = [
 
 /// The plan as a sheet an agency can work from, one assignment a row.
 pub fn plan_sheet(
-    store: &Store,
+    store: &Reader,
     entries: &[PlanEntry],
     kind: FileKind,
 ) -> Result<Vec<u8>, Failure> {
@@ -229,7 +229,7 @@ pub fn plan_sheet(
     Ok(sheet.finish()?)
 }
 
-fn roster(store: &Store) -> Result<HashMap<String, Branch>, Failure> {
+fn roster(store: &Reader) -> Result<HashMap<String, Branch>, Failure> {
     Ok(store
         .branches()?
         .into_iter()

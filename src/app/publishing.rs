@@ -10,12 +10,12 @@ use serde_json::Value;
 
 use crate::domain::appeal::{ChangeLog, ChangedHall, ChangedItem};
 use crate::domain::period::Period;
-use crate::storage::{Error, Publication, Result, Store};
+use crate::storage::{Error, Publication, Reader, Result};
 
 /// The period of a checklist's publications that contains `day`, with its
 /// versions, if any.
 pub fn publication_for(
-    store: &Store,
+    store: &Reader,
     checklist_id: &str,
     day: chrono::NaiveDate,
 ) -> Result<Option<(Period, Vec<Publication>)>> {
@@ -56,7 +56,7 @@ impl Lock {
 
 /// The periods that may no longer change: published, with their appeal
 /// window closed.
-pub fn locked_periods(store: &Store) -> Result<Vec<Lock>> {
+pub fn locked_periods(store: &Reader) -> Result<Vec<Lock>> {
     let now = chrono::Local::now().naive_local();
     let mut out: Vec<Lock> = Vec::new();
     for publication in store.all_publications()? {
@@ -85,7 +85,7 @@ pub fn locked_periods(store: &Store) -> Result<Vec<Lock>> {
 }
 
 /// Why a visit of `checklist_id` on `day` may not change, if it may not.
-pub fn locked(store: &Store, checklist_id: &str, day: chrono::NaiveDate) -> Result<Option<String>> {
+pub fn locked(store: &Reader, checklist_id: &str, day: chrono::NaiveDate) -> Result<Option<String>> {
     Ok(locked_periods(store)?
         .into_iter()
         .find(|lock| lock.covers(checklist_id, day))
@@ -96,7 +96,7 @@ pub fn locked(store: &Store, checklist_id: &str, day: chrono::NaiveDate) -> Resu
 /// new rank of the halls they belong to. `rankings` is the new version's
 /// branch rankings object.
 pub fn change_log(
-    store: &Store,
+    store: &Reader,
     checklist: &str,
     period: Period,
     last: &Publication,

@@ -10,7 +10,7 @@ use super::report::{Adjustment, ReportArgs, analyse};
 use crate::domain::period::Period;
 use crate::formats::workbook::{Provenance, rankings_workbook};
 use crate::formats::write::{self, FileKind};
-use crate::storage::Store;
+use crate::storage::Reader;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -39,7 +39,7 @@ pub enum ExportCommand {
     },
 }
 
-pub(super) fn run_export(store: &Store, command: ExportCommand) -> Result<(), CliError> {
+pub(super) fn run_export(store: &Reader, command: ExportCommand) -> Result<(), CliError> {
     match command {
         ExportCommand::Rankings { args, out, adjust } => {
             let options = args.options()?;

@@ -160,7 +160,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Import(command) => import::run_import(&mut open_existing(&cli.db)?, command),
         Command::Report(command) => report::run_report(&mut open_existing(&cli.db)?, command),
-        Command::Export(command) => export::run_export(&open_existing(&cli.db)?, command),
+        Command::Export(command) => export::run_export(&*open_existing(&cli.db)?, command),
         Command::Plan(command) => plan::run_plan(&mut open_existing(&cli.db)?, command),
         Command::Serve {
             addr,
@@ -194,7 +194,13 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
     let roster = demo::roster();
     let outcome = store.save_roster(&roster, true, "演示数据")?;
     let visits = demo::visits(&checklist);
-    let dispositions = store.import_visits(&visits, true, true, None, "演示数据")?;
+    let dispositions = store.import_visits(
+        &visits,
+        storage::ImportOptions {
+            replace: true,
+            ..storage::ImportOptions::by("演示数据")
+        },
+    )?;
     let mut accounts_added = Vec::new();
     for (name, display_name, role, scope, password) in demo::ACCOUNTS {
         let display_name = display_name.unwrap_or(name);

@@ -11,7 +11,7 @@ use crate::app::report::{self, Analysis, Level, Options, change, percent, round4
 use crate::domain::answer::format_number;
 use crate::domain::lang::Lang;
 use crate::domain::period::Period;
-use crate::storage::Store;
+use crate::storage::{Reader, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
@@ -49,7 +49,7 @@ pub enum Adjustment {
 
 /// The analyses of the options, adjusted as asked.
 pub(super) fn analyse(
-    store: &Store,
+    store: &Reader,
     options: &Options,
     adjust: Option<Adjustment>,
 ) -> Result<(Analysis, Analysis), CliError> {

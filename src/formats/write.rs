@@ -12,7 +12,7 @@ use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, Item};
 use crate::domain::period::Period;
-use crate::storage::{self, Store};
+use crate::storage::{self, Reader};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -299,7 +299,7 @@ pub fn visits_template(checklist: &Checklist, kind: FileKind) -> Result<Vec<u8>,
 /// The visits sheet of a period: one row per visit with every answer as the
 /// importer reads it, so that importing it again reproduces the visits.
 pub fn visits_sheet(
-    store: &Store,
+    store: &Reader,
     checklist_id: &str,
     period: Period,
     kind: FileKind,

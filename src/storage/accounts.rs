@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Error, Result, Store, TIME_FORMAT, now};
+use super::{Error, Reader, Result, Store, TIME_FORMAT, now};
 use crate::domain::access::{Role, Scope, User};
 
 /// A session found by its token: the user, the form token, and when it ends.
@@ -33,6 +33,101 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 }
 
 const USER_COLUMNS: &str = "u.id, u.name, u.role, u.scope_kind, u.scope_name, u.display_name";
+
+impl Reader {
+    /// One name, one person: a display name another account has is refused.
+    fn refuse_taken_display_name(&self, display_name: &str) -> Result<()> {
+        let owner: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT name FROM users WHERE display_name = ?1",
+                [display_name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match owner {
+            Some(owner) => Err(Error::Duplicate(format!(
+                "暗访员姓名「{display_name}」已是用户「{owner}」的显示名"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A user and their password hash, by name.
+    pub fn user_with_password(&self, name: &str) -> Result<Option<(User, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = ?1"),
+                [name],
+                |r| Ok((user_from_row(r)?, r.get(6)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn user(&self, name: &str) -> Result<User> {
+        self.user_with_password(name)?
+            .map(|(user, _)| user)
+            .ok_or_else(|| Error::NotFound(format!("没有用户「{name}」")))
+    }
+
+    /// Every inspector account, oldest first.
+    pub fn inspectors(&self) -> Result<Vec<User>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.role = 'inspector' ORDER BY u.id"
+        ))?;
+        let users = stmt.query_map([], user_from_row)?;
+        Ok(users.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn has_admin(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM users WHERE role = 'admin' LIMIT 1",
+                [],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// The live session of a token hash; expired sessions are not found.
+    pub fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        let found: Option<(User, String, String)> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, s.csrf, s.expires_at FROM sessions s
+                 JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at >= ?2"
+            ))?
+            .query_row(params![token_hash, now()], |r| {
+                Ok((user_from_row(r)?, r.get(6)?, r.get(7)?))
+            })
+            .optional()?;
+        found
+            .map(|(user, csrf, expires)| {
+                Ok(Session {
+                    user,
+                    csrf,
+                    expires_at: NaiveDateTime::parse_from_str(&expires, TIME_FORMAT)
+                        .map_err(|_| Error::Corrupt(format!("会话到期时间「{expires}」")))?,
+                })
+            })
+            .transpose()
+    }
+
+    pub fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = ?1"
+            ))?
+            .query_row([token_hash], user_from_row)
+            .optional()?)
+    }
+}
 
 impl Store {
     /// Adds a user whose visits carry `display_name` as 暗访员; a taken
@@ -103,63 +198,6 @@ impl Store {
         )
     }
 
-    /// One name, one person: a display name another account has is refused.
-    fn refuse_taken_display_name(&self, display_name: &str) -> Result<()> {
-        let owner: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT name FROM users WHERE display_name = ?1",
-                [display_name],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match owner {
-            Some(owner) => Err(Error::Duplicate(format!(
-                "暗访员姓名「{display_name}」已是用户「{owner}」的显示名"
-            ))),
-            None => Ok(()),
-        }
-    }
-
-    /// A user and their password hash, by name.
-    pub fn user_with_password(&self, name: &str) -> Result<Option<(User, Option<String>)>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = ?1"),
-                [name],
-                |r| Ok((user_from_row(r)?, r.get(6)?)),
-            )
-            .optional()?)
-    }
-
-    pub fn user(&self, name: &str) -> Result<User> {
-        self.user_with_password(name)?
-            .map(|(user, _)| user)
-            .ok_or_else(|| Error::NotFound(format!("没有用户「{name}」")))
-    }
-
-    /// Every inspector account, oldest first.
-    pub fn inspectors(&self) -> Result<Vec<User>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.role = 'inspector' ORDER BY u.id"
-        ))?;
-        let users = stmt.query_map([], user_from_row)?;
-        Ok(users.collect::<rusqlite::Result<_>>()?)
-    }
-
-    pub fn has_admin(&self) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT 1 FROM users WHERE role = 'admin' LIMIT 1",
-                [],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    }
-
     pub fn create_session(
         &mut self,
         token_hash: &str,
@@ -184,31 +222,6 @@ impl Store {
         Ok(())
     }
 
-    /// The live session of a token hash; expired sessions are not found.
-    pub fn session(&self, token_hash: &str) -> Result<Option<Session>> {
-        let found: Option<(User, String, String)> = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {USER_COLUMNS}, s.csrf, s.expires_at FROM sessions s
-                 JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1 AND s.expires_at >= ?2"
-            ))?
-            .query_row(params![token_hash, now()], |r| {
-                Ok((user_from_row(r)?, r.get(6)?, r.get(7)?))
-            })
-            .optional()?;
-        found
-            .map(|(user, csrf, expires)| {
-                Ok(Session {
-                    user,
-                    csrf,
-                    expires_at: NaiveDateTime::parse_from_str(&expires, TIME_FORMAT)
-                        .map_err(|_| Error::Corrupt(format!("会话到期时间「{expires}」")))?,
-                })
-            })
-            .transpose()
-    }
-
     pub fn delete_session(&mut self, token_hash: &str) -> Result<()> {
         self.conn
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
@@ -221,16 +234,5 @@ impl Store {
             params![token_hash, user_id, now()],
         )?;
         Ok(())
-    }
-
-    pub fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
-                 WHERE t.token_hash = ?1"
-            ))?
-            .query_row([token_hash], user_from_row)
-            .optional()?)
     }
 }

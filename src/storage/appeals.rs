@@ -5,7 +5,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{Error, Result, Store, audit, codec, now, parse_time};
+use super::{Error, Reader, Result, Store, audit, codec, now, parse_time};
 use crate::domain::access::Visibility;
 use crate::domain::answer::Answer;
 use crate::domain::appeal::{AppealStatus, AppealWindow, ChangeLog};
@@ -96,7 +96,7 @@ impl FromSql for AppealStatus {
     }
 }
 
-impl Store {
+impl Reader {
     pub fn publications(&self, checklist_id: &str, period: Period) -> Result<Vec<Publication>> {
         let mut stmt = self.conn.prepare(
             "SELECT checklist_id, period, version, published_at, published_by, appeal_days, rankings, changes
@@ -119,65 +119,6 @@ impl Store {
             .collect()
     }
 
-    /// Stores the next version of a period's results; accepted appeals not
-    /// yet in a version are marked as issued in this one.
-    pub fn publish(
-        &mut self,
-        checklist_id: &str,
-        period: Period,
-        appeal_days: u32,
-        rankings: &Value,
-        changes: Option<&ChangeLog>,
-        actor: &str,
-    ) -> Result<u32> {
-        let period = period.to_string();
-        let changes_text = changes
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| Error::Corrupt(format!("变更记录:{e}")))?;
-        let tx = self.conn.transaction()?;
-        let version: u32 = tx.query_row(
-            "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE checklist_id = ?1 AND period = ?2",
-            params![checklist_id, period],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO publications (checklist_id, period, version, published_at, published_by,
-                appeal_days, rankings, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                checklist_id,
-                period,
-                version,
-                now(),
-                actor,
-                appeal_days,
-                rankings.to_string(),
-                changes_text
-            ],
-        )?;
-        for id in changes.iter().flat_map(|c| &c.appeals) {
-            tx.execute(
-                "UPDATE appeals SET issued_in = ?1 WHERE id = ?2",
-                params![version, id],
-            )?;
-        }
-        audit::record(
-            &tx,
-            actor,
-            if version == 1 {
-                "period.publish"
-            } else {
-                "period.reissue"
-            },
-            "publication",
-            Some(&format!("{checklist_id} {period} v{version}")),
-            None,
-            Some(&json!({"appeal_days": appeal_days, "changes": changes})),
-        )?;
-        tx.commit()?;
-        Ok(version)
-    }
-
     /// Accepted appeals of a checklist's visits in a range of days that no
     /// published version includes yet.
     pub fn unissued_appeals(
@@ -192,47 +133,6 @@ impl Store {
             vec![checklist_id.to_string().into(), start.into(), end.into()],
             &Visibility::Everything,
         )
-    }
-
-    /// Files an appeal against one item of a visit.
-    pub fn file_appeal(&mut self, appeal: &NewAppeal<'_>, actor: &str) -> Result<i64> {
-        let NewAppeal {
-            visit_row,
-            item_code,
-            current,
-            requested,
-            reason,
-            user_id,
-        } = *appeal;
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO appeals (visit_row, item_code, requested, reason, filed_by, filed_at, status, old_answer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                visit_row,
-                item_code,
-                requested,
-                reason,
-                user_id,
-                now(),
-                AppealStatus::Open,
-                current
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        audit::record(
-            &tx,
-            actor,
-            "appeal.file",
-            "appeal",
-            Some(&id.to_string()),
-            None,
-            Some(
-                &json!({"visit_row": visit_row, "item": item_code, "requested": requested, "reason": reason}),
-            ),
-        )?;
-        tx.commit()?;
-        Ok(id)
     }
 
     /// The appeals a reader may see (a manager: those on visits in scope),
@@ -310,6 +210,113 @@ impl Store {
         Ok(appeals)
     }
 
+    /// The row id of a visit by its page id, if the reader may see it.
+    pub fn visit_row(&self, page_id: &str, visibility: &Visibility) -> Result<Option<i64>> {
+        Ok(self.visit_record(page_id, visibility)?.map(|r| r.row))
+    }
+}
+
+impl Store {
+    /// Stores the next version of a period's results; accepted appeals not
+    /// yet in a version are marked as issued in this one.
+    pub fn publish(
+        &mut self,
+        checklist_id: &str,
+        period: Period,
+        appeal_days: u32,
+        rankings: &Value,
+        changes: Option<&ChangeLog>,
+        actor: &str,
+    ) -> Result<u32> {
+        let period = period.to_string();
+        let changes_text = changes
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| Error::Corrupt(format!("变更记录:{e}")))?;
+        let tx = self.conn.savepoint()?;
+        let version: u32 = tx.query_row(
+            "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE checklist_id = ?1 AND period = ?2",
+            params![checklist_id, period],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO publications (checklist_id, period, version, published_at, published_by,
+                appeal_days, rankings, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                checklist_id,
+                period,
+                version,
+                now(),
+                actor,
+                appeal_days,
+                rankings.to_string(),
+                changes_text
+            ],
+        )?;
+        for id in changes.iter().flat_map(|c| &c.appeals) {
+            tx.execute(
+                "UPDATE appeals SET issued_in = ?1 WHERE id = ?2",
+                params![version, id],
+            )?;
+        }
+        audit::record(
+            &tx,
+            actor,
+            if version == 1 {
+                "period.publish"
+            } else {
+                "period.reissue"
+            },
+            "publication",
+            Some(&format!("{checklist_id} {period} v{version}")),
+            None,
+            Some(&json!({"appeal_days": appeal_days, "changes": changes})),
+        )?;
+        tx.commit()?;
+        Ok(version)
+    }
+
+    /// Files an appeal against one item of a visit.
+    pub fn file_appeal(&mut self, appeal: &NewAppeal<'_>, actor: &str) -> Result<i64> {
+        let NewAppeal {
+            visit_row,
+            item_code,
+            current,
+            requested,
+            reason,
+            user_id,
+        } = *appeal;
+        let tx = self.conn.savepoint()?;
+        tx.execute(
+            "INSERT INTO appeals (visit_row, item_code, requested, reason, filed_by, filed_at, status, old_answer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                visit_row,
+                item_code,
+                requested,
+                reason,
+                user_id,
+                now(),
+                AppealStatus::Open,
+                current
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        audit::record(
+            &tx,
+            actor,
+            "appeal.file",
+            "appeal",
+            Some(&id.to_string()),
+            None,
+            Some(
+                &json!({"visit_row": visit_row, "item": item_code, "requested": requested, "reason": reason}),
+            ),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
     /// Settles an open appeal. Accepting sets the item at `index` of the
     /// visit's checklist to `answer`, keeps the old answers in the visit's
     /// history, and records the old answer's text.
@@ -321,7 +328,7 @@ impl Store {
         admin: i64,
         actor: &str,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let (visit_row, status): (i64, AppealStatus) = tx
             .query_row(
                 "SELECT visit_row, status FROM appeals WHERE id = ?1",
@@ -388,11 +395,6 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
-    }
-
-    /// The row id of a visit by its page id, if the reader may see it.
-    pub fn visit_row(&self, page_id: &str, visibility: &Visibility) -> Result<Option<i64>> {
-        Ok(self.visit_record(page_id, visibility)?.map(|r| r.row))
     }
 }
 

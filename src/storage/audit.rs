@@ -3,7 +3,7 @@
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
-use super::{Result, Store, now};
+use super::{Reader, Result, Store, now};
 
 /// One change as the log keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,19 +55,7 @@ pub(super) fn record(
     Ok(())
 }
 
-impl Store {
-    pub fn audit(
-        &self,
-        actor: &str,
-        action: &str,
-        entity: &str,
-        entity_id: Option<&str>,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> Result<()> {
-        record(&self.conn, actor, action, entity, entity_id, before, after)
-    }
-
+impl Reader {
     /// Log entries matching the filter, newest first.
     pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let mut sql = String::from(
@@ -105,5 +93,19 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Store {
+    pub fn audit(
+        &mut self,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_id: Option<&str>,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> Result<()> {
+        record(&self.conn, actor, action, entity, entity_id, before, after)
     }
 }

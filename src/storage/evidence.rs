@@ -5,7 +5,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Error, Result, Store, codec, now, parse_time};
+use super::{Error, Reader, Result, Store, codec, now, parse_time};
 use crate::domain::access::Visibility;
 use crate::domain::answer::Answer;
 use crate::domain::visit::Visit;
@@ -77,27 +77,7 @@ pub(super) fn visibility_filter(
     }
 }
 
-impl Store {
-    pub fn save_draft(
-        &mut self,
-        id: &str,
-        user_id: i64,
-        branch_code: Option<&str>,
-        body: &str,
-    ) -> Result<()> {
-        let changed = self.conn.execute(
-            "INSERT INTO drafts (id, user_id, branch_code, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET branch_code = excluded.branch_code,
-                body = excluded.body, updated_at = excluded.updated_at
-             WHERE drafts.user_id = excluded.user_id",
-            params![id, user_id, branch_code, body, now()],
-        )?;
-        if changed == 0 {
-            return Err(Error::NotFound(format!("没有草稿 {id}")));
-        }
-        Ok(())
-    }
-
+impl Reader {
     pub fn drafts(&self, user_id: i64) -> Result<Vec<Draft>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, branch_code, body, updated_at FROM drafts WHERE user_id = ?1
@@ -130,32 +110,6 @@ impl Store {
                 },
             )
             .optional()?)
-    }
-
-    pub fn delete_draft(&mut self, id: &str, user_id: i64) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM drafts WHERE id = ?1 AND user_id = ?2",
-            params![id, user_id],
-        )?;
-        Ok(())
-    }
-
-    pub fn add_photo(&mut self, photo: &Photo, user_id: i64) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO photos (id, visit_id, item_code, user_id, file, content_type, size, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                photo.id,
-                photo.visit_id,
-                photo.item_code,
-                user_id,
-                photo.file,
-                photo.content_type,
-                photo.size,
-                now()
-            ],
-        )?;
-        Ok(())
     }
 
     pub fn photos(&self, visit_id: &str) -> Result<Vec<Photo>> {
@@ -398,5 +352,53 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    pub fn save_draft(
+        &mut self,
+        id: &str,
+        user_id: i64,
+        branch_code: Option<&str>,
+        body: &str,
+    ) -> Result<()> {
+        let changed = self.conn.execute(
+            "INSERT INTO drafts (id, user_id, branch_code, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET branch_code = excluded.branch_code,
+                body = excluded.body, updated_at = excluded.updated_at
+             WHERE drafts.user_id = excluded.user_id",
+            params![id, user_id, branch_code, body, now()],
+        )?;
+        if changed == 0 {
+            return Err(Error::NotFound(format!("没有草稿 {id}")));
+        }
+        Ok(())
+    }
+
+    pub fn delete_draft(&mut self, id: &str, user_id: i64) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM drafts WHERE id = ?1 AND user_id = ?2",
+            params![id, user_id],
+        )?;
+        Ok(())
+    }
+
+    pub fn add_photo(&mut self, photo: &Photo, user_id: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO photos (id, visit_id, item_code, user_id, file, content_type, size, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                photo.id,
+                photo.visit_id,
+                photo.item_code,
+                user_id,
+                photo.file,
+                photo.content_type,
+                photo.size,
+                now()
+            ],
+        )?;
+        Ok(())
     }
 }

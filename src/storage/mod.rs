@@ -5,23 +5,26 @@ mod accounts;
 mod appeals;
 mod audit;
 mod codec;
+mod database;
 mod evidence;
 mod plans;
 
 pub use accounts::Session;
 pub use appeals::{Acceptance, Appeal, NewAppeal, Publication};
 pub use audit::{AuditEntry, AuditFilter};
+pub use database::Database;
 pub use evidence::{Draft, Photo, VisitRecord};
 pub use plans::PlanEntry;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::LazyLock;
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use include_dir::{Dir, include_dir};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Savepoint, params};
 use rusqlite_migration::Migrations;
 
 use crate::domain::answer::Answer;
@@ -37,6 +40,10 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         panic!("embedded migrations are malformed: {e}")
     })
 });
+
+/// How long a connection waits for another process's write before it
+/// gives up with a busy error.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
@@ -61,22 +68,62 @@ pub enum Error {
     ChecklistConflict { id: String, version: u32 },
     #[error("数据库中的记录已损坏:{0}")]
     Corrupt(String),
+    #[error("数据库写入线程已停止,本次操作未保存任何数据")]
+    WriterGone,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Why the database cannot do what was asked right now, through no fault of
+/// the request: the one list of such failures, for every caller's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Another connection holds the write lock: trying again shortly works.
+    Busy,
+    /// The disk is full or cannot be written.
+    Disk,
+    /// The file is read-only or cannot be opened.
+    ReadOnly,
+}
+
+impl Unavailable {
+    /// What it means for the person who asked.
+    pub fn message(self) -> &'static str {
+        match self {
+            Unavailable::Busy => "数据库正忙(另一项写入尚未完成),本次操作未保存,请稍后重试",
+            Unavailable::Disk => "磁盘已满或无法写入,本次操作未保存任何数据",
+            Unavailable::ReadOnly => "数据库文件只读或无法打开,本次操作未保存任何数据",
+        }
+    }
+
+    fn of(e: &rusqlite::Error) -> Option<Unavailable> {
+        use rusqlite::ErrorCode::{
+            CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly, SystemIoFailure,
+        };
+        match e.sqlite_error_code()? {
+            DatabaseBusy | DatabaseLocked => Some(Unavailable::Busy),
+            DiskFull | SystemIoFailure => Some(Unavailable::Disk),
+            ReadOnly | CannotOpen => Some(Unavailable::ReadOnly),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// Whether this failure is the database being unavailable for now
+    /// (busy, disk full, read-only) rather than a fault.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            Error::Sqlite(e) => Unavailable::of(e),
+            _ => None,
+        }
+    }
+}
+
 /// What a failed SQLite call means for the person who asked, with SQLite's
 /// own words after it for whoever looks into it.
 fn sqlite_message(e: &rusqlite::Error) -> String {
-    use rusqlite::ErrorCode::{
-        CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly, SystemIoFailure,
-    };
-    let meaning = match e.sqlite_error_code() {
-        Some(DiskFull | SystemIoFailure) => "磁盘已满或无法写入,本次操作未保存任何数据",
-        Some(ReadOnly | CannotOpen) => "数据库文件只读或无法打开,本次操作未保存任何数据",
-        Some(DatabaseBusy | DatabaseLocked) => "数据库正被另一个程序写入,请稍后重试",
-        _ => "数据库操作失败",
-    };
+    let meaning = Unavailable::of(e).map_or("数据库操作失败", Unavailable::message);
     format!("{meaning}:{e}")
 }
 
@@ -121,12 +168,36 @@ pub struct ScannedVisit<'a> {
     pub answers: &'a [Answer],
 }
 
-pub struct Store {
+/// A connection that can only read: every method here leaves the database
+/// as it was. The server's readers are opened with SQLite's `query_only`
+/// on as well, so a write slipped in here fails rather than bypassing the
+/// one writer (see [`Database`]).
+pub struct Reader {
     conn: Connection,
     /// Parsed checklist versions. A stored version never changes (saving it
     /// again with other content is refused), so they are kept for as long
     /// as the connection lives.
     parsed: RefCell<HashMap<(String, u32), Checklist>>,
+}
+
+/// A connection that reads and writes: the command line's, and the one the
+/// server's writer thread holds. Everything a [`Reader`] does, it does too.
+pub struct Store {
+    reader: Reader,
+}
+
+impl Deref for Store {
+    type Target = Reader;
+
+    fn deref(&self) -> &Reader {
+        &self.reader
+    }
+}
+
+impl DerefMut for Store {
+    fn deref_mut(&mut self) -> &mut Reader {
+        &mut self.reader
+    }
 }
 
 /// A change to what reports are computed from, as the audit log records
@@ -160,38 +231,20 @@ const UNRELATED_ACTIONS: &[&str] = &[
 /// more load the whole roster's ids at once.
 const FEW_VISITS: usize = 16;
 
-impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its
-    /// schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
+impl Reader {
+    /// Opens a connection that only reads the database at `path`, whose
+    /// schema [`Store::open`] brought up to date.
+    fn open(path: &Path) -> Result<Reader> {
         let conn = Connection::open(path).map_err(|source| Error::Open {
             path: path.display().to_string(),
             source,
         })?;
-        Store::prepare(conn)
-    }
-
-    fn prepare(mut conn: Connection) -> Result<Store> {
-        // WAL must be set outside a transaction, so before the migrations.
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        MIGRATIONS.to_latest(&mut conn)?;
-        Ok(Store {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        Ok(Reader {
             conn,
             parsed: RefCell::default(),
         })
-    }
-
-    /// Leaves checkpoints (copying the write-ahead log into the database
-    /// file, with an fsync) to [`Store::checkpoint`], called by someone else,
-    /// unless the log grows past `pages` pages: a writer on this connection
-    /// then no longer pauses for them at a commit.
-    pub fn defer_checkpoints(&self, pages: u32) -> Result<()> {
-        self.conn
-            .pragma_update_and_check(None, "wal_autocheckpoint", pages, |_| Ok(()))?;
-        Ok(())
     }
 
     /// Copies what the write-ahead log holds into the database file as far
@@ -200,21 +253,6 @@ impl Store {
         self.conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
-    }
-
-    /// Runs `work` in one transaction, committed only if it succeeds and
-    /// `commit` is set: a dry run and a failure leave the database as it was.
-    fn transaction<T>(
-        &mut self,
-        commit: bool,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let tx = self.conn.transaction()?;
-        let out = work(&tx)?;
-        if commit {
-            tx.commit()?;
-        }
-        Ok(out)
     }
 
     // ---- roster ----
@@ -244,6 +282,350 @@ impl Store {
             .conn
             .prepare_cached("SELECT 1 FROM branches WHERE code = ?1")?
             .exists([code])?)
+    }
+
+    pub fn checklist_version(&self, id: &str, version: u32) -> Result<Checklist> {
+        let key = (id.to_string(), version);
+        if let Some(checklist) = self.parsed.borrow().get(&key) {
+            return Ok(checklist.clone());
+        }
+        let definition: Option<String> = self
+            .conn
+            .prepare_cached("SELECT definition FROM checklists WHERE id = ?1 AND version = ?2")?
+            .query_row(params![id, version], |r| r.get(0))
+            .optional()?;
+        let definition = definition
+            .ok_or_else(|| Error::NotFound(format!("没有检查表 {id} 的第 {version} 版")))?;
+        let checklist: Checklist = serde_json::from_str(&definition)
+            .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))?;
+        self.parsed.borrow_mut().insert(key, checklist.clone());
+        Ok(checklist)
+    }
+
+    /// The newest version of a checklist.
+    pub fn checklist(&self, id: &str) -> Result<Checklist> {
+        let version: Option<u32> = self
+            .conn
+            .prepare_cached("SELECT max(version) FROM checklists WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        match version {
+            Some(version) => self.checklist_version(id, version),
+            None => Err(Error::NotFound(format!(
+                "没有 id 为「{id}」的检查表(用 checklist list 查看已有的检查表)"
+            ))),
+        }
+    }
+
+    /// Every stored checklist version as (id, version, title), newest
+    /// version of each id first.
+    pub fn checklist_versions(&self) -> Result<Vec<(String, u32, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, version, title FROM checklists ORDER BY id, version DESC",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// [`Reader::checklist_versions`] with their items and visits, as
+    /// `checklist list` shows them.
+    pub fn checklists(&self) -> Result<Vec<ChecklistSummary>> {
+        let versions = self.checklist_versions()?;
+        let mut out = Vec::with_capacity(versions.len());
+        for (id, version, title) in &versions {
+            // A checklist with one stored version is counted from the index
+            // alone; counting by version reads every visit row.
+            let only = versions.iter().filter(|(other, ..)| other == id).count() == 1;
+            let visits: i64 = if only {
+                self.conn
+                    .prepare_cached("SELECT count(*) FROM visits WHERE checklist_id = ?1")?
+                    .query_row([id], |r| r.get(0))?
+            } else {
+                self.conn
+                    .prepare_cached(
+                        "SELECT count(*) FROM visits WHERE checklist_id = ?1 AND checklist_version = ?2",
+                    )?
+                    .query_row(params![id, version], |r| r.get(0))?
+            };
+            out.push(ChecklistSummary {
+                id: id.clone(),
+                version: *version,
+                title: title.clone(),
+                items: self.checklist_version(id, *version)?.item_count(),
+                visits: u64::try_from(visits).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The version a newly loaded checklist with this id gets.
+    pub fn next_checklist_version(&self, id: &str) -> Result<u32> {
+        let newest: Option<u32> = self.conn.query_row(
+            "SELECT max(version) FROM checklists WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        Ok(newest.unwrap_or(0) + 1)
+    }
+
+    /// The id of the checklist recorded most often in a range of days (ties
+    /// to the smaller id), or of the newest loaded checklist when there is no
+    /// visit at all.
+    pub fn busiest_checklist(&self, from: NaiveDate, to: NaiveDate) -> Result<String> {
+        // With one checklist there is nothing to count.
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT DISTINCT id FROM checklists LIMIT 2")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let [only] = ids.as_slice() {
+            return Ok(only.clone());
+        }
+        let (start, end) = day_bounds(from, to);
+        let busiest: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT checklist_id FROM visits WHERE visited_at >= ?1 AND visited_at < ?2
+                 GROUP BY checklist_id ORDER BY count(*) DESC, checklist_id LIMIT 1",
+                params![start, end],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match busiest {
+            Some(id) => Ok(id),
+            None => self.newest_checklist_id(),
+        }
+    }
+
+    /// The id of the checklist loaded last: the default for visits that do
+    /// not name theirs.
+    pub fn newest_checklist_id(&self) -> Result<String> {
+        self.conn
+            .query_row(
+                "SELECT id FROM checklists ORDER BY loaded_at DESC, id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound("数据库中还没有检查表:请先运行 init".into()))
+    }
+
+    /// The versions of a checklist that visits in a range of days used,
+    /// newest first; the newest stored version when there are none.
+    pub fn versions_in(&self, id: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Checklist>> {
+        // Visits can only use stored versions: with one, it is the answer
+        // either way, without reading the period's visit rows.
+        let stored: Vec<u32> = self
+            .conn
+            .prepare_cached("SELECT version FROM checklists WHERE id = ?1 LIMIT 2")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let [only] = stored.as_slice() {
+            return Ok(vec![self.checklist_version(id, *only)?]);
+        }
+        let (start, end) = day_bounds(from, to);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT checklist_version FROM visits
+             WHERE checklist_id = ?1 AND visited_at >= ?2 AND visited_at < ?3
+             ORDER BY checklist_version DESC",
+        )?;
+        let versions = stmt
+            .query_map(params![id, start, end], |r| r.get::<_, u32>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if versions.is_empty() {
+            return Ok(vec![self.checklist(id)?]);
+        }
+        versions
+            .into_iter()
+            .map(|v| self.checklist_version(id, v))
+            .collect()
+    }
+
+    /// A consistent copy of the whole database, taken with SQLite's online
+    /// backup while others may keep writing. The copy is written beside
+    /// `target` and moved into place only when complete.
+    pub fn backup(&self, target: &Path) -> Result<()> {
+        let partial = target.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        self.conn
+            .backup(rusqlite::MAIN_DB, &partial, None)
+            .map_err(|source| Error::Open {
+                path: target.display().to_string(),
+                source,
+            })?;
+        std::fs::rename(&partial, target)
+            .map_err(|e| Error::Corrupt(format!("备份无法移到 {}:{e}", target.display())))
+    }
+
+    /// Counts of stored visits per checklist id in a range of days.
+    pub fn visit_count(&self, checklist_id: &str, from: NaiveDate, to: NaiveDate) -> Result<u64> {
+        let (start, end) = day_bounds(from, to);
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM visits WHERE checklist_id = ?1 AND visited_at >= ?2 AND visited_at < ?3",
+            params![checklist_id, start, end],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Hands every visit of a checklist in a range of days to `each`, in
+    /// time order, with its answers decoded into one reused buffer.
+    pub fn scan_visits(
+        &self,
+        checklist_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        each: impl FnMut(ScannedVisit<'_>),
+    ) -> Result<()> {
+        let (start, end) = day_bounds(from, to);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
+                    v.checklist_version, v.answers
+             FROM visits v JOIN branches b ON b.id = v.branch_id
+             WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
+             ORDER BY v.visited_at, v.id",
+        )?;
+        let rows = stmt.query(params![checklist_id, start, end])?;
+        hand_out(rows, each)?;
+        Ok(())
+    }
+
+    /// Hands the visit stored under `key` to `each`, as [`Reader::scan_visits`]
+    /// would, if there is one and it is of `checklist_id`; whether there was.
+    pub fn scan_visit(
+        &self,
+        key: &str,
+        checklist_id: &str,
+        each: impl FnMut(ScannedVisit<'_>),
+    ) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
+                    v.checklist_version, v.answers
+             FROM visits v JOIN branches b ON b.id = v.branch_id
+             WHERE v.key = ?1 AND v.checklist_id = ?2",
+        )?;
+        let rows = stmt.query(params![key, checklist_id])?;
+        Ok(hand_out(rows, each)? > 0)
+    }
+
+    // ---- changes ----
+
+    /// Runs `work` in one read transaction: all it reads is one state of
+    /// the database, however others write meanwhile.
+    pub fn snapshot<T>(&self, work: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction()?;
+        let out = work(self)?;
+        // Nothing was written: ending the transaction either way is the same.
+        tx.rollback()?;
+        Ok(out)
+    }
+
+    /// The id of the newest audit entry: it grows with every change (see
+    /// [`Change`]), 0 while there is none.
+    pub fn change_stamp(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT coalesce(max(id), 0) FROM audit_log")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// The changes after `stamp`, oldest first, with their stamps; `None`
+    /// when there are more than `limit`.
+    pub fn changes_since(&self, stamp: i64, limit: usize) -> Result<Option<Vec<(i64, Change)>>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, action, entity_id FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![stamp, fetch], |r| {
+            let id: i64 = r.get(0)?;
+            let action = r.get_ref(1)?.as_str()?;
+            let change = match (action, r.get_ref(2)?.as_str_or_null()?) {
+                ("visit.add", Some(key)) => Change::NewVisit(key.to_string()),
+                (action, _) if UNRELATED_ACTIONS.contains(&action) => Change::Unrelated,
+                _ => Change::Other,
+            };
+            Ok((id, change))
+        })?;
+        let changes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((changes.len() <= limit).then_some(changes))
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path).map_err(|source| Error::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Store::prepare(conn)
+    }
+
+    fn prepare(mut conn: Connection) -> Result<Store> {
+        // WAL must be set outside a transaction, so before the migrations.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(Store {
+            reader: Reader {
+                conn,
+                parsed: RefCell::default(),
+            },
+        })
+    }
+
+    /// Leaves checkpoints (copying the write-ahead log into the database
+    /// file, with an fsync) to [`Reader::checkpoint`], called by someone
+    /// else, unless the log grows past `pages` pages: a writer on this
+    /// connection then no longer pauses for them at a commit.
+    fn defer_checkpoints(&self, pages: u32) -> Result<()> {
+        self.conn
+            .pragma_update_and_check(None, "wal_autocheckpoint", pages, |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Runs `work` as one transaction, begun at once as the writer: all it
+    /// writes is stored, or (when it fails or panics) none of it. What the
+    /// methods called inside write become parts of this transaction.
+    fn in_transaction<T, E: From<Error>>(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(Error::from)?;
+        let out = work(self).and_then(|out| {
+            self.conn.execute_batch("COMMIT").map_err(Error::from)?;
+            Ok(out)
+        });
+        self.roll_back_unfinished();
+        out
+    }
+
+    /// Ends a transaction left open (by a failure, a panic or a refused
+    /// commit) without storing any of it.
+    fn roll_back_unfinished(&mut self) {
+        if !self.conn.is_autocommit() {
+            // Failing to roll back means SQLite already did.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+
+    /// Runs `work` in one transaction, committed only if it succeeds and
+    /// `commit` is set: a dry run and a failure leave the database as it was.
+    fn transaction<T>(
+        &mut self,
+        commit: bool,
+        work: impl FnOnce(&Savepoint<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self.conn.savepoint()?;
+        let out = work(&tx)?;
+        if commit {
+            tx.commit()?;
+        }
+        Ok(out)
     }
 
     /// Adds new halls and updates known ones (name, district, city, address,
@@ -390,463 +772,281 @@ impl Store {
         Ok(true)
     }
 
-    pub fn checklist_version(&self, id: &str, version: u32) -> Result<Checklist> {
-        let key = (id.to_string(), version);
-        if let Some(checklist) = self.parsed.borrow().get(&key) {
-            return Ok(checklist.clone());
-        }
-        let definition: Option<String> = self
-            .conn
-            .prepare_cached("SELECT definition FROM checklists WHERE id = ?1 AND version = ?2")?
-            .query_row(params![id, version], |r| r.get(0))
-            .optional()?;
-        let definition = definition
-            .ok_or_else(|| Error::NotFound(format!("没有检查表 {id} 的第 {version} 版")))?;
-        let checklist: Checklist = serde_json::from_str(&definition)
-            .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))?;
-        self.parsed.borrow_mut().insert(key, checklist.clone());
-        Ok(checklist)
-    }
-
-    /// The newest version of a checklist.
-    pub fn checklist(&self, id: &str) -> Result<Checklist> {
-        let version: Option<u32> = self
-            .conn
-            .prepare_cached("SELECT max(version) FROM checklists WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
-        match version {
-            Some(version) => self.checklist_version(id, version),
-            None => Err(Error::NotFound(format!(
-                "没有 id 为「{id}」的检查表(用 checklist list 查看已有的检查表)"
-            ))),
-        }
-    }
-
-    /// Every stored checklist version as (id, version, title), newest
-    /// version of each id first.
-    pub fn checklist_versions(&self) -> Result<Vec<(String, u32, String)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, version, title FROM checklists ORDER BY id, version DESC",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// [`Store::checklist_versions`] with their items and visits, as
-    /// `checklist list` shows them.
-    pub fn checklists(&self) -> Result<Vec<ChecklistSummary>> {
-        let versions = self.checklist_versions()?;
-        let mut out = Vec::with_capacity(versions.len());
-        for (id, version, title) in &versions {
-            // A checklist with one stored version is counted from the index
-            // alone; counting by version reads every visit row.
-            let only = versions.iter().filter(|(other, ..)| other == id).count() == 1;
-            let visits: i64 = if only {
-                self.conn
-                    .prepare_cached("SELECT count(*) FROM visits WHERE checklist_id = ?1")?
-                    .query_row([id], |r| r.get(0))?
-            } else {
-                self.conn
-                    .prepare_cached(
-                        "SELECT count(*) FROM visits WHERE checklist_id = ?1 AND checklist_version = ?2",
-                    )?
-                    .query_row(params![id, version], |r| r.get(0))?
-            };
-            out.push(ChecklistSummary {
-                id: id.clone(),
-                version: *version,
-                title: title.clone(),
-                items: self.checklist_version(id, *version)?.item_count(),
-                visits: u64::try_from(visits).unwrap_or(0),
-            });
-        }
-        Ok(out)
-    }
-
-    /// The version a newly loaded checklist with this id gets.
-    pub fn next_checklist_version(&self, id: &str) -> Result<u32> {
-        let newest: Option<u32> = self.conn.query_row(
-            "SELECT max(version) FROM checklists WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?;
-        Ok(newest.unwrap_or(0) + 1)
-    }
-
-    /// The id of the checklist recorded most often in a range of days (ties
-    /// to the smaller id), or of the newest loaded checklist when there is no
-    /// visit at all.
-    pub fn busiest_checklist(&self, from: NaiveDate, to: NaiveDate) -> Result<String> {
-        // With one checklist there is nothing to count.
-        let ids: Vec<String> = self
-            .conn
-            .prepare_cached("SELECT DISTINCT id FROM checklists LIMIT 2")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if let [only] = ids.as_slice() {
-            return Ok(only.clone());
-        }
-        let (start, end) = day_bounds(from, to);
-        let busiest: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT checklist_id FROM visits WHERE visited_at >= ?1 AND visited_at < ?2
-                 GROUP BY checklist_id ORDER BY count(*) DESC, checklist_id LIMIT 1",
-                params![start, end],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match busiest {
-            Some(id) => Ok(id),
-            None => self.newest_checklist_id(),
-        }
-    }
-
-    /// The id of the checklist loaded last: the default for visits that do
-    /// not name theirs.
-    pub fn newest_checklist_id(&self) -> Result<String> {
-        self.conn
-            .query_row(
-                "SELECT id FROM checklists ORDER BY loaded_at DESC, id LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound("数据库中还没有检查表:请先运行 init".into()))
-    }
-
-    /// The versions of a checklist that visits in a range of days used,
-    /// newest first; the newest stored version when there are none.
-    pub fn versions_in(&self, id: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<Checklist>> {
-        // Visits can only use stored versions: with one, it is the answer
-        // either way, without reading the period's visit rows.
-        let stored: Vec<u32> = self
-            .conn
-            .prepare_cached("SELECT version FROM checklists WHERE id = ?1 LIMIT 2")?
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if let [only] = stored.as_slice() {
-            return Ok(vec![self.checklist_version(id, *only)?]);
-        }
-        let (start, end) = day_bounds(from, to);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT checklist_version FROM visits
-             WHERE checklist_id = ?1 AND visited_at >= ?2 AND visited_at < ?3
-             ORDER BY checklist_version DESC",
-        )?;
-        let versions = stmt
-            .query_map(params![id, start, end], |r| r.get::<_, u32>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        if versions.is_empty() {
-            return Ok(vec![self.checklist(id)?]);
-        }
-        versions
-            .into_iter()
-            .map(|v| self.checklist_version(id, v))
-            .collect()
-    }
-
-    /// A consistent copy of the whole database, taken with SQLite's online
-    /// backup while others may keep writing. The copy is written beside
-    /// `target` and moved into place only when complete.
-    pub fn backup(&self, target: &Path) -> Result<()> {
-        let partial = target.with_extension("partial");
-        let _ = std::fs::remove_file(&partial);
-        self.conn
-            .backup(rusqlite::MAIN_DB, &partial, None)
-            .map_err(|source| Error::Open {
-                path: target.display().to_string(),
-                source,
-            })?;
-        std::fs::rename(&partial, target)
-            .map_err(|e| Error::Corrupt(format!("备份无法移到 {}:{e}", target.display())))
-    }
-
     // ---- visits ----
 
     /// Imports visits in one transaction. Each visit's disposition is
-    /// returned in order; nothing is stored when `commit` is off or any
-    /// visit is a conflict.
+    /// returned in order; nothing is stored on a dry run or when any visit
+    /// is a conflict.
     pub fn import_visits(
         &mut self,
         visits: &[Visit],
-        replace: bool,
-        commit: bool,
-        recorded_by: Option<i64>,
-        actor: &str,
+        options: ImportOptions<'_>,
     ) -> Result<Vec<Disposition>> {
-        // A submission needs its own hall's id, not the whole roster's.
-        let branch_ids: HashMap<String, i64> = if visits.len() <= FEW_VISITS {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT id FROM branches WHERE code = ?1")?;
-            let mut ids = HashMap::new();
-            for visit in visits {
-                if ids.contains_key(&visit.branch_code) {
-                    continue;
-                }
-                let id: Option<i64> = stmt
-                    .query_row([&visit.branch_code], |r| r.get(0))
-                    .optional()?;
-                if let Some(id) = id {
-                    ids.insert(visit.branch_code.clone(), id);
-                }
-            }
-            ids
-        } else {
-            let mut stmt = self.conn.prepare("SELECT code, id FROM branches")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
+        let branch_ids = self.branch_ids_of(visits)?;
+        let tx = self.conn.savepoint()?;
+        let dispositions = {
+            let mut statements = VisitStatements::prepare(&tx)?;
+            visits
+                .iter()
+                .map(|visit| {
+                    let branch_id = *branch_ids.get(&visit.branch_code).ok_or_else(|| {
+                        Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
+                    })?;
+                    statements.store(visit, branch_id, &options)
+                })
+                .collect::<Result<Vec<_>>>()?
         };
-        let mut dispositions = Vec::with_capacity(visits.len());
-        let tx = self.conn.transaction()?;
-        {
-            let now = Local::now().naive_local().format(TIME_FORMAT).to_string();
-            let mut find = tx.prepare_cached(
+        record_new_visits(&tx, visits, &dispositions, options.actor)?;
+        let conflict = dispositions
+            .iter()
+            .any(|d| matches!(d, Disposition::Conflict(_)));
+        if !options.dry_run && !conflict {
+            tx.commit()?;
+        }
+        Ok(dispositions)
+    }
+}
+
+impl Reader {
+    /// The ids of the halls `visits` name, by code; unknown codes are left
+    /// out. A submission needs its own hall's id, not the whole roster's.
+    fn branch_ids_of(&self, visits: &[Visit]) -> Result<HashMap<String, i64>> {
+        if visits.len() > FEW_VISITS {
+            let mut stmt = self.conn.prepare("SELECT code, id FROM branches")?;
+            return Ok(stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM branches WHERE code = ?1")?;
+        let mut ids = HashMap::new();
+        for visit in visits {
+            if ids.contains_key(&visit.branch_code) {
+                continue;
+            }
+            let id: Option<i64> = stmt
+                .query_row([&visit.branch_code], |r| r.get(0))
+                .optional()?;
+            if let Some(id) = id {
+                ids.insert(visit.branch_code.clone(), id);
+            }
+        }
+        Ok(ids)
+    }
+}
+
+/// How [`Store::import_visits`] treats what it is given.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions<'a> {
+    /// Replace a stored visit that differs (keeping the old one in its
+    /// history) instead of reporting it as a conflict.
+    pub replace: bool,
+    /// Check only: report each visit's disposition and store nothing.
+    pub dry_run: bool,
+    /// The account that submitted the visits, for a submission.
+    pub recorded_by: Option<i64>,
+    /// Who the audit log names.
+    pub actor: &'a str,
+}
+
+impl<'a> ImportOptions<'a> {
+    /// Stores new visits, keeps stored ones and records no submitter:
+    /// change a field for anything else.
+    pub fn by(actor: &'a str) -> ImportOptions<'a> {
+        ImportOptions {
+            replace: false,
+            dry_run: false,
+            recorded_by: None,
+            actor,
+        }
+    }
+}
+
+/// The statements an import runs for each visit, prepared once.
+struct VisitStatements<'c> {
+    find: rusqlite::CachedStatement<'c>,
+    insert: rusqlite::CachedStatement<'c>,
+    keep_history: rusqlite::CachedStatement<'c>,
+    update: rusqlite::CachedStatement<'c>,
+    tx: &'c Connection,
+    now: String,
+    /// Reused for decoding stored answers.
+    answers: Vec<Answer>,
+}
+
+impl<'c> VisitStatements<'c> {
+    fn prepare(tx: &'c Connection) -> Result<VisitStatements<'c>> {
+        Ok(VisitStatements {
+            find: tx.prepare_cached(
                 "SELECT v.id, v.visit_id, b.code, v.checklist_id, v.checklist_version,
                         v.visited_at, v.inspector, v.notes, v.answers, v.item_notes
                  FROM visits v JOIN branches b ON b.id = v.branch_id WHERE v.key = ?1",
-            )?;
-            let mut insert = tx.prepare_cached(
+            )?,
+            insert: tx.prepare_cached(
                 "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
                     visited_at, inspector, notes, answers, created_at, updated_at, recorded_by,
                     item_notes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
                  ON CONFLICT (key) DO NOTHING",
-            )?;
-            let mut keep_history = tx.prepare_cached(
+            )?,
+            keep_history: tx.prepare_cached(
                 "INSERT INTO visit_history (visit_id, checklist_version, answers, notes, replaced_at, reason)
                  SELECT id, checklist_version, answers, notes, ?2, ?3 FROM visits WHERE id = ?1",
-            )?;
-            let mut update = tx.prepare_cached(
+            )?,
+            update: tx.prepare_cached(
                 "UPDATE visits SET branch_id = ?2, checklist_id = ?3, checklist_version = ?4,
                     visited_at = ?5, inspector = ?6, notes = ?7, answers = ?8, updated_at = ?9,
                     item_notes = ?10
                  WHERE id = ?1",
-            )?;
-            let mut answers = Vec::new();
-            for visit in visits {
-                let branch_id = *branch_ids.get(&visit.branch_code).ok_or_else(|| {
-                    Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
-                })?;
-                let key = visit.key();
-                let blob = codec::encode(&visit.answers);
-                let item_notes = item_notes_to(&visit.item_notes);
-                let visited_at = visit.visited_at.format(TIME_FORMAT).to_string();
-                // Most imported visits are new: insert first, and read the
-                // stored visit only when its key is taken.
-                let inserted = insert.execute(params![
-                    key,
-                    visit.visit_id,
-                    branch_id,
-                    visit.checklist_id,
-                    visit.checklist_version,
-                    visited_at,
-                    visit.inspector,
-                    visit.notes,
-                    blob,
-                    now,
-                    recorded_by,
-                    item_notes
-                ])?;
-                if inserted > 0 {
-                    dispositions.push(Disposition::New);
-                    continue;
-                }
-                let (
-                    id,
-                    visit_id,
-                    branch_code,
-                    checklist_id,
-                    version,
-                    at,
-                    inspector,
-                    notes,
-                    stored,
-                    stored_notes,
-                ) = find.query_row([&key], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, u32>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, Option<String>>(6)?,
-                        r.get::<_, Option<String>>(7)?,
-                        r.get::<_, Vec<u8>>(8)?,
-                        r.get::<_, Option<String>>(9)?,
-                    ))
-                })?;
-                codec::decode_into(&stored, &mut answers)
-                    .ok_or_else(|| Error::Corrupt(format!("暗访 {key} 的答案")))?;
-                let stored_visit = Visit {
-                    visit_id,
-                    branch_code,
-                    visited_at: parse_time(&at)?,
-                    inspector,
-                    checklist_id,
-                    checklist_version: version,
-                    notes,
-                    item_notes: item_notes_from(stored_notes.as_deref())?,
-                    answers: answers.clone(),
-                };
-                if stored_visit == *visit {
-                    dispositions.push(Disposition::Unchanged);
-                } else if replace {
-                    audit::record(
-                        &tx,
-                        actor,
-                        "visit.replace",
-                        "visit",
-                        Some(&key),
-                        Some(&visit_json(&stored_visit)),
-                        Some(&visit_json(visit)),
-                    )?;
-                    keep_history.execute(params![id, now, "导入时替换"])?;
-                    update.execute(params![
-                        id,
-                        branch_id,
-                        visit.checklist_id,
-                        visit.checklist_version,
-                        visited_at,
-                        visit.inspector,
-                        visit.notes,
-                        blob,
-                        now,
-                        item_notes
-                    ])?;
-                    dispositions.push(Disposition::Replaced);
-                } else {
-                    dispositions.push(Disposition::Conflict(Box::new(stored_visit)));
-                }
-            }
+            )?,
+            tx,
+            now: Local::now().naive_local().format(TIME_FORMAT).to_string(),
+            answers: Vec::new(),
+        })
+    }
+
+    /// Stores one visit of hall `branch_id`: inserted when its key is new,
+    /// else compared with the stored one and replaced if asked.
+    fn store(
+        &mut self,
+        visit: &Visit,
+        branch_id: i64,
+        options: &ImportOptions<'_>,
+    ) -> Result<Disposition> {
+        let key = visit.key();
+        let blob = codec::encode(&visit.answers);
+        let item_notes = item_notes_to(&visit.item_notes);
+        let visited_at = visit.visited_at.format(TIME_FORMAT).to_string();
+        // Most imported visits are new: insert first, and read the stored
+        // visit only when its key is taken.
+        let inserted = self.insert.execute(params![
+            key,
+            visit.visit_id,
+            branch_id,
+            visit.checklist_id,
+            visit.checklist_version,
+            visited_at,
+            visit.inspector,
+            visit.notes,
+            blob,
+            self.now,
+            options.recorded_by,
+            item_notes
+        ])?;
+        if inserted > 0 {
+            return Ok(Disposition::New);
         }
-        let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
-        let new = count(|d| matches!(d, Disposition::New));
-        if new > 0 {
-            let (entity_id, after) = match visits {
-                [one] => (Some(one.key()), visit_json(one)),
-                _ => (
-                    None,
-                    serde_json::json!({
-                        "new": new,
-                        "replaced": count(|d| matches!(d, Disposition::Replaced)),
-                        "unchanged": count(|d| matches!(d, Disposition::Unchanged)),
-                    }),
-                ),
-            };
-            audit::record(
-                &tx,
-                actor,
-                "visit.add",
-                "visit",
-                entity_id.as_deref(),
-                None,
-                Some(&after),
-            )?;
+        let (id, stored) = self.stored(&key)?;
+        if stored == *visit {
+            return Ok(Disposition::Unchanged);
         }
-        let conflict = dispositions
-            .iter()
-            .any(|d| matches!(d, Disposition::Conflict(_)));
-        if commit && !conflict {
-            tx.commit()?;
+        if !options.replace {
+            return Ok(Disposition::Conflict(Box::new(stored)));
         }
-        Ok(dispositions)
-    }
-
-    /// Counts of stored visits per checklist id in a range of days.
-    pub fn visit_count(&self, checklist_id: &str, from: NaiveDate, to: NaiveDate) -> Result<u64> {
-        let (start, end) = day_bounds(from, to);
-        let count: i64 = self.conn.query_row(
-            "SELECT count(*) FROM visits WHERE checklist_id = ?1 AND visited_at >= ?2 AND visited_at < ?3",
-            params![checklist_id, start, end],
-            |r| r.get(0),
+        audit::record(
+            self.tx,
+            options.actor,
+            "visit.replace",
+            "visit",
+            Some(&key),
+            Some(&visit_json(&stored)),
+            Some(&visit_json(visit)),
         )?;
-        Ok(u64::try_from(count).unwrap_or(0))
+        self.keep_history
+            .execute(params![id, self.now, "导入时替换"])?;
+        self.update.execute(params![
+            id,
+            branch_id,
+            visit.checklist_id,
+            visit.checklist_version,
+            visited_at,
+            visit.inspector,
+            visit.notes,
+            blob,
+            self.now,
+            item_notes
+        ])?;
+        Ok(Disposition::Replaced)
     }
 
-    /// Hands every visit of a checklist in a range of days to `each`, in
-    /// time order, with its answers decoded into one reused buffer.
-    pub fn scan_visits(
-        &self,
-        checklist_id: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-        each: impl FnMut(ScannedVisit<'_>),
-    ) -> Result<()> {
-        let (start, end) = day_bounds(from, to);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
-                    v.checklist_version, v.answers
-             FROM visits v JOIN branches b ON b.id = v.branch_id
-             WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
-             ORDER BY v.visited_at, v.id",
-        )?;
-        let rows = stmt.query(params![checklist_id, start, end])?;
-        hand_out(rows, each)?;
-        Ok(())
-    }
-
-    /// Hands the visit stored under `key` to `each`, as [`Store::scan_visits`]
-    /// would, if there is one and it is of `checklist_id`; whether there was.
-    pub fn scan_visit(
-        &self,
-        key: &str,
-        checklist_id: &str,
-        each: impl FnMut(ScannedVisit<'_>),
-    ) -> Result<bool> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
-                    v.checklist_version, v.answers
-             FROM visits v JOIN branches b ON b.id = v.branch_id
-             WHERE v.key = ?1 AND v.checklist_id = ?2",
-        )?;
-        let rows = stmt.query(params![key, checklist_id])?;
-        Ok(hand_out(rows, each)? > 0)
-    }
-
-    // ---- changes ----
-
-    /// Runs `work` in one read transaction: all it reads is one state of
-    /// the database, however others write meanwhile.
-    pub fn snapshot<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
-        let tx = self.conn.unchecked_transaction()?;
-        let out = work(self)?;
-        // Nothing was written: ending the transaction either way is the same.
-        tx.rollback()?;
-        Ok(out)
-    }
-
-    /// The id of the newest audit entry: it grows with every change (see
-    /// [`Change`]), 0 while there is none.
-    pub fn change_stamp(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT coalesce(max(id), 0) FROM audit_log")?
-            .query_row([], |r| r.get(0))?)
-    }
-
-    /// The changes after `stamp`, oldest first, with their stamps; `None`
-    /// when there are more than `limit`.
-    pub fn changes_since(&self, stamp: i64, limit: usize) -> Result<Option<Vec<(i64, Change)>>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, action, entity_id FROM audit_log WHERE id > ?1 ORDER BY id LIMIT ?2",
-        )?;
-        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![stamp, fetch], |r| {
-            let id: i64 = r.get(0)?;
-            let action = r.get_ref(1)?.as_str()?;
-            let change = match (action, r.get_ref(2)?.as_str_or_null()?) {
-                ("visit.add", Some(key)) => Change::NewVisit(key.to_string()),
-                (action, _) if UNRELATED_ACTIONS.contains(&action) => Change::Unrelated,
-                _ => Change::Other,
-            };
-            Ok((id, change))
+    /// The visit stored under `key`, with its row id.
+    fn stored(&mut self, key: &str) -> Result<(i64, Visit)> {
+        let (
+            id,
+            visit_id,
+            branch_code,
+            checklist_id,
+            version,
+            at,
+            inspector,
+            notes,
+            blob,
+            item_notes,
+        ) = self.find.query_row([key], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, u32>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Vec<u8>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+            ))
         })?;
-        let changes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((changes.len() <= limit).then_some(changes))
+        codec::decode_into(&blob, &mut self.answers)
+            .ok_or_else(|| Error::Corrupt(format!("暗访 {key} 的答案")))?;
+        let visit = Visit {
+            visit_id,
+            branch_code,
+            visited_at: parse_time(&at)?,
+            inspector,
+            checklist_id,
+            checklist_version: version,
+            notes,
+            item_notes: item_notes_from(item_notes.as_deref())?,
+            answers: self.answers.clone(),
+        };
+        Ok((id, visit))
     }
+}
+
+/// Writes the audit entry for the new visits of an import, if there are
+/// any: the visit itself for one, the counts for several.
+fn record_new_visits(
+    tx: &Connection,
+    visits: &[Visit],
+    dispositions: &[Disposition],
+    actor: &str,
+) -> Result<()> {
+    let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
+    let new = count(|d| matches!(d, Disposition::New));
+    if new == 0 {
+        return Ok(());
+    }
+    let (entity_id, after) = match visits {
+        [one] => (Some(one.key()), visit_json(one)),
+        _ => (
+            None,
+            serde_json::json!({
+                "new": new,
+                "replaced": count(|d| matches!(d, Disposition::Replaced)),
+                "unchanged": count(|d| matches!(d, Disposition::Unchanged)),
+            }),
+        ),
+    };
+    audit::record(
+        tx,
+        actor,
+        "visit.add",
+        "visit",
+        entity_id.as_deref(),
+        None,
+        Some(&after),
+    )
 }
 
 /// Hands each row of a visit query to `each`, with its answers decoded into

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveTime};
 use rusqlite::params;
 
-use super::{Error, Result, Store, audit, day_bounds, now};
+use super::{Error, Reader, Result, Store, audit, day_bounds, now};
 use crate::domain::plan::{Made, Planned, Window};
 
 /// An assignment as shown: with the id of the visit that carried it out.
@@ -31,74 +31,7 @@ fn key(from: NaiveDate, to: NaiveDate) -> String {
     format!("{}..{}", from.format("%Y-%m-%d"), to.format("%Y-%m-%d"))
 }
 
-impl Store {
-    /// Stores the plan of the days `from` to `to`. Plans whose days overlap
-    /// them are kept unless `replace` is set, when they give way to this
-    /// one; either way, all or nothing.
-    pub fn save_plan(
-        &mut self,
-        (from, to): (NaiveDate, NaiveDate),
-        plan: &[Planned],
-        replace: bool,
-        actor: &str,
-    ) -> Result<()> {
-        let period = key(from, to);
-        self.transaction(true, |tx| {
-            let overlapping: Vec<(String, i64)> = tx
-                .prepare_cached(
-                    "SELECT period, count(*) FROM assignments
-                     WHERE substr(period, 1, 10) <= ?2 AND substr(period, 13) >= ?1
-                     GROUP BY period ORDER BY period",
-                )?
-                .query_map([from.to_string(), to.to_string()], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let before: i64 = overlapping.iter().map(|(_, n)| n).sum();
-            if before > 0 && !replace {
-                let plans: Vec<String> = overlapping
-                    .iter()
-                    .map(|(p, n)| format!("{p}(共 {n} 次)"))
-                    .collect();
-                return Err(Error::Duplicate(format!(
-                    "期间 {period} 已有暗访计划:{},未作改动;要用新计划替换请加 --replace",
-                    plans.join("、")
-                )));
-            }
-            for (old, _) in &overlapping {
-                tx.execute("DELETE FROM assignments WHERE period = ?1", [old])?;
-            }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO assignments (period, branch_code, inspector, date, window_start,
-                    window_end, peak, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            let created = now();
-            for p in plan {
-                insert.execute(params![
-                    period,
-                    p.branch_code,
-                    p.inspector,
-                    p.date.to_string(),
-                    p.window.start.format(TIME).to_string(),
-                    p.window.end.format(TIME).to_string(),
-                    p.peak,
-                    created
-                ])?;
-            }
-            audit::record(
-                tx,
-                actor,
-                "plan.make",
-                "plan",
-                Some(&period),
-                (before > 0)
-                    .then(|| serde_json::json!({ "plans": overlapping, "assignments": before }))
-                    .as_ref(),
-                Some(&serde_json::json!({ "assignments": plan.len() })),
-            )
-        })
-    }
-
+impl Reader {
     /// The assignments of the plan of the days `from` to `to`, by date,
     /// hall and inspector.
     pub fn plan(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<PlanEntry>> {
@@ -168,6 +101,75 @@ impl Store {
             })
         })
         .collect()
+    }
+}
+
+impl Store {
+    /// Stores the plan of the days `from` to `to`. Plans whose days overlap
+    /// them are kept unless `replace` is set, when they give way to this
+    /// one; either way, all or nothing.
+    pub fn save_plan(
+        &mut self,
+        (from, to): (NaiveDate, NaiveDate),
+        plan: &[Planned],
+        replace: bool,
+        actor: &str,
+    ) -> Result<()> {
+        let period = key(from, to);
+        self.transaction(true, |tx| {
+            let overlapping: Vec<(String, i64)> = tx
+                .prepare_cached(
+                    "SELECT period, count(*) FROM assignments
+                     WHERE substr(period, 1, 10) <= ?2 AND substr(period, 13) >= ?1
+                     GROUP BY period ORDER BY period",
+                )?
+                .query_map([from.to_string(), to.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let before: i64 = overlapping.iter().map(|(_, n)| n).sum();
+            if before > 0 && !replace {
+                let plans: Vec<String> = overlapping
+                    .iter()
+                    .map(|(p, n)| format!("{p}(共 {n} 次)"))
+                    .collect();
+                return Err(Error::Duplicate(format!(
+                    "期间 {period} 已有暗访计划:{},未作改动;要用新计划替换请加 --replace",
+                    plans.join("、")
+                )));
+            }
+            for (old, _) in &overlapping {
+                tx.execute("DELETE FROM assignments WHERE period = ?1", [old])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO assignments (period, branch_code, inspector, date, window_start,
+                    window_end, peak, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            let created = now();
+            for p in plan {
+                insert.execute(params![
+                    period,
+                    p.branch_code,
+                    p.inspector,
+                    p.date.to_string(),
+                    p.window.start.format(TIME).to_string(),
+                    p.window.end.format(TIME).to_string(),
+                    p.peak,
+                    created
+                ])?;
+            }
+            audit::record(
+                tx,
+                actor,
+                "plan.make",
+                "plan",
+                Some(&period),
+                (before > 0)
+                    .then(|| serde_json::json!({ "plans": overlapping, "assignments": before }))
+                    .as_ref(),
+                Some(&serde_json::json!({ "assignments": plan.len() })),
+            )
+        })
     }
 
     /// Records which visit carried out which assignment.

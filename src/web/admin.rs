@@ -20,7 +20,7 @@ use crate::domain::access::{User, Visibility};
 use crate::domain::answer::Answer;
 use crate::domain::checklist::{Checklist, Item};
 use crate::formats::read::column_letter;
-use crate::storage::{AuditEntry, AuditFilter, Store};
+use crate::storage::{AuditEntry, AuditFilter, Reader, Store};
 use serde_json::Value;
 
 /// One problem as the upload page lists it.
@@ -57,7 +57,7 @@ async fn imports_page(
     let t = lang.text();
     let checklists = state
         .db
-        .run(|store| Ok(store.checklist_versions()?))
+        .read(|store| Ok(store.checklist_versions()?))
         .await
         .page(lang)?;
     let mut choices: Vec<(String, String)> = Vec::new();
@@ -105,8 +105,8 @@ pub async fn template(
 ) -> Result<Response, PageError> {
     let (bytes, name) = state
         .db
-        .run(move |store| {
-            let checklist = |store: &Store| -> Result<Checklist, Error> {
+        .read(move |store| {
+            let checklist = |store: &Reader| -> Result<Checklist, Error> {
                 let id = crate::app::imports::checklist_id(store, query.checklist)?;
                 Ok(store.checklist(&id)?)
             };
@@ -193,27 +193,41 @@ pub async fn upload(
         .page(lang)?;
     authed.check_csrf(form.text("csrf"), lang).page(lang)?;
     let mut page = imports_page(&state, &authed, lang).await?;
-    let Some(request) = ImportRequest::read(form) else {
+    let Some(mut request) = ImportRequest::read(form) else {
         page.failure = Some(t.choose_file.into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let actor = authed.user.name.clone();
     let dry_run = request.dry_run;
+    // A visits sheet is read and checked off the writer: only storing it
+    // waits for the writer, and holds up the others' writes.
+    let read = if kind == "visits" {
+        let (name, bytes) = (request.name.clone(), std::mem::take(&mut request.bytes));
+        let read = state
+            .db
+            .read(move |reader| Ok(imports::read_visits(reader, &name, bytes, &mut |_, _| {})))
+            .await
+            .page(lang)?;
+        Some(read)
+    } else {
+        None
+    };
     let result = state
         .db
-        .run(move |store| import(store, &kind, request, &actor, lang))
+        .write(move |store| import(store, &kind, request, read, &actor, lang))
         .await
         .page(lang)?;
     let status = show_outcome(&mut page, result, dry_run, t);
     Ok((status, page).into_response())
 }
 
-/// Imports `request` as a `kind` sheet: what it did in words, or why it
-/// stored nothing.
+/// Imports `request` as a `kind` sheet (a visits sheet already `read` off
+/// the writer): what it did in words, or why it stored nothing.
 fn import(
     store: &mut Store,
     kind: &str,
     request: ImportRequest,
+    read: Option<Result<imports::ReadVisits, Failure>>,
     actor: &str,
     lang: Lang,
 ) -> Result<Result<String, Failure>, Error> {
@@ -244,11 +258,15 @@ fn import(
                 replace,
                 actor,
             };
-            imports::visits(store, name, bytes, options, &mut |_, _| {}).map(|r| {
-                t.upload_source(t.visit_results, name, &r.sheet, r.header_row)
-                    + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
-                    + &t.blanks_as_na(r.blanks_as_na)
-            })
+            let Some(read) = read else {
+                return Err(Error::not_found(lang));
+            };
+            read.and_then(|read| imports::store_visits(store, read, options))
+                .map(|r| {
+                    t.upload_source(t.visit_results, name, &r.sheet, r.header_row)
+                        + &t.visits_counts(r.visits, r.new, r.unchanged, r.replaced)
+                        + &t.blanks_as_na(r.blanks_as_na)
+                })
         }
         "checklist" => {
             let meta = imports::SheetMeta {
@@ -377,7 +395,7 @@ fn plain(value: &Value, t: &Text) -> String {
 /// What an audit entry changed, a line each: a visit's answers as
 /// "A01 统一着工装: 否 → 是", an appeal as its item and answers, other
 /// records as their fields.
-fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<String>, Error> {
+fn audit_changes(store: &Reader, entry: &AuditEntry, t: &Text) -> Result<Vec<String>, Error> {
     let parse = |text: &Option<String>| {
         text.as_deref()
             .map(|t| serde_json::from_str::<Value>(t).unwrap_or_else(|_| Value::String(t.into())))
@@ -411,7 +429,7 @@ fn audit_changes(store: &Store, entry: &AuditEntry, t: &Text) -> Result<Vec<Stri
 
 /// A visit's fields and answers that changed from `old` to `new`, the
 /// answers in the words of the visit's checklist version.
-fn visit_changes(store: &Store, old: &Value, new: &Value, t: &Text) -> Vec<String> {
+fn visit_changes(store: &Reader, old: &Value, new: &Value, t: &Text) -> Vec<String> {
     let checklist = match (
         new.get("checklist").and_then(Value::as_str),
         new.get("version").and_then(Value::as_u64),
@@ -462,7 +480,7 @@ fn visit_changes(store: &Store, old: &Value, new: &Value, t: &Text) -> Vec<Strin
 
 /// The answer an appeal contests, and its reason or decision.
 fn appeal_changes(
-    store: &Store,
+    store: &Reader,
     entry: &AuditEntry,
     after: Option<&Value>,
     t: &Text,
@@ -541,7 +559,7 @@ pub async fn audit(
     };
     let entries = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let t = lang.text();
             store
                 .audit_entries(&filter)?

@@ -28,7 +28,7 @@ use crate::domain::evidence;
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
-use crate::storage::{Disposition, Photo, Store, VisitRecord};
+use crate::storage::{Disposition, ImportOptions, Photo, Reader, VisitRecord};
 
 pub async fn not_found(lang: Lang) -> Error {
     Error::not_found(lang)
@@ -324,7 +324,7 @@ struct Checked {
 /// minimum. Fails outright only when it cannot go on (an unknown
 /// checklist, another inspector's name, storage).
 fn check_visit(
-    store: &crate::storage::Store,
+    store: &crate::storage::Reader,
     user: &User,
     body: VisitBody,
     pending_photos: usize,
@@ -419,7 +419,7 @@ fn check_visit(
 
 /// Turns a request body into a visit, or a 422 listing every problem.
 fn build_visit(
-    store: &crate::storage::Store,
+    store: &crate::storage::Reader,
     user: &User,
     body: VisitBody,
     lang: Lang,
@@ -446,7 +446,7 @@ pub async fn submit_visit(
     let db = state.db.clone();
     let (status, value) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let (visit, checklist) = build_visit(store, &user, body, lang)?;
             if let Some(message) =
                 crate::app::publishing::locked(store, &visit.checklist_id, visit.visited_at.date())?
@@ -454,16 +454,16 @@ pub async fn submit_visit(
                 return Err(Error::conflict(message).with_field("visited_at"));
             }
             let id = visit.visit_id.clone().unwrap_or_default();
-            let status = db.exclusive({
+            let status = db.write_now({
                 let id = id.clone();
                 move |writer| {
                     let disposition = writer
                         .import_visits(
                             std::slice::from_ref(&visit),
-                            false,
-                            true,
-                            Some(user.id),
-                            &user.name,
+                            ImportOptions {
+                                recorded_by: Some(user.id),
+                                ..ImportOptions::by(&user.name)
+                            },
                         )?
                         .pop();
                     let status = match disposition {
@@ -516,7 +516,7 @@ pub async fn preview_visit(
     let user = authed.user.clone();
     let value = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let PreviewBody {
                 id,
                 branch_code,
@@ -588,7 +588,7 @@ pub async fn get_visit(
     let visibility = authed.user.visibility();
     let value = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let Some(record) = store.visit_record(&id, &visibility)? else {
                 return Ok(None);
             };
@@ -626,7 +626,7 @@ pub async fn save_draft(
     let user = authed.user.id;
     state
         .db
-        .run(move |store| Ok(store.save_draft(&id, user, branch.as_deref(), &text)?))
+        .write(move |store| Ok(store.save_draft(&id, user, branch.as_deref(), &text)?))
         .await
         .map_err(|e| {
             if e.status == StatusCode::NOT_FOUND {
@@ -647,7 +647,7 @@ pub async fn get_draft(
     let user = authed.user.id;
     let draft = state
         .db
-        .run(move |store| Ok(store.draft(&id, user)?))
+        .read(move |store| Ok(store.draft(&id, user)?))
         .await?;
     let draft = draft.ok_or_else(|| Error::not_found(lang))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], draft.body).into_response())
@@ -667,7 +667,7 @@ pub async fn delete_draft(
     let user = authed.user.id;
     state
         .db
-        .run(move |store| Ok(store.delete_draft(&id, user)?))
+        .write(move |store| Ok(store.delete_draft(&id, user)?))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -714,7 +714,7 @@ pub async fn upload_photo(
     let stored = photo.clone();
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             check_photo_target(store, &stored, &user, lang)?;
             save_photo(store, &dir, &stored, &file, user.id)
         })
@@ -736,7 +736,7 @@ fn photo_too_large() -> Error {
 
 /// A photo may join a submitted visit only if it is the user's to see, and
 /// name only an item some checklist has.
-fn check_photo_target(store: &Store, photo: &Photo, user: &User, lang: Lang) -> Result<(), Error> {
+fn check_photo_target(store: &Reader, photo: &Photo, user: &User, lang: Lang) -> Result<(), Error> {
     if store
         .visit_record(&photo.visit_id, &Visibility::Everything)?
         .is_some()
@@ -774,7 +774,7 @@ pub async fn photo(
     let dir = state.photos.clone();
     let found = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let Some(photo) = store.photo(&id, &visibility, user)? else {
                 return Ok(None);
             };
@@ -854,7 +854,7 @@ fn unknown_checklist(e: crate::storage::Error) -> Error {
 /// from the cache, brought up to date.
 pub fn analyse(
     cache: &AnalysisCache,
-    store: &Store,
+    store: &Reader,
     options: &Options,
 ) -> Result<(Arc<Analysis>, Arc<Analysis>), Error> {
     cache.analyse(store, options).map_err(unknown_checklist)
@@ -868,7 +868,7 @@ pub async fn analyses(
     let cache = state.analyses.clone();
     state
         .db
-        .run(move |store| analyse(&cache, store, &options))
+        .read(move |store| analyse(&cache, store, &options))
         .await
 }
 
@@ -896,7 +896,7 @@ pub async fn rankings(
     // which serve every other connection meanwhile.
     let body = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let (current, previous) = analyse(&cache, store, &options)?;
             let (current, previous) = if adjust {
                 (

@@ -50,7 +50,7 @@ pub async fn appeals_page(
     let visibility = authed.user.visibility();
     let (appeals, publications, checklists, last, opening) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let mut ids: Vec<String> = store
                 .checklist_versions()?
                 .into_iter()
@@ -161,7 +161,7 @@ pub async fn publish(
     let checklist = current.checklist_id.clone();
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             let versions = store.publications(&checklist, period)?;
             let changes = match versions.last() {
                 None => None,
@@ -237,7 +237,7 @@ pub async fn file(
     let dir = state.photos.clone();
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             let id = file_appeal(store, &visit, &request, &user, lang)?;
             match request.photo {
                 Some(bytes) => {
@@ -335,7 +335,7 @@ pub async fn decide(
     let admin = authed.user.clone();
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             let (appeal, _) = store.appeal(id)?.ok_or_else(|| Error::not_found(lang))?;
             let accepted = if accept {
                 let record = store

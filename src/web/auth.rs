@@ -64,7 +64,7 @@ pub async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Authed>,
     if let Some(hash) = bearer {
         let user = state
             .db
-            .run(move |store| Ok(store.token_user(&hash)?))
+            .read(move |store| Ok(store.token_user(&hash)?))
             .await?;
         return Ok(user.map(|user| Authed { user, csrf: None }));
     }
@@ -73,7 +73,10 @@ pub async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Authed>,
         return Ok(None);
     };
     let hash = secret_hash(cookie.value());
-    let session = state.db.run(move |store| Ok(store.session(&hash)?)).await?;
+    let session = state
+        .db
+        .read(move |store| Ok(store.session(&hash)?))
+        .await?;
     Ok(session.map(|s| Authed {
         user: s.user,
         csrf: Some(s.csrf),

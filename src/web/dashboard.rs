@@ -27,7 +27,7 @@ use crate::domain::access::{User, Visibility};
 use crate::domain::analytics::round4;
 use crate::domain::period::{Period, PeriodKind};
 use crate::domain::uncertainty::Signal;
-use crate::storage::Store;
+use crate::storage::Reader;
 
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct DashboardQuery {
@@ -379,7 +379,7 @@ pub(super) fn period_choices(last: Option<NaiveDate>, chosen: &Period) -> Vec<Ch
 
 /// The period a request asks for: a custom range, a named period, or the
 /// latest ended quarter with visits (see [`Period::opening_quarter`]).
-fn chosen_period(query: &DashboardQuery, store: &Store) -> Result<Period, Error> {
+fn chosen_period(query: &DashboardQuery, store: &Reader) -> Result<Period, Error> {
     if let (Some(from), Some(to)) = (
         query.from.as_deref().filter(|s| !s.is_empty()),
         query.to.as_deref().filter(|s| !s.is_empty()),
@@ -393,7 +393,7 @@ fn chosen_period(query: &DashboardQuery, store: &Store) -> Result<Period, Error>
 }
 
 /// The period reports open on today (see [`Period::opening_quarter`]).
-pub(super) fn opening_period(store: &Store) -> Result<Period, Error> {
+pub(super) fn opening_period(store: &Reader) -> Result<Period, Error> {
     let today = chrono::Local::now().date_naive();
     let ended = store.last_visit_day_before(Period::quarter_of(today).from)?;
     Ok(Period::opening_quarter(today, ended))
@@ -407,7 +407,7 @@ struct Context {
     checklists: Vec<(String, u32, String)>,
 }
 
-fn context(store: &Store, query: &DashboardQuery) -> Result<Context, Error> {
+fn context(store: &Reader, query: &DashboardQuery) -> Result<Context, Error> {
     Ok(Context {
         period: chosen_period(query, store)?,
         last: store.last_visit_day()?,
@@ -423,7 +423,7 @@ async fn requested_period(
 ) -> Result<Period, PageError> {
     state
         .db
-        .run(move |store| chosen_period(&query, store))
+        .read(move |store| chosen_period(&query, store))
         .await
         .page(lang)
 }
@@ -604,7 +604,7 @@ pub async fn dashboard(
     // other connection meanwhile.
     state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let context = context(store, &query)?;
             let options = page_options(context.period, query.checklist.clone());
             let (current, previous) = super::api::analyse(&cache, store, &options)?;
@@ -809,7 +809,7 @@ async fn trend(
     let code = code.to_string();
     state
         .db
-        .run(move |store| {
+        .read(move |store| {
             periods
                 .into_iter()
                 .map(|p| {
@@ -913,7 +913,7 @@ fn section_titles(current: &Analysis) -> Vec<String> {
 /// [`context`] from the async threads.
 async fn read_context(state: &AppState, query: &DashboardQuery) -> Result<Context, Error> {
     let query = query.clone();
-    state.db.run(move |store| context(store, &query)).await
+    state.db.read(move |store| context(store, &query)).await
 }
 
 /// The index of hall or district `code` among `current`'s, and its
@@ -1145,7 +1145,7 @@ async fn hall_visits(
     let checklists = current.versions.clone();
     state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let mut out = Vec::new();
             for (link, record) in store.branch_visits(&code, from, to, &visibility)? {
                 let rate = checklists
@@ -1213,7 +1213,7 @@ pub async fn rankings_download(
     let checklist = current.checklist_id.clone();
     let versions = state
         .db
-        .run(move |store| Ok(store.publications(&checklist, period)?))
+        .read(move |store| Ok(store.publications(&checklist, period)?))
         .await
         .page(lang)?;
     let provenance = crate::formats::workbook::Provenance::now(
@@ -1257,7 +1257,7 @@ pub async fn visits_download(
     let checklist = query.checklist.clone();
     let (bytes, id) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let id = match checklist {
                 Some(id) => id,
                 None => store.busiest_checklist(period.from, period.to)?,

@@ -91,23 +91,25 @@ impl Error {
             }
             storage::Error::Duplicate(message) => Error::conflict(message),
             storage::Error::ChecklistConflict { .. } => Error::conflict(e.to_string()),
-            storage::Error::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
-                if matches!(
-                    failure.code,
-                    rusqlite::ErrorCode::DiskFull
-                        | rusqlite::ErrorCode::SystemIoFailure
-                        | rusqlite::ErrorCode::ReadOnly
-                        | rusqlite::ErrorCode::CannotOpen
-                ) =>
-            {
-                tracing::error!("storage unavailable for writes: {failure}");
-                Error::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "storage_unavailable",
-                    "服务器暂时无法保存(磁盘已满、写入失败或数据库只读),数据未保存,请稍后重试",
-                )
-            }
-            other => Error::internal(other),
+            e => match e.unavailable() {
+                Some(storage::Unavailable::Busy) => {
+                    tracing::warn!("storage busy: {e}");
+                    Error::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "storage_busy",
+                        storage::Unavailable::Busy.message(),
+                    )
+                }
+                Some(_) => {
+                    tracing::error!("storage unavailable for writes: {e}");
+                    Error::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "storage_unavailable",
+                        "服务器暂时无法保存(磁盘已满、写入失败或数据库只读),数据未保存,请稍后重试",
+                    )
+                }
+                None => Error::internal(e),
+            },
         }
     }
 

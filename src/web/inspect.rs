@@ -65,7 +65,7 @@ pub async fn inspect(
     let user = authed.user.clone();
     let (branches, drafts, records, checklists) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let records = store.recent_visits(&user.own_visits(), 50)?;
             let mut checklists: Vec<Checklist> = Vec::new();
             for r in &records {
@@ -211,7 +211,7 @@ pub async fn visit_form(
 ) -> Result<Response, PageError> {
     let (checklist, branches) = state
         .db
-        .run(move |store| {
+        .read(move |store| {
             let id = crate::app::imports::checklist_id(store, query.checklist)?;
             Ok((store.checklist(&id)?, store.branches()?))
         })

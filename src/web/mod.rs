@@ -20,9 +20,8 @@ mod upload;
 mod visit_page;
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -33,7 +32,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::Error;
 
-use crate::storage::{self, Store};
+use crate::storage::{self, Reader, Store};
 
 /// The most a JSON or form request may carry.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -43,125 +42,66 @@ pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 /// The most a photo upload may carry (the tablet resizes before sending).
 pub const MAX_PHOTO: usize = 5 * 1024 * 1024;
 
-/// The server's connections checkpoint the write-ahead log themselves only
-/// when it has grown this long (200 MB); otherwise a background task does
-/// it every [`CHECKPOINT_EVERY`], off the writers' path. The log starts
-/// over only once a writer finds it all copied and no reader in it, which
-/// steady reading and writing seldom allow: then the writer checkpoints,
-/// pausing every write for some 30 ms. At 1,500 submissions a second (about
-/// nine pages each) that is every four seconds, where 40 MB made it every
-/// 0.7 s and so the slowest percent of submissions; the log file keeps
-/// its largest size on disk.
-const WAL_PAGES: u32 = 50_000;
+/// How long a client should wait before trying again after a 503.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// How often the background task checkpoints the write-ahead log (see
+/// [`storage::Database::checkpoint`]).
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// How many idle connections the pool keeps. Opening one costs more than a
-/// request (the schema is checked), so there are enough for every request
-/// in flight under load.
-const IDLE_CONNECTIONS: usize = 64;
-
-/// A write for the thread that writes, with that thread's connection.
-type Write = Box<dyn FnOnce(&mut Store) + Send>;
-
-/// SQLite connections for blocking tasks: rusqlite's connection is not
-/// `Sync`, so each task borrows one on a blocking thread and gives it back.
+/// The database for async handlers: each read or write runs on a blocking
+/// thread, reads on a connection that cannot write, writes on the one
+/// writer thread, each as one transaction.
 #[derive(Clone)]
 pub struct Db {
-    path: PathBuf,
-    idle: Arc<Mutex<Vec<Store>>>,
-    /// The queue of the thread that writes (see [`Db::exclusive`]), started
-    /// by the first write.
-    writes: Arc<Mutex<Option<mpsc::Sender<Write>>>>,
+    database: Arc<storage::Database>,
 }
 
 impl Db {
     pub fn new(path: PathBuf) -> Db {
         Db {
-            path,
-            idle: Arc::new(Mutex::new(Vec::new())),
-            writes: Arc::new(Mutex::new(None)),
+            database: Arc::new(storage::Database::new(path)),
         }
     }
 
-    /// Runs `work` (a write, from a blocking thread) on the one thread that
-    /// writes, with its own connection, and waits for it. SQLite takes one
-    /// writer at a time: writes queue here, first come first served,
-    /// instead of in SQLite's busy handler, which sleeps in steps of
-    /// milliseconds, and the thread goes from one to the next without
-    /// waiting to be woken for each, however busy the processors are. Its
-    /// connection also keeps what it read, where a connection forgets its
-    /// cached pages whenever another one wrote.
-    pub fn exclusive<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
-    ) -> Result<T, Error> {
-        let (done, outcome) = mpsc::sync_channel(1);
-        let write: Write = Box::new(move |store| {
-            // Nobody to tell if the one who asked is gone.
-            let _ = done.send(work(store));
-        });
-        self.writer()?
-            .send(write)
-            .map_err(|_| Error::internal("写入线程已停止"))?;
-        outcome
-            .recv()
-            .map_err(|_| Error::internal("写入任务失败"))?
+    /// Runs `work` with a connection that only reads, on a blocking thread.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Reader) -> Result<T, Error> + Send + 'static,
+    {
+        let db = self.clone();
+        blocking(move || db.database.read(work)).await
     }
 
-    /// The queue of the thread that writes, started with its connection if
-    /// it is not running yet.
-    fn writer(&self) -> Result<mpsc::Sender<Write>, Error> {
-        let mut writes = self.writes.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(queue) = &*writes {
-            return Ok(queue.clone());
-        }
-        let mut store = self.open()?;
-        let (queue, received) = mpsc::channel::<Write>();
-        std::thread::Builder::new()
-            .name("hallscore-writer".into())
-            .spawn(move || {
-                for write in received {
-                    // A write that panics fails alone: its transaction is
-                    // rolled back, the one who asked is told, the thread
-                    // goes on.
-                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| write(&mut store)));
-                }
-            })
-            .map_err(Error::internal)?;
-        Ok(writes.insert(queue).clone())
-    }
-
-    /// A new connection for the server.
-    fn open(&self) -> Result<Store, storage::Error> {
-        let store = Store::open(&self.path)?;
-        store.defer_checkpoints(WAL_PAGES)?;
-        Ok(store)
-    }
-
-    /// Runs `work` with a connection on a blocking thread.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, Error>
+    /// Runs `work` on the writer thread as one transaction and waits for
+    /// it: all it writes is stored, or nothing when it fails.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, Error>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let taken = db.idle.lock().ok().and_then(|mut idle| idle.pop());
-            let mut store = match taken {
-                Some(store) => store,
-                None => db.open()?,
-            };
-            let out = work(&mut store);
-            if let Ok(mut idle) = db.idle.lock()
-                && idle.len() < IDLE_CONNECTIONS
-            {
-                idle.push(store);
-            }
-            out
-        })
+        blocking(move || db.write_now(work)).await
+    }
+
+    /// [`Db::write`] from a thread that may block (inside a read).
+    pub fn write_now<T, F>(&self, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
+    {
+        self.database.write(work)
+    }
+}
+
+/// Runs `work` on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| Error::internal(format!("后台任务失败:{e}")))?
-    }
 }
 
 impl From<storage::Error> for Error {
@@ -255,6 +195,15 @@ pub fn router(state: AppState) -> Router {
             pages::error_pages_with_reader,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Whatever is unavailable for now (a busy database, a full disk)
+        // tells clients when to try again.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::RETRY_AFTER,
+            |response: &axum::response::Response| {
+                (response.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE)
+                    .then_some(HeaderValue::from_static(RETRY_AFTER_SECONDS))
+            },
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -290,7 +239,8 @@ pub async fn serve(
         let mut failing = false;
         loop {
             every.tick().await;
-            match db.run(|store| Ok(store.checkpoint()?)).await {
+            let database = db.database.clone();
+            match blocking(move || Ok(database.checkpoint()?)).await {
                 // Said once, not twice a second (a read-only database).
                 Err(e) if !failing => {
                     tracing::warn!("checkpoint failed: {}", e.message);

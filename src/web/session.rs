@@ -52,7 +52,7 @@ pub async fn login_form(
     let t = lang.text();
     let has_admin = state
         .db
-        .run(|store| Ok(store.has_admin()?))
+        .read(|store| Ok(store.has_admin()?))
         .await
         .page(lang)?;
     login_page(
@@ -136,7 +136,7 @@ pub async fn login(
     let lookup = name.clone();
     let found = state
         .db
-        .run(move |store| Ok(store.user_with_password(&lookup)?))
+        .read(move |store| Ok(store.user_with_password(&lookup)?))
         .await
         .page(lang)?;
     let password = form.password;
@@ -168,7 +168,7 @@ pub async fn login(
     let expires = Local::now().naive_local() + Duration::hours(auth::SESSION_HOURS);
     state
         .db
-        .run(move |store| {
+        .write(move |store| {
             if let Some(old) = old {
                 store.delete_session(&old)?;
             }
@@ -200,7 +200,7 @@ pub async fn logout(
         let hash = secret_hash(cookie.value());
         state
             .db
-            .run(move |store| Ok(store.delete_session(&hash)?))
+            .write(move |store| Ok(store.delete_session(&hash)?))
             .await
             .page(lang)?;
     }

@@ -20,7 +20,7 @@ use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, Item, ItemKind};
 use crate::domain::period::Period;
 use crate::domain::scoring::{Points, VisitScore, item_earned, score_visit};
-use crate::storage::{Photo, Store, VisitRecord};
+use crate::storage::{Photo, Reader, VisitRecord};
 use chrono::NaiveDateTime;
 
 /// One answered item on the visit page.
@@ -96,7 +96,7 @@ struct Shown {
 }
 
 /// Reads visit `id` if the reader may see it.
-fn find_visit(store: &Store, id: &str, visibility: &Visibility) -> Result<Option<Shown>, Error> {
+fn find_visit(store: &Reader, id: &str, visibility: &Visibility) -> Result<Option<Shown>, Error> {
     let Some(record) = store.visit_record(id, visibility)? else {
         return Ok(None);
     };
@@ -125,7 +125,7 @@ pub async fn visit_page(
     let visibility = authed.user.visibility();
     let found = state
         .db
-        .run(move |store| find_visit(store, &id, &visibility))
+        .read(move |store| find_visit(store, &id, &visibility))
         .await
         .page(lang)?;
     let Some(Shown {

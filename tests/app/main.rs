@@ -12,6 +12,8 @@ mod web;
 
 mod faults;
 
+mod contention;
+
 mod browser;
 
 mod admin;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::{Analysis, Options, checklist_for};
 use crate::domain::answer::Answer;
 use crate::domain::period::Period;
-use crate::storage::{self, Change, ScannedVisit, Store};
+use crate::storage::{self, Change, Reader, ScannedVisit};
 
 /// How many analyses a cache keeps (a dashboard uses two), besides a spare
 /// of those that change while in use; each holds a period's figures and
@@ -47,7 +47,7 @@ impl AnalysisCache {
     /// What [`analyse`] computes, both analyses of one state of the store.
     pub fn analyse(
         &self,
-        store: &Store,
+        store: &Reader,
         options: &Options,
     ) -> storage::Result<(Arc<Analysis>, Arc<Analysis>)> {
         store.snapshot(|store| {
@@ -65,7 +65,7 @@ impl AnalysisCache {
     /// date; others asking for the same analysis wait and share it.
     fn analysis(
         &self,
-        store: &Store,
+        store: &Reader,
         stamp: i64,
         checklist_id: &str,
         period: Period,
@@ -133,7 +133,7 @@ struct CaughtUp {
 /// when no request uses that any more; else to a copy. `None` when the
 /// analysis must be computed anew instead.
 fn catch_up(
-    store: &Store,
+    store: &Reader,
     latest: Stamped,
     spare: Option<Stamped>,
 ) -> storage::Result<Option<CaughtUp>> {
@@ -190,7 +190,7 @@ fn catch_up(
 /// `since`, oldest first; `None` when there were other changes, or too
 /// many.
 fn new_visits(
-    store: &Store,
+    store: &Reader,
     since: i64,
     analysis: &Analysis,
 ) -> storage::Result<Option<Vec<NewVisit>>> {
@@ -240,7 +240,7 @@ mod tests {
 
     /// The cache's figures must be those of a computation from scratch.
     #[track_caller]
-    fn assert_fresh(cache: &AnalysisCache, store: &Store) -> (Arc<Analysis>, Arc<Analysis>) {
+    fn assert_fresh(cache: &AnalysisCache, store: &Reader) -> (Arc<Analysis>, Arc<Analysis>) {
         let (current, previous) = cache.analyse(store, &options()).expect("cached");
         let (fresh, fresh_previous) = analyse(store, &options()).expect("fresh");
         assert_eq!(
@@ -252,7 +252,7 @@ mod tests {
 
     /// A new visit of the current quarter: a copy of a demo visit under a
     /// new id, with its first answer turned round.
-    fn new_visit(store: &Store, id: &str) -> Visit {
+    fn new_visit(store: &Reader, id: &str) -> Visit {
         let checklist = store.checklist("hall-visit").expect("checklist");
         let quarter = options().period;
         let mut visit = crate::app::demo::visits(&checklist)
@@ -281,7 +281,7 @@ mod tests {
         // previous quarter, which it does not touch, is kept as it was.
         let visit = new_visit(&store, "NEW-1");
         other
-            .import_visits(&[visit], false, true, None, ACTOR)
+            .import_visits(&[visit], storage::ImportOptions::by(ACTOR))
             .expect("submit");
         let (added, added_previous) = assert_fresh(&cache, &store);
         assert_eq!(added.region.visits, current.region.visits + 1);
@@ -308,7 +308,7 @@ mod tests {
         // stamp instead of a copy of the latest being made.
         let visit = new_visit(&store, "NEW-5");
         other
-            .import_visits(&[visit], false, true, None, ACTOR)
+            .import_visits(&[visit], storage::ImportOptions::by(ACTOR))
             .expect("submit");
         let (reused, _) = assert_fresh(&cache, &store);
         assert_eq!(reused.region.visits, added.region.visits + 1);
@@ -320,12 +320,18 @@ mod tests {
         replaced.answers[1] = Answer::Fail;
         replaced.answers[2] = Answer::Fail;
         other
-            .import_visits(&[replaced], true, true, None, ACTOR)
+            .import_visits(
+                &[replaced],
+                storage::ImportOptions {
+                    replace: true,
+                    ..storage::ImportOptions::by(ACTOR)
+                },
+            )
             .expect("replace");
         assert_fresh(&cache, &store);
         let bulk = [new_visit(&store, "NEW-2"), new_visit(&store, "NEW-3")];
         other
-            .import_visits(&bulk, false, true, None, ACTOR)
+            .import_visits(&bulk, storage::ImportOptions::by(ACTOR))
             .expect("bulk");
         assert_fresh(&cache, &store);
         let mut roster = crate::app::demo::roster();
@@ -344,7 +350,7 @@ mod tests {
         let mut visit = new_visit(&store, "NEW-4");
         visit.checklist_version = checklist.version;
         other
-            .import_visits(&[visit], false, true, None, ACTOR)
+            .import_visits(&[visit], storage::ImportOptions::by(ACTOR))
             .expect("submit under version 2");
         let (newer, _) = assert_fresh(&cache, &store);
         assert_eq!(newer.versions.len(), 2);

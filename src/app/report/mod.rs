@@ -35,7 +35,7 @@ use crate::domain::uncertainty::{
     rank_ranges,
 };
 use crate::domain::waits::{WaitSummary, summarise};
-use crate::storage::{self, ScannedVisit, Store};
+use crate::storage::{self, Reader, ScannedVisit};
 
 /// Name of the city group for halls whose roster gave no city.
 pub const NO_CITY: &str = "未分地市";
@@ -168,7 +168,7 @@ pub struct Measure {
 impl Analysis {
     /// One scan over the period's visits, scoring each with its own version.
     pub fn compute(
-        store: &Store,
+        store: &Reader,
         checklist_id: &str,
         period: Period,
         min_visits: u32,
@@ -329,7 +329,7 @@ impl Analysis {
 
     /// The figures the options ask for, with the checklist chosen as the
     /// contract says when none is named.
-    pub fn for_options(store: &Store, options: &Options) -> storage::Result<Analysis> {
+    pub fn for_options(store: &Reader, options: &Options) -> storage::Result<Analysis> {
         let id = checklist_for(store, options)?;
         Analysis::compute(store, &id, options.period, options.min_visits)
     }
@@ -734,7 +734,7 @@ pub fn change(change: Option<i64>) -> String {
 }
 
 /// The current and previous period's analyses for the options.
-pub fn analyse(store: &Store, options: &Options) -> storage::Result<(Analysis, Analysis)> {
+pub fn analyse(store: &Reader, options: &Options) -> storage::Result<(Analysis, Analysis)> {
     let current = Analysis::for_options(store, options)?;
     let previous = Analysis::compute(
         store,
@@ -747,7 +747,7 @@ pub fn analyse(store: &Store, options: &Options) -> storage::Result<(Analysis, A
 
 /// The checklist the options name (which must exist), or the one with the
 /// most visits in the period.
-fn checklist_for(store: &Store, options: &Options) -> storage::Result<String> {
+fn checklist_for(store: &Reader, options: &Options) -> storage::Result<String> {
     match &options.checklist {
         Some(id) => {
             store.checklist(id)?;
@@ -760,6 +760,7 @@ fn checklist_for(store: &Store, options: &Options) -> storage::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::Store;
     use crate::domain::access::Visibility;
     pub(super) const ACTOR: &str = "测试";
 
@@ -781,10 +782,7 @@ mod tests {
         store
             .import_visits(
                 &crate::app::demo::visits(&checklist),
-                false,
-                true,
-                None,
-                ACTOR,
+                storage::ImportOptions::by(ACTOR),
             )
             .expect("visits");
         let other = Store::open(&path).expect("second connection");

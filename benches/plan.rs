@@ -6,6 +6,7 @@
 //! ```sh
 //! cargo bench --bench plan
 //! cargo bench --bench plan -- --halls 300 --no-peer
+//! cargo bench --bench plan -- --halls 3600 --per-day 2   # tight rules
 //! ```
 //!
 //! This is a benchmark, not a test: it prints figures and fails only when a
@@ -28,6 +29,8 @@ const RUNS: usize = 5;
 fn main() -> Result<()> {
     let mut halls = 3_000;
     let mut peer = true;
+    let mut per_day: u32 = 4;
+    let mut lockout: u32 = 30;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -36,6 +39,18 @@ fn main() -> Result<()> {
                     .next()
                     .and_then(|n| n.parse().ok())
                     .ok_or("--halls N")?
+            }
+            "--per-day" => {
+                per_day = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or("--per-day K")?
+            }
+            "--lockout" => {
+                lockout = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or("--lockout D")?
             }
             "--no-peer" => peer = false,
             "--bench" => {}
@@ -48,8 +63,8 @@ fn main() -> Result<()> {
         from,
         to,
         visits_per_hall: VISITS,
-        lockout_days: 30,
-        max_per_day: 4,
+        lockout_days: lockout,
+        max_per_day: per_day,
         peak_share: 0.3,
         seed: 1,
     };
@@ -78,8 +93,8 @@ fn main() -> Result<()> {
                 &VISITS.to_string(),
                 &from.to_string(),
                 &to.to_string(),
-                "30",
-                "4",
+                &lockout.to_string(),
+                &per_day.to_string(),
             ])
             .output()?;
         if !output.status.success() {
@@ -98,8 +113,8 @@ fn main() -> Result<()> {
     };
 
     println!(
-        "A quarter's plan: {halls} halls × {VISITS} visits, {INSPECTORS} inspectors, lockout 30 days, \
-         ≤ 4 a day, ≥ 30% busy hours ({} assignments)",
+        "A quarter's plan: {halls} halls × {VISITS} visits, {INSPECTORS} inspectors, lockout {lockout} days, \
+         ≤ {per_day} a day, ≥ 30% busy hours ({} assignments)",
         plan.len()
     );
     println!(

@@ -3,9 +3,24 @@
 //! sees the same hall again too soon, nobody has too many visits on a day,
 //! enough visits fall in busy hours, and the work is shared out evenly.
 //!
-//! The planner is greedy and deterministic for a seed: halls in a shuffled
-//! order, each hall's visits spread over equal stretches of the period, and
-//! each visit given to the least-loaded inspector who may take it.
+//! Planning goes in two steps, both deterministic for a seed:
+//!
+//! 1. A greedy pass, fast enough for a national quarter: halls in a shuffled
+//!    order, each hall's visits spread over equal stretches of the period,
+//!    each visit given to the least-loaded inspector who may take it. When
+//!    halls closed in busy hours need weekend visits to reach the share, they
+//!    try weekends first. Its loads differ by one at most.
+//! 2. When the greedy pass gets stuck or falls short of the busy-hour share,
+//!    an exact search takes over: it walks the period day by day, trying
+//!    every set of visits each inspector could make that day, and remembers
+//!    the states (visits still owed per hall, days since each inspector last
+//!    saw each hall, busy-hour visits so far) from which nothing works. It
+//!    either finds a plan or proves there is none, and then says which rules
+//!    clash; on inputs too large to settle within its step budget it says so
+//!    rather than guess.
+//!
+//! Up front, plain counts (capacity, lockout, busy hours) refuse what is
+//! impossible on its face with the rule that makes it so.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -227,9 +242,22 @@ pub enum PlanError {
         possible: u64,
     },
     #[error(
-        "营业厅 {hall} 的第 {visit} 次暗访找不到符合规则的暗访员和日期(每天上限、回避期都已用尽)"
+        "在 {days} 天内、每人每天最多 {per_day} 次、同一暗访员 {lockout} 天内不得重复暗访同一营业厅,排不出每个营业厅 {visits} 次暗访(已试遍所有安排)"
     )]
-    Stuck { hall: String, visit: u32 },
+    Clash {
+        days: i64,
+        per_day: u32,
+        lockout: u32,
+        visits: u32,
+    },
+    #[error(
+        "至少 {needed} 次暗访须在高峰时段,但在每天上限和回避期之内,不在高峰营业的营业厅排不出足够的周末暗访(已试遍所有安排)"
+    )]
+    PeakClash { needed: u64 },
+    #[error(
+        "规则过紧:在限定的计算量内既没找到满足全部规则的计划,也没能证明不存在;请放宽每天上限、回避期或高峰占比,或增加暗访员后重试"
+    )]
+    TooTight,
     #[error(
         "至少 {needed} 次暗访须在高峰时段,但按各营业厅的营业时间和高峰时段最多只能安排 {possible} 次"
     )]
@@ -249,59 +277,331 @@ pub fn make_plan(
         .iter_days()
         .take_while(|d| *d <= rules.to)
         .collect();
+    let needed = needed_peaks(halls.len() as u64 * u64::from(rules.visits_per_hall), rules);
+    let peaky: Vec<bool> = halls.iter().map(|h| !h.1.peaks().is_empty()).collect();
+    let weekend: Vec<bool> = days.iter().map(|d| is_weekend(*d)).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(rules.seed);
-    let mut order: Vec<usize> = (0..halls.len()).collect();
-    order.shuffle(&mut rng);
+    let greedy = greedy(&peaky, inspectors, &weekend, rules, needed, &mut rng)
+        .filter(|plan| peak_visits(plan, &peaky, &weekend) >= needed);
+    let plan = match greedy {
+        Some(plan) => plan,
+        None => settle(&peaky, inspectors, &weekend, rules, needed)?,
+    };
+    Ok(windows(halls, &days, plan, needed, &mut rng))
+}
+
+/// How many visits must fall in busy hours.
+fn needed_peaks(total: u64, rules: &Rules) -> u64 {
+    (rules.peak_share * total as f64 - 1e-9).ceil().max(0.0) as u64
+}
+
+/// How many planned (hall, inspector, day) visits can be busy-hour visits:
+/// those on a weekend, and those at a hall with busy hours.
+fn peak_visits(plan: &[(usize, usize, usize)], peaky: &[bool], weekend: &[bool]) -> u64 {
+    plan.iter().filter(|p| weekend[p.2] || peaky[p.0]).count() as u64
+}
+
+/// The fast pass: (hall, inspector, day) for every visit, or `None` when it
+/// gets stuck.
+fn greedy(
+    peaky: &[bool],
+    inspectors: usize,
+    weekend: &[bool],
+    rules: &Rules,
+    needed: u64,
+    rng: &mut ChaCha8Rng,
+) -> Option<Vec<(usize, usize, usize)>> {
+    let n = rules.visits_per_hall as usize;
+    let days = weekend.len();
+    let mut order: Vec<usize> = (0..peaky.len()).collect();
+    order.shuffle(rng);
     // Inspectors' tie order, shuffled once so no name always comes first.
     let mut tie: Vec<usize> = (0..inspectors).collect();
-    tie.shuffle(&mut rng);
+    tie.shuffle(rng);
+    // Halls closed in busy hours try weekends first while the share needs it.
+    let mut short = needed.saturating_sub(peaky.iter().filter(|&&p| p).count() as u64 * n as u64);
 
     let mut load = vec![0u32; inspectors];
-    let mut per_day: HashMap<(usize, NaiveDate), u32> = HashMap::new();
-    let mut day_use = vec![0u32; days.len()];
+    let mut per_day = vec![0u32; inspectors * days];
+    let mut day_use = vec![0u32; days];
     // (inspector, hall) → the days already planned.
-    let mut seen: HashMap<(usize, usize), Vec<NaiveDate>> = HashMap::new();
-    let mut plan: Vec<(usize, usize, usize)> = Vec::new(); // (hall, inspector, day)
-    let n = rules.visits_per_hall as usize;
-    let lockout = i64::from(rules.lockout_days);
+    let mut seen: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    let mut plan: Vec<(usize, usize, usize)> = Vec::with_capacity(peaky.len() * n);
+    let lockout = rules.lockout_days as usize;
 
     for &hall in &order {
+        let weekends_first = !peaky[hall] && short > 0;
         for visit in 0..n {
             // The visit's own stretch of the period first, then anywhere.
-            let stretch = days.len() * visit / n..days.len() * (visit + 1) / n;
-            let mut candidates: Vec<usize> = stretch.clone().collect();
-            candidates.sort_by_key(|&d| (day_use[d], d));
-            let mut rest: Vec<usize> = (0..days.len()).filter(|d| !stretch.contains(d)).collect();
-            rest.sort_by_key(|&d| (day_use[d], d));
-            candidates.extend(rest);
-
+            let stretch = days * visit / n..days * (visit + 1) / n;
+            let mut candidates: Vec<usize> = (0..days).collect();
+            candidates.sort_by_key(|&d| {
+                let wanted = weekends_first && weekend[d];
+                (!wanted, !stretch.contains(&d), day_use[d], d)
+            });
             let free = |inspector: usize, day: usize| {
-                per_day.get(&(inspector, days[day])).copied().unwrap_or(0) < rules.max_per_day
-                    && seen.get(&(inspector, hall)).is_none_or(|dates| {
-                        dates
-                            .iter()
-                            .all(|d| (days[day] - *d).num_days().abs() >= lockout)
-                    })
+                per_day[inspector * days + day] < rules.max_per_day
+                    && seen
+                        .get(&(inspector, hall))
+                        .is_none_or(|dates| dates.iter().all(|&d| d.abs_diff(day) >= lockout))
             };
             let mut by_load: Vec<usize> = tie.clone();
             by_load.sort_by_key(|&i| load[i]);
-            let choice = by_load
+            let (inspector, day) = by_load
                 .iter()
-                .find_map(|&i| candidates.iter().find(|&&d| free(i, d)).map(|&d| (i, d)));
-            let Some((inspector, day)) = choice else {
-                return Err(PlanError::Stuck {
-                    hall: halls[hall].0.to_string(),
-                    visit: visit as u32 + 1,
-                });
-            };
+                .find_map(|&i| candidates.iter().find(|&&d| free(i, d)).map(|&d| (i, d)))?;
             load[inspector] += 1;
             day_use[day] += 1;
-            *per_day.entry((inspector, days[day])).or_default() += 1;
-            seen.entry((inspector, hall)).or_default().push(days[day]);
+            per_day[inspector * days + day] += 1;
+            seen.entry((inspector, hall)).or_default().push(day);
             plan.push((hall, inspector, day));
+            if !peaky[hall] && weekend[day] {
+                short = short.saturating_sub(1);
+            }
         }
     }
-    windows(halls, &days, plan, rules, &mut rng)
+    Some(plan)
+}
+
+/// The exact search, and the reason when it proves there is no plan.
+fn settle(
+    peaky: &[bool],
+    inspectors: usize,
+    weekend: &[bool],
+    rules: &Rules,
+    needed: u64,
+) -> Result<Vec<(usize, usize, usize)>, PlanError> {
+    let clash = PlanError::Clash {
+        days: weekend.len() as i64,
+        per_day: rules.max_per_day,
+        lockout: rules.lockout_days,
+        visits: rules.visits_per_hall,
+    };
+    // Loads within one of each other first, then any loads.
+    let total = peaky.len() as u32 * rules.visits_per_hall;
+    let even = (total / inspectors as u32, total.div_ceil(inspectors as u32));
+    for loads in [even, (0, u32::MAX)] {
+        let mut search = Search::new(peaky, inspectors, weekend, rules, (needed, loads));
+        // Only the search with any loads may settle that there is no plan.
+        match (search.day(0), loads == even) {
+            (Outcome::Found, _) => return Ok(search.plan),
+            (Outcome::GaveUp, false) => return Err(PlanError::TooTight),
+            _ => {}
+        }
+    }
+    let any = (0, u32::MAX);
+    match needed {
+        0 => Err(clash),
+        _ => match Search::new(peaky, inspectors, weekend, rules, (0, any)).day(0) {
+            Outcome::Found => Err(PlanError::PeakClash { needed }),
+            Outcome::Nothing => Err(clash),
+            Outcome::GaveUp => Err(PlanError::TooTight),
+        },
+    }
+}
+
+/// How many steps the exact search may take before it gives up.
+const SEARCH_STEPS: u64 = 400_000;
+
+enum Outcome {
+    Found,
+    Nothing,
+    GaveUp,
+}
+
+/// The exact search's state: the period walked day by day, each inspector's
+/// visits of the day chosen as a set of halls.
+struct Search<'a> {
+    peaky: &'a [bool],
+    weekend: &'a [bool],
+    /// Weekend days from each day to the end.
+    weekends_left: Vec<u64>,
+    inspectors: usize,
+    per_day: u32,
+    lockout: usize,
+    needed: u64,
+    /// Fewest and most visits an inspector may get.
+    loads: (u32, u32),
+    /// Visits each hall still needs.
+    owed: Vec<u32>,
+    /// The last day each inspector saw each hall (inspector × halls + hall).
+    last: Vec<Option<usize>>,
+    load: Vec<u32>,
+    peaks: u64,
+    plan: Vec<(usize, usize, usize)>,
+    /// States known to lead nowhere.
+    dead: HashSet<Vec<u32>>,
+    steps: u64,
+}
+
+impl<'a> Search<'a> {
+    fn new(
+        peaky: &'a [bool],
+        inspectors: usize,
+        weekend: &'a [bool],
+        rules: &Rules,
+        (needed, loads): (u64, (u32, u32)),
+    ) -> Search<'a> {
+        let mut weekends_left = vec![0u64; weekend.len() + 1];
+        for d in (0..weekend.len()).rev() {
+            weekends_left[d] = weekends_left[d + 1] + u64::from(weekend[d]);
+        }
+        Search {
+            peaky,
+            weekend,
+            weekends_left,
+            inspectors,
+            per_day: rules.max_per_day,
+            lockout: rules.lockout_days as usize,
+            needed,
+            loads,
+            owed: vec![rules.visits_per_hall; peaky.len()],
+            last: vec![None; inspectors * peaky.len()],
+            load: vec![0; inspectors],
+            peaks: 0,
+            plan: Vec::new(),
+            dead: HashSet::new(),
+            steps: 0,
+        }
+    }
+
+    /// Plans day `t` and the days after it.
+    fn day(&mut self, t: usize) -> Outcome {
+        if self.owed.iter().all(|&n| n == 0) {
+            let even = self.load.iter().all(|&n| n >= self.loads.0);
+            return if self.peaks >= self.needed && even {
+                Outcome::Found
+            } else {
+                Outcome::Nothing
+            };
+        }
+        if t == self.weekend.len() || !self.hopeful(t) {
+            return Outcome::Nothing;
+        }
+        let key = self.key(t);
+        if self.dead.contains(&key) {
+            return Outcome::Nothing;
+        }
+        let mut order: Vec<usize> = (0..self.inspectors).collect();
+        order.sort_by_key(|&i| (self.load[i], i));
+        let outcome = self.slot(t, &order, 0, 0);
+        if matches!(outcome, Outcome::Nothing) {
+            self.dead.insert(key);
+        }
+        outcome
+    }
+
+    /// Gives `order[0]` another visit on day `t` (halls from `from` on, so
+    /// each set of halls is tried once), or moves on to the next inspector.
+    fn slot(&mut self, t: usize, order: &[usize], taken: u32, from: usize) -> Outcome {
+        self.steps += 1;
+        if self.steps > SEARCH_STEPS {
+            return Outcome::GaveUp;
+        }
+        let Some(&i) = order.first() else {
+            return self.day(t + 1);
+        };
+        if taken < self.per_day && self.load[i] < self.loads.1 {
+            let halls = self.owed.len();
+            let mut open: Vec<usize> = (from..halls)
+                .filter(|&h| {
+                    self.owed[h] > 0
+                        && self.last[i * halls + h].is_none_or(|l| t - l >= self.lockout)
+                })
+                .collect();
+            open.sort_by_key(|&h| std::cmp::Reverse(self.owed[h]));
+            for h in open {
+                let before = self.last[i * halls + h];
+                self.mark(i, h, t, Some(t), true);
+                let next = if self.lockout == 0 { h } else { h + 1 };
+                let outcome = self.slot(t, order, taken + 1, next);
+                if !matches!(outcome, Outcome::Nothing) {
+                    return outcome;
+                }
+                self.mark(i, h, t, before, false);
+            }
+        }
+        self.slot(t, &order[1..], 0, 0)
+    }
+
+    /// Plans (`on`) or takes back a visit of hall `h` by inspector `i` on
+    /// day `t`; `last` is the inspector's last day at the hall afterwards.
+    fn mark(&mut self, i: usize, h: usize, t: usize, last: Option<usize>, on: bool) {
+        let peak = u64::from(self.weekend[t] || self.peaky[h]);
+        self.last[i * self.owed.len() + h] = last;
+        if on {
+            self.owed[h] -= 1;
+            self.load[i] += 1;
+            self.peaks += peak;
+            self.plan.push((h, i, t));
+        } else {
+            self.owed[h] += 1;
+            self.load[i] -= 1;
+            self.peaks -= peak;
+            self.plan.pop();
+        }
+    }
+
+    /// Whether the days from `t` could still hold what is owed: enough
+    /// capacity, each hall enough inspector-days outside the lockout, and
+    /// enough chances of busy-hour visits.
+    fn hopeful(&self, t: usize) -> bool {
+        let days = self.weekend.len();
+        let each = (days - t) as u64 * u64::from(self.per_day);
+        let (low, high) = (u64::from(self.loads.0), u64::from(self.loads.1));
+        let slots: u64 = self
+            .load
+            .iter()
+            .map(|&n| each.min(high.saturating_sub(u64::from(n))))
+            .sum();
+        let owed: u64 = self.owed.iter().map(|&n| u64::from(n)).sum();
+        if owed > slots || self.load.iter().any(|&n| u64::from(n) + each < low) {
+            return false;
+        }
+        let halls = self.owed.len();
+        let reach = |h: usize| -> u64 {
+            (0..self.inspectors)
+                .map(|i| {
+                    let first = self.last[i * halls + h].map_or(t, |l| t.max(l + self.lockout));
+                    match (first < days, self.lockout) {
+                        (false, _) => 0,
+                        (true, 0) => (days - t) as u64 * u64::from(self.per_day),
+                        (true, gap) => ((days - 1 - first) / gap + 1) as u64,
+                    }
+                })
+                .sum()
+        };
+        if (0..halls).any(|h| u64::from(self.owed[h]) > reach(h)) {
+            return false;
+        }
+        let weekend_slots =
+            self.weekends_left[t] * self.inspectors as u64 * u64::from(self.per_day);
+        let chances: u64 = (0..halls)
+            .map(|h| match self.peaky[h] {
+                true => u64::from(self.owed[h]),
+                false => u64::from(self.owed[h]).min(weekend_slots),
+            })
+            .sum();
+        self.peaks + chances >= self.needed
+    }
+
+    /// What decides the rest of the plan from the start of day `t`.
+    fn key(&self, t: usize) -> Vec<u32> {
+        let halls = self.owed.len();
+        let mut key = Vec::with_capacity(2 + halls * (self.inspectors + 1));
+        key.push(t as u32);
+        key.push(self.peaks.min(self.needed) as u32);
+        key.extend_from_slice(&self.owed);
+        if self.loads != (0, u32::MAX) {
+            key.extend_from_slice(&self.load);
+        }
+        key.extend(
+            self.last
+                .iter()
+                .map(|l| l.map_or(self.lockout, |l| (t - l).min(self.lockout)) as u32),
+        );
+        key
+    }
 }
 
 /// What can be known to be impossible before planning.
@@ -337,9 +637,10 @@ fn check_feasible(
             capacity,
         });
     }
-    // One inspector can see a hall on days 0, D, 2D, … within the period.
+    // One inspector can see a hall on days 0, D, 2D, … within the period;
+    // without a lockout, up to the daily cap every day.
     let per_inspector = if rules.lockout_days == 0 {
-        days as u64
+        days as u64 * u64::from(rules.max_per_day)
     } else {
         (days as u64 - 1) / u64::from(rules.lockout_days) + 1
     };
@@ -354,6 +655,39 @@ fn check_feasible(
             possible,
         });
     }
+    check_peaks(halls, inspectors, rules)
+}
+
+/// Busy-hour visits: every visit of a hall with busy hours can be one; a
+/// hall closed in busy hours only has weekends.
+fn check_peaks(
+    halls: &[(&str, &Hours)],
+    inspectors: usize,
+    rules: &Rules,
+) -> Result<(), PlanError> {
+    let weekends = rules
+        .from
+        .iter_days()
+        .take_while(|d| *d <= rules.to)
+        .filter(|d| is_weekend(*d))
+        .count() as u64;
+    let per_weekend_day = if rules.lockout_days == 0 {
+        u64::from(rules.max_per_day)
+    } else {
+        1
+    };
+    let n = u64::from(rules.visits_per_hall);
+    let possible: u64 = halls
+        .iter()
+        .map(|(_, hours)| match hours.peaks().is_empty() {
+            false => n,
+            true => n.min(weekends * inspectors as u64 * per_weekend_day),
+        })
+        .sum();
+    let needed = needed_peaks(halls.len() as u64 * n, rules);
+    if needed > possible {
+        return Err(PlanError::Peak { needed, possible });
+    }
     Ok(())
 }
 
@@ -364,12 +698,9 @@ fn windows(
     halls: &[(&str, &Hours)],
     days: &[NaiveDate],
     plan: Vec<(usize, usize, usize)>,
-    rules: &Rules,
+    needed: u64,
     rng: &mut ChaCha8Rng,
-) -> Result<Vec<Assignment>, PlanError> {
-    let needed = (rules.peak_share * plan.len() as f64 - 1e-9)
-        .ceil()
-        .max(0.0) as u64;
+) -> Vec<Assignment> {
     let weekend = plan.iter().filter(|p| is_weekend(days[p.2])).count() as u64;
     let mut can_peak: Vec<usize> = plan
         .iter()
@@ -377,12 +708,8 @@ fn windows(
         .filter(|(_, p)| !is_weekend(days[p.2]) && !halls[p.0].1.peaks().is_empty())
         .map(|(i, _)| i)
         .collect();
-    let possible = weekend + can_peak.len() as u64;
-    if possible < needed {
-        return Err(PlanError::Peak { needed, possible });
-    }
     can_peak.shuffle(rng);
-    let extra = needed.saturating_sub(weekend) as usize;
+    let extra = (needed.saturating_sub(weekend) as usize).min(can_peak.len());
     let mut peak = vec![false; plan.len()];
     for &i in &can_peak[..extra] {
         peak[i] = true;
@@ -412,7 +739,7 @@ fn windows(
             peak: is_peak,
         });
     }
-    Ok(assignments)
+    assignments
 }
 
 /// A stored assignment, by names.
@@ -507,14 +834,21 @@ mod tests {
         }
     }
 
-    /// Every rule of a plan, checked from the assignments alone.
+    /// Every rule of a plan, and loads within one of each other.
     fn check(plan: &[Assignment], halls: &[(&str, &Hours)], inspectors: usize, rules: &Rules) {
+        check_rules(plan, halls, rules);
+        let mut load = vec![0usize; inspectors];
+        plan.iter().for_each(|a| load[a.inspector] += 1);
+        let (low, high) = (load.iter().min(), load.iter().max());
+        assert!(high.zip(low).is_some_and(|(h, l)| h - l <= 1), "{load:?}");
+    }
+
+    /// Every rule of a plan, checked from the assignments alone.
+    fn check_rules(plan: &[Assignment], halls: &[(&str, &Hours)], rules: &Rules) {
         let mut per_hall = vec![0u32; halls.len()];
         let mut per_day: HashMap<(usize, NaiveDate), u32> = HashMap::new();
-        let mut load = vec![0usize; inspectors];
         for a in plan {
             per_hall[a.hall] += 1;
-            load[a.inspector] += 1;
             *per_day.entry((a.inspector, a.date)).or_default() += 1;
             assert!(rules.from <= a.date && a.date <= rules.to, "{a:?}");
             let hours = halls[a.hall].1;
@@ -528,9 +862,9 @@ mod tests {
         }
         assert!(per_hall.iter().all(|&n| n == rules.visits_per_hall));
         assert!(per_day.values().all(|&n| n <= rules.max_per_day));
-        for a in plan {
-            for b in plan {
-                if a != b && a.hall == b.hall && a.inspector == b.inspector {
+        for (x, a) in plan.iter().enumerate() {
+            for b in &plan[x + 1..] {
+                if a.hall == b.hall && a.inspector == b.inspector {
                     let apart = (a.date - b.date).num_days().abs();
                     assert!(apart >= i64::from(rules.lockout_days), "{a:?} {b:?}");
                 }
@@ -538,8 +872,6 @@ mod tests {
         }
         let peaks = plan.iter().filter(|a| a.peak).count() as f64;
         assert!(peaks >= (rules.peak_share * plan.len() as f64).ceil() - 1e-9);
-        let (low, high) = (load.iter().min(), load.iter().max());
-        assert!(high.zip(low).is_some_and(|(h, l)| h - l <= 1), "{load:?}");
     }
 
     #[test]
@@ -597,6 +929,52 @@ mod tests {
                 possible: 0
             })
         ));
+    }
+
+    #[test]
+    fn tight_plans_are_made_and_clashing_rules_are_named() {
+        // Wednesday to Saturday; a hall closed in busy hours must be seen on
+        // the Saturday by both inspectors to reach the share.
+        let closed_at_peak = Hours {
+            open: Window::at((9, 0), (11, 0)),
+            weekday_peaks: vec![Window::at((17, 0), (19, 0))],
+        };
+        let rules = Rules {
+            from: day("2026-07-08"),
+            to: day("2026-07-11"),
+            visits_per_hall: 2,
+            lockout_days: 0,
+            max_per_day: 1,
+            peak_share: 0.75,
+            seed: 0,
+        };
+        let halls = [("H1", &closed_at_peak)];
+        let plan = make_plan(&halls, 2, &rules).expect("both on Saturday");
+        check(&plan, &halls, 2, &rules);
+        assert!(plan.iter().all(|a| a.date == day("2026-07-11")));
+
+        // A lockout of three days in four forces days 1 and 4 on each hall.
+        let hours = Hours::default();
+        let mut rules = quarter(1);
+        rules.to = day("2026-07-04");
+        rules.visits_per_hall = 2;
+        rules.lockout_days = 3;
+        rules.max_per_day = 1;
+        rules.peak_share = 0.0;
+        let err = make_plan(&[("H1", &hours), ("H2", &hours)], 1, &rules).expect_err("clash");
+        assert!(matches!(err, PlanError::Clash { lockout: 3, .. }), "{err}");
+
+        // Two closed halls need both Saturday visits, but one inspector with
+        // one visit a day has only one.
+        let mut rules = quarter(1);
+        rules.from = day("2026-07-10");
+        rules.to = day("2026-07-11"); // Friday, Saturday
+        rules.visits_per_hall = 1;
+        rules.max_per_day = 1;
+        rules.peak_share = 1.0;
+        let halls = [("H1", &closed_at_peak), ("H2", &closed_at_peak)];
+        let err = make_plan(&halls, 1, &rules).expect_err("peak clash");
+        assert_eq!(err, PlanError::PeakClash { needed: 2 }, "{err}");
     }
 
     #[test]
@@ -666,6 +1044,135 @@ mod tests {
         assert_eq!(halls["H1"].missing(), 2);
     }
 
+    /// Whether any plan keeps the rules, by trying every way: each hall
+    /// picks a set of (inspector, day) pairs that keeps the lockout, halls
+    /// with the same hours in a fixed order, and the busy-hour share is
+    /// counted at the end. Only for tiny inputs.
+    fn reference(halls: &[&Hours], inspectors: usize, rules: &Rules) -> bool {
+        let days: Vec<NaiveDate> = rules
+            .from
+            .iter_days()
+            .take_while(|d| *d <= rules.to)
+            .collect();
+        let cells: Vec<(usize, usize)> = (0..inspectors)
+            .flat_map(|i| (0..days.len()).map(move |d| (i, d)))
+            .collect();
+        let lockout = i64::from(rules.lockout_days);
+        let mut patterns: Vec<Vec<usize>> = vec![vec![]];
+        for _ in 0..rules.visits_per_hall {
+            let mut longer = Vec::new();
+            for p in &patterns {
+                for c in p.last().copied().unwrap_or(0)..cells.len() {
+                    let (i, d) = cells[c];
+                    let apart = |&o: &usize| {
+                        let (oi, od) = cells[o];
+                        oi != i || (days[d] - days[od]).num_days().abs() >= lockout
+                    };
+                    if p.iter().all(apart) {
+                        let mut q = p.clone();
+                        q.push(c);
+                        longer.push(q);
+                    }
+                }
+            }
+            patterns = longer;
+        }
+        let total = halls.len() as f64 * f64::from(rules.visits_per_hall);
+        let needed = (rules.peak_share * total - 1e-9).ceil().max(0.0) as usize;
+        // Busy-hour chances of each pattern at each hall.
+        let peaks: Vec<Vec<usize>> = halls
+            .iter()
+            .map(|hours| {
+                let peaky = !hours.peaks().is_empty();
+                let chance = |&c: &usize| peaky || is_weekend(days[cells[c].1]);
+                patterns
+                    .iter()
+                    .map(|p| p.iter().filter(|c| chance(c)).count())
+                    .collect()
+            })
+            .collect();
+        let same: Vec<bool> = (0..halls.len())
+            .map(|h| h > 0 && halls[h] == halls[h - 1])
+            .collect();
+        let mut used = vec![0u32; cells.len()];
+        let mut stack = vec![(0usize, 0usize, 0usize)]; // (hall, next pattern, busy so far)
+        let mut chosen: Vec<usize> = Vec::new();
+        while let Some((h, from, got)) = stack.pop() {
+            while chosen.len() > h {
+                let k = chosen.pop().unwrap_or_default();
+                patterns[k].iter().for_each(|&c| used[c] -= 1);
+            }
+            if h == halls.len() {
+                if got >= needed {
+                    return true;
+                }
+                continue;
+            }
+            let fits = |p: &Vec<usize>| {
+                p.iter().all(|&c| {
+                    let twice = p.iter().filter(|&&o| o == c).count() as u32;
+                    used[c] + twice <= rules.max_per_day
+                })
+            };
+            let Some(k) = (from..patterns.len()).find(|&k| fits(&patterns[k])) else {
+                continue;
+            };
+            patterns[k].iter().for_each(|&c| used[c] += 1);
+            chosen.push(k);
+            stack.push((h, k + 1, got));
+            let start = if h + 1 < halls.len() && same[h + 1] {
+                k
+            } else {
+                0
+            };
+            stack.push((h + 1, start, got + peaks[h][k]));
+        }
+        false
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn a_plan_is_made_exactly_when_one_exists(
+            closed in proptest::collection::vec(any::<bool>(), 1..=3),
+            inspectors in 1usize..=2,
+            visits in 1u32..=3,
+            lockout in 0u32..=8,
+            per_day in 1u32..=2,
+            share in 0.0..=1.0f64,
+            days in 1i64..=7,
+            start in 0i64..7,
+            seed in any::<u64>(),
+        ) {
+            let open = Hours::default();
+            let closed_at_peak = Hours {
+                open: Window::at((9, 0), (11, 0)),
+                weekday_peaks: vec![Window::at((17, 0), (19, 0))],
+            };
+            let hours: Vec<&Hours> = closed.iter().map(|&c| if c { &closed_at_peak } else { &open }).collect();
+            let codes: Vec<String> = (0..hours.len()).map(|i| format!("H{i}")).collect();
+            let list: Vec<(&str, &Hours)> = codes.iter().map(String::as_str).zip(hours.iter().copied()).collect();
+            let from = day("2026-07-06") + chrono::Duration::days(start);
+            let rules = Rules {
+                from,
+                to: from + chrono::Duration::days(days - 1),
+                visits_per_hall: visits,
+                lockout_days: lockout,
+                max_per_day: per_day,
+                peak_share: share,
+                seed,
+            };
+            let exists = reference(&hours, inspectors, &rules);
+            match make_plan(&list, inspectors, &rules) {
+                Ok(plan) => {
+                    prop_assert!(exists, "a plan the reference says cannot exist");
+                    check_rules(&plan, &list, &rules);
+                }
+                Err(err) => prop_assert!(!exists, "refused a plan that exists: {err}"),
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
@@ -693,7 +1200,9 @@ mod tests {
                 seed,
             };
             match make_plan(&list, inspectors, &rules) {
-                Ok(plan) => check(&plan, &list, inspectors, &rules),
+                // Loads within one are sought but not always found once the
+                // exact search takes over, so only the rules are checked here.
+                Ok(plan) => check_rules(&plan, &list, &rules),
                 Err(err) => prop_assert!(!err.to_string().is_empty()),
             }
         }

@@ -21,6 +21,10 @@
 //!   scripts and translations.
 //! - [`cli`]: the command line.
 
+// Every function of the library reads in one sitting: clippy.toml sets
+// the limit at 100 lines.
+#![warn(clippy::too_many_lines)]
+
 pub mod app;
 pub mod cli;
 pub mod domain;

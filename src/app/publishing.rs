@@ -85,7 +85,11 @@ pub fn locked_periods(store: &Reader) -> Result<Vec<Lock>> {
 }
 
 /// Why a visit of `checklist_id` on `day` may not change, if it may not.
-pub fn locked(store: &Reader, checklist_id: &str, day: chrono::NaiveDate) -> Result<Option<String>> {
+pub fn locked(
+    store: &Reader,
+    checklist_id: &str,
+    day: chrono::NaiveDate,
+) -> Result<Option<String>> {
     Ok(locked_periods(store)?
         .into_iter()
         .find(|lock| lock.covers(checklist_id, day))

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Error, Reader, Result, Store, TIME_FORMAT, now};
+use super::{Error, Reader, Result, Store, TIME_FORMAT, audit, now};
 use crate::domain::access::{Role, Scope, User};
 
 /// A session found by its token: the user, the form token, and when it ends.
@@ -155,19 +155,19 @@ impl Store {
         if inserted == 0 {
             return Err(Error::Duplicate(format!("用户「{name}」已存在")));
         }
-        self.audit(
+        self.audit(&audit::Entry {
             actor,
-            "user.add",
-            "user",
-            Some(name),
-            None,
-            Some(&serde_json::json!({
+            action: "user.add",
+            entity: "user",
+            id: Some(name),
+            before: None,
+            after: Some(&serde_json::json!({
                 "name": name,
                 "display_name": display_name,
                 "role": role.as_str(),
                 "scope": scope.map(ToString::to_string),
             })),
-        )?;
+        })?;
         Ok(User {
             id: self.conn.last_insert_rowid(),
             name: name.to_string(),
@@ -188,14 +188,14 @@ impl Store {
             "UPDATE users SET display_name = ?2 WHERE id = ?1",
             params![before.id, display_name],
         )?;
-        self.audit(
+        self.audit(&audit::Entry {
             actor,
-            "user.display_name",
-            "user",
-            Some(name),
-            Some(&serde_json::json!({"display_name": before.display_name})),
-            Some(&serde_json::json!({"display_name": display_name})),
-        )
+            action: "user.display_name",
+            entity: "user",
+            id: Some(name),
+            before: Some(&serde_json::json!({"display_name": before.display_name})),
+            after: Some(&serde_json::json!({"display_name": display_name})),
+        })
     }
 
     pub fn create_session(

@@ -261,16 +261,18 @@ impl Store {
         }
         audit::record(
             &tx,
-            actor,
-            if version == 1 {
-                "period.publish"
-            } else {
-                "period.reissue"
+            &audit::Entry {
+                actor,
+                action: if version == 1 {
+                    "period.publish"
+                } else {
+                    "period.reissue"
+                },
+                entity: "publication",
+                id: Some(&format!("{checklist_id} {period} v{version}")),
+                before: None,
+                after: Some(&json!({"appeal_days": appeal_days, "changes": changes})),
             },
-            "publication",
-            Some(&format!("{checklist_id} {period} v{version}")),
-            None,
-            Some(&json!({"appeal_days": appeal_days, "changes": changes})),
         )?;
         tx.commit()?;
         Ok(version)
@@ -304,14 +306,16 @@ impl Store {
         let id = tx.last_insert_rowid();
         audit::record(
             &tx,
-            actor,
-            "appeal.file",
-            "appeal",
-            Some(&id.to_string()),
-            None,
-            Some(
-                &json!({"visit_row": visit_row, "item": item_code, "requested": requested, "reason": reason}),
-            ),
+            &audit::Entry {
+                actor,
+                action: "appeal.file",
+                entity: "appeal",
+                id: Some(&id.to_string()),
+                before: None,
+                after: Some(
+                    &json!({"visit_row": visit_row, "item": item_code, "requested": requested, "reason": reason}),
+                ),
+            },
         )?;
         tx.commit()?;
         Ok(id)
@@ -382,16 +386,18 @@ impl Store {
         )?;
         audit::record(
             &tx,
-            actor,
-            if accepted.is_some() {
-                "appeal.accept"
-            } else {
-                "appeal.reject"
+            &audit::Entry {
+                actor,
+                action: if accepted.is_some() {
+                    "appeal.accept"
+                } else {
+                    "appeal.reject"
+                },
+                entity: "appeal",
+                id: Some(&id.to_string()),
+                before: Some(&json!({"status": AppealStatus::Open})),
+                after: Some(&json!({"decision": decision, "old_answer": old_text})),
             },
-            "appeal",
-            Some(&id.to_string()),
-            Some(&json!({"status": AppealStatus::Open})),
-            Some(&json!({"decision": decision, "old_answer": old_text})),
         )?;
         tx.commit()?;
         Ok(())

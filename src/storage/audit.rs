@@ -29,28 +29,34 @@ pub struct AuditFilter {
     pub limit: u32,
 }
 
+/// One entry to write: who did what to which record, and the record
+/// before and after.
+pub(super) struct Entry<'a> {
+    pub actor: &'a str,
+    /// What was done, such as `visit.add`.
+    pub action: &'a str,
+    /// The kind of record, such as `visit`.
+    pub entity: &'a str,
+    /// Which record of its kind.
+    pub id: Option<&'a str>,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+}
+
 /// Writes one entry on `conn`, inside whatever transaction it is in.
-pub(super) fn record(
-    conn: &Connection,
-    actor: &str,
-    action: &str,
-    entity: &str,
-    entity_id: Option<&str>,
-    before: Option<&Value>,
-    after: Option<&Value>,
-) -> Result<()> {
+pub(super) fn record(conn: &Connection, entry: &Entry<'_>) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         now(),
-        actor,
-        action,
-        entity,
-        entity_id,
-        before.map(Value::to_string),
-        after.map(Value::to_string)
+        entry.actor,
+        entry.action,
+        entry.entity,
+        entry.id,
+        entry.before.map(Value::to_string),
+        entry.after.map(Value::to_string)
     ])?;
     Ok(())
 }
@@ -97,15 +103,8 @@ impl Reader {
 }
 
 impl Store {
-    pub fn audit(
-        &mut self,
-        actor: &str,
-        action: &str,
-        entity: &str,
-        entity_id: Option<&str>,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> Result<()> {
-        record(&self.conn, actor, action, entity, entity_id, before, after)
+    /// Writes one entry to the log on its own.
+    pub(super) fn audit(&mut self, entry: &Entry<'_>) -> Result<()> {
+        record(&self.conn, entry)
     }
 }

@@ -662,27 +662,31 @@ impl Store {
                         }
                         outcome.updated += 1;
                         audit::record(
-                            tx,
-                            actor,
-                            "roster.update",
-                            "branch",
-                            Some(&merged.code),
-                            Some(&branch_json(old)),
-                            Some(&branch_json(&merged)),
-                        )?;
+tx,
+&audit::Entry {
+actor,
+action: "roster.update",
+entity: "branch",
+id: Some(&merged.code),
+before: Some(&branch_json(old)),
+after: Some(&branch_json(&merged)),
+},
+)?;
                         merged
                     }
                     None => {
                         outcome.new += 1;
                         audit::record(
-                            tx,
-                            actor,
-                            "roster.add",
-                            "branch",
-                            Some(&branch.code),
-                            None,
-                            Some(&branch_json(branch)),
-                        )?;
+tx,
+&audit::Entry {
+actor,
+action: "roster.add",
+entity: "branch",
+id: Some(&branch.code),
+before: None,
+after: Some(&branch_json(branch)),
+},
+)?;
                         branch.clone()
                     }
                 };
@@ -761,14 +765,14 @@ impl Store {
                     .to_string()
             ],
         )?;
-        self.audit(
+        self.audit(&audit::Entry {
             actor,
-            "checklist.load",
-            "checklist",
-            Some(&format!("{} v{}", checklist.id, checklist.version)),
-            None,
-            serde_json::to_value(checklist).ok().as_ref(),
-        )?;
+            action: "checklist.load",
+            entity: "checklist",
+            id: Some(&format!("{} v{}", checklist.id, checklist.version)),
+            before: None,
+            after: serde_json::to_value(checklist).ok().as_ref(),
+        })?;
         Ok(true)
     }
 
@@ -946,12 +950,14 @@ impl<'c> VisitStatements<'c> {
         }
         audit::record(
             self.tx,
-            options.actor,
-            "visit.replace",
-            "visit",
-            Some(&key),
-            Some(&visit_json(&stored)),
-            Some(&visit_json(visit)),
+            &audit::Entry {
+                actor: options.actor,
+                action: "visit.replace",
+                entity: "visit",
+                id: Some(&key),
+                before: Some(&visit_json(&stored)),
+                after: Some(&visit_json(visit)),
+            },
         )?;
         self.keep_history
             .execute(params![id, self.now, "导入时替换"])?;
@@ -1040,12 +1046,14 @@ fn record_new_visits(
     };
     audit::record(
         tx,
-        actor,
-        "visit.add",
-        "visit",
-        entity_id.as_deref(),
-        None,
-        Some(&after),
+        &audit::Entry {
+            actor,
+            action: "visit.add",
+            entity: "visit",
+            id: entity_id.as_deref(),
+            before: None,
+            after: Some(&after),
+        },
     )
 }
 

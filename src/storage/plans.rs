@@ -160,14 +160,16 @@ impl Store {
             }
             audit::record(
                 tx,
-                actor,
-                "plan.make",
-                "plan",
-                Some(&period),
-                (before > 0)
-                    .then(|| serde_json::json!({ "plans": overlapping, "assignments": before }))
-                    .as_ref(),
-                Some(&serde_json::json!({ "assignments": plan.len() })),
+                &audit::Entry {
+                    actor,
+                    action: "plan.make",
+                    entity: "plan",
+                    id: Some(&period),
+                    before: (before > 0)
+                        .then(|| serde_json::json!({ "plans": overlapping, "assignments": before }))
+                        .as_ref(),
+                    after: Some(&serde_json::json!({ "assignments": plan.len() })),
+                },
             )
         })
     }

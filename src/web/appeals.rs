@@ -36,10 +36,23 @@ struct AppealsPage {
     csrf: String,
     appeals: Vec<Appeal>,
     admin: bool,
-    publications: Vec<(String, String, u32, String, String, String, String)>,
+    publications: Vec<PublicationLine>,
     checklists: Vec<String>,
     /// Periods with visits to publish, the latest ended quarter first chosen.
     periods: Vec<Choice>,
+}
+
+/// One published version as the list shows it.
+struct PublicationLine {
+    checklist: String,
+    period: String,
+    version: u32,
+    at: String,
+    by: String,
+    /// The appeal window's days and the number of changed items.
+    note: String,
+    /// When the appeal window (which runs from the first version) closes.
+    closes: String,
 }
 
 pub async fn appeals_page(
@@ -104,19 +117,19 @@ pub async fn appeals_page(
                     .filter(|f| f.checklist_id == p.checklist_id && f.period == p.period)
                     .min_by_key(|f| f.version)
                     .unwrap_or(p);
-                (
-                    p.checklist_id.clone(),
-                    p.period.to_string(),
-                    p.version,
-                    p.published_at.format("%Y-%m-%d %H:%M").to_string(),
-                    p.published_by.clone(),
-                    t.appeal_note(p.appeal_days, changes),
-                    first
+                PublicationLine {
+                    checklist: p.checklist_id.clone(),
+                    period: p.period.to_string(),
+                    version: p.version,
+                    at: p.published_at.format("%Y-%m-%d %H:%M").to_string(),
+                    by: p.published_by.clone(),
+                    note: t.appeal_note(p.appeal_days, changes),
+                    closes: first
                         .appeal_window()
                         .closes_at()
                         .format("%Y-%m-%d %H:%M")
                         .to_string(),
-                )
+                }
             })
             .collect(),
         checklists,

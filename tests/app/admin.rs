@@ -221,7 +221,7 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[tokio::test]
-async fn an_appeal_photo_whose_row_cannot_be_stored_leaves_no_file() {
+async fn an_appeal_whose_photo_cannot_be_stored_leaves_no_file_and_no_appeal() {
     let (ws, app) = setup().await;
     let boss = app.sign_in("boss", PASSWORD).await;
     let xp = app.sign_in("xp", PASSWORD).await;
@@ -253,6 +253,13 @@ async fn an_appeal_photo_whose_row_cannot_be_stored_leaves_no_file() {
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let photos = ws.db().parent().expect("folder").join("photos");
     assert_eq!(files_under(&photos), Vec::<std::path::PathBuf>::new());
+    // The appeal and its photo are one request, so one transaction: neither
+    // is kept.
+    let appeals: i64 = rusqlite::Connection::open(ws.db())
+        .expect("db")
+        .query_row("SELECT count(*) FROM appeals", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(appeals, 0);
 }
 
 #[tokio::test]

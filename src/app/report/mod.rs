@@ -760,8 +760,8 @@ fn checklist_for(store: &Reader, options: &Options) -> storage::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::Store;
     use crate::domain::access::Visibility;
+    use crate::storage::Store;
     pub(super) const ACTOR: &str = "测试";
 
     /// A store with the demo roster and visits, and a second connection to

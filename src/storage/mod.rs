@@ -575,6 +575,19 @@ impl Store {
         recorded_by: Option<i64>,
         actor: &str,
     ) -> Result<Vec<Disposition>> {
+        self.import_visits_and(visits, (replace, commit), recorded_by, actor, |_| Ok(()))
+    }
+
+    /// [`Store::import_visits`], with `also` done in the same transaction
+    /// once the visits are in, before it commits: its failure stores nothing.
+    fn import_visits_and(
+        &mut self,
+        visits: &[Visit],
+        (replace, commit): (bool, bool),
+        recorded_by: Option<i64>,
+        actor: &str,
+        also: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<Vec<Disposition>> {
         // A submission needs its own hall's id, not the whole roster's.
         let branch_ids: HashMap<String, i64> = if visits.len() <= FEW_VISITS {
             let mut stmt = self
@@ -750,6 +763,7 @@ impl Store {
             .iter()
             .any(|d| matches!(d, Disposition::Conflict(_)));
         if commit && !conflict {
+            also(&tx)?;
             tx.commit()?;
         }
         Ok(dispositions)

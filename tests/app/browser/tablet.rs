@@ -34,7 +34,11 @@ async fn open_form(b: &Browser, hall: &str) -> String {
 
 /// Answers every item but `skip` as planned (stopwatch items with a
 /// number), pressing buttons and typing numbers.
-async fn answer_all_but(b: &Browser, skip: &[&str], given: &mut BTreeMap<String, Given>) {
+pub(super) async fn answer_all_but(
+    b: &Browser,
+    skip: &[&str],
+    given: &mut BTreeMap<String, Given>,
+) {
     let items = b
         .js("return [...document.querySelectorAll('fieldset.item')]
                .map((f) => [f.dataset.code, f.dataset.kind, f.dataset.points]);")
@@ -616,7 +620,7 @@ async fn controls_fit_a_finger_and_the_stopwatch_keeps_order() {
     .await;
 }
 
-const SMALL_CONTROLS: &str = "return [...document.querySelectorAll(
+pub(super) const SMALL_CONTROLS: &str = "return [...document.querySelectorAll(
     'main button, main input:not([type=file]), main textarea, main select, main summary, main label.photo-button, main a')]
   .filter((el) => el.offsetParent !== null)
   .filter((el) => el.getBoundingClientRect().height < 44)

@@ -201,8 +201,9 @@ const Hallscore = (() => {
     });
   }
 
-  // A task begun on this device goes on where it was left; offline, the
-  // list says it is the copy last seen online.
+  // A task begun on this device goes on where it was left, and one whose
+  // visit waits to be sent says so; offline, the list says it is the copy
+  // last seen online.
   function localTasks() {
     const offline = document.getElementById("tasks-offline");
     if (!offline) return;
@@ -213,6 +214,8 @@ const Hallscore = (() => {
       if (!begun || !start) continue;
       start.href = "/inspect/visit?id=" + begun.id;
       start.textContent = start.dataset.continue;
+      const state = li.querySelector(".task-state");
+      if (begun.status === "queued") state.textContent = state.dataset.queued;
     }
   }
 

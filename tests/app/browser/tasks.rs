@@ -280,22 +280,43 @@ async fn tasks_flow(
     let queued: Value = local_visit(&b, &offline_visit).await;
     assert_eq!(queued["assignment"], json!(ids["BY003"]), "{queued}");
 
-    // Back online: the queued visit goes with its task.
+    // The list, still offline, says the task's visit waits to be sent.
+    b.goto("/inspect/tasks").await;
+    b.wait_js(
+        "document.readyState === 'complete' && document.querySelector('li.task')",
+        Duration::from_secs(20),
+        "the tasks while offline",
+    )
+    .await;
+    let waiting = format!("li.task[data-task='{}']", id("BY003"));
+    assert_eq!(
+        b.text(&format!("{waiting} .task-state")).await,
+        "已排队,联网后自动提交"
+    );
+    assert_eq!(b.text(&format!("{waiting} a.task-start")).await, "继续");
+    b.shot("tasks-offline-queued").await;
+
+    // Back online: the queued visit goes with its task, and the task is done.
     server.restart().await;
     b.network_offline(false)
         .await
         .expect("chromedriver ends the offline emulation");
+    let started = std::time::Instant::now();
+    while linked(&db, "BY003").is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "the queued visit was not sent with its task"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(linked(&db, "BY003"), Some(offline_visit));
+    b.goto("/inspect/tasks").await;
     b.wait_js(
-        &format!("location.pathname === '/visits/{offline_visit}' && document.getElementById('visit-plan')"),
-        Duration::from_secs(40),
-        "the queued visit to be sent and its page shown",
+        &format!("document.querySelector(\"{waiting}.done\")"),
+        WAIT,
+        "the task done once its visit arrived",
     )
     .await;
-    assert_eq!(
-        b.text("#visit-plan").await,
-        format!("任务 #{}", id("BY003"))
-    );
-    assert_eq!(linked(&db, "BY003"), Some(offline_visit));
-    b.shot("offline-visit-sent").await;
+    b.shot("tasks-online-again").await;
     drop(server);
 }

@@ -309,7 +309,7 @@ async fn tasks_flow(
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(linked(&db, "BY003"), Some(offline_visit));
+    assert_eq!(linked(&db, "BY003").as_ref(), Some(&offline_visit));
     b.goto("/inspect/tasks").await;
     b.wait_js(
         &format!("document.querySelector(\"{waiting}.done\")"),
@@ -318,5 +318,36 @@ async fn tasks_flow(
     )
     .await;
     b.shot("tasks-online-again").await;
+
+    // The inspector's own list marks the visits outside the plan.
+    b.click("#unplanned-visit").await;
+    b.wait_js(
+        "document.getElementById('my-visits')",
+        WAIT,
+        "the hall picker",
+    )
+    .await;
+    let marks = b
+        .js_with(
+            "return arguments[0].map((id) => document.querySelector(`#my-visits a[href='/visits/${id}']`)
+               .parentElement.textContent.includes('计划外'));",
+            vec![json!([visit, offline_visit])],
+        )
+        .await;
+    assert_eq!(
+        marks,
+        json!([false, false]),
+        "visits from tasks are planned"
+    );
+    let unplanned = b
+        .js("return [...document.querySelectorAll('#my-visits li')].filter((li) => li.textContent.includes('计划外')).length")
+        .await;
+    assert!(
+        unplanned.as_u64() > Some(0),
+        "the demo's visits are unplanned"
+    );
+    b.js("document.getElementById('my-visits').scrollIntoView()")
+        .await;
+    b.shot("my-visits-unplanned").await;
     drop(server);
 }

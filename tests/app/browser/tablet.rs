@@ -425,6 +425,7 @@ async fn the_hall_search_reads_every_pronunciation() {
         Duration::from_secs(90),
         move |b| async move {
             b.sign_in("wangmin", PASSWORD).await;
+            b.goto("/inspect").await;
             b.wait_js("document.getElementById('hall-search')", WAIT, "the picker")
                 .await;
             let everything = visible_halls(&b).await;

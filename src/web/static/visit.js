@@ -32,6 +32,7 @@ document.addEventListener("DOMContentLoaded", () => {
     branch_code: params.get("branch") || "",
     // The task the visit carries out; none for a visit outside the plan.
     assignment: Number(params.get("assignment")) || null,
+    task_when: params.get("when") || "",
     checklist: form.dataset.checklist,
     visited_at: localNow(),
     answers: {},
@@ -46,7 +47,9 @@ document.addEventListener("DOMContentLoaded", () => {
     visit.hall_name = hall ? hall.name : "";
     document.getElementById("hall-name").textContent = hall ? `${hall.name}(${hall.code})` : visit.branch_code;
     const plan = document.getElementById("visit-plan");
-    plan.textContent = visit.assignment ? `${plan.dataset.task} #${visit.assignment}` : plan.dataset.unplanned;
+    plan.textContent = visit.assignment
+      ? `${plan.dataset.task} #${visit.assignment} ${visit.task_when || ""}`.trim()
+      : plan.dataset.unplanned;
     plan.classList.toggle("unplanned", !visit.assignment);
   }
   const started = () =>

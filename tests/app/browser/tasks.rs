@@ -184,7 +184,11 @@ async fn tasks_flow(
     let visit = visit.as_str().expect("the visit id").to_string();
     assert_eq!(
         b.text("#visit-plan").await,
-        format!("任务 #{}", id("XP001"))
+        format!(
+            "任务 #{} {} 11:00-13:00",
+            id("XP001"),
+            Local::now().date_naive()
+        ),
     );
     assert!(b.text("#hall-name").await.contains("XP001"));
     b.shot("form-from-task").await;
@@ -264,7 +268,11 @@ async fn tasks_flow(
     let offline_visit = offline_visit.as_str().expect("the visit id").to_string();
     assert_eq!(
         b.text("#visit-plan").await,
-        format!("任务 #{}", id("BY003"))
+        format!(
+            "任务 #{} {} 09:00-11:00",
+            id("BY003"),
+            day(Local::now().date_naive(), 1)
+        ),
     );
     answer_all_but(&b, &[], &mut BTreeMap::new()).await;
     b.shot("form-offline").await;

@@ -813,10 +813,127 @@ pub fn coverage(planned: &[Planned]) -> BTreeMap<&str, Coverage> {
     halls
 }
 
+/// Where an assignment stands on its inspector's list on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    Today,
+    Coming,
+    /// Its day has passed and no visit carried it out.
+    Overdue,
+    /// Its day has passed and a visit carried it out: off the list.
+    Past,
+}
+
+/// Why a visit cannot carry out an assignment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CarryError {
+    #[error("任务 {id} 不是分派给 {inspector} 的任务")]
+    NotTheirs { id: i64, inspector: String },
+    #[error("任务 {id} 是网点 {planned} 的任务,不能用于网点 {given} 的暗访")]
+    OtherHall {
+        id: i64,
+        planned: String,
+        given: String,
+    },
+    #[error("任务 {id} 已由另一次暗访({visit})完成")]
+    Done { id: i64, visit: String },
+}
+
+impl Planned {
+    pub fn due(&self, today: NaiveDate) -> Due {
+        match self.date.cmp(&today) {
+            std::cmp::Ordering::Equal => Due::Today,
+            std::cmp::Ordering::Greater => Due::Coming,
+            std::cmp::Ordering::Less if self.visit.is_none() => Due::Overdue,
+            std::cmp::Ordering::Less => Due::Past,
+        }
+    }
+
+    /// Whether the visit `visit_id` of `branch_code` by `inspector` may
+    /// carry out this assignment, which the visit `done_by` may already
+    /// have carried out (the same visit sent again is welcome).
+    pub fn carried_by(
+        &self,
+        inspector: &str,
+        branch_code: &str,
+        visit_id: &str,
+        done_by: Option<&str>,
+    ) -> Result<(), CarryError> {
+        if self.inspector != inspector {
+            return Err(CarryError::NotTheirs {
+                id: self.id,
+                inspector: inspector.to_string(),
+            });
+        }
+        if self.branch_code != branch_code {
+            return Err(CarryError::OtherHall {
+                id: self.id,
+                planned: self.branch_code.clone(),
+                given: branch_code.to_string(),
+            });
+        }
+        match done_by {
+            Some(done) if done != visit_id => Err(CarryError::Done {
+                id: self.id,
+                visit: done.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn task(date: &str, visit: Option<i64>) -> Planned {
+        Planned {
+            id: 7,
+            branch_code: "XP001".into(),
+            inspector: "王敏".into(),
+            date: day(date),
+            window: Window::parse("11:00-13:00").expect("a window"),
+            peak: true,
+            visit,
+        }
+    }
+
+    #[test]
+    fn a_task_is_due_today_coming_overdue_or_past() {
+        let today = day("2026-07-10");
+        assert_eq!(task("2026-07-10", None).due(today), Due::Today);
+        assert_eq!(task("2026-07-10", Some(3)).due(today), Due::Today);
+        assert_eq!(task("2026-07-11", None).due(today), Due::Coming);
+        assert_eq!(task("2026-07-12", Some(3)).due(today), Due::Coming);
+        assert_eq!(task("2026-07-09", None).due(today), Due::Overdue);
+        assert_eq!(task("2026-07-09", Some(3)).due(today), Due::Past);
+    }
+
+    #[test]
+    fn only_its_inspector_at_its_hall_carries_out_a_task_once() {
+        let open = task("2026-07-10", None);
+        assert_eq!(open.carried_by("王敏", "XP001", "v1", None), Ok(()));
+        assert_eq!(
+            open.carried_by("李强", "XP001", "v1", None)
+                .map_err(|e| e.to_string()),
+            Err("任务 7 不是分派给 李强 的任务".to_string())
+        );
+        assert_eq!(
+            open.carried_by("王敏", "BY003", "v1", None)
+                .map_err(|e| e.to_string()),
+            Err("任务 7 是网点 XP001 的任务,不能用于网点 BY003 的暗访".to_string())
+        );
+        let done = task("2026-07-10", Some(3));
+        assert_eq!(done.carried_by("王敏", "XP001", "v1", Some("v1")), Ok(()));
+        assert_eq!(
+            done.carried_by("王敏", "XP001", "v2", Some("v1")),
+            Err(CarryError::Done {
+                id: 7,
+                visit: "v1".into()
+            })
+        );
+    }
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("a date")

@@ -44,6 +44,8 @@ pub struct VisitRecord {
     pub updated_at: String,
     /// Earlier versions, oldest first: (when replaced, why, version, answers).
     pub history: Vec<(String, String, u32, Vec<Answer>)>,
+    /// The assignment the visit carried out; none for an unplanned visit.
+    pub assignment: Option<i64>,
 }
 
 /// A photo from a row whose first columns are id, visit_id, item_code,
@@ -240,6 +242,10 @@ impl Reader {
                 .ok_or_else(|| Error::Corrupt(format!("暗访 {row_id} 的历史答案")))?;
             history.push((r.get(0)?, r.get(1)?, r.get(2)?, old));
         }
+        let assignment = self
+            .conn
+            .prepare_cached("SELECT min(id) FROM assignments WHERE visit_id = ?1")?
+            .query_row([row_id], |r| r.get(0))?;
         Ok(Some(VisitRecord {
             row: row_id,
             visit: Visit {
@@ -260,6 +266,7 @@ impl Reader {
             created_at,
             updated_at,
             history,
+            assignment,
         }))
     }
 

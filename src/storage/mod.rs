@@ -786,6 +786,17 @@ after: Some(&branch_json(branch)),
         visits: &[Visit],
         options: ImportOptions<'_>,
     ) -> Result<Vec<Disposition>> {
+        self.import_visits_then(visits, options, |_| Ok(()))
+    }
+
+    /// [`Store::import_visits`], with `also` done in the same transaction
+    /// once the visits are in, before it commits: its failure stores nothing.
+    fn import_visits_then(
+        &mut self,
+        visits: &[Visit],
+        options: ImportOptions<'_>,
+        also: impl FnOnce(&rusqlite::Savepoint<'_>) -> Result<()>,
+    ) -> Result<Vec<Disposition>> {
         let branch_ids = self.branch_ids_of(visits)?;
         let tx = self.conn.savepoint()?;
         let dispositions = {
@@ -805,6 +816,7 @@ after: Some(&branch_json(branch)),
             .iter()
             .any(|d| matches!(d, Disposition::Conflict(_)));
         if !options.dry_run && !conflict {
+            also(&tx)?;
             tx.commit()?;
         }
         Ok(dispositions)

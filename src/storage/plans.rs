@@ -3,8 +3,9 @@
 use chrono::{NaiveDate, NaiveTime};
 use rusqlite::params;
 
-use super::{Error, Reader, Result, Store, audit, day_bounds, now};
+use super::{Disposition, Error, ImportOptions, Reader, Result, Store, audit, day_bounds, now};
 use crate::domain::plan::{Made, Planned, Window};
+use crate::domain::visit::Visit;
 
 /// An assignment as shown: with the id of the visit that carried it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,13 +36,40 @@ impl Reader {
     /// The assignments of the plan of the days `from` to `to`, by date,
     /// hall and inspector.
     pub fn plan(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<PlanEntry>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.entries_where(
+            "a.period = ?1 ORDER BY a.date, a.branch_code, a.inspector, a.id",
+            &[&key(from, to)],
+        )
+    }
+
+    /// An inspector's assignments (by display name, as plans name them)
+    /// from `today` on, and those of earlier days still open, by date and
+    /// time window.
+    pub fn tasks(&self, inspector: &str, today: NaiveDate) -> Result<Vec<PlanEntry>> {
+        self.entries_where(
+            "a.inspector = ?1 AND (a.date >= ?2 OR a.visit_id IS NULL)
+             ORDER BY a.date, a.window_start, a.id",
+            &[&inspector, &today.to_string()],
+        )
+    }
+
+    /// One assignment, by its id.
+    pub fn assignment(&self, id: i64) -> Result<Option<PlanEntry>> {
+        Ok(self.entries_where("a.id = ?1", &[&id])?.pop())
+    }
+
+    fn entries_where(
+        &self,
+        condition: &str,
+        values: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<PlanEntry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT a.id, a.branch_code, a.inspector, a.date, a.window_start, a.window_end,
                     a.peak, a.visit_id, coalesce(v.visit_id, 'n' || v.id)
              FROM assignments a LEFT JOIN visits v ON v.id = a.visit_id
-             WHERE a.period = ?1 ORDER BY a.date, a.branch_code, a.inspector, a.id",
-        )?;
-        let rows = stmt.query_map([key(from, to)], |r| {
+             WHERE {condition}"
+        ))?;
+        let rows = stmt.query_map(values, |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -105,6 +133,44 @@ impl Reader {
 }
 
 impl Store {
+    /// Stores a visit sent from the tablet and, in the same transaction,
+    /// links it to the assignment it carries out: both or neither. The
+    /// assignment must still be open or carried out by this very visit.
+    pub fn submit_visit(
+        &mut self,
+        visit: &Visit,
+        assignment: Option<i64>,
+        recorded_by: i64,
+        actor: &str,
+    ) -> Result<Option<Disposition>> {
+        let key = visit.key();
+        let dispositions = self.import_visits_then(
+            std::slice::from_ref(visit),
+            ImportOptions {
+                recorded_by: Some(recorded_by),
+                ..ImportOptions::by(actor)
+            },
+            |tx| {
+                let Some(assignment) = assignment else {
+                    return Ok(());
+                };
+                let linked = tx.execute(
+                    "UPDATE assignments SET visit_id = v.id FROM visits v
+                     WHERE assignments.id = ?1 AND v.key = ?2
+                       AND (assignments.visit_id IS NULL OR assignments.visit_id = v.id)",
+                    params![assignment, key],
+                )?;
+                if linked == 0 {
+                    return Err(Error::Duplicate(format!(
+                        "任务 {assignment} 已由另一次暗访完成,未保存这次暗访"
+                    )));
+                }
+                Ok(())
+            },
+        )?;
+        Ok(dispositions.into_iter().next())
+    }
+
     /// Stores the plan of the days `from` to `to`. Plans whose days overlap
     /// them are kept unless `replace` is set, when they give way to this
     /// one; either way, all or nothing.

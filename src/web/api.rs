@@ -28,7 +28,7 @@ use crate::domain::evidence;
 use crate::domain::period::Period;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
-use crate::storage::{Disposition, ImportOptions, Photo, Reader, VisitRecord};
+use crate::storage::{Disposition, Photo, Reader, VisitRecord};
 
 pub async fn not_found(lang: Lang) -> Error {
     Error::not_found(lang)
@@ -83,6 +83,9 @@ pub struct VisitBody {
     /// Notes on single items, by item code (an extension of the contract).
     #[serde(default)]
     item_notes: BTreeMap<String, String>,
+    /// The id of the assignment the visit carries out; none for a visit
+    /// outside the plan.
+    assignment: Option<i64>,
 }
 
 /// A draft to score and check; anything else the draft holds is ignored.
@@ -100,6 +103,7 @@ pub struct PreviewBody {
     /// Photos taken for the visit that are still on the device.
     #[serde(default)]
     pending_photos: usize,
+    assignment: Option<i64>,
 }
 
 fn valid_uuid(id: &str) -> bool {
@@ -236,6 +240,7 @@ struct VisitJson<'a> {
     lost: Option<f64>,
     photos: Vec<Value>,
     history: Vec<Value>,
+    assignment: Option<i64>,
 }
 
 /// [`VisitJson`] as the body of a response.
@@ -298,6 +303,7 @@ fn visit_json(
                 json!({"replaced_at": at, "reason": reason, "version": version})
             })
             .collect(),
+        assignment: record.assignment,
     };
     serde_json::to_vec(&json).map_err(Error::internal)
 }
@@ -362,6 +368,18 @@ fn check_visit(
     let Some(inspector) = user.inspector_for(body.inspector.as_deref()) else {
         return Err(Error::forbidden(lang).with_field("inspector"));
     };
+    if let Some(id) = body.assignment {
+        let carried = match store.assignment(id)? {
+            None => Err(format!("没有编号为 {id} 的任务")),
+            Some(entry) => entry
+                .planned
+                .carried_by(&inspector, &branch, &body.id, entry.visit_id.as_deref())
+                .map_err(|e| e.to_string()),
+        };
+        if let Err(message) = carried {
+            problems.push(("assignment".into(), message));
+        }
+    }
     let read = read_answers(&checklist, &body.answers);
     problems.extend(read.problems);
     for code in body.item_notes.keys() {
@@ -442,6 +460,7 @@ pub async fn submit_visit(
 ) -> Result<Response, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
     let body: VisitBody = body(payload)?;
+    let assignment = body.assignment;
     let user = authed.user.clone();
     let db = state.db.clone();
     let (status, value) = state
@@ -457,15 +476,8 @@ pub async fn submit_visit(
             let status = db.write_now({
                 let id = id.clone();
                 move |writer| {
-                    let disposition = writer
-                        .import_visits(
-                            std::slice::from_ref(&visit),
-                            ImportOptions {
-                                recorded_by: Some(user.id),
-                                ..ImportOptions::by(&user.name)
-                            },
-                        )?
-                        .pop();
+                    let disposition =
+                        writer.submit_visit(&visit, assignment, user.id, &user.name)?;
                     let status = match disposition {
                         Some(Disposition::New) => StatusCode::CREATED,
                         Some(Disposition::Unchanged) => StatusCode::OK,
@@ -526,6 +538,7 @@ pub async fn preview_visit(
                 answers,
                 item_notes,
                 pending_photos,
+                assignment,
             } = body;
             let (checklist, scored, unanswered, problems) = match (id, branch_code, visited_at) {
                 (Some(id), Some(branch_code), Some(visited_at)) => {
@@ -538,6 +551,7 @@ pub async fn preview_visit(
                         notes,
                         answers,
                         item_notes,
+                        assignment,
                     };
                     let checked = check_visit(store, &user, visit, pending_photos, lang)?;
                     (

@@ -17,6 +17,7 @@ use crate::domain::access::User;
 use crate::domain::analytics::percent;
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
+use crate::domain::plan::Due;
 use crate::domain::scoring::score_visit;
 use crate::storage::VisitRecord;
 
@@ -26,6 +27,8 @@ pub struct VisitLine {
     pub hall: String,
     pub visited_at: String,
     pub rate: String,
+    /// Carried out no assignment.
+    pub unplanned: bool,
 }
 
 fn visit_line(record: &VisitRecord, checklist: Option<&Checklist>) -> VisitLine {
@@ -40,6 +43,7 @@ fn visit_line(record: &VisitRecord, checklist: Option<&Checklist>) -> VisitLine 
         hall: format!("{} {}", record.visit.branch_code, record.branch_name),
         visited_at: record.visit.visited_at.format("%Y-%m-%d %H:%M").to_string(),
         rate,
+        unplanned: record.assignment.is_none(),
     }
 }
 
@@ -133,6 +137,81 @@ pub async fn inspect(
             .collect(),
         user: Some(authed.user),
     };
+    Ok(page.into_response())
+}
+
+/// An assignment on the inspector's list.
+pub struct TaskLine {
+    pub id: i64,
+    pub code: String,
+    pub hall: String,
+    pub address: String,
+    pub date: String,
+    pub window: String,
+    pub peak: bool,
+    /// The visit that carried it out.
+    pub visit: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tasks.html")]
+struct TasksPage {
+    t: &'static Text,
+    lang: &'static str,
+    assets: AssetUrls,
+    user: Option<User>,
+    csrf: String,
+    today: String,
+    due_today: Vec<TaskLine>,
+    coming: Vec<TaskLine>,
+    overdue: Vec<TaskLine>,
+}
+
+/// `GET /inspect/tasks`, 我的任务: the signed-in inspector's assignments,
+/// today's first, then the coming days', then those overdue.
+pub async fn tasks(
+    State(state): State<AppState>,
+    lang: Lang,
+    Viewer(authed, _): Viewer<Recorders>,
+) -> Result<Response, PageError> {
+    let today = chrono::Local::now().date_naive();
+    let inspector = authed.user.display_name.clone();
+    let (entries, branches) = state
+        .db
+        .read(move |store| Ok((store.tasks(&inspector, today)?, store.branches()?)))
+        .await
+        .page(lang)?;
+    let mut page = TasksPage {
+        t: lang.text(),
+        lang: lang.code(),
+        assets: AssetUrls::new(),
+        csrf: authed.csrf.clone().unwrap_or_default(),
+        today: today.to_string(),
+        due_today: Vec::new(),
+        coming: Vec::new(),
+        overdue: Vec::new(),
+        user: Some(authed.user),
+    };
+    for entry in entries {
+        let p = &entry.planned;
+        let branch = branches.iter().find(|b| b.code == p.branch_code);
+        let line = TaskLine {
+            id: p.id,
+            code: p.branch_code.clone(),
+            hall: branch.map_or_else(|| p.branch_code.clone(), |b| b.name.clone()),
+            address: branch.and_then(|b| b.address.clone()).unwrap_or_default(),
+            date: p.date.to_string(),
+            window: p.window.to_string(),
+            peak: p.peak,
+            visit: entry.visit_id.clone(),
+        };
+        match p.due(today) {
+            Due::Today => page.due_today.push(line),
+            Due::Coming => page.coming.push(line),
+            Due::Overdue => page.overdue.push(line),
+            Due::Past => {}
+        }
+    }
     Ok(page.into_response())
 }
 

@@ -183,6 +183,7 @@ pub fn router(state: AppState) -> Router {
             post(appeals::file).layer(DefaultBodyLimit::max(MAX_PHOTO)),
         )
         .route("/inspect", get(inspect::inspect))
+        .route("/inspect/tasks", get(inspect::tasks))
         .route("/inspect/visit", get(inspect::visit_form))
         .route("/visits/{id}", get(visit_page::visit_page))
         .route("/photos/{id}", get(api::photo))

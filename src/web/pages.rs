@@ -122,12 +122,12 @@ impl<T, E: Into<Error>> InLang<T> for Result<T, E> {
 }
 
 /// `GET /`: those who read reports start at the dashboard, the others
-/// (inspectors) at their hall picker.
+/// (inspectors) at their tasks.
 pub async fn home(Viewer(authed, _): Viewer) -> Redirect {
     if authed.user.reads_reports() {
         Redirect::to("/dashboard")
     } else {
-        Redirect::to("/inspect")
+        Redirect::to("/inspect/tasks")
     }
 }
 

@@ -62,6 +62,8 @@ struct VisitPage {
     visited_at: String,
     inspector: String,
     checklist: String,
+    /// The assignment the visit carried out; none marks it unplanned.
+    assignment: Option<i64>,
     rate: String,
     lost: String,
     notes: String,
@@ -162,6 +164,7 @@ pub async fn visit_page(
             "{}({} 第 {} 版)",
             checklist.title, checklist.id, checklist.version
         ),
+        assignment: record.assignment,
         rate: rate_text(score.total),
         lost: score.total.map_or("—".into(), |p| format_number(p.lost())),
         notes: record.visit.notes.clone().unwrap_or_default(),

@@ -20,6 +20,7 @@
 mod driver;
 mod reports;
 mod tablet;
+mod tasks;
 mod uncertainty;
 
 use std::collections::BTreeMap;
@@ -312,8 +313,16 @@ async fn inspector_flow(
     db: std::path::PathBuf,
     photo: std::path::PathBuf,
 ) {
-    // Sign in: an inspector lands on the hall picker.
+    // Sign in: an inspector lands on their tasks, and reaches the hall
+    // picker from there for a visit outside the plan.
     b.sign_in("wangmin", PASSWORD).await;
+    b.wait_js(
+        "location.pathname === '/inspect/tasks' && document.getElementById('unplanned-visit')",
+        WAIT,
+        "the inspector's tasks",
+    )
+    .await;
+    b.click("#unplanned-visit").await;
     b.wait_js(
         "location.pathname === '/inspect' && document.getElementById('hall-search')",
         WAIT,

@@ -60,6 +60,11 @@ fn routes() -> Vec<(&'static str, &'static str, [Expect; 6])> {
         ),
         (
             "GET",
+            "/inspect/tasks",
+            [Login, Allowed, FORBIDDEN, FORBIDDEN, Allowed, FORBIDDEN],
+        ),
+        (
+            "GET",
             "/inspect/visit?branch=XP01",
             [Login, Allowed, FORBIDDEN, FORBIDDEN, Allowed, FORBIDDEN],
         ),

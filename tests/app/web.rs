@@ -682,6 +682,158 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
     assert!(!names.contains(&"wangmin"), "{names:?}");
 }
 
+/// The plan of July 2024 (one visit per hall, shared by wang and li) and
+/// its assignments as `plan show` gives them.
+fn july_plan(ws: &Workspace) -> Vec<Value> {
+    ws.run(&[
+        "plan",
+        "make",
+        "--period",
+        "2024-07-01..2024-07-31",
+        "--visits-per-hall",
+        "1",
+        "--seed=1",
+    ])
+    .success();
+    let plan = ws
+        .run(&[
+            "plan",
+            "show",
+            "--period",
+            "2024-07-01..2024-07-31",
+            "--format",
+            "json",
+        ])
+        .success()
+        .json();
+    plan["assignments"].as_array().expect("assignments").clone()
+}
+
+/// The visit row linked to an assignment, read straight from the database.
+fn linked_visit(ws: &Workspace, assignment: &Value) -> Option<String> {
+    let conn = rusqlite::Connection::open(ws.db()).expect("db");
+    conn.query_row(
+        "SELECT v.visit_id FROM assignments a LEFT JOIN visits v ON v.id = a.visit_id
+         WHERE a.id = ?1",
+        [assignment["id"].as_i64().expect("an assignment id")],
+        |r| r.get(0),
+    )
+    .expect("the assignment")
+}
+
+fn visit_count(ws: &Workspace) -> i64 {
+    let conn = rusqlite::Connection::open(ws.db()).expect("db");
+    conn.query_row("SELECT count(*) FROM visits", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_visit_from_a_task_carries_its_assignment_and_links_it() {
+    let (ws, app) = app().await;
+    let plan = july_plan(&ws);
+    let of = |who: &str| -> Vec<Value> {
+        plan.iter()
+            .filter(|a| a["inspector"] == who)
+            .cloned()
+            .collect()
+    };
+    let (wang_tasks, li_tasks) = (of("wang"), of("li"));
+    assert!(!wang_tasks.is_empty() && !li_tasks.is_empty(), "{plan:?}");
+    let task = &wang_tasks[0];
+    let hall = task["branch_code"].as_str().expect("a hall");
+    let other_hall = ["XP01", "XP02", "BY01", "BY02"]
+        .into_iter()
+        .find(|h| *h != hall)
+        .expect("another hall");
+    let wang = app.sign_in("wang", PASSWORD).await;
+    let before = visit_count(&ws);
+
+    // Another's task, a task of another hall, a task that does not exist:
+    // refused, naming the field, and nothing stored.
+    let mut body = visit(V1, li_tasks[0]["branch_code"].as_str().expect("a hall"));
+    body["assignment"] = li_tasks[0]["id"].clone();
+    let (status, refused) = wang.post_json("/api/v1/visits", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "assignment", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("任务 {}", li_tasks[0]["id"]))
+            && message.contains("不是分派给 wang"),
+        "{message}"
+    );
+    let mut body = visit(V1, other_hall);
+    body["assignment"] = task["id"].clone();
+    let (status, refused) = wang.post_json("/api/v1/visits", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "assignment", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("是网点 {hall} 的任务")) && message.contains(other_hall),
+        "{message}"
+    );
+    let mut body = visit(V1, hall);
+    body["assignment"] = json!(99_999);
+    let (status, refused) = wang.post_json("/api/v1/visits", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["message"], "没有编号为 99999 的任务");
+    assert_eq!(visit_count(&ws), before, "nothing stored");
+    assert_eq!(linked_visit(&ws, &li_tasks[0]), None);
+    assert_eq!(linked_visit(&ws, task), None);
+
+    // Its own task at its hall: stored and linked at once.
+    body["assignment"] = task["id"].clone();
+    let (status, stored) = wang.post_json("/api/v1/visits", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["assignment"], task["id"], "{stored}");
+    assert_eq!(linked_visit(&ws, task).as_deref(), Some(V1));
+    let (status, _) = wang.post_json("/api/v1/visits", &body).await;
+    assert_eq!(status, StatusCode::OK, "the same visit sent again");
+    let fetched = wang.get_json(&format!("/api/v1/visits/{V1}")).await;
+    assert_eq!(fetched["assignment"], task["id"]);
+    let page = wang.get_text(&format!("/visits/{V1}")).await.1;
+    assert!(
+        page.contains(&format!("任务 #{}", task["id"])) && !page.contains("计划外"),
+        "the visit page names its task"
+    );
+
+    // A second visit cannot carry out the same task.
+    let mut again = visit(V2, hall);
+    again["assignment"] = task["id"].clone();
+    let (status, refused) = wang.post_json("/api/v1/visits", &again).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(
+        refused["error"]["message"],
+        format!("任务 {} 已由另一次暗访({V1})完成", task["id"])
+    );
+    assert_eq!(visit_count(&ws), before + 1);
+}
+
+#[tokio::test]
+async fn a_visit_without_an_assignment_is_kept_and_marked_unplanned() {
+    let (ws, app) = app().await;
+    july_plan(&ws);
+    let wang = app.sign_in("wang", PASSWORD).await;
+    let (status, stored) = wang.post_json("/api/v1/visits", &visit(V2, "XP02")).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["assignment"], Value::Null, "{stored}");
+    assert!(
+        stored
+            .as_object()
+            .expect("an object")
+            .contains_key("assignment"),
+        "the field is there, null: {stored}"
+    );
+    let page = wang.get_text(&format!("/visits/{V2}")).await.1;
+    assert!(page.contains("计划外"), "the visit page marks it unplanned");
+    let list = wang.get_text("/inspect").await.1;
+    let line = list
+        .split(&format!("href=\"/visits/{V2}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .expect("the visit in the inspector's list");
+    assert!(line.contains("计划外"), "{line}");
+}
+
 #[tokio::test]
 async fn pages_carry_security_headers_and_speak_both_languages() {
     let (_ws, app) = app().await;

@@ -88,6 +88,7 @@ const Hallscore = (() => {
       notes: visit.notes || null,
       answers: visit.answers,
       item_notes: visit.item_notes || {},
+      assignment: visit.assignment || null,
     };
     const r = await fetch("/api/v1/visits", {
       method: "POST",
@@ -200,9 +201,28 @@ const Hallscore = (() => {
     });
   }
 
+  // A task begun on this device goes on where it was left, and one whose
+  // visit waits to be sent says so; offline, the list says it is the copy
+  // last seen online.
+  function localTasks() {
+    const offline = document.getElementById("tasks-offline");
+    if (!offline) return;
+    offline.hidden = navigator.onLine;
+    for (const li of document.querySelectorAll("li.task[data-task]")) {
+      const begun = visits().find((v) => String(v.assignment) === li.dataset.task);
+      const start = li.querySelector("a.task-start");
+      if (!begun || !start) continue;
+      start.href = "/inspect/visit?id=" + begun.id;
+      start.textContent = start.dataset.continue;
+      const state = li.querySelector(".task-state");
+      if (begun.status === "queued") state.textContent = state.dataset.queued;
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     searchHalls();
     localDrafts();
+    localTasks();
     if ("serviceWorker" in navigator && document.querySelector("meta[name=csrf-token]")?.content) {
       navigator.serviceWorker.register("/sw.js").catch(() => {});
     }

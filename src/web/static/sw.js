@@ -1,10 +1,10 @@
-// hallscore service worker: keeps the app shell and the visit form
-// available without a network. Answers themselves live in the page's
+// hallscore service worker: keeps the app shell, the inspector's tasks
+// and the visit form available without a network. Answers themselves live in the page's
 // storage and are sent by the page; this worker never queues requests.
 const VERSION = "__VERSION__";
 const CACHE = "hallscore-" + VERSION;
 const ASSETS = [__SHELL__];
-const PAGES = ["/inspect", "/inspect/visit"];
+const PAGES = ["/inspect/tasks", "/inspect", "/inspect/visit"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {

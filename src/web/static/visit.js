@@ -30,6 +30,9 @@ document.addEventListener("DOMContentLoaded", () => {
   let visit = Hallscore.load(id) || {
     id,
     branch_code: params.get("branch") || "",
+    // The task the visit carries out; none for a visit outside the plan.
+    assignment: Number(params.get("assignment")) || null,
+    task_when: params.get("when") || "",
     checklist: form.dataset.checklist,
     visited_at: localNow(),
     answers: {},
@@ -43,6 +46,11 @@ document.addEventListener("DOMContentLoaded", () => {
     const hall = halls.find((h) => h.code === visit.branch_code);
     visit.hall_name = hall ? hall.name : "";
     document.getElementById("hall-name").textContent = hall ? `${hall.name}(${hall.code})` : visit.branch_code;
+    const plan = document.getElementById("visit-plan");
+    plan.textContent = visit.assignment
+      ? `${plan.dataset.task} #${visit.assignment} ${visit.task_when || ""}`.trim()
+      : plan.dataset.unplanned;
+    plan.classList.toggle("unplanned", !visit.assignment);
   }
   const started = () =>
     Object.values(visit.answers || {}).some((v) => v !== "") ||
@@ -95,6 +103,7 @@ document.addEventListener("DOMContentLoaded", () => {
       id, branch_code: visit.branch_code, checklist: visit.checklist,
       visited_at: Hallscore.withOffset(visit.visited_at), notes: visit.notes || null,
       answers: visit.answers, item_notes: visit.item_notes || {},
+      assignment: visit.assignment || null,
     };
   }
   async function check() {

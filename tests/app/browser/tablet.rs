@@ -34,7 +34,11 @@ async fn open_form(b: &Browser, hall: &str) -> String {
 
 /// Answers every item but `skip` as planned (stopwatch items with a
 /// number), pressing buttons and typing numbers.
-async fn answer_all_but(b: &Browser, skip: &[&str], given: &mut BTreeMap<String, Given>) {
+pub(super) async fn answer_all_but(
+    b: &Browser,
+    skip: &[&str],
+    given: &mut BTreeMap<String, Given>,
+) {
     let items = b
         .js("return [...document.querySelectorAll('fieldset.item')]
                .map((f) => [f.dataset.code, f.dataset.kind, f.dataset.points]);")
@@ -421,6 +425,7 @@ async fn the_hall_search_reads_every_pronunciation() {
         Duration::from_secs(90),
         move |b| async move {
             b.sign_in("wangmin", PASSWORD).await;
+            b.goto("/inspect").await;
             b.wait_js("document.getElementById('hall-search')", WAIT, "the picker")
                 .await;
             let everything = visible_halls(&b).await;
@@ -616,7 +621,7 @@ async fn controls_fit_a_finger_and_the_stopwatch_keeps_order() {
     .await;
 }
 
-const SMALL_CONTROLS: &str = "return [...document.querySelectorAll(
+pub(super) const SMALL_CONTROLS: &str = "return [...document.querySelectorAll(
     'main button, main input:not([type=file]), main textarea, main select, main summary, main label.photo-button, main a')]
   .filter((el) => el.offsetParent !== null)
   .filter((el) => el.getBoundingClientRect().height < 44)

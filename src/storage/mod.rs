@@ -7,12 +7,14 @@ mod audit;
 mod codec;
 mod evidence;
 mod plans;
+mod review;
 
 pub use accounts::Session;
 pub use appeals::{Acceptance, Appeal, NewAppeal, Publication};
 pub use audit::{AuditEntry, AuditFilter};
 pub use evidence::{Draft, Photo, VisitRecord};
 pub use plans::PlanEntry;
+pub use review::{Compared, Decided, Queued, Review, StoredFlag};
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -26,6 +28,7 @@ use rusqlite_migration::Migrations;
 
 use crate::domain::answer::Answer;
 use crate::domain::checklist::Checklist;
+use crate::domain::review::Status;
 use crate::domain::roster::Branch;
 use crate::domain::visit::Visit;
 
@@ -154,6 +157,7 @@ const UNRELATED_ACTIONS: &[&str] = &[
     "period.publish",
     "period.reissue",
     "plan.make",
+    "user.can_review",
 ];
 
 /// At most this many visits are looked up one by one when importing;
@@ -598,6 +602,18 @@ impl Store {
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
+        // A visit of a checklist with review waits for a reviewer; one the
+        // store has no checklist for is refused by the insert itself.
+        let arrivals = visits
+            .iter()
+            .map(|v| {
+                let review = self
+                    .checklist_version(&v.checklist_id, v.checklist_version)
+                    .optional_found()?
+                    .is_some_and(|c| c.review);
+                Ok(Status::on_arrival(review))
+            })
+            .collect::<Result<Vec<Status>>>()?;
         let mut dispositions = Vec::with_capacity(visits.len());
         let tx = self.conn.transaction()?;
         {
@@ -610,8 +626,8 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
                     visited_at, inspector, notes, answers, created_at, updated_at, recorded_by,
-                    item_notes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
+                    item_notes, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)
                  ON CONFLICT (key) DO NOTHING",
             )?;
             let mut keep_history = tx.prepare_cached(
@@ -621,11 +637,11 @@ impl Store {
             let mut update = tx.prepare_cached(
                 "UPDATE visits SET branch_id = ?2, checklist_id = ?3, checklist_version = ?4,
                     visited_at = ?5, inspector = ?6, notes = ?7, answers = ?8, updated_at = ?9,
-                    item_notes = ?10
+                    item_notes = ?10, status = ?11, flags = NULL
                  WHERE id = ?1",
             )?;
             let mut answers = Vec::new();
-            for visit in visits {
+            for (visit, arrival) in visits.iter().zip(&arrivals) {
                 let branch_id = *branch_ids.get(&visit.branch_code).ok_or_else(|| {
                     Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
                 })?;
@@ -647,7 +663,8 @@ impl Store {
                     blob,
                     now,
                     recorded_by,
-                    item_notes
+                    item_notes,
+                    arrival.as_str()
                 ])?;
                 if inserted > 0 {
                     dispositions.push(Disposition::New);
@@ -714,7 +731,8 @@ impl Store {
                         visit.notes,
                         blob,
                         now,
-                        item_notes
+                        item_notes,
+                        arrival.as_str()
                     ])?;
                     dispositions.push(Disposition::Replaced);
                 } else {
@@ -736,10 +754,16 @@ impl Store {
                     }),
                 ),
             };
+            // A single visit held for review is logged apart: it changes no
+            // figure but the count of pending visits.
+            let action = match arrivals.as_slice() {
+                [Status::Pending] => "visit.hold",
+                _ => "visit.add",
+            };
             audit::record(
                 &tx,
                 actor,
-                "visit.add",
+                action,
                 "visit",
                 entity_id.as_deref(),
                 None,
@@ -766,8 +790,10 @@ impl Store {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    /// Hands every visit of a checklist in a range of days to `each`, in
-    /// time order, with its answers decoded into one reused buffer.
+    /// Hands every accepted visit of a checklist in a range of days to
+    /// `each`, in time order, with its answers decoded into one reused
+    /// buffer. Every figure is computed from here: visits pending,
+    /// returned or excluded in review count nowhere.
     pub fn scan_visits(
         &self,
         checklist_id: &str,
@@ -781,6 +807,7 @@ impl Store {
                     v.checklist_version, v.answers
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
+               AND v.status = 'accepted'
              ORDER BY v.visited_at, v.id",
         )?;
         let rows = stmt.query(params![checklist_id, start, end])?;
@@ -800,7 +827,7 @@ impl Store {
             "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
                     v.checklist_version, v.answers
              FROM visits v JOIN branches b ON b.id = v.branch_id
-             WHERE v.key = ?1 AND v.checklist_id = ?2",
+             WHERE v.key = ?1 AND v.checklist_id = ?2 AND v.status = 'accepted'",
         )?;
         let rows = stmt.query(params![key, checklist_id])?;
         Ok(hand_out(rows, each)? > 0)

@@ -21,14 +21,16 @@ use super::extract::{Caller, Recorders, ReportReaders};
 use super::i18n::Lang;
 use super::upload::{FormParts, new_photo, save_photo};
 use crate::app::report::{self, Analysis, AnalysisCache, Level, Options, round4};
+use crate::app::review;
 use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, AnswerError, RawAnswer};
 use crate::domain::checklist::Checklist;
 use crate::domain::evidence;
 use crate::domain::period::Period;
+use crate::domain::review::Status;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
-use crate::storage::{Disposition, Photo, Store, VisitRecord};
+use crate::storage::{Disposition, Photo, Store, StoredFlag, VisitRecord};
 
 pub async fn not_found(lang: Lang) -> Error {
     Error::not_found(lang)
@@ -44,13 +46,13 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
-fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn csrf_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
 }
 
 /// A JSON object read as `T`, or a 400/413 that says what is wrong with
 /// it. Only an object will do: serde would read a struct from an array too.
-fn body<T: DeserializeOwned>(
+pub(super) fn body<T: DeserializeOwned>(
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<T, Error> {
     match payload {
@@ -83,6 +85,9 @@ pub struct VisitBody {
     /// Notes on single items, by item code (an extension of the contract).
     #[serde(default)]
     item_notes: BTreeMap<String, String>,
+    /// Minutes from opening the form at the hall to submitting it, as the
+    /// tablet measured them (for the review flags).
+    minutes_at_hall: Option<f64>,
 }
 
 /// A draft to score and check; anything else the draft holds is ignored.
@@ -236,6 +241,12 @@ struct VisitJson<'a> {
     lost: Option<f64>,
     photos: Vec<Value>,
     history: Vec<Value>,
+    /// Where the visit stands in review; only `accepted` counts.
+    status: &'static str,
+    /// The reviewer's comment on the last decision (why it was returned
+    /// or excluded).
+    review_comment: &'a Option<String>,
+    flags: &'a [StoredFlag],
 }
 
 /// [`VisitJson`] as the body of a response.
@@ -298,6 +309,9 @@ fn visit_json(
                 json!({"replaced_at": at, "reason": reason, "version": version})
             })
             .collect(),
+        status: record.review.status.as_str(),
+        review_comment: &record.review.comment,
+        flags: &record.review.flags,
     };
     serde_json::to_vec(&json).map_err(Error::internal)
 }
@@ -358,6 +372,15 @@ fn check_visit(
             problems.push(("visited_at".into(), "暗访时间不能晚于现在".into()));
         }
         Some(_) => {}
+    }
+    if body
+        .minutes_at_hall
+        .is_some_and(|m| !m.is_finite() || m < 0.0)
+    {
+        problems.push((
+            "minutes_at_hall".into(),
+            "在厅时间 minutes_at_hall 必须是不小于 0 的分钟数".into(),
+        ));
     }
     let Some(inspector) = user.inspector_for(body.inspector.as_deref()) else {
         return Err(Error::forbidden(lang).with_field("inspector"));
@@ -442,6 +465,7 @@ pub async fn submit_visit(
 ) -> Result<Response, Error> {
     authed.check_csrf(csrf_header(&headers), lang)?;
     let body: VisitBody = body(payload)?;
+    let minutes_at_hall = body.minutes_at_hall;
     let user = authed.user.clone();
     let db = state.db.clone();
     let (status, value) = state
@@ -457,25 +481,44 @@ pub async fn submit_visit(
             let status = db.exclusive({
                 let id = id.clone();
                 move |writer| {
-                    let disposition = writer
-                        .import_visits(
-                            std::slice::from_ref(&visit),
-                            false,
-                            true,
-                            Some(user.id),
-                            &user.name,
-                        )?
-                        .pop();
-                    let status = match disposition {
-                        Some(Disposition::New) => StatusCode::CREATED,
-                        Some(Disposition::Unchanged) => StatusCode::OK,
-                        _ => {
-                            return Err(Error::conflict(format!(
-                                "暗访编号 {id} 已用于另一份不同的暗访记录"
-                            ))
-                            .with_field("id"));
+                    let key = visit.key();
+                    let resubmitted = writer.visit_status(&key)? == Some(Status::Returned);
+                    let status = if resubmitted {
+                        // A returned visit comes back from its inspector.
+                        if writer.visit_record(&id, &user.visibility())?.is_none() {
+                            return Err(Error::forbidden(lang).with_field("id"));
+                        }
+                        writer.resubmit_visit(&visit, &user.name)?;
+                        StatusCode::OK
+                    } else {
+                        let disposition = writer
+                            .import_visits(
+                                std::slice::from_ref(&visit),
+                                false,
+                                true,
+                                Some(user.id),
+                                &user.name,
+                            )?
+                            .pop();
+                        match disposition {
+                            Some(Disposition::New) => StatusCode::CREATED,
+                            Some(Disposition::Unchanged) => StatusCode::OK,
+                            _ => {
+                                return Err(Error::conflict(format!(
+                                    "暗访编号 {id} 已用于另一份不同的暗访记录"
+                                ))
+                                .with_field("id"));
+                            }
                         }
                     };
+                    // What arrived is flagged; the same visit sent again
+                    // keeps what it had.
+                    if status == StatusCode::CREATED || resubmitted {
+                        if let Some(minutes) = minutes_at_hall {
+                            writer.set_minutes_at_hall(&key, minutes)?;
+                        }
+                        review::refresh_flags(writer, &id)?;
+                    }
                     writer.delete_draft(&id, user.id)?;
                     Ok(status)
                 }
@@ -538,6 +581,7 @@ pub async fn preview_visit(
                         notes,
                         answers,
                         item_notes,
+                        minutes_at_hall: None,
                     };
                     let checked = check_visit(store, &user, visit, pending_photos, lang)?;
                     (
@@ -673,7 +717,10 @@ pub async fn delete_draft(
 }
 
 /// `POST /api/v1/photos` (multipart: `visit_id`, optional `item_code`,
-/// `file`): a photo for a visit, before or after the visit is submitted.
+/// optional `taken_at`, `file`): a photo for a visit, before or after the
+/// visit is submitted. `taken_at` is the capture time the tablet read from
+/// the original before resizing it; the file's own EXIF time wins when it
+/// still has one.
 pub async fn upload_photo(
     State(state): State<AppState>,
     lang: Lang,
@@ -699,6 +746,15 @@ pub async fn upload_photo(
         .text("item_code")
         .filter(|code| !code.is_empty())
         .map(str::to_string);
+    let device_time = match form.text("taken_at").filter(|t| !t.is_empty()) {
+        None => None,
+        Some(text) => Some(parse_visited_at(text).ok_or_else(|| {
+            Error::invalid(format!(
+                "拍摄时间 taken_at「{text}」无法识别,应为 2024-07-03T14:20:00+08:00"
+            ))
+            .with_field("taken_at")
+        })?),
+    };
     let file = form
         .take_file("file")
         .ok_or_else(|| Error::invalid("缺少照片文件").with_field("file"))?
@@ -706,9 +762,10 @@ pub async fn upload_photo(
     if file.len() > super::MAX_PHOTO {
         return Err(photo_too_large());
     }
-    let photo = new_photo(&visit_id, item_code, &file).ok_or_else(|| {
+    let mut photo = new_photo(&visit_id, item_code, &file).ok_or_else(|| {
         Error::invalid("上传的文件不是 JPEG、PNG 或 WebP 图片").with_field("file")
     })?;
+    photo.taken_at = review::capture_time(&file, device_time);
     let user = authed.user.clone();
     let dir = state.photos.clone();
     let stored = photo.clone();
@@ -716,12 +773,20 @@ pub async fn upload_photo(
         .db
         .run(move |store| {
             check_photo_target(store, &stored, &user, lang)?;
-            save_photo(store, &dir, &stored, &file, user.id)
+            save_photo(store, &dir, &stored, &file, user.id)?;
+            // A photo of a visit already submitted may raise its flags.
+            Ok(review::refresh_flags(store, &stored.visit_id)?)
         })
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": photo.id, "url": format!("/photos/{}", photo.id), "size": photo.size})),
+        Json(json!({
+            "id": photo.id,
+            "url": format!("/photos/{}", photo.id),
+            "size": photo.size,
+            "taken_at": photo.taken_at.map(|(at, _)| at.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            "taken_from": photo.taken_at.map(|(_, source)| source.as_str()),
+        })),
     ))
 }
 

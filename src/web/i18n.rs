@@ -399,9 +399,22 @@ impl Text {
     /// (`visit.add`, `appeal`, `display_name`), or the word itself when it
     /// has none.
     pub fn audit_word<'a>(&self, key: &'a str) -> &'a str {
-        const WORDS: [(&str, &str, &str); 42] = [
+        const WORDS: [(&str, &str, &str); 51] = [
             ("visit.add", "新增暗访", "visits added"),
             ("visit.replace", "替换暗访", "visit replaced"),
+            (
+                "visit.hold",
+                "新增暗访(待审核)",
+                "visit added, pending review",
+            ),
+            (
+                "visit.resubmit",
+                "退回后重新提交",
+                "visit resubmitted after return",
+            ),
+            ("review.accept", "审核通过", "review: accepted"),
+            ("review.return", "审核退回", "review: returned"),
+            ("review.exclude", "审核剔除", "review: excluded"),
             ("appeal.file", "提出申诉", "appeal filed"),
             ("appeal.accept", "采纳申诉", "appeal accepted"),
             ("appeal.reject", "驳回申诉", "appeal rejected"),
@@ -413,6 +426,7 @@ impl Text {
             ("roster.update", "更新网点", "hall updated"),
             ("user.add", "新增账号", "account added"),
             ("user.display_name", "设置显示名", "display name set"),
+            ("user.can_review", "设置审核权限", "review right set"),
             ("visit", "暗访", "visit"),
             ("appeal", "申诉", "appeal"),
             ("publication", "发布", "publication"),
@@ -431,6 +445,9 @@ impl Text {
             ("name", "名称", "name"),
             ("display_name", "显示名", "display name"),
             ("role", "角色", "role"),
+            ("can_review", "可审核暗访", "may review visits"),
+            ("status", "状态", "status"),
+            ("comment", "意见", "comment"),
             ("scope", "范围", "scope"),
             ("code", "编码", "code"),
             ("district", "区县", "district"),

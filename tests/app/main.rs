@@ -23,3 +23,5 @@ mod openapi;
 mod uncertainty;
 
 mod plans;
+
+mod review;

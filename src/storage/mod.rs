@@ -604,16 +604,22 @@ impl Store {
         };
         // A visit of a checklist with review waits for a reviewer; one the
         // store has no checklist for is refused by the insert itself.
-        let arrivals = visits
-            .iter()
-            .map(|v| {
-                let review = self
-                    .checklist_version(&v.checklist_id, v.checklist_version)
-                    .optional_found()?
-                    .is_some_and(|c| c.review);
-                Ok(Status::on_arrival(review))
-            })
-            .collect::<Result<Vec<Status>>>()?;
+        let mut reviewed: HashMap<(&str, u32), bool> = HashMap::new();
+        let mut arrivals = Vec::with_capacity(visits.len());
+        for v in visits {
+            let key = (v.checklist_id.as_str(), v.checklist_version);
+            let review = match reviewed.get(&key) {
+                Some(review) => *review,
+                None => {
+                    let review = self
+                        .checklist_version(key.0, key.1)
+                        .optional_found()?
+                        .is_some_and(|c| c.review);
+                    *reviewed.entry(key).or_insert(review)
+                }
+            };
+            arrivals.push(Status::on_arrival(review));
+        }
         let mut dispositions = Vec::with_capacity(visits.len());
         let tx = self.conn.transaction()?;
         {

@@ -351,6 +351,19 @@ impl Text {
         format!("{} {rate}", self.region)
     }
 
+    /// Visits of the period still waiting for review, which no figure of
+    /// the page counts.
+    pub fn pending_visits(&self, pending: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!(
+                "另有 {pending} 次暗访待审核,审核通过前不计入本页的任何数字;有待审核暗访的期间不能发布。"
+            ),
+            Lang::En => format!(
+                "{pending} more visits are waiting for review: no figure on this page counts them until they are accepted, and the period cannot be published before."
+            ),
+        }
+    }
+
     /// In place of a funnel and intervals when the spread is unknown.
     pub fn no_spread(&self, df: usize) -> String {
         match self.lang {

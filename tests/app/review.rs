@@ -10,7 +10,7 @@ use crate::helpers::{
     SMALL_CHECKLIST, Session, TestApp, Workspace, ranking_row, run_python, workspace_with_roster,
 };
 
-const PASSWORD: &str = "correct-horse-1";
+pub const PASSWORD: &str = "correct-horse-1";
 
 const V1: &str = "0b6f5a52-3f55-4b8f-9a34-1b2d3c4d5e6f";
 const V2: &str = "5d2c9e0a-7b1f-4c3e-8a9d-0e1f2a3b4c5d";
@@ -31,7 +31,7 @@ fn reviewed_checklist() -> String {
 /// The CLI workspace with the `reviewed` checklist loaded, an admin, two
 /// inspectors, a reviewing manager for each district and one who may not
 /// review.
-fn workspace() -> Workspace {
+pub fn workspace() -> Workspace {
     let ws = workspace_with_roster();
     let checklist = ws.write("reviewed.toml", reviewed_checklist());
     ws.run(&["checklist", "load", &checklist]).success();
@@ -432,7 +432,7 @@ print(json.dumps([[c for c in row[:2]] for row in sheet.iter_rows(values_only=Tr
 "#;
 
 /// Five visits of the `reviewed` checklist in 2024-Q3, as an agency's sheet.
-const VISITS_CSV: &str = "\
+pub const VISITS_CSV: &str = "\
 暗访编号,网点编码,暗访日期,暗访员,检查表,A01 着工装,A02、戴工牌,微笑,B02
 R1,XP01,2024-07-03 10:00,王,reviewed,是,是,优,8
 R2,XP01,2024/7/20 15:00,李,reviewed,否,√,良,12:00

@@ -39,7 +39,13 @@ pub fn new_secret() -> String {
 
 /// What is stored of a secret.
 pub fn secret_hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    sha256_hex(secret.as_bytes())
+}
+
+/// The SHA-256 of some bytes in hex: a secret as stored, a photo as
+/// compared with others.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn hex(bytes: &[u8]) -> String {

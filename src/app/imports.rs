@@ -220,6 +220,9 @@ pub fn store_visits(
     if !conflicts.is_empty() {
         return Err(problems(file)(conflicts));
     }
+    if !options.dry_run {
+        crate::app::review::flag_arrivals(store, &visits, &dispositions)?;
+    }
     let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
     Ok(VisitsReport {
         sheet,

@@ -9,6 +9,8 @@
 //!   accounts, shown, written as a sheet, and their coverage.
 //! - [`publishing`]: published periods, their appeal window and lock, and
 //!   the change log of a re-issued version.
+//! - [`review`]: the flags of visits held for review, the reviewer's queue
+//!   and decisions.
 //! - [`demo`]: deterministic demo data.
 //! - [`credentials`]: password hashing and random tokens.
 
@@ -18,3 +20,4 @@ pub mod imports;
 pub mod plans;
 pub mod publishing;
 pub mod report;
+pub mod review;

@@ -30,6 +30,7 @@ mod export;
 mod import;
 mod plan;
 mod report;
+mod review;
 mod user;
 
 pub use checklist::ChecklistCommand;
@@ -37,6 +38,7 @@ pub use export::ExportCommand;
 pub use import::ImportCommand;
 pub use plan::{MakeArgs, PlanCommand};
 pub use report::{Adjustment, LevelArg, ReportArgs, ReportCommand};
+pub use review::ReviewCommand;
 pub use user::{TokenCommand, UserCommand};
 
 #[derive(Debug, Parser)]
@@ -81,6 +83,9 @@ pub enum Command {
     /// 暗访计划:安排、查看、导出
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// 审核暗访:列出待审核的暗访,通过、退回或剔除
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// 生成演示数据(驻马店各区县营业厅两个季度的暗访)
     Demo,
     /// 数据库的一致性备份(服务运行时也安全)
@@ -162,6 +167,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Report(command) => report::run_report(&mut open_existing(&cli.db)?, command),
         Command::Export(command) => export::run_export(&*open_existing(&cli.db)?, command),
         Command::Plan(command) => plan::run_plan(&mut open_existing(&cli.db)?, command),
+        Command::Review(command) => review::run_review(&mut open_existing(&cli.db)?, command),
         Command::Serve {
             addr,
             secure_cookies,

@@ -264,6 +264,9 @@ fn print_rankings(
     for sentence in report::summary_sentences(report, top, Lang::Zh) {
         say!("{sentence}");
     }
+    if let Some(note) = crate::app::review::pending_note(report.pending) {
+        say!("{note}(hallscore review list --period 期间 查看)");
+    }
     Ok(())
 }
 

@@ -25,6 +25,9 @@ pub enum UserCommand {
         /// 从标准输入读取密码(一行)
         #[arg(long)]
         password_stdin: bool,
+        /// 允许经理审核其范围内的暗访(管理员总可审核)
+        #[arg(long)]
+        can_review: bool,
     },
 }
 
@@ -42,6 +45,7 @@ pub(super) fn run_user(db: &Path, command: UserCommand) -> Result<(), CliError> 
         scope,
         display_name,
         password_stdin,
+        can_review,
     } = command;
     let mut store = open_existing(db)?;
     let display_name = match display_name.as_deref().map(str::trim) {
@@ -71,6 +75,11 @@ pub(super) fn run_user(db: &Path, command: UserCommand) -> Result<(), CliError> 
         }
         _ => {}
     }
+    if can_review && role != Role::Manager {
+        return Err(CliError::Message(
+            "--can-review 只用于经理(manager):管理员总可审核,暗访员不能审核".into(),
+        ));
+    }
     let (password, generated) = if password_stdin {
         let mut line = String::new();
         std::io::stdin()
@@ -89,11 +98,15 @@ pub(super) fn run_user(db: &Path, command: UserCommand) -> Result<(), CliError> 
         Some(&hash),
         &actor(),
     )?;
+    if can_review {
+        store.set_can_review(&user.name, true, &actor())?;
+    }
     say!(
-        "已添加用户 {}(角色 {}{}{})",
+        "已添加用户 {}(角色 {}{}{}{})",
         user.name,
         role.as_str(),
         scope.map(|s| format!(",范围 {s}")).unwrap_or_default(),
+        if can_review { ",可审核暗访" } else { "" },
         if user.display_name == user.name {
             String::new()
         } else {

@@ -79,6 +79,8 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub scope: Option<Scope>,
+    /// A manager given the right to review visits in their scope.
+    pub can_review: bool,
 }
 
 /// Which visits and hall rows a user may read.
@@ -125,6 +127,17 @@ impl User {
     /// audit log, publishing periods and deciding appeals.
     pub fn administers(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    /// Whether this user decides about visits held for review: admins, and
+    /// managers given the right, within their scope (see
+    /// [`User::visibility`]).
+    pub fn may_review(&self) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Manager => self.can_review && self.scope.is_some(),
+            Role::Inspector => false,
+        }
     }
 
     /// Whether this user sees figures about the inspectors themselves:
@@ -197,6 +210,7 @@ mod tests {
             display_name: "王敏".into(),
             role,
             scope: scope.map(|s| s.parse().expect("a scope")),
+            can_review: false,
         }
     }
 
@@ -233,6 +247,22 @@ mod tests {
         assert!(!manager.administers() && !manager.sees_inspectors());
         assert!(admin.may_record() && admin.reads_reports() && admin.may_appeal());
         assert!(admin.administers() && admin.sees_inspectors());
+    }
+
+    #[test]
+    fn reviewers_are_admins_and_managers_given_the_right() {
+        assert!(user(Role::Admin, None).may_review());
+        assert!(!user(Role::Inspector, None).may_review());
+        let mut manager = user(Role::Manager, Some("district:西平"));
+        assert!(!manager.may_review());
+        manager.can_review = true;
+        assert!(manager.may_review());
+        let mut unscoped = user(Role::Manager, None);
+        unscoped.can_review = true;
+        assert!(
+            !unscoped.may_review(),
+            "a manager without a scope looks after nothing"
+        );
     }
 
     #[test]

@@ -116,7 +116,8 @@ fn parse_minutes_seconds(text: &str) -> Option<f64> {
     }
 }
 
-fn is_minutes(unit: &str) -> bool {
+/// Whether a measure item's unit is minutes.
+pub fn is_minutes(unit: &str) -> bool {
     matches!(
         unit.trim().to_lowercase().as_str(),
         "分钟" | "分" | "min" | "mins" | "minute" | "minutes"

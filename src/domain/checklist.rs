@@ -25,6 +25,9 @@ pub struct Checklist {
     /// Evidence rule: characters the visit's overall notes need.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment_min_chars: Option<u32>,
+    /// Whether a reviewer decides about each new visit before it counts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub review: bool,
     pub sections: Vec<Section>,
 }
 
@@ -315,6 +318,8 @@ mod file_form {
         min_photos: Option<u32>,
         comment_min_chars: Option<u32>,
         #[serde(default)]
+        review: bool,
+        #[serde(default)]
         section: Vec<FileSection>,
     }
 
@@ -429,6 +434,7 @@ mod file_form {
                 pass_mark: self.pass_mark.unwrap_or(DEFAULT_PASS_MARK),
                 min_photos: self.min_photos,
                 comment_min_chars: self.comment_min_chars,
+                review: self.review,
                 sections,
             };
             checklist.validate(source)?;
@@ -519,6 +525,21 @@ bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
         crate::formats::checklist::parse("bad.toml", &text)
             .expect_err("the broken checklist must be refused")
             .to_string()
+    }
+
+    #[test]
+    fn review_is_off_unless_the_file_asks() {
+        let plain = sample();
+        assert!(!plain.review);
+        let stored = serde_json::to_string(&plain).expect("serialises");
+        assert!(!stored.contains("review"), "{stored}");
+        let text = SAMPLE.replacen("title = \"样例\"", "title = \"样例\"\nreview = true", 1);
+        let reviewed = crate::formats::checklist::parse("r.toml", &text).expect("valid");
+        assert!(reviewed.review);
+        let back: Checklist =
+            serde_json::from_str(&serde_json::to_string(&reviewed).expect("serialises"))
+                .expect("reads back");
+        assert!(back.review);
     }
 
     #[test]

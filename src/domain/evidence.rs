@@ -55,6 +55,7 @@ mod tests {
     fn asking(notes: Option<u32>, photos: Option<u32>) -> Checklist {
         Checklist {
             comment_min_chars: notes,
+            review: false,
             min_photos: photos,
             ..sample()
         }

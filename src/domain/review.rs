@@ -7,8 +7,13 @@ use std::fmt;
 
 use chrono::{Duration, NaiveDateTime};
 
-use super::answer::Answer;
+use super::answer::{Answer, is_minutes};
+use super::checklist::{Checklist, ItemKind};
 use super::plan::Hours;
+
+/// Days within which the same inspector visiting the same hall again is
+/// flagged, as a visit plan keeps them apart by default.
+pub const LOCKOUT_DAYS: u32 = 30;
 
 /// Where a visit stands. Only accepted visits count in any figure; visits
 /// of a checklist without review are accepted when they arrive.
@@ -132,7 +137,7 @@ pub fn status_word(status: Status) -> &'static str {
 }
 
 /// One automatic flag: a stable code and a sentence for the reviewer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Flag {
     pub code: &'static str,
     pub message: String,
@@ -182,6 +187,37 @@ pub struct Other<'a> {
     pub visited_at: NaiveDateTime,
     pub photo_hashes: &'a [String],
     pub answers: &'a [Answer],
+}
+
+/// The minutes a visit's stopwatch measured: its answers to the
+/// checklist's measure items in minutes, summed.
+pub fn stopwatch_minutes(checklist: &Checklist, answers: &[Answer]) -> f64 {
+    checklist
+        .items()
+        .zip(answers)
+        .filter_map(|((_, item), answer)| match (&item.kind, answer) {
+            (ItemKind::Measure { unit, .. }, Answer::Number(minutes)) if is_minutes(unit) => {
+                Some(*minutes)
+            }
+            _ => None,
+        })
+        .sum()
+}
+
+impl TimeSource {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeSource::Exif => "exif",
+            TimeSource::Device => "device",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TimeSource> {
+        [TimeSource::Exif, TimeSource::Device]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
 }
 
 /// A photo's capture time may differ from the visit time by this much.
@@ -455,6 +491,26 @@ mod tests {
             Decision::parse("approve"),
             Err(DecisionError::Unknown(_))
         ));
+    }
+
+    #[test]
+    fn the_stopwatch_sums_minutes_only() {
+        let checklist = crate::domain::checklist::tests::sample();
+        // The sample's one measure item (C01, in 分钟) is its last.
+        let mut answers = vec![Answer::Pass; checklist.item_count()];
+        assert_eq!(stopwatch_minutes(&checklist, &answers), 0.0);
+        *answers.last_mut().expect("items") = Answer::Number(12.5);
+        assert_eq!(stopwatch_minutes(&checklist, &answers), 12.5);
+        *answers.last_mut().expect("items") = Answer::NotApplicable;
+        assert_eq!(stopwatch_minutes(&checklist, &answers), 0.0);
+    }
+
+    #[test]
+    fn time_sources_read_back_as_written() {
+        for source in [TimeSource::Exif, TimeSource::Device] {
+            assert_eq!(TimeSource::parse(source.as_str()), Some(source));
+        }
+        assert_eq!(TimeSource::parse("guess"), None);
     }
 
     #[test]

@@ -417,7 +417,14 @@ fn notes_facts(
             "按校准后得分率排名:各营业厅的得分率已扣除暗访员打分宽严的影响(见规则)。".to_string(),
         )
     });
-    facts.into_iter().chain(adjusted).chain(hidden).collect()
+    let pending = crate::app::review::pending_note(report.pending)
+        .map(|note| ("待审核", format!("{note}。")));
+    facts
+        .into_iter()
+        .chain(pending)
+        .chain(adjusted)
+        .chain(hidden)
+        .collect()
 }
 
 /// The 说明 sheet's numbered rules: how scores, ranks and certainty are

@@ -29,10 +29,12 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         display_name: r.get(5)?,
         role: role.parse().unwrap_or(Role::Inspector),
         scope,
+        can_review: r.get(6)?,
     })
 }
 
-const USER_COLUMNS: &str = "u.id, u.name, u.role, u.scope_kind, u.scope_name, u.display_name";
+const USER_COLUMNS: &str =
+    "u.id, u.name, u.role, u.scope_kind, u.scope_name, u.display_name, u.can_review";
 
 impl Reader {
     /// One name, one person: a display name another account has is refused.
@@ -60,7 +62,7 @@ impl Reader {
             .query_row(
                 &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = ?1"),
                 [name],
-                |r| Ok((user_from_row(r)?, r.get(6)?)),
+                |r| Ok((user_from_row(r)?, r.get(7)?)),
             )
             .optional()?)
     }
@@ -102,7 +104,7 @@ impl Reader {
                  WHERE s.token_hash = ?1 AND s.expires_at >= ?2"
             ))?
             .query_row(params![token_hash, now()], |r| {
-                Ok((user_from_row(r)?, r.get(6)?, r.get(7)?))
+                Ok((user_from_row(r)?, r.get(7)?, r.get(8)?))
             })
             .optional()?;
         found
@@ -174,6 +176,27 @@ impl Store {
             display_name: display_name.to_string(),
             role,
             scope: scope.cloned(),
+            can_review: false,
+        })
+    }
+
+    /// Lets a manager review the visits in their scope, or no longer.
+    pub fn set_can_review(&mut self, name: &str, can_review: bool, actor: &str) -> Result<()> {
+        let before = self.user(name)?;
+        if before.can_review == can_review {
+            return Ok(());
+        }
+        self.conn.execute(
+            "UPDATE users SET can_review = ?2 WHERE id = ?1",
+            params![before.id, can_review],
+        )?;
+        self.audit(&audit::Entry {
+            actor,
+            action: "user.can_review",
+            entity: "user",
+            id: Some(name),
+            before: Some(&serde_json::json!({"can_review": before.can_review})),
+            after: Some(&serde_json::json!({"can_review": can_review})),
         })
     }
 

@@ -5,9 +5,13 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Error, Reader, Result, Store, codec, now, parse_time};
+use chrono::NaiveDateTime;
+
+use super::review::{REVIEW_COLUMNS, Review, review_from_row};
+use super::{Error, Reader, Result, Store, TIME_FORMAT, codec, now, parse_time};
 use crate::domain::access::Visibility;
 use crate::domain::answer::Answer;
+use crate::domain::review::TimeSource;
 use crate::domain::visit::Visit;
 
 /// A half-filled visit as the tablet last saved it.
@@ -28,6 +32,10 @@ pub struct Photo {
     pub file: String,
     pub content_type: String,
     pub size: i64,
+    /// SHA-256 of the file, hex (photos stored before review have none).
+    pub sha256: Option<String>,
+    /// When it was taken, and where that time came from.
+    pub taken_at: Option<(NaiveDateTime, TimeSource)>,
 }
 
 /// A stored visit with where it happened and what it was before.
@@ -46,11 +54,28 @@ pub struct VisitRecord {
     pub history: Vec<(String, String, u32, Vec<Answer>)>,
     /// The assignment the visit carried out; none for an unplanned visit.
     pub assignment: Option<i64>,
+    pub review: Review,
 }
 
-/// A photo from a row whose first columns are id, visit_id, item_code,
-/// file, content_type, size.
+impl VisitRecord {
+    /// The id its page and the API find it by: its own id, or `n` and its
+    /// row for a visit recorded without one.
+    pub fn link(&self) -> String {
+        self.visit
+            .visit_id
+            .clone()
+            .unwrap_or_else(|| format!("n{}", self.row))
+    }
+}
+
+/// The columns [`photo_from_row`] reads, in its order.
+const PHOTO_COLUMNS: &str =
+    "id, visit_id, item_code, file, content_type, size, sha256, taken_at, taken_from";
+
+/// A photo from a row whose first columns are [`PHOTO_COLUMNS`].
 fn photo_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Photo> {
+    let taken_at: Option<String> = r.get(7)?;
+    let taken_from: Option<String> = r.get(8)?;
     Ok(Photo {
         id: r.get(0)?,
         visit_id: r.get(1)?,
@@ -58,6 +83,10 @@ fn photo_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Photo> {
         file: r.get(3)?,
         content_type: r.get(4)?,
         size: r.get(5)?,
+        sha256: r.get(6)?,
+        taken_at: taken_at
+            .and_then(|t| NaiveDateTime::parse_from_str(&t, TIME_FORMAT).ok())
+            .zip(taken_from.as_deref().and_then(TimeSource::parse)),
     })
 }
 
@@ -115,10 +144,9 @@ impl Reader {
     }
 
     pub fn photos(&self, visit_id: &str) -> Result<Vec<Photo>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, visit_id, item_code, file, content_type, size FROM photos
-             WHERE visit_id = ?1 ORDER BY created_at, id",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PHOTO_COLUMNS} FROM photos WHERE visit_id = ?1 ORDER BY created_at, id"
+        ))?;
         let rows = stmt.query_map([visit_id], photo_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -129,9 +157,9 @@ impl Reader {
         let Some(photo) = self
             .conn
             .query_row(
-                "SELECT id, visit_id, item_code, file, content_type, size, user_id FROM photos WHERE id = ?1",
+                &format!("SELECT {PHOTO_COLUMNS}, user_id FROM photos WHERE id = ?1"),
                 [id],
-                |r| Ok((photo_from_row(r)?, r.get::<_, i64>(6)?)),
+                |r| Ok((photo_from_row(r)?, r.get::<_, i64>(9)?)),
             )
             .optional()?
         else {
@@ -189,7 +217,7 @@ impl Reader {
         let sql = format!(
             "SELECT v.id, v.visit_id, b.code, v.checklist_id, v.checklist_version, v.visited_at,
                     v.inspector, v.notes, v.answers, b.name, d.name, c.name, v.recorded_by,
-                    v.created_at, v.updated_at, v.item_notes
+                    v.created_at, v.updated_at, v.item_notes, {REVIEW_COLUMNS}
              FROM visits v JOIN branches b ON b.id = v.branch_id
              JOIN districts d ON d.id = b.district_id LEFT JOIN cities c ON c.id = d.city_id
              WHERE {by} AND {filter}"
@@ -219,10 +247,23 @@ impl Reader {
                         r.get::<_, String>(14)?,
                         r.get::<_, Option<String>>(15)?,
                     ),
+                    review_from_row(r, 16)?,
                 ))
             })
             .optional()?;
-        let Some((row_id, id, branch, checklist, version, at, inspector, notes, blob, rest)) = row
+        let Some((
+            row_id,
+            id,
+            branch,
+            checklist,
+            version,
+            at,
+            inspector,
+            notes,
+            blob,
+            rest,
+            review,
+        )) = row
         else {
             return Ok(None);
         };
@@ -267,6 +308,7 @@ impl Reader {
             updated_at,
             history,
             assignment,
+            review,
         }))
     }
 
@@ -393,8 +435,9 @@ impl Store {
 
     pub fn add_photo(&mut self, photo: &Photo, user_id: i64) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO photos (id, visit_id, item_code, user_id, file, content_type, size, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO photos (id, visit_id, item_code, user_id, file, content_type, size, created_at,
+                sha256, taken_at, taken_from)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 photo.id,
                 photo.visit_id,
@@ -403,7 +446,12 @@ impl Store {
                 photo.file,
                 photo.content_type,
                 photo.size,
-                now()
+                now(),
+                photo.sha256,
+                photo
+                    .taken_at
+                    .map(|(at, _)| at.format(TIME_FORMAT).to_string()),
+                photo.taken_at.map(|(_, source)| source.as_str())
             ],
         )?;
         Ok(())

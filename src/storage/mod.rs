@@ -8,6 +8,7 @@ mod codec;
 mod database;
 mod evidence;
 mod plans;
+mod review;
 
 pub use accounts::Session;
 pub use appeals::{Acceptance, Appeal, NewAppeal, Publication};
@@ -15,6 +16,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use database::Database;
 pub use evidence::{Draft, Photo, VisitRecord};
 pub use plans::PlanEntry;
+pub use review::{Compared, Decided, Queued, Review, StoredFlag};
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -29,6 +31,7 @@ use rusqlite_migration::Migrations;
 
 use crate::domain::answer::Answer;
 use crate::domain::checklist::Checklist;
+use crate::domain::review::Status;
 use crate::domain::roster::Branch;
 use crate::domain::visit::Visit;
 
@@ -225,6 +228,7 @@ const UNRELATED_ACTIONS: &[&str] = &[
     "period.publish",
     "period.reissue",
     "plan.make",
+    "user.can_review",
 ];
 
 /// At most this many visits are looked up one by one when importing;
@@ -467,8 +471,10 @@ impl Reader {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    /// Hands every visit of a checklist in a range of days to `each`, in
-    /// time order, with its answers decoded into one reused buffer.
+    /// Hands every accepted visit of a checklist in a range of days to
+    /// `each`, in time order, with its answers decoded into one reused
+    /// buffer. Every figure is computed from here: visits pending,
+    /// returned or excluded in review count nowhere.
     pub fn scan_visits(
         &self,
         checklist_id: &str,
@@ -482,6 +488,7 @@ impl Reader {
                     v.checklist_version, v.answers
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
+               AND v.status = 'accepted'
              ORDER BY v.visited_at, v.id",
         )?;
         let rows = stmt.query(params![checklist_id, start, end])?;
@@ -501,7 +508,7 @@ impl Reader {
             "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
                     v.checklist_version, v.answers
              FROM visits v JOIN branches b ON b.id = v.branch_id
-             WHERE v.key = ?1 AND v.checklist_id = ?2",
+             WHERE v.key = ?1 AND v.checklist_id = ?2 AND v.status = 'accepted'",
         )?;
         let rows = stmt.query(params![key, checklist_id])?;
         Ok(hand_out(rows, each)? > 0)
@@ -798,20 +805,22 @@ after: Some(&branch_json(branch)),
         also: impl FnOnce(&rusqlite::Savepoint<'_>) -> Result<()>,
     ) -> Result<Vec<Disposition>> {
         let branch_ids = self.branch_ids_of(visits)?;
+        let arrivals = self.arrivals(visits)?;
         let tx = self.conn.savepoint()?;
         let dispositions = {
             let mut statements = VisitStatements::prepare(&tx)?;
             visits
                 .iter()
-                .map(|visit| {
+                .zip(&arrivals)
+                .map(|(visit, arrival)| {
                     let branch_id = *branch_ids.get(&visit.branch_code).ok_or_else(|| {
                         Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
                     })?;
-                    statements.store(visit, branch_id, &options)
+                    statements.store(visit, branch_id, *arrival, &options)
                 })
                 .collect::<Result<Vec<_>>>()?
         };
-        record_new_visits(&tx, visits, &dispositions, options.actor)?;
+        record_new_visits(&tx, visits, &arrivals, &dispositions, options.actor)?;
         let conflict = dispositions
             .iter()
             .any(|d| matches!(d, Disposition::Conflict(_)));
@@ -824,6 +833,29 @@ after: Some(&branch_json(branch)),
 }
 
 impl Reader {
+    /// The status each visit arrives in: pending when its checklist
+    /// version asks for review, accepted otherwise. A visit the store has no
+    /// checklist for is refused by the insert itself.
+    fn arrivals(&self, visits: &[Visit]) -> Result<Vec<Status>> {
+        let mut reviewed: HashMap<(&str, u32), bool> = HashMap::new();
+        let mut arrivals = Vec::with_capacity(visits.len());
+        for v in visits {
+            let key = (v.checklist_id.as_str(), v.checklist_version);
+            let review = match reviewed.get(&key) {
+                Some(review) => *review,
+                None => {
+                    let review = self
+                        .checklist_version(key.0, key.1)
+                        .optional_found()?
+                        .is_some_and(|c| c.review);
+                    *reviewed.entry(key).or_insert(review)
+                }
+            };
+            arrivals.push(Status::on_arrival(review));
+        }
+        Ok(arrivals)
+    }
+
     /// The ids of the halls `visits` name, by code; unknown codes are left
     /// out. A submission needs its own hall's id, not the whole roster's.
     fn branch_ids_of(&self, visits: &[Visit]) -> Result<HashMap<String, i64>> {
@@ -902,8 +934,8 @@ impl<'c> VisitStatements<'c> {
             insert: tx.prepare_cached(
                 "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
                     visited_at, inspector, notes, answers, created_at, updated_at, recorded_by,
-                    item_notes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
+                    item_notes, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)
                  ON CONFLICT (key) DO NOTHING",
             )?,
             keep_history: tx.prepare_cached(
@@ -913,7 +945,7 @@ impl<'c> VisitStatements<'c> {
             update: tx.prepare_cached(
                 "UPDATE visits SET branch_id = ?2, checklist_id = ?3, checklist_version = ?4,
                     visited_at = ?5, inspector = ?6, notes = ?7, answers = ?8, updated_at = ?9,
-                    item_notes = ?10
+                    item_notes = ?10, status = ?11, flags = NULL
                  WHERE id = ?1",
             )?,
             tx,
@@ -928,6 +960,7 @@ impl<'c> VisitStatements<'c> {
         &mut self,
         visit: &Visit,
         branch_id: i64,
+        arrival: Status,
         options: &ImportOptions<'_>,
     ) -> Result<Disposition> {
         let key = visit.key();
@@ -948,7 +981,8 @@ impl<'c> VisitStatements<'c> {
             blob,
             self.now,
             options.recorded_by,
-            item_notes
+            item_notes,
+            arrival.as_str()
         ])?;
         if inserted > 0 {
             return Ok(Disposition::New);
@@ -983,7 +1017,8 @@ impl<'c> VisitStatements<'c> {
             visit.notes,
             blob,
             self.now,
-            item_notes
+            item_notes,
+            arrival.as_str()
         ])?;
         Ok(Disposition::Replaced)
     }
@@ -1037,6 +1072,7 @@ impl<'c> VisitStatements<'c> {
 fn record_new_visits(
     tx: &Connection,
     visits: &[Visit],
+    arrivals: &[Status],
     dispositions: &[Disposition],
     actor: &str,
 ) -> Result<()> {
@@ -1056,11 +1092,17 @@ fn record_new_visits(
             }),
         ),
     };
+    // A single visit held for review is logged apart: it changes no figure
+    // but the count of pending visits.
+    let action = match arrivals {
+        [Status::Pending] => "visit.hold",
+        _ => "visit.add",
+    };
     audit::record(
         tx,
         &audit::Entry {
             actor,
-            action: "visit.add",
+            action,
             entity: "visit",
             id: entity_id.as_deref(),
             before: None,

@@ -102,13 +102,15 @@ impl Reader {
         .collect()
     }
 
-    /// Every visit between two days (inclusive) that has an inspector.
+    /// Every accepted visit between two days (inclusive) that has an
+    /// inspector.
     pub fn visits_for_plan(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Made>> {
         let (start, end) = day_bounds(from, to);
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.id, b.code, v.inspector, substr(v.visited_at, 1, 10)
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.visited_at >= ?1 AND v.visited_at < ?2 AND v.inspector IS NOT NULL
+               AND v.status = 'accepted'
              ORDER BY v.visited_at, v.id",
         )?;
         let rows = stmt.query_map([start, end], |r| {

@@ -21,14 +21,16 @@ use super::extract::{Caller, Recorders, ReportReaders};
 use super::i18n::Lang;
 use super::upload::{FormParts, new_photo, save_photo};
 use crate::app::report::{self, Analysis, AnalysisCache, Level, Options, round4};
+use crate::app::review;
 use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, AnswerError, RawAnswer};
 use crate::domain::checklist::Checklist;
 use crate::domain::evidence;
 use crate::domain::period::Period;
+use crate::domain::review::Status;
 use crate::domain::scoring::score_visit;
 use crate::domain::visit::Visit;
-use crate::storage::{Disposition, Photo, Reader, VisitRecord};
+use crate::storage::{Disposition, Photo, Reader, StoredFlag, VisitRecord};
 
 pub async fn not_found(lang: Lang) -> Error {
     Error::not_found(lang)
@@ -44,13 +46,13 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
-fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn csrf_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
 }
 
 /// A JSON object read as `T`, or a 400/413 that says what is wrong with
 /// it. Only an object will do: serde would read a struct from an array too.
-fn body<T: DeserializeOwned>(
+pub(super) fn body<T: DeserializeOwned>(
     payload: Result<Json<Map<String, Value>>, JsonRejection>,
 ) -> Result<T, Error> {
     match payload {
@@ -86,6 +88,9 @@ pub struct VisitBody {
     /// The id of the assignment the visit carries out; none for a visit
     /// outside the plan.
     assignment: Option<i64>,
+    /// Minutes from opening the form at the hall to submitting it, as the
+    /// tablet measured them (for the review flags).
+    minutes_at_hall: Option<f64>,
 }
 
 /// A draft to score and check; anything else the draft holds is ignored.
@@ -241,6 +246,12 @@ struct VisitJson<'a> {
     photos: Vec<Value>,
     history: Vec<Value>,
     assignment: Option<i64>,
+    /// Where the visit stands in review; only `accepted` counts.
+    status: &'static str,
+    /// The reviewer's comment on the last decision (why it was returned
+    /// or excluded).
+    review_comment: &'a Option<String>,
+    flags: &'a [StoredFlag],
 }
 
 /// [`VisitJson`] as the body of a response.
@@ -304,6 +315,9 @@ fn visit_json(
             })
             .collect(),
         assignment: record.assignment,
+        status: record.review.status.as_str(),
+        review_comment: &record.review.comment,
+        flags: &record.review.flags,
     };
     serde_json::to_vec(&json).map_err(Error::internal)
 }
@@ -322,6 +336,25 @@ struct Checked {
     unanswered: Vec<String>,
     problems: Vec<(String, String)>,
     visit: Option<Visit>,
+}
+
+/// Why assignment `id` may not be carried out by visit `visit_id` of
+/// `inspector` at hall `branch`, if it may not.
+fn assignment_problem(
+    store: &crate::storage::Reader,
+    id: i64,
+    inspector: &str,
+    branch: &str,
+    visit_id: &str,
+) -> Result<Option<String>, Error> {
+    Ok(match store.assignment(id)? {
+        None => Some(format!("没有编号为 {id} 的任务")),
+        Some(entry) => entry
+            .planned
+            .carried_by(inspector, branch, visit_id, entry.visit_id.as_deref())
+            .err()
+            .map(|e| e.to_string()),
+    })
 }
 
 /// Checks a request body against the roster, the checklist, the evidence
@@ -365,20 +398,22 @@ fn check_visit(
         }
         Some(_) => {}
     }
+    if body
+        .minutes_at_hall
+        .is_some_and(|m| !m.is_finite() || m < 0.0)
+    {
+        problems.push((
+            "minutes_at_hall".into(),
+            "在厅时间 minutes_at_hall 必须是不小于 0 的分钟数".into(),
+        ));
+    }
     let Some(inspector) = user.inspector_for(body.inspector.as_deref()) else {
         return Err(Error::forbidden(lang).with_field("inspector"));
     };
-    if let Some(id) = body.assignment {
-        let carried = match store.assignment(id)? {
-            None => Err(format!("没有编号为 {id} 的任务")),
-            Some(entry) => entry
-                .planned
-                .carried_by(&inspector, &branch, &body.id, entry.visit_id.as_deref())
-                .map_err(|e| e.to_string()),
-        };
-        if let Err(message) = carried {
-            problems.push(("assignment".into(), message));
-        }
+    if let Some(id) = body.assignment
+        && let Some(message) = assignment_problem(store, id, &inspector, &branch, &body.id)?
+    {
+        problems.push(("assignment".into(), message));
     }
     let read = read_answers(&checklist, &body.answers);
     problems.extend(read.problems);
@@ -461,6 +496,7 @@ pub async fn submit_visit(
     authed.check_csrf(csrf_header(&headers), lang)?;
     let body: VisitBody = body(payload)?;
     let assignment = body.assignment;
+    let minutes_at_hall = body.minutes_at_hall;
     let user = authed.user.clone();
     let db = state.db.clone();
     let (status, value) = state
@@ -476,18 +512,37 @@ pub async fn submit_visit(
             let status = db.write_now({
                 let id = id.clone();
                 move |writer| {
-                    let disposition =
-                        writer.submit_visit(&visit, assignment, user.id, &user.name)?;
-                    let status = match disposition {
-                        Some(Disposition::New) => StatusCode::CREATED,
-                        Some(Disposition::Unchanged) => StatusCode::OK,
-                        _ => {
-                            return Err(Error::conflict(format!(
-                                "暗访编号 {id} 已用于另一份不同的暗访记录"
-                            ))
-                            .with_field("id"));
+                    let key = visit.key();
+                    let resubmitted = writer.visit_status(&key)? == Some(Status::Returned);
+                    let status = if resubmitted {
+                        // A returned visit comes back from its inspector.
+                        if writer.visit_record(&id, &user.visibility())?.is_none() {
+                            return Err(Error::forbidden(lang).with_field("id"));
+                        }
+                        writer.resubmit_visit(&visit, &user.name)?;
+                        StatusCode::OK
+                    } else {
+                        let disposition =
+                            writer.submit_visit(&visit, assignment, user.id, &user.name)?;
+                        match disposition {
+                            Some(Disposition::New) => StatusCode::CREATED,
+                            Some(Disposition::Unchanged) => StatusCode::OK,
+                            _ => {
+                                return Err(Error::conflict(format!(
+                                    "暗访编号 {id} 已用于另一份不同的暗访记录"
+                                ))
+                                .with_field("id"));
+                            }
                         }
                     };
+                    // What arrived is flagged; the same visit sent again
+                    // keeps what it had.
+                    if status == StatusCode::CREATED || resubmitted {
+                        if let Some(minutes) = minutes_at_hall {
+                            writer.set_minutes_at_hall(&key, minutes)?;
+                        }
+                        review::refresh_flags(writer, &id)?;
+                    }
                     writer.delete_draft(&id, user.id)?;
                     Ok(status)
                 }
@@ -552,6 +607,7 @@ pub async fn preview_visit(
                         answers,
                         item_notes,
                         assignment,
+                        minutes_at_hall: None,
                     };
                     let checked = check_visit(store, &user, visit, pending_photos, lang)?;
                     (
@@ -687,7 +743,10 @@ pub async fn delete_draft(
 }
 
 /// `POST /api/v1/photos` (multipart: `visit_id`, optional `item_code`,
-/// `file`): a photo for a visit, before or after the visit is submitted.
+/// optional `taken_at`, `file`): a photo for a visit, before or after the
+/// visit is submitted. `taken_at` is the capture time the tablet read from
+/// the original before resizing it; the file's own EXIF time wins when it
+/// still has one.
 pub async fn upload_photo(
     State(state): State<AppState>,
     lang: Lang,
@@ -713,6 +772,15 @@ pub async fn upload_photo(
         .text("item_code")
         .filter(|code| !code.is_empty())
         .map(str::to_string);
+    let device_time = match form.text("taken_at").filter(|t| !t.is_empty()) {
+        None => None,
+        Some(text) => Some(parse_visited_at(text).ok_or_else(|| {
+            Error::invalid(format!(
+                "拍摄时间 taken_at「{text}」无法识别,应为 2024-07-03T14:20:00+08:00"
+            ))
+            .with_field("taken_at")
+        })?),
+    };
     let file = form
         .take_file("file")
         .ok_or_else(|| Error::invalid("缺少照片文件").with_field("file"))?
@@ -720,9 +788,10 @@ pub async fn upload_photo(
     if file.len() > super::MAX_PHOTO {
         return Err(photo_too_large());
     }
-    let photo = new_photo(&visit_id, item_code, &file).ok_or_else(|| {
+    let mut photo = new_photo(&visit_id, item_code, &file).ok_or_else(|| {
         Error::invalid("上传的文件不是 JPEG、PNG 或 WebP 图片").with_field("file")
     })?;
+    photo.taken_at = review::capture_time(&file, device_time);
     let user = authed.user.clone();
     let dir = state.photos.clone();
     let stored = photo.clone();
@@ -730,12 +799,20 @@ pub async fn upload_photo(
         .db
         .write(move |store| {
             check_photo_target(store, &stored, &user, lang)?;
-            save_photo(store, &dir, &stored, &file, user.id)
+            save_photo(store, &dir, &stored, &file, user.id)?;
+            // A photo of a visit already submitted may raise its flags.
+            Ok(review::refresh_flags(store, &stored.visit_id)?)
         })
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": photo.id, "url": format!("/photos/{}", photo.id), "size": photo.size})),
+        Json(json!({
+            "id": photo.id,
+            "url": format!("/photos/{}", photo.id),
+            "size": photo.size,
+            "taken_at": photo.taken_at.map(|(at, _)| at.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            "taken_from": photo.taken_at.map(|(_, source)| source.as_str()),
+        })),
     ))
 }
 

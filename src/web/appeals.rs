@@ -175,6 +175,9 @@ pub async fn publish(
     state
         .db
         .write(move |store| {
+            if let Some(message) = crate::app::review::unreviewed(store, &checklist, period)? {
+                return Err(Error::conflict(message).with_field("period"));
+            }
             let versions = store.publications(&checklist, period)?;
             let changes = match versions.last() {
                 None => None,

@@ -463,6 +463,8 @@ struct DashboardPage {
     filters: Filters,
     /// The period's dates, the previous period's and the checklist.
     period_line: String,
+    /// How many of the period's visits wait for review, if any do.
+    pending: Option<String>,
     scope: String,
     scope_rate: String,
     scope_visits: u32,
@@ -681,6 +683,7 @@ fn dashboard_page(
         )
         .with_adjust(admin, adjust),
         period_line: period_line(current, previous, t),
+        pending: (current.pending > 0).then(|| t.pending_visits(current.pending)),
         scope: scope_label(&scope, t),
         scope_rate: percent(boards.rate),
         scope_visits: boards.visits,

@@ -34,6 +34,8 @@ pub(super) struct ReportReaders;
 pub(super) struct Appellants;
 /// Those who run the data: imports, the audit log, publishing, decisions.
 pub(super) struct Admins;
+/// Those who decide about visits held for review.
+pub(super) struct Reviewers;
 
 impl Rule for Anyone {
     fn admits(_: &User) -> bool {
@@ -62,6 +64,12 @@ impl Rule for Appellants {
 impl Rule for Admins {
     fn admits(user: &User) -> bool {
         user.administers()
+    }
+}
+
+impl Rule for Reviewers {
+    fn admits(user: &User) -> bool {
+        user.may_review()
     }
 }
 

@@ -365,6 +365,19 @@ impl Text {
         format!("{} {rate}", self.region)
     }
 
+    /// Visits of the period still waiting for review, which no figure of
+    /// the page counts.
+    pub fn pending_visits(&self, pending: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!(
+                "另有 {pending} 次暗访待审核,审核通过前不计入本页的任何数字;有待审核暗访的期间不能发布。"
+            ),
+            Lang::En => format!(
+                "{pending} more visits are waiting for review: no figure on this page counts them until they are accepted, and the period cannot be published before."
+            ),
+        }
+    }
+
     /// In place of a funnel and intervals when the spread is unknown.
     pub fn no_spread(&self, df: usize) -> String {
         match self.lang {
@@ -413,9 +426,22 @@ impl Text {
     /// (`visit.add`, `appeal`, `display_name`), or the word itself when it
     /// has none.
     pub fn audit_word<'a>(&self, key: &'a str) -> &'a str {
-        const WORDS: [(&str, &str, &str); 42] = [
+        const WORDS: [(&str, &str, &str); 51] = [
             ("visit.add", "新增暗访", "visits added"),
             ("visit.replace", "替换暗访", "visit replaced"),
+            (
+                "visit.hold",
+                "新增暗访(待审核)",
+                "visit added, pending review",
+            ),
+            (
+                "visit.resubmit",
+                "退回后重新提交",
+                "visit resubmitted after return",
+            ),
+            ("review.accept", "审核通过", "review: accepted"),
+            ("review.return", "审核退回", "review: returned"),
+            ("review.exclude", "审核剔除", "review: excluded"),
             ("appeal.file", "提出申诉", "appeal filed"),
             ("appeal.accept", "采纳申诉", "appeal accepted"),
             ("appeal.reject", "驳回申诉", "appeal rejected"),
@@ -427,6 +453,7 @@ impl Text {
             ("roster.update", "更新网点", "hall updated"),
             ("user.add", "新增账号", "account added"),
             ("user.display_name", "设置显示名", "display name set"),
+            ("user.can_review", "设置审核权限", "review right set"),
             ("visit", "暗访", "visit"),
             ("appeal", "申诉", "appeal"),
             ("publication", "发布", "publication"),
@@ -445,6 +472,9 @@ impl Text {
             ("name", "名称", "name"),
             ("display_name", "显示名", "display name"),
             ("role", "角色", "role"),
+            ("can_review", "可审核暗访", "may review visits"),
+            ("status", "状态", "status"),
+            ("comment", "意见", "comment"),
             ("scope", "范围", "scope"),
             ("code", "编码", "code"),
             ("district", "区县", "district"),

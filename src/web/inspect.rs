@@ -35,11 +35,7 @@ fn visit_line(record: &VisitRecord, checklist: Option<&Checklist>) -> VisitLine 
     let rate = checklist.and_then(|c| score_visit(c, &record.visit.answers).rate());
     let rate = percent(rate);
     VisitLine {
-        id: record
-            .visit
-            .visit_id
-            .clone()
-            .unwrap_or_else(|| format!("n{}", record.row)),
+        id: record.link(),
         hall: format!("{} {}", record.visit.branch_code, record.branch_name),
         visited_at: record.visit.visited_at.format("%Y-%m-%d %H:%M").to_string(),
         rate,

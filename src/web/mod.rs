@@ -15,6 +15,7 @@ mod hall_search;
 pub mod i18n;
 mod inspect;
 mod pages;
+mod reviews;
 mod session;
 mod upload;
 mod visit_page;
@@ -144,6 +145,8 @@ pub fn router(state: AppState) -> Router {
         .route("/visits", post(api::submit_visit))
         .route("/visits/preview", post(api::preview_visit))
         .route("/visits/{id}", get(api::get_visit))
+        .route("/visits/{id}/review", post(reviews::decide))
+        .route("/reviews", get(reviews::queue))
         .route(
             "/drafts/{id}",
             get(api::get_draft)

@@ -90,6 +90,8 @@ pub(super) fn new_photo(visit_id: &str, item_code: Option<String>, bytes: &[u8])
         item_code,
         content_type: content_type.to_string(),
         size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        sha256: Some(crate::app::credentials::sha256_hex(bytes)),
+        taken_at: None,
     })
 }
 

@@ -145,11 +145,7 @@ pub async fn visit_page(
         lang: lang.code(),
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
-        id: record
-            .visit
-            .visit_id
-            .clone()
-            .unwrap_or_else(|| format!("n{}", record.row)),
+        id: record.link(),
         appealable: open.is_some() && authed.user.may_appeal(),
         appeal_closes: open.map_or(String::new(), |c| c.format("%Y-%m-%d %H:%M").to_string()),
         back: authed

@@ -19,6 +19,7 @@
 
 mod driver;
 mod reports;
+mod review;
 mod tablet;
 mod tasks;
 mod uncertainty;

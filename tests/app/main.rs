@@ -25,3 +25,5 @@ mod openapi;
 mod uncertainty;
 
 mod plans;
+
+mod review;

@@ -38,10 +38,12 @@ async fn every_documented_operation_exists_and_asks_who_is_calling() {
             "GET /drafts/{id}",
             "GET /reports/rankings",
             "GET /reports/shortboards",
+            "GET /reviews",
             "GET /visits/{id}",
             "POST /photos",
             "POST /visits",
             "POST /visits/preview",
+            "POST /visits/{id}/review",
             "PUT /drafts/{id}",
         ]
     );

@@ -174,6 +174,8 @@ pub struct RankingsReport {
     pub region: RegionJson,
     /// Fitted inspector effects (shown where calibration is).
     pub inspectors: Vec<InspectorJson>,
+    /// Visits of the period waiting for review, not counted in any figure.
+    pub pending: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -295,6 +297,7 @@ impl Analysis {
             } else {
                 Vec::new()
             },
+            pending: self.pending,
         }
     }
 

@@ -90,6 +90,9 @@ pub struct Analysis {
     pub inspectors: Vec<String>,
     /// Every visit with an overall rate.
     pub observations: Vec<Observed>,
+    /// Visits of the period still waiting for review: they count nowhere
+    /// until accepted.
+    pub pending: usize,
     /// The inspector effects taken out of the visits when the halls'
     /// overall rates are inspector-adjusted
     /// ([`Analysis::adjusted_for_inspectors`]); `None` for plain rates.
@@ -234,6 +237,9 @@ impl Analysis {
             },
             removed_effects: None,
             memo: Memo::default(),
+            pending: store
+                .pending_visits(checklist_id, period.from, period.to)?
+                .len(),
         };
         store.scan_visits(checklist_id, period.from, period.to, |visit| {
             analysis.add(&visit);
@@ -643,6 +649,7 @@ impl Analysis {
             totals: self.totals.clone(),
             removed_effects: None,
             memo: Memo::default(),
+            pending: self.pending,
         }
     }
 }

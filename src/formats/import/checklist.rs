@@ -79,6 +79,7 @@ pub fn parse_checklist(
         pass_mark: meta.pass_mark,
         min_photos: None,
         comment_min_chars: None,
+        review: false,
         sections,
     };
     if let Err(e) = checklist.validate(file) {

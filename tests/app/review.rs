@@ -597,3 +597,45 @@ fn unflagged_visits_are_accepted_at_once_and_flagged_ones_wait() {
     let error = ws.run(&["review", "accept", "--unflagged"]).failure();
     assert!(error.contains("--period"), "{error}");
 }
+
+#[test]
+fn a_planned_visit_is_done_only_once_accepted() {
+    let ws = workspace();
+    ws.run(&[
+        "plan",
+        "make",
+        "--period",
+        "2024-Q3",
+        "--visits-per-hall",
+        "1",
+        "--inspector",
+        "wang",
+    ])
+    .success();
+    let plan = ws
+        .run(&["plan", "show", "--period", "2024-Q3", "--format", "json"])
+        .success()
+        .json();
+    let first = &plan["assignments"][0];
+    let (hall, day) = (
+        first["branch_code"].as_str().expect("code"),
+        first["date"].as_str().expect("date"),
+    );
+    let sheet = format!(
+        "暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n\
+         P1,{hall},{day} 10:30,wang,reviewed,是,是,优,5\n"
+    );
+    let file = ws.write("visits.csv", sheet);
+    ws.run(&["import", "visits", &file]).success();
+    let done = |ws: &Workspace| {
+        ws.run(&[
+            "report", "coverage", "--period", "2024-Q3", "--format", "json",
+        ])
+        .success()
+        .json()["done"]
+            .clone()
+    };
+    assert_eq!(done(&ws), 0, "a pending visit has done nothing yet");
+    ws.run(&["review", "accept", "P1"]).success();
+    assert_eq!(done(&ws), 1);
+}

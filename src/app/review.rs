@@ -175,8 +175,7 @@ pub fn queue(
     if !reviewer.may_review() {
         return Err(Refusal::NotReviewer);
     }
-    let visits =
-        store.review_queue(period.from, period.to, status, None, &reviewer.visibility())?;
+    let visits = store.review_queue(period.from, period.to, status, &reviewer.visibility())?;
     Ok(QueueJson {
         period: period.into(),
         status: status.as_str(),

@@ -26,10 +26,15 @@ pub enum ReviewCommand {
     },
     /// 审核通过:暗访从此计入各项数字
     Accept {
-        #[arg(required = true)]
+        #[arg(required_unless_present = "unflagged")]
         ids: Vec<String>,
         #[arg(long)]
         comment: Option<String>,
+        /// 通过期间内所有没有自动标记的待审核暗访(与 --period 一起用)
+        #[arg(long, requires = "period", conflicts_with = "ids")]
+        unflagged: bool,
+        #[arg(long)]
+        period: Option<String>,
     },
     /// 退回暗访员修改(须用 --comment 写明要改什么)
     Return {
@@ -79,7 +84,33 @@ pub(super) fn run_review(store: &mut Store, command: ReviewCommand) -> Result<()
                 OutputFormat::Table => print_queue(&queue, status),
             };
         }
-        ReviewCommand::Accept { ids, comment } => (ids, Decision::Accept, comment),
+        ReviewCommand::Accept {
+            ids,
+            comment,
+            unflagged,
+            period,
+        } => {
+            let ids = match period.filter(|_| unflagged) {
+                Some(period) => {
+                    let period = Period::parse(&period)?;
+                    let queue = review::queue(store, &reviewer(), period, Status::Pending)
+                        .map_err(refused)?;
+                    let ids: Vec<String> = queue
+                        .visits
+                        .into_iter()
+                        .filter(|v| v.flags.is_empty())
+                        .map(|v| v.id)
+                        .collect();
+                    if ids.is_empty() {
+                        say!("期间 {period} 没有未被标记的待审核暗访");
+                        return Ok(());
+                    }
+                    ids
+                }
+                None => ids,
+            };
+            (ids, Decision::Accept, comment)
+        }
         ReviewCommand::Return { ids, comment } => (ids, Decision::Return, comment),
         ReviewCommand::Exclude { ids, comment } => (ids, Decision::Exclude, comment),
     };

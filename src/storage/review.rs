@@ -116,14 +116,13 @@ impl Reader {
             .optional()?)
     }
 
-    /// The visits of a range of days in `status` that the reader may see,
-    /// oldest first; every checklist's, or one's.
+    /// The visits of every checklist in a range of days in `status` that
+    /// the reader may see, oldest first.
     pub fn review_queue(
         &self,
         from: NaiveDate,
         to: NaiveDate,
         status: Status,
-        checklist_id: Option<&str>,
         visibility: &Visibility,
     ) -> Result<Vec<Queued>> {
         let (filter, value) = visibility_filter(visibility);
@@ -133,17 +132,11 @@ impl Reader {
                     v.visited_at, v.inspector, {REVIEW_COLUMNS}
              FROM visits v JOIN branches b ON b.id = v.branch_id
              JOIN districts d ON d.id = b.district_id LEFT JOIN cities c ON c.id = d.city_id
-             WHERE v.status = ? AND v.visited_at >= ? AND v.visited_at < ?
-               AND (? IS NULL OR v.checklist_id = ?) AND {filter}
+             WHERE v.status = ? AND v.visited_at >= ? AND v.visited_at < ? AND {filter}
              ORDER BY v.visited_at, v.id"
         );
-        let mut params: Vec<rusqlite::types::Value> = vec![
-            status.as_str().to_string().into(),
-            start.into(),
-            end.into(),
-            checklist_id.map(str::to_string).into(),
-            checklist_id.map(str::to_string).into(),
-        ];
+        let mut params: Vec<rusqlite::types::Value> =
+            vec![status.as_str().to_string().into(), start.into(), end.into()];
         params.extend(value);
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {

@@ -564,3 +564,78 @@ fn the_command_line_reviews_imported_visits() {
         .failure();
     assert!(error.contains("--can-review 只用于经理"), "{error}");
 }
+
+#[test]
+fn unflagged_visits_are_accepted_at_once_and_flagged_ones_wait() {
+    let ws = workspace();
+    // R6: 王 at XP01 two days after R1: both are flagged.
+    let sheet = format!("{VISITS_CSV}R6,XP01,2024-07-05 10:00,王,reviewed,否,是,优,8\n");
+    let visits = ws.write("visits.csv", sheet);
+    ws.run(&["import", "visits", &visits]).success();
+    let out = ws
+        .run(&["review", "accept", "--unflagged", "--period", "2024-Q3"])
+        .success()
+        .stdout;
+    for id in ["R2", "R3", "R4", "R5"] {
+        assert!(out.contains(&format!("暗访 {id}:已通过")), "{out}");
+    }
+    let waiting = ws
+        .run(&["review", "list", "--period", "2024-Q3", "--format", "json"])
+        .success()
+        .json();
+    let visits = waiting["visits"].as_array().expect("visits");
+    let ids: Vec<&str> = visits
+        .iter()
+        .map(|v| v["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["R1", "R6"]);
+    assert!(
+        visits.iter().all(|v| v["flags"][0]["code"] == "lockout"),
+        "{waiting}"
+    );
+    assert_eq!(rankings(&ws)["pending"], 2);
+    let error = ws.run(&["review", "accept", "--unflagged"]).failure();
+    assert!(error.contains("--period"), "{error}");
+}
+
+#[test]
+fn a_planned_visit_is_done_only_once_accepted() {
+    let ws = workspace();
+    ws.run(&[
+        "plan",
+        "make",
+        "--period",
+        "2024-Q3",
+        "--visits-per-hall",
+        "1",
+        "--inspector",
+        "wang",
+    ])
+    .success();
+    let plan = ws
+        .run(&["plan", "show", "--period", "2024-Q3", "--format", "json"])
+        .success()
+        .json();
+    let first = &plan["assignments"][0];
+    let (hall, day) = (
+        first["branch_code"].as_str().expect("code"),
+        first["date"].as_str().expect("date"),
+    );
+    let sheet = format!(
+        "暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n\
+         P1,{hall},{day} 10:30,wang,reviewed,是,是,优,5\n"
+    );
+    let file = ws.write("visits.csv", sheet);
+    ws.run(&["import", "visits", &file]).success();
+    let done = |ws: &Workspace| {
+        ws.run(&[
+            "report", "coverage", "--period", "2024-Q3", "--format", "json",
+        ])
+        .success()
+        .json()["done"]
+            .clone()
+    };
+    assert_eq!(done(&ws), 0, "a pending visit has done nothing yet");
+    ws.run(&["review", "accept", "P1"]).success();
+    assert_eq!(done(&ws), 1);
+}

@@ -132,14 +132,7 @@ pub(super) fn run_checklist(store: &mut Store, command: ChecklistCommand) -> Res
 }
 
 fn print_checklist(checklist: &Checklist) -> Result<(), CliError> {
-    say!(
-        "{}({} 第 {} 版,满分 {},达标线 {}%)",
-        checklist.title,
-        checklist.id,
-        checklist.version,
-        format_number(checklist.total_points()),
-        format_number(checklist.pass_mark * 100.0)
-    );
+    say!("{}", write::checklist_heading(checklist));
     let mut table = new_table(&["编码", "检查项目", "类型", "分值", "不适用", "规则"]);
     for section in &checklist.sections {
         let points: f64 = section.items.iter().map(|i| i.points).sum();

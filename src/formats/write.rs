@@ -220,17 +220,23 @@ pub fn save(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     std::fs::write(path, bytes).map_err(|e| WriteError::Io(path.display().to_string(), e))
 }
 
-/// The 评分细则 sheet of a checklist: a title line, then one row per item.
-pub fn checklist_sheet(checklist: &Checklist, kind: FileKind) -> Result<Vec<u8>, WriteError> {
-    let mut writer = TableWriter::new(kind, "评分细则")?;
-    writer.row(&[Out::Text(format!(
+/// A checklist in one line: its title, id, version, full marks and pass
+/// mark, as the 评分细则 sheet and the command line head it.
+pub fn checklist_heading(checklist: &Checklist) -> String {
+    format!(
         "{}({} 第 {} 版,满分 {},达标线 {}%)",
         checklist.title,
         checklist.id,
         checklist.version,
         format_number(checklist.total_points()),
         format_number(checklist.pass_mark * 100.0)
-    ))])?;
+    )
+}
+
+/// The 评分细则 sheet of a checklist: a title line, then one row per item.
+pub fn checklist_sheet(checklist: &Checklist, kind: FileKind) -> Result<Vec<u8>, WriteError> {
+    let mut writer = TableWriter::new(kind, "评分细则")?;
+    writer.row(&[Out::Text(checklist_heading(checklist))])?;
     writer.header(
         &CHECKLIST_HEADERS
             .iter()

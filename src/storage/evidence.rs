@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use chrono::NaiveDateTime;
 
 use super::review::{REVIEW_COLUMNS, Review, review_from_row};
-use super::{Error, Reader, Result, Store, TIME_FORMAT, codec, now, parse_time};
+use super::{Error, Reader, Result, Store, TIME_FORMAT, VISIT_COLUMNS, VisitRow, codec, now};
 use crate::domain::access::Visibility;
 use crate::domain::answer::Answer;
 use crate::domain::review::TimeSource;
@@ -66,6 +66,16 @@ impl VisitRecord {
             .clone()
             .unwrap_or_else(|| format!("n{}", self.row))
     }
+}
+
+/// Where a visit was made and when it was recorded, as its row says.
+struct Placed {
+    branch_name: String,
+    district: String,
+    city: Option<String>,
+    recorded_by: Option<i64>,
+    created_at: String,
+    updated_at: String,
 }
 
 /// The columns [`photo_from_row`] reads, in its order.
@@ -215,9 +225,8 @@ impl Reader {
     ) -> Result<Option<VisitRecord>> {
         let (filter, value) = visibility_filter(visibility);
         let sql = format!(
-            "SELECT v.id, v.visit_id, b.code, v.checklist_id, v.checklist_version, v.visited_at,
-                    v.inspector, v.notes, v.answers, b.name, d.name, c.name, v.recorded_by,
-                    v.created_at, v.updated_at, v.item_notes, {REVIEW_COLUMNS}
+            "SELECT {VISIT_COLUMNS}, b.name, d.name, c.name, v.recorded_by,
+                    v.created_at, v.updated_at, {REVIEW_COLUMNS}
              FROM visits v JOIN branches b ON b.id = v.branch_id
              JOIN districts d ON d.id = b.district_id LEFT JOIN cities c ON c.id = d.city_id
              WHERE {by} AND {filter}"
@@ -229,48 +238,23 @@ impl Reader {
             .prepare_cached(&sql)?
             .query_row(rusqlite::params_from_iter(params), |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, u32>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Vec<u8>>(8)?,
-                    (
-                        r.get::<_, String>(9)?,
-                        r.get::<_, String>(10)?,
-                        r.get::<_, Option<String>>(11)?,
-                        r.get::<_, Option<i64>>(12)?,
-                        r.get::<_, String>(13)?,
-                        r.get::<_, String>(14)?,
-                        r.get::<_, Option<String>>(15)?,
-                    ),
+                    VisitRow::read(r)?,
+                    Placed {
+                        branch_name: r.get(10)?,
+                        district: r.get(11)?,
+                        city: r.get(12)?,
+                        recorded_by: r.get(13)?,
+                        created_at: r.get(14)?,
+                        updated_at: r.get(15)?,
+                    },
                     review_from_row(r, 16)?,
                 ))
             })
             .optional()?;
-        let Some((
-            row_id,
-            id,
-            branch,
-            checklist,
-            version,
-            at,
-            inspector,
-            notes,
-            blob,
-            rest,
-            review,
-        )) = row
-        else {
+        let Some((row, placed, review)) = row else {
             return Ok(None);
         };
-        let (branch_name, district, city, recorded_by, created_at, updated_at, item_notes) = rest;
-        let mut answers = Vec::new();
-        codec::decode_into(&blob, &mut answers)
-            .ok_or_else(|| Error::Corrupt(format!("暗访 {row_id} 的答案")))?;
+        let (row_id, visit) = row.into_visit(&mut Vec::new())?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT replaced_at, reason, checklist_version, answers FROM visit_history
              WHERE visit_id = ?1 ORDER BY id",
@@ -289,23 +273,13 @@ impl Reader {
             .query_row([row_id], |r| r.get(0))?;
         Ok(Some(VisitRecord {
             row: row_id,
-            visit: Visit {
-                visit_id: id,
-                branch_code: branch,
-                visited_at: parse_time(&at)?,
-                inspector,
-                checklist_id: checklist,
-                checklist_version: version,
-                notes,
-                item_notes: super::item_notes_from(item_notes.as_deref())?,
-                answers,
-            },
-            branch_name,
-            district,
-            city,
-            recorded_by,
-            created_at,
-            updated_at,
+            visit,
+            branch_name: placed.branch_name,
+            district: placed.district,
+            city: placed.city,
+            recorded_by: placed.recorded_by,
+            created_at: placed.created_at,
+            updated_at: placed.updated_at,
             history,
             assignment,
             review,

@@ -926,11 +926,10 @@ struct VisitStatements<'c> {
 impl<'c> VisitStatements<'c> {
     fn prepare(tx: &'c Connection) -> Result<VisitStatements<'c>> {
         Ok(VisitStatements {
-            find: tx.prepare_cached(
-                "SELECT v.id, v.visit_id, b.code, v.checklist_id, v.checklist_version,
-                        v.visited_at, v.inspector, v.notes, v.answers, v.item_notes
-                 FROM visits v JOIN branches b ON b.id = v.branch_id WHERE v.key = ?1",
-            )?,
+            find: tx.prepare_cached(&format!(
+                "SELECT {VISIT_COLUMNS} FROM visits v JOIN branches b ON b.id = v.branch_id
+                 WHERE v.key = ?1"
+            ))?,
             insert: tx.prepare_cached(
                 "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
                     visited_at, inspector, notes, answers, created_at, updated_at, recorded_by,
@@ -1025,45 +1024,66 @@ impl<'c> VisitStatements<'c> {
 
     /// The visit stored under `key`, with its row id.
     fn stored(&mut self, key: &str) -> Result<(i64, Visit)> {
-        let (
-            id,
-            visit_id,
-            branch_code,
-            checklist_id,
-            version,
-            at,
-            inspector,
-            notes,
-            blob,
-            item_notes,
-        ) = self.find.query_row([key], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, u32>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, Vec<u8>>(8)?,
-                r.get::<_, Option<String>>(9)?,
-            ))
-        })?;
-        codec::decode_into(&blob, &mut self.answers)
-            .ok_or_else(|| Error::Corrupt(format!("暗访 {key} 的答案")))?;
+        self.find
+            .query_row([key], VisitRow::read)?
+            .into_visit(&mut self.answers)
+    }
+}
+
+/// The columns of a visit that [`VisitRow::read`] reads, first in a query;
+/// `v` is the visits table and `b` the branches table.
+pub(super) const VISIT_COLUMNS: &str =
+    "v.id, v.visit_id, b.code, v.checklist_id, v.checklist_version,
+    v.visited_at, v.inspector, v.notes, v.answers, v.item_notes";
+
+/// A visit as its row holds it, before its time, answers and item notes
+/// are read.
+pub(super) struct VisitRow {
+    row: i64,
+    visit_id: Option<String>,
+    branch_code: String,
+    checklist_id: String,
+    checklist_version: u32,
+    visited_at: String,
+    inspector: Option<String>,
+    notes: Option<String>,
+    answers: Vec<u8>,
+    item_notes: Option<String>,
+}
+
+impl VisitRow {
+    /// The first columns of `r`, [`VISIT_COLUMNS`].
+    pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<VisitRow> {
+        Ok(VisitRow {
+            row: r.get(0)?,
+            visit_id: r.get(1)?,
+            branch_code: r.get(2)?,
+            checklist_id: r.get(3)?,
+            checklist_version: r.get(4)?,
+            visited_at: r.get(5)?,
+            inspector: r.get(6)?,
+            notes: r.get(7)?,
+            answers: r.get(8)?,
+            item_notes: r.get(9)?,
+        })
+    }
+
+    /// The visit and its row id, its answers decoded through `buffer`.
+    pub(super) fn into_visit(self, buffer: &mut Vec<Answer>) -> Result<(i64, Visit)> {
+        codec::decode_into(&self.answers, buffer)
+            .ok_or_else(|| Error::Corrupt(format!("暗访 {} 的答案", self.row)))?;
         let visit = Visit {
-            visit_id,
-            branch_code,
-            visited_at: parse_time(&at)?,
-            inspector,
-            checklist_id,
-            checklist_version: version,
-            notes,
-            item_notes: item_notes_from(item_notes.as_deref())?,
-            answers: self.answers.clone(),
+            visit_id: self.visit_id,
+            branch_code: self.branch_code,
+            visited_at: parse_time(&self.visited_at)?,
+            inspector: self.inspector,
+            checklist_id: self.checklist_id,
+            checklist_version: self.checklist_version,
+            notes: self.notes,
+            item_notes: item_notes_from(self.item_notes.as_deref())?,
+            answers: buffer.clone(),
         };
-        Ok((id, visit))
+        Ok((self.row, visit))
     }
 }
 

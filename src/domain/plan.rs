@@ -58,6 +58,12 @@ impl Window {
         windows.filter(|w| !w.is_empty())
     }
 
+    /// Writes windows as [`Window::parse_list`] reads them back.
+    pub fn list_text(windows: &[Window]) -> String {
+        let texts: Vec<String> = windows.iter().map(Window::to_string).collect();
+        texts.join("、")
+    }
+
     fn minutes(&self) -> i64 {
         (self.end - self.start).num_minutes()
     }
@@ -133,6 +139,16 @@ impl Hours {
             cursor = cursor.max(peak.end);
         }
         free.into_iter().flat_map(split_window).collect()
+    }
+
+    /// Whether a visit in `window` on `date` falls in busy hours.
+    pub fn is_peak(&self, date: NaiveDate, window: Window) -> bool {
+        is_weekend(date) || self.peaks().iter().any(|p| p.within(&window).is_some())
+    }
+
+    /// Whether the hall is open all through `window`.
+    pub fn is_open(&self, window: Window) -> bool {
+        self.open.start <= window.start && window.end <= self.open.end
     }
 
     /// Weekend windows: the opening hours in pieces of at most two hours.
@@ -428,6 +444,37 @@ pub struct Planned {
     pub visit: Option<i64>,
 }
 
+/// What an assignment is for: a visit the plan made, or a re-visit (复查)
+/// added for one hall afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Visit,
+    Revisit,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Visit => "visit",
+            Kind::Revisit => "revisit",
+        }
+    }
+
+    /// How plans and sheets name it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Visit => "暗访",
+            Kind::Revisit => "复查",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        [Kind::Visit, Kind::Revisit]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
 /// A stored visit, as far as matching it to a plan goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Made {
@@ -614,6 +661,17 @@ mod tests {
         );
         assert_eq!(Window::parse("18:00-09:00"), None);
         assert_eq!(Window::parse_list("全天"), None);
+        let peaks = Hours::default().weekday_peaks;
+        assert_eq!(Window::list_text(&peaks), "11:00-13:00、17:00-19:00");
+        assert_eq!(Window::parse_list(&Window::list_text(&peaks)), Some(peaks));
+        let monday = day("2026-07-06");
+        let at = |t: &str| Window::parse(t).expect("a window");
+        let usual = Hours::default();
+        assert!(usual.is_peak(monday, at("12:30-14:00")));
+        assert!(!usual.is_peak(monday, at("13:00-17:00")));
+        assert!(usual.is_peak(day("2026-07-04"), at("13:00-17:00")));
+        assert!(usual.is_open(at("09:00-19:00")));
+        assert!(!usual.is_open(at("08:00-10:00")));
         let hours = Hours::default();
         assert_eq!(
             hours.quiet(),

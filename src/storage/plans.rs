@@ -4,12 +4,13 @@ use chrono::{NaiveDate, NaiveTime};
 use rusqlite::params;
 
 use super::{Error, Result, Store, audit, day_bounds, now};
-use crate::domain::plan::{Made, Planned, Window};
+use crate::domain::plan::{Kind, Made, Planned, Window};
 
 /// An assignment as shown: with the id of the visit that carried it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanEntry {
     pub planned: Planned,
+    pub kind: Kind,
     /// The visit's id as pages and the API address it.
     pub visit_id: Option<String>,
 }
@@ -104,7 +105,7 @@ impl Store {
     pub fn plan(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<PlanEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, a.branch_code, a.inspector, a.date, a.window_start, a.window_end,
-                    a.peak, a.visit_id, coalesce(v.visit_id, 'n' || v.id)
+                    a.peak, a.visit_id, coalesce(v.visit_id, 'n' || v.id), a.kind
              FROM assignments a LEFT JOIN visits v ON v.id = a.visit_id
              WHERE a.period = ?1 ORDER BY a.date, a.branch_code, a.inspector, a.id",
         )?;
@@ -117,12 +118,15 @@ impl Store {
                 (r.get::<_, String>(4)?, r.get::<_, String>(5)?),
                 r.get::<_, bool>(6)?,
                 r.get::<_, Option<i64>>(7)?,
-                r.get::<_, Option<String>>(8)?,
+                (r.get::<_, Option<String>>(8)?, r.get::<_, String>(9)?),
             ))
         })?;
         rows.map(|row| {
-            let (id, branch_code, inspector, date, (start, end), peak, visit, visit_id) = row?;
+            let (id, branch_code, inspector, date, (start, end), peak, visit, (visit_id, kind)) =
+                row?;
             Ok(PlanEntry {
+                kind: Kind::parse(&kind)
+                    .ok_or_else(|| Error::Corrupt(format!("安排类型「{kind}」")))?,
                 planned: Planned {
                     id,
                     branch_code,
@@ -139,6 +143,52 @@ impl Store {
             })
         })
         .collect()
+    }
+
+    /// Adds a re-visit to the stored plan of the days `from` to `to`;
+    /// returns its id.
+    pub fn add_revisit(
+        &mut self,
+        (from, to): (NaiveDate, NaiveDate),
+        revisit: &Planned,
+        actor: &str,
+    ) -> Result<i64> {
+        let period = key(from, to);
+        self.transaction(true, |tx| {
+            tx.execute(
+                "INSERT INTO assignments (period, branch_code, inspector, date, window_start,
+                    window_end, peak, created_at, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    period,
+                    revisit.branch_code,
+                    revisit.inspector,
+                    revisit.date.to_string(),
+                    revisit.window.start.format(TIME).to_string(),
+                    revisit.window.end.format(TIME).to_string(),
+                    revisit.peak,
+                    now(),
+                    Kind::Revisit.as_str()
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            audit::record(
+                tx,
+                actor,
+                "plan.revisit",
+                "assignment",
+                Some(&id.to_string()),
+                None,
+                Some(&serde_json::json!({
+                    "period": period,
+                    "branch_code": revisit.branch_code,
+                    "inspector": revisit.inspector,
+                    "date": revisit.date.to_string(),
+                    "window": revisit.window.to_string(),
+                })),
+            )?;
+            Ok(id)
+        })
     }
 
     /// Every visit between two days (inclusive) that has an inspector.

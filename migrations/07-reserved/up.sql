@@ -1,0 +1,2 @@
+-- Number 07 is taken by visit review, which lands with its own migration
+-- in this place; until then this one changes nothing.

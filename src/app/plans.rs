@@ -357,9 +357,12 @@ fn roster(store: &Store) -> Result<HashMap<String, Branch>, Failure> {
 pub struct CoverageJson {
     pub period: PeriodJson,
     pub rows: Vec<CoverageRow>,
+    /// The halls' figures summed by district.
+    pub districts: Vec<DistrictCoverage>,
     pub planned: u32,
     pub done: u32,
     pub missing: u32,
+    pub overdue: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -370,14 +373,40 @@ pub struct CoverageRow {
     pub planned: u32,
     pub done: u32,
     pub missing: u32,
+    /// Missing visits whose day has passed.
+    pub overdue: u32,
 }
 
-/// How far each hall of the plan is visited as planned.
-pub fn coverage(store: &mut Store, period: Period) -> Result<CoverageJson, Failure> {
+#[derive(Debug, Serialize)]
+pub struct DistrictCoverage {
+    pub district: String,
+    pub halls: u32,
+    pub planned: u32,
+    pub done: u32,
+    pub missing: u32,
+    pub overdue: u32,
+}
+
+/// How far each hall of the plan is visited as planned, on `today`.
+pub fn coverage(
+    store: &mut Store,
+    period: Period,
+    today: NaiveDate,
+) -> Result<CoverageJson, Failure> {
     let entries = entries(store, &period)?;
+    coverage_of(store, period, &entries, today)
+}
+
+/// [`coverage`] of a plan already read.
+pub fn coverage_of(
+    store: &Store,
+    period: Period,
+    entries: &[PlanEntry],
+    today: NaiveDate,
+) -> Result<CoverageJson, Failure> {
     let roster = roster(store)?;
-    let planned: Vec<Planned> = entries.into_iter().map(|e| e.planned).collect();
-    let rows: Vec<CoverageRow> = plan::coverage(&planned)
+    let planned: Vec<Planned> = entries.iter().map(|e| e.planned.clone()).collect();
+    let rows: Vec<CoverageRow> = plan::coverage(&planned, today)
         .into_iter()
         .map(|(code, c)| {
             let branch = roster.get(code);
@@ -388,14 +417,41 @@ pub fn coverage(store: &mut Store, period: Period) -> Result<CoverageJson, Failu
                 planned: c.planned,
                 done: c.done,
                 missing: c.missing(),
+                overdue: c.overdue,
             }
         })
         .collect();
+    let mut districts: Vec<DistrictCoverage> = Vec::new();
+    for row in &rows {
+        let at = match districts.iter().position(|d| d.district == row.district) {
+            Some(at) => at,
+            None => {
+                districts.push(DistrictCoverage {
+                    district: row.district.clone(),
+                    halls: 0,
+                    planned: 0,
+                    done: 0,
+                    missing: 0,
+                    overdue: 0,
+                });
+                districts.len() - 1
+            }
+        };
+        let d = &mut districts[at];
+        d.halls += 1;
+        d.planned += row.planned;
+        d.done += row.done;
+        d.missing += row.missing;
+        d.overdue += row.overdue;
+    }
+    districts.sort_by(|a, b| a.district.cmp(&b.district));
     Ok(CoverageJson {
         period: period.into(),
         planned: rows.iter().map(|r| r.planned).sum(),
         done: rows.iter().map(|r| r.done).sum(),
         missing: rows.iter().map(|r| r.missing).sum(),
+        overdue: rows.iter().map(|r| r.overdue).sum(),
+        districts,
         rows,
     })
 }

@@ -444,6 +444,13 @@ pub struct Planned {
     pub visit: Option<i64>,
 }
 
+impl Planned {
+    /// Its day has passed and no visit carried it out.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.visit.is_none() && self.date < today
+    }
+}
+
 /// What an assignment is for: a visit the plan made, or a re-visit (复查)
 /// added for one hall afterwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -513,6 +520,8 @@ pub fn match_visits(planned: &[Planned], made: &[Made]) -> Vec<(i64, i64)> {
 pub struct Coverage {
     pub planned: u32,
     pub done: u32,
+    /// Missing visits whose day has passed.
+    pub overdue: u32,
 }
 
 impl Coverage {
@@ -522,13 +531,14 @@ impl Coverage {
     }
 }
 
-/// Each hall's coverage, by branch code.
-pub fn coverage(planned: &[Planned]) -> BTreeMap<&str, Coverage> {
+/// Each hall's coverage on `today`, by branch code.
+pub fn coverage(planned: &[Planned], today: NaiveDate) -> BTreeMap<&str, Coverage> {
     let mut halls: BTreeMap<&str, Coverage> = BTreeMap::new();
     for p in planned {
         let hall = halls.entry(p.branch_code.as_str()).or_default();
         hall.planned += 1;
         hall.done += u32::from(p.visit.is_some());
+        hall.overdue += u32::from(p.is_overdue(today));
     }
     halls
 }
@@ -713,15 +723,20 @@ mod tests {
         assert_eq!(match_visits(&plan, &visits), vec![(1, 11)]);
         plan[0].visit = Some(11);
         assert_eq!(match_visits(&plan, &visits), vec![]);
-        let halls = coverage(&plan);
+        // On 2 July the second of 1 July is overdue; the third is not yet.
+        let halls = coverage(&plan, day("2026-07-02"));
         assert_eq!(
             halls["H1"],
             Coverage {
                 planned: 3,
-                done: 1
+                done: 1,
+                overdue: 1
             }
         );
         assert_eq!(halls["H1"].missing(), 2);
+        assert!(!plan[0].is_overdue(day("2026-08-01")));
+        assert!(!plan[2].is_overdue(day("2026-07-02")));
+        assert!(plan[2].is_overdue(day("2026-07-03")));
     }
 
     proptest! {

@@ -577,3 +577,193 @@ fn importing_the_agency_visits_again_keeps_them_linked() {
     assert_eq!(done(&ws), 2);
     assert_eq!(linked(&ws), expected);
 }
+
+// ---- the plan page ----
+
+const PASSWORD: &str = "correct-horse-1";
+
+async fn plan_page_app() -> (Workspace, crate::helpers::TestApp, crate::helpers::Session) {
+    let ws = staffed();
+    ws.add_user("boss", "admin", None, PASSWORD);
+    let app = crate::helpers::TestApp::spawn(&ws.db()).await;
+    let boss = app.sign_in("boss", PASSWORD).await;
+    (ws, app, boss)
+}
+
+async fn post(
+    user: &crate::helpers::Session,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let response = user.post_form(path, fields).await;
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("the page"))
+}
+
+#[tokio::test]
+async fn the_plan_form_makes_the_plan_and_refuses_an_impossible_one() {
+    let (ws, app, boss) = plan_page_app().await;
+    let (status, page) = boss.get_text("/admin/plans?period=2026-Q3").await;
+    assert_eq!(status.as_u16(), 200);
+    assert!(
+        page.contains("href=\"/admin/plans\""),
+        "linked from the navigation"
+    );
+    assert!(page.contains("id=\"no-plan\""), "{page}");
+
+    // Three visits a hall in two days cannot keep a 30-day lockout.
+    let before = ws.snapshot();
+    let impossible = [
+        ("period", "2026-07-01..2026-07-02"),
+        ("visits_per_hall", "3"),
+        ("lockout_days", "30"),
+        ("max_per_day", "4"),
+        ("peak_share", "0.3"),
+        ("seed", "1"),
+    ];
+    let (status, page) = post(&boss, "/admin/plans", &impossible).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("id=\"plan-failure\""), "{page}");
+    assert!(
+        page.contains("30 天内不得重复") && page.contains("未写入任何数据"),
+        "{page}"
+    );
+    assert_eq!(ws.snapshot(), before);
+    let mut bad_number = impossible.to_vec();
+    bad_number[1] = ("visits_per_hall", "三");
+    let (status, page) = post(&boss, "/admin/plans", &bad_number).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("每个营业厅暗访次数「三」不是有效的数字"),
+        "{page}"
+    );
+    assert_eq!(ws.snapshot(), before);
+
+    // 王敏 alone, ticked on the form: the same plan as the command line's.
+    let (status, page) = post(
+        &boss,
+        "/admin/plans",
+        &[
+            ("period", "2026-Q3"),
+            ("visits_per_hall", "3"),
+            ("inspector", "王敏"),
+            ("lockout_days", "30"),
+            ("max_per_day", "4"),
+            ("peak_share", "0.3"),
+            ("seed", "5"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"plan-outcome\""), "{page}");
+    assert!(
+        page.contains("共 12 次") && page.contains("王敏 12"),
+        "{page}"
+    );
+    let from_web = show(&ws);
+    let cli = staffed();
+    let mut make = MAKE.to_vec();
+    make.extend(["--inspector", "王敏"]);
+    cli.run(&make).success();
+    let strip = |plan: &Value| -> Vec<Value> {
+        assignments(plan)
+            .iter()
+            .map(|a| {
+                let mut a = a.clone();
+                a.as_object_mut().map(|o| o.remove("id"));
+                a
+            })
+            .collect()
+    };
+    assert_eq!(strip(&from_web), strip(&show(&cli)));
+
+    // The coverage shows at once, every 2026-Q3 assignment overdue today;
+    // the sheet is the one `plan export` writes.
+    assert!(
+        page.contains("计划 12 次,已完成 0,未完成 12(其中逾期 12)"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"coverage-districts\"") && page.contains("id=\"overdue\""));
+    let sheet = boss
+        .download("/admin/plans/sheet.xlsx?period=2026-Q3")
+        .await;
+    let out = ws.path("from-cli.xlsx");
+    ws.run(&[
+        "plan",
+        "export",
+        "--period",
+        "2026-Q3",
+        "--out",
+        out.to_str().expect("path"),
+    ])
+    .success();
+    let web = ws.write("from-web.xlsx", sheet);
+    let read = |path: &str| {
+        run_python(
+            "import json, sys, openpyxl\n\
+             ws = openpyxl.load_workbook(sys.argv[1]).active\n\
+             print(json.dumps([[c.value for c in r] for r in ws.iter_rows()], ensure_ascii=False))",
+            &[path],
+        )
+    };
+    assert_eq!(read(&web), read(out.to_str().expect("path")));
+
+    // A second plan for the same days is refused unless replacing.
+    let planned = ws.snapshot();
+    let (status, page) = post(
+        &boss,
+        "/admin/plans",
+        &[
+            ("period", "2026-Q3"),
+            ("visits_per_hall", "2"),
+            ("lockout_days", "30"),
+            ("max_per_day", "4"),
+            ("peak_share", "0.3"),
+            ("seed", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("已有暗访计划"), "{page}");
+    assert_eq!(ws.snapshot(), planned);
+
+    // A re-visit from the page; an unknown hall is refused.
+    let (status, page) = post(
+        &boss,
+        "/admin/plans/revisits",
+        &[
+            ("period", "2026-Q3"),
+            ("branch", "XP99"),
+            ("inspector", "李强"),
+            ("date", "2026-08-12"),
+            ("window", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("没有网点编码「XP99」"), "{page}");
+    assert_eq!(ws.snapshot(), planned);
+    let (status, page) = post(
+        &boss,
+        "/admin/plans/revisits",
+        &[
+            ("period", "2026-Q3"),
+            ("branch", "BY02"),
+            ("inspector", "李强"),
+            ("date", "2026-08-12"),
+            ("window", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("已为营业厅 BY02 加一次复查"), "{page}");
+    assert!(page.contains("计划 13 次"), "{page}");
+    assert_eq!(
+        assignments(&show(&ws))
+            .iter()
+            .filter(|a| a["kind"] == "revisit")
+            .count(),
+        1
+    );
+    drop(app);
+}

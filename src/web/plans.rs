@@ -101,12 +101,14 @@ struct PlansPage {
 }
 
 impl PlansPage {
-    /// A share of done visits, in whole percent.
-    fn share(&self, done: &u32, planned: &u32) -> String {
-        if *planned == 0 {
+    /// The share done of the assignments due by now (done or overdue), in
+    /// whole percent; a dash while none is due.
+    fn share(&self, done: &u32, overdue: &u32) -> String {
+        let due = done + overdue;
+        if due == 0 {
             return "—".into();
         }
-        format!("{:.0}%", f64::from(*done) * 100.0 / f64::from(*planned))
+        format!("{:.0}%", f64::from(*done) * 100.0 / f64::from(due))
     }
 }
 
@@ -166,6 +168,9 @@ fn plan_view(
     coverage
         .rows
         .sort_by_key(|r| std::cmp::Reverse((r.overdue, r.missing)));
+    coverage
+        .districts
+        .sort_by_key(|d| std::cmp::Reverse(d.overdue));
     let halls: std::collections::HashMap<&str, &plans::CoverageRow> =
         coverage.rows.iter().map(|r| (r.code.as_str(), r)).collect();
     let overdue: Vec<OverdueLine> = entries

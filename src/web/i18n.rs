@@ -731,6 +731,19 @@ impl Text {
         }
     }
 
+    /// A hall's own hours from the roster, as the plan page notes them.
+    pub fn roster_hours(&self, open: Option<&str>, peaks: Option<&str>) -> String {
+        let (open_word, peak_word) = match self.lang {
+            Lang::Zh => ("营业", "高峰"),
+            Lang::En => ("open", "busy"),
+        };
+        let parts: Vec<String> = [(open_word, open), (peak_word, peaks)]
+            .into_iter()
+            .filter_map(|(word, hours)| hours.map(|h| format!("{word} {h}")))
+            .collect();
+        parts.join(" · ")
+    }
+
     /// What an added re-visit is.
     pub fn revisit_added(&self, code: &str, inspector: &str, date: &str, window: &str) -> String {
         match self.lang {

@@ -21,6 +21,7 @@ use super::pages::{InLang, PageError};
 use crate::app::plans::{self, CoverageJson, Failure, MakeOptions, Revisit};
 use crate::domain::access::User;
 use crate::domain::period::Period;
+use crate::domain::plan::Window;
 use crate::formats::write::FileKind;
 use crate::storage::Store;
 
@@ -78,6 +79,8 @@ pub struct PlanView {
     pub overdue: Vec<OverdueLine>,
     /// Overdue assignments beyond those listed.
     pub overdue_more: usize,
+    /// The hours of halls whose roster row gives them, in words, by code.
+    pub hours: std::collections::HashMap<String, String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -125,15 +128,25 @@ fn page(
         Err(other) => return Err(Error::internal(other)),
     };
     let today = chrono::Local::now().date_naive();
+    let branches = store.branches()?;
     let plan = match entries {
-        Some(entries) => Some(plan_view(store, lang, period, &entries, today)?),
+        Some(entries) => {
+            let mut view = plan_view(store, lang, period, &entries, today)?;
+            view.hours = branches
+                .iter()
+                .filter(|b| b.opening_hours.is_some() || b.peak_hours.is_some())
+                .map(|b| {
+                    let open = b.opening_hours.map(|w| w.to_string());
+                    let peaks = b.peak_hours.as_deref().map(Window::list_text);
+                    let words = lang.text().roster_hours(open.as_deref(), peaks.as_deref());
+                    (b.code.clone(), words)
+                })
+                .collect();
+            Some(view)
+        }
         None => None,
     };
-    let halls = store
-        .branches()?
-        .into_iter()
-        .map(|b| (b.code, b.name))
-        .collect();
+    let halls = branches.into_iter().map(|b| (b.code, b.name)).collect();
     let inspectors = store
         .inspectors()?
         .into_iter()
@@ -202,6 +215,7 @@ fn plan_view(
         coverage,
         overdue: overdue.into_iter().take(OVERDUE_SHOWN).collect(),
         overdue_more,
+        hours: Default::default(),
     })
 }
 

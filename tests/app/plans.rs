@@ -765,5 +765,29 @@ async fn the_plan_form_makes_the_plan_and_refuses_an_impossible_one() {
             .count(),
         1
     );
-    drop(app);
+
+    // Halls with their own hours in the roster say so on the page.
+    let roster = ws.write("roster-hours.csv", ROSTER_WITH_HOURS);
+    ws.run(&["import", "roster", &roster]).success();
+    let (_, page) = boss.get_text("/admin/plans?period=2026-Q3").await;
+    assert!(
+        page.contains("营业 10:00-16:00 · 高峰 12:00-13:30"),
+        "{page}"
+    );
+    assert!(page.contains("高峰 15:00-16:00、18:00-19:00"), "{page}");
+
+    // The page is for admins.
+    ws.add_user("xp", "manager", Some("district:西平"), PASSWORD);
+    let xp = app.sign_in("xp", PASSWORD).await;
+    let (status, _) = xp.get_text("/admin/plans?period=2026-Q3").await;
+    assert_eq!(status.as_u16(), 403);
+    let (status, _) = post(&xp, "/admin/plans", &impossible).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        xp.get("/admin/plans/sheet.xlsx?period=2026-Q3")
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
 }

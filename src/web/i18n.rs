@@ -1299,7 +1299,7 @@ pub static EN: Text = Text {
     make_plan: "Make the plan",
     no_plan: "This period has no visit plan yet; make one with the form below.",
     coverage_heading: "Coverage",
-    coverage_by_district: "By district",
+    coverage_by_district: "By county",
     coverage_by_hall: "By hall (most overdue first)",
     coverage_note: "Done: a visit of the hall by the assigned inspector on the planned day, counted as soon as the visits are imported; overdue: the day has passed and no visit carried it out; done of those due: the share done among assignments whose day has come.",
     planned: "Planned",

@@ -238,9 +238,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(admin::audit))
         .route(
             "/admin/plans",
-            get(plans::plans_page).post(plans::make_plan),
+            get(plans::plans_page).post(plans::post_form),
         )
-        .route("/admin/plans/revisits", post(plans::add_revisit))
         .route("/admin/plans/sheet.xlsx", get(plans::plan_sheet))
         .route("/admin/publications", post(appeals::publish))
         .route("/admin/appeals/{id}", post(appeals::decide))

@@ -288,9 +288,11 @@ fn make_options(t: &Text, fields: &Fields, make: &MakeFields) -> Result<MakeOpti
     })
 }
 
-/// `POST /admin/plans`: makes the period's plan as `plan make` does; a
-/// refusal is shown with its reason, and nothing is stored.
-pub async fn make_plan(
+/// `POST /admin/plans?period=P`: the make-plan form, or the re-visit form
+/// (`form=revisit`). Both forms post to the page's own address, so that
+/// the page shown after them can be opened again (switching the language
+/// does).
+pub async fn post_form(
     State(state): State<AppState>,
     lang: Lang,
     Sender(authed, _): Sender<Admins>,
@@ -299,6 +301,21 @@ pub async fn make_plan(
     authed
         .check_csrf(Some(field(&fields, "csrf")), lang)
         .page(lang)?;
+    if field(&fields, "form") == "revisit" {
+        add_revisit(state, lang, authed, fields).await
+    } else {
+        make_plan(state, lang, authed, fields).await
+    }
+}
+
+/// Makes the period's plan as `plan make` does; a refusal is shown with
+/// its reason, and nothing is stored.
+async fn make_plan(
+    state: AppState,
+    lang: Lang,
+    authed: super::auth::Authed,
+    fields: Fields,
+) -> Result<Response, PageError> {
     let t = lang.text();
     let period_text = field(&fields, "period").to_string();
     let make = MakeFields {
@@ -354,17 +371,13 @@ pub async fn make_plan(
     Ok((status, page).into_response())
 }
 
-/// `POST /admin/plans/revisits`: adds a re-visit to the period's plan, as
-/// `plan revisit` does.
-pub async fn add_revisit(
-    State(state): State<AppState>,
+/// Adds a re-visit to the period's plan, as `plan revisit` does.
+async fn add_revisit(
+    state: AppState,
     lang: Lang,
-    Sender(authed, _): Sender<Admins>,
-    Form(fields): Form<Fields>,
+    authed: super::auth::Authed,
+    fields: Fields,
 ) -> Result<Response, PageError> {
-    authed
-        .check_csrf(Some(field(&fields, "csrf")), lang)
-        .page(lang)?;
     let t = lang.text();
     let period_text = field(&fields, "period").to_string();
     let fields = RevisitFields {

@@ -730,8 +730,9 @@ async fn the_plan_form_makes_the_plan_and_refuses_an_impossible_one() {
     // A re-visit from the page; an unknown hall is refused.
     let (status, page) = post(
         &boss,
-        "/admin/plans/revisits",
+        "/admin/plans?period=2026-Q3",
         &[
+            ("form", "revisit"),
             ("period", "2026-Q3"),
             ("branch", "XP99"),
             ("inspector", "李强"),
@@ -745,8 +746,9 @@ async fn the_plan_form_makes_the_plan_and_refuses_an_impossible_one() {
     assert_eq!(ws.snapshot(), planned);
     let (status, page) = post(
         &boss,
-        "/admin/plans/revisits",
+        "/admin/plans?period=2026-Q3",
         &[
+            ("form", "revisit"),
             ("period", "2026-Q3"),
             ("branch", "BY02"),
             ("inspector", "李强"),

@@ -246,4 +246,15 @@ async fn plan_flow(b: Browser, ws: Arc<Workspace>, run: &str) {
         .filter(|a| a["kind"] == "revisit")
         .count();
     assert_eq!(revisits, 1);
+
+    // In English, the same page.
+    b.click("header a.lang").await;
+    wait_for_page(&b, "#plan-totals").await;
+    assert_eq!(b.text("main h1").await, "Visit plans");
+    assert!(b.text("#plan-totals").await.contains("75 planned"));
+    b.assert_no_horizontal_scroll("the plan page in English")
+        .await;
+    b.shot("in-english").await;
+    b.click("header a.lang").await;
+    wait_for_page(&b, "#plan-totals").await;
 }

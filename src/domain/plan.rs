@@ -141,9 +141,14 @@ impl Hours {
         free.into_iter().flat_map(split_window).collect()
     }
 
-    /// Whether a visit in `window` on `date` falls in busy hours.
+    /// Whether a visit in `window` on `date` falls in busy hours: at a
+    /// weekend, or inside one busy window of a weekday.
     pub fn is_peak(&self, date: NaiveDate, window: Window) -> bool {
-        is_weekend(date) || self.peaks().iter().any(|p| p.within(&window).is_some())
+        is_weekend(date)
+            || self
+                .peaks()
+                .iter()
+                .any(|p| p.start <= window.start && window.end <= p.end)
     }
 
     /// Whether the hall is open all through `window`.
@@ -677,8 +682,9 @@ mod tests {
         let monday = day("2026-07-06");
         let at = |t: &str| Window::parse(t).expect("a window");
         let usual = Hours::default();
-        assert!(usual.is_peak(monday, at("12:30-14:00")));
-        assert!(!usual.is_peak(monday, at("13:00-17:00")));
+        assert!(usual.is_peak(monday, at("11:30-12:30")));
+        assert!(!usual.is_peak(monday, at("12:30-14:00")));
+        assert!(!usual.is_peak(monday, at("09:00-19:00")));
         assert!(usual.is_peak(day("2026-07-04"), at("13:00-17:00")));
         assert!(usual.is_open(at("09:00-19:00")));
         assert!(!usual.is_open(at("08:00-10:00")));

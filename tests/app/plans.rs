@@ -243,6 +243,31 @@ fn coverage_counts_the_visits_made_as_planned() {
         (&row["planned"], &row["done"], &row["missing"]),
         (&3.into(), &1.into(), &2.into())
     );
+    // Overdue: planned days already past with no visit; the districts sum
+    // their halls.
+    let today = chrono::Local::now().date_naive();
+    let overdue = assignments(&show(&ws))
+        .iter()
+        .filter(|a| a["visit"].is_null() && date(a) < today)
+        .count();
+    assert_eq!(report["overdue"], overdue);
+    let districts = report["districts"].as_array().expect("districts");
+    assert_eq!(districts.len(), 2);
+    let xiping: Vec<&Value> = report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["district"] == "西平")
+        .collect();
+    let district = districts
+        .iter()
+        .find(|d| d["district"] == "西平")
+        .expect("西平");
+    for key in ["planned", "done", "missing", "overdue"] {
+        let sum: u64 = xiping.iter().filter_map(|r| r[key].as_u64()).sum();
+        assert_eq!(district[key], sum, "{key}");
+    }
+    assert_eq!(district["halls"], 2);
     let shown = show(&ws);
     let linked: Vec<&Value> = assignments(&shown)
         .iter()
@@ -517,6 +542,17 @@ fn a_revisit_joins_the_plan_and_bad_ones_change_nothing() {
         .find(|r| r["code"] == "XP01")
         .expect("XP01");
     assert_eq!((&xp01["planned"], &xp01["missing"]), (&5.into(), &5.into()));
+
+    // A whole weekday is not busy hours: only part of it is.
+    let mut thursday = REVISIT[..10].to_vec();
+    thursday[9] = "2026-08-13";
+    ws.run(&thursday).success();
+    let plan = show(&ws);
+    let whole_weekday = assignments(&plan)
+        .iter()
+        .find(|a| a["date"] == "2026-08-13" && a["kind"] == "revisit")
+        .expect("the third re-visit");
+    assert_eq!(whole_weekday["peak"], false);
 }
 
 #[test]

@@ -20,6 +20,7 @@ use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError};
 use crate::app::plans::{self, CoverageJson, Failure, MakeOptions, Revisit};
 use crate::domain::access::User;
+use crate::domain::analytics::percent;
 use crate::domain::period::Period;
 use crate::domain::plan::Window;
 use crate::formats::write::FileKind;
@@ -104,14 +105,11 @@ struct PlansPage {
 }
 
 impl PlansPage {
-    /// The share done of the assignments due by now (done or overdue), in
-    /// whole percent; a dash while none is due.
+    /// The share done of the assignments due by now (done or overdue); a
+    /// dash while none is due.
     fn share(&self, done: &u32, overdue: &u32) -> String {
         let due = done + overdue;
-        if due == 0 {
-            return "—".into();
-        }
-        format!("{:.0}%", f64::from(*done) * 100.0 / f64::from(due))
+        percent((due > 0).then(|| f64::from(*done) / f64::from(due)))
     }
 }
 

@@ -124,6 +124,8 @@ pub fn roster() -> Vec<Branch> {
                 city: Some(CITY.to_string()),
                 address: Some(format!("{CITY}市{county}{hall}")),
                 branch_type: Some(if i == 0 { "旗舰厅" } else { "标准厅" }.to_string()),
+                opening_hours: None,
+                peak_hours: None,
             });
         }
     }

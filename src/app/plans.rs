@@ -1,10 +1,11 @@
 //! Visit plans end to end: a period's plan made from the roster and the
 //! inspector accounts, shown with the visits that carried it out, written
-//! as a sheet an agency can work from, and each hall's coverage.
+//! as a sheet an agency can work from, each hall's coverage, and re-visits
+//! (复查) added to a plan one hall at a time.
 //!
-//! The roster has no opening hours yet: every hall is planned with the
-//! default hours (open 09:00-19:00, busy 11:00-13:00 and 17:00-19:00 on
-//! weekdays, all day at weekends).
+//! Each hall is planned in the hours the roster gives it; where the roster
+//! is silent, open 09:00-19:00, busy 11:00-13:00 and 17:00-19:00 on
+//! weekdays, and all day at weekends.
 
 use std::collections::HashMap;
 
@@ -12,7 +13,9 @@ use serde::Serialize;
 
 use crate::app::report::PeriodJson;
 use crate::domain::period::Period;
-use crate::domain::plan::{self, Hours, PlanError, Planned, Rules};
+use chrono::NaiveDate;
+
+use crate::domain::plan::{self, Hours, PlanError, Planned, Rules, Window};
 use crate::domain::roster::Branch;
 use crate::formats::write::{FileKind, Out, TableWriter, WriteError};
 use crate::storage::{self, PlanEntry, Reader, Store};
@@ -32,6 +35,22 @@ pub enum Failure {
     NoInspectorAccounts,
     #[error("期间 {0} 还没有暗访计划:请先运行 hallscore plan make --period {0}")]
     NoPlan(String),
+    #[error(transparent)]
+    Period(#[from] crate::domain::Error),
+    #[error("复查日期「{0}」应写成 2026-07-15 这样的日期,未写入任何数据")]
+    BadDate(String),
+    #[error("复查时段「{0}」应写成 09:00-11:00 这样的时段(开始早于结束),未写入任何数据")]
+    BadWindow(String),
+    #[error("名单中没有网点编码「{0}」,未写入任何数据")]
+    UnknownBranch(String),
+    #[error("复查日期 {date} 不在期间 {period} 内,未写入任何数据")]
+    DateOutsidePeriod { date: NaiveDate, period: String },
+    #[error("复查时段 {window} 不在营业厅 {branch} 的营业时间 {open} 内,未写入任何数据")]
+    OutsideHours {
+        window: Window,
+        branch: String,
+        open: Window,
+    },
     #[error(transparent)]
     Storage(#[from] storage::Error),
     #[error(transparent)]
@@ -67,8 +86,12 @@ pub struct MakeSummary {
 pub fn make(store: &mut Store, options: &MakeOptions, actor: &str) -> Result<MakeSummary, Failure> {
     let inspectors = inspectors(store, &options.inspectors)?;
     let branches = store.branches()?;
-    let hours = Hours::default();
-    let halls: Vec<(&str, &Hours)> = branches.iter().map(|b| (b.code.as_str(), &hours)).collect();
+    let hours: Vec<Hours> = branches.iter().map(|b| b.hours()).collect();
+    let halls: Vec<(&str, &Hours)> = branches
+        .iter()
+        .zip(&hours)
+        .map(|(b, h)| (b.code.as_str(), h))
+        .collect();
     let rules = Rules {
         from: options.period.from,
         to: options.period.to,
@@ -107,6 +130,89 @@ pub fn make(store: &mut Store, options: &MakeOptions, actor: &str) -> Result<Mak
         loads,
         peak: planned.iter().filter(|p| p.peak).count(),
     })
+}
+
+/// The hours a hall is planned in: the roster's, or the usual ones.
+pub fn hours_of(store: &Reader, branch_code: &str) -> Result<Hours, Failure> {
+    store
+        .branch_hours(branch_code)?
+        .ok_or_else(|| Failure::UnknownBranch(branch_code.to_string()))
+}
+
+/// A re-visit (复查) of one hall, to add to a period's plan.
+#[derive(Debug, Clone)]
+pub struct Revisit {
+    pub period: Period,
+    pub branch_code: String,
+    /// By display or account name.
+    pub inspector: String,
+    pub date: NaiveDate,
+    /// The hall's opening hours when not given.
+    pub window: Option<Window>,
+}
+
+impl Revisit {
+    /// A re-visit as a form or the command line gives it, in words.
+    pub fn read(
+        period: &str,
+        branch_code: &str,
+        inspector: &str,
+        date: &str,
+        window: Option<&str>,
+    ) -> Result<Revisit, Failure> {
+        let date = date.trim();
+        Ok(Revisit {
+            period: Period::parse(period)?,
+            branch_code: branch_code.trim().to_string(),
+            inspector: inspector.trim().to_string(),
+            date: NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|_| Failure::BadDate(date.to_string()))?,
+            window: match window.map(str::trim).filter(|w| !w.is_empty()) {
+                Some(text) => {
+                    Some(Window::parse(text).ok_or_else(|| Failure::BadWindow(text.to_string()))?)
+                }
+                None => None,
+            },
+        })
+    }
+}
+
+/// Adds a re-visit to the period's plan; nothing is stored when there is
+/// no plan, the hall or inspector is unknown, or the date or window falls
+/// outside the period or the hall's hours. Returns the stored assignment.
+pub fn revisit(store: &mut Store, revisit: &Revisit, actor: &str) -> Result<Planned, Failure> {
+    let period = &revisit.period;
+    if store.plan(period.from, period.to)?.is_empty() {
+        return Err(Failure::NoPlan(period.to_string()));
+    }
+    let code = revisit.branch_code.as_str();
+    let hours = hours_of(store, code)?;
+    let inspector = inspectors(store, std::slice::from_ref(&revisit.inspector))?.remove(0);
+    if !period.contains(revisit.date) {
+        return Err(Failure::DateOutsidePeriod {
+            date: revisit.date,
+            period: period.to_string(),
+        });
+    }
+    let window = revisit.window.unwrap_or(hours.open);
+    if !hours.is_open(window) {
+        return Err(Failure::OutsideHours {
+            window,
+            branch: code.to_string(),
+            open: hours.open,
+        });
+    }
+    let mut planned = Planned {
+        id: 0,
+        branch_code: code.to_string(),
+        inspector,
+        date: revisit.date,
+        window,
+        peak: hours.is_peak(revisit.date, window),
+        visit: None,
+    };
+    planned.id = store.add_revisit((period.from, period.to), &planned, actor)?;
+    Ok(planned)
 }
 
 /// The display names of the inspectors named (by display or account
@@ -172,6 +278,8 @@ pub struct AssignmentJson {
     pub window: String,
     pub peak: bool,
     pub visit: Option<String>,
+    /// `visit` for the plan's own, `revisit` for a re-visit (复查).
+    pub kind: &'static str,
 }
 
 pub fn plan_json(period: Period, entries: &[PlanEntry]) -> PlanJson {
@@ -187,13 +295,14 @@ pub fn plan_json(period: Period, entries: &[PlanEntry]) -> PlanJson {
                 window: e.planned.window.to_string(),
                 peak: e.planned.peak,
                 visit: e.visit_id.clone(),
+                kind: e.kind.as_str(),
             })
             .collect(),
     }
 }
 
 /// The columns of the plan sheet.
-pub const SHEET_HEADERS: [&str; 7] = [
+pub const SHEET_HEADERS: [&str; 8] = [
     "网点编码",
     "网点名称",
     "区县",
@@ -201,6 +310,7 @@ pub const SHEET_HEADERS: [&str; 7] = [
     "日期",
     "时段",
     "高峰",
+    "类型",
 ];
 
 /// The plan as a sheet an agency can work from, one assignment a row.
@@ -213,7 +323,8 @@ pub fn plan_sheet(
     let mut sheet = TableWriter::new(kind, "暗访计划")?;
     sheet.header(&SHEET_HEADERS.map(String::from))?;
     sheet.fit(&["", "", "", "", "2026-07-01", "09:00-11:00"])?;
-    for p in entries.iter().map(|e| &e.planned) {
+    for e in entries {
+        let p = &e.planned;
         let branch = roster.get(p.branch_code.as_str());
         let text = |s: &str| Out::Text(s.to_string());
         sheet.row(&[
@@ -224,6 +335,7 @@ pub fn plan_sheet(
             text(&p.date.to_string()),
             text(&p.window.to_string()),
             text(if p.peak { "是" } else { "否" }),
+            text(e.kind.word()),
         ])?;
     }
     Ok(sheet.finish()?)
@@ -242,9 +354,12 @@ fn roster(store: &Reader) -> Result<HashMap<String, Branch>, Failure> {
 pub struct CoverageJson {
     pub period: PeriodJson,
     pub rows: Vec<CoverageRow>,
+    /// The halls' figures summed by district.
+    pub districts: Vec<DistrictCoverage>,
     pub planned: u32,
     pub done: u32,
     pub missing: u32,
+    pub overdue: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -255,14 +370,40 @@ pub struct CoverageRow {
     pub planned: u32,
     pub done: u32,
     pub missing: u32,
+    /// Missing visits whose day has passed.
+    pub overdue: u32,
 }
 
-/// How far each hall of the plan is visited as planned.
-pub fn coverage(store: &mut Store, period: Period) -> Result<CoverageJson, Failure> {
+#[derive(Debug, Serialize)]
+pub struct DistrictCoverage {
+    pub district: String,
+    pub halls: u32,
+    pub planned: u32,
+    pub done: u32,
+    pub missing: u32,
+    pub overdue: u32,
+}
+
+/// How far each hall of the plan is visited as planned, on `today`.
+pub fn coverage(
+    store: &mut Store,
+    period: Period,
+    today: NaiveDate,
+) -> Result<CoverageJson, Failure> {
     let entries = entries(store, &period)?;
+    coverage_of(store, period, &entries, today)
+}
+
+/// [`coverage`] of a plan already read.
+pub fn coverage_of(
+    store: &Store,
+    period: Period,
+    entries: &[PlanEntry],
+    today: NaiveDate,
+) -> Result<CoverageJson, Failure> {
     let roster = roster(store)?;
-    let planned: Vec<Planned> = entries.into_iter().map(|e| e.planned).collect();
-    let rows: Vec<CoverageRow> = plan::coverage(&planned)
+    let planned: Vec<Planned> = entries.iter().map(|e| e.planned.clone()).collect();
+    let rows: Vec<CoverageRow> = plan::coverage(&planned, today)
         .into_iter()
         .map(|(code, c)| {
             let branch = roster.get(code);
@@ -273,14 +414,41 @@ pub fn coverage(store: &mut Store, period: Period) -> Result<CoverageJson, Failu
                 planned: c.planned,
                 done: c.done,
                 missing: c.missing(),
+                overdue: c.overdue,
             }
         })
         .collect();
+    let mut districts: Vec<DistrictCoverage> = Vec::new();
+    for row in &rows {
+        let at = match districts.iter().position(|d| d.district == row.district) {
+            Some(at) => at,
+            None => {
+                districts.push(DistrictCoverage {
+                    district: row.district.clone(),
+                    halls: 0,
+                    planned: 0,
+                    done: 0,
+                    missing: 0,
+                    overdue: 0,
+                });
+                districts.len() - 1
+            }
+        };
+        let d = &mut districts[at];
+        d.halls += 1;
+        d.planned += row.planned;
+        d.done += row.done;
+        d.missing += row.missing;
+        d.overdue += row.overdue;
+    }
+    districts.sort_by(|a, b| a.district.cmp(&b.district));
     Ok(CoverageJson {
         period: period.into(),
         planned: rows.iter().map(|r| r.planned).sum(),
         done: rows.iter().map(|r| r.done).sum(),
         missing: rows.iter().map(|r| r.missing).sum(),
+        overdue: rows.iter().map(|r| r.overdue).sum(),
+        districts,
         rows,
     })
 }

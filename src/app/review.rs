@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::domain::access::User;
 use crate::domain::period::Period;
-use crate::domain::plan::Hours;
 use crate::domain::review::{
     self, Decision, DecisionError, Other, Photo, Status, Subject, TimeSource, status_word,
 };
@@ -30,12 +29,6 @@ pub enum Refusal {
     NotReviewer,
     #[error(transparent)]
     Storage(#[from] storage::Error),
-}
-
-/// A hall's opening hours: the roster's when it gives them, else the
-/// usual ones.
-pub fn hours_of(_store: &Reader, _branch_code: &str) -> storage::Result<Hours> {
-    Ok(Hours::default())
 }
 
 /// When a photo was taken: its EXIF DateTimeOriginal when the file still
@@ -109,7 +102,9 @@ pub fn refresh_flags(store: &mut Store, id: &str) -> storage::Result<()> {
             answers: &c.answers,
         })
         .collect();
-    let hours = hours_of(store, &visit.branch_code)?;
+    // A visit's hall is on the roster; the usual hours stand in should it
+    // ever not be.
+    let hours = store.branch_hours(&visit.branch_code)?.unwrap_or_default();
     let subject = Subject {
         visit_id: &link,
         inspector: visit.inspector.as_deref(),

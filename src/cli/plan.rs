@@ -75,6 +75,23 @@ pub enum PlanCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 为一个营业厅加一次复查,排进期间已有的暗访计划
+    Revisit {
+        #[arg(long)]
+        period: String,
+        /// 网点编码
+        #[arg(long)]
+        branch: String,
+        /// 暗访员(显示名或用户名)
+        #[arg(long)]
+        inspector: String,
+        /// 复查日期,如 2026-08-12
+        #[arg(long)]
+        date: String,
+        /// 时段,如 10:00-12:00;默认营业厅的营业时间
+        #[arg(long)]
+        window: Option<String>,
+    },
 }
 
 pub(super) fn run_plan(store: &mut Store, command: PlanCommand) -> Result<(), CliError> {
@@ -118,6 +135,27 @@ pub(super) fn run_plan(store: &mut Store, command: PlanCommand) -> Result<(), Cl
             );
             Ok(())
         }
+        PlanCommand::Revisit {
+            period,
+            branch,
+            inspector,
+            date,
+            window,
+        } => {
+            let revisit =
+                plans::Revisit::read(&period, &branch, &inspector, &date, window.as_deref())?;
+            let added = plans::revisit(store, &revisit, &actor())?;
+            say!(
+                "已为营业厅 {} 加一次复查(编号 {}):{} {} {}{}",
+                added.branch_code,
+                added.id,
+                added.inspector,
+                added.date,
+                added.window,
+                if added.peak { ",高峰时段" } else { "" }
+            );
+            Ok(())
+        }
     }
 }
 
@@ -128,7 +166,16 @@ fn print_plan(period: Period, entries: &[storage::PlanEntry]) -> Result<(), CliE
         period.to,
         entries.len()
     );
-    let mut table = new_table(&["编号", "网点编码", "暗访员", "日期", "时段", "高峰", "暗访"]);
+    let mut table = new_table(&[
+        "编号",
+        "网点编码",
+        "暗访员",
+        "日期",
+        "时段",
+        "高峰",
+        "类型",
+        "暗访",
+    ]);
     for e in entries {
         let p = &e.planned;
         table.add_row(vec![
@@ -138,6 +185,7 @@ fn print_plan(period: Period, entries: &[storage::PlanEntry]) -> Result<(), CliE
             TableCell::new(p.date.to_string()),
             TableCell::new(p.window.to_string()),
             TableCell::new(if p.peak { "是" } else { "" }),
+            TableCell::new(e.kind.word()),
             TableCell::new(e.visit_id.as_deref().unwrap_or("")),
         ]);
     }

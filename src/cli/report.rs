@@ -145,7 +145,8 @@ pub(super) fn run_report(store: &mut Store, command: ReportCommand) -> Result<()
             }
         }
         ReportCommand::Coverage { period, format } => {
-            let report = plans::coverage(store, Period::parse(&period)?)?;
+            let today = chrono::Local::now().date_naive();
+            let report = plans::coverage(store, Period::parse(&period)?, today)?;
             match format {
                 OutputFormat::Json => print_json(&report),
                 OutputFormat::Table => print_coverage(&report),
@@ -156,14 +157,23 @@ pub(super) fn run_report(store: &mut Store, command: ReportCommand) -> Result<()
 
 fn print_coverage(report: &plans::CoverageJson) -> Result<(), CliError> {
     say!(
-        "暗访计划完成情况(期间 {} 至 {}):计划 {} 次,已完成 {},未完成 {}",
+        "暗访计划完成情况(期间 {} 至 {}):计划 {} 次,已完成 {},未完成 {}(其中逾期 {})",
         report.period.from,
         report.period.to,
         report.planned,
         report.done,
-        report.missing
+        report.missing,
+        report.overdue
     );
-    let mut table = new_table(&["网点编码", "网点名称", "区县", "计划", "已完成", "未完成"]);
+    let mut table = new_table(&[
+        "网点编码",
+        "网点名称",
+        "区县",
+        "计划",
+        "已完成",
+        "未完成",
+        "逾期",
+    ]);
     for row in &report.rows {
         table.add_row(vec![
             TableCell::new(&row.code),
@@ -172,10 +182,13 @@ fn print_coverage(report: &plans::CoverageJson) -> Result<(), CliError> {
             right(row.planned.to_string()),
             right(row.done.to_string()),
             right(row.missing.to_string()),
+            right(row.overdue.to_string()),
         ]);
     }
     say!("{table}");
-    say!("已完成:该网点在计划日期由计划的暗访员完成的暗访(每次暗访只算一次)。");
+    say!(
+        "已完成:该网点在计划日期由计划的暗访员完成的暗访(每次暗访只算一次);逾期:计划日期已过仍未完成。"
+    );
     Ok(())
 }
 

@@ -73,6 +73,12 @@ impl Window {
         windows.filter(|w| !w.is_empty())
     }
 
+    /// Writes windows as [`Window::parse_list`] reads them back.
+    pub fn list_text(windows: &[Window]) -> String {
+        let texts: Vec<String> = windows.iter().map(Window::to_string).collect();
+        texts.join("、")
+    }
+
     fn minutes(&self) -> i64 {
         (self.end - self.start).num_minutes()
     }
@@ -148,6 +154,21 @@ impl Hours {
             cursor = cursor.max(peak.end);
         }
         free.into_iter().flat_map(split_window).collect()
+    }
+
+    /// Whether a visit in `window` on `date` falls in busy hours: at a
+    /// weekend, or inside one busy window of a weekday.
+    pub fn is_peak(&self, date: NaiveDate, window: Window) -> bool {
+        is_weekend(date)
+            || self
+                .peaks()
+                .iter()
+                .any(|p| p.start <= window.start && window.end <= p.end)
+    }
+
+    /// Whether the hall is open all through `window`.
+    pub fn is_open(&self, window: Window) -> bool {
+        self.open.start <= window.start && window.end <= self.open.end
     }
 
     /// Weekend windows: the opening hours in pieces of at most two hours.
@@ -755,6 +776,44 @@ pub struct Planned {
     pub visit: Option<i64>,
 }
 
+impl Planned {
+    /// Its day has passed and no visit carried it out.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.visit.is_none() && self.date < today
+    }
+}
+
+/// What an assignment is for: a visit the plan made, or a re-visit (复查)
+/// added for one hall afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Visit,
+    Revisit,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Visit => "visit",
+            Kind::Revisit => "revisit",
+        }
+    }
+
+    /// How plans and sheets name it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Visit => "暗访",
+            Kind::Revisit => "复查",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        [Kind::Visit, Kind::Revisit]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
 /// A stored visit, as far as matching it to a plan goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Made {
@@ -793,6 +852,8 @@ pub fn match_visits(planned: &[Planned], made: &[Made]) -> Vec<(i64, i64)> {
 pub struct Coverage {
     pub planned: u32,
     pub done: u32,
+    /// Missing visits whose day has passed.
+    pub overdue: u32,
 }
 
 impl Coverage {
@@ -802,13 +863,14 @@ impl Coverage {
     }
 }
 
-/// Each hall's coverage, by branch code.
-pub fn coverage(planned: &[Planned]) -> BTreeMap<&str, Coverage> {
+/// Each hall's coverage on `today`, by branch code.
+pub fn coverage(planned: &[Planned], today: NaiveDate) -> BTreeMap<&str, Coverage> {
     let mut halls: BTreeMap<&str, Coverage> = BTreeMap::new();
     for p in planned {
         let hall = halls.entry(p.branch_code.as_str()).or_default();
         hall.planned += 1;
         hall.done += u32::from(p.visit.is_some());
+        hall.overdue += u32::from(p.is_overdue(today));
     }
     halls
 }
@@ -1109,6 +1171,18 @@ mod tests {
         );
         assert_eq!(Window::parse("18:00-09:00"), None);
         assert_eq!(Window::parse_list("全天"), None);
+        let peaks = Hours::default().weekday_peaks;
+        assert_eq!(Window::list_text(&peaks), "11:00-13:00、17:00-19:00");
+        assert_eq!(Window::parse_list(&Window::list_text(&peaks)), Some(peaks));
+        let monday = day("2026-07-06");
+        let at = |t: &str| Window::parse(t).expect("a window");
+        let usual = Hours::default();
+        assert!(usual.is_peak(monday, at("11:30-12:30")));
+        assert!(!usual.is_peak(monday, at("12:30-14:00")));
+        assert!(!usual.is_peak(monday, at("09:00-19:00")));
+        assert!(usual.is_peak(day("2026-07-04"), at("13:00-17:00")));
+        assert!(usual.is_open(at("09:00-19:00")));
+        assert!(!usual.is_open(at("08:00-10:00")));
         let hours = Hours::default();
         assert_eq!(
             hours.quiet(),
@@ -1150,15 +1224,20 @@ mod tests {
         assert_eq!(match_visits(&plan, &visits), vec![(1, 11)]);
         plan[0].visit = Some(11);
         assert_eq!(match_visits(&plan, &visits), vec![]);
-        let halls = coverage(&plan);
+        // On 2 July the second of 1 July is overdue; the third is not yet.
+        let halls = coverage(&plan, day("2026-07-02"));
         assert_eq!(
             halls["H1"],
             Coverage {
                 planned: 3,
-                done: 1
+                done: 1,
+                overdue: 1
             }
         );
         assert_eq!(halls["H1"].missing(), 2);
+        assert!(!plan[0].is_overdue(day("2026-08-01")));
+        assert!(!plan[2].is_overdue(day("2026-07-02")));
+        assert!(plan[2].is_overdue(day("2026-07-03")));
     }
 
     /// Whether any plan keeps the rules, by trying every way: each hall

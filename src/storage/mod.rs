@@ -31,6 +31,7 @@ use rusqlite_migration::Migrations;
 
 use crate::domain::answer::Answer;
 use crate::domain::checklist::Checklist;
+use crate::domain::plan::{Hours, Window};
 use crate::domain::review::Status;
 use crate::domain::roster::Branch;
 use crate::domain::visit::Visit;
@@ -263,22 +264,57 @@ impl Reader {
 
     pub fn branches(&self) -> Result<Vec<Branch>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT b.code, b.name, d.name, c.name, b.address, b.branch_type
+            "SELECT b.code, b.name, d.name, c.name, b.address, b.branch_type,
+                    b.opening_hours, b.peak_hours
              FROM branches b JOIN districts d ON d.id = b.district_id
              LEFT JOIN cities c ON c.id = d.city_id
              ORDER BY b.code",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok(Branch {
-                code: r.get(0)?,
-                name: r.get(1)?,
-                district: r.get(2)?,
-                city: r.get(3)?,
-                address: r.get(4)?,
-                branch_type: r.get(5)?,
-            })
+            Ok((
+                Branch {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    district: r.get(2)?,
+                    city: r.get(3)?,
+                    address: r.get(4)?,
+                    branch_type: r.get(5)?,
+                    opening_hours: None,
+                    peak_hours: None,
+                },
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.map(|row| {
+            let (branch, open, peaks) = row?;
+            let corrupt =
+                |text: &str| Error::Corrupt(format!("网点 {} 的时段「{text}」", branch.code));
+            let opening_hours = match open {
+                Some(text) => Some(Window::parse(&text).ok_or_else(|| corrupt(&text))?),
+                None => None,
+            };
+            let peak_hours = match peaks {
+                Some(text) => Some(Window::parse_list(&text).ok_or_else(|| corrupt(&text))?),
+                None => None,
+            };
+            Ok(Branch {
+                opening_hours,
+                peak_hours,
+                ..branch
+            })
+        })
+        .collect()
+    }
+
+    /// A hall's hours, as its roster row gives them or else the usual ones;
+    /// `None` for a code not on the roster.
+    pub fn branch_hours(&self, code: &str) -> Result<Option<Hours>> {
+        Ok(self
+            .branches()?
+            .into_iter()
+            .find(|b| b.code == code)
+            .map(|b| b.hours()))
     }
 
     pub fn branch_exists(&self, code: &str) -> Result<bool> {
@@ -636,7 +672,7 @@ impl Store {
     }
 
     /// Adds new halls and updates known ones (name, district, city, address,
-    /// type); visits stay with their branch code.
+    /// type, hours); visits stay with their branch code.
     pub fn save_roster(
         &mut self,
         roster: &[Branch],
@@ -661,6 +697,11 @@ impl Store {
                                 .branch_type
                                 .clone()
                                 .or_else(|| old.branch_type.clone()),
+                            opening_hours: branch.opening_hours.or(old.opening_hours),
+                            peak_hours: branch
+                                .peak_hours
+                                .clone()
+                                .or_else(|| old.peak_hours.clone()),
                             ..branch.clone()
                         };
                         if merged == *old {
@@ -717,17 +758,22 @@ after: Some(&branch_json(branch)),
                     |r| r.get(0),
                 )?;
                 tx.execute(
-                    "INSERT INTO branches (code, name, district_id, address, branch_type)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
+                    "INSERT INTO branches (code, name, district_id, address, branch_type,
+                        opening_hours, peak_hours)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name,
                         district_id = excluded.district_id, address = excluded.address,
-                        branch_type = excluded.branch_type",
+                        branch_type = excluded.branch_type,
+                        opening_hours = excluded.opening_hours,
+                        peak_hours = excluded.peak_hours",
                     params![
                         branch.code,
                         branch.name,
                         district_id,
                         branch.address,
-                        branch.branch_type
+                        branch.branch_type,
+                        branch.opening_hours.map(|w| w.to_string()),
+                        branch.peak_hours.as_deref().map(Window::list_text)
                     ],
                 )?;
             }
@@ -1159,6 +1205,8 @@ fn branch_json(b: &Branch) -> serde_json::Value {
     serde_json::json!({
         "code": b.code, "name": b.name, "district": b.district, "city": b.city,
         "address": b.address, "branch_type": b.branch_type,
+        "opening_hours": b.opening_hours.map(|w| w.to_string()),
+        "peak_hours": b.peak_hours.as_deref().map(Window::list_text),
     })
 }
 

@@ -4,13 +4,14 @@ use chrono::{NaiveDate, NaiveTime};
 use rusqlite::params;
 
 use super::{Disposition, Error, ImportOptions, Reader, Result, Store, audit, day_bounds, now};
-use crate::domain::plan::{Made, Planned, Window};
+use crate::domain::plan::{Kind, Made, Planned, Window};
 use crate::domain::visit::Visit;
 
 /// An assignment as shown: with the id of the visit that carried it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanEntry {
     pub planned: Planned,
+    pub kind: Kind,
     /// The visit's id as pages and the API address it.
     pub visit_id: Option<String>,
 }
@@ -65,7 +66,7 @@ impl Reader {
     ) -> Result<Vec<PlanEntry>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT a.id, a.branch_code, a.inspector, a.date, a.window_start, a.window_end,
-                    a.peak, a.visit_id, coalesce(v.visit_id, 'n' || v.id)
+                    a.peak, a.visit_id, coalesce(v.visit_id, 'n' || v.id), a.kind
              FROM assignments a LEFT JOIN visits v ON v.id = a.visit_id
              WHERE {condition}"
         ))?;
@@ -78,12 +79,15 @@ impl Reader {
                 (r.get::<_, String>(4)?, r.get::<_, String>(5)?),
                 r.get::<_, bool>(6)?,
                 r.get::<_, Option<i64>>(7)?,
-                r.get::<_, Option<String>>(8)?,
+                (r.get::<_, Option<String>>(8)?, r.get::<_, String>(9)?),
             ))
         })?;
         rows.map(|row| {
-            let (id, branch_code, inspector, date, (start, end), peak, visit, visit_id) = row?;
+            let (id, branch_code, inspector, date, (start, end), peak, visit, (visit_id, kind)) =
+                row?;
             Ok(PlanEntry {
+                kind: Kind::parse(&kind)
+                    .ok_or_else(|| Error::Corrupt(format!("安排类型「{kind}」")))?,
                 planned: Planned {
                     id,
                     branch_code,
@@ -135,6 +139,54 @@ impl Reader {
 }
 
 impl Store {
+    /// Adds a re-visit to the stored plan of the days `from` to `to`;
+    /// returns its id.
+    pub fn add_revisit(
+        &mut self,
+        (from, to): (NaiveDate, NaiveDate),
+        revisit: &Planned,
+        actor: &str,
+    ) -> Result<i64> {
+        let period = key(from, to);
+        self.transaction(true, |tx| {
+            tx.execute(
+                "INSERT INTO assignments (period, branch_code, inspector, date, window_start,
+                    window_end, peak, created_at, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    period,
+                    revisit.branch_code,
+                    revisit.inspector,
+                    revisit.date.to_string(),
+                    revisit.window.start.format(TIME).to_string(),
+                    revisit.window.end.format(TIME).to_string(),
+                    revisit.peak,
+                    now(),
+                    Kind::Revisit.as_str()
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            audit::record(
+                tx,
+                &audit::Entry {
+                    actor,
+                    action: "plan.revisit",
+                    entity: "assignment",
+                    id: Some(&id.to_string()),
+                    before: None,
+                    after: Some(&serde_json::json!({
+                        "period": period,
+                        "branch_code": revisit.branch_code,
+                        "inspector": revisit.inspector,
+                        "date": revisit.date.to_string(),
+                        "window": revisit.window.to_string(),
+                    })),
+                },
+            )?;
+            Ok(id)
+        })
+    }
+
     /// Stores a visit sent from the tablet and, in the same transaction,
     /// links it to the assignment it carries out: both or neither. The
     /// assignment must still be open or carried out by this very visit.

@@ -80,6 +80,7 @@ pub struct Text {
     pub nav_tasks: &'static str,
     pub nav_dashboard: &'static str,
     pub nav_imports: &'static str,
+    pub nav_plans: &'static str,
     pub nav_audit: &'static str,
     pub nav_appeals: &'static str,
     pub pick_hall: &'static str,
@@ -291,6 +292,40 @@ pub struct Text {
     pub visits_guide: &'static str,
     pub checklist_guide: &'static str,
     pub choose_file: &'static str,
+    // The visit plan page.
+    pub plans_heading: &'static str,
+    pub plan_make_heading: &'static str,
+    pub plan_guide: &'static str,
+    pub visits_per_hall: &'static str,
+    pub plan_inspectors: &'static str,
+    pub lockout_days: &'static str,
+    pub max_per_day: &'static str,
+    pub peak_share: &'static str,
+    pub seed: &'static str,
+    pub replace_plan: &'static str,
+    pub make_plan: &'static str,
+    pub no_plan: &'static str,
+    pub coverage_heading: &'static str,
+    pub coverage_by_district: &'static str,
+    pub coverage_by_hall: &'static str,
+    pub coverage_note: &'static str,
+    pub planned: &'static str,
+    pub done: &'static str,
+    pub missing: &'static str,
+    pub overdue: &'static str,
+    pub done_share: &'static str,
+    pub overdue_heading: &'static str,
+    pub no_overdue: &'static str,
+    pub plan_date: &'static str,
+    pub time_window: &'static str,
+    pub kind: &'static str,
+    pub kind_visit: &'static str,
+    pub kind_revisit: &'static str,
+    pub download_plan: &'static str,
+    pub revisit_heading: &'static str,
+    pub revisit_guide: &'static str,
+    pub revisit_window: &'static str,
+    pub add_revisit: &'static str,
     // The audit log.
     pub audit_log: &'static str,
     pub actor: &'static str,
@@ -426,7 +461,7 @@ impl Text {
     /// (`visit.add`, `appeal`, `display_name`), or the word itself when it
     /// has none.
     pub fn audit_word<'a>(&self, key: &'a str) -> &'a str {
-        const WORDS: [(&str, &str, &str); 51] = [
+        const WORDS: [(&str, &str, &str); 55] = [
             ("visit.add", "新增暗访", "visits added"),
             ("visit.replace", "替换暗访", "visit replaced"),
             (
@@ -449,6 +484,7 @@ impl Text {
             ("period.publish", "发布期间", "period published"),
             ("period.reissue", "再次发布", "period reissued"),
             ("plan.make", "安排暗访计划", "visit plan made"),
+            ("plan.revisit", "加复查", "re-visit added"),
             ("roster.add", "新增网点", "hall added"),
             ("roster.update", "更新网点", "hall updated"),
             ("user.add", "新增账号", "account added"),
@@ -458,6 +494,7 @@ impl Text {
             ("appeal", "申诉", "appeal"),
             ("publication", "发布", "publication"),
             ("plan", "暗访计划", "visit plan"),
+            ("assignment", "暗访安排", "assignment"),
             ("user", "账号", "account"),
             ("branch", "网点", "hall"),
             ("checklist", "检查表", "checklist"),
@@ -481,6 +518,8 @@ impl Text {
             ("city", "地市", "city"),
             ("address", "地址", "address"),
             ("branch_type", "网点类型", "hall type"),
+            ("opening_hours", "营业时间", "opening hours"),
+            ("peak_hours", "高峰时段", "busy hours"),
             ("new", "新增", "new"),
             ("replaced", "替换", "replaced"),
             ("unchanged", "未变", "unchanged"),
@@ -709,6 +748,74 @@ impl Text {
         }
     }
 
+    /// What a made plan holds.
+    pub fn plan_made(
+        &self,
+        period: &str,
+        halls: usize,
+        per_hall: u32,
+        loads: &[(String, usize)],
+        peak: usize,
+    ) -> String {
+        let total: usize = loads.iter().map(|(_, n)| n).sum();
+        let each: Vec<String> = loads.iter().map(|(who, n)| format!("{who} {n}")).collect();
+        match self.lang {
+            Lang::Zh => format!(
+                "已生成 {period} 的暗访计划:{halls} 个营业厅各 {per_hall} 次,共 {total} 次;{} 名暗访员({});高峰时段 {peak} 次",
+                loads.len(),
+                each.join("、")
+            ),
+            Lang::En => format!(
+                "Plan for {period} made: {} × {per_hall}, {} in all; {} ({}); {peak} in busy hours",
+                counted(halls, "hall", "halls"),
+                counted(total, "visit", "visits"),
+                counted(loads.len(), "inspector", "inspectors"),
+                each.join(", ")
+            ),
+        }
+    }
+
+    /// A hall's own hours from the roster, as the plan page notes them.
+    pub fn roster_hours(&self, open: Option<&str>, peaks: Option<&str>) -> String {
+        let (open_word, peak_word) = match self.lang {
+            Lang::Zh => ("营业", "高峰"),
+            Lang::En => ("open", "busy"),
+        };
+        let parts: Vec<String> = [(open_word, open), (peak_word, peaks)]
+            .into_iter()
+            .filter_map(|(word, hours)| hours.map(|h| format!("{word} {h}")))
+            .collect();
+        parts.join(" · ")
+    }
+
+    /// What an added re-visit is.
+    pub fn revisit_added(&self, code: &str, inspector: &str, date: &str, window: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("已为营业厅 {code} 加一次复查:{inspector},{date} {window}"),
+            Lang::En => format!("Re-visit of hall {code} added: {inspector}, {date} {window}"),
+        }
+    }
+
+    /// A form's number that is not one.
+    pub fn not_a_number(&self, what: &str, value: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("{what}「{value}」不是有效的数字,未写入任何数据"),
+            Lang::En => format!("{what}: \"{value}\" is not a valid number; nothing was stored"),
+        }
+    }
+
+    /// The plan's totals in one line.
+    pub fn plan_totals(&self, planned: u32, done: u32, missing: u32, overdue: u32) -> String {
+        match self.lang {
+            Lang::Zh => {
+                format!("计划 {planned} 次,已完成 {done},未完成 {missing}(其中逾期 {overdue})")
+            }
+            Lang::En => {
+                format!("{planned} planned, {done} done, {missing} missing ({overdue} overdue)")
+            }
+        }
+    }
+
     /// What a checklist upload did: loaded a new version, or found it there.
     pub fn checklist_loaded(&self, id: &str, version: u32, items: usize, new: bool) -> String {
         match self.lang {
@@ -769,6 +876,7 @@ pub static ZH: Text = Text {
     nav_tasks: "我的任务",
     nav_dashboard: "看板",
     nav_imports: "导入",
+    nav_plans: "暗访计划",
     nav_audit: "审计",
     nav_appeals: "申诉",
     pick_hall: "选择营业厅",
@@ -970,10 +1078,44 @@ pub static ZH: Text = Text {
     load_checklist: "载入检查表",
     blank_template: "下载空白模板",
     download_checklist_sheet: "下载评分细则",
-    roster_guide: "必填列:区县、网点编码、网点名称;可选:地市、地址、网点类型。表头在第一行或标题行之下均可,同一编码再次导入即更新。",
+    roster_guide: "必填列:区县、网点编码、网点名称;可选:地市、地址、网点类型、营业时间(如 09:00-18:00)、高峰时段(如 11:00-13:00、17:00-19:00;不填则按工作日 11:00-13:00、17:00-19:00 和周末全天安排暗访)。表头在第一行或标题行之下均可,同一编码再次导入即更新。",
     visits_guide: "必填列:网点编码、暗访日期;可选:暗访编号(重复导入时据此识别)、暗访员、检查表、检查表版本、备注;网点名称、区县仅供阅读。之后每个检查项一列,表头为「编码 标题」或编码;答案填 是/否/不适用、选项名或数字,等候时长填分钟或 分:秒。",
     checklist_guide: "每个检查项一行:大项编码、大项、编码、检查项目、类型(check 是否 / scale 评分 / choice 选项 / measure 测量)、分值,以及不适用、红线、选项(如 优:2;良:1;差:0)、分档、单位。下载的是所选检查表当前版本的评分细则,改后再载入时填写检查表 id 和标题,载入为新版本。",
     choose_file: "请选择要上传的文件",
+    // The visit plan page.
+    plans_heading: "暗访计划",
+    plan_make_heading: "制定计划",
+    plan_guide: "为期间内每个营业厅安排同样次数的暗访,分给暗访员并定好日期和时段:同一暗访员在回避期内不重复去同一厅,每人每天不超过上限,至少按比例安排在高峰时段(营业时间、高峰时段取自网点名单)。规则无法满足时不生成计划并说明原因。",
+    visits_per_hall: "每个营业厅暗访次数",
+    plan_inspectors: "暗访员(都不勾选即全部暗访员)",
+    lockout_days: "回避期(天)",
+    max_per_day: "每人每天最多",
+    peak_share: "高峰时段占比至少",
+    seed: "随机种子",
+    replace_plan: "替换日期重叠的已有计划",
+    make_plan: "生成计划",
+    no_plan: "这个期间还没有暗访计划,可用下面的表单生成。",
+    coverage_heading: "完成情况",
+    coverage_by_district: "按区县",
+    coverage_by_hall: "按营业厅(逾期多的在前)",
+    coverage_note: "已完成:该营业厅在计划日期由计划的暗访员完成的暗访,导入暗访结果后即计入;逾期:计划日期已过仍未完成;到期完成率:计划日期已到的安排中已完成的比例。",
+    planned: "计划",
+    done: "已完成",
+    missing: "未完成",
+    overdue: "逾期",
+    done_share: "到期完成率",
+    overdue_heading: "逾期未完成的安排",
+    no_overdue: "没有逾期未完成的安排。",
+    plan_date: "日期",
+    time_window: "时段",
+    kind: "类型",
+    kind_visit: "暗访",
+    kind_revisit: "复查",
+    download_plan: "下载计划表(发给暗访公司)",
+    revisit_heading: "加一次复查",
+    revisit_guide: "为一个营业厅加一次复查,排进本期计划;日期须在期间内。",
+    revisit_window: "时段(可空,默认该厅营业时间)",
+    add_revisit: "加入计划",
     // The audit log.
     audit_log: "审计日志",
     actor: "操作人",
@@ -1009,6 +1151,7 @@ pub static EN: Text = Text {
     nav_tasks: "My tasks",
     nav_dashboard: "Dashboard",
     nav_imports: "Imports",
+    nav_plans: "Visit plans",
     nav_audit: "Audit log",
     nav_appeals: "Appeals",
     pick_hall: "Choose a hall",
@@ -1210,10 +1353,44 @@ pub static EN: Text = Text {
     load_checklist: "Load the checklist",
     blank_template: "Download a blank template",
     download_checklist_sheet: "Download the scoring rules sheet",
-    roster_guide: "Required columns: district, branch_code, branch_name; optional: city, address, branch_type (the template's Chinese headers mean the same). The header may sit under a title row; importing a code again updates the hall.",
+    roster_guide: "Required columns: district, branch_code, branch_name; optional: city, address, branch_type, opening_hours (e.g. 09:00-18:00), peak_hours (e.g. 11:00-13:00, 17:00-19:00; when blank, plans use weekdays 11:00-13:00 and 17:00-19:00 and all of the weekend) (the template's Chinese headers mean the same). The header may sit under a title row; importing a code again updates the hall.",
     visits_guide: "Required columns: branch_code, visit_date; optional: visit_id (recognises a re-import), inspector, checklist, checklist_version, notes; the hall's name and county are for reading only. Then one column per item, headed \"code title\" or the code; answers are yes/no/n.a. in Chinese (是/否/不适用), a choice's label or a number, waits in minutes or m:ss.",
     checklist_guide: "One row per item: section_code, section, code, title, kind (check / scale / choice / measure), points, then na, critical, choices (e.g. A:2;B:1;C:0), bands, unit. The download is the chosen checklist's current sheet: edit it and load it again with the checklist's id and title, as a new version.",
     choose_file: "Please choose a file to upload",
+    // The visit plan page.
+    plans_heading: "Visit plans",
+    plan_make_heading: "Make a plan",
+    plan_guide: "Plans the same number of visits for every hall in the period, each with an inspector, a day and a time window: no inspector sees a hall twice within the lockout, nobody exceeds the daily cap, and at least the given share falls in busy hours (opening and busy hours come from the roster). When the rules cannot be kept, nothing is planned and the reason is shown.",
+    visits_per_hall: "Visits per hall",
+    plan_inspectors: "Inspectors (none ticked: every inspector)",
+    lockout_days: "Lockout (days)",
+    max_per_day: "Most per inspector a day",
+    peak_share: "Busy-hour share at least",
+    seed: "Random seed",
+    replace_plan: "Replace a plan whose days overlap",
+    make_plan: "Make the plan",
+    no_plan: "This period has no visit plan yet; make one with the form below.",
+    coverage_heading: "Coverage",
+    coverage_by_district: "By county",
+    coverage_by_hall: "By hall (most overdue first)",
+    coverage_note: "Done: a visit of the hall by the assigned inspector on the planned day, counted as soon as the visits are imported; overdue: the day has passed and no visit carried it out; done of those due: the share done among assignments whose day has come.",
+    planned: "Planned",
+    done: "Done",
+    missing: "Missing",
+    overdue: "Overdue",
+    done_share: "Done of those due",
+    overdue_heading: "Overdue assignments",
+    no_overdue: "No assignment is overdue.",
+    plan_date: "Date",
+    time_window: "Window",
+    kind: "Kind",
+    kind_visit: "Visit",
+    kind_revisit: "Re-visit",
+    download_plan: "Download the plan sheet (for the agency)",
+    revisit_heading: "Add a re-visit",
+    revisit_guide: "Adds one re-visit of a hall to this period's plan; the day must lie in the period.",
+    revisit_window: "Window (optional; the hall's opening hours)",
+    add_revisit: "Add to the plan",
     // The audit log.
     audit_log: "Audit log",
     actor: "Actor",

@@ -15,6 +15,7 @@ mod hall_search;
 pub mod i18n;
 mod inspect;
 mod pages;
+mod plans;
 mod reviews;
 mod session;
 mod upload;
@@ -178,6 +179,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/templates/{kind}", get(admin::template))
         .route("/admin/audit", get(admin::audit))
+        .route(
+            "/admin/plans",
+            get(plans::plans_page).post(plans::post_form),
+        )
+        .route("/admin/plans/sheet.xlsx", get(plans::plan_sheet))
         .route("/admin/publications", post(appeals::publish))
         .route("/admin/appeals/{id}", post(appeals::decide))
         .route("/appeals", get(appeals::appeals_page))

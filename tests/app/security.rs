@@ -120,6 +120,11 @@ fn routes() -> Vec<(&'static str, &'static str, [Expect; 6])> {
         ),
         (
             "GET",
+            "/admin/plans?period=2024-Q3",
+            [Login, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, FORBIDDEN],
+        ),
+        (
+            "GET",
             "/appeals",
             [Login, FORBIDDEN, Allowed, Allowed, Allowed, FORBIDDEN],
         ),

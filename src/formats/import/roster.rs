@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 
-use super::table::{Field, field, find_table};
+use super::table::{Field, Table, field, find_table};
 use super::{Parsed, Problem, Record};
+use crate::domain::plan::Window;
 use crate::domain::roster::Branch;
-use crate::formats::read::Sheet;
+use crate::formats::read::{Row, Sheet};
 
 const ROSTER_FIELDS: &[Field] = &[
     field("city", &["地市", "city", "地市公司", "城市"], false),
@@ -26,6 +27,12 @@ const ROSTER_FIELDS: &[Field] = &[
     ),
     field("address", &["地址", "address", "网点地址"], false),
     field("branch_type", &["网点类型", "branch_type", "类型"], false),
+    field(
+        "opening_hours",
+        &["营业时间", "opening_hours", "营业时段"],
+        false,
+    ),
+    field("peak_hours", &["高峰时段", "peak_hours", "高峰时间"], false),
     field("no", &["序号", "no"], false),
 ];
 
@@ -62,6 +69,8 @@ pub fn parse_roster(file: &str, sheets: &[Sheet]) -> Result<Parsed<Branch>, Vec<
         ) else {
             continue;
         };
+        let opening_hours = hours(&table, row, "opening_hours", &mut problems, Window::parse);
+        let peak_hours = hours(&table, row, "peak_hours", &mut problems, Window::parse_list);
         if let Some(first) = seen.insert(code.clone(), row.number) {
             problems.push(table.problem(
                 row,
@@ -79,11 +88,38 @@ pub fn parse_roster(file: &str, sheets: &[Sheet]) -> Result<Parsed<Branch>, Vec<
                 city: table.text(row, "city"),
                 address: table.text(row, "address"),
                 branch_type: table.text(row, "branch_type"),
+                opening_hours,
+                peak_hours,
             },
         });
     }
     let ignored = table.others.iter().map(|c| c.header.clone()).collect();
     table.finish(rows, problems, ignored)
+}
+
+/// A row's opening hours or busy hours, if given; unreadable text is a
+/// problem that names the cell and shows how to write it.
+fn hours<T>(
+    table: &Table,
+    row: &Row,
+    key: &str,
+    problems: &mut Vec<Problem>,
+    read: fn(&str) -> Option<T>,
+) -> Option<T> {
+    let text = table.text(row, key)?;
+    let value = read(&text);
+    if value.is_none() {
+        let (what, example) = match key {
+            "opening_hours" => ("营业时间", "09:00-18:00"),
+            _ => ("高峰时段", "11:00-13:00、17:00-19:00"),
+        };
+        problems.push(table.problem(
+            row,
+            key,
+            format!("{what}应写成 {example} 这样的时段(开始早于结束)"),
+        ));
+    }
+    value
 }
 
 #[cfg(test)]
@@ -127,10 +163,71 @@ mod tests {
     fn the_template_names_every_column_the_importer_finds() {
         assert_eq!(
             roster_headers(),
-            ["地市", "区县", "网点编码", "网点名称", "地址", "网点类型"]
+            [
+                "地市",
+                "区县",
+                "网点编码",
+                "网点名称",
+                "地址",
+                "网点类型",
+                "营业时间",
+                "高峰时段"
+            ]
         );
         let problems = parse_roster("名单.csv", &sheet(&[&roster_headers()])).expect_err("no rows");
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].reason, "表头下面没有数据行");
+    }
+
+    #[test]
+    fn hours_are_read_when_given_and_left_to_the_usual_when_blank() {
+        let sheets = sheet(&[
+            &["区县", "网点编码", "网点名称", "营业时间", "高峰时段"],
+            &[
+                "西平",
+                "XP01",
+                "西平一厅",
+                "08:30-17:30",
+                "10:00-11:30、16:00-17:30",
+            ],
+            &["西平", "XP02", "西平二厅", "", ""],
+        ]);
+        let parsed = parse_roster("名单.csv", &sheets).expect("parses");
+        let first = &parsed.rows[0].value;
+        assert_eq!(first.opening_hours, Window::parse("08:30-17:30"));
+        assert_eq!(
+            first.peak_hours,
+            Window::parse_list("10:00-11:30;16:00-17:30")
+        );
+        assert_eq!(parsed.rows[1].value.opening_hours, None);
+        assert_eq!(parsed.rows[1].value.peak_hours, None);
+    }
+
+    #[test]
+    fn unreadable_hours_name_row_column_and_value() {
+        let sheets = sheet(&[
+            &["区县", "网点编码", "网点名称", "营业时间", "高峰时段"],
+            &["西平", "XP01", "西平一厅", "18:00-09:00", "11:00-13:00"],
+            &["西平", "XP02", "西平二厅", "09:00-18:00", "中午"],
+        ]);
+        let problems = parse_roster("名单.csv", &sheets).expect_err("bad hours");
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].row, Some(2));
+        assert_eq!(
+            problems[0].column.as_ref().map(|c| c.header.as_str()),
+            Some("营业时间")
+        );
+        assert_eq!(problems[0].value.as_deref(), Some("18:00-09:00"));
+        assert!(
+            problems[0].reason.contains("09:00-18:00"),
+            "{}",
+            problems[0]
+        );
+        assert_eq!(problems[1].row, Some(3));
+        assert_eq!(
+            problems[1].column.as_ref().map(|c| c.header.as_str()),
+            Some("高峰时段")
+        );
+        assert_eq!(problems[1].value.as_deref(), Some("中午"));
     }
 }

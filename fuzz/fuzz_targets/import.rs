@@ -38,7 +38,7 @@ fn context() -> &'static Context {
         let roster = read_workbook("roster.csv", ROSTER.to_vec()).expect("the roster reads");
         let halls = parse_roster("roster.csv", &roster).expect("the roster parses");
         Context {
-            branches: halls.rows.into_iter().map(|(_, hall)| hall.code).collect(),
+            branches: halls.rows.into_iter().map(|record| record.value.code).collect(),
             checklists: HashMap::from([("small".to_string(), vec![small])]),
         }
     })

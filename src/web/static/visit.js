@@ -24,10 +24,15 @@ document.addEventListener("DOMContentLoaded", () => {
     return d.toISOString().slice(0, 16);
   };
 
+  // A visit the reviewer returned comes with the form, to be corrected
+  // and sent again under its id; edits begun on this device are kept.
+  const returnedData = document.getElementById("returned-data");
+  const returned = returnedData ? JSON.parse(returnedData.textContent) : null;
   let id = params.get("id") || newId();
+  const kept = Hallscore.load(id);
   // Opening a hall's form makes no draft: one is kept (on this device and
   // on the server) once something is answered, noted, timed or photographed.
-  let visit = Hallscore.load(id) || {
+  let visit = (kept && (!returned || kept.status === "draft") ? kept : returned) || {
     id,
     branch_code: params.get("branch") || "",
     // The task the visit carries out; none for a visit outside the plan.
@@ -411,7 +416,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }, 15000);
 
   // A draft opened on another device: take the server's copy.
-  if (!Hallscore.load(id) && params.get("id")) {
+  if (!Hallscore.load(id) && params.get("id") && !returned) {
     fetch("/api/v1/drafts/" + id).then((r) => (r.ok ? r.json() : null)).then((draft) => {
       if (draft && draft.id === id) {
         visit = { ...visit, ...draft };

@@ -5,6 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::AppState;
@@ -169,6 +170,16 @@ struct TasksPage {
     returned: Vec<ReturnedLine>,
 }
 
+/// Days before and after every visit: 我的任务 lists each returned visit,
+/// whenever it was made.
+const EVER: (NaiveDate, NaiveDate) = match (
+    NaiveDate::from_ymd_opt(1900, 1, 1),
+    NaiveDate::from_ymd_opt(2999, 12, 31),
+) {
+    (Some(first), Some(last)) => (first, last),
+    _ => (NaiveDate::MIN, NaiveDate::MIN),
+};
+
 /// A visit returned to its inspector, on 我的任务.
 pub struct ReturnedLine {
     pub id: String,
@@ -176,9 +187,6 @@ pub struct ReturnedLine {
     pub visited_at: String,
     pub comment: String,
 }
-
-/// How far back 我的任务 looks for returned visits.
-const RETURNED_DAYS: i64 = 366;
 
 /// `GET /inspect/tasks`, 我的任务: the signed-in inspector's assignments,
 /// today's first, then the coming days', then those overdue.
@@ -193,12 +201,7 @@ pub async fn tasks(
     let (entries, branches, returned) = state
         .db
         .read(move |store| {
-            let returned = store.review_queue(
-                today - chrono::Duration::days(RETURNED_DAYS),
-                today + chrono::Duration::days(1),
-                Status::Returned,
-                &own,
-            )?;
+            let returned = store.review_queue(EVER.0, EVER.1, Status::Returned, &own)?;
             Ok((store.tasks(&inspector, today)?, store.branches()?, returned))
         })
         .await

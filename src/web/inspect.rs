@@ -152,6 +152,8 @@ pub struct TaskLine {
     pub peak: bool,
     /// The visit that carried it out.
     pub visit: Option<String>,
+    /// Whether a reviewer sent that visit back to be corrected.
+    pub returned: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -237,6 +239,10 @@ pub async fn tasks(
             date: p.date.to_string(),
             window: p.window.to_string(),
             peak: p.peak,
+            returned: entry
+                .visit_id
+                .as_ref()
+                .is_some_and(|id| page.returned.iter().any(|r| &r.id == id)),
             visit: entry.visit_id.clone(),
         };
         match p.due(today) {

@@ -259,6 +259,11 @@ async fn fix_and_resubmit(b: Browser, visit: String) {
     .await;
     let line = b.text(&item).await;
     assert!(line.contains(COMMENT) && line.contains("XP001"), "{line}");
+    assert_eq!(
+        b.text("#tasks-today li.task .task-state").await,
+        "已退回,需修改",
+        "today's task is not done while its visit is returned"
+    );
     b.assert_no_horizontal_scroll("/inspect/tasks").await;
     b.shot("tasks-with-returned").await;
     b.click(&format!("{item} a")).await;

@@ -108,6 +108,15 @@ async fn a_returned_visit_is_corrected_and_counts_only_once_accepted() {
     .await;
     let visit = reviewed_visit(&db);
     assert_eq!(counted(&ws, &range), (before.0, before.1 + 1), "pending");
+    // The tablet resized the photo, which dropped its EXIF, and sent the
+    // capture time it had read first.
+    let (taken_at, source) = stored_photo_time(&db, &visit);
+    assert_eq!(source, "device");
+    let yesterday = chrono::Local::now().date_naive() - chrono::Days::new(1);
+    assert_eq!(
+        taken_at.replacen('T', " ", 1),
+        format!("{yesterday} 09:15:00")
+    );
 
     // The reviewer's queue at a laptop: the visit, its rate and flags; it
     // is returned with a comment.
@@ -176,6 +185,7 @@ async fn submit_task(b: Browser) {
     )
     .await;
     super::tablet::answer_all_but(&b, &[], &mut std::collections::BTreeMap::new()).await;
+    add_photo_taken(&b, &photo_time()).await;
     super::review_and_submit(&b, "the review").await;
     b.wait_js(
         "location.pathname.startsWith('/visits/') && document.getElementById('review-status')",
@@ -193,6 +203,60 @@ async fn submit_task(b: Browser) {
     b.shot("submitted-pending").await;
 }
 
+/// When the test's photo says it was taken: yesterday at 09:15, more
+/// than 2 hours before any visit of today.
+fn photo_time() -> String {
+    let yesterday = chrono::Local::now().date_naive() - chrono::Days::new(1);
+    format!("{} 09:15:00", yesterday.format("%Y:%m:%d"))
+}
+
+/// Adds a photo to the form as the camera gives it: a JPEG that the
+/// browser can decode, its EXIF saying it was taken at `when`
+/// (`YYYY:MM:DD HH:MM:SS`).
+async fn add_photo_taken(b: &Browser, when: &str) {
+    b.js_async(&format!(
+        "const canvas = document.createElement('canvas');
+         canvas.width = 64; canvas.height = 48;
+         const ctx = canvas.getContext('2d');
+         ctx.fillStyle = '#2a6'; ctx.fillRect(0, 0, 64, 48);
+         const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.9));
+         const jpeg = new Uint8Array(await blob.arrayBuffer());
+         const date = [...'{when}'].map((c) => c.charCodeAt(0)).concat([0]);
+         const tiff = [0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8,
+           0, 1, 0x87, 0x69, 0, 4, 0, 0, 0, 1, 0, 0, 0, 26, 0, 0, 0, 0,
+           0, 1, 0x90, 0x03, 0, 2, 0, 0, 0, 20, 0, 0, 0, 44, 0, 0, 0, 0, ...date];
+         const app1 = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+         const length = app1.length + 2;
+         const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe1, length >> 8, length & 255, ...app1, ...jpeg.slice(2)]);
+         const input = document.querySelector('input.photo-input[data-item=\"\"]');
+         const files = new DataTransfer();
+         files.items.add(new File([bytes], 'camera.jpg', {{ type: 'image/jpeg' }}));
+         input.files = files.files;
+         input.dispatchEvent(new Event('change', {{ bubbles: true }}));
+         return true;"
+    ))
+    .await;
+    b.wait_js(
+        "document.querySelector('[data-thumbs=\"\"] img')",
+        WAIT,
+        "the photo's thumbnail",
+    )
+    .await;
+}
+
+/// The capture time the server stored for the visit's photo, and where
+/// it came from.
+fn stored_photo_time(db: &std::path::Path, visit: &str) -> (String, String) {
+    rusqlite::Connection::open(db)
+        .expect("open the database")
+        .query_row(
+            "SELECT taken_at, taken_from FROM photos WHERE visit_id = ?1",
+            [visit],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the visit's photo")
+}
+
 async fn return_visit(b: Browser, visit: String, quarter: String) {
     b.sign_in("admin", ADMIN_PASSWORD).await;
     b.click("header.top a[href='/reviews']").await;
@@ -208,6 +272,10 @@ async fn return_visit(b: Browser, visit: String, quarter: String) {
     assert!(
         line.contains("XP001") && line.contains("王敏") && line.contains('%'),
         "the queue names the hall, inspector and rate: {line}"
+    );
+    assert!(
+        line.contains("photo_time"),
+        "the photo's time is flagged: {line}"
     );
     b.shot("queue").await;
     b.assert_no_horizontal_scroll("/reviews").await;

@@ -286,6 +286,16 @@ async fn return_visit(b: Browser, visit: String, quarter: String) {
         "the visit with its decisions",
     )
     .await;
+    assert_eq!(
+        b.find("#back-to-queue")
+            .await
+            .attr("href")
+            .await
+            .expect("the link")
+            .as_deref(),
+        Some(format!("/reviews?period={quarter}").as_str()),
+        "the reviewer goes back to the queue"
+    );
     b.shot("visit-to-review").await;
     // A return without a comment is refused on the server, saying why,
     // and changes nothing.

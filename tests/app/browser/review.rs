@@ -387,6 +387,9 @@ async fn accept_visit(b: Browser, visit: String, quarter: String) {
     .await;
     let answer = b.text("#answers tr[data-code='A01'] td.answer").await;
     assert_eq!(answer, "否", "the corrected answer");
+    b.js("document.getElementById('decide').scrollIntoView({block: 'end'});")
+        .await;
+    b.shot("decisions").await;
     b.click("#review-accept button").await;
     b.wait_js(
         "location.pathname === '/reviews' && document.getElementById('review-notice')",

@@ -193,6 +193,17 @@ fn queued_json(q: Queued) -> QueuedJson {
     }
 }
 
+/// The pending visits of a period that raised no flag, which a reviewer
+/// may accept at once.
+pub fn unflagged(store: &Reader, reviewer: &User, period: Period) -> Result<Vec<String>, Refusal> {
+    Ok(queue(store, reviewer, period, Status::Pending)?
+        .visits
+        .into_iter()
+        .filter(|v| v.flags.is_empty())
+        .map(|v| v.id)
+        .collect())
+}
+
 /// Takes one decision about every visit of `ids`, or none: each must be a
 /// pending visit the reviewer looks after, and a return or an exclusion
 /// needs its comment. The status each visit is left in, in order.

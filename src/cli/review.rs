@@ -93,14 +93,7 @@ pub(super) fn run_review(store: &mut Store, command: ReviewCommand) -> Result<()
             let ids = match period.filter(|_| unflagged) {
                 Some(period) => {
                     let period = Period::parse(&period)?;
-                    let queue = review::queue(store, &reviewer(), period, Status::Pending)
-                        .map_err(refused)?;
-                    let ids: Vec<String> = queue
-                        .visits
-                        .into_iter()
-                        .filter(|v| v.flags.is_empty())
-                        .map(|v| v.id)
-                        .collect();
+                    let ids = review::unflagged(store, &reviewer(), period).map_err(refused)?;
                     if ids.is_empty() {
                         say!("期间 {period} 没有未被标记的待审核暗访");
                         return Ok(());

@@ -107,6 +107,11 @@ impl User {
         matches!(self.role, Role::Inspector | Role::Admin)
     }
 
+    /// Whether this user works from a plan's tasks (我的任务): inspectors.
+    pub fn works_from_tasks(&self) -> bool {
+        self.role == Role::Inspector
+    }
+
     /// Whether this user reads the rankings, the hall and district pages,
     /// their downloads and the appeals: admins, and managers who look
     /// after a city or a district.
@@ -247,6 +252,8 @@ mod tests {
         assert!(!manager.administers() && !manager.sees_inspectors());
         assert!(admin.may_record() && admin.reads_reports() && admin.may_appeal());
         assert!(admin.administers() && admin.sees_inspectors());
+        assert!(inspector.works_from_tasks());
+        assert!(!manager.works_from_tasks() && !admin.works_from_tasks());
     }
 
     #[test]

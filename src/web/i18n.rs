@@ -11,6 +11,7 @@ use axum_extra::extract::CookieJar;
 pub use crate::domain::lang::Lang;
 
 use crate::domain::checklist::{Checklist, Critical};
+use crate::domain::review::{Status, status_word};
 use crate::domain::scoring::RedLine;
 use crate::domain::uncertainty::Signal;
 
@@ -83,6 +84,7 @@ pub struct Text {
     pub nav_plans: &'static str,
     pub nav_audit: &'static str,
     pub nav_appeals: &'static str,
+    pub nav_reviews: &'static str,
     pub pick_hall: &'static str,
     pub search_hall: &'static str,
     pub no_match: &'static str,
@@ -254,6 +256,23 @@ pub struct Text {
     pub reject_reason: &'static str,
     pub accept: &'static str,
     pub confirm_accept: &'static str,
+    pub reviews_heading: &'static str,
+    pub reviews_help: &'static str,
+    pub no_pending: &'static str,
+    pub flags_heading: &'static str,
+    pub no_flags: &'static str,
+    pub accept_unflagged: &'static str,
+    pub confirm_accept_unflagged: &'static str,
+    pub review_accept: &'static str,
+    pub review_return: &'static str,
+    pub review_exclude: &'static str,
+    pub return_comment: &'static str,
+    pub exclude_reason: &'static str,
+    pub review_comment: &'static str,
+    pub returned_heading: &'static str,
+    pub returned_help: &'static str,
+    pub fix_and_resubmit: &'static str,
+    pub review_decide: &'static str,
     pub reject: &'static str,
     pub appeal: &'static str,
     pub change_to: &'static str,
@@ -398,6 +417,27 @@ impl Text {
     /// The funnel's average line: "全区 75.0%".
     pub fn funnel_average(&self, rate: &str) -> String {
         format!("{} {rate}", self.region)
+    }
+
+    /// A visit's review status in a word.
+    pub fn review_status(&self, status: Status) -> &'static str {
+        match self.lang {
+            Lang::Zh => status_word(status),
+            Lang::En => match status {
+                Status::Pending => "pending review",
+                Status::Accepted => "accepted",
+                Status::Returned => "returned",
+                Status::Excluded => "excluded",
+            },
+        }
+    }
+
+    /// What the queue says after `count` visits were left in `status`.
+    pub fn reviewed(&self, status: Status, count: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("{count} 次暗访{}", status_word(status)),
+            Lang::En => format!("{count} visit(s) {}", self.review_status(status)),
+        }
     }
 
     /// Visits of the period still waiting for review, which no figure of
@@ -879,6 +919,7 @@ pub static ZH: Text = Text {
     nav_plans: "暗访计划",
     nav_audit: "审计",
     nav_appeals: "申诉",
+    nav_reviews: "审核",
     pick_hall: "选择营业厅",
     search_hall: "输入名称、编码或拼音首字母搜索",
     no_match: "无匹配",
@@ -1044,6 +1085,23 @@ pub static ZH: Text = Text {
     reject_reason: "理由(驳回时必填)",
     accept: "采纳",
     confirm_accept: "采纳后该项答案将改为申请的答案,得分和排名随之变化。确定采纳?",
+    reviews_heading: "待审核的暗访",
+    reviews_help: "审核通过前暗访不计入任何数字。打开一次暗访,看过答案、备注、照片和自动标记后再决定:通过、退回修改或剔除。",
+    no_pending: "本期没有待审核的暗访。",
+    flags_heading: "自动标记",
+    no_flags: "无标记",
+    accept_unflagged: "通过全部无标记的暗访",
+    confirm_accept_unflagged: "本期所有没有自动标记的待审核暗访将被通过,随即计入得分和排名。确定?",
+    review_accept: "通过",
+    review_return: "退回修改",
+    review_exclude: "剔除",
+    return_comment: "退回意见(必填:要暗访员修改什么)",
+    exclude_reason: "剔除原因(必填)",
+    review_comment: "审核意见",
+    returned_heading: "已退回,需修改",
+    returned_help: "审核员退回了这些暗访。打开一次,按意见修改后重新提交。",
+    fix_and_resubmit: "修改并重新提交",
+    review_decide: "审核",
     reject: "驳回",
     appeal: "申诉",
     change_to: "应改为",
@@ -1154,6 +1212,7 @@ pub static EN: Text = Text {
     nav_plans: "Visit plans",
     nav_audit: "Audit log",
     nav_appeals: "Appeals",
+    nav_reviews: "Review",
     pick_hall: "Choose a hall",
     search_hall: "Search by name, code or pinyin initials",
     no_match: "No match",
@@ -1319,6 +1378,23 @@ pub static EN: Text = Text {
     reject_reason: "Reason (required to reject)",
     accept: "Accept",
     confirm_accept: "Accepting changes the answer to the one asked for, and the scores and ranks with it. Accept?",
+    reviews_heading: "Visits waiting for review",
+    reviews_help: "A visit counts in no figure until it is accepted. Open a visit and look at its answers, notes, photos and flags before you accept it, return it for changes or exclude it.",
+    no_pending: "No visits of this period wait for review.",
+    flags_heading: "Flags",
+    no_flags: "No flags",
+    accept_unflagged: "Accept all unflagged visits",
+    confirm_accept_unflagged: "Every pending visit of this period without flags will be accepted and count in the scores and ranks at once. Go ahead?",
+    review_accept: "Accept",
+    review_return: "Return for changes",
+    review_exclude: "Exclude",
+    return_comment: "What to correct (required to return)",
+    exclude_reason: "Reason (required to exclude)",
+    review_comment: "Reviewer's comment",
+    returned_heading: "Returned: please correct",
+    returned_help: "A reviewer returned these visits. Open one, correct it as the comment says and submit it again.",
+    fix_and_resubmit: "Correct and submit again",
+    review_decide: "Review",
     reject: "Reject",
     appeal: "Appeal",
     change_to: "Change to",

@@ -5,21 +5,26 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::AppState;
 use super::assets::AssetUrls;
+use super::error::Error;
 use super::extract::{Recorders, Viewer};
 use super::hall_search::{HallChoice, initials};
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError};
 use crate::domain::access::User;
+use crate::domain::access::Visibility;
 use crate::domain::analytics::percent;
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::plan::Due;
+use crate::domain::review::Status;
+use crate::domain::roster::Branch;
 use crate::domain::scoring::score_visit;
-use crate::storage::VisitRecord;
+use crate::storage::{Reader, VisitRecord};
 
 /// A submitted visit in a list.
 pub struct VisitLine {
@@ -147,6 +152,8 @@ pub struct TaskLine {
     pub peak: bool,
     /// The visit that carried it out.
     pub visit: Option<String>,
+    /// Whether a reviewer sent that visit back to be corrected.
+    pub returned: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -161,6 +168,26 @@ struct TasksPage {
     due_today: Vec<TaskLine>,
     coming: Vec<TaskLine>,
     overdue: Vec<TaskLine>,
+    /// The inspector's visits a reviewer sent back, with the comment.
+    returned: Vec<ReturnedLine>,
+}
+
+/// Days before and after every visit: 我的任务 lists each returned visit,
+/// whenever it was made.
+const EVER: (NaiveDate, NaiveDate) = match (
+    NaiveDate::from_ymd_opt(1900, 1, 1),
+    NaiveDate::from_ymd_opt(2999, 12, 31),
+) {
+    (Some(first), Some(last)) => (first, last),
+    _ => (NaiveDate::MIN, NaiveDate::MIN),
+};
+
+/// A visit returned to its inspector, on 我的任务.
+pub struct ReturnedLine {
+    pub id: String,
+    pub hall: String,
+    pub visited_at: String,
+    pub comment: String,
 }
 
 /// `GET /inspect/tasks`, 我的任务: the signed-in inspector's assignments,
@@ -172,9 +199,13 @@ pub async fn tasks(
 ) -> Result<Response, PageError> {
     let today = chrono::Local::now().date_naive();
     let inspector = authed.user.display_name.clone();
-    let (entries, branches) = state
+    let own = authed.user.own_visits();
+    let (entries, branches, returned) = state
         .db
-        .read(move |store| Ok((store.tasks(&inspector, today)?, store.branches()?)))
+        .read(move |store| {
+            let returned = store.review_queue(EVER.0, EVER.1, Status::Returned, &own)?;
+            Ok((store.tasks(&inspector, today)?, store.branches()?, returned))
+        })
         .await
         .page(lang)?;
     let mut page = TasksPage {
@@ -186,6 +217,15 @@ pub async fn tasks(
         due_today: Vec::new(),
         coming: Vec::new(),
         overdue: Vec::new(),
+        returned: returned
+            .into_iter()
+            .map(|q| ReturnedLine {
+                hall: format!("{} {}", q.branch_code, q.branch_name),
+                visited_at: q.visited_at.format("%Y-%m-%d %H:%M").to_string(),
+                comment: q.review.comment.unwrap_or_default(),
+                id: q.id,
+            })
+            .collect(),
         user: Some(authed.user),
     };
     for entry in entries {
@@ -199,6 +239,10 @@ pub async fn tasks(
             date: p.date.to_string(),
             window: p.window.to_string(),
             peak: p.peak,
+            returned: entry
+                .visit_id
+                .as_ref()
+                .is_some_and(|id| page.returned.iter().any(|r| &r.id == id)),
             visit: entry.visit_id.clone(),
         };
         match p.due(today) {
@@ -250,6 +294,10 @@ struct VisitFormPage {
     halls_json: String,
     /// Messages the form's script shows, as JSON safe inside <script>.
     messages_json: String,
+    /// The returned visit the form corrects: the reviewer's comment, and
+    /// the visit as the form's script keeps it, as JSON safe inside
+    /// <script>.
+    returned: Option<(String, String)>,
 }
 
 /// JSON that can sit inside a `<script>` element.
@@ -276,6 +324,71 @@ fn form_messages(t: &Text) -> serde_json::Value {
 #[derive(Deserialize)]
 pub struct FormQuery {
     checklist: Option<String>,
+    /// A visit of the inspector's that a reviewer returned.
+    id: Option<String>,
+}
+
+/// A returned visit as the form's script keeps a visit: its id, hall,
+/// task, time, answers and notes, to be corrected and sent again.
+fn returned_json(record: &VisitRecord, checklist: &Checklist) -> serde_json::Value {
+    let visit = &record.visit;
+    let answers: serde_json::Map<String, serde_json::Value> = checklist
+        .items()
+        .zip(&visit.answers)
+        .map(|((_, item), answer)| (item.code.clone(), answer.to_text(item).into()))
+        .collect();
+    serde_json::json!({
+        "id": record.link(),
+        "branch_code": visit.branch_code,
+        "assignment": record.assignment,
+        "checklist": checklist.id,
+        "visited_at": visit.visited_at.format("%Y-%m-%dT%H:%M").to_string(),
+        "answers": answers,
+        "item_notes": visit.item_notes,
+        "notes": visit.notes.clone().unwrap_or_default(),
+        "stopwatch": {},
+        "status": "draft",
+    })
+}
+
+/// What the visit form needs: its checklist, the roster, and the
+/// returned visit it corrects (the reviewer's comment and the visit as
+/// JSON) when `query` names one of the inspector's returned visits.
+fn form_data(store: &Reader, query: FormQuery, own: &Visibility) -> Result<FormData, Error> {
+    let returned = match &query.id {
+        Some(id) => store
+            .visit_record(id, own)?
+            .filter(|r| r.review.status.is_open_to_inspector()),
+        None => None,
+    };
+    let asked = match &returned {
+        Some(record) => Some(record.visit.checklist_id.clone()),
+        None => query.checklist,
+    };
+    let id = crate::app::imports::checklist_id(store, asked)?;
+    let checklist = store.checklist(&id)?;
+    let returned = match returned {
+        Some(record) => {
+            let answered = store
+                .checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
+            Some((
+                record.review.comment.clone().unwrap_or_default(),
+                script_json(&returned_json(&record, &answered)),
+            ))
+        }
+        None => None,
+    };
+    Ok(FormData {
+        checklist,
+        branches: store.branches()?,
+        returned,
+    })
+}
+
+struct FormData {
+    checklist: Checklist,
+    branches: Vec<Branch>,
+    returned: Option<(String, String)>,
 }
 
 pub async fn visit_form(
@@ -284,12 +397,14 @@ pub async fn visit_form(
     Viewer(authed, _): Viewer<Recorders>,
     Query(query): Query<FormQuery>,
 ) -> Result<Response, PageError> {
-    let (checklist, branches) = state
+    let own = authed.user.own_visits();
+    let FormData {
+        checklist,
+        branches,
+        returned,
+    } = state
         .db
-        .read(move |store| {
-            let id = crate::app::imports::checklist_id(store, query.checklist)?;
-            Ok((store.checklist(&id)?, store.branches()?))
-        })
+        .read(move |store| form_data(store, query, &own))
         .await
         .page(lang)?;
     let mut measures = 0u8;
@@ -361,6 +476,7 @@ pub async fn visit_form(
                 .collect(),
         )),
         messages_json: script_json(&form_messages(lang.text())),
+        returned,
         user: Some(authed.user),
     };
     Ok(page.into_response())

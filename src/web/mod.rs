@@ -187,6 +187,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/publications", post(appeals::publish))
         .route("/admin/appeals/{id}", post(appeals::decide))
         .route("/appeals", get(appeals::appeals_page))
+        .route("/reviews", get(reviews::queue_page))
+        .route("/reviews/unflagged", post(reviews::accept_unflagged))
+        .route("/reviews/{id}", post(reviews::decide_form))
         .route(
             "/visits/{id}/appeals",
             post(appeals::file).layer(DefaultBodyLimit::max(MAX_PHOTO)),

@@ -19,8 +19,9 @@ use crate::domain::analytics::percent;
 use crate::domain::answer::format_number;
 use crate::domain::checklist::{Checklist, Item, ItemKind};
 use crate::domain::period::Period;
+use crate::domain::review::Status;
 use crate::domain::scoring::{Points, VisitScore, item_earned, score_visit};
-use crate::storage::{Photo, Reader, VisitRecord};
+use crate::storage::{Photo, Reader, StoredFlag, VisitRecord};
 use chrono::NaiveDateTime;
 
 /// One answered item on the visit page.
@@ -79,6 +80,15 @@ struct VisitPage {
     appeal_closes: String,
     /// The hall's report page, on the period the reader came from.
     back: Option<String>,
+    /// Where the visit stands in review, in a word; the reviewer's
+    /// comment and the automatic flags.
+    review_status: &'static str,
+    review_comment: Option<String>,
+    flags: Vec<StoredFlag>,
+    /// Whether the visit is held for review and how far it got.
+    reviewed: bool,
+    /// The queue's period, when the reader may decide about the visit now.
+    decide_period: Option<String>,
 }
 
 /// The report period a visit page was opened from (its checklist is the
@@ -140,7 +150,20 @@ pub async fn visit_page(
         return Err(Error::not_found(lang)).page(lang);
     };
     let score = score_visit(&checklist, &record.visit.answers);
+    let review = &record.review;
+    let decide_period = (review.status == Status::Pending && authed.user.may_review()).then(|| {
+        from.period
+            .as_deref()
+            .and_then(|p| Period::parse(p).ok())
+            .unwrap_or_else(|| Period::quarter_of(record.visit.visited_at.date()))
+            .to_string()
+    });
     let page = VisitPage {
+        review_status: lang.text().review_status(review.status),
+        review_comment: review.comment.clone(),
+        flags: review.flags.clone(),
+        reviewed: checklist.review,
+        decide_period,
         t: lang.text(),
         lang: lang.code(),
         assets: AssetUrls::new(),

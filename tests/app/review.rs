@@ -639,3 +639,99 @@ fn a_planned_visit_is_done_only_once_accepted() {
     ws.run(&["review", "accept", "P1"]).success();
     assert_eq!(done(&ws), 1);
 }
+
+/// The reviewer's pages: the queue lists the pending visits in scope with
+/// their flags; a decision without its comment is refused in Chinese and
+/// changes nothing; accepting the unflagged ones leaves the flagged
+/// waiting; a returned visit is back on the inspector's 我的任务 and in
+/// the form with its answers.
+#[tokio::test]
+async fn reviewers_decide_from_the_queue_page() {
+    let ws = workspace();
+    let app = TestApp::spawn(&ws.db()).await;
+    let wang = app.sign_in("wang", PASSWORD).await;
+    let li = app.sign_in("li", PASSWORD).await;
+    let mut flagged = visit(V1, "XP01");
+    flagged["minutes_at_hall"] = json!(5);
+    assert_eq!(
+        wang.post_json("/api/v1/visits", &flagged).await.0,
+        StatusCode::CREATED
+    );
+    let (status, body) = li.post_json("/api/v1/visits", &visit(V2, "XP02")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(codes(&body), Vec::<String>::new(), "{body}");
+    let status_of = |v: &'static str| {
+        let boss = app.sign_in("boss", PASSWORD);
+        async move { boss.await.get_json(&format!("/api/v1/visits/{v}")).await["status"].clone() }
+    };
+
+    let boss = app.sign_in("boss", PASSWORD).await;
+    let (status, page) = boss.get_text("/reviews?period=2024-Q3").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(V1) && page.contains(V2), "{page}");
+    assert!(
+        page.contains("stopwatch_over_stay"),
+        "the flag is on the queue"
+    );
+    assert!(
+        page.contains("href=\"/reviews\""),
+        "reviewers have it in the navigation"
+    );
+    let (_, own) = wang.get_text("/inspect/tasks").await;
+    assert!(!own.contains("href=\"/reviews\""), "inspectors do not");
+
+    let response = boss
+        .post_form(
+            &format!("/reviews/{V1}"),
+            &[
+                ("decision", "return"),
+                ("comment", " "),
+                ("period", "2024-Q3"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refusal = response.text().await.expect("the page");
+    assert!(
+        refusal.contains("退回必须写明要暗访员修改什么"),
+        "{refusal}"
+    );
+    assert_eq!(status_of(V1).await, "pending");
+
+    let response = boss
+        .post_form("/reviews/unflagged", &[("period", "2024-Q3")])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let queue = response.text().await.expect("the queue");
+    assert!(queue.contains("1 次暗访已通过"), "{queue}");
+    assert!(queue.contains(V1) && !queue.contains(V2), "{queue}");
+    assert_eq!(status_of(V2).await, "accepted");
+    assert_eq!(status_of(V1).await, "pending");
+
+    let xp = app.sign_in("xp", PASSWORD).await;
+    let response = xp
+        .post_form(
+            &format!("/reviews/{V1}"),
+            &[
+                ("decision", "return"),
+                ("comment", "请补拍门头照片"),
+                ("period", "2024-Q3"),
+            ],
+        )
+        .await;
+    let queue = response.text().await.expect("the queue");
+    assert!(queue.contains("1 次暗访已退回"), "{queue}");
+    let (_, tasks) = wang.get_text("/inspect/tasks").await;
+    assert!(tasks.contains("请补拍门头照片"), "{tasks}");
+    assert!(
+        tasks.contains(&format!("/inspect/visit?id={V1}")),
+        "{tasks}"
+    );
+    let (_, form) = wang.get_text(&format!("/inspect/visit?id={V1}")).await;
+    assert!(
+        form.contains("returned-data") && form.contains("\"A01\":\"否\""),
+        "{form}"
+    );
+    let (_, other) = li.get_text(&format!("/inspect/visit?id={V1}")).await;
+    assert!(!other.contains("returned-data"), "not someone else's visit");
+}

@@ -128,6 +128,11 @@ fn routes() -> Vec<(&'static str, &'static str, [Expect; 6])> {
             "/appeals",
             [Login, FORBIDDEN, Allowed, Allowed, Allowed, FORBIDDEN],
         ),
+        (
+            "GET",
+            "/reviews?period=2024-Q3",
+            [Login, FORBIDDEN, FORBIDDEN, FORBIDDEN, Allowed, FORBIDDEN],
+        ),
         ("GET", "/api/v1/openapi.json", [Allowed; 6]),
         (
             "GET",
@@ -208,6 +213,30 @@ fn routes() -> Vec<(&'static str, &'static str, [Expect; 6])> {
         ),
         (
             "POST",
+            "/reviews/unflagged",
+            [
+                NOT_SIGNED_IN,
+                FORBIDDEN,
+                FORBIDDEN,
+                FORBIDDEN,
+                Allowed,
+                FORBIDDEN,
+            ],
+        ),
+        (
+            "POST",
+            "/reviews/V9",
+            [
+                NOT_SIGNED_IN,
+                FORBIDDEN,
+                FORBIDDEN,
+                FORBIDDEN,
+                NOT_FOUND,
+                FORBIDDEN,
+            ],
+        ),
+        (
+            "POST",
             "/admin/appeals/999",
             [
                 NOT_SIGNED_IN,
@@ -235,6 +264,11 @@ async fn call(session: &Session, method: &str, path: &str) -> reqwest::Response 
         ("POST", "/admin/publications") => client.post(url).form(&[
             ("csrf", csrf),
             ("checklist", "small"),
+            ("period", "2024-Q3"),
+        ]),
+        ("POST", "/reviews/unflagged" | "/reviews/V9") => client.post(url).form(&[
+            ("csrf", csrf),
+            ("decision", "accept"),
             ("period", "2024-Q3"),
         ]),
         _ => client

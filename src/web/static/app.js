@@ -74,6 +74,8 @@ const Hallscore = (() => {
       const form = new FormData();
       form.append("visit_id", visit.id);
       form.append("item_code", photo.item || "");
+      // The capture time read before resizing, which drops EXIF.
+      if (photo.taken_at) form.append("taken_at", withOffset(photo.taken_at));
       form.append("file", photo.blob, "photo.jpg");
       const r = await fetch("/api/v1/photos", { method: "POST", body: form, headers: { "X-CSRF-Token": csrf() } });
       if (!r.ok) return { ok: false, status: r.status, body: await r.json().catch(() => ({})) };

@@ -42,7 +42,9 @@ self.addEventListener("fetch", (event) => {
     event.respondWith((async () => {
       try {
         const response = await fetch(request);
-        if (response.ok && !response.redirected) {
+        // A form opened on one visit (a returned one comes with its
+        // answers) is not the blank form kept for offline use.
+        if (response.ok && !response.redirected && !url.searchParams.has("id")) {
           const cache = await caches.open(CACHE);
           await cache.put(url.pathname, response.clone());
         }

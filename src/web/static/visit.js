@@ -24,10 +24,15 @@ document.addEventListener("DOMContentLoaded", () => {
     return d.toISOString().slice(0, 16);
   };
 
+  // A visit the reviewer returned comes with the form, to be corrected
+  // and sent again under its id; edits begun on this device are kept.
+  const returnedData = document.getElementById("returned-data");
+  const returned = returnedData ? JSON.parse(returnedData.textContent) : null;
   let id = params.get("id") || newId();
+  const kept = Hallscore.load(id);
   // Opening a hall's form makes no draft: one is kept (on this device and
   // on the server) once something is answered, noted, timed or photographed.
-  let visit = Hallscore.load(id) || {
+  let visit = (kept && (!returned || kept.status === "draft") ? kept : returned) || {
     id,
     branch_code: params.get("branch") || "",
     // The task the visit carries out; none for a visit outside the plan.
@@ -249,6 +254,44 @@ document.addEventListener("DOMContentLoaded", () => {
     save();
   });
 
+  // When a JPEG was taken (its EXIF DateTimeOriginal, as local
+  // "YYYY-MM-DDTHH:MM:SS"), read before resizing drops EXIF; null when
+  // the file does not say.
+  async function takenAt(file) {
+    try {
+      const view = new DataView(await file.slice(0, 128 * 1024).arrayBuffer());
+      if (view.getUint16(0) !== 0xffd8) return null;
+      let at = 2;
+      while (at + 4 <= view.byteLength && view.getUint8(at) === 0xff) {
+        const marker = view.getUint8(at + 1);
+        const length = view.getUint16(at + 2);
+        if (marker === 0xe1 && view.getUint32(at + 4) === 0x45786966) return exifTime(view, at + 10);
+        if (marker === 0xda) return null;
+        at += 2 + length;
+      }
+    } catch (_) {}
+    return null;
+  }
+  function exifTime(view, tiff) {
+    const little = view.getUint16(tiff) === 0x4949;
+    const u16 = (at) => view.getUint16(tiff + at, little);
+    const u32 = (at) => view.getUint32(tiff + at, little);
+    const find = (ifd, tag) => {
+      for (let i = 0; i < u16(ifd); i++) {
+        const entry = ifd + 2 + i * 12;
+        if (u16(entry) === tag) return entry;
+      }
+      return null;
+    };
+    const pointer = find(u32(4), 0x8769);
+    const entry = pointer === null ? null : find(u32(pointer + 8), 0x9003);
+    if (entry === null) return null;
+    const start = tiff + u32(entry + 8);
+    const text = String.fromCharCode(...new Uint8Array(view.buffer, start, 19));
+    const m = /^(\d{4}):(\d{2}):(\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(text);
+    return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}` : null;
+  }
+
   // Photos: resized on the device, kept until the visit is sent.
   async function resize(file) {
     const bitmap = await createImageBitmap(file);
@@ -275,9 +318,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const input = event.target;
     if (!input.matches("input.photo-input") || !input.files.length) return;
     for (const file of input.files) {
+      const taken_at = await takenAt(file);
       let blob;
       try { blob = await resize(file); } catch (_) { blob = file; }
-      await Hallscore.putPhoto({ id: newId(), visit: id, item: input.dataset.item, blob, uploaded: false });
+      await Hallscore.putPhoto({ id: newId(), visit: id, item: input.dataset.item, blob, taken_at, uploaded: false });
     }
     input.value = "";
     thumbs();
@@ -411,7 +455,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }, 15000);
 
   // A draft opened on another device: take the server's copy.
-  if (!Hallscore.load(id) && params.get("id")) {
+  if (!Hallscore.load(id) && params.get("id") && !returned) {
     fetch("/api/v1/drafts/" + id).then((r) => (r.ok ? r.json() : null)).then((draft) => {
       if (draft && draft.id === id) {
         visit = { ...visit, ...draft };

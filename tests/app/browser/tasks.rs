@@ -35,7 +35,7 @@ fn day(today: NaiveDate, offset: i64) -> NaiveDate {
 
 /// Stores a plan of yesterday to a week ahead holding [`TASKS`]; returns
 /// their ids by hall.
-fn plan_tasks(db: &Path) -> BTreeMap<String, i64> {
+pub(super) fn plan_tasks(db: &Path) -> BTreeMap<String, i64> {
     let today = Local::now().date_naive();
     let planned: Vec<Planned> = TASKS
         .iter()

@@ -8,9 +8,56 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::app::report::{Analysis, Level};
 use crate::domain::appeal::{ChangeLog, ChangedHall, ChangedItem};
 use crate::domain::period::Period;
-use crate::storage::{Error, Publication, Reader, Result};
+use crate::storage::{self, Error, Publication, Reader, Result, Store};
+
+/// Why a period was not published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Visits of the period still wait for review; the message names them.
+    #[error("{0}")]
+    Pending(String),
+    #[error(transparent)]
+    Storage(#[from] storage::Error),
+}
+
+/// The hall rankings a publication keeps: those of `current`, with the
+/// ranks of `previous` beside them, top and bottom three.
+pub fn rankings_to_publish(current: &Analysis, previous: &Analysis) -> serde_json::Result<Value> {
+    serde_json::to_value(current.rankings(previous, Level::Branch, 3))
+}
+
+/// Publishes a checklist's period as its next version, with `rankings`
+/// (see [`rankings_to_publish`]) and an appeal window of `appeal_days`;
+/// a re-issued version carries what changed since the last. Refused while
+/// visits of the period wait for review. The version published.
+pub fn publish(
+    store: &mut Store,
+    checklist: &str,
+    period: Period,
+    appeal_days: u32,
+    rankings: &Value,
+    actor: &str,
+) -> std::result::Result<u32, PublishError> {
+    if let Some(message) = crate::app::review::unreviewed(store, checklist, period)? {
+        return Err(PublishError::Pending(message));
+    }
+    let versions = store.publications(checklist, period)?;
+    let changes = match versions.last() {
+        None => None,
+        Some(last) => Some(change_log(store, checklist, period, last, rankings)?),
+    };
+    Ok(store.publish(
+        checklist,
+        period,
+        appeal_days,
+        rankings,
+        changes.as_ref(),
+        actor,
+    )?)
+}
 
 /// The period of a checklist's publications that contains `day`, with its
 /// versions, if any.

@@ -29,6 +29,7 @@ mod checklist;
 mod export;
 mod import;
 mod plan;
+mod publish;
 mod report;
 mod review;
 mod user;
@@ -83,6 +84,8 @@ pub enum Command {
     /// 暗访计划:安排、查看、导出
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// 发布期间的排名(与网页「发布」相同),开始申诉期;有待审核的暗访时拒绝
+    Publish(publish::PublishArgs),
     /// 审核暗访:列出待审核的暗访,通过、退回或剔除
     #[command(subcommand)]
     Review(ReviewCommand),
@@ -167,6 +170,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Report(command) => report::run_report(&mut open_existing(&cli.db)?, command),
         Command::Export(command) => export::run_export(&*open_existing(&cli.db)?, command),
         Command::Plan(command) => plan::run_plan(&mut open_existing(&cli.db)?, command),
+        Command::Publish(args) => publish::run_publish(&mut open_existing(&cli.db)?, args),
         Command::Review(command) => review::run_review(&mut open_existing(&cli.db)?, command),
         Command::Serve {
             addr,

@@ -44,6 +44,23 @@ impl fmt::Display for AppealStatus {
     }
 }
 
+/// The appeal window a publication gets when it names none, in days.
+pub const DEFAULT_APPEAL_DAYS: u32 = 7;
+/// The longest appeal window a publication may set, in days.
+pub const MAX_APPEAL_DAYS: u32 = 90;
+
+/// The appeal window, in days, a publication asked for `asked` gets: the
+/// default when it names none; refused beyond the longest.
+pub fn appeal_days(asked: Option<u32>) -> Result<u32, String> {
+    match asked {
+        None => Ok(DEFAULT_APPEAL_DAYS),
+        Some(days) if days <= MAX_APPEAL_DAYS => Ok(days),
+        Some(days) => Err(format!(
+            "申诉期 {days} 天太长:最长 {MAX_APPEAL_DAYS} 天,本次未发布"
+        )),
+    }
+}
+
 /// How long a published period takes appeals: from the publication of its
 /// first version, for a number of days. Re-issued versions do not move it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +124,18 @@ mod tests {
 
     fn at(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn a_publication_takes_the_default_window_or_one_up_to_the_longest() {
+        assert_eq!(appeal_days(None), Ok(DEFAULT_APPEAL_DAYS));
+        assert_eq!(appeal_days(Some(0)), Ok(0));
+        assert_eq!(appeal_days(Some(MAX_APPEAL_DAYS)), Ok(MAX_APPEAL_DAYS));
+        let refused = appeal_days(Some(91)).expect_err("too long");
+        assert!(
+            refused.contains("91") && refused.contains("90"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -18,11 +18,11 @@ use super::extract::{Admins, Appellants, ReportReaders, Sender, Viewer};
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError};
 use super::upload::{FormParts, image_type, new_photo, save_photo};
-use crate::app::publishing::{change_log, publication_for};
-use crate::app::report::{Level, Options};
+use crate::app::publishing::{self, PublishError, publication_for};
+use crate::app::report::Options;
 use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, RawAnswer};
-use crate::domain::appeal::AppealStatus;
+use crate::domain::appeal::{AppealStatus, appeal_days};
 use crate::domain::period::Period;
 use crate::storage::{Acceptance, Appeal, NewAppeal, Store};
 
@@ -166,32 +166,23 @@ pub async fn publish(
         top: 3,
     };
     let (current, previous) = super::api::analyses(&state, options).await.page(lang)?;
-    let rankings = serde_json::to_value(current.rankings(&previous, Level::Branch, 3))
+    let rankings = publishing::rankings_to_publish(&current, &previous)
         .map_err(Error::internal)
         .page(lang)?;
+    let days = appeal_days(form.appeal_days)
+        .map_err(|message| Error::invalid(message).with_field("appeal_days"))
+        .page(lang)?;
     let actor = authed.user.name.clone();
-    let days = form.appeal_days.unwrap_or(7).min(90);
     let checklist = current.checklist_id.clone();
     state
         .db
         .write(move |store| {
-            if let Some(message) = crate::app::review::unreviewed(store, &checklist, period)? {
-                return Err(Error::conflict(message).with_field("period"));
-            }
-            let versions = store.publications(&checklist, period)?;
-            let changes = match versions.last() {
-                None => None,
-                Some(last) => Some(change_log(store, &checklist, period, last, &rankings)?),
-            };
-            store.publish(
-                &checklist,
-                period,
-                days,
-                &rankings,
-                changes.as_ref(),
-                &actor,
-            )?;
-            Ok(())
+            publishing::publish(store, &checklist, period, days, &rankings, &actor).map_err(|e| {
+                match e {
+                    PublishError::Pending(message) => Error::conflict(message).with_field("period"),
+                    PublishError::Storage(e) => e.into(),
+                }
+            })
         })
         .await
         .page(lang)?;

@@ -735,3 +735,42 @@ async fn reviewers_decide_from_the_queue_page() {
     let (_, other) = li.get_text(&format!("/inspect/visit?id={V1}")).await;
     assert!(!other.contains("returned-data"), "not someone else's visit");
 }
+
+#[test]
+fn the_command_line_publishes_only_once_every_visit_is_reviewed() {
+    let ws = workspace();
+    let visits = ws.write("visits.csv", VISITS_CSV);
+    ws.run(&["import", "visits", &visits]).success();
+    let publish = |extra: &[&str]| {
+        let mut args = vec!["publish", "--period", "2024-Q3", "--checklist", "reviewed"];
+        args.extend_from_slice(extra);
+        ws.run(&args)
+    };
+
+    // Refused, naming why, and nothing is stored.
+    let before = ws.snapshot();
+    let error = publish(&[]).failure();
+    assert!(
+        error.contains("审核完毕后才能发布") && error.contains("R1"),
+        "{error}"
+    );
+    ws.run(&["review", "accept", "R1", "R2", "R3", "R4", "R5"])
+        .success();
+    let accepted = ws.snapshot();
+    assert_ne!(accepted, before);
+    let error = publish(&["--appeal-days", "91"]).failure();
+    assert!(error.contains("最长 90 天"), "{error}");
+    let error = ws
+        .run(&["publish", "--period", "2024-Q5", "--checklist", "reviewed"])
+        .failure();
+    assert!(error.contains("2024-Q5"), "{error}");
+    assert_eq!(ws.snapshot(), accepted);
+
+    let first = publish(&["--appeal-days", "10"]).success().stdout;
+    assert!(
+        first.contains("已发布 reviewed 2024-Q3 第 1 版") && first.contains("申诉截止"),
+        "{first}"
+    );
+    let again = publish(&[]).success().stdout;
+    assert!(again.contains("第 2 版"), "{again}");
+}

@@ -138,6 +138,25 @@ impl Workspace {
             .success();
     }
 
+    /// Adds an inspector account whose visits and tasks carry
+    /// `display_name`.
+    pub fn add_inspector(&self, name: &str, display_name: &str) {
+        self.run_with_input(
+            &[
+                "user",
+                "add",
+                name,
+                "--role",
+                "inspector",
+                "--display-name",
+                display_name,
+                "--password-stdin",
+            ],
+            "secret-password\n",
+        )
+        .success();
+    }
+
     /// A new API token for an existing user.
     pub fn api_token(&self, name: &str) -> String {
         self.run(&["token", "create", name])

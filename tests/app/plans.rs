@@ -12,20 +12,7 @@ use crate::helpers::{Workspace, run_python, workspace_with_roster};
 fn staffed() -> Workspace {
     let ws = workspace_with_roster();
     for (name, shown) in [("wangmin", "王敏"), ("liqiang", "李强")] {
-        ws.run_with_input(
-            &[
-                "user",
-                "add",
-                name,
-                "--role",
-                "inspector",
-                "--display-name",
-                shown,
-                "--password-stdin",
-            ],
-            "secret-password\n",
-        )
-        .success();
+        ws.add_inspector(name, shown);
     }
     ws
 }

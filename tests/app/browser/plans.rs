@@ -79,20 +79,7 @@ async fn fill_plan_form(b: &Browser, period: &str, per_hall: &str, lockout: &str
 async fn headquarters_plans_a_period_and_follows_its_coverage() {
     let ws = demo_workspace();
     for (name, shown) in [("lina", "李娜"), ("zhangwei", "张伟")] {
-        ws.run_with_input(
-            &[
-                "user",
-                "add",
-                name,
-                "--role",
-                "inspector",
-                "--display-name",
-                shown,
-                "--password-stdin",
-            ],
-            "secret-password\n",
-        )
-        .success();
+        ws.add_inspector(name, shown);
     }
     let ws = Arc::new(ws);
     let server = TestApp::spawn(&ws.db()).await;

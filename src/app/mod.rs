@@ -19,5 +19,6 @@ pub mod demo;
 pub mod imports;
 pub mod plans;
 pub mod publishing;
+pub mod rectify;
 pub mod report;
 pub mod review;

@@ -29,10 +29,19 @@ pub fn rankings_to_publish(current: &Analysis, previous: &Analysis) -> serde_jso
     serde_json::to_value(current.rankings(previous, Level::Branch, 3))
 }
 
+/// What a publication did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Published {
+    pub version: u32,
+    /// Rectification tickets opened by it.
+    pub tickets: usize,
+}
+
 /// Publishes a checklist's period as its next version, with `rankings`
 /// (see [`rankings_to_publish`]) and an appeal window of `appeal_days`;
-/// a re-issued version carries what changed since the last. Refused while
-/// visits of the period wait for review. The version published.
+/// a re-issued version carries what changed since the last. Every hall and
+/// item that lost points and has no rectification ticket yet gets one.
+/// Refused while visits of the period wait for review.
 pub fn publish(
     store: &mut Store,
     checklist: &str,
@@ -40,7 +49,18 @@ pub fn publish(
     appeal_days: u32,
     rankings: &Value,
     actor: &str,
-) -> std::result::Result<u32, PublishError> {
+) -> std::result::Result<Published, PublishError> {
+    store.atomically(|store| publish_now(store, checklist, period, appeal_days, rankings, actor))
+}
+
+fn publish_now(
+    store: &mut Store,
+    checklist: &str,
+    period: Period,
+    appeal_days: u32,
+    rankings: &Value,
+    actor: &str,
+) -> std::result::Result<Published, PublishError> {
     if let Some(message) = crate::app::review::unreviewed(store, checklist, period)? {
         return Err(PublishError::Pending(message));
     }
@@ -49,14 +69,16 @@ pub fn publish(
         None => None,
         Some(last) => Some(change_log(store, checklist, period, last, rankings)?),
     };
-    Ok(store.publish(
+    let version = store.publish(
         checklist,
         period,
         appeal_days,
         rankings,
         changes.as_ref(),
         actor,
-    )?)
+    )?;
+    let tickets = crate::app::rectify::open(store, checklist, period, actor)?;
+    Ok(Published { version, tickets })
 }
 
 /// The period of a checklist's publications that contains `day`, with its

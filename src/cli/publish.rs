@@ -35,7 +35,7 @@ pub(super) fn run_publish(store: &mut Store, args: PublishArgs) -> Result<(), Cl
     let (current, previous) = report::analyse(store, &options)?;
     let rankings = publishing::rankings_to_publish(&current, &previous)
         .map_err(|e| CliError::Message(format!("排名无法保存:{e}")))?;
-    let version = publishing::publish(
+    let published = publishing::publish(
         store,
         &current.checklist_id,
         period,
@@ -52,12 +52,14 @@ pub(super) fn run_publish(store: &mut Store, args: PublishArgs) -> Result<(), Cl
         .first()
         .map(|first| first.appeal_window());
     say!(
-        "已发布 {} {period} 第 {version} 版{}",
+        "已发布 {} {period} 第 {} 版{};新开整改单 {} 张",
         current.checklist_id,
+        published.version,
         window.map_or(String::new(), |w| format!(
             ",申诉截止 {}",
             w.closes_at().format("%Y-%m-%d %H:%M")
-        ))
+        )),
+        published.tickets
     );
     Ok(())
 }

@@ -128,8 +128,14 @@ impl User {
         self.reads_reports()
     }
 
+    /// Answers the rectification tickets of the halls in their scope: a
+    /// district's or city's manager. Headquarters decides about them.
+    pub fn answers_tickets(&self) -> bool {
+        self.role == Role::Manager && self.scope.is_some()
+    }
+
     /// Whether this user runs the data: imports and their templates, the
-    /// audit log, publishing periods and deciding appeals.
+    /// audit log, publishing periods, deciding appeals and rectification.
     pub fn administers(&self) -> bool {
         self.role == Role::Admin
     }

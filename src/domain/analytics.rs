@@ -715,6 +715,7 @@ mod tests {
                 points: 1.0,
                 na: false,
                 kind: crate::domain::checklist::ItemKind::Scale,
+                rectify_days: None,
             });
         let catalogue = Catalogue::new(&[&newer, &older]);
         assert_eq!(catalogue.items.len(), 8);

@@ -35,6 +35,10 @@ pub struct Checklist {
 pub struct Section {
     pub code: String,
     pub title: String,
+    /// Days a hall has to fix an item of this section that lost points,
+    /// unless the item says otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectify_days: Option<u32>,
     pub items: Vec<Item>,
 }
 
@@ -45,6 +49,9 @@ pub struct Item {
     pub points: f64,
     pub na: bool,
     pub kind: ItemKind,
+    /// Days a hall has to fix this item once it lost points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectify_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -328,6 +335,7 @@ mod file_form {
     struct FileSection {
         code: String,
         title: String,
+        rectify_days: Option<i64>,
         #[serde(default)]
         item: Vec<FileItem>,
     }
@@ -345,6 +353,18 @@ mod file_form {
         unit: Option<String>,
         bands: Option<Vec<Band>>,
         choices: Option<Vec<Choice>>,
+        rectify_days: Option<i64>,
+    }
+
+    /// Reads an optional `rectify_days`: a whole number of days, 1 to 365.
+    fn days(days: Option<i64>) -> Result<Option<u32>, String> {
+        days.map(|d| {
+            u32::try_from(d)
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or_else(|| format!("rectify_days「{d}」无效,应为 1 到 365 之间的整数(天)"))
+        })
+        .transpose()
     }
 
     impl ChecklistFile {
@@ -419,11 +439,16 @@ mod file_form {
                         points: item.points,
                         na: item.na,
                         kind,
+                        rectify_days: days(item.rectify_days)
+                            .map_err(|rule| fail(place.clone(), rule))?,
                     });
                 }
+                let rectify_days = days(section.rectify_days)
+                    .map_err(|rule| fail(Place::Section(section.code.clone()), rule))?;
                 sections.push(Section {
                     code: section.code,
                     title: section.title,
+                    rectify_days,
                     items,
                 });
             }

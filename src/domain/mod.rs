@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod lang;
 pub mod period;
 pub mod plan;
+pub mod rectify;
 pub mod review;
 pub mod roster;
 pub mod scoring;

@@ -332,12 +332,31 @@ impl Store {
         admin: i64,
         actor: &str,
     ) -> Result<()> {
+        self.atomically(|store| {
+            let changed = store.record_appeal_decision(id, accepted, decision, admin, actor)?;
+            match changed {
+                Some((visit_row, item_code)) => store.after_appeal(visit_row, &item_code, actor),
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// Stores an appeal's decision; the visit row and item code whose
+    /// answer it changed, if it did.
+    fn record_appeal_decision(
+        &mut self,
+        id: i64,
+        accepted: Option<Acceptance>,
+        decision: &str,
+        admin: i64,
+        actor: &str,
+    ) -> Result<Option<(i64, String)>> {
         let tx = self.conn.savepoint()?;
-        let (visit_row, status): (i64, AppealStatus) = tx
+        let (visit_row, status, item_code): (i64, AppealStatus, String) = tx
             .query_row(
-                "SELECT visit_row, status FROM appeals WHERE id = ?1",
+                "SELECT visit_row, status, item_code FROM appeals WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("没有申诉 #{id}")))?;
@@ -345,6 +364,7 @@ impl Store {
             return Err(Error::Duplicate(format!("申诉 #{id} 已处理过")));
         }
         let old_text = accepted.as_ref().map(|a| a.old.clone());
+        let changed = accepted.is_some();
         if let Some(Acceptance { index, answer, .. }) = &accepted {
             let blob: Vec<u8> = tx.query_row(
                 "SELECT answers FROM visits WHERE id = ?1",
@@ -400,7 +420,7 @@ impl Store {
             },
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(changed.then_some((visit_row, item_code)))
     }
 }
 

@@ -8,6 +8,7 @@ mod codec;
 mod database;
 mod evidence;
 mod plans;
+mod rectify;
 mod review;
 
 pub use accounts::Session;
@@ -16,6 +17,7 @@ pub use audit::{AuditEntry, AuditFilter};
 pub use database::Database;
 pub use evidence::{Draft, Photo, VisitRecord};
 pub use plans::PlanEntry;
+pub use rectify::{NewTicket, Ticket, TicketFilter};
 pub use review::{Compared, Decided, Queued, Review, StoredFlag};
 
 use std::cell::RefCell;
@@ -647,6 +649,32 @@ impl Store {
         out
     }
 
+    /// Runs `work` so that all it stores is kept, or none of it: inside the
+    /// caller's transaction when there is one.
+    pub fn atomically<T, E: From<Error>>(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.conn
+            .execute_batch("SAVEPOINT atomically")
+            .map_err(Error::from)?;
+        match work(self) {
+            Ok(out) => {
+                self.conn
+                    .execute_batch("RELEASE atomically")
+                    .map_err(Error::from)?;
+                Ok(out)
+            }
+            Err(e) => {
+                // Failing to roll back means SQLite already did.
+                let _ = self
+                    .conn
+                    .execute_batch("ROLLBACK TO atomically; RELEASE atomically");
+                Err(e)
+            }
+        }
+    }
+
     /// Ends a transaction left open (by a failure, a panic or a refused
     /// commit) without storing any of it.
     fn roll_back_unfinished(&mut self) {
@@ -845,6 +873,31 @@ after: Some(&branch_json(branch)),
     /// [`Store::import_visits`], with `also` done in the same transaction
     /// once the visits are in, before it commits: its failure stores nothing.
     fn import_visits_then(
+        &mut self,
+        visits: &[Visit],
+        options: ImportOptions<'_>,
+        also: impl FnOnce(&rusqlite::Savepoint<'_>) -> Result<()>,
+    ) -> Result<Vec<Disposition>> {
+        self.atomically(|store| {
+            let dispositions = store.store_visits(visits, options, also)?;
+            let stored = !options.dry_run
+                && !dispositions
+                    .iter()
+                    .any(|d| matches!(d, Disposition::Conflict(_)));
+            if stored {
+                let mut branches: Vec<&str> =
+                    visits.iter().map(|v| v.branch_code.as_str()).collect();
+                branches.sort_unstable();
+                branches.dedup();
+                store.settle(&branches, options.actor)?;
+            }
+            Ok(dispositions)
+        })
+    }
+
+    /// Stores visits for [`Store::import_visits_then`], without settling
+    /// rectification tickets.
+    fn store_visits(
         &mut self,
         visits: &[Visit],
         options: ImportOptions<'_>,

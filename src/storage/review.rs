@@ -226,6 +226,26 @@ impl Store {
     /// Records decisions, all or none: a visit that is no longer pending
     /// when written refuses them all.
     pub fn decide(&mut self, decisions: &[Decided], actor: &str) -> Result<()> {
+        self.atomically(|store| {
+            store.record_decisions(decisions, actor)?;
+            // An accepted visit may settle rectification tickets.
+            let mut branches = Vec::new();
+            for decided in decisions.iter().filter(|d| d.status == Status::Accepted) {
+                branches.push(store.conn.query_row(
+                    "SELECT b.code FROM visits v JOIN branches b ON b.id = v.branch_id
+                     WHERE v.id = ?1",
+                    [decided.row],
+                    |r| r.get::<_, String>(0),
+                )?);
+            }
+            branches.sort_unstable();
+            branches.dedup();
+            let branches: Vec<&str> = branches.iter().map(String::as_str).collect();
+            store.settle(&branches, actor)
+        })
+    }
+
+    fn record_decisions(&mut self, decisions: &[Decided], actor: &str) -> Result<()> {
         self.transaction(true, |tx| {
             let at = now();
             for Decided {

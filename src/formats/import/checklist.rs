@@ -155,6 +155,7 @@ fn read_item(table: &Table, row: &Row, problems: &mut Vec<Problem>) -> Option<It
             points,
             na,
             kind,
+            rectify_days: None,
         },
     })
 }
@@ -275,6 +276,7 @@ fn add_to_section(sections: &mut Vec<Section>, read: ItemRow) -> Result<(), Stri
                     .clone()
                     .unwrap_or_else(|| section_letter(sections.len())),
                 title: read.section_title,
+                rectify_days: None,
                 items: Vec::new(),
             });
             sections.len() - 1

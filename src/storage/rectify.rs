@@ -1,0 +1,841 @@
+//! Rectification tickets: opened at publication, answered and decided by
+//! people, settled by the first accepted visit after the period, withdrawn
+//! when an appeal gives the points back.
+
+use std::collections::HashMap;
+
+use chrono::{Local, NaiveDate, NaiveDateTime};
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
+
+use super::{Error, Reader, Result, Store, audit, codec, now, parse_time};
+use crate::domain::access::Visibility;
+use crate::domain::answer::Answer;
+use crate::domain::period::Period;
+use crate::domain::plan::{Kind, Planned};
+use crate::domain::rectify::{self, Action, Deadline, Load, Outcome, Status};
+
+/// A ticket to open: a hall and item that lost points in the period, with
+/// the rows of the visits where it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicket {
+    pub branch_code: String,
+    pub item_code: String,
+    pub critical: bool,
+    /// Days the hall has to fix it.
+    pub days: u32,
+    pub visits: Vec<i64>,
+}
+
+/// A ticket as people see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: i64,
+    pub checklist_id: String,
+    pub period: String,
+    pub branch_code: String,
+    pub branch_name: String,
+    pub district: String,
+    pub city: Option<String>,
+    pub item_code: String,
+    pub critical: bool,
+    pub opened_at: NaiveDateTime,
+    pub due: NaiveDate,
+    pub status: Status,
+    /// A visit after the period found the item failing again.
+    pub repeated: bool,
+    pub response: Option<String>,
+    pub responded_by: Option<String>,
+    pub responded_at: Option<NaiveDateTime>,
+    /// Headquarters' last decision: who, when, and the comment.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decision: Option<String>,
+    /// The id of the visit that settled it, and its day.
+    pub settled_by: Option<String>,
+    pub settled_on: Option<NaiveDate>,
+    /// The ids of the period's visits that lost points on the item.
+    pub visits: Vec<String>,
+    /// An appeal on one of those answers is still open.
+    pub under_appeal: bool,
+    /// The re-visit planned for it.
+    pub revisit: Option<i64>,
+}
+
+impl Ticket {
+    pub fn deadline(&self) -> Deadline {
+        Deadline {
+            status: self.status,
+            due: self.due,
+            responded_at: self.responded_at,
+            under_appeal: self.under_appeal,
+        }
+    }
+
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.deadline().is_overdue(today)
+    }
+}
+
+/// Which tickets to read.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub checklist_id: Option<String>,
+    pub period: Option<Period>,
+    pub branch_code: Option<String>,
+    pub id: Option<i64>,
+    /// Withdrawn tickets too.
+    pub withdrawn: bool,
+}
+
+const TICKET_COLUMNS: &str =
+    "r.id, r.checklist_id, r.period, r.branch_code, b.name, d.name, c.name,
+    r.item_code, r.critical, r.opened_at, r.due, r.status, r.repeated, r.response,
+    r.responded_by, r.responded_at, r.decided_by, r.decided_at, r.decision,
+    (SELECT coalesce(v.visit_id, 'n' || v.id) FROM visits v WHERE v.id = r.settled_by),
+    r.settled_on,
+    (SELECT group_concat(coalesce(v.visit_id, 'n' || v.id), char(31)) FROM
+        (SELECT v.visit_id, v.id FROM rectification_visits rv JOIN visits v ON v.id = rv.visit_row
+         WHERE rv.rectification_id = r.id ORDER BY v.visited_at, v.id) v),
+    EXISTS (SELECT 1 FROM rectification_visits rv JOIN appeals a ON a.visit_row = rv.visit_row
+            WHERE rv.rectification_id = r.id AND a.item_code = r.item_code AND a.status = 'open'),
+    r.revisit";
+
+fn day(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Error::Corrupt(format!("整改单的日期「{text}」")))
+}
+
+fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Ticket>> {
+    let time = |at: Option<String>| at.as_deref().map(parse_time).transpose();
+    let status: String = r.get(11)?;
+    let visits: Option<String> = r.get(21)?;
+    let (opened_at, due, responded_at, decided_at, settled_on): (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = (r.get(9)?, r.get(10)?, r.get(15)?, r.get(17)?, r.get(20)?);
+    let parts = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    );
+    let words = (r.get(13)?, r.get(14)?, r.get(16)?, r.get(18)?, r.get(19)?);
+    let (repeated, under_appeal, revisit) = (r.get(12)?, r.get(22)?, r.get(23)?);
+    Ok((|| {
+        let (
+            id,
+            checklist_id,
+            period,
+            branch_code,
+            branch_name,
+            district,
+            city,
+            item_code,
+            critical,
+        ) = parts;
+        let (response, responded_by, decided_by, decision, settled_by) = words;
+        Ok(Ticket {
+            id,
+            checklist_id,
+            period,
+            branch_code,
+            branch_name,
+            district,
+            city,
+            item_code,
+            critical,
+            opened_at: parse_time(&opened_at)?,
+            due: day(&due)?,
+            status: Status::parse(&status)
+                .ok_or_else(|| Error::Corrupt(format!("整改单 {id} 的状态「{status}」")))?,
+            repeated,
+            response,
+            responded_by,
+            responded_at: time(responded_at)?,
+            decided_by,
+            decided_at: time(decided_at)?,
+            decision,
+            settled_by,
+            settled_on: settled_on.as_deref().map(day).transpose()?,
+            visits: visits
+                .map(|v| v.split('\u{1f}').map(str::to_string).collect())
+                .unwrap_or_default(),
+            under_appeal,
+            revisit,
+        })
+    })())
+}
+
+/// The SQL condition and parameters that limit tickets to a reader's
+/// halls; `d` and `c` are the districts and cities tables. Inspectors
+/// answer for no hall, so they see no ticket.
+fn scope_filter(visibility: &Visibility) -> (&'static str, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    match visibility {
+        Visibility::Everything => ("1 = 1", Vec::new()),
+        Visibility::City(name) => ("c.name = ?", vec![Value::Text(name.clone())]),
+        Visibility::District(name) => ("d.name = ?", vec![Value::Text(name.clone())]),
+        Visibility::OwnVisits { .. } | Visibility::Nothing => ("1 = 0", Vec::new()),
+    }
+}
+
+impl Reader {
+    /// The tickets a reader may see, by due date, hall and item.
+    pub fn tickets(&self, filter: &TicketFilter, visibility: &Visibility) -> Result<Vec<Ticket>> {
+        use rusqlite::types::Value;
+        let (scope, mut values) = scope_filter(visibility);
+        let mut sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM rectifications r
+             JOIN branches b ON b.code = r.branch_code JOIN districts d ON d.id = b.district_id
+             LEFT JOIN cities c ON c.id = d.city_id WHERE {scope}"
+        );
+        if let Some(id) = &filter.checklist_id {
+            sql.push_str(" AND r.checklist_id = ?");
+            values.push(Value::Text(id.clone()));
+        }
+        if let Some(period) = &filter.period {
+            sql.push_str(" AND r.period = ?");
+            values.push(Value::Text(period.to_string()));
+        }
+        if let Some(code) = &filter.branch_code {
+            sql.push_str(" AND r.branch_code = ?");
+            values.push(Value::Text(code.clone()));
+        }
+        if let Some(id) = filter.id {
+            sql.push_str(" AND r.id = ?");
+            values.push(Value::Integer(id));
+        }
+        if !filter.withdrawn {
+            sql.push_str(" AND r.status <> 'withdrawn'");
+        }
+        sql.push_str(" ORDER BY r.due, r.branch_code, r.item_code, r.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), ticket_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// One ticket, if the reader may see it.
+    pub fn ticket(&self, id: i64, visibility: &Visibility) -> Result<Option<Ticket>> {
+        let filter = TicketFilter {
+            id: Some(id),
+            ..TicketFilter::default()
+        };
+        Ok(self.tickets(&filter, visibility)?.into_iter().next())
+    }
+
+    /// The codes of the items of a hall whose tickets wait for the next
+    /// visit to check them: not settled yet, or found failing again.
+    pub fn items_to_recheck(&self, branch_code: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT item_code FROM rectifications
+             WHERE branch_code = ?1
+               AND ((settled_by IS NULL AND status IN ('open', 'responded', 'closed'))
+                    OR status = 'repeated')
+             ORDER BY item_code",
+        )?;
+        let rows = stmt.query_map([branch_code], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The tickets a period's accepted visits call for: one per hall and
+    /// item that lost points on any of them, with those visits, in hall and
+    /// checklist order.
+    pub fn tickets_to_open(&self, checklist_id: &str, period: Period) -> Result<Vec<NewTicket>> {
+        let (start, end) = super::day_bounds(period.from, period.to);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.id, b.code, v.checklist_version, v.answers
+             FROM visits v JOIN branches b ON b.id = v.branch_id
+             WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
+               AND v.status = 'accepted'
+             ORDER BY b.code, v.visited_at, v.id",
+        )?;
+        let mut rows = stmt.query(params![checklist_id, start, end])?;
+        let mut tickets: Vec<NewTicket> = Vec::new();
+        let mut at: HashMap<(String, String), usize> = HashMap::new();
+        let mut answers = Vec::new();
+        while let Some(r) = rows.next()? {
+            let row: i64 = r.get(0)?;
+            let branch_code: String = r.get(1)?;
+            let checklist = self.checklist_version(checklist_id, r.get(2)?)?;
+            codec::decode_into(r.get_ref(3)?.as_blob()?, &mut answers)
+                .ok_or_else(|| Error::Corrupt(format!("暗访 {row} 的答案")))?;
+            for (index, ((_, item), answer)) in checklist.items().zip(&answers).enumerate() {
+                if !rectify::loses_points(item, *answer) {
+                    continue;
+                }
+                let key = (branch_code.clone(), item.code.clone());
+                let slot = *at.entry(key).or_insert_with(|| {
+                    tickets.push(NewTicket {
+                        branch_code: branch_code.clone(),
+                        item_code: item.code.clone(),
+                        critical: rectify::is_critical(item),
+                        days: rectify::rectify_days(&checklist, index),
+                        visits: Vec::new(),
+                    });
+                    tickets.len() - 1
+                });
+                tickets[slot].visits.push(row);
+            }
+        }
+        Ok(tickets)
+    }
+
+    /// Whether a checklist's period has tickets at all.
+    pub fn has_tickets(&self, checklist_id: &str, period: Period) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM rectifications WHERE checklist_id = ?1 AND period = ?2")?
+            .exists(params![checklist_id, period.to_string()])?)
+    }
+}
+
+/// A ticket as settlement needs it.
+struct Unsettled {
+    id: i64,
+    checklist_id: String,
+    period_end: NaiveDate,
+    branch_code: String,
+    item_code: String,
+    days: u32,
+    settled_by: Option<i64>,
+}
+
+/// A visit that may settle tickets.
+struct Later {
+    row: i64,
+    day: NaiveDate,
+    version: u32,
+    answers: Vec<Answer>,
+}
+
+impl Store {
+    /// Opens the tickets of a published period that are not open yet,
+    /// settles them against visits already made after the period, and
+    /// plans re-visits for critical items. The ids of the tickets opened.
+    pub fn open_tickets(
+        &mut self,
+        checklist_id: &str,
+        period: Period,
+        tickets: &[NewTicket],
+        actor: &str,
+    ) -> Result<Vec<i64>> {
+        self.atomically(|store| {
+            let opened_at = Local::now().naive_local();
+            let mut opened = Vec::new();
+            for ticket in tickets {
+                if let Some(id) =
+                    store.open_ticket(checklist_id, period, ticket, opened_at, actor)?
+                {
+                    opened.push((id, ticket.critical));
+                }
+            }
+            let mut branches: Vec<&str> = tickets.iter().map(|t| t.branch_code.as_str()).collect();
+            branches.sort_unstable();
+            branches.dedup();
+            store.settle(&branches, actor)?;
+            for (id, critical) in &opened {
+                let settled: bool = store.conn.query_row(
+                    "SELECT settled_by IS NOT NULL FROM rectifications WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if *critical && !settled {
+                    store.plan_revisit(*id, opened_at.date(), actor)?;
+                }
+            }
+            Ok(opened.into_iter().map(|(id, _)| id).collect())
+        })
+    }
+
+    fn open_ticket(
+        &mut self,
+        checklist_id: &str,
+        period: Period,
+        ticket: &NewTicket,
+        opened_at: NaiveDateTime,
+        actor: &str,
+    ) -> Result<Option<i64>> {
+        let due = rectify::due(opened_at.date(), ticket.days);
+        let inserted = self.conn.prepare_cached(
+            "INSERT INTO rectifications (checklist_id, period, period_end, branch_code, item_code,
+                critical, opened_at, days, due, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open')
+             ON CONFLICT (checklist_id, period, branch_code, item_code) DO NOTHING",
+        )?
+        .execute(params![
+            checklist_id,
+            period.to_string(),
+            period.to.to_string(),
+            ticket.branch_code,
+            ticket.item_code,
+            ticket.critical,
+            opened_at.format(super::TIME_FORMAT).to_string(),
+            ticket.days,
+            due.to_string(),
+        ])?;
+        let id: i64 = self.conn.query_row(
+            "SELECT id FROM rectifications
+             WHERE checklist_id = ?1 AND period = ?2 AND branch_code = ?3 AND item_code = ?4",
+            params![
+                checklist_id,
+                period.to_string(),
+                ticket.branch_code,
+                ticket.item_code
+            ],
+            |r| r.get(0),
+        )?;
+        for visit in &ticket.visits {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO rectification_visits (rectification_id, visit_row)
+                     VALUES (?1, ?2)",
+                )?
+                .execute(params![id, visit])?;
+        }
+        if inserted == 0 {
+            return Ok(None);
+        }
+        audit::record(
+            &self.conn,
+            &audit::Entry {
+                actor,
+                action: "rectify.open",
+                entity: "rectification",
+                id: Some(&id.to_string()),
+                before: None,
+                after: Some(&json!({
+                    "checklist": checklist_id,
+                    "period": period.to_string(),
+                    "branch_code": ticket.branch_code,
+                    "item": ticket.item_code,
+                    "due": due.to_string(),
+                    "visits": ticket.visits.len(),
+                })),
+            },
+        )?;
+        Ok(Some(id))
+    }
+
+    /// A person acts on a ticket: the district responds, headquarters
+    /// closes or reopens. The ticket's new status.
+    pub fn act_on_ticket(
+        &mut self,
+        id: i64,
+        action: Action,
+        text: &str,
+        actor: &str,
+    ) -> Result<Status> {
+        self.atomically(|store| {
+            let status: String = store
+                .conn
+                .query_row(
+                    "SELECT status FROM rectifications WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| Error::NotFound(format!("没有整改单 #{id}")))?;
+            let before = Status::parse(&status)
+                .ok_or_else(|| Error::Corrupt(format!("整改单 {id} 的状态「{status}」")))?;
+            let after = action.apply(before).map_err(Error::Duplicate)?;
+            let sql = match action {
+                Action::Respond => {
+                    "UPDATE rectifications SET status = ?2, response = ?3, responded_by = ?4,
+                        responded_at = ?5 WHERE id = ?1"
+                }
+                Action::Close | Action::Reopen => {
+                    "UPDATE rectifications SET status = ?2, decision = ?3, decided_by = ?4,
+                        decided_at = ?5 WHERE id = ?1"
+                }
+            };
+            store
+                .conn
+                .execute(sql, params![id, after.as_str(), text, actor, now()])?;
+            audit::record(
+                &store.conn,
+                &audit::Entry {
+                    actor,
+                    action: &format!("rectify.{}", action.as_str()),
+                    entity: "rectification",
+                    id: Some(&id.to_string()),
+                    before: Some(&json!({"status": before.as_str()})),
+                    after: Some(&json!({"status": after.as_str(), "text": text})),
+                },
+            )?;
+            Ok(after)
+        })
+    }
+
+    /// Settles the tickets of the halls `branches` by the first accepted
+    /// visit after each ticket's period where its item applies, however
+    /// late that visit was recorded. A ticket is settled again only when
+    /// that visit changes; one found failing again gets a new due date and,
+    /// when a plan allows, a re-visit.
+    pub(super) fn settle(&mut self, branches: &[&str], actor: &str) -> Result<()> {
+        let tickets = self.unsettled(branches)?;
+        if tickets.is_empty() {
+            return Ok(());
+        }
+        let mut later: HashMap<(String, String, NaiveDate), Vec<Later>> = HashMap::new();
+        for ticket in &tickets {
+            let key = (
+                ticket.branch_code.clone(),
+                ticket.checklist_id.clone(),
+                ticket.period_end,
+            );
+            if let std::collections::hash_map::Entry::Vacant(slot) = later.entry(key) {
+                let (branch, checklist, end) = slot.key();
+                let visits = self.visits_after(branch, checklist, *end)?;
+                slot.insert(visits);
+            }
+        }
+        for ticket in tickets {
+            let visits = &later[&(
+                ticket.branch_code.clone(),
+                ticket.checklist_id.clone(),
+                ticket.period_end,
+            )];
+            let Some((visit, outcome)) = self.first_check(&ticket, visits)? else {
+                continue;
+            };
+            if ticket.settled_by == Some(visit.row) {
+                continue;
+            }
+            self.record_settlement(&ticket, visit, outcome, actor)?;
+        }
+        Ok(())
+    }
+
+    /// The tickets of `branches` a visit may still settle: all but the
+    /// withdrawn ones.
+    fn unsettled(&self, branches: &[&str]) -> Result<Vec<Unsettled>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by
+             FROM rectifications WHERE branch_code = ?1 AND status <> 'withdrawn'",
+        )?;
+        let mut out = Vec::new();
+        for code in branches {
+            let mut rows = stmt.query([code])?;
+            while let Some(r) = rows.next()? {
+                let end: String = r.get(2)?;
+                out.push(Unsettled {
+                    id: r.get(0)?,
+                    checklist_id: r.get(1)?,
+                    period_end: day(&end)?,
+                    branch_code: r.get(3)?,
+                    item_code: r.get(4)?,
+                    days: r.get(5)?,
+                    settled_by: r.get(6)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The accepted visits of a hall on a checklist after `end`, in the
+    /// order they took place.
+    fn visits_after(
+        &self,
+        branch_code: &str,
+        checklist_id: &str,
+        end: NaiveDate,
+    ) -> Result<Vec<Later>> {
+        let after = format!("{} 00:00:00", end.succ_opt().unwrap_or(end));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.id, v.visited_at, v.checklist_version, v.answers
+             FROM visits v JOIN branches b ON b.id = v.branch_id
+             WHERE b.code = ?1 AND v.checklist_id = ?2 AND v.visited_at >= ?3
+               AND v.status = 'accepted'
+             ORDER BY v.visited_at, v.id",
+        )?;
+        let mut rows = stmt.query(params![branch_code, checklist_id, after])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let row: i64 = r.get(0)?;
+            let mut answers = Vec::new();
+            codec::decode_into(r.get_ref(3)?.as_blob()?, &mut answers)
+                .ok_or_else(|| Error::Corrupt(format!("暗访 {row} 的答案")))?;
+            let at: String = r.get(1)?;
+            out.push(Later {
+                row,
+                day: parse_time(&at)?.date(),
+                version: r.get(2)?,
+                answers,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The first of `visits` where the ticket's item applies, and what it
+    /// found.
+    fn first_check<'v>(
+        &self,
+        ticket: &Unsettled,
+        visits: &'v [Later],
+    ) -> Result<Option<(&'v Later, Outcome)>> {
+        for visit in visits {
+            let checklist = self.checklist_version(&ticket.checklist_id, visit.version)?;
+            let Some(index) = checklist.item_index(&ticket.item_code) else {
+                continue;
+            };
+            let Some((_, item)) = checklist.items().nth(index) else {
+                continue;
+            };
+            let answer = visit
+                .answers
+                .get(index)
+                .copied()
+                .unwrap_or(Answer::NotApplicable);
+            if let Some(outcome) = rectify::outcome(item, answer) {
+                return Ok(Some((visit, outcome)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn record_settlement(
+        &mut self,
+        ticket: &Unsettled,
+        visit: &Later,
+        outcome: Outcome,
+        actor: &str,
+    ) -> Result<()> {
+        let status = outcome.status();
+        let repeated = outcome == Outcome::Repeated;
+        // Found failing again, the hall has its days again from that visit.
+        let due = repeated.then(|| rectify::due(visit.day, ticket.days).to_string());
+        self.conn.execute(
+            "UPDATE rectifications SET status = ?2, repeated = ?3, settled_by = ?4,
+                settled_on = ?5, due = coalesce(?6, due)
+             WHERE id = ?1",
+            params![
+                ticket.id,
+                status.as_str(),
+                repeated,
+                visit.row,
+                visit.day.to_string(),
+                due
+            ],
+        )?;
+        audit::record(
+            &self.conn,
+            &audit::Entry {
+                actor,
+                action: &format!("rectify.{}", status.as_str()),
+                entity: "rectification",
+                id: Some(&ticket.id.to_string()),
+                before: None,
+                after: Some(&json!({
+                    "status": status.as_str(),
+                    "visit_row": visit.row,
+                    "visited_on": visit.day.to_string(),
+                    "due": due,
+                })),
+            },
+        )?;
+        if repeated {
+            self.plan_revisit(ticket.id, visit.day, actor)?;
+        }
+        Ok(())
+    }
+
+    /// Plans a re-visit of a ticket's hall after `after` and by its due
+    /// date, in a stored plan whose days allow it, by an inspector of that
+    /// plan the hall has not seen on the ticket's visits when anyone else
+    /// can go. Nothing when no plan covers those days or a re-visit is
+    /// already planned and not yet made.
+    fn plan_revisit(&mut self, id: i64, after: NaiveDate, actor: &str) -> Result<()> {
+        let (branch_code, due, revisit): (String, String, Option<i64>) = self.conn.query_row(
+            "SELECT r.branch_code, r.due,
+                    (SELECT a.id FROM assignments a WHERE a.id = r.revisit AND a.visit_id IS NULL)
+             FROM rectifications r WHERE r.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        if revisit.is_some() {
+            return Ok(());
+        }
+        let due = day(&due)?;
+        let Some((plan, date)) = self.plan_for_revisit(after, due)? else {
+            return Ok(());
+        };
+        let loads = self.loads(plan, date)?;
+        let seen = self.inspectors_seen(id)?;
+        let seen: Vec<&str> = seen.iter().map(String::as_str).collect();
+        let Some(inspector) = rectify::revisit_inspector(&loads, &seen) else {
+            return Ok(());
+        };
+        let Some(hours) = self.branch_hours(&branch_code)? else {
+            return Ok(());
+        };
+        let planned = Planned {
+            id: 0,
+            branch_code,
+            inspector: inspector.to_string(),
+            date,
+            window: hours.open,
+            peak: hours.is_peak(date, hours.open),
+            visit: None,
+        };
+        let assignment = self.add_revisit(plan, &planned, actor)?;
+        self.conn.execute(
+            "UPDATE rectifications SET revisit = ?2 WHERE id = ?1",
+            params![id, assignment],
+        )?;
+        Ok(())
+    }
+
+    /// The first stored plan, by its days, where a re-visit after `after`
+    /// and by `due` can fall, and that day.
+    fn plan_for_revisit(
+        &self,
+        after: NaiveDate,
+        due: NaiveDate,
+    ) -> Result<Option<((NaiveDate, NaiveDate), NaiveDate)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT period FROM assignments ORDER BY period")?;
+        let periods: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for key in periods {
+            let Some((from, to)) = key.split_once("..") else {
+                continue;
+            };
+            let plan = (day(from)?, day(to)?);
+            if let Some(date) = rectify::revisit_day(after, due, plan) {
+                return Ok(Some((plan, date)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The inspectors of a plan with their assignments that day and in all.
+    fn loads(&self, (from, to): (NaiveDate, NaiveDate), date: NaiveDate) -> Result<Vec<Load>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT inspector, sum(date = ?2), count(*) FROM assignments
+             WHERE period = ?1 AND kind <> ?3 GROUP BY inspector",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                format!("{from}..{to}"),
+                date.to_string(),
+                Kind::Revisit.as_str()
+            ],
+            |r| {
+                Ok(Load {
+                    inspector: r.get(0)?,
+                    that_day: r.get(1)?,
+                    total: r.get(2)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The inspectors of a ticket's visits and of the visit that settled it.
+    fn inspectors_seen(&self, id: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT v.inspector FROM visits v
+             WHERE v.inspector IS NOT NULL
+               AND (v.id IN (SELECT visit_row FROM rectification_visits WHERE rectification_id = ?1)
+                    OR v.id = (SELECT settled_by FROM rectifications WHERE id = ?1))",
+        )?;
+        let rows = stmt.query_map([id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// After an appeal changed the answer at `index` of visit `visit_row`:
+    /// a ticket whose visits no longer lose points on the item is withdrawn;
+    /// the hall's tickets are settled again, as the visit may settle some.
+    pub(super) fn after_appeal(
+        &mut self,
+        visit_row: i64,
+        item_code: &str,
+        actor: &str,
+    ) -> Result<()> {
+        let (branch_code, checklist_id): (String, String) = self.conn.query_row(
+            "SELECT b.code, v.checklist_id FROM visits v JOIN branches b ON b.id = v.branch_id
+             WHERE v.id = ?1",
+            [visit_row],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT r.id FROM rectifications r
+                 JOIN rectification_visits rv ON rv.rectification_id = r.id
+                 WHERE rv.visit_row = ?1 AND r.item_code = ?2 AND r.status <> 'withdrawn'",
+            )?
+            .query_map(params![visit_row, item_code], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            if !self.still_loses(visit_row, &checklist_id, item_code)? {
+                self.conn.execute(
+                    "DELETE FROM rectification_visits WHERE rectification_id = ?1 AND visit_row = ?2",
+                    params![id, visit_row],
+                )?;
+            }
+            let left: i64 = self.conn.query_row(
+                "SELECT count(*) FROM rectification_visits WHERE rectification_id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            if left == 0 {
+                self.withdraw(id, actor)?;
+            }
+        }
+        self.settle(&[branch_code.as_str()], actor)
+    }
+
+    /// Whether a visit's answer still loses points on the item.
+    fn still_loses(&self, visit_row: i64, checklist_id: &str, item_code: &str) -> Result<bool> {
+        let (version, blob): (u32, Vec<u8>) = self.conn.query_row(
+            "SELECT checklist_version, answers FROM visits WHERE id = ?1",
+            [visit_row],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut answers = Vec::new();
+        codec::decode_into(&blob, &mut answers)
+            .ok_or_else(|| Error::Corrupt(format!("暗访 {visit_row} 的答案")))?;
+        let checklist = self.checklist_version(checklist_id, version)?;
+        Ok(checklist
+            .item_index(item_code)
+            .and_then(|index| Some((checklist.items().nth(index)?.1, *answers.get(index)?)))
+            .is_some_and(|(item, answer)| rectify::loses_points(item, answer)))
+    }
+
+    fn withdraw(&mut self, id: i64, actor: &str) -> Result<()> {
+        let before: String = self.conn.query_row(
+            "SELECT status FROM rectifications WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        self.conn.execute(
+            "UPDATE rectifications SET status = 'withdrawn' WHERE id = ?1",
+            [id],
+        )?;
+        audit::record(
+            &self.conn,
+            &audit::Entry {
+                actor,
+                action: "rectify.withdraw",
+                entity: "rectification",
+                id: Some(&id.to_string()),
+                before: Some(&json!({"status": before})),
+                after: Some(
+                    &json!({"status": Status::Withdrawn.as_str(), "reason": "申诉采纳后不再失分"}),
+                ),
+            },
+        )
+    }
+}

@@ -356,15 +356,10 @@ mod file_form {
         rectify_days: Option<i64>,
     }
 
-    /// Reads an optional `rectify_days`: a whole number of days, 1 to 365.
+    /// Reads an optional `rectify_days`.
     fn days(days: Option<i64>) -> Result<Option<u32>, String> {
-        days.map(|d| {
-            u32::try_from(d)
-                .ok()
-                .filter(|d| (1..=365).contains(d))
-                .ok_or_else(|| format!("rectify_days「{d}」无效,应为 1 到 365 之间的整数(天)"))
-        })
-        .transpose()
+        days.map(|d| crate::domain::rectify::read_days(d).map_err(|e| format!("rectify_days:{e}")))
+            .transpose()
     }
 
     impl ChecklistFile {
@@ -550,6 +545,28 @@ bands = [ { max = 10, score = 10 }, { max = 15, score = 5 }, { score = 0 } ]
         crate::formats::checklist::parse("bad.toml", &text)
             .expect_err("the broken checklist must be refused")
             .to_string()
+    }
+
+    #[test]
+    fn days_to_fix_come_from_the_item_or_its_section_and_are_checked() {
+        let text = SAMPLE
+            .replacen(
+                "title = \"仪容仪表\"",
+                "title = \"仪容仪表\"\nrectify_days = 7",
+                1,
+            )
+            .replacen("points = 2\n", "points = 2\nrectify_days = 3\n", 1);
+        let c = crate::formats::checklist::parse("r.toml", &text).expect("valid");
+        assert_eq!(c.sections[0].rectify_days, Some(7));
+        assert_eq!(c.sections[0].items[0].rectify_days, Some(3));
+        let bad = SAMPLE.replacen("points = 2\n", "points = 2\nrectify_days = 0\n", 1);
+        let error = crate::formats::checklist::parse("r.toml", &bad)
+            .expect_err("zero days")
+            .to_string();
+        assert!(
+            error.contains("检查项 A01") && error.contains("1 到 365"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -12,6 +12,19 @@ use super::scoring::item_earned;
 /// Days a hall has to fix an item when its checklist does not say.
 pub const DEFAULT_RECTIFY_DAYS: u32 = 15;
 
+/// The longest time a checklist may give to fix an item.
+pub const MAX_RECTIFY_DAYS: u32 = 365;
+
+/// Reads a number of days to fix an item, as a checklist gives it.
+pub fn read_days(days: i64) -> Result<u32, String> {
+    u32::try_from(days)
+        .ok()
+        .filter(|d| (1..=MAX_RECTIFY_DAYS).contains(d))
+        .ok_or_else(|| {
+            format!("整改天数「{days}」无效,应为 1 到 {MAX_RECTIFY_DAYS} 之间的整数(天)")
+        })
+}
+
 /// Where a ticket stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

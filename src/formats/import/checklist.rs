@@ -23,6 +23,11 @@ const CHECKLIST_FIELDS: &[Field] = &[
     field("bands", &["分档", "bands"], false),
     field("unit", &["单位", "unit"], false),
     field("no", &["序号", "no"], false),
+    field(
+        "rectify_days",
+        &["整改天数", "整改期限", "rectify_days"],
+        false,
+    ),
 ];
 
 /// The header row names every checklist-sheet column in this order.
@@ -38,6 +43,7 @@ pub const CHECKLIST_HEADERS: &[&str] = &[
     "选项",
     "分档",
     "单位",
+    "整改天数",
 ];
 
 /// What a checklist sheet cannot carry: the caller supplies it.
@@ -133,6 +139,7 @@ fn read_item(table: &Table, row: &Row, problems: &mut Vec<Problem>) -> Option<It
     let points = points(table, row, problems);
     let na = not_applicable(table, row, problems);
     let critical = critical(table, row, problems);
+    let rectify_days = rectify_days(table, row, problems);
     let (Some(section_title), Some(code), Some(title), Some(kind), Some(points)) =
         (section_title, code, title, kind, points)
     else {
@@ -155,9 +162,20 @@ fn read_item(table: &Table, row: &Row, problems: &mut Vec<Problem>) -> Option<It
             points,
             na,
             kind,
-            rectify_days: None,
+            rectify_days,
         },
     })
+}
+
+/// The 整改天数 cell: days the hall has to fix the item, if given.
+fn rectify_days(table: &Table, row: &Row, problems: &mut Vec<Problem>) -> Option<u32> {
+    let text = table.text(row, "rectify_days")?;
+    let days = parse_number(&text).filter(|d| d.fract() == 0.0).map_or(
+        Err(format!("整改天数「{text}」应为整数(天)")),
+        |d| crate::domain::rectify::read_days(d as i64),
+    );
+    days.map_err(|e| problems.push(table.problem(row, "rectify_days", e)))
+        .ok()
 }
 
 /// The item kind a 类型 cell names, in Chinese or English.
@@ -395,6 +413,10 @@ pub fn checklist_row(section: &Section, item: &Item) -> Vec<String> {
         choices,
         bands,
         unit,
+        item.rectify_days
+            .or(section.rectify_days)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
     ]
 }
 
@@ -472,5 +494,39 @@ mod tests {
             problems[0].to_string(),
             "工作表「Sheet1」第 3 行:检查项 A02:选项「优」的得分 5 不在 0 到 4 之间"
         );
+    }
+
+    #[test]
+    fn days_to_fix_an_item_are_read_and_a_bad_one_is_located() {
+        let meta = ChecklistMeta {
+            id: "t",
+            title: "t",
+            version: 1,
+            pass_mark: 0.8,
+        };
+        let sheets = sheet(&[
+            &["大项", "编码", "检查项目", "类型", "分值", "整改天数"],
+            &["环境", "E01", "灯箱完好", "是否", "2", "30"],
+            &["环境", "E02", "地面整洁", "是否", "2", ""],
+        ]);
+        let parsed = parse_checklist("细则.csv", &sheets, &meta).expect("parses");
+        let items = &parsed.rows[0].value.sections[0].items;
+        assert_eq!(items[0].rectify_days, Some(30));
+        assert_eq!(items[1].rectify_days, None);
+
+        let sheets = sheet(&[
+            &["大项", "编码", "检查项目", "类型", "分值", "整改天数"],
+            &["环境", "E01", "灯箱完好", "是否", "2", "0"],
+            &["环境", "E02", "地面整洁", "是否", "2", "两周"],
+        ]);
+        let problems = parse_checklist("细则.csv", &sheets, &meta).expect_err("bad days");
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 2, "{text:?}");
+        assert!(
+            text[0].contains("第 2 行 F 列「整改天数」") && text[0].contains("1 到 365"),
+            "{}",
+            text[0]
+        );
+        assert!(text[1].contains("「两周」应为整数"), "{}", text[1]);
     }
 }

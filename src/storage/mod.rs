@@ -24,6 +24,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
@@ -183,7 +184,7 @@ pub struct Reader {
     /// Parsed checklist versions. A stored version never changes (saving it
     /// again with other content is refused), so they are kept for as long
     /// as the connection lives.
-    parsed: RefCell<HashMap<(String, u32), Checklist>>,
+    parsed: RefCell<HashMap<(String, u32), Arc<Checklist>>>,
 }
 
 /// A connection that reads and writes: the command line's, and the one the
@@ -327,9 +328,15 @@ impl Reader {
     }
 
     pub fn checklist_version(&self, id: &str, version: u32) -> Result<Checklist> {
+        Ok(Checklist::clone(&*self.shared_checklist(id, version)?))
+    }
+
+    /// A checklist version as the connection keeps it, without a copy: for
+    /// loops over many visits.
+    fn shared_checklist(&self, id: &str, version: u32) -> Result<Arc<Checklist>> {
         let key = (id.to_string(), version);
         if let Some(checklist) = self.parsed.borrow().get(&key) {
-            return Ok(checklist.clone());
+            return Ok(Arc::clone(checklist));
         }
         let definition: Option<String> = self
             .conn
@@ -338,9 +345,11 @@ impl Reader {
             .optional()?;
         let definition = definition
             .ok_or_else(|| Error::NotFound(format!("没有检查表 {id} 的第 {version} 版")))?;
-        let checklist: Checklist = serde_json::from_str(&definition)
-            .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))?;
-        self.parsed.borrow_mut().insert(key, checklist.clone());
+        let checklist: Arc<Checklist> = Arc::new(
+            serde_json::from_str(&definition)
+                .map_err(|e| Error::Corrupt(format!("检查表 {id} 第 {version} 版:{e}")))?,
+        );
+        self.parsed.borrow_mut().insert(key, Arc::clone(&checklist));
         Ok(checklist)
     }
 

@@ -265,7 +265,7 @@ impl Reader {
         while let Some(r) = rows.next()? {
             let row: i64 = r.get(0)?;
             let branch_code: String = r.get(1)?;
-            let checklist = self.checklist_version(checklist_id, r.get(2)?)?;
+            let checklist = self.shared_checklist(checklist_id, r.get(2)?)?;
             codec::decode_into(r.get_ref(3)?.as_blob()?, &mut answers)
                 .ok_or_else(|| Error::Corrupt(format!("暗访 {row} 的答案")))?;
             for (index, ((_, item), answer)) in checklist.items().zip(&answers).enumerate() {
@@ -342,13 +342,14 @@ impl Store {
             branches.sort_unstable();
             branches.dedup();
             store.settle(&branches, actor)?;
-            for (id, critical) in &opened {
-                let settled: bool = store.conn.query_row(
-                    "SELECT settled_by IS NOT NULL FROM rectifications WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )?;
-                if *critical && !settled {
+            for (id, _) in opened.iter().filter(|(_, critical)| *critical) {
+                let settled: bool = store
+                    .conn
+                    .prepare_cached(
+                        "SELECT settled_by IS NOT NULL FROM rectifications WHERE id = ?1",
+                    )?
+                    .query_row([id], |r| r.get(0))?;
+                if !settled {
                     store.plan_revisit(*id, opened_at.date(), actor)?;
                 }
             }
@@ -382,17 +383,21 @@ impl Store {
             ticket.days,
             due.to_string(),
         ])?;
-        let id: i64 = self.conn.query_row(
-            "SELECT id FROM rectifications
+        let id: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM rectifications
              WHERE checklist_id = ?1 AND period = ?2 AND branch_code = ?3 AND item_code = ?4",
-            params![
-                checklist_id,
-                period.to_string(),
-                ticket.branch_code,
-                ticket.item_code
-            ],
-            |r| r.get(0),
-        )?;
+            )?
+            .query_row(
+                params![
+                    checklist_id,
+                    period.to_string(),
+                    ticket.branch_code,
+                    ticket.item_code
+                ],
+                |r| r.get(0),
+            )?;
         for visit in &ticket.visits {
             self.conn
                 .prepare_cached(
@@ -583,7 +588,7 @@ impl Store {
         visits: &'v [Later],
     ) -> Result<Option<(&'v Later, Outcome)>> {
         for visit in visits {
-            let checklist = self.checklist_version(&ticket.checklist_id, visit.version)?;
+            let checklist = self.shared_checklist(&ticket.checklist_id, visit.version)?;
             let Some(index) = checklist.item_index(&ticket.item_code) else {
                 continue;
             };
@@ -613,19 +618,20 @@ impl Store {
         let repeated = outcome == Outcome::Repeated;
         // Found failing again, the hall has its days again from that visit.
         let due = repeated.then(|| rectify::due(visit.day, ticket.days).to_string());
-        self.conn.execute(
-            "UPDATE rectifications SET status = ?2, repeated = ?3, settled_by = ?4,
+        self.conn
+            .prepare_cached(
+                "UPDATE rectifications SET status = ?2, repeated = ?3, settled_by = ?4,
                 settled_on = ?5, due = coalesce(?6, due)
              WHERE id = ?1",
-            params![
+            )?
+            .execute(params![
                 ticket.id,
                 status.as_str(),
                 repeated,
                 visit.row,
                 visit.day.to_string(),
                 due
-            ],
-        )?;
+            ])?;
         audit::record(
             &self.conn,
             &audit::Entry {
@@ -807,7 +813,7 @@ impl Store {
         let mut answers = Vec::new();
         codec::decode_into(&blob, &mut answers)
             .ok_or_else(|| Error::Corrupt(format!("暗访 {visit_row} 的答案")))?;
-        let checklist = self.checklist_version(checklist_id, version)?;
+        let checklist = self.shared_checklist(checklist_id, version)?;
         Ok(checklist
             .item_index(item_code)
             .and_then(|index| Some((checklist.items().nth(index)?.1, *answers.get(index)?)))

@@ -307,6 +307,8 @@ struct Unsettled {
     item_code: String,
     days: u32,
     settled_by: Option<i64>,
+    /// What the settling visit found, as last recorded.
+    repeated: bool,
 }
 
 /// A visit that may settle tickets.
@@ -512,7 +514,11 @@ impl Store {
             let Some((visit, outcome)) = self.first_check(&ticket, visits)? else {
                 continue;
             };
-            if ticket.settled_by == Some(visit.row) {
+            // The same visit finding the same (an appeal may change what it
+            // found) leaves the ticket as people have taken it since.
+            if ticket.settled_by == Some(visit.row)
+                && ticket.repeated == (outcome == Outcome::Repeated)
+            {
                 continue;
             }
             self.record_settlement(&ticket, visit, outcome, actor)?;
@@ -524,7 +530,8 @@ impl Store {
     /// withdrawn ones.
     fn unsettled(&self, branches: &[&str]) -> Result<Vec<Unsettled>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by
+            "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by,
+                    repeated
              FROM rectifications WHERE branch_code = ?1 AND status <> 'withdrawn'",
         )?;
         let mut out = Vec::new();
@@ -540,6 +547,7 @@ impl Store {
                     item_code: r.get(4)?,
                     days: r.get(5)?,
                     settled_by: r.get(6)?,
+                    repeated: r.get(7)?,
                 });
             }
         }
@@ -616,12 +624,13 @@ impl Store {
     ) -> Result<()> {
         let status = outcome.status();
         let repeated = outcome == Outcome::Repeated;
-        // Found failing again, the hall has its days again from that visit.
+        // Found failing again, the hall has its days again from that visit
+        // (never less than it had).
         let due = repeated.then(|| rectify::due(visit.day, ticket.days).to_string());
         self.conn
             .prepare_cached(
                 "UPDATE rectifications SET status = ?2, repeated = ?3, settled_by = ?4,
-                settled_on = ?5, due = coalesce(?6, due)
+                settled_on = ?5, due = max(due, coalesce(?6, due))
              WHERE id = ?1",
             )?
             .execute(params![
@@ -843,5 +852,169 @@ impl Store {
                 ),
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::access::Role;
+    use crate::domain::checklist::tests::sample;
+    use crate::domain::roster::Branch;
+    use crate::domain::visit::Visit;
+    use crate::storage::{Acceptance, ImportOptions, NewAppeal};
+
+    const ACTOR: &str = "测试";
+
+    /// A visit to hall B1 passing everything but what `answers` says.
+    fn visit(id: &str, at: &str, answers: &[(usize, Answer)]) -> Visit {
+        let mut all = vec![Answer::Pass; sample().item_count()];
+        for (index, answer) in answers {
+            all[*index] = *answer;
+        }
+        Visit {
+            visit_id: Some(id.into()),
+            branch_code: "B1".into(),
+            visited_at: NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").expect("time"),
+            inspector: Some("甲".into()),
+            checklist_id: "sample".into(),
+            checklist_version: 1,
+            notes: None,
+            item_notes: std::collections::BTreeMap::new(),
+            answers: all,
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(&dir.path().join("t.db")).expect("opens");
+        store.save_checklist(&sample(), ACTOR).expect("checklist");
+        let hall = Branch {
+            code: "B1".into(),
+            name: "一号厅".into(),
+            district: "西平".into(),
+            city: Some("驻马店".into()),
+            address: None,
+            branch_type: None,
+            opening_hours: None,
+            peak_hours: None,
+        };
+        store.save_roster(&[hall], true, ACTOR).expect("roster");
+        (dir, store)
+    }
+
+    fn import(store: &mut Store, visits: &[Visit]) {
+        store
+            .import_visits(visits, ImportOptions::by(ACTOR))
+            .expect("imports");
+    }
+
+    /// Status and whether it was found failing again, by item code.
+    fn states(store: &Store) -> Vec<(String, &'static str, bool)> {
+        let filter = TicketFilter {
+            withdrawn: true,
+            ..TicketFilter::default()
+        };
+        store
+            .tickets(&filter, &Visibility::Everything)
+            .expect("tickets")
+            .into_iter()
+            .map(|t| (t.item_code, t.status.as_str(), t.repeated))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    fn accept_appeal(store: &mut Store, visit_id: &str, index: usize, item: &str) {
+        let row = store
+            .visit_row(visit_id, &Visibility::Everything)
+            .expect("reads")
+            .expect("visit exists");
+        if store.user_with_password("hq").expect("reads").is_none() {
+            store
+                .add_user("hq", "总部", Role::Admin, None, None, ACTOR)
+                .expect("user");
+        }
+        let (user, _) = store
+            .user_with_password("hq")
+            .expect("reads")
+            .expect("user");
+        let appeal = store
+            .file_appeal(
+                &NewAppeal {
+                    visit_row: row,
+                    item_code: item,
+                    current: "否",
+                    requested: "是",
+                    reason: "照片可证",
+                    user_id: user.id,
+                },
+                ACTOR,
+            )
+            .expect("filed");
+        let acceptance = Acceptance {
+            index,
+            answer: Answer::Pass,
+            old: "否".into(),
+        };
+        store
+            .decide_appeal(appeal, Some(acceptance), "采纳", user.id, ACTOR)
+            .expect("decided");
+    }
+
+    #[test]
+    fn the_first_visit_after_the_period_settles_and_appeals_undo_what_they_disprove() {
+        let (_dir, mut store) = store();
+        let period = Period::parse("2024-Q1").expect("period");
+        import(
+            &mut store,
+            &[
+                visit(
+                    "V1",
+                    "2024-03-10 10:00",
+                    &[(0, Answer::Fail), (1, Answer::Fail)],
+                ),
+                visit("V2", "2024-04-20 10:00", &[(0, Answer::Fail)]),
+            ],
+        );
+        let tickets = store.tickets_to_open("sample", period).expect("reads");
+        // A02 failed and zeroed its section: only the items' own answers
+        // open tickets, so A03 (passed, zeroed) has none.
+        let items: Vec<&str> = tickets.iter().map(|t| t.item_code.as_str()).collect();
+        assert_eq!(items, ["A01", "A02"]);
+        assert!(tickets[1].critical && !tickets[0].critical);
+        store
+            .open_tickets("sample", period, &tickets, ACTOR)
+            .expect("opens");
+        assert_eq!(
+            states(&store),
+            [
+                ("A01".to_string(), "repeated", true),
+                ("A02".to_string(), "verified", false)
+            ]
+        );
+
+        // The appeal shows V2 passed A01 after all: the ticket is verified.
+        accept_appeal(&mut store, "V2", 0, "A01");
+        assert_eq!(states(&store)[0], ("A01".to_string(), "verified", false));
+
+        // An earlier visit recorded later settles in its place.
+        import(
+            &mut store,
+            &[visit("V3", "2024-04-05 10:00", &[(1, Answer::Fail)])],
+        );
+        assert_eq!(states(&store)[1], ("A02".to_string(), "repeated", true));
+
+        // The period's only lost point on A02 is given back: withdrawn.
+        accept_appeal(&mut store, "V1", 1, "A02");
+        assert_eq!(states(&store)[1], ("A02".to_string(), "withdrawn", true));
+        assert_eq!(
+            store
+                .tickets(&TicketFilter::default(), &Visibility::Everything)
+                .expect("tickets")
+                .len(),
+            1,
+            "withdrawn tickets are not listed"
+        );
     }
 }

@@ -205,6 +205,13 @@ pub fn due(published: NaiveDate, days: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
+/// A ticket's due date once a visit on `found` finds its item failing
+/// again: the hall has its days again from that visit, never less than it
+/// had.
+pub fn due_again(due: NaiveDate, found: NaiveDate, days: u32) -> NaiveDate {
+    due.max(self::due(found, days))
+}
+
 /// The first day a re-visit can take place: after `after` (the day the
 /// need arose), by `due`, within a plan of the days `plan`.
 pub fn revisit_day(
@@ -348,6 +355,14 @@ mod tests {
         assert_eq!(rectify_days(&c, 0), 3);
         assert_eq!(rectify_days(&c, 1), 7);
         assert_eq!(due(day("2026-04-02"), 15), day("2026-04-17"));
+        assert_eq!(
+            due_again(day("2026-04-17"), day("2026-04-10"), 15),
+            day("2026-04-25")
+        );
+        assert_eq!(
+            due_again(day("2026-12-15"), day("2026-04-10"), 15),
+            day("2026-12-15")
+        );
     }
 
     #[test]

@@ -306,6 +306,7 @@ struct Unsettled {
     branch_code: String,
     item_code: String,
     days: u32,
+    due: NaiveDate,
     settled_by: Option<i64>,
     /// What the settling visit found, as last recorded.
     repeated: bool,
@@ -319,10 +320,21 @@ struct Later {
     answers: Vec<Answer>,
 }
 
+/// A ticket being opened, and what the first visit after its period found.
+#[derive(Clone, Copy)]
+struct Opening<'a> {
+    checklist_id: &'a str,
+    period: Period,
+    ticket: &'a NewTicket,
+    opened_at: NaiveDateTime,
+    check: Option<(&'a Later, Outcome)>,
+}
+
 impl Store {
     /// Opens the tickets of a published period that are not open yet,
-    /// settles them against visits already made after the period, and
-    /// plans re-visits for critical items. The ids of the tickets opened.
+    /// settled at once by visits already made after the period, and plans
+    /// re-visits for critical items and repeated ones. A ticket already
+    /// open gains the visits it lacks. The ids of the tickets opened.
     pub fn open_tickets(
         &mut self,
         checklist_id: &str,
@@ -332,74 +344,108 @@ impl Store {
     ) -> Result<Vec<i64>> {
         self.atomically(|store| {
             let opened_at = Local::now().naive_local();
+            let mut later: HashMap<&str, Vec<Later>> = HashMap::new();
+            let mut revisits = Vec::new();
             let mut opened = Vec::new();
             for ticket in tickets {
-                if let Some(id) =
-                    store.open_ticket(checklist_id, period, ticket, opened_at, actor)?
-                {
-                    opened.push((id, ticket.critical));
+                let code = ticket.branch_code.as_str();
+                if !later.contains_key(code) {
+                    let visits = store.visits_after(code, checklist_id, period.to)?;
+                    later.insert(code, visits);
+                }
+                let check = store.first_check(checklist_id, &ticket.item_code, &later[code])?;
+                let opening = Opening {
+                    checklist_id,
+                    period,
+                    ticket,
+                    opened_at,
+                    check,
+                };
+                let Some(id) = store.open_ticket(&opening, actor)? else {
+                    continue;
+                };
+                opened.push(id);
+                match check {
+                    Some((visit, Outcome::Repeated)) => revisits.push((id, visit.day)),
+                    None if ticket.critical => revisits.push((id, opened_at.date())),
+                    _ => {}
                 }
             }
-            let mut branches: Vec<&str> = tickets.iter().map(|t| t.branch_code.as_str()).collect();
-            branches.sort_unstable();
-            branches.dedup();
-            store.settle(&branches, actor)?;
-            for (id, _) in opened.iter().filter(|(_, critical)| *critical) {
-                let settled: bool = store
-                    .conn
-                    .prepare_cached(
-                        "SELECT settled_by IS NOT NULL FROM rectifications WHERE id = ?1",
-                    )?
-                    .query_row([id], |r| r.get(0))?;
-                if !settled {
-                    store.plan_revisit(*id, opened_at.date(), actor)?;
-                }
+            for (id, after) in revisits {
+                store.plan_revisit(id, after, actor)?;
             }
-            Ok(opened.into_iter().map(|(id, _)| id).collect())
+            Ok(opened)
         })
     }
 
-    fn open_ticket(
-        &mut self,
-        checklist_id: &str,
-        period: Period,
-        ticket: &NewTicket,
-        opened_at: NaiveDateTime,
-        actor: &str,
-    ) -> Result<Option<i64>> {
-        let due = rectify::due(opened_at.date(), ticket.days);
-        let inserted = self.conn.prepare_cached(
-            "INSERT INTO rectifications (checklist_id, period, period_end, branch_code, item_code,
-                critical, opened_at, days, due, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open')
-             ON CONFLICT (checklist_id, period, branch_code, item_code) DO NOTHING",
-        )?
-        .execute(params![
+    /// Stores a ticket, settled already when `check` says so, unless the
+    /// period has it; either way it gains the visits it lacks. Its id when
+    /// it is new.
+    fn open_ticket(&mut self, opening: &Opening<'_>, actor: &str) -> Result<Option<i64>> {
+        let Opening {
             checklist_id,
-            period.to_string(),
-            period.to.to_string(),
-            ticket.branch_code,
-            ticket.item_code,
-            ticket.critical,
-            opened_at.format(super::TIME_FORMAT).to_string(),
-            ticket.days,
-            due.to_string(),
-        ])?;
-        let id: i64 = self
+            period,
+            ticket,
+            opened_at,
+            check,
+        } = *opening;
+        let mut due = rectify::due(opened_at.date(), ticket.days);
+        let (status, settled) = match check {
+            Some((visit, outcome)) => {
+                if outcome == Outcome::Repeated {
+                    due = rectify::due_again(due, visit.day, ticket.days);
+                }
+                (outcome.status(), Some(visit))
+            }
+            None => (Status::Open, None),
+        };
+        let inserted: Option<i64> = self
             .conn
             .prepare_cached(
-                "SELECT id FROM rectifications
-             WHERE checklist_id = ?1 AND period = ?2 AND branch_code = ?3 AND item_code = ?4",
+                "INSERT INTO rectifications (checklist_id, period, period_end, branch_code,
+                    item_code, critical, opened_at, days, due, status, repeated, settled_by,
+                    settled_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (checklist_id, period, branch_code, item_code) DO NOTHING
+                 RETURNING id",
             )?
             .query_row(
                 params![
                     checklist_id,
                     period.to_string(),
+                    period.to.to_string(),
                     ticket.branch_code,
-                    ticket.item_code
+                    ticket.item_code,
+                    ticket.critical,
+                    opened_at.format(super::TIME_FORMAT).to_string(),
+                    ticket.days,
+                    due.to_string(),
+                    status.as_str(),
+                    status == Status::Repeated,
+                    settled.map(|v| v.row),
+                    settled.map(|v| v.day.to_string()),
                 ],
                 |r| r.get(0),
-            )?;
+            )
+            .optional()?;
+        let id = match inserted {
+            Some(id) => id,
+            None => self
+                .conn
+                .prepare_cached(
+                    "SELECT id FROM rectifications WHERE checklist_id = ?1 AND period = ?2
+                        AND branch_code = ?3 AND item_code = ?4",
+                )?
+                .query_row(
+                    params![
+                        checklist_id,
+                        period.to_string(),
+                        ticket.branch_code,
+                        ticket.item_code
+                    ],
+                    |r| r.get(0),
+                )?,
+        };
         for visit in &ticket.visits {
             self.conn
                 .prepare_cached(
@@ -408,7 +454,7 @@ impl Store {
                 )?
                 .execute(params![id, visit])?;
         }
-        if inserted == 0 {
+        if inserted.is_none() {
             return Ok(None);
         }
         audit::record(
@@ -426,6 +472,8 @@ impl Store {
                     "item": ticket.item_code,
                     "due": due.to_string(),
                     "visits": ticket.visits.len(),
+                    "status": status.as_str(),
+                    "settled_by_visit_row": settled.map(|v| v.row),
                 })),
             },
         )?;
@@ -511,7 +559,9 @@ impl Store {
                 ticket.checklist_id.clone(),
                 ticket.period_end,
             )];
-            let Some((visit, outcome)) = self.first_check(&ticket, visits)? else {
+            let Some((visit, outcome)) =
+                self.first_check(&ticket.checklist_id, &ticket.item_code, visits)?
+            else {
                 continue;
             };
             // The same visit finding the same (an appeal may change what it
@@ -531,7 +581,7 @@ impl Store {
     fn unsettled(&self, branches: &[&str]) -> Result<Vec<Unsettled>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by,
-                    repeated
+                    repeated, due
              FROM rectifications WHERE branch_code = ?1 AND status <> 'withdrawn'",
         )?;
         let mut out = Vec::new();
@@ -548,6 +598,7 @@ impl Store {
                     days: r.get(5)?,
                     settled_by: r.get(6)?,
                     repeated: r.get(7)?,
+                    due: day(&r.get::<_, String>(8)?)?,
                 });
             }
         }
@@ -592,12 +643,13 @@ impl Store {
     /// found.
     fn first_check<'v>(
         &self,
-        ticket: &Unsettled,
+        checklist_id: &str,
+        item_code: &str,
         visits: &'v [Later],
     ) -> Result<Option<(&'v Later, Outcome)>> {
         for visit in visits {
-            let checklist = self.shared_checklist(&ticket.checklist_id, visit.version)?;
-            let Some(index) = checklist.item_index(&ticket.item_code) else {
+            let checklist = self.shared_checklist(checklist_id, visit.version)?;
+            let Some(index) = checklist.item_index(item_code) else {
                 continue;
             };
             let Some((_, item)) = checklist.items().nth(index) else {
@@ -624,14 +676,16 @@ impl Store {
     ) -> Result<()> {
         let status = outcome.status();
         let repeated = outcome == Outcome::Repeated;
-        // Found failing again, the hall has its days again from that visit
-        // (never less than it had).
-        let due = repeated.then(|| rectify::due(visit.day, ticket.days).to_string());
+        let due = if repeated {
+            rectify::due_again(ticket.due, visit.day, ticket.days)
+        } else {
+            ticket.due
+        };
         self.conn
             .prepare_cached(
                 "UPDATE rectifications SET status = ?2, repeated = ?3, settled_by = ?4,
-                settled_on = ?5, due = max(due, coalesce(?6, due))
-             WHERE id = ?1",
+                    settled_on = ?5, due = ?6
+                 WHERE id = ?1",
             )?
             .execute(params![
                 ticket.id,
@@ -639,7 +693,7 @@ impl Store {
                 repeated,
                 visit.row,
                 visit.day.to_string(),
-                due
+                due.to_string()
             ])?;
         audit::record(
             &self.conn,
@@ -653,7 +707,7 @@ impl Store {
                     "status": status.as_str(),
                     "visit_row": visit.row,
                     "visited_on": visit.day.to_string(),
-                    "due": due,
+                    "due": due.to_string(),
                 })),
             },
         )?;

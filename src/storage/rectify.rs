@@ -307,6 +307,8 @@ struct Unsettled {
     item_code: String,
     days: u32,
     settled_by: Option<i64>,
+    /// The day it was opened (the publication).
+    opened_on: NaiveDate,
 }
 
 /// A visit that may settle tickets.
@@ -446,7 +448,9 @@ impl Store {
                 .ok_or_else(|| Error::NotFound(format!("没有整改单 #{id}")))?;
             let before = Status::parse(&status)
                 .ok_or_else(|| Error::Corrupt(format!("整改单 {id} 的状态「{status}」")))?;
-            let after = action.apply(before).map_err(Error::Duplicate)?;
+            let after = action
+                .apply(before)
+                .map_err(|refused| Error::Duplicate(format!("整改单 #{id}:{refused}")))?;
             let sql = match action {
                 Action::Respond => {
                     "UPDATE rectifications SET status = ?2, response = ?3, responded_by = ?4,
@@ -519,7 +523,8 @@ impl Store {
     /// withdrawn ones.
     fn unsettled(&self, branches: &[&str]) -> Result<Vec<Unsettled>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by
+            "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by,
+                    opened_at
              FROM rectifications WHERE branch_code = ?1 AND status <> 'withdrawn'",
         )?;
         let mut out = Vec::new();
@@ -527,6 +532,7 @@ impl Store {
             let mut rows = stmt.query([code])?;
             while let Some(r) = rows.next()? {
                 let end: String = r.get(2)?;
+                let opened_at: String = r.get(7)?;
                 out.push(Unsettled {
                     id: r.get(0)?,
                     checklist_id: r.get(1)?,
@@ -535,6 +541,7 @@ impl Store {
                     item_code: r.get(4)?,
                     days: r.get(5)?,
                     settled_by: r.get(6)?,
+                    opened_on: parse_time(&opened_at)?.date(),
                 });
             }
         }
@@ -611,8 +618,11 @@ impl Store {
     ) -> Result<()> {
         let status = outcome.status();
         let repeated = outcome == Outcome::Repeated;
-        // Found failing again, the hall has its days again from that visit.
-        let due = repeated.then(|| rectify::due(visit.day, ticket.days).to_string());
+        // Found failing again, the hall has its days again from that visit,
+        // or from the publication when the visit came before it: a hall
+        // cannot be late with a ticket it had not been given yet.
+        let due = repeated
+            .then(|| rectify::due(visit.day.max(ticket.opened_on), ticket.days).to_string());
         self.conn.execute(
             "UPDATE rectifications SET status = ?2, repeated = ?3, settled_by = ?4,
                 settled_on = ?5, due = coalesce(?6, due)

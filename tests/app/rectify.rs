@@ -708,3 +708,222 @@ fn a_critical_item_gets_a_revisit_in_a_plan_that_covers_its_days() {
         "{table}"
     );
 }
+
+/// The 整改跟踪 sheet as openpyxl reads it: the sheet names, its rows, the
+/// frozen cell, column widths and the header cells' look.
+const READ_SHEET: &str = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+out = {"sheets": wb.sheetnames}
+if "整改跟踪" in wb.sheetnames:
+    ws = wb["整改跟踪"]
+    out["rows"] = [[c.value for c in row] for row in ws.iter_rows()]
+    out["freeze"] = ws.freeze_panes
+    out["widths"] = {k: v.width for k, v in ws.column_dimensions.items()}
+    out["header_bold"] = [c.font.bold for c in ws[1] if c.value is not None]
+    out["overdue_fill"] = [c.fill.fgColor.rgb for c in ws["G"] if c.value == "是"]
+print(json.dumps(out, ensure_ascii=False, default=str))
+"#;
+
+fn export(ws: &Workspace, name: &str) -> (String, Value) {
+    let path = ws.path(name).display().to_string();
+    ws.run(&[
+        "export",
+        "rankings",
+        "--period",
+        "2024-Q3",
+        "--checklist",
+        "small",
+        "--out",
+        &path,
+    ])
+    .success();
+    let read = crate::helpers::run_python(READ_SHEET, &[&path]);
+    (path, read)
+}
+
+#[test]
+fn the_workbook_tracks_rectification_by_district_and_lists_open_tickets() {
+    let ws = workspace();
+    let (_, unpublished) = export(&ws, "before.xlsx");
+    assert!(
+        !unpublished["sheets"]
+            .as_array()
+            .expect("sheets")
+            .contains(&json!("整改跟踪")),
+        "no tickets, no sheet: {unpublished}"
+    );
+
+    publish(&ws);
+    rusqlite::Connection::open(ws.db())
+        .expect("db")
+        .execute(
+            "UPDATE rectifications SET due = '2024-10-15' WHERE branch_code = 'BY02'",
+            [],
+        )
+        .expect("age a ticket");
+    let later = ws.write(
+        "later.csv",
+        "暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n\
+         V5,XP01,2024-10-08 10:00,李,small,是,是,优,5\n",
+    );
+    ws.run(&["import", "visits", &later]).success();
+    let (path, book) = export(&ws, "rankings.xlsx");
+    let sheets = book["sheets"].as_array().expect("sheets");
+    let at = sheets
+        .iter()
+        .position(|s| s == "整改跟踪")
+        .unwrap_or_else(|| panic!("a 整改跟踪 sheet: {sheets:?}"));
+    assert_eq!(sheets[at - 1], "等候时长");
+
+    let rows = book["rows"].as_array().expect("rows");
+    let row = |i: usize| -> Vec<Value> {
+        rows[i]
+            .as_array()
+            .expect("a row")
+            .iter()
+            .take_while(|c| !c.is_null())
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        row(0),
+        [
+            "区县",
+            "整改单",
+            "按期回复",
+            "复查通过",
+            "顽固短板",
+            "逾期",
+            "未办结"
+        ]
+        .map(|h| json!(h))
+    );
+    assert_eq!(
+        row(1),
+        [
+            json!("泌阳"),
+            json!(1),
+            json!(0),
+            json!(0),
+            json!(0),
+            json!(1),
+            json!(1)
+        ]
+    );
+    assert_eq!(
+        row(2),
+        [
+            json!("西平"),
+            json!(4),
+            json!(0),
+            json!(1),
+            json!(0),
+            json!(0),
+            json!(3)
+        ]
+    );
+    assert_eq!(
+        row(3),
+        [
+            json!("合计"),
+            json!(5),
+            json!(0),
+            json!(1),
+            json!(0),
+            json!(1),
+            json!(4)
+        ]
+    );
+    assert_eq!(row(5), [json!("未办结的整改单")]);
+    assert_eq!(row(6)[3], "检查项");
+    let open: Vec<Vec<Value>> = (7..11).map(row).collect();
+    assert_eq!(
+        open[0],
+        [
+            "BY02",
+            "泌阳二厅",
+            "泌阳",
+            "A01 着工装",
+            "待整改",
+            "2024-10-15",
+            "是",
+            "V4"
+        ]
+        .map(|c| json!(c)),
+        "overdue first"
+    );
+    let listed: BTreeSet<(String, String)> = open
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().expect("code").into(),
+                r[3].as_str().expect("item")[..3].into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        pairs(&[
+            ("BY02", "A01"),
+            ("XP02", "A02"),
+            ("XP02", "B01"),
+            ("XP02", "B02")
+        ]),
+        "the verified XP01 A01 is not open"
+    );
+    assert!(open[1..].iter().all(|r| r[6] == "否"));
+    assert_eq!(row(11), Vec::<Value>::new(), "four open tickets");
+    assert_eq!(book["freeze"], "A2");
+    assert!(
+        book["header_bold"]
+            .as_array()
+            .expect("bold")
+            .iter()
+            .all(|b| b == true)
+    );
+    assert!(
+        book["widths"]["D"].as_f64().expect("width") >= 20.0,
+        "{book}"
+    );
+    assert_eq!(book["overdue_fill"], json!(["FFFBE2D5"]));
+
+    // On paper, as LibreOffice prints it.
+    let profile = format!("file://{}", ws.path("lo-profile").display());
+    let printed = std::process::Command::new("soffice")
+        .args([
+            &format!("-env:UserInstallation={profile}"),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(ws.dir.path())
+        .arg(&path)
+        .output()
+        .expect("LibreOffice is installed");
+    let pdf = ws.path("rankings.pdf");
+    assert!(printed.status.success() && pdf.exists());
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let page = text
+        .split('\u{c}')
+        .position(|p| p.contains("未办结的整改单"))
+        .expect("the sheet is printed")
+        + 1;
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots/the_workbook_tracks_rectification");
+    std::fs::create_dir_all(&shots).expect("a folder for the page");
+    let page = page.to_string();
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-singlefile", "-f", &page, "-l", &page])
+        .arg(&pdf)
+        .arg(shots.join("整改跟踪"))
+        .status()
+        .expect("pdftoppm is installed");
+    assert!(status.success());
+}

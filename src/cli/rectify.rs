@@ -93,8 +93,21 @@ pub(super) fn run_rectify(store: &mut Store, command: RectifyCommand) -> Result<
                 .map(|s| s.parse::<Scope>())
                 .transpose()
                 .map_err(CliError::Message)?;
+            let user = speaker(scope);
+            if let Some(scope) = &user.scope {
+                let visibility = user.visibility();
+                let known = store
+                    .branches()?
+                    .iter()
+                    .any(|b| visibility.sees_branch(&b.district, b.city.as_deref()));
+                if !known {
+                    return Err(CliError::Message(format!(
+                        "找不到范围「{scope}」:网点名单中没有这个地市或区县"
+                    )));
+                }
+            }
             let checklist = checklist_for(store, checklist.as_deref(), period)?;
-            let tickets = rectify::list(store, &speaker(scope), &checklist, period, today)?;
+            let tickets = rectify::list(store, &user, &checklist, period, today)?;
             match format {
                 OutputFormat::Json => print_json(
                     &tickets

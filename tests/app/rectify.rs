@@ -159,6 +159,18 @@ fn publishing_opens_one_ticket_per_hall_and_item_that_lost_points() {
     assert_eq!(xp.len(), 4);
     assert!(xp.iter().all(|t| t["district"] == "西平"));
     assert_eq!(list(&ws, &["--scope", "city:驻马店"]).len(), 5);
+    let stderr = refused(
+        &ws,
+        &[
+            "rectify",
+            "list",
+            "--period",
+            "2024-Q3",
+            "--scope",
+            "district:西坪",
+        ],
+    );
+    assert!(stderr.contains("找不到范围「district:西坪」"), "{stderr}");
 
     // An overdue ticket comes first and is marked in the table.
     rusqlite::Connection::open(ws.db())

@@ -939,3 +939,30 @@ fn the_workbook_tracks_rectification_by_district_and_lists_open_tickets() {
         .expect("pdftoppm is installed");
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn a_manager_s_workbook_tracks_only_the_tickets_of_their_halls() {
+    let ws = workspace();
+    publish(&ws);
+    let app = TestApp::spawn(&ws.db()).await;
+    let bytes = app
+        .sign_in("by", PASSWORD)
+        .await
+        .download("/exports/rankings.xlsx?period=2024-Q3&checklist=small")
+        .await;
+    let path = ws.write("by.xlsx", bytes);
+    let book = crate::helpers::run_python(READ_SHEET, &[&path]);
+    let rows = book["rows"].as_array().expect("a 整改跟踪 sheet");
+    let cells: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.as_array().expect("a row").iter())
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    assert!(cells.contains(&"泌阳".to_string()), "{cells:?}");
+    assert!(
+        !cells.iter().any(|c| c.starts_with("XP") || c == "西平"),
+        "西平's tickets stay out: {cells:?}"
+    );
+    assert_eq!(rows[2][0], "合计");
+    assert_eq!(rows[2][1], 1);
+}

@@ -239,24 +239,39 @@ pub fn rankings_workbook(
         current,
         &styles,
     )?;
-    if !provenance.tickets.is_empty() {
-        write_rectification(
+    let ticket_header = if provenance.tickets.is_empty() {
+        None
+    } else {
+        Some(write_rectification(
             workbook.add_worksheet(),
             current,
             &provenance.tickets,
             provenance.made_at.date(),
             &styles,
-        )?;
-    }
+        )?)
+    };
     // Readers who may not see calibration get no sheet rather than an
     // empty one; 说明 tells them why.
     if provenance.calibration {
         write_calibration(workbook.add_worksheet(), &branches, &styles)?;
     }
+    print_every_sheet(&mut workbook, ticket_header)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// Sets up every sheet for printing ([`print_setup`]); 整改跟踪's later
+/// pages list tickets, so the tickets' header (row `ticket_header`)
+/// repeats there rather than the districts'.
+fn print_every_sheet(workbook: &mut Workbook, ticket_header: Option<u32>) -> Result<(), XlsxError> {
     for sheet in workbook.worksheets_mut() {
         print_setup(sheet)?;
     }
-    Ok(workbook.save_to_buffer()?)
+    if let Some(header) = ticket_header {
+        workbook
+            .worksheet_from_name("整改跟踪")?
+            .set_repeat_rows(header, header)?;
+    }
+    Ok(())
 }
 
 /// How every sheet prints: A4 landscape, one page wide and as many pages
@@ -1428,20 +1443,21 @@ fn write_waits(
     Ok(())
 }
 
+/// The widths of 整改跟踪's columns; longer item titles and evidence wrap
+/// within them rather than widen the printed page.
+const TICKET_WIDTHS: [f64; 8] = [10.0, 20.0, 10.0, 32.0, 12.0, 13.0, 8.0, 32.0];
+
 /// 整改跟踪: the figures of every district, then every ticket still open,
-/// overdue first.
+/// overdue first. The row of the tickets' header.
 fn write_rectification(
     sheet: &mut Worksheet,
     analysis: &Analysis,
     tickets: &[Ticket],
     today: chrono::NaiveDate,
     styles: &Styles,
-) -> Result<(), XlsxError> {
+) -> Result<u32, XlsxError> {
     sheet.set_name("整改跟踪")?;
-    for (column, width) in [12.0, 18.0, 10.0, 26.0, 12.0, 12.0, 8.0, 24.0]
-        .iter()
-        .enumerate()
-    {
+    for (column, width) in TICKET_WIDTHS.iter().enumerate() {
         sheet.set_column_width(column as u16, *width)?;
     }
     let headers: Vec<String> = [
@@ -1484,6 +1500,8 @@ fn write_rectification(
         row += 1;
     }
 
+    // A blank row, the list's title, then its header.
+    let header = row + 2;
     let mut row = write_open_tickets(sheet, row + 1, analysis, tickets, today, styles)?;
     row += 2;
     for note in [
@@ -1493,7 +1511,7 @@ fn write_rectification(
         sheet.write_string(row, 0, note)?;
         row += 1;
     }
-    Ok(())
+    Ok(header)
 }
 
 /// The open tickets of 整改跟踪 from `row` on, overdue first; the row
@@ -1528,6 +1546,8 @@ fn write_open_tickets(
         .rev()
         .flat_map(|c| c.items().map(|(_, i)| (i.code.as_str(), i.title.as_str())))
         .collect();
+    let late = styles.text_bottom.clone().set_align(FormatAlign::Top);
+    let top = Format::new().set_align(FormatAlign::Top);
     let mut open: Vec<&Ticket> = tickets.iter().filter(|t| t.status.is_open()).collect();
     open.sort_by_key(|t| (!t.is_overdue(today), t.due, &t.district, &t.branch_code));
     for ticket in open {
@@ -1541,18 +1561,32 @@ fn write_open_tickets(
             Some(title) => format!("{} {title}", ticket.item_code),
             None => ticket.item_code.clone(),
         };
-        sheet.write_string(row, 0, &ticket.branch_code)?;
-        sheet.write_string(row, 1, &ticket.branch_name)?;
-        sheet.write_string(row, 2, &ticket.district)?;
-        sheet.write_string(row, 3, item)?;
-        sheet.write_string(row, 4, status)?;
-        sheet.write_string(row, 5, ticket.due.to_string())?;
-        if overdue {
-            sheet.write_string_with_format(row, 6, "是", &styles.text_bottom)?;
-        } else {
-            sheet.write_string(row, 6, "否")?;
+        let cells = [
+            ticket.branch_code.clone(),
+            ticket.branch_name.clone(),
+            ticket.district.clone(),
+            item,
+            status,
+            ticket.due.to_string(),
+            if overdue { "是" } else { "否" }.to_string(),
+            ticket.visits.join("、"),
+        ];
+        let mut lines: f64 = 1.0;
+        for (column, (text, width)) in cells.iter().zip(TICKET_WIDTHS).enumerate() {
+            let needed = (display_width(text) / width).ceil();
+            let format = if column == 6 && overdue {
+                &late
+            } else if needed > 1.0 {
+                &styles.wrap
+            } else {
+                &top
+            };
+            sheet.write_string_with_format(row, column as u16, text, format)?;
+            lines = lines.max(needed);
         }
-        sheet.write_string(row, 7, ticket.visits.join("、"))?;
+        // Set even for one line: LibreOffice would otherwise size a row of
+        // top-aligned Chinese text as if it held two.
+        sheet.set_row_height(row, 16.0 * lines)?;
     }
     Ok(row)
 }

@@ -731,6 +731,7 @@ if "整改跟踪" in wb.sheetnames:
     ws = wb["整改跟踪"]
     out["rows"] = [[c.value for c in row] for row in ws.iter_rows()]
     out["freeze"] = ws.freeze_panes
+    out["title_rows"] = ws.print_title_rows
     out["widths"] = {k: v.width for k, v in ws.column_dimensions.items()}
     out["header_bold"] = [c.font.bold for c in ws[1] if c.value is not None]
     out["overdue_fill"] = [c.fill.fgColor.rgb for c in ws["G"] if c.value == "是"]
@@ -887,6 +888,10 @@ fn the_workbook_tracks_rectification_by_district_and_lists_open_tickets() {
     assert!(open[1..].iter().all(|r| r[6] == "否"));
     assert_eq!(row(11), Vec::<Value>::new(), "four open tickets");
     assert_eq!(book["freeze"], "A2");
+    assert_eq!(
+        book["title_rows"], "$7:$7",
+        "the tickets' header repeats on every printed page"
+    );
     assert!(
         book["header_bold"]
             .as_array()

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use comfy_table::Cell as TableCell;
 
 use super::{CliError, OutputFormat, actor, new_table, print_json, right};
-use crate::app::rectify::{self, Act, Tallies, TicketJson};
+use crate::app::rectify::{self, Act, Refusal, Tallies, TicketJson};
 use crate::app::report::checklist_for;
 use crate::domain::access::{Role, Scope, User};
 use crate::domain::period::Period;
@@ -158,7 +158,11 @@ fn act(
             action,
             text: comment,
         },
-    )?;
+    )
+    .map_err(|refusal| match refusal {
+        Refusal::Missing(what) => CliError::Message(format!("整改单 #{id}:{what}(--comment)")),
+        other => other.into(),
+    })?;
     say!(
         "整改单 #{} 已{}:{} {} 检查项 {},现为「{}」{}",
         ticket.id,

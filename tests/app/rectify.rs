@@ -338,7 +338,10 @@ async fn managers_answer_their_own_tickets_and_headquarters_decides() {
         "{stderr}"
     );
     let stderr = refused(&ws, &["rectify", "reopen", &id_text, "--comment", " "]);
-    assert!(stderr.contains("重新打开的理由"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("整改单 #{id}:请写明重新打开的理由(--comment)")),
+        "{stderr}"
+    );
     let stderr = refused(&ws, &["rectify", "reopen", "9999", "--comment", "复核"]);
     assert!(stderr.contains("没有整改单 #9999"), "{stderr}");
 

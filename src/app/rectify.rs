@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::domain::access::User;
+use crate::domain::access::{User, Visibility};
 use crate::domain::period::Period;
 use crate::domain::rectify::{Action, Status, Tally};
 use crate::storage::{self, Reader, Store, Ticket, TicketFilter};
@@ -130,14 +130,25 @@ pub fn list(
             period: period.to_string(),
         });
     }
+    let mut tickets = visible(store, &user.visibility(), checklist, period)?;
+    tickets.sort_by_key(|t| (!t.is_overdue(today), !t.status.is_open(), t.due));
+    Ok(tickets)
+}
+
+/// The tickets of a checklist's period in what `visibility` covers, by
+/// due date, hall and item; none when the period was never published.
+pub fn visible(
+    store: &Reader,
+    visibility: &Visibility,
+    checklist: &str,
+    period: Period,
+) -> storage::Result<Vec<Ticket>> {
     let filter = TicketFilter {
         checklist_id: Some(checklist.to_string()),
         period: Some(period),
         ..TicketFilter::default()
     };
-    let mut tickets = store.tickets(&filter, &user.visibility())?;
-    tickets.sort_by_key(|t| (!t.is_overdue(today), !t.status.is_open(), t.due));
-    Ok(tickets)
+    store.tickets(&filter, visibility)
 }
 
 /// What a person does to a ticket, in their words.

@@ -7,6 +7,7 @@ use clap::Subcommand;
 
 use super::CliError;
 use super::report::{Adjustment, ReportArgs, analyse};
+use crate::app::rectify;
 use crate::domain::period::Period;
 use crate::formats::workbook::{Provenance, rankings_workbook};
 use crate::formats::write::{self, FileKind};
@@ -14,7 +15,7 @@ use crate::storage::Reader;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
-    /// 导出本期排名工作簿(说明、网点排名、区县排名、前三后三、短板分析、等候时长、暗访员校准)
+    /// 导出本期排名工作簿(说明、网点排名、区县排名、前三后三、短板分析、等候时长、整改跟踪、暗访员校准)
     Rankings {
         #[command(flatten)]
         args: ReportArgs,
@@ -53,13 +54,17 @@ pub(super) fn run_export(store: &Reader, command: ExportCommand) -> Result<(), C
             if FileKind::of(&out)? != FileKind::Xlsx {
                 return Err(CliError::Message("排名工作簿只能导出为 .xlsx".into()));
             }
+            let everything = crate::domain::access::Visibility::Everything;
+            let tickets =
+                rectify::visible(store, &everything, &current.checklist_id, options.period)?;
             let provenance = Provenance::now(
                 std::env::var("USER").unwrap_or_else(|_| "命令行".into()),
-                crate::domain::access::Visibility::Everything,
+                everything,
                 true,
                 options.top,
                 &store.publications(&current.checklist_id, options.period)?,
-            );
+            )
+            .with_tickets(tickets);
             let bytes = rankings_workbook(&current, &previous, &provenance)?;
             write::save(&out, &bytes)?;
             say!(

@@ -30,6 +30,7 @@ mod export;
 mod import;
 mod plan;
 mod publish;
+mod rectify;
 mod report;
 mod review;
 mod user;
@@ -38,6 +39,7 @@ pub use checklist::ChecklistCommand;
 pub use export::ExportCommand;
 pub use import::ImportCommand;
 pub use plan::{MakeArgs, PlanCommand};
+pub use rectify::RectifyCommand;
 pub use report::{Adjustment, LevelArg, ReportArgs, ReportCommand};
 pub use review::ReviewCommand;
 pub use user::{TokenCommand, UserCommand};
@@ -89,6 +91,9 @@ pub enum Command {
     /// 审核暗访:列出待审核的暗访,通过、退回或剔除
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// 整改单:列出、关闭、重新打开,各区县和地市的整改情况
+    #[command(subcommand)]
+    Rectify(RectifyCommand),
     /// 生成演示数据(驻马店各区县营业厅两个季度的暗访)
     Demo,
     /// 数据库的一致性备份(服务运行时也安全)
@@ -132,6 +137,8 @@ pub enum CliError {
     Write(#[from] WriteError),
     #[error(transparent)]
     Plan(#[from] plans::Failure),
+    #[error(transparent)]
+    Rectify(#[from] crate::app::rectify::Refusal),
     #[error("{0}")]
     Message(String),
     #[error("无法输出结果:{0}")]
@@ -172,6 +179,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plan(command) => plan::run_plan(&mut open_existing(&cli.db)?, command),
         Command::Publish(args) => publish::run_publish(&mut open_existing(&cli.db)?, args),
         Command::Review(command) => review::run_review(&mut open_existing(&cli.db)?, command),
+        Command::Rectify(command) => rectify::run_rectify(&mut open_existing(&cli.db)?, command),
         Command::Serve {
             addr,
             secure_cookies,

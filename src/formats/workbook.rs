@@ -1,6 +1,7 @@
 //! The period's ranking workbook, its sheets in this order: 说明, 网点排名,
-//! 区县排名, (地市排名), 前三后三, 短板分析, 等候时长, and 暗访员校准 for
-//! readers who may see calibration. Every figure comes from the same report
+//! 区县排名, (地市排名), 前三后三, 短板分析, 等候时长, 整改跟踪 when the
+//! period has rectification tickets, and 暗访员校准 for readers who may see
+//! calibration. Every figure comes from the same report
 //! objects as `report … --format json`; this module only lays them out.
 
 use chrono::NaiveDateTime;
@@ -14,6 +15,7 @@ use serde_json::Value;
 
 use super::write::{WriteError, display_width};
 use crate::app::publishing::publication_notes;
+use crate::app::rectify::tally;
 use crate::app::report::{
     Analysis, BoardJson, Callout, Level, RankingRow, RankingsReport, ShortboardsReport,
     call_out_sentence, chinese_number, percent, rank_span, round4, signal_text, summary_sentences,
@@ -22,7 +24,7 @@ use crate::domain::access::Visibility;
 use crate::domain::answer::format_number;
 use crate::domain::lang::Lang;
 use crate::domain::uncertainty::{Limits, MIN_FITTED_VISITS, Signal, Spread};
-use crate::storage::Publication;
+use crate::storage::{Publication, Ticket};
 
 /// Who made the workbook, and when.
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct Provenance {
     /// The published version and its change log, when the period was
     /// published.
     pub publication: Vec<String>,
+    /// The period's rectification tickets the reader sees.
+    pub tickets: Vec<Ticket>,
 }
 
 impl Provenance {
@@ -58,7 +62,15 @@ impl Provenance {
             reader,
             calibration,
             publication: publication_notes(versions),
+            tickets: Vec::new(),
         }
+    }
+
+    /// The same, with the period's rectification tickets the reader sees
+    /// (the 整改跟踪 sheet).
+    pub fn with_tickets(mut self, tickets: Vec<Ticket>) -> Provenance {
+        self.tickets = tickets;
+        self
     }
 }
 
@@ -227,15 +239,39 @@ pub fn rankings_workbook(
         current,
         &styles,
     )?;
+    let ticket_header = if provenance.tickets.is_empty() {
+        None
+    } else {
+        Some(write_rectification(
+            workbook.add_worksheet(),
+            current,
+            &provenance.tickets,
+            provenance.made_at.date(),
+            &styles,
+        )?)
+    };
     // Readers who may not see calibration get no sheet rather than an
     // empty one; 说明 tells them why.
     if provenance.calibration {
         write_calibration(workbook.add_worksheet(), &branches, &styles)?;
     }
+    print_every_sheet(&mut workbook, ticket_header)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// Sets up every sheet for printing ([`print_setup`]); 整改跟踪's later
+/// pages list tickets, so the tickets' header (row `ticket_header`)
+/// repeats there rather than the districts'.
+fn print_every_sheet(workbook: &mut Workbook, ticket_header: Option<u32>) -> Result<(), XlsxError> {
     for sheet in workbook.worksheets_mut() {
         print_setup(sheet)?;
     }
-    Ok(workbook.save_to_buffer()?)
+    if let Some(header) = ticket_header {
+        workbook
+            .worksheet_from_name("整改跟踪")?
+            .set_repeat_rows(header, header)?;
+    }
+    Ok(())
 }
 
 /// How every sheet prints: A4 landscape, one page wide and as many pages
@@ -1405,6 +1441,154 @@ fn write_waits(
         sheet.autofilter(0, 0, row - 1, 9)?;
     }
     Ok(())
+}
+
+/// The widths of 整改跟踪's columns; longer item titles and evidence wrap
+/// within them rather than widen the printed page.
+const TICKET_WIDTHS: [f64; 8] = [10.0, 20.0, 10.0, 32.0, 12.0, 13.0, 8.0, 32.0];
+
+/// 整改跟踪: the figures of every district, then every ticket still open,
+/// overdue first. The row of the tickets' header.
+fn write_rectification(
+    sheet: &mut Worksheet,
+    analysis: &Analysis,
+    tickets: &[Ticket],
+    today: chrono::NaiveDate,
+    styles: &Styles,
+) -> Result<u32, XlsxError> {
+    sheet.set_name("整改跟踪")?;
+    for (column, width) in TICKET_WIDTHS.iter().enumerate() {
+        sheet.set_column_width(column as u16, *width)?;
+    }
+    let headers: Vec<String> = [
+        "区县",
+        "整改单",
+        "按期回复",
+        "复查通过",
+        "顽固短板",
+        "逾期",
+        "未办结",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    write_header(sheet, 0, &headers, styles)?;
+    sheet.set_freeze_panes(1, 0)?;
+    let tallies = tally(tickets, today);
+    let mut row = 1;
+    let rows = tallies
+        .districts
+        .iter()
+        .map(|(name, t)| (name.as_str(), t, None))
+        .chain([("合计", &tallies.total, Some(&styles.label))]);
+    for (name, t, format) in rows {
+        let figures = [
+            t.tickets,
+            t.answered_on_time,
+            t.verified,
+            t.repeated,
+            t.overdue,
+            t.open,
+        ];
+        match format {
+            Some(format) => sheet.write_string_with_format(row, 0, name, format)?,
+            None => sheet.write_string(row, 0, name)?,
+        };
+        for (column, figure) in figures.into_iter().enumerate() {
+            sheet.write_number(row, column as u16 + 1, f64::from(figure))?;
+        }
+        row += 1;
+    }
+
+    // A blank row, the list's title, then its header.
+    let header = row + 2;
+    let mut row = write_open_tickets(sheet, row + 1, analysis, tickets, today, styles)?;
+    row += 2;
+    for note in [
+        "按期回复:在整改期限内回复;复查通过:期间结束后首次检查该项的暗访不失分;顽固短板:首次复查该项仍失分。",
+        "逾期:已过整改期限仍未回复(等待申诉结果的除外);未办结:待整改、已回复待总部处理和顽固短板。",
+    ] {
+        sheet.write_string(row, 0, note)?;
+        row += 1;
+    }
+    Ok(header)
+}
+
+/// The open tickets of 整改跟踪 from `row` on, overdue first; the row
+/// after the last.
+fn write_open_tickets(
+    sheet: &mut Worksheet,
+    mut row: u32,
+    analysis: &Analysis,
+    tickets: &[Ticket],
+    today: chrono::NaiveDate,
+    styles: &Styles,
+) -> Result<u32, XlsxError> {
+    sheet.write_string_with_format(row, 0, "未办结的整改单", &styles.label)?;
+    row += 1;
+    let headers: Vec<String> = [
+        "网点编码",
+        "网点名称",
+        "区县",
+        "检查项",
+        "状态",
+        "整改期限",
+        "逾期",
+        "暗访",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    write_header(sheet, row, &headers, styles)?;
+    let titles: std::collections::HashMap<&str, &str> = analysis
+        .versions
+        .iter()
+        .rev()
+        .flat_map(|c| c.items().map(|(_, i)| (i.code.as_str(), i.title.as_str())))
+        .collect();
+    let late = styles.text_bottom.clone().set_align(FormatAlign::Top);
+    let top = Format::new().set_align(FormatAlign::Top);
+    let mut open: Vec<&Ticket> = tickets.iter().filter(|t| t.status.is_open()).collect();
+    open.sort_by_key(|t| (!t.is_overdue(today), t.due, &t.district, &t.branch_code));
+    for ticket in open {
+        row += 1;
+        let overdue = ticket.is_overdue(today);
+        let mut status = ticket.status.label().to_string();
+        if ticket.under_appeal {
+            status.push_str("(申诉中)");
+        }
+        let item = match titles.get(ticket.item_code.as_str()) {
+            Some(title) => format!("{} {title}", ticket.item_code),
+            None => ticket.item_code.clone(),
+        };
+        let cells = [
+            ticket.branch_code.clone(),
+            ticket.branch_name.clone(),
+            ticket.district.clone(),
+            item,
+            status,
+            ticket.due.to_string(),
+            if overdue { "是" } else { "否" }.to_string(),
+            ticket.visits.join("、"),
+        ];
+        let mut lines: f64 = 1.0;
+        for (column, (text, width)) in cells.iter().zip(TICKET_WIDTHS).enumerate() {
+            let needed = (display_width(text) / width).ceil();
+            let format = if column == 6 && overdue {
+                &late
+            } else if needed > 1.0 {
+                &styles.wrap
+            } else {
+                &top
+            };
+            sheet.write_string_with_format(row, column as u16, text, format)?;
+            lines = lines.max(needed);
+        }
+        // Set even for one line: LibreOffice would otherwise size a row of
+        // top-aligned Chinese text as if it held two.
+        sheet.set_row_height(row, 16.0 * lines)?;
+    }
+    Ok(row)
 }
 
 fn write_calibration(

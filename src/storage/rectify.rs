@@ -501,7 +501,9 @@ impl Store {
                 .ok_or_else(|| Error::NotFound(format!("没有整改单 #{id}")))?;
             let before = Status::parse(&status)
                 .ok_or_else(|| Error::Corrupt(format!("整改单 {id} 的状态「{status}」")))?;
-            let after = action.apply(before).map_err(Error::Duplicate)?;
+            let after = action
+                .apply(before)
+                .map_err(|refused| Error::Duplicate(format!("整改单 #{id}:{refused}")))?;
             let sql = match action {
                 Action::Respond => {
                     "UPDATE rectifications SET status = ?2, response = ?3, responded_by = ?4,

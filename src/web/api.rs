@@ -934,7 +934,7 @@ pub(super) fn parse_adjust(adjust: Option<&str>) -> Result<bool, Error> {
 
 /// A checklist the request names but the database does not hold is a
 /// mistake in the request.
-fn unknown_checklist(e: crate::storage::Error) -> Error {
+pub(super) fn unknown_checklist(e: crate::storage::Error) -> Error {
     match e {
         crate::storage::Error::NotFound(message) => Error::invalid(message).with_field("checklist"),
         other => other.into(),

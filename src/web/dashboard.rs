@@ -1214,9 +1214,15 @@ pub async fn rankings_download(
         .await
         .page(lang)?;
     let checklist = current.checklist_id.clone();
-    let versions = state
+    let reader = authed.user.visibility();
+    let (versions, tickets) = state
         .db
-        .read(move |store| Ok(store.publications(&checklist, period)?))
+        .read(move |store| {
+            Ok((
+                store.publications(&checklist, period)?,
+                crate::app::rectify::visible(store, &reader, &checklist, period)?,
+            ))
+        })
         .await
         .page(lang)?;
     let provenance = crate::formats::workbook::Provenance::now(
@@ -1225,7 +1231,8 @@ pub async fn rankings_download(
         authed.user.sees_inspectors(),
         3,
         &versions,
-    );
+    )
+    .with_tickets(tickets);
     let name = file_name(&[&current.checklist_id, &period.to_string()]) + ".xlsx";
     // The workbook ranks as the page it was downloaded from.
     let bytes = tokio::task::spawn_blocking(move || {

@@ -16,6 +16,7 @@ pub mod i18n;
 mod inspect;
 mod pages;
 mod plans;
+mod rectifications;
 mod reviews;
 mod session;
 mod upload;
@@ -157,6 +158,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/photos",
             post(api::upload_photo).layer(DefaultBodyLimit::max(MAX_PHOTO)),
+        )
+        .route("/rectifications", get(rectifications::list))
+        .route(
+            "/rectifications/{id}",
+            get(rectifications::get).post(rectifications::act),
         )
         .route("/reports/rankings", get(api::rankings))
         .route("/reports/shortboards", get(api::shortboards))

@@ -27,3 +27,5 @@ mod uncertainty;
 mod plans;
 
 mod review;
+
+mod rectify;

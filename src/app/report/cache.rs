@@ -52,7 +52,7 @@ impl AnalysisCache {
     ) -> storage::Result<(Arc<Analysis>, Arc<Analysis>)> {
         store.snapshot(|store| {
             let stamp = store.change_stamp()?;
-            let id = checklist_for(store, options)?;
+            let id = checklist_for(store, options.checklist.as_deref(), options.period)?;
             let (period, min_visits) = (options.period, options.min_visits);
             let current = self.analysis(store, stamp, &id, period, min_visits)?;
             let previous = self.analysis(store, stamp, &id, period.previous(), min_visits)?;

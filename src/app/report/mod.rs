@@ -336,7 +336,7 @@ impl Analysis {
     /// The figures the options ask for, with the checklist chosen as the
     /// contract says when none is named.
     pub fn for_options(store: &Reader, options: &Options) -> storage::Result<Analysis> {
-        let id = checklist_for(store, options)?;
+        let id = checklist_for(store, options.checklist.as_deref(), options.period)?;
         Analysis::compute(store, &id, options.period, options.min_visits)
     }
 
@@ -752,15 +752,19 @@ pub fn analyse(store: &Reader, options: &Options) -> storage::Result<(Analysis, 
     Ok((current, previous))
 }
 
-/// The checklist the options name (which must exist), or the one with the
+/// The checklist a request names (which must exist), or the one with the
 /// most visits in the period.
-fn checklist_for(store: &Reader, options: &Options) -> storage::Result<String> {
-    match &options.checklist {
+pub fn checklist_for(
+    store: &Reader,
+    checklist: Option<&str>,
+    period: Period,
+) -> storage::Result<String> {
+    match checklist {
         Some(id) => {
             store.checklist(id)?;
-            Ok(id.clone())
+            Ok(id.to_string())
         }
-        None => store.busiest_checklist(options.period.from, options.period.to),
+        None => store.busiest_checklist(period.from, period.to),
     }
 }
 

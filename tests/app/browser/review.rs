@@ -49,12 +49,26 @@ async fn pending_on_the_dashboard(b: Browser) {
     b.assert_no_horizontal_scroll("the dashboard").await;
 }
 
+const DEMO_CHECKLIST: &str = include_str!("../../../checklists/hall-visit.toml");
+
+/// The version of the demo checklist as shipped.
+fn demo_version() -> u32 {
+    DEMO_CHECKLIST
+        .lines()
+        .find_map(|line| line.strip_prefix("version = "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the demo checklist has a version")
+}
+
 /// The demo checklist as a new version whose visits wait for review.
 fn reviewed_demo_checklist() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/checklists/hall-visit.toml");
-    std::fs::read_to_string(path)
-        .expect("the demo checklist")
-        .replacen("version = 1", "version = 2", 1)
+    let version = demo_version();
+    DEMO_CHECKLIST
+        .replacen(
+            &format!("version = {version}"),
+            &format!("version = {}", version + 1),
+            1,
+        )
         .replacen("pass_mark = 0.8", "pass_mark = 0.8\nreview = true", 1)
 }
 
@@ -73,8 +87,8 @@ fn reviewed_visit(db: &std::path::Path) -> String {
     rusqlite::Connection::open(db)
         .expect("open the database")
         .query_row(
-            "SELECT visit_id FROM visits WHERE checklist_version = 2",
-            [],
+            "SELECT visit_id FROM visits WHERE checklist_version = ?1",
+            [demo_version() + 1],
             |r| r.get(0),
         )
         .expect("the visit held for review")

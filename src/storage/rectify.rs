@@ -2,7 +2,7 @@
 //! people, settled by the first accepted visit after the period, withdrawn
 //! when an appeal gives the points back.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use rusqlite::{OptionalExtension, params};
@@ -100,6 +100,11 @@ const TICKET_COLUMNS: &str =
     EXISTS (SELECT 1 FROM rectification_visits rv JOIN appeals a ON a.visit_row = rv.visit_row
             WHERE rv.rectification_id = r.id AND a.item_code = r.item_code AND a.status = 'open'),
     r.revisit";
+
+/// The SQL condition of a ticket whose item the next visit checks: not
+/// settled yet, or found failing again.
+const TO_RECHECK: &str = "((settled_by IS NULL AND status IN ('open', 'responded', 'closed'))
+    OR status = 'repeated')";
 
 fn day(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -235,15 +240,27 @@ impl Reader {
     /// The codes of the items of a hall whose tickets wait for the next
     /// visit to check them: not settled yet, or found failing again.
     pub fn items_to_recheck(&self, branch_code: &str) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT DISTINCT item_code FROM rectifications
-             WHERE branch_code = ?1
-               AND ((settled_by IS NULL AND status IN ('open', 'responded', 'closed'))
-                    OR status = 'repeated')
-             ORDER BY item_code",
-        )?;
+             WHERE branch_code = ?1 AND {TO_RECHECK} ORDER BY item_code"
+        ))?;
         let rows = stmt.query_map([branch_code], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// [`Reader::items_to_recheck`] of every hall that has any, by hall
+    /// code: what the tablet keeps for the halls it may visit offline.
+    pub fn items_to_recheck_by_hall(&self) -> Result<BTreeMap<String, Vec<String>>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT DISTINCT branch_code, item_code FROM rectifications
+             WHERE {TO_RECHECK} ORDER BY branch_code, item_code"
+        ))?;
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().push(r.get(1)?);
+        }
+        Ok(out)
     }
 
     /// The tickets a period's accepted visits call for: one per hall and

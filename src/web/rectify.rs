@@ -101,33 +101,41 @@ impl TicketLine {
 /// One row of the figures: a district, a city or everything.
 pub struct TallyLine {
     pub name: String,
+    /// A district's tickets alone on the 整改 page, when there are
+    /// several districts.
+    pub link: Option<String>,
     /// A city's or the total's row, set apart from the districts'.
     pub summary: bool,
     pub tally: Tally,
 }
 
 /// The figures of `tickets`: each district, then each city and the total
-/// when the reader sees more than one district.
-fn tally_lines(tickets: &[Ticket], t: &Text, today: NaiveDate) -> Vec<TallyLine> {
+/// when the reader sees more than one district; `list` is the 整改 page
+/// of the period, which a district's row links to with its name.
+fn tally_lines(tickets: &[Ticket], list: &str, t: &Text, today: NaiveDate) -> Vec<TallyLine> {
     let tallies = rectify::tally(tickets, today);
+    let several = tallies.districts.len() > 1;
     let mut lines: Vec<TallyLine> = tallies
         .districts
         .iter()
         .map(|(name, tally)| TallyLine {
             name: t.district_scope(name),
+            link: several.then(|| format!("{list}&district={name}")),
             summary: false,
             tally: *tally,
         })
         .collect();
-    if tallies.districts.len() > 1 {
+    if several {
         lines.extend(tallies.cities.iter().map(|(name, tally)| TallyLine {
             name: t.city_scope(name),
+            link: None,
             summary: true,
             tally: *tally,
         }));
         if tallies.cities.len() > 1 || tallies.cities.is_empty() {
             lines.push(TallyLine {
                 name: t.total.into(),
+                link: None,
                 summary: true,
                 tally: tallies.total,
             });
@@ -155,6 +163,8 @@ fn published(store: &Reader) -> Result<Vec<(String, Period)>, Error> {
 pub struct RectifyQuery {
     period: Option<String>,
     checklist: Option<String>,
+    /// Only this district's tickets (the figures stay whole).
+    district: Option<String>,
 }
 
 /// A published period offered on the page.
@@ -164,11 +174,29 @@ pub struct PeriodLink {
     pub selected: bool,
 }
 
-/// Why the list is empty, in words that say what to do.
+/// Why the list is empty.
 enum Empty {
     NothingPublished,
     NotPublished { checklist: String, period: String },
     NoTickets,
+}
+
+impl Empty {
+    /// Why, in words that say what to do.
+    fn words(self, t: &Text, admin: bool) -> String {
+        match self {
+            Empty::NothingPublished => t.rectify_nothing_published(admin).to_string(),
+            Empty::NotPublished { checklist, period } => {
+                t.rectify_unpublished(&checklist, &period, admin)
+            }
+            Empty::NoTickets => t.rectify_no_tickets.to_string(),
+        }
+    }
+}
+
+/// The 整改 page of a period.
+fn list_link(period: impl std::fmt::Display, checklist: &str) -> String {
+    format!("/rectify?period={period}&checklist={checklist}")
 }
 
 #[derive(Template, WebTemplate)]
@@ -185,6 +213,8 @@ struct RectifyPage {
     /// Why nothing is listed, if nothing is.
     empty: Option<String>,
     tallies: Vec<TallyLine>,
+    /// The one district whose tickets are listed, and the link to all.
+    district: Option<(String, String)>,
     tickets: Vec<TicketLine>,
     /// How many are overdue, when any are.
     overdue: Option<String>,
@@ -265,6 +295,7 @@ pub async fn rectify_page(
     let t = lang.text();
     let user = authed.user.clone();
     let today = today();
+    let shown = query.district.clone().filter(|d| !d.trim().is_empty());
     let Listing {
         published,
         chosen,
@@ -306,24 +337,25 @@ pub async fn rectify_page(
             .iter()
             .map(|(c, p)| PeriodLink {
                 label: format!("{p} · {c}"),
-                link: format!("/rectify?period={p}&checklist={c}"),
+                link: list_link(p, c),
                 selected: chosen.as_ref().is_some_and(|(cc, pp)| cc == c && pp == p),
             })
             .collect(),
-        empty: empty.map(|e| match e {
-            Empty::NothingPublished => t.rectify_nothing_published(admin).to_string(),
-            Empty::NotPublished { checklist, period } => {
-                t.rectify_unpublished(&checklist, &period, admin)
-            }
-            Empty::NoTickets => t.rectify_no_tickets.to_string(),
+        empty: empty.map(|e| e.words(t, admin)),
+        tallies: chosen.as_ref().map_or_else(Vec::new, |(c, p)| {
+            tally_lines(&tickets, &list_link(p, c), t, today)
         }),
-        tallies: tally_lines(&tickets, t, today),
+        district: shown
+            .as_ref()
+            .zip(chosen.as_ref())
+            .map(|(d, (c, p))| (t.district_scope(d), list_link(p, c))),
         overdue: match tickets.iter().filter(|x| x.is_overdue(today)).count() {
             0 => None,
             n => Some(t.overdue_count(n)),
         },
         tickets: tickets
             .iter()
+            .filter(|x| shown.as_ref().is_none_or(|d| *d == x.district))
             .map(|x| TicketLine::new(x, checklist.as_ref(), t, today))
             .collect(),
         user: Some(authed.user),
@@ -499,10 +531,7 @@ fn ticket_page(authed_user: User, csrf: String, lang: Lang, data: TicketData) ->
         lang: lang.code(),
         assets: AssetUrls::new(),
         csrf,
-        back: format!(
-            "/rectify?period={}&checklist={}",
-            ticket.period, ticket.checklist_id
-        ),
+        back: list_link(&ticket.period, &ticket.checklist_id),
         checklist: checklist.map_or_else(|| ticket.checklist_id.clone(), |c| c.title),
         city: ticket.city.clone().unwrap_or_default(),
         heading: t.ticket_heading(ticket.id),
@@ -724,10 +753,10 @@ pub(super) fn summary(
 ) -> Result<Summary, Error> {
     let t = lang.text();
     let today = today();
-    let link = format!("/rectify?period={period}&checklist={checklist}");
+    let link = list_link(period, checklist);
     let (note, tallies) = match rectify::list(store, user, checklist, period, today) {
         Ok(tickets) if tickets.is_empty() => (Some(t.rectify_no_tickets.to_string()), Vec::new()),
-        Ok(tickets) => (None, tally_lines(&tickets, t, today)),
+        Ok(tickets) => (None, tally_lines(&tickets, &link, t, today)),
         Err(Refusal::NotPublished { .. }) => (
             Some(t.rectify_dashboard_unpublished.to_string()),
             Vec::new(),

@@ -496,6 +496,21 @@ async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
     assert_eq!(all, json!(tickets(&db, None).len()), "HQ sees every ticket");
     b.shot("list").await;
     b.assert_no_horizontal_scroll("the 整改 page").await;
+    // A district's row lists its tickets alone.
+    b.js("window.leaving = true").await;
+    b.click("#rectify-figures tr[data-scope='西平分公司'] a")
+        .await;
+    b.wait_js(
+        "!window.leaving && document.getElementById('district-filter')",
+        WAIT,
+        "西平's tickets",
+    )
+    .await;
+    let districts = b
+        .js("return [...new Set([...document.querySelectorAll('#tickets tbody tr td:nth-child(4) .muted')].map((s) => s.innerText))]")
+        .await;
+    assert_eq!(districts, json!(["西平"]));
+    b.shot("list-district").await;
 
     b.goto(&format!("/rectify/{}", chosen.answered.id)).await;
     wait_ticket(&b, "the ticket").await;

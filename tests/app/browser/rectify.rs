@@ -218,13 +218,21 @@ async fn a_ticket_is_answered_closed_and_settled_by_the_next_visit() {
         .expect("the store")
         .items_to_recheck(&chosen.hall)
         .expect("the items to recheck");
+    let photos: Vec<String> = Store::open(&db)
+        .expect("the store")
+        .photos(&format!("rectify-{}", chosen.answered.id))
+        .expect("the ticket's photos")
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(photos.len(), 2, "both photos are kept");
     let c = chosen.clone();
     with_browser(
         "rectify-inspector-768x1024",
         TABLET,
         &server.base,
         Duration::from_secs(120),
-        |b| async move { inspector_rechecks(b, c, expected).await },
+        |b| async move { inspector_rechecks(b, c, expected, photos).await },
     )
     .await;
     let verified = ticket(&db, chosen.answered.id);
@@ -520,6 +528,12 @@ async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
         json!(2),
         "HQ sees the manager's photos"
     );
+    b.wait_js(
+        "[...document.querySelectorAll('#ticket-photos img')].every((i) => i.complete && i.naturalWidth === 8)",
+        WAIT,
+        "the manager's photos, shown to headquarters",
+    )
+    .await;
     assert_eq!(
         b.js("return document.getElementById('respond-form')").await,
         json!(null),
@@ -562,7 +576,12 @@ async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
     assert_eq!(snapshot(&db), before, "a closed ticket is not closed again");
 }
 
-async fn inspector_rechecks(b: Browser, chosen: Chosen, expected: Vec<String>) {
+async fn inspector_rechecks(
+    b: Browser,
+    chosen: Chosen,
+    expected: Vec<String>,
+    photos: Vec<String>,
+) {
     b.sign_in("wangmin", PASSWORD).await;
     b.goto(&format!("/inspect/visit?branch={}", chosen.hall))
         .await;
@@ -587,6 +606,10 @@ async fn inspector_rechecks(b: Browser, chosen: Chosen, expected: Vec<String>) {
         );
     }
     assert!(b.text("#recheck-note").await.contains("整改复查"));
+    // A ticket's photos are for those who look after its hall.
+    for photo in &photos {
+        assert_eq!(b.fetch_status(&format!("/photos/{photo}")).await, 404);
+    }
     b.shot("form-marked").await;
     let (pass, fail) = (&chosen.answered.item_code, &chosen.untouched.item_code);
     answer_all_but(&b, &[pass.as_str(), fail.as_str()], &mut BTreeMap::new()).await;

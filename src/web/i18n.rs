@@ -782,21 +782,14 @@ impl Text {
         }
     }
 
-    /// The due date, in a ticket's history.
-    pub fn ticket_due(&self, due: &str) -> String {
-        match self.lang {
-            Lang::Zh => format!("整改期限 {due}"),
-            Lang::En => format!("due {due}"),
-        }
-    }
-
-    /// What the recheck visit found, in a ticket's history.
-    pub fn recheck_outcome(&self, repeated: bool, status: TicketStatus) -> String {
-        match (self.lang, repeated) {
-            (Lang::Zh, true) => format!("再次失分:{}", self.ticket_status(status)),
-            (Lang::Zh, false) => "得满分:复查通过".to_string(),
-            (Lang::En, true) => format!("points lost again: {}", self.ticket_status(status)),
-            (Lang::En, false) => "full points: verified".to_string(),
+    /// What the recheck visit found, in a ticket's history: full points,
+    /// or points lost again and the new due date.
+    pub fn recheck_outcome(&self, status: TicketStatus, due: &str) -> String {
+        match (self.lang, status) {
+            (Lang::Zh, TicketStatus::Verified) => "得满分:复查通过".to_string(),
+            (Lang::Zh, _) => format!("再次失分(顽固短板),整改期限顺延至 {due}"),
+            (Lang::En, TicketStatus::Verified) => "full points: verified".to_string(),
+            (Lang::En, _) => format!("points lost again (repeated weakness); now due {due}"),
         }
     }
 

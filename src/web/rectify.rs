@@ -321,6 +321,10 @@ pub async fn rectify_page(
         }
     };
     let admin = authed.user.administers();
+    let listed: Vec<&Ticket> = tickets
+        .iter()
+        .filter(|x| shown.as_ref().is_none_or(|d| *d == x.district))
+        .collect();
     let page = RectifyPage {
         t,
         lang: lang.code(),
@@ -349,13 +353,12 @@ pub async fn rectify_page(
             .as_ref()
             .zip(chosen.as_ref())
             .map(|(d, (c, p))| (t.district_scope(d), list_link(p, c))),
-        overdue: match tickets.iter().filter(|x| x.is_overdue(today)).count() {
+        overdue: match listed.iter().filter(|x| x.is_overdue(today)).count() {
             0 => None,
             n => Some(t.overdue_count(n)),
         },
-        tickets: tickets
+        tickets: listed
             .iter()
-            .filter(|x| shown.as_ref().is_none_or(|d| *d == x.district))
             .map(|x| TicketLine::new(x, checklist.as_ref(), t, today))
             .collect(),
         user: Some(authed.user),
@@ -489,7 +492,7 @@ fn ticket_page(authed_user: User, csrf: String, lang: Lang, data: TicketData) ->
         what: t.ticket_opened,
         when: time(Some(ticket.opened_at)),
         who: String::new(),
-        text: t.ticket_due(&ticket.due.to_string()),
+        text: String::new(),
         link: None,
     }];
     if let Some(response) = &ticket.response {
@@ -515,7 +518,7 @@ fn ticket_page(authed_user: User, csrf: String, lang: Lang, data: TicketData) ->
             what: t.ticket_recheck,
             when: day.to_string(),
             who: String::new(),
-            text: t.recheck_outcome(ticket.repeated, ticket.status),
+            text: t.recheck_outcome(ticket.status, &ticket.due.to_string()),
             link: Some(format!("/visits/{visit}")),
         });
     }

@@ -358,6 +358,24 @@ async fn manager_answers(
     b.shot("list").await;
     b.assert_no_horizontal_scroll("the 整改 page").await;
 
+    // A period not published yet says so, and what to do.
+    b.goto("/rectify?period=2026-Q2&checklist=hall-visit").await;
+    b.wait_js(
+        "document.getElementById('rectify-empty')",
+        WAIT,
+        "the empty list",
+    )
+    .await;
+    let empty = b.text("#rectify-empty").await;
+    assert!(
+        empty.contains("尚未发布") && empty.contains("2026-Q2"),
+        "{empty}"
+    );
+    b.shot("unpublished").await;
+    b.goto("/rectify").await;
+    b.wait_js("document.getElementById('tickets')", WAIT, "the 整改 page")
+        .await;
+
     // Another district's ticket does not exist for this manager.
     assert_eq!(
         b.fetch_status(&format!("/rectify/{}", chosen.elsewhere.id))

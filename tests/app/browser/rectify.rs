@@ -695,6 +695,32 @@ async fn outcome(b: Browser, chosen: Chosen, counts: (usize, usize)) {
     b.js("document.getElementById('hall-tickets').scrollIntoView()")
         .await;
     b.shot("hall").await;
+    b.goto(&format!("/dashboard?{QUERY}")).await;
+    b.wait_js(
+        "document.getElementById('rectify-summary')",
+        WAIT,
+        "the dashboard's 整改 figures",
+    )
+    .await;
+    b.js("document.getElementById('rectify-summary').scrollIntoView()")
+        .await;
+    b.shot("dashboard").await;
+    b.assert_no_horizontal_scroll("the dashboard").await;
+    // The same pages in English.
+    b.goto("/lang/en").await;
+    b.goto(&format!("/rectify/{}", chosen.untouched.id)).await;
+    wait_ticket(&b, "the ticket in English").await;
+    assert_eq!(b.text(".ticket-status").await, "Repeated weakness");
+    b.shot("ticket-en").await;
+    b.goto(&format!("/rectify?{QUERY}")).await;
+    b.wait_js(
+        "document.getElementById('tickets')",
+        WAIT,
+        "the list in English",
+    )
+    .await;
+    b.shot("list-en").await;
+    b.goto("/lang/zh").await;
     b.sign_out().await;
     // The inspector's form still marks the repeated item.
     b.sign_in("wangmin", PASSWORD).await;

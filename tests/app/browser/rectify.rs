@@ -264,21 +264,63 @@ async fn a_ticket_is_answered_closed_and_settled_by_the_next_visit() {
             .all(|t| t.branch_code == chosen.hall),
         "only the visited hall's tickets are settled"
     );
-    // Both see the outcome, at both sizes.
-    for (name, viewport) in [
-        ("rectify-outcome-1366x900", LAPTOP),
-        ("rectify-outcome-768x1024", TABLET),
-    ] {
-        let c = chosen.clone();
-        with_browser(
-            name,
-            viewport,
-            &server.base,
-            Duration::from_secs(90),
-            move |b| async move { outcome(b, c, counts).await },
-        )
+    // Both see the outcome, at both sizes; on the tablet the form keeps
+    // its marks offline.
+    let c = chosen.clone();
+    with_browser(
+        "rectify-outcome-1366x900",
+        LAPTOP,
+        &server.base,
+        Duration::from_secs(90),
+        move |b| async move { outcome(b, c, counts).await },
+    )
+    .await;
+    let base = server.base.clone();
+    with_browser(
+        "rectify-outcome-768x1024",
+        TABLET,
+        &base,
+        Duration::from_secs(120),
+        move |b| async move {
+            outcome(b.clone(), chosen.clone(), counts).await;
+            marks_offline(b, server, chosen).await;
+        },
+    )
+    .await;
+}
+
+/// The visit form, kept by the service worker, marks the hall's items
+/// under rectification with the server gone and the network cut off.
+async fn marks_offline(b: Browser, mut server: TestApp, chosen: Chosen) {
+    b.wait_js(
+        "navigator.serviceWorker.controller !== null",
+        Duration::from_secs(20),
+        "the service worker to control the page",
+    )
+    .await;
+    server.stop().await;
+    b.network_offline(true)
+        .await
+        .expect("chromedriver emulates an offline network");
+    b.wait_js("navigator.onLine === false", WAIT, "the page to be offline")
         .await;
-    }
+    b.goto(&format!("/inspect/visit?branch={}", chosen.hall))
+        .await;
+    b.wait_js(
+        "document.readyState === 'complete' && document.getElementById('progress-total').textContent !== '0'",
+        Duration::from_secs(20),
+        "the visit form from the service worker",
+    )
+    .await;
+    let marked = format!(
+        "return !document.querySelector(\"fieldset.item[data-code='{}'] .recheck-mark\").hidden",
+        chosen.untouched.item_code
+    );
+    assert_eq!(b.js(&marked).await, json!(true), "marked offline");
+    b.shot("form-offline").await;
+    b.network_offline(false)
+        .await
+        .expect("chromedriver ends the offline emulation");
 }
 
 /// Sends a form of the ticket's page and waits for the page it leads to

@@ -546,7 +546,7 @@ impl Text {
     /// (`visit.add`, `appeal`, `display_name`), or the word itself when it
     /// has none.
     pub fn audit_word<'a>(&self, key: &'a str) -> &'a str {
-        const WORDS: [(&str, &str, &str); 55] = [
+        const WORDS: [(&str, &str, &str); 65] = [
             ("visit.add", "新增暗访", "visits added"),
             ("visit.replace", "替换暗访", "visit replaced"),
             (
@@ -565,6 +565,21 @@ impl Text {
             ("appeal.file", "提出申诉", "appeal filed"),
             ("appeal.accept", "采纳申诉", "appeal accepted"),
             ("appeal.reject", "驳回申诉", "appeal rejected"),
+            ("rectify.open", "开整改单", "rectification ticket opened"),
+            ("rectify.respond", "整改回复", "ticket answered"),
+            ("rectify.close", "关闭整改单", "ticket closed"),
+            ("rectify.reopen", "重新打开整改单", "ticket reopened"),
+            (
+                "rectify.verified",
+                "整改复查通过",
+                "ticket verified by a visit",
+            ),
+            (
+                "rectify.repeated",
+                "整改复查再次失分",
+                "item failed again on a visit",
+            ),
+            ("rectify.withdraw", "撤销整改单", "ticket withdrawn"),
             ("checklist.load", "载入检查表", "checklist loaded"),
             ("period.publish", "发布期间", "period published"),
             ("period.reissue", "再次发布", "period reissued"),
@@ -577,6 +592,9 @@ impl Text {
             ("user.can_review", "设置审核权限", "review right set"),
             ("visit", "暗访", "visit"),
             ("appeal", "申诉", "appeal"),
+            ("rectification", "整改单", "rectification ticket"),
+            ("item", "检查项", "item"),
+            ("due", "整改期限", "due"),
             ("publication", "发布", "publication"),
             ("plan", "暗访计划", "visit plan"),
             ("assignment", "暗访安排", "assignment"),

@@ -634,6 +634,17 @@ async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
         "{refused}"
     );
     assert_eq!(snapshot(&db), before, "a closed ticket is not closed again");
+
+    // The audit log says what happened to tickets in words.
+    b.goto("/admin/audit").await;
+    b.wait_js("document.readyState === 'complete'", WAIT, "the audit log")
+        .await;
+    let log = b.text("main").await;
+    assert!(
+        log.contains("关闭整改单") && log.contains("整改回复") && !log.contains("rectify."),
+        "{}",
+        log.chars().take(600).collect::<String>()
+    );
 }
 
 async fn inspector_rechecks(

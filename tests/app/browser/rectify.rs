@@ -177,6 +177,30 @@ async fn a_ticket_is_answered_closed_and_settled_by_the_next_visit() {
             [chosen.overdue.id],
         )
         .expect("backdate a ticket");
+    // Another district's ticket waits for an appeal on its answer.
+    let conn = rusqlite::Connection::open(&db).expect("open the database");
+    let (visit_row, user_id): (i64, i64) = conn
+        .query_row(
+            "SELECT rv.visit_row, (SELECT id FROM users WHERE name = 'zhumadian')
+             FROM rectification_visits rv WHERE rv.rectification_id = ?1",
+            [chosen.elsewhere.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the ticket's visit");
+    Store::open(&db)
+        .expect("the store")
+        .file_appeal(
+            &hallscore::storage::NewAppeal {
+                visit_row,
+                item_code: &chosen.elsewhere.item_code,
+                current: "否",
+                requested: "是",
+                reason: "当天已整改到位,记录有误",
+                user_id,
+            },
+            "zhumadian",
+        )
+        .expect("the appeal is filed");
     let files = ws.write("photo-1.png", PNG);
     let second = ws.write("photo-2.png", PNG);
     let not_image = ws.write("notes.txt", "这不是照片");
@@ -562,6 +586,13 @@ async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
         .js("return document.querySelectorAll('#tickets tbody tr').length")
         .await;
     assert_eq!(all, json!(tickets(&db, None).len()), "HQ sees every ticket");
+    let appealed = b
+        .text(&format!(
+            "#tickets tr[data-ticket='{}'] td.marks",
+            chosen.elsewhere.id
+        ))
+        .await;
+    assert!(appealed.contains("申诉中"), "{appealed}");
     b.shot("list").await;
     b.assert_no_horizontal_scroll("the 整改 page").await;
     // A district's row lists its tickets alone.

@@ -176,6 +176,16 @@ impl Reader {
             return Ok(None);
         };
         let (photo, owner) = photo;
+        // A rectification's photo is seen by whoever may see its ticket,
+        // that is whoever looks after the ticket's hall.
+        if let Some(ticket) = photo
+            .visit_id
+            .strip_prefix("rectify-")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            let visible = self.ticket(ticket, visibility)?.is_some();
+            return Ok((owner == user_id || visible).then_some(photo));
+        }
         // An appeal's photo is seen by whoever may see the appealed visit.
         let visit = match photo
             .visit_id

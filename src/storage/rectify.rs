@@ -2,7 +2,7 @@
 //! people, settled by the first accepted visit after the period, withdrawn
 //! when an appeal gives the points back.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use rusqlite::{OptionalExtension, params};
@@ -100,6 +100,11 @@ const TICKET_COLUMNS: &str =
     EXISTS (SELECT 1 FROM rectification_visits rv JOIN appeals a ON a.visit_row = rv.visit_row
             WHERE rv.rectification_id = r.id AND a.item_code = r.item_code AND a.status = 'open'),
     r.revisit";
+
+/// The SQL condition of a ticket whose item the next visit checks: not
+/// settled yet, or found failing again.
+const TO_RECHECK: &str = "((settled_by IS NULL AND status IN ('open', 'responded', 'closed'))
+    OR status = 'repeated')";
 
 fn day(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -235,15 +240,27 @@ impl Reader {
     /// The codes of the items of a hall whose tickets wait for the next
     /// visit to check them: not settled yet, or found failing again.
     pub fn items_to_recheck(&self, branch_code: &str) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT DISTINCT item_code FROM rectifications
-             WHERE branch_code = ?1
-               AND ((settled_by IS NULL AND status IN ('open', 'responded', 'closed'))
-                    OR status = 'repeated')
-             ORDER BY item_code",
-        )?;
+             WHERE branch_code = ?1 AND {TO_RECHECK} ORDER BY item_code"
+        ))?;
         let rows = stmt.query_map([branch_code], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// [`Reader::items_to_recheck`] of every hall that has any, by hall
+    /// code: what the tablet keeps for the halls it may visit offline.
+    pub fn items_to_recheck_by_hall(&self) -> Result<BTreeMap<String, Vec<String>>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT DISTINCT branch_code, item_code FROM rectifications
+             WHERE {TO_RECHECK} ORDER BY branch_code, item_code"
+        ))?;
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().push(r.get(1)?);
+        }
+        Ok(out)
     }
 
     /// The tickets a period's accepted visits call for: one per hall and
@@ -361,7 +378,7 @@ impl Store {
                     opened_at,
                     check,
                 };
-                let Some(id) = store.open_ticket(&opening, actor)? else {
+                let Some(id) = store.open_ticket(&opening)? else {
                     continue;
                 };
                 opened.push(id);
@@ -374,6 +391,27 @@ impl Store {
             for (id, after) in revisits {
                 store.plan_revisit(id, after, actor)?;
             }
+            if !opened.is_empty() {
+                // One entry for the publication's tickets: thousands of
+                // entries would bury everything else in the log.
+                audit::record(
+                    &store.conn,
+                    &audit::Entry {
+                        actor,
+                        action: "rectify.open",
+                        entity: "rectification",
+                        id: None,
+                        before: None,
+                        after: Some(&json!({
+                            "checklist": checklist_id,
+                            "period": period.to_string(),
+                            "tickets": opened.len(),
+                            "first": opened.first(),
+                            "last": opened.last(),
+                        })),
+                    },
+                )?;
+            }
             Ok(opened)
         })
     }
@@ -381,7 +419,7 @@ impl Store {
     /// Stores a ticket, settled already when `check` says so, unless the
     /// period has it; either way it gains the visits it lacks. Its id when
     /// it is new.
-    fn open_ticket(&mut self, opening: &Opening<'_>, actor: &str) -> Result<Option<i64>> {
+    fn open_ticket(&mut self, opening: &Opening<'_>) -> Result<Option<i64>> {
         let Opening {
             checklist_id,
             period,
@@ -454,30 +492,7 @@ impl Store {
                 )?
                 .execute(params![id, visit])?;
         }
-        if inserted.is_none() {
-            return Ok(None);
-        }
-        audit::record(
-            &self.conn,
-            &audit::Entry {
-                actor,
-                action: "rectify.open",
-                entity: "rectification",
-                id: Some(&id.to_string()),
-                before: None,
-                after: Some(&json!({
-                    "checklist": checklist_id,
-                    "period": period.to_string(),
-                    "branch_code": ticket.branch_code,
-                    "item": ticket.item_code,
-                    "due": due.to_string(),
-                    "visits": ticket.visits.len(),
-                    "status": status.as_str(),
-                    "settled_by_visit_row": settled.map(|v| v.row),
-                })),
-            },
-        )?;
-        Ok(Some(id))
+        Ok(inserted)
     }
 
     /// A person acts on a ticket: the district responds, headquarters

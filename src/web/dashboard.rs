@@ -485,6 +485,8 @@ struct DashboardPage {
     wait_unit: Option<String>,
     calibration: Vec<report::CalibrationJson>,
     query: String,
+    /// The period's rectification figures, or why there are none.
+    rectify: super::rectify::Summary,
 }
 
 /// The dashboard's funnel plot, the halls outside its 99.8% limits, or why
@@ -610,7 +612,15 @@ pub async fn dashboard(
             let context = context(store, &query)?;
             let options = page_options(context.period, query.checklist.clone());
             let (current, previous) = super::api::analyse(&cache, store, &options)?;
-            let page = dashboard_page(authed, lang, &context, &current, &previous, adjust)?;
+            let rectify = super::rectify::summary(
+                store,
+                &authed.user,
+                &current.checklist_id,
+                current.period,
+                lang,
+            )?;
+            let page =
+                dashboard_page(authed, lang, &context, &current, &previous, adjust, rectify)?;
             Ok(page.into_response())
         })
         .await
@@ -618,7 +628,8 @@ pub async fn dashboard(
 }
 
 /// The dashboard of `current`'s period for a signed-in reader, ranked by
-/// inspector-adjusted rates when `adjust`.
+/// inspector-adjusted rates when `adjust`, with the period's
+/// rectification figures.
 fn dashboard_page(
     authed: Authed,
     lang: Lang,
@@ -626,6 +637,7 @@ fn dashboard_page(
     current: &Analysis,
     previous: &Analysis,
     adjust: bool,
+    rectify: super::rectify::Summary,
 ) -> Result<DashboardPage, Error> {
     let period = current.period;
     let admin = authed.user.sees_inspectors();
@@ -717,6 +729,7 @@ fn dashboard_page(
         waits: districts.waits.clone(),
         calibration: halls.calibration.clone(),
         query,
+        rectify,
         user: Some(authed.user),
     })
 }
@@ -880,6 +893,8 @@ struct UnitPage {
     halls: Option<Ranking>,
     section_titles: Vec<String>,
     visits: Vec<VisitLink>,
+    /// A hall's tickets still open.
+    tickets: Vec<super::rectify::TicketLine>,
     back: String,
 }
 
@@ -1017,7 +1032,7 @@ async fn unit_page(
     let halls = (level == Level::District && visibility.sees_branch(&district, unit.city))
         .then(|| district_halls(&current, &previous, &district, &link_query, lang.text()));
     let visits = if level == Level::Branch {
-        hall_visits(&state, &code, &current, &link_query, visibility)
+        hall_visits(&state, &code, &current, &link_query, visibility.clone())
             .await
             .page(lang)?
     } else {
@@ -1079,6 +1094,9 @@ async fn unit_page(
         section_titles: section_titles(&current),
         halls,
         visits,
+        tickets: super::rectify::hall_tickets(&state, level, &code, &visibility, lang)
+            .await
+            .page(lang)?,
         back: format!("/dashboard?{link_query}"),
         user: Some(authed.user),
     };

@@ -11,6 +11,7 @@ use axum_extra::extract::CookieJar;
 pub use crate::domain::lang::Lang;
 
 use crate::domain::checklist::{Checklist, Critical};
+use crate::domain::rectify::Status as TicketStatus;
 use crate::domain::review::{Status, status_word};
 use crate::domain::scoring::RedLine;
 use crate::domain::uncertainty::Signal;
@@ -283,6 +284,50 @@ pub struct Text {
     pub appeal_photo_type: &'static str,
     pub appeal_unpublished: &'static str,
     pub reject_needs_reason: &'static str,
+    // 整改: the tickets' list and page, the dashboard's and the hall page's views.
+    pub nav_rectify: &'static str,
+    pub rectify_help: &'static str,
+    pub rectify_published_periods: &'static str,
+    pub rectify_no_tickets: &'static str,
+    pub rectify_dashboard_unpublished: &'static str,
+    pub rectify_dashboard_link: &'static str,
+    pub tally_scope: &'static str,
+    pub only_district: &'static str,
+    pub all_districts: &'static str,
+    pub tally_tickets: &'static str,
+    pub tally_on_time: &'static str,
+    pub tally_verified: &'static str,
+    pub tally_repeated: &'static str,
+    pub tally_overdue: &'static str,
+    pub tally_open: &'static str,
+    pub total: &'static str,
+    pub ticket_due_col: &'static str,
+    pub evidence_visits: &'static str,
+    pub overdue_mark: &'static str,
+    pub repeated_mark: &'static str,
+    pub under_appeal_mark: &'static str,
+    pub open_ticket: &'static str,
+    pub ticket_opened: &'static str,
+    pub ticket_response: &'static str,
+    pub ticket_decision: &'static str,
+    pub ticket_recheck: &'static str,
+    pub ticket_history: &'static str,
+    pub ticket_photos: &'static str,
+    pub no_ticket_photos: &'static str,
+    pub respond_heading: &'static str,
+    pub respond_text: &'static str,
+    pub respond_photos: &'static str,
+    pub respond_submit: &'static str,
+    pub decide_heading: &'static str,
+    pub decide_comment: &'static str,
+    pub close_ticket: &'static str,
+    pub reopen_ticket: &'static str,
+    pub ticket_action_unknown: &'static str,
+    pub ticket_photos_only_with_response: &'static str,
+    pub hall_open_tickets: &'static str,
+    pub recheck_mark: &'static str,
+    pub recheck_note: &'static str,
+    pub problem_heading: &'static str,
     // The visit form.
     pub critical: &'static str,
     // The upload page.
@@ -501,7 +546,7 @@ impl Text {
     /// (`visit.add`, `appeal`, `display_name`), or the word itself when it
     /// has none.
     pub fn audit_word<'a>(&self, key: &'a str) -> &'a str {
-        const WORDS: [(&str, &str, &str); 55] = [
+        const WORDS: [(&str, &str, &str); 65] = [
             ("visit.add", "新增暗访", "visits added"),
             ("visit.replace", "替换暗访", "visit replaced"),
             (
@@ -520,6 +565,25 @@ impl Text {
             ("appeal.file", "提出申诉", "appeal filed"),
             ("appeal.accept", "采纳申诉", "appeal accepted"),
             ("appeal.reject", "驳回申诉", "appeal rejected"),
+            (
+                "rectify.open",
+                "发布时开整改单",
+                "rectification tickets opened at publication",
+            ),
+            ("rectify.respond", "整改回复", "ticket answered"),
+            ("rectify.close", "关闭整改单", "ticket closed"),
+            ("rectify.reopen", "重新打开整改单", "ticket reopened"),
+            (
+                "rectify.verified",
+                "整改复查通过",
+                "ticket verified by a visit",
+            ),
+            (
+                "rectify.repeated",
+                "整改复查再次失分",
+                "item failed again on a visit",
+            ),
+            ("rectify.withdraw", "撤销整改单", "ticket withdrawn"),
             ("checklist.load", "载入检查表", "checklist loaded"),
             ("period.publish", "发布期间", "period published"),
             ("period.reissue", "再次发布", "period reissued"),
@@ -532,6 +596,9 @@ impl Text {
             ("user.can_review", "设置审核权限", "review right set"),
             ("visit", "暗访", "visit"),
             ("appeal", "申诉", "appeal"),
+            ("rectification", "整改单", "rectification ticket"),
+            ("item", "检查项", "item"),
+            ("due", "整改期限", "due"),
             ("publication", "发布", "publication"),
             ("plan", "暗访计划", "visit plan"),
             ("assignment", "暗访安排", "assignment"),
@@ -656,6 +723,115 @@ impl Text {
         match self.lang {
             Lang::Zh => format!("申诉的答案:{problem}"),
             Lang::En => format!("Requested answer: {problem}"),
+        }
+    }
+
+    /// A ticket's status in words.
+    pub fn ticket_status(&self, status: TicketStatus) -> &'static str {
+        match self.lang {
+            Lang::Zh => status.label(),
+            Lang::En => match status {
+                TicketStatus::Open => "Open",
+                TicketStatus::Responded => "Answered",
+                TicketStatus::Closed => "Closed",
+                TicketStatus::Verified => "Verified",
+                TicketStatus::Repeated => "Repeated weakness",
+                TicketStatus::Withdrawn => "Withdrawn",
+            },
+        }
+    }
+
+    /// The period and checklist the 整改 page shows.
+    pub fn rectify_period(&self, period: &str, checklist: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("{period} · {checklist}"),
+            Lang::En => format!("{period} · {checklist}"),
+        }
+    }
+
+    /// Why the 整改 page lists nothing when no period is published.
+    pub fn rectify_nothing_published(&self, admin: bool) -> &'static str {
+        match (self.lang, admin) {
+            (Lang::Zh, true) => {
+                "还没有发布的期间,所以还没有整改单。请在「申诉」页发布一个期间:发布时每个失分的网点检查项都会生成整改单。"
+            }
+            (Lang::Zh, false) => {
+                "还没有发布的期间,所以还没有整改单。总部发布期间后,这里会列出您负责网点的整改单。"
+            }
+            (Lang::En, true) => {
+                "No period is published yet, so there are no tickets. Publish a period on the Appeals page: publishing opens a ticket for every hall item that lost points."
+            }
+            (Lang::En, false) => {
+                "No period is published yet, so there are no tickets. Once headquarters publishes a period, your halls' tickets are listed here."
+            }
+        }
+    }
+
+    /// Why the 整改 page lists nothing for a period not published.
+    pub fn rectify_unpublished(&self, checklist: &str, period: &str, admin: bool) -> String {
+        match (self.lang, admin) {
+            (Lang::Zh, true) => format!(
+                "检查表 {checklist} 的期间 {period} 尚未发布,还没有整改单。请在「申诉」页发布该期间,或在上面选择已发布的期间。"
+            ),
+            (Lang::Zh, false) => format!(
+                "检查表 {checklist} 的期间 {period} 尚未发布,还没有整改单。总部发布后这里会列出整改单;可先在上面选择已发布的期间。"
+            ),
+            (Lang::En, true) => format!(
+                "Period {period} of checklist {checklist} is not published, so it has no tickets. Publish it on the Appeals page, or choose a published period above."
+            ),
+            (Lang::En, false) => format!(
+                "Period {period} of checklist {checklist} is not published, so it has no tickets yet. Choose a published period above."
+            ),
+        }
+    }
+
+    /// "整改单 #12".
+    pub fn ticket_heading(&self, id: i64) -> String {
+        match self.lang {
+            Lang::Zh => format!("整改单 #{id}"),
+            Lang::En => format!("Ticket #{id}"),
+        }
+    }
+
+    /// How many tickets are overdue, above the list.
+    pub fn overdue_count(&self, n: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("{n} 张整改单已逾期(过了整改期限仍未回复),排在最前"),
+            Lang::En => format!(
+                "{} overdue (past due with no response), listed first",
+                counted(n, "ticket", "tickets")
+            ),
+        }
+    }
+
+    /// What the recheck visit found, in a ticket's history: full points,
+    /// or points lost again and the new due date.
+    pub fn recheck_outcome(&self, status: TicketStatus, due: &str) -> String {
+        match (self.lang, status) {
+            (Lang::Zh, TicketStatus::Verified) => "得满分:复查通过".to_string(),
+            (Lang::Zh, _) => format!("再次失分(顽固短板),整改期限顺延至 {due}"),
+            (Lang::En, TicketStatus::Verified) => "full points: verified".to_string(),
+            (Lang::En, _) => format!("points lost again (repeated weakness); now due {due}"),
+        }
+    }
+
+    /// Why a ticket offers nothing more to do.
+    pub fn ticket_done(&self, status: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("该整改单已办结(「{status}」),无需再处理。"),
+            Lang::En => format!("This ticket is settled ({status}); nothing more to do."),
+        }
+    }
+
+    /// A file of a ticket's answer that is not a photo.
+    pub fn ticket_photo_type(&self, name: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!(
+                "整改照片「{name}」不是 JPEG、PNG 或 WebP 图片:回复和照片都没有保存,请重新选择照片"
+            ),
+            Lang::En => format!(
+                "Photo “{name}” is not a JPEG, PNG or WebP image: neither the answer nor the photos were saved; please choose the photos again"
+            ),
         }
     }
 
@@ -1112,6 +1288,49 @@ pub static ZH: Text = Text {
     appeal_photo_type: "申诉照片不是 JPEG、PNG 或 WebP 图片",
     appeal_unpublished: "该暗访所在期间尚未发布,发布后才能申诉",
     reject_needs_reason: "驳回申诉时请写明理由",
+    nav_rectify: "整改",
+    rectify_help: "已发布期间里每个失分的网点检查项各有一张整改单:区县经理写明整改情况并附照片,总部关闭或重新打开;期间结束后对该网点的第一次暗访即复查——得满分为「复查通过」,再次失分为「顽固短板」。逾期:过了整改期限仍未回复。",
+    rectify_published_periods: "已发布期间",
+    rectify_no_tickets: "该期间您负责的网点没有整改单:所有检查项都得了满分,或失分已经申诉撤销。",
+    rectify_dashboard_unpublished: "本期间尚未发布:发布后每个失分的网点检查项会生成整改单。",
+    rectify_dashboard_link: "查看整改单",
+    tally_scope: "范围",
+    only_district: "只列出",
+    all_districts: "列出全部区县",
+    tally_tickets: "整改单",
+    tally_on_time: "按时回复",
+    tally_verified: "复查通过",
+    tally_repeated: "顽固短板",
+    tally_overdue: "逾期",
+    tally_open: "未办结",
+    total: "合计",
+    ticket_due_col: "整改期限",
+    evidence_visits: "失分暗访",
+    overdue_mark: "逾期",
+    repeated_mark: "顽固短板",
+    under_appeal_mark: "申诉中",
+    open_ticket: "查看 / 处理",
+    ticket_opened: "开单",
+    ticket_response: "区县回复",
+    ticket_decision: "总部意见",
+    ticket_recheck: "复查",
+    ticket_history: "处理记录",
+    ticket_photos: "整改照片",
+    no_ticket_photos: "还没有整改照片。",
+    respond_heading: "回复整改情况",
+    respond_text: "做了哪些整改",
+    respond_photos: "整改照片(可选多张,JPEG / PNG / WebP)",
+    respond_submit: "提交回复",
+    decide_heading: "总部处理",
+    decide_comment: "意见(必填)",
+    close_ticket: "关闭整改单",
+    reopen_ticket: "重新打开",
+    ticket_action_unknown: "请选择要做的处理(回复、关闭或重新打开)",
+    ticket_photos_only_with_response: "照片只能随整改回复上传,关闭或重新打开时请不要选择照片",
+    hall_open_tickets: "整改中的检查项",
+    recheck_mark: "整改复查",
+    recheck_note: "本网点有 {n} 个检查项在整改复查中,已标「整改复查」,请重点检查。",
+    problem_heading: "未保存",
     // The visit form.
     critical: "红线",
     // The upload page.
@@ -1405,6 +1624,49 @@ pub static EN: Text = Text {
     appeal_photo_type: "The appeal photo is not a JPEG, PNG or WebP image",
     appeal_unpublished: "The period of this visit is not published yet; appeals open once it is",
     reject_needs_reason: "Please give a reason when rejecting an appeal",
+    nav_rectify: "Rectification",
+    rectify_help: "Every hall item that lost points in a published period has a ticket: the district manager says what was done, with photos; headquarters closes or reopens it. The hall's first visit after the period rechecks the item: full points means verified, points lost again means a repeated weakness. Overdue: past the due date with no response.",
+    rectify_published_periods: "Published periods",
+    rectify_no_tickets: "No tickets for your halls in this period: every item got full points, or its lost points were withdrawn on appeal.",
+    rectify_dashboard_unpublished: "This period is not published yet: publishing opens a ticket for every hall item that lost points.",
+    rectify_dashboard_link: "See the tickets",
+    tally_scope: "Scope",
+    only_district: "Showing only",
+    all_districts: "show every district",
+    tally_tickets: "Tickets",
+    tally_on_time: "Answered on time",
+    tally_verified: "Verified",
+    tally_repeated: "Repeated",
+    tally_overdue: "Overdue",
+    tally_open: "Still open",
+    total: "Total",
+    ticket_due_col: "Due",
+    evidence_visits: "Visits that lost points",
+    overdue_mark: "Overdue",
+    repeated_mark: "Repeated weakness",
+    under_appeal_mark: "Under appeal",
+    open_ticket: "Open",
+    ticket_opened: "Opened",
+    ticket_response: "District's response",
+    ticket_decision: "Headquarters' decision",
+    ticket_recheck: "Recheck",
+    ticket_history: "History",
+    ticket_photos: "Photos of the fix",
+    no_ticket_photos: "No photos yet.",
+    respond_heading: "Answer the ticket",
+    respond_text: "What was done",
+    respond_photos: "Photos (one or more, JPEG / PNG / WebP)",
+    respond_submit: "Send the answer",
+    decide_heading: "Headquarters' decision",
+    decide_comment: "Comment (required)",
+    close_ticket: "Close the ticket",
+    reopen_ticket: "Reopen",
+    ticket_action_unknown: "Please choose what to do (respond, close or reopen)",
+    ticket_photos_only_with_response: "Photos go with a response; choose none to close or reopen",
+    hall_open_tickets: "Items under rectification",
+    recheck_mark: "Recheck",
+    recheck_note: "{n} items of this hall are under rectification and marked “Recheck”: please look at them closely.",
+    problem_heading: "Not saved",
     // The visit form.
     critical: "Red line",
     // The upload page.

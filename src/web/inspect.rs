@@ -1,6 +1,8 @@
 //! The inspector's pages: the hall picker with drafts and recent visits,
 //! and the visit form.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -318,6 +320,7 @@ fn form_messages(t: &Text) -> serde_json::Value {
         "stopwatch_reset_confirm": t.stopwatch_reset_confirm,
         "stopwatch_take_first": t.stopwatch_take_first,
         "stopwatch_call_first": t.stopwatch_call_first,
+        "recheck_note": t.recheck_note,
     })
 }
 
@@ -381,6 +384,7 @@ fn form_data(store: &Reader, query: FormQuery, own: &Visibility) -> Result<FormD
     Ok(FormData {
         checklist,
         branches: store.branches()?,
+        rechecks: store.items_to_recheck_by_hall()?,
         returned,
     })
 }
@@ -388,6 +392,9 @@ fn form_data(store: &Reader, query: FormQuery, own: &Visibility) -> Result<FormD
 struct FormData {
     checklist: Checklist,
     branches: Vec<Branch>,
+    /// The items under rectification of each hall that has any: the
+    /// form marks them 整改复查 once the hall is known, offline too.
+    rechecks: BTreeMap<String, Vec<String>>,
     returned: Option<(String, String)>,
 }
 
@@ -401,6 +408,7 @@ pub async fn visit_form(
     let FormData {
         checklist,
         branches,
+        rechecks,
         returned,
     } = state
         .db
@@ -470,9 +478,12 @@ pub async fn visit_form(
         halls_json: script_json(&serde_json::Value::Array(
             branches
                 .iter()
-                .map(
-                    |b| serde_json::json!({"code": b.code, "name": b.name, "district": b.district}),
-                )
+                .map(|b| {
+                    serde_json::json!({
+                        "code": b.code, "name": b.name, "district": b.district,
+                        "recheck": rechecks.get(&b.code).cloned().unwrap_or_default(),
+                    })
+                })
                 .collect(),
         )),
         messages_json: script_json(&form_messages(lang.text())),

@@ -17,6 +17,7 @@ mod inspect;
 mod pages;
 mod plans;
 mod rectifications;
+mod rectify;
 mod reviews;
 mod session;
 mod upload;
@@ -193,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/publications", post(appeals::publish))
         .route("/admin/appeals/{id}", post(appeals::decide))
         .route("/appeals", get(appeals::appeals_page))
+        .merge(rectify::routes())
         .route("/reviews", get(reviews::queue_page))
         .route("/reviews/unflagged", post(reviews::accept_unflagged))
         .route("/reviews/{id}", post(reviews::decide_form))

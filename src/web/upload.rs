@@ -20,7 +20,9 @@ pub(super) struct SentFile {
 /// A multipart form read whole: its text fields, trimmed, and its files.
 pub(super) struct FormParts {
     texts: HashMap<String, String>,
-    files: HashMap<String, SentFile>,
+    /// Each file field's files, in the order sent (a field may hold
+    /// several).
+    files: HashMap<String, Vec<SentFile>>,
 }
 
 impl FormParts {
@@ -43,7 +45,7 @@ impl FormParts {
                     name: file_name,
                     bytes: bytes.to_vec(),
                 };
-                form.files.insert(name, file);
+                form.files.entry(name).or_default().push(file);
             } else {
                 let text = String::from_utf8_lossy(&bytes).trim().to_string();
                 form.texts.insert(name, text);
@@ -57,9 +59,19 @@ impl FormParts {
         self.texts.get(name).map(String::as_str)
     }
 
-    /// A file field, if it was sent (possibly empty).
+    /// A file field, if it was sent (possibly empty): its first file.
     pub(super) fn take_file(&mut self, name: &str) -> Option<SentFile> {
-        self.files.remove(name)
+        self.files.remove(name)?.into_iter().next()
+    }
+
+    /// Every file sent in a field, empty ones (nothing chosen) left out.
+    pub(super) fn take_files(&mut self, name: &str) -> Vec<SentFile> {
+        self.files
+            .remove(name)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| !f.bytes.is_empty())
+            .collect()
     }
 }
 

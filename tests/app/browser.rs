@@ -19,6 +19,7 @@
 
 mod driver;
 mod plans;
+mod rectify;
 mod reports;
 mod review;
 mod tablet;

@@ -56,6 +56,17 @@ document.addEventListener("DOMContentLoaded", () => {
       ? `${plan.dataset.task} #${visit.assignment} ${visit.task_when || ""}`.trim()
       : plan.dataset.unplanned;
     plan.classList.toggle("unplanned", !visit.assignment);
+    // The hall's items under rectification: the inspector looks at them
+    // closely (the roster with them comes with the form, offline too).
+    const recheck = hall ? hall.recheck || [] : [];
+    for (const f of items) {
+      const marked = recheck.includes(f.dataset.code);
+      f.classList.toggle("recheck", marked);
+      f.querySelector(".recheck-mark").hidden = !marked;
+    }
+    const note = document.getElementById("recheck-note");
+    note.textContent = messages.recheck_note.replace("{n}", recheck.length);
+    note.hidden = !recheck.length;
   }
   const started = () =>
     Object.values(visit.answers || {}).some((v) => v !== "") ||

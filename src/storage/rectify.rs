@@ -111,73 +111,49 @@ fn day(text: &str) -> Result<NaiveDate> {
         .map_err(|_| Error::Corrupt(format!("整改单的日期「{text}」")))
 }
 
-fn ticket_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Ticket>> {
-    let time = |at: Option<String>| at.as_deref().map(parse_time).transpose();
+fn ticket_from_row(r: &rusqlite::Row<'_>) -> Result<Ticket> {
+    let time = |index: usize| -> Result<Option<NaiveDateTime>> {
+        r.get::<_, Option<String>>(index)?
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+    };
+    let id: i64 = r.get(0)?;
     let status: String = r.get(11)?;
     let visits: Option<String> = r.get(21)?;
-    let (opened_at, due, responded_at, decided_at, settled_on): (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ) = (r.get(9)?, r.get(10)?, r.get(15)?, r.get(17)?, r.get(20)?);
-    let parts = (
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    );
-    let words = (r.get(13)?, r.get(14)?, r.get(16)?, r.get(18)?, r.get(19)?);
-    let (repeated, under_appeal, revisit) = (r.get(12)?, r.get(22)?, r.get(23)?);
-    Ok((|| {
-        let (
-            id,
-            checklist_id,
-            period,
-            branch_code,
-            branch_name,
-            district,
-            city,
-            item_code,
-            critical,
-        ) = parts;
-        let (response, responded_by, decided_by, decision, settled_by) = words;
-        Ok(Ticket {
-            id,
-            checklist_id,
-            period,
-            branch_code,
-            branch_name,
-            district,
-            city,
-            item_code,
-            critical,
-            opened_at: parse_time(&opened_at)?,
-            due: day(&due)?,
-            status: Status::parse(&status)
-                .ok_or_else(|| Error::Corrupt(format!("整改单 {id} 的状态「{status}」")))?,
-            repeated,
-            response,
-            responded_by,
-            responded_at: time(responded_at)?,
-            decided_by,
-            decided_at: time(decided_at)?,
-            decision,
-            settled_by,
-            settled_on: settled_on.as_deref().map(day).transpose()?,
-            visits: visits
-                .map(|v| v.split('\u{1f}').map(str::to_string).collect())
-                .unwrap_or_default(),
-            under_appeal,
-            revisit,
-        })
-    })())
+    Ok(Ticket {
+        id,
+        checklist_id: r.get(1)?,
+        period: r.get(2)?,
+        branch_code: r.get(3)?,
+        branch_name: r.get(4)?,
+        district: r.get(5)?,
+        city: r.get(6)?,
+        item_code: r.get(7)?,
+        critical: r.get(8)?,
+        opened_at: parse_time(&r.get::<_, String>(9)?)?,
+        due: day(&r.get::<_, String>(10)?)?,
+        status: Status::parse(&status)
+            .ok_or_else(|| Error::Corrupt(format!("整改单 {id} 的状态「{status}」")))?,
+        repeated: r.get(12)?,
+        response: r.get(13)?,
+        responded_by: r.get(14)?,
+        responded_at: time(15)?,
+        decided_by: r.get(16)?,
+        decided_at: time(17)?,
+        decision: r.get(18)?,
+        settled_by: r.get(19)?,
+        settled_on: r
+            .get::<_, Option<String>>(20)?
+            .as_deref()
+            .map(day)
+            .transpose()?,
+        visits: visits
+            .map(|v| v.split('\u{1f}').map(str::to_string).collect())
+            .unwrap_or_default(),
+        under_appeal: r.get(22)?,
+        revisit: r.get(23)?,
+    })
 }
 
 /// The SQL condition and parameters that limit tickets to a reader's
@@ -224,8 +200,12 @@ impl Reader {
         }
         sql.push_str(" ORDER BY r.due, r.branch_code, r.item_code, r.id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(values), ticket_from_row)?;
-        rows.map(|r| r?).collect()
+        let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(ticket_from_row(r)?);
+        }
+        Ok(out)
     }
 
     /// One ticket, if the reader may see it.

@@ -860,7 +860,8 @@ fn other_programs_open_our_exports() {
             Value::Null,
             Value::Null,
             json!("≤10:10;≤15:5;其他:0"),
-            json!("分钟")
+            json!("分钟"),
+            Value::Null
         ]
     );
 

@@ -78,6 +78,7 @@ pub fn parse_checklist(
     if sections.is_empty() || !problems.is_empty() {
         return table.finish(Vec::new(), problems, Vec::new());
     }
+    sections.iter_mut().for_each(days_to_section);
     let checklist = Checklist {
         id: meta.id.to_string(),
         version: meta.version,
@@ -165,6 +166,19 @@ fn read_item(table: &Table, row: &Row, problems: &mut Vec<Problem>) -> Option<It
             rectify_days,
         },
     })
+}
+
+/// A sheet gives the days to fix on every item's row: when all items of a
+/// section give the same, they are the section's, as a checklist file
+/// would say it.
+fn days_to_section(section: &mut Section) {
+    let first = section.items.first().and_then(|i| i.rectify_days);
+    if first.is_some() && section.items.iter().all(|i| i.rectify_days == first) {
+        section.rectify_days = first;
+        for item in &mut section.items {
+            item.rectify_days = None;
+        }
+    }
 }
 
 /// The 整改天数 cell: days the hall has to fix the item, if given.
@@ -513,6 +527,17 @@ mod tests {
         let items = &parsed.rows[0].value.sections[0].items;
         assert_eq!(items[0].rectify_days, Some(30));
         assert_eq!(items[1].rectify_days, None);
+
+        // Every item of a section with the same days: the section's.
+        let sheets = sheet(&[
+            &["大项", "编码", "检查项目", "类型", "分值", "整改天数"],
+            &["环境", "E01", "灯箱完好", "是否", "2", "30"],
+            &["环境", "E02", "地面整洁", "是否", "2", "30"],
+        ]);
+        let parsed = parse_checklist("细则.csv", &sheets, &meta).expect("parses");
+        let section = &parsed.rows[0].value.sections[0];
+        assert_eq!(section.rectify_days, Some(30));
+        assert!(section.items.iter().all(|i| i.rectify_days.is_none()));
 
         let sheets = sheet(&[
             &["大项", "编码", "检查项目", "类型", "分值", "整改天数"],

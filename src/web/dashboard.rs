@@ -29,6 +29,10 @@ use crate::domain::period::{Period, PeriodKind};
 use crate::domain::uncertainty::Signal;
 use crate::storage::Reader;
 
+mod hall_table;
+
+use hall_table::{HallQuery, HallTable, HallView, TableFrame};
+
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct DashboardQuery {
     period: Option<String>,
@@ -37,6 +41,12 @@ pub struct DashboardQuery {
     checklist: Option<String>,
     /// `inspectors` ranks by inspector-adjusted rates (admins only).
     adjust: Option<String>,
+    /// The dashboard's hall table: its page, order, county and search.
+    page: Option<String>,
+    sort: Option<String>,
+    order: Option<String>,
+    district: Option<String>,
+    q: Option<String>,
 }
 
 /// A `<select>` option.
@@ -82,12 +92,23 @@ pub fn report_query(period: &Period, checklist: &str) -> String {
 
 /// [`report_query`], and the ranking by adjusted rates when it is on.
 fn page_query(period: &Period, checklist: &str, adjust: bool) -> String {
-    let query = report_query(period, checklist);
+    page_params(period, checklist, adjust)
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The parameters of [`page_query`], one by one.
+fn page_params(period: &Period, checklist: &str, adjust: bool) -> Vec<(&'static str, String)> {
+    let mut params = vec![
+        ("period", period.to_string()),
+        ("checklist", checklist.to_string()),
+    ];
     if adjust {
-        query + "&adjust=inspectors"
-    } else {
-        query
+        params.push(("adjust", "inspectors".to_string()));
     }
+    params
 }
 
 /// The scale of the interval bars of the reports' rows, shared so that
@@ -123,6 +144,23 @@ struct RowFigures<'a> {
     adjusted: Option<&'a HashMap<String, Option<f64>>>,
 }
 
+impl RowFigures<'_> {
+    /// The rate a row shows: the plain one, also when the report ranks
+    /// adjusted rates.
+    fn rate(&self, row: &RankingRow) -> Option<f64> {
+        match self.plain {
+            Some(plain) => plain.get(&row.code).copied().flatten(),
+            None => row.rate,
+        }
+    }
+
+    /// The inspector-adjusted rate a row shows, for admins.
+    fn adjusted(&self, row: &RankingRow) -> Option<f64> {
+        self.adjusted
+            .and_then(|adjusted| adjusted.get(&row.code).copied().flatten())
+    }
+}
+
 /// The page of a county or hall, on the period and checklist of `query`.
 fn unit_link(level: Level, code: &str, query: &str) -> String {
     format!("{}?{query}", unit_path(level, code))
@@ -142,11 +180,14 @@ pub struct Ranking {
     pub scale: String,
 }
 
-fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking {
+/// The table lines of `rows`, rows of `report`.
+fn lines<'r>(
+    report: &RankingsReport,
+    rows: impl Iterator<Item = &'r RankingRow>,
+    query: &str,
+    figures: &RowFigures,
+) -> Ranking {
     let (t, scale) = (figures.t, figures.scale);
-    let by_code = |map: Option<&HashMap<String, Option<f64>>>, code: &str| {
-        map.and_then(|m| m.get(code).copied().flatten())
-    };
     let total = report.top_bottom.first();
     let listed = |row: &RankingRow, top: bool| {
         total.is_some_and(|c| {
@@ -154,15 +195,10 @@ fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking 
             list.iter().any(|u| u.code == row.code)
         })
     };
-    let lines = report
-        .rows
-        .iter()
+    let lines = rows
         .map(|row| {
-            let rate = match figures.plain {
-                Some(_) => by_code(figures.plain, &row.code),
-                None => row.rate,
-            };
-            let adjusted = by_code(figures.adjusted, &row.code);
+            let rate = figures.rate(row);
+            let adjusted = figures.adjusted(row);
             let interval = row.interval.zip(row.rate);
             Line {
                 rank: row.rank.map_or("—".into(), |r| r.to_string()),
@@ -227,8 +263,13 @@ fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking 
         .collect();
     Ranking {
         lines,
-        scale: format!("{:.0}%–{:.0}%", scale.0 * 100.0, scale.1 * 100.0),
+        scale: scale_text(scale),
     }
+}
+
+/// The interval bars' scale as a header says it: "40%–100%".
+fn scale_text(scale: (f64, f64)) -> String {
+    format!("{:.0}%–{:.0}%", scale.0 * 100.0, scale.1 * 100.0)
 }
 
 /// The call-outs of one level: a row per metric.
@@ -283,6 +324,9 @@ pub struct Filters {
     pub adjust_offered: bool,
     /// Whether the ranking is by adjusted rates.
     pub adjust: bool,
+    /// Parameters of the page that another period or checklist keeps (the
+    /// dashboard's hall table order, county and search).
+    pub keep: Vec<(&'static str, String)>,
 }
 
 impl Filters {
@@ -319,6 +363,7 @@ impl Filters {
             to: custom(period.to),
             adjust_offered: false,
             adjust: false,
+            keep: Vec::new(),
         }
     }
 
@@ -330,6 +375,11 @@ impl Filters {
             adjust,
             ..self
         }
+    }
+
+    /// The filters keeping `keep` when they change the period or checklist.
+    fn keeping(self, keep: Vec<(&'static str, String)>) -> Filters {
+        Filters { keep, ..self }
     }
 }
 
@@ -470,7 +520,9 @@ struct DashboardPage {
     scope_visits: u32,
     section_titles: Vec<String>,
     districts: Ranking,
+    /// The lines of the hall table's page, and the table around them.
     halls: Ranking,
+    hall_table: HallTable,
     /// Whether rows have an adjusted rate column (admins).
     show_adjusted: bool,
     callout_grids: Vec<CalloutGrid>,
@@ -610,7 +662,9 @@ pub async fn dashboard(
             let context = context(store, &query)?;
             let options = page_options(context.period, query.checklist.clone());
             let (current, previous) = super::api::analyse(&cache, store, &options)?;
-            let page = dashboard_page(authed, lang, &context, &current, &previous, adjust)?;
+            let sections = current.catalogue.sections.len();
+            let view = hall_view(&query, sections, authed.user.sees_inspectors(), lang.text())?;
+            let page = dashboard_page(authed, lang, &context, &view, &current, &previous, adjust)?;
             Ok(page.into_response())
         })
         .await
@@ -623,6 +677,7 @@ fn dashboard_page(
     authed: Authed,
     lang: Lang,
     context: &Context,
+    view: &HallView,
     current: &Analysis,
     previous: &Analysis,
     adjust: bool,
@@ -638,6 +693,8 @@ fn dashboard_page(
         (Some(a), Some(p)) => (a, p),
         _ => (current, previous),
     };
+    let t = lang.text();
+    let section_titles = section_titles(current);
     // Only the rows the reader may see are made (national rows are many).
     let halls = ranked.rankings_for(ranked_previous, Level::Branch, 3, &visibility, admin);
     let districts = ranked.rankings_for(ranked_previous, Level::District, 3, &visibility, admin);
@@ -649,7 +706,6 @@ fn dashboard_page(
         .shortboards(&scope)
         .or_else(|_| current.shortboards("all"))
         .map_err(Error::invalid)?;
-    let t = lang.text();
     let rates =
         |analysis: Option<&Analysis>, level: Level| analysis.map(|a| rates_by_code(a, level));
     let (plain_halls, plain_districts) = (
@@ -668,6 +724,17 @@ fn dashboard_page(
         plain,
         adjusted,
     };
+    let hall_figures = row_figures(plain_halls.as_ref(), adjusted_halls.as_ref());
+    let (page_rows, hall_table) = hall_table::hall_table(
+        &halls.rows,
+        view,
+        &hall_figures,
+        &TableFrame {
+            base: &page_params(&period, &current.checklist_id, adjust),
+            sections: &section_titles,
+            adjusted_shown: admin,
+        },
+    );
     Ok(DashboardPage {
         t,
         lang: lang.code(),
@@ -681,13 +748,14 @@ fn dashboard_page(
             &context.checklists,
             &current.checklist_id,
         )
-        .with_adjust(admin, adjust),
+        .with_adjust(admin, adjust)
+        .keeping(view.kept()),
         period_line: period_line(current, previous, t),
         pending: (current.pending > 0).then(|| t.pending_visits(current.pending)),
         scope: scope_label(&scope, t),
         scope_rate: percent(boards.rate),
         scope_visits: boards.visits,
-        section_titles: section_titles(current),
+        section_titles,
         district_sentences: sentences(&districts, true, lang),
         hall_sentences: if everything {
             sentences(&halls, false, lang)
@@ -697,14 +765,12 @@ fn dashboard_page(
         callout_grids: callout_grids(&districts, everything.then_some(&halls), &query, lang),
         districts: lines(
             &districts,
+            districts.rows.iter(),
             &query,
             &row_figures(plain_districts.as_ref(), adjusted_districts.as_ref()),
         ),
-        halls: lines(
-            &halls,
-            &query,
-            &row_figures(plain_halls.as_ref(), adjusted_halls.as_ref()),
-        ),
+        halls: lines(&halls, page_rows.into_iter(), &query, &hall_figures),
+        hall_table,
         show_adjusted: admin,
         funnel: funnel(ranked, &halls, &query, t),
         weakest_chart: charts::rate_bars(
@@ -719,6 +785,27 @@ fn dashboard_page(
         query,
         user: Some(authed.user),
     })
+}
+
+/// The hall table's view that `query` asks for.
+fn hall_view(
+    query: &DashboardQuery,
+    sections: usize,
+    admin: bool,
+    t: &Text,
+) -> Result<HallView, Error> {
+    HallView::parse(
+        &HallQuery {
+            page: query.page.as_deref(),
+            sort: query.sort.as_deref(),
+            order: query.order.as_deref(),
+            district: query.district.as_deref(),
+            search: query.q.as_deref(),
+        },
+        sections,
+        admin,
+        t,
+    )
 }
 
 /// The period shown, the one it is compared with, and the checklist.
@@ -1123,6 +1210,7 @@ fn district_halls(
         .retain(|r| r.district.as_deref() == Some(district));
     lines(
         &report,
+        report.rows.iter(),
         link_query,
         &RowFigures {
             t,

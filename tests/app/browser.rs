@@ -18,6 +18,7 @@
 //! Screenshots of every step are saved under `target/screenshots/<test>/`.
 
 mod driver;
+mod hall_pages;
 mod plans;
 mod reports;
 mod review;

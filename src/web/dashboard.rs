@@ -131,6 +131,26 @@ fn rates_by_code(analysis: &Analysis, level: Level) -> HashMap<String, Option<f6
         .collect()
 }
 
+/// The rates by code that rows show besides a ranking at `level`: the
+/// plain ones when it ranks adjusted rates, and the `adjusted` ones when
+/// the reader sees them.
+type ShownRates = (
+    Option<HashMap<String, Option<f64>>>,
+    Option<HashMap<String, Option<f64>>>,
+);
+
+fn shown_rates(
+    current: &Analysis,
+    adjusted: Option<&Analysis>,
+    adjust: bool,
+    level: Level,
+) -> ShownRates {
+    (
+        adjust.then(|| rates_by_code(current, level)),
+        adjusted.map(|a| rates_by_code(a, level)),
+    )
+}
+
 /// What ranking rows show besides the report's own figures.
 struct RowFigures<'a> {
     t: &'static Text,
@@ -281,9 +301,19 @@ pub struct CalloutGrid {
 /// One metric's best and weakest units, as the call-out grid shows them.
 pub struct CalloutRow {
     pub title: String,
-    pub top: Vec<CalloutName>,
-    pub bottom: Vec<CalloutName>,
+    pub top: CalloutCell,
+    pub bottom: CalloutCell,
 }
+
+/// The units of a call-out, by name; or, when ties make them too many to
+/// list, how many they are and the ranking in the metric's order.
+pub struct CalloutCell {
+    pub names: Vec<CalloutName>,
+    pub many: Option<(String, String)>,
+}
+
+/// A grid cell lists at most this many names.
+const CELL_NAMES: usize = 10;
 
 pub struct CalloutName {
     pub name: String,
@@ -291,24 +321,40 @@ pub struct CalloutName {
     pub link: String,
 }
 
-fn callout_rows(report: &RankingsReport, query: &str, lang: Lang) -> Vec<CalloutRow> {
-    let names = |units: &[CalloutUnit]| {
-        units
-            .iter()
-            .map(|u| CalloutName {
-                name: u.name.clone(),
-                rate: percent(u.rate),
-                link: unit_link(report.level, &u.code, query),
-            })
-            .collect()
+/// The grid rows of `report`'s call-outs. With `ordered` (the link to the
+/// ranking by the n-th metric, best or weakest first), a cell of more
+/// than [`CELL_NAMES`] units gives their number and that link instead.
+fn callout_rows(
+    report: &RankingsReport,
+    query: &str,
+    lang: Lang,
+    ordered: Option<&dyn Fn(usize, bool) -> String>,
+) -> Vec<CalloutRow> {
+    let cell = |units: &[CalloutUnit], metric: usize, best: bool| match ordered {
+        Some(link) if units.len() > CELL_NAMES => CalloutCell {
+            names: Vec::new(),
+            many: Some((lang.text().halls_tied(units.len()), link(metric, best))),
+        },
+        _ => CalloutCell {
+            names: units
+                .iter()
+                .map(|u| CalloutName {
+                    name: u.name.clone(),
+                    rate: percent(u.rate),
+                    link: unit_link(report.level, &u.code, query),
+                })
+                .collect(),
+            many: None,
+        },
     };
     report
         .top_bottom
         .iter()
-        .map(|c: &Callout| CalloutRow {
+        .enumerate()
+        .map(|(metric, c): (usize, &Callout)| CalloutRow {
             title: c.title_in(lang).to_string(),
-            top: names(&c.top),
-            bottom: names(&c.bottom),
+            top: cell(&c.top, metric, true),
+            bottom: cell(&c.bottom, metric, false),
         })
         .collect()
 }
@@ -699,6 +745,7 @@ fn dashboard_page(
     let halls = ranked.rankings_for(ranked_previous, Level::Branch, 3, &visibility, admin);
     let districts = ranked.rankings_for(ranked_previous, Level::District, 3, &visibility, admin);
     let query = page_query(&period, &current.checklist_id, adjust);
+    let base = page_params(&period, &current.checklist_id, adjust);
     // Shown only to those who see every hall, for whom nothing was left out.
     let everything = visibility == Visibility::Everything;
     let scope = own_scope(&authed.user);
@@ -706,16 +753,8 @@ fn dashboard_page(
         .shortboards(&scope)
         .or_else(|_| current.shortboards("all"))
         .map_err(Error::invalid)?;
-    let rates =
-        |analysis: Option<&Analysis>, level: Level| analysis.map(|a| rates_by_code(a, level));
-    let (plain_halls, plain_districts) = (
-        rates(adjust.then_some(current), Level::Branch),
-        rates(adjust.then_some(current), Level::District),
-    );
-    let (adjusted_halls, adjusted_districts) = (
-        rates(adjusted.as_ref(), Level::Branch),
-        rates(adjusted.as_ref(), Level::District),
-    );
+    let rates = |level| shown_rates(current, adjusted.as_ref(), adjust, level);
+    let (hall_rates, district_rates) = (rates(Level::Branch), rates(Level::District));
     let scale = bar_scale(&[&halls, &districts]);
     let row_figures = |plain, adjusted| RowFigures {
         t,
@@ -724,13 +763,13 @@ fn dashboard_page(
         plain,
         adjusted,
     };
-    let hall_figures = row_figures(plain_halls.as_ref(), adjusted_halls.as_ref());
+    let hall_figures = row_figures(hall_rates.0.as_ref(), hall_rates.1.as_ref());
     let (page_rows, hall_table) = hall_table::hall_table(
         &halls.rows,
         view,
         &hall_figures,
         &TableFrame {
-            base: &page_params(&period, &current.checklist_id, adjust),
+            base: &base,
             sections: &section_titles,
             adjusted_shown: admin,
         },
@@ -762,12 +801,18 @@ fn dashboard_page(
         } else {
             Vec::new()
         },
-        callout_grids: callout_grids(&districts, everything.then_some(&halls), &query, lang),
+        callout_grids: callout_grids(
+            &districts,
+            everything.then_some(&halls),
+            &query,
+            &base,
+            lang,
+        ),
         districts: lines(
             &districts,
             districts.rows.iter(),
             &query,
-            &row_figures(plain_districts.as_ref(), adjusted_districts.as_ref()),
+            &row_figures(district_rates.0.as_ref(), district_rates.1.as_ref()),
         ),
         halls: lines(&halls, page_rows.into_iter(), &query, &hall_figures),
         hall_table,
@@ -840,22 +885,26 @@ fn sentences(report: &RankingsReport, districts: bool, lang: Lang) -> Vec<String
         .collect()
 }
 
-/// The districts' call-out grid, and the halls' when they are shown.
+/// The districts' call-out grid, and the halls' when they are shown: a
+/// hall cell tied past listing links to the hall table in `base`'s
+/// period and the metric's order.
 fn callout_grids(
     districts: &RankingsReport,
     halls: Option<&RankingsReport>,
     query: &str,
+    base: &[(&'static str, String)],
     lang: Lang,
 ) -> Vec<CalloutGrid> {
     let t = lang.text();
     let mut grids = vec![CalloutGrid {
         heading: t.district_ranking,
-        rows: callout_rows(districts, query, lang),
+        rows: callout_rows(districts, query, lang, None),
     }];
     if let Some(halls) = halls {
+        let ordered = |metric, best| hall_table::metric_href(base, metric, best);
         grids.push(CalloutGrid {
             heading: t.hall_ranking,
-            rows: callout_rows(halls, query, lang),
+            rows: callout_rows(halls, query, lang, Some(&ordered)),
         });
     }
     grids

@@ -657,6 +657,15 @@ impl Text {
         }
     }
 
+    /// A call-out cell with more halls than it lists (ties), as a link to
+    /// the ranking in the metric's order.
+    pub fn halls_tied(&self, n: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("{n} 个营业厅(含并列),在排名中查看"),
+            Lang::En => format!("{n} halls (ties included): see the ranking"),
+        }
+    }
+
     /// A hall table page number in the address that is not one.
     pub fn bad_page(&self, text: &str) -> String {
         match self.lang {

@@ -133,6 +133,17 @@ impl HallView {
         })
     }
 
+    /// Every hall in `column`'s order, from the first page.
+    fn everything(column: Column, descending: bool) -> HallView {
+        HallView {
+            district: String::new(),
+            search: String::new(),
+            column,
+            descending,
+            page: 1,
+        }
+    }
+
     /// Whether the rows are narrowed to a county or a search.
     fn filtered(&self) -> bool {
         !self.district.is_empty() || !self.search.is_empty()
@@ -388,11 +399,7 @@ pub fn hall_table<'a>(
         search: view.search.clone(),
         hidden,
         clear: view.filtered().then(|| {
-            let everything = HallView {
-                district: String::new(),
-                search: String::new(),
-                ..*view
-            };
+            let everything = HallView::everything(view.column, view.descending);
             frame.href(everything.params(view.column, view.descending, 1))
         }),
     };
@@ -400,14 +407,30 @@ pub fn hall_table<'a>(
 }
 
 impl TableFrame<'_> {
-    /// The dashboard with the table's `params` after the period's.
     fn href(&self, params: Vec<(&'static str, String)>) -> String {
-        let mut address = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in self.base.iter().chain(&params) {
-            address.append_pair(name, value);
-        }
-        format!("/dashboard?{}#hall-ranking", address.finish())
+        dashboard_href(self.base, &params)
     }
+}
+
+/// The dashboard with the hall table's `params` after `base`'s period and
+/// checklist, opened at the table.
+fn dashboard_href(base: &[(&'static str, String)], params: &[(&'static str, String)]) -> String {
+    let mut address = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in base.iter().chain(params) {
+        address.append_pair(name, value);
+    }
+    format!("/dashboard?{}#hall-ranking", address.finish())
+}
+
+/// The hall table in the order of a call-out's metric (0 the overall rate
+/// as ranked, then the sections), best first or weakest first.
+pub fn metric_href(base: &[(&'static str, String)], metric: usize, best: bool) -> String {
+    let (column, descending) = match metric {
+        0 => (Column::Rank, !best),
+        n => (Column::Section(n - 1), best),
+    };
+    let view = HallView::everything(column, descending);
+    dashboard_href(base, &view.params(column, descending, 1))
 }
 
 /// The header cells, each a link to the rows in its order: ascending

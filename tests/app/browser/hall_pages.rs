@@ -2,7 +2,8 @@
 //! case with more halls than one page holds: 100 rows a page in rank
 //! order, page links that reach the last hall, an order by any column and
 //! a county or search that hold across pages and across another period,
-//! while the call-outs above still speak for every hall.
+//! while the call-outs above still speak for every hall (and, when ties
+//! make them too many to list, say how many and link to them).
 
 use std::time::Duration;
 
@@ -45,7 +46,8 @@ kind = "scale"
 points = 100
 "#;
 
-/// 250 halls in five counties, each visited twice in the quarter.
+/// 250 halls in five counties, each visited twice in the quarter; every
+/// fifth hall tied at 100% for 环境.
 fn workspace() -> Workspace {
     let ws = Workspace::new();
     let mut roster = String::from("区县,网点编码,网点名称,地市\n");
@@ -61,12 +63,16 @@ fn workspace() -> Workspace {
         let level = 45.0 + ((hall * 37) % HALLS) as f64 * 0.2;
         for visit in 0..2 {
             let noise = if visit == 0 { -1.5 } else { 2.0 };
+            let surroundings = if hall % 5 == 0 {
+                100.0
+            } else {
+                100.0 - level / 2.0 + noise
+            };
             visits.push_str(&format!(
-                "V{hall:03}{visit},{code},2026-08-{:02} 10:00,{},{CHECKLIST},{:.1},{:.1}\n",
+                "V{hall:03}{visit},{code},2026-08-{:02} 10:00,{},{CHECKLIST},{:.1},{surroundings:.1}\n",
                 3 + visit * 9,
                 ["王敏", "李娜", "张伟"][(hall + visit) % 3],
                 level + noise,
-                100.0 - level / 2.0 + noise
             ));
         }
     }
@@ -334,6 +340,36 @@ async fn hall_pages_flow(b: Browser) {
     assert!(
         initials.len() == 50 && initials.iter().all(|r| r.1 == "正阳"),
         "zy finds the halls of 正阳: {initials:?}"
+    );
+
+    // Fifty halls tie for the top of 环境: the grid says so and links to
+    // them, first in the ranking by 环境.
+    open(&b, &dashboard).await;
+    let tied = b
+        .js(
+            "const grid = [...document.querySelectorAll('#callouts table.callout-grid')]
+               .find((g) => g.caption.textContent === '营业厅排名');
+             const row = [...grid.tBodies[0].rows].find((r) => r.cells[0].textContent === '环境');
+             return [row.cells[1].textContent, row.cells[1].querySelectorAll('a').length];",
+        )
+        .await;
+    assert_eq!(tied, json!(["50 个营业厅(含并列),在排名中查看", 1]));
+    b.shot("tied-call-out").await;
+    follow(&b, "#callouts td.top a.many").await;
+    assert_eq!(
+        [param(&b, "sort").await, param(&b, "order").await],
+        [json!("s2"), json!("desc")]
+    );
+    let surroundings = b
+        .js(
+            "return [...document.querySelectorAll('#hall-table tbody tr')].slice(0, 51)
+               .map((tr) => tr.cells[8].textContent);",
+        )
+        .await;
+    let surroundings: Vec<String> = serde_json::from_value(surroundings).expect("cells");
+    assert!(
+        surroundings[..50].iter().all(|c| c == "100.0%") && surroundings[50] != "100.0%",
+        "the fifty tied halls first: {surroundings:?}"
     );
 
     // A page number that is not one is said, not guessed.

@@ -29,6 +29,10 @@ use crate::domain::period::{Period, PeriodKind};
 use crate::domain::uncertainty::Signal;
 use crate::storage::Reader;
 
+mod hall_table;
+
+use hall_table::{HallQuery, HallTable, HallView, TableFrame};
+
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct DashboardQuery {
     period: Option<String>,
@@ -37,6 +41,12 @@ pub struct DashboardQuery {
     checklist: Option<String>,
     /// `inspectors` ranks by inspector-adjusted rates (admins only).
     adjust: Option<String>,
+    /// The dashboard's hall table: its page, order, county and search.
+    page: Option<String>,
+    sort: Option<String>,
+    order: Option<String>,
+    district: Option<String>,
+    q: Option<String>,
 }
 
 /// A `<select>` option.
@@ -82,12 +92,23 @@ pub fn report_query(period: &Period, checklist: &str) -> String {
 
 /// [`report_query`], and the ranking by adjusted rates when it is on.
 fn page_query(period: &Period, checklist: &str, adjust: bool) -> String {
-    let query = report_query(period, checklist);
+    page_params(period, checklist, adjust)
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The parameters of [`page_query`], one by one.
+fn page_params(period: &Period, checklist: &str, adjust: bool) -> Vec<(&'static str, String)> {
+    let mut params = vec![
+        ("period", period.to_string()),
+        ("checklist", checklist.to_string()),
+    ];
     if adjust {
-        query + "&adjust=inspectors"
-    } else {
-        query
+        params.push(("adjust", "inspectors".to_string()));
     }
+    params
 }
 
 /// The scale of the interval bars of the reports' rows, shared so that
@@ -110,6 +131,26 @@ fn rates_by_code(analysis: &Analysis, level: Level) -> HashMap<String, Option<f6
         .collect()
 }
 
+/// The rates by code that rows show besides a ranking at `level`: the
+/// plain ones when it ranks adjusted rates, and the `adjusted` ones when
+/// the reader sees them.
+type ShownRates = (
+    Option<HashMap<String, Option<f64>>>,
+    Option<HashMap<String, Option<f64>>>,
+);
+
+fn shown_rates(
+    current: &Analysis,
+    adjusted: Option<&Analysis>,
+    adjust: bool,
+    level: Level,
+) -> ShownRates {
+    (
+        adjust.then(|| rates_by_code(current, level)),
+        adjusted.map(|a| rates_by_code(a, level)),
+    )
+}
+
 /// What ranking rows show besides the report's own figures.
 struct RowFigures<'a> {
     t: &'static Text,
@@ -121,6 +162,23 @@ struct RowFigures<'a> {
     plain: Option<&'a HashMap<String, Option<f64>>>,
     /// The inspector-adjusted rates, for admins.
     adjusted: Option<&'a HashMap<String, Option<f64>>>,
+}
+
+impl RowFigures<'_> {
+    /// The rate a row shows: the plain one, also when the report ranks
+    /// adjusted rates.
+    fn rate(&self, row: &RankingRow) -> Option<f64> {
+        match self.plain {
+            Some(plain) => plain.get(&row.code).copied().flatten(),
+            None => row.rate,
+        }
+    }
+
+    /// The inspector-adjusted rate a row shows, for admins.
+    fn adjusted(&self, row: &RankingRow) -> Option<f64> {
+        self.adjusted
+            .and_then(|adjusted| adjusted.get(&row.code).copied().flatten())
+    }
 }
 
 /// The page of a county or hall, on the period and checklist of `query`.
@@ -142,11 +200,14 @@ pub struct Ranking {
     pub scale: String,
 }
 
-fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking {
+/// The table lines of `rows`, rows of `report`.
+fn lines<'r>(
+    report: &RankingsReport,
+    rows: impl Iterator<Item = &'r RankingRow>,
+    query: &str,
+    figures: &RowFigures,
+) -> Ranking {
     let (t, scale) = (figures.t, figures.scale);
-    let by_code = |map: Option<&HashMap<String, Option<f64>>>, code: &str| {
-        map.and_then(|m| m.get(code).copied().flatten())
-    };
     let total = report.top_bottom.first();
     let listed = |row: &RankingRow, top: bool| {
         total.is_some_and(|c| {
@@ -154,15 +215,10 @@ fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking 
             list.iter().any(|u| u.code == row.code)
         })
     };
-    let lines = report
-        .rows
-        .iter()
+    let lines = rows
         .map(|row| {
-            let rate = match figures.plain {
-                Some(_) => by_code(figures.plain, &row.code),
-                None => row.rate,
-            };
-            let adjusted = by_code(figures.adjusted, &row.code);
+            let rate = figures.rate(row);
+            let adjusted = figures.adjusted(row);
             let interval = row.interval.zip(row.rate);
             Line {
                 rank: row.rank.map_or("—".into(), |r| r.to_string()),
@@ -227,8 +283,13 @@ fn lines(report: &RankingsReport, query: &str, figures: &RowFigures) -> Ranking 
         .collect();
     Ranking {
         lines,
-        scale: format!("{:.0}%–{:.0}%", scale.0 * 100.0, scale.1 * 100.0),
+        scale: scale_text(scale),
     }
+}
+
+/// The interval bars' scale as a header says it: "40%–100%".
+fn scale_text(scale: (f64, f64)) -> String {
+    format!("{:.0}%–{:.0}%", scale.0 * 100.0, scale.1 * 100.0)
 }
 
 /// The call-outs of one level: a row per metric.
@@ -240,9 +301,19 @@ pub struct CalloutGrid {
 /// One metric's best and weakest units, as the call-out grid shows them.
 pub struct CalloutRow {
     pub title: String,
-    pub top: Vec<CalloutName>,
-    pub bottom: Vec<CalloutName>,
+    pub top: CalloutCell,
+    pub bottom: CalloutCell,
 }
+
+/// The units of a call-out, by name; or, when ties make them too many to
+/// list, how many they are and the ranking in the metric's order.
+pub struct CalloutCell {
+    pub names: Vec<CalloutName>,
+    pub many: Option<(String, String)>,
+}
+
+/// A grid cell lists at most this many names.
+const CELL_NAMES: usize = 10;
 
 pub struct CalloutName {
     pub name: String,
@@ -250,24 +321,40 @@ pub struct CalloutName {
     pub link: String,
 }
 
-fn callout_rows(report: &RankingsReport, query: &str, lang: Lang) -> Vec<CalloutRow> {
-    let names = |units: &[CalloutUnit]| {
-        units
-            .iter()
-            .map(|u| CalloutName {
-                name: u.name.clone(),
-                rate: percent(u.rate),
-                link: unit_link(report.level, &u.code, query),
-            })
-            .collect()
+/// The grid rows of `report`'s call-outs. With `ordered` (the link to the
+/// ranking by the n-th metric, best or weakest first), a cell of more
+/// than [`CELL_NAMES`] units gives their number and that link instead.
+fn callout_rows(
+    report: &RankingsReport,
+    query: &str,
+    lang: Lang,
+    ordered: Option<&dyn Fn(usize, bool) -> String>,
+) -> Vec<CalloutRow> {
+    let cell = |units: &[CalloutUnit], metric: usize, best: bool| match ordered {
+        Some(link) if units.len() > CELL_NAMES => CalloutCell {
+            names: Vec::new(),
+            many: Some((lang.text().halls_tied(units.len()), link(metric, best))),
+        },
+        _ => CalloutCell {
+            names: units
+                .iter()
+                .map(|u| CalloutName {
+                    name: u.name.clone(),
+                    rate: percent(u.rate),
+                    link: unit_link(report.level, &u.code, query),
+                })
+                .collect(),
+            many: None,
+        },
     };
     report
         .top_bottom
         .iter()
-        .map(|c: &Callout| CalloutRow {
+        .enumerate()
+        .map(|(metric, c): (usize, &Callout)| CalloutRow {
             title: c.title_in(lang).to_string(),
-            top: names(&c.top),
-            bottom: names(&c.bottom),
+            top: cell(&c.top, metric, true),
+            bottom: cell(&c.bottom, metric, false),
         })
         .collect()
 }
@@ -283,6 +370,9 @@ pub struct Filters {
     pub adjust_offered: bool,
     /// Whether the ranking is by adjusted rates.
     pub adjust: bool,
+    /// Parameters of the page that another period or checklist keeps (the
+    /// dashboard's hall table order, county and search).
+    pub keep: Vec<(&'static str, String)>,
 }
 
 impl Filters {
@@ -319,6 +409,7 @@ impl Filters {
             to: custom(period.to),
             adjust_offered: false,
             adjust: false,
+            keep: Vec::new(),
         }
     }
 
@@ -330,6 +421,11 @@ impl Filters {
             adjust,
             ..self
         }
+    }
+
+    /// The filters keeping `keep` when they change the period or checklist.
+    fn keeping(self, keep: Vec<(&'static str, String)>) -> Filters {
+        Filters { keep, ..self }
     }
 }
 
@@ -470,7 +566,9 @@ struct DashboardPage {
     scope_visits: u32,
     section_titles: Vec<String>,
     districts: Ranking,
+    /// The lines of the hall table's page, and the table around them.
     halls: Ranking,
+    hall_table: HallTable,
     /// Whether rows have an adjusted rate column (admins).
     show_adjusted: bool,
     callout_grids: Vec<CalloutGrid>,
@@ -619,23 +717,32 @@ pub async fn dashboard(
                 current.period,
                 lang,
             )?;
-            let page =
-                dashboard_page(authed, lang, &context, &current, &previous, adjust, rectify)?;
+            let sections = current.catalogue.sections.len();
+            let view = hall_view(&query, sections, authed.user.sees_inspectors(), lang.text())?;
+            let page = dashboard_page(
+                authed,
+                lang,
+                &context,
+                &view,
+                (&current, &previous),
+                adjust,
+                rectify,
+            )?;
             Ok(page.into_response())
         })
         .await
         .page(lang)
 }
 
-/// The dashboard of `current`'s period for a signed-in reader, ranked by
-/// inspector-adjusted rates when `adjust`, with the period's
-/// rectification figures.
+/// The dashboard of `current`'s period (beside `previous`) for a
+/// signed-in reader, ranked by inspector-adjusted rates when `adjust`,
+/// with the period's rectification figures.
 fn dashboard_page(
     authed: Authed,
     lang: Lang,
     context: &Context,
-    current: &Analysis,
-    previous: &Analysis,
+    view: &HallView,
+    (current, previous): (&Analysis, &Analysis),
     adjust: bool,
     rectify: super::rectify::Summary,
 ) -> Result<DashboardPage, Error> {
@@ -650,10 +757,13 @@ fn dashboard_page(
         (Some(a), Some(p)) => (a, p),
         _ => (current, previous),
     };
+    let t = lang.text();
+    let section_titles = section_titles(current);
     // Only the rows the reader may see are made (national rows are many).
     let halls = ranked.rankings_for(ranked_previous, Level::Branch, 3, &visibility, admin);
     let districts = ranked.rankings_for(ranked_previous, Level::District, 3, &visibility, admin);
     let query = page_query(&period, &current.checklist_id, adjust);
+    let base = page_params(&period, &current.checklist_id, adjust);
     // Shown only to those who see every hall, for whom nothing was left out.
     let everything = visibility == Visibility::Everything;
     let scope = own_scope(&authed.user);
@@ -661,17 +771,8 @@ fn dashboard_page(
         .shortboards(&scope)
         .or_else(|_| current.shortboards("all"))
         .map_err(Error::invalid)?;
-    let t = lang.text();
-    let rates =
-        |analysis: Option<&Analysis>, level: Level| analysis.map(|a| rates_by_code(a, level));
-    let (plain_halls, plain_districts) = (
-        rates(adjust.then_some(current), Level::Branch),
-        rates(adjust.then_some(current), Level::District),
-    );
-    let (adjusted_halls, adjusted_districts) = (
-        rates(adjusted.as_ref(), Level::Branch),
-        rates(adjusted.as_ref(), Level::District),
-    );
+    let rates = |level| shown_rates(current, adjusted.as_ref(), adjust, level);
+    let (hall_rates, district_rates) = (rates(Level::Branch), rates(Level::District));
     let scale = bar_scale(&[&halls, &districts]);
     let row_figures = |plain, adjusted| RowFigures {
         t,
@@ -680,6 +781,17 @@ fn dashboard_page(
         plain,
         adjusted,
     };
+    let hall_figures = row_figures(hall_rates.0.as_ref(), hall_rates.1.as_ref());
+    let (page_rows, hall_table) = hall_table::hall_table(
+        &halls.rows,
+        view,
+        &hall_figures,
+        &TableFrame {
+            base: &base,
+            sections: &section_titles,
+            adjusted_shown: admin,
+        },
+    );
     Ok(DashboardPage {
         t,
         lang: lang.code(),
@@ -693,30 +805,35 @@ fn dashboard_page(
             &context.checklists,
             &current.checklist_id,
         )
-        .with_adjust(admin, adjust),
+        .with_adjust(admin, adjust)
+        .keeping(view.kept()),
         period_line: period_line(current, previous, t),
         pending: (current.pending > 0).then(|| t.pending_visits(current.pending)),
         scope: scope_label(&scope, t),
         scope_rate: percent(boards.rate),
         scope_visits: boards.visits,
-        section_titles: section_titles(current),
+        section_titles,
         district_sentences: sentences(&districts, true, lang),
         hall_sentences: if everything {
             sentences(&halls, false, lang)
         } else {
             Vec::new()
         },
-        callout_grids: callout_grids(&districts, everything.then_some(&halls), &query, lang),
+        callout_grids: callout_grids(
+            &districts,
+            everything.then_some(&halls),
+            &query,
+            &base,
+            lang,
+        ),
         districts: lines(
             &districts,
+            districts.rows.iter(),
             &query,
-            &row_figures(plain_districts.as_ref(), adjusted_districts.as_ref()),
+            &row_figures(district_rates.0.as_ref(), district_rates.1.as_ref()),
         ),
-        halls: lines(
-            &halls,
-            &query,
-            &row_figures(plain_halls.as_ref(), adjusted_halls.as_ref()),
-        ),
+        halls: lines(&halls, page_rows.into_iter(), &query, &hall_figures),
+        hall_table,
         show_adjusted: admin,
         funnel: funnel(ranked, &halls, &query, t),
         weakest_chart: charts::rate_bars(
@@ -732,6 +849,27 @@ fn dashboard_page(
         rectify,
         user: Some(authed.user),
     })
+}
+
+/// The hall table's view that `query` asks for.
+fn hall_view(
+    query: &DashboardQuery,
+    sections: usize,
+    admin: bool,
+    t: &Text,
+) -> Result<HallView, Error> {
+    HallView::parse(
+        &HallQuery {
+            page: query.page.as_deref(),
+            sort: query.sort.as_deref(),
+            order: query.order.as_deref(),
+            district: query.district.as_deref(),
+            search: query.q.as_deref(),
+        },
+        sections,
+        admin,
+        t,
+    )
 }
 
 /// The period shown, the one it is compared with, and the checklist.
@@ -766,22 +904,26 @@ fn sentences(report: &RankingsReport, districts: bool, lang: Lang) -> Vec<String
         .collect()
 }
 
-/// The districts' call-out grid, and the halls' when they are shown.
+/// The districts' call-out grid, and the halls' when they are shown: a
+/// hall cell tied past listing links to the hall table in `base`'s
+/// period and the metric's order.
 fn callout_grids(
     districts: &RankingsReport,
     halls: Option<&RankingsReport>,
     query: &str,
+    base: &[(&'static str, String)],
     lang: Lang,
 ) -> Vec<CalloutGrid> {
     let t = lang.text();
     let mut grids = vec![CalloutGrid {
         heading: t.district_ranking,
-        rows: callout_rows(districts, query, lang),
+        rows: callout_rows(districts, query, lang, None),
     }];
     if let Some(halls) = halls {
+        let ordered = |metric, best| hall_table::metric_href(base, metric, best);
         grids.push(CalloutGrid {
             heading: t.hall_ranking,
-            rows: callout_rows(halls, query, lang),
+            rows: callout_rows(halls, query, lang, Some(&ordered)),
         });
     }
     grids
@@ -1141,6 +1283,7 @@ fn district_halls(
         .retain(|r| r.district.as_deref() == Some(district));
     lines(
         &report,
+        report.rows.iter(),
         link_query,
         &RowFigures {
             t,

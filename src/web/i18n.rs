@@ -189,6 +189,16 @@ pub struct Text {
     pub rank_with_range: &'static str,
     /// Under a ranking: what the ranks in brackets and the bars mean.
     pub rank_range_note: &'static str,
+    /// The dashboard's hall table a page at a time: its search, county
+    /// choice and page links.
+    pub hall_search: &'static str,
+    pub hall_search_hint: &'static str,
+    pub all_districts: &'static str,
+    pub hall_filter: &'static str,
+    pub clear_hall_filter: &'static str,
+    pub hall_pages: &'static str,
+    pub previous_page: &'static str,
+    pub next_page: &'static str,
     pub interval_95: &'static str,
     pub possible_ranks: &'static str,
     /// The inspector-adjusted rate's column (admins only).
@@ -293,7 +303,7 @@ pub struct Text {
     pub rectify_dashboard_link: &'static str,
     pub tally_scope: &'static str,
     pub only_district: &'static str,
-    pub all_districts: &'static str,
+    pub every_district: &'static str,
     pub tally_tickets: &'static str,
     pub tally_on_time: &'static str,
     pub tally_verified: &'static str,
@@ -688,6 +698,70 @@ impl Text {
         match self.lang {
             Lang::Zh => format!("{n} 个营业厅"),
             Lang::En => counted(n, "hall", "halls"),
+        }
+    }
+
+    /// Which rows of the hall table a page shows: `first`–`last` of the
+    /// `total` halls the county and search leave, of `all` in the ranking.
+    pub fn hall_rows_shown(&self, first: usize, last: usize, total: usize, all: usize) -> String {
+        match (self.lang, total) {
+            (Lang::Zh, 0) => format!("没有符合条件的营业厅(排名共 {all} 个营业厅)"),
+            (Lang::En, 0) => format!(
+                "No hall matches (the ranking has {})",
+                counted(all, "hall", "halls")
+            ),
+            (Lang::Zh, _) if total == all => format!("第 {first}–{last} 行,共 {total} 个营业厅"),
+            (Lang::En, _) if total == all => {
+                format!("Rows {first}–{last} of {}", counted(total, "hall", "halls"))
+            }
+            (Lang::Zh, _) => {
+                format!("第 {first}–{last} 行,共 {total} 个符合条件的营业厅(排名共 {all} 个)")
+            }
+            (Lang::En, _) => format!(
+                "Rows {first}–{last} of {} that match (of {all} ranked)",
+                counted(total, "hall", "halls")
+            ),
+        }
+    }
+
+    /// A call-out cell with more halls than it lists (ties), as a link to
+    /// the ranking in the metric's order.
+    pub fn halls_tied(&self, n: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("{n} 个营业厅(含并列),在排名中查看"),
+            Lang::En => format!("{n} halls (ties included): see the ranking"),
+        }
+    }
+
+    /// A hall table page number in the address that is not one.
+    pub fn bad_page(&self, text: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("页码「{text}」无效:应为 1 或更大的整数(地址中的 page)"),
+            Lang::En => format!(
+                "Page \"{text}\" is not valid: it should be a whole number from 1 (page in the address)"
+            ),
+        }
+    }
+
+    /// A hall table column to sort by that the table does not have.
+    pub fn bad_sort_column(&self, text: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("营业厅排名没有「{text}」这一列,无法按它排序(地址中的 sort)"),
+            Lang::En => format!(
+                "The hall ranking has no column \"{text}\" to sort by (sort in the address)"
+            ),
+        }
+    }
+
+    /// A sort order in the address other than ascending or descending.
+    pub fn bad_sort_order(&self, text: &str) -> String {
+        match self.lang {
+            Lang::Zh => {
+                format!("排序方向「{text}」无效:应为 asc(升序)或 desc(降序)(地址中的 order)")
+            }
+            Lang::En => format!(
+                "Sort order \"{text}\" is not valid: it should be asc or desc (order in the address)"
+            ),
         }
     }
 
@@ -1197,6 +1271,14 @@ pub static ZH: Text = Text {
     rank_change: "变化",
     rank_with_range: "排名(可能名次)",
     rank_range_note: "括号内是可能名次:按 95% 区间,该单位可能排到的最好与最差名次。横条是 95% 区间(刻度见列名),圆点为得分率,竖线为全区得分率;横条越长,得分率越受偶然影响,名次差几位往往并无真实差别。",
+    hall_search: "查找营业厅",
+    hall_search_hint: "编码、名称或拼音首字母",
+    all_districts: "全部区县",
+    hall_filter: "筛选",
+    clear_hall_filter: "清除筛选",
+    hall_pages: "营业厅排名分页",
+    previous_page: "上一页",
+    next_page: "下一页",
     interval_95: "95% 区间",
     possible_ranks: "可能名次",
     adjusted_rate: "校准后",
@@ -1296,7 +1378,7 @@ pub static ZH: Text = Text {
     rectify_dashboard_link: "查看整改单",
     tally_scope: "范围",
     only_district: "只列出",
-    all_districts: "列出全部区县",
+    every_district: "列出全部区县",
     tally_tickets: "整改单",
     tally_on_time: "按时回复",
     tally_verified: "复查通过",
@@ -1533,6 +1615,14 @@ pub static EN: Text = Text {
     rank_change: "Change",
     rank_with_range: "Rank (possible ranks)",
     rank_range_note: "In brackets: the possible ranks, the best and worst the 95% interval allows. The bar is the 95% interval (its scale in the header), the dot the rate, the tick the region's rate; the longer the bar, the more the rate is chance, and a few places apart often means no real difference.",
+    hall_search: "Find a hall",
+    hall_search_hint: "Code, name or pinyin initials",
+    all_districts: "All counties",
+    hall_filter: "Filter",
+    clear_hall_filter: "Clear filter",
+    hall_pages: "Hall ranking pages",
+    previous_page: "Previous",
+    next_page: "Next",
     interval_95: "95% interval",
     possible_ranks: "Possible ranks",
     adjusted_rate: "Adjusted",
@@ -1632,7 +1722,7 @@ pub static EN: Text = Text {
     rectify_dashboard_link: "See the tickets",
     tally_scope: "Scope",
     only_district: "Showing only",
-    all_districts: "show every district",
+    every_district: "show every district",
     tally_tickets: "Tickets",
     tally_on_time: "Answered on time",
     tally_verified: "Verified",

@@ -283,6 +283,7 @@ impl Store {
             .ok_or_else(|| {
                 Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
             })?;
+        let points = self.points_of(visit)?;
         self.transaction(true, |tx| {
             let at = now();
             let row: i64 = tx.query_row(
@@ -298,7 +299,7 @@ impl Store {
             tx.execute(
                 "UPDATE visits SET branch_id = ?2, checklist_id = ?3, checklist_version = ?4,
                     visited_at = ?5, inspector = ?6, notes = ?7, answers = ?8, updated_at = ?9,
-                    item_notes = ?10, status = 'pending', flags = NULL
+                    item_notes = ?10, status = 'pending', flags = NULL, points = ?11
                  WHERE id = ?1",
                 params![
                     row,
@@ -310,7 +311,8 @@ impl Store {
                     visit.notes,
                     codec::encode(&visit.answers),
                     at,
-                    super::item_notes_to(&visit.item_notes)
+                    super::item_notes_to(&visit.item_notes),
+                    points
                 ],
             )?;
             audit::record(

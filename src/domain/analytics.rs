@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::checklist::Checklist;
-use super::scoring::VisitPoints;
+use super::scoring::{Points, VisitPoints};
 
 /// The metrics of a report. Visits of several versions of one checklist are
 /// compared by section and item code; titles and order follow the newest
@@ -148,21 +148,22 @@ impl Tally {
     pub fn add(&mut self, branch: usize, map: &VersionMap, points: &VisitPoints) {
         self.visits[branch] += 1;
         let row = &mut self.totals[branch * self.metrics..(branch + 1) * self.metrics];
-        let metrics = std::iter::once((0, points.total))
-            .chain(
-                map.sections
-                    .iter()
-                    .copied()
-                    .zip(points.sections.iter().copied()),
-            )
-            .chain(map.items.iter().copied().zip(points.items.iter().copied()));
-        for (metric, earned) in metrics {
+        let mut add = |metric: usize, earned: Option<Points>| {
             if let Some(earned) = earned {
                 let tally = &mut row[metric];
                 tally.rate_sum += earned.rate();
                 tally.rated += 1;
                 tally.lost += earned.lost();
             }
+        };
+        // Three plain loops rather than one chained iterator: a year's
+        // report runs this for every metric of every visit.
+        add(0, points.total);
+        for (&metric, &earned) in map.sections.iter().zip(&points.sections) {
+            add(metric, earned);
+        }
+        for (&metric, &earned) in map.items.iter().zip(&points.items) {
+            add(metric, earned);
         }
     }
 

@@ -61,14 +61,22 @@ impl VisitPoints {
     /// order, so that the same items always give the same sums to the last
     /// bit.
     pub fn add_up(checklist: &Checklist, items: Vec<Option<Points>>) -> VisitPoints {
-        let mut sections: Vec<Option<Points>> = vec![None; checklist.sections.len()];
         let mut total: Option<Points> = None;
-        for ((section, _), points) in checklist.items().zip(&items) {
-            if let Some(points) = points {
-                sections[section].get_or_insert_default().add(*points);
-                total.get_or_insert_default().add(*points);
-            }
-        }
+        let mut rest = items.as_slice();
+        let sections = checklist
+            .sections
+            .iter()
+            .map(|section| {
+                let (these, after) = rest.split_at(section.items.len().min(rest.len()));
+                rest = after;
+                let mut sum: Option<Points> = None;
+                for points in these.iter().flatten() {
+                    sum.get_or_insert_default().add(*points);
+                    total.get_or_insert_default().add(*points);
+                }
+                sum
+            })
+            .collect();
         VisitPoints {
             items,
             sections,

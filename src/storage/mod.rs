@@ -1304,8 +1304,34 @@ fn day_bounds(from: NaiveDate, to: NaiveDate) -> (String, String) {
 }
 
 fn parse_time(text: &str) -> Result<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(text, TIME_FORMAT)
-        .map_err(|_| Error::Corrupt(format!("时间「{text}」")))
+    fixed_time(text)
+        .or_else(|| NaiveDateTime::parse_from_str(text, TIME_FORMAT).ok())
+        .ok_or_else(|| Error::Corrupt(format!("时间「{text}」")))
+}
+
+/// A time as [`TIME_FORMAT`] writes it, read digit by digit; `None` for
+/// any other text. A year's scan reads one per visit, and chrono's parser
+/// reads the format string anew each time.
+fn fixed_time(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    let layout = b.len() == 19
+        && [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')]
+            .iter()
+            .all(|&(at, c)| b[at] == c);
+    if !layout {
+        return None;
+    }
+    let number = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0, 4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5, 7)?, number(8, 10)?)?.and_hms_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        number(17, 19)?,
+    )
 }
 
 /// `NotFound` as `None`, every other error as itself.
@@ -1330,5 +1356,29 @@ mod tests {
     #[test]
     fn migrations_validate() {
         assert!(MIGRATIONS.validate().is_ok());
+    }
+
+    #[test]
+    fn stored_times_read_as_chrono_reads_them() {
+        for text in [
+            "2025-07-03 14:20:05",
+            "1999-12-31 23:59:59",
+            "2024-02-29 00:00:00",
+            "2025-02-29 10:00:00",
+            "2025-13-01 10:00:00",
+            "2025-07-03 24:00:00",
+            "2025-07-03 14:20:60",
+            "2025-7-03 14:20:05",
+            "2025-07-03T14:20:05",
+            "+025-07-03 14:20:05",
+            "2025-07-03 14:20:0x",
+            "",
+        ] {
+            let chrono = NaiveDateTime::parse_from_str(text, TIME_FORMAT).ok();
+            assert_eq!(parse_time(text).ok(), chrono, "{text}");
+            if let Some(fixed) = fixed_time(text) {
+                assert_eq!(Some(fixed), chrono, "{text}");
+            }
+        }
     }
 }

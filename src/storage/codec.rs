@@ -59,25 +59,30 @@ pub fn decode_into(bytes: &[u8], out: &mut Vec<Answer>) -> Option<()> {
 
 /// The item did not apply.
 const NO_POINTS: u8 = 0;
-/// Full points, the maximum in halves in one byte.
-const FULL_HALVES: u8 = 1;
-/// Earned and maximum in halves, one byte each.
-const HALVES: u8 = 2;
-/// Earned and maximum as they are, eight bytes each.
-const EXACT: u8 = 3;
+/// Earned and maximum follow in halves, one byte each.
+const HALVES: u8 = 1;
+/// Earned and maximum follow as they are, eight bytes each.
+const EXACT: u8 = 2;
+/// Full points or none: the tag's top two bits say which, its low six bits
+/// hold the maximum in halves (1 to 63, up to 31.5 points).
+const FULL: u8 = 1;
+const NONE_EARNED: u8 = 2;
+const SMALL: u8 = 0b0011_1111;
 
-/// Items' points as stored with a visit. Points are nearly always whole
-/// or half points below 128, kept in one byte each; anything else is kept
-/// as it is, so that decoding gives back the very same numbers.
+/// Items' points as stored with a visit. Nearly every item earns full
+/// points or none, of a few points: one byte each. Other whole or half
+/// points below 128 take three bytes, anything else seventeen, so that
+/// decoding gives back the very same numbers.
 pub fn encode_points(items: &[Option<Points>]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(items.len() * 2);
+    let mut out = Vec::with_capacity(items.len());
     for points in items {
         let Some(Points { earned, max }) = *points else {
             out.push(NO_POINTS);
             continue;
         };
         match (halves(earned), halves(max)) {
-            (Some(e), Some(m)) if e == m => out.extend_from_slice(&[FULL_HALVES, m]),
+            (Some(e), Some(m @ 1..=SMALL)) if e == m => out.push(FULL << 6 | m),
+            (Some(0), Some(m @ 1..=SMALL)) => out.push(NONE_EARNED << 6 | m),
             (Some(e), Some(m)) => out.extend_from_slice(&[HALVES, e, m]),
             _ => {
                 out.push(EXACT);
@@ -95,22 +100,20 @@ pub fn decode_points_into(bytes: &[u8], out: &mut Vec<Option<Points>>) -> Option
     let mut rest = bytes;
     let half = |h: u8| f64::from(h) / 2.0;
     while let Some((&tag, tail)) = rest.split_first() {
-        let (points, tail) = match tag {
-            NO_POINTS => (None, tail),
-            FULL_HALVES => {
-                let (&m, tail) = tail.split_first()?;
-                (Some((half(m), half(m))), tail)
-            }
-            HALVES => {
+        let (points, tail) = match (tag >> 6, tag & SMALL) {
+            (0, NO_POINTS) => (None, tail),
+            (0, HALVES) => {
                 let ([e, m], tail) = tail.split_first_chunk::<2>()?;
                 (Some((half(*e), half(*m))), tail)
             }
-            EXACT => {
+            (0, EXACT) => {
                 let (earned, tail) = tail.split_first_chunk::<8>()?;
                 let (max, tail) = tail.split_first_chunk::<8>()?;
                 let pair = (f64::from_le_bytes(*earned), f64::from_le_bytes(*max));
                 (Some(pair), tail)
             }
+            (FULL, m @ 1..) => (Some((half(m), half(m))), tail),
+            (NONE_EARNED, m @ 1..) => (Some((0.0, half(m))), tail),
             _ => return None,
         };
         out.push(points.map(|(earned, max)| Points { earned, max }));
@@ -160,14 +163,22 @@ mod tests {
             p(2.0, 2.0),
             p(0.0, 2.0),
             None,
+            p(31.5, 31.5),
+            p(0.0, 0.5),
             p(3.5, 5.0),
+            p(32.0, 32.0),
+            p(0.0, 40.0),
             p(1.0 / 3.0, 4.0),
             p(-0.0, 2.0),
             p(200.0, 300.0),
             p(127.5, 127.5),
+            p(0.0, 0.0),
         ];
         let bytes = encode_points(&items);
-        assert_eq!(bytes.len(), 2 + 3 + 1 + 3 + 17 + 17 + 17 + 2);
+        assert_eq!(
+            bytes.len(),
+            1 + 1 + 1 + 1 + 1 + 3 + 3 + 3 + 17 + 17 + 17 + 3 + 3
+        );
         let mut out = Vec::new();
         assert_eq!(decode_points_into(&bytes, &mut out), Some(()));
         let bits = |items: &[Option<Points>]| -> Vec<Option<(u64, u64)>> {
@@ -182,7 +193,9 @@ mod tests {
     #[test]
     fn refuses_garbage_points() {
         let mut out = Vec::new();
-        assert_eq!(decode_points_into(&[9], &mut out), None);
+        for bad in [3, 0b0011_1111, FULL << 6, NONE_EARNED << 6, 0b1100_0001] {
+            assert_eq!(decode_points_into(&[bad], &mut out), None, "{bad:#b}");
+        }
         assert_eq!(decode_points_into(&[HALVES, 1], &mut out), None);
         assert_eq!(
             decode_points_into(&[EXACT, 0, 0, 0, 0, 0, 0, 0, 0, 1], &mut out),

@@ -1448,8 +1448,8 @@ fn main() -> Result<()> {
             .map_or("—".into(), |m| format!("{:.1} MB", mb(m.len())))
     };
     println!(
-        "(export rankings: hallscore from the .csv import's database; the peer from the SQLite file of its whole run: \
-         read_sql, score the stored answers again with peer_import's parser, then the workbook; \
+        "(export rankings: hallscore from the .csv import's database, adding up the points stored with each visit; \
+         the peer from the SQLite file of its whole run: read_sql, score the stored answers again with peer_import's parser, then the workbook; \
          workbooks: hallscore {}, the peer {})",
         size("hallscore-rankings.xlsx"),
         if options.peer {

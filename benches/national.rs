@@ -8,6 +8,7 @@
 //! ```sh
 //! cargo bench --bench national                 # builds the release binary too
 //! cargo bench --bench national -- --quick      # one hallscore run per file, not three
+//! cargo bench --bench national -- --workbook   # the .csv only: its import, then the workbook
 //! cargo bench --bench national -- --no-peer    # hallscore only
 //! cargo bench --bench national -- --halls 300  # a smaller country
 //! ```
@@ -128,6 +129,9 @@ const WAITS: [&str; 8] = [
 
 struct Options {
     quick: bool,
+    /// Only the .csv: the ranking workbook side by side without the long
+    /// .xlsx imports.
+    workbook: bool,
     peer: bool,
     halls: usize,
 }
@@ -136,6 +140,7 @@ impl Options {
     fn parse() -> Result<Options> {
         let mut options = Options {
             quick: false,
+            workbook: false,
             peer: true,
             halls: 3_000,
         };
@@ -143,6 +148,7 @@ impl Options {
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--quick" => options.quick = true,
+                "--workbook" => options.workbook = true,
                 "--no-peer" => options.peer = false,
                 "--halls" => {
                     options.halls = args
@@ -1211,6 +1217,9 @@ fn main() -> Result<()> {
             agreement: None,
         },
     ];
+    if options.workbook {
+        tasks.retain(|t| t.file == paths.csv);
+    }
     let mut report_time = None;
     for task in &mut tasks {
         let ext = task
@@ -1439,8 +1448,8 @@ fn main() -> Result<()> {
             .map_or("—".into(), |m| format!("{:.1} MB", mb(m.len())))
     };
     println!(
-        "(export rankings: hallscore from the .csv import's database; the peer from the SQLite file of its whole run: \
-         read_sql, score the stored answers again with peer_import's parser, then the workbook; \
+        "(export rankings: hallscore from the .csv import's database, adding up the points stored with each visit; \
+         the peer from the SQLite file of its whole run: read_sql, score the stored answers again with peer_import's parser, then the workbook; \
          workbooks: hallscore {}, the peer {})",
         size("hallscore-rankings.xlsx"),
         if options.peer {

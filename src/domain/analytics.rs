@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::checklist::Checklist;
-use super::scoring::VisitScore;
+use super::scoring::{Points, VisitPoints};
 
 /// The metrics of a report. Visits of several versions of one checklist are
 /// compared by section and item code; titles and order follow the newest
@@ -143,25 +143,27 @@ impl Tally {
         }
     }
 
-    /// Adds one scored visit of `branch`, whose version is laid out by `map`.
-    pub fn add(&mut self, branch: usize, map: &VersionMap, score: &VisitScore) {
+    /// Adds the points of one visit of `branch`, whose version is laid out
+    /// by `map`.
+    pub fn add(&mut self, branch: usize, map: &VersionMap, points: &VisitPoints) {
         self.visits[branch] += 1;
         let row = &mut self.totals[branch * self.metrics..(branch + 1) * self.metrics];
-        let metrics = std::iter::once((0, score.total))
-            .chain(
-                map.sections
-                    .iter()
-                    .copied()
-                    .zip(score.sections.iter().copied()),
-            )
-            .chain(map.items.iter().copied().zip(score.items.iter().copied()));
-        for (metric, points) in metrics {
-            if let Some(points) = points {
+        let mut add = |metric: usize, earned: Option<Points>| {
+            if let Some(earned) = earned {
                 let tally = &mut row[metric];
-                tally.rate_sum += points.rate();
+                tally.rate_sum += earned.rate();
                 tally.rated += 1;
-                tally.lost += points.lost();
+                tally.lost += earned.lost();
             }
+        };
+        // Three plain loops rather than one chained iterator: a year's
+        // report runs this for every metric of every visit.
+        add(0, points.total);
+        for (&metric, &earned) in map.sections.iter().zip(&points.sections) {
+            add(metric, earned);
+        }
+        for (&metric, &earned) in map.items.iter().zip(&points.items) {
+            add(metric, earned);
         }
     }
 
@@ -587,7 +589,7 @@ mod tests {
         let map = catalogue.map(&checklist);
         let mut tally = Tally::new(&catalogue, branches);
         for (branch, answers) in visits {
-            tally.add(*branch, &map, &score_visit(&checklist, answers));
+            tally.add(*branch, &map, &score_visit(&checklist, answers).points);
         }
         (catalogue, tally)
     }

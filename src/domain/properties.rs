@@ -39,7 +39,7 @@ fn standings(checklist: &Checklist, visits: &[(usize, Vec<Answer>)]) -> Vec<Vec<
     let map = catalogue.map(checklist);
     let mut tally = Tally::new(&catalogue, 4);
     for (branch, answers) in visits {
-        tally.add(*branch, &map, &score_visit(checklist, answers));
+        tally.add(*branch, &map, &score_visit(checklist, answers).points);
     }
     tally
         .branch_standings()
@@ -52,7 +52,7 @@ proptest! {
     #[test]
     fn rates_lie_between_zero_and_one(answers in answers()) {
         let score = score_visit(&sample(), &answers);
-        let all = score.items.iter().chain(&score.sections).chain(std::iter::once(&score.total));
+        let all = score.points.items.iter().chain(&score.points.sections).chain(std::iter::once(&score.points.total));
         for points in all.flatten() {
             prop_assert!((0.0..=1.0).contains(&points.rate()), "{points:?}");
         }
@@ -99,8 +99,8 @@ proptest! {
         let mut rest = answers.clone();
         rest.remove(2);
         let reduced = score_visit(&without, &rest);
-        prop_assert_eq!(with.total, reduced.total);
-        prop_assert_eq!(with.sections, reduced.sections);
+        prop_assert_eq!(with.points.total, reduced.points.total);
+        prop_assert_eq!(with.points.sections, reduced.points.sections);
     }
 
     #[test]

@@ -43,14 +43,56 @@ impl RedLine {
     }
 }
 
-/// A scored visit: `None` where nothing applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VisitScore {
+/// A visit's points: per item, per section and in all; `None` where nothing
+/// applied. What every rate is computed from, and what the store keeps
+/// with each visit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VisitPoints {
     /// One entry per item, in checklist order.
     pub items: Vec<Option<Points>>,
     /// One entry per section, in checklist order.
     pub sections: Vec<Option<Points>>,
     pub total: Option<Points>,
+}
+
+impl VisitPoints {
+    /// Rule 4: the items' points (one per item of `checklist`, in checklist
+    /// order) added up by section and in all, item by item in checklist
+    /// order, so that the same items always give the same sums to the last
+    /// bit.
+    pub fn add_up(checklist: &Checklist, items: Vec<Option<Points>>) -> VisitPoints {
+        let mut total: Option<Points> = None;
+        let mut rest = items.as_slice();
+        let sections = checklist
+            .sections
+            .iter()
+            .map(|section| {
+                let (these, after) = rest.split_at(section.items.len().min(rest.len()));
+                rest = after;
+                let mut sum: Option<Points> = None;
+                for points in these.iter().flatten() {
+                    sum.get_or_insert_default().add(*points);
+                    total.get_or_insert_default().add(*points);
+                }
+                sum
+            })
+            .collect();
+        VisitPoints {
+            items,
+            sections,
+            total,
+        }
+    }
+
+    pub fn rate(&self) -> Option<f64> {
+        self.total.map(Points::rate)
+    }
+}
+
+/// A scored visit: its points and the red lines that zeroed some of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitScore {
+    pub points: VisitPoints,
     /// The critical items that zeroed a section or the visit, in checklist
     /// order.
     pub red_lines: Vec<RedLine>,
@@ -58,7 +100,7 @@ pub struct VisitScore {
 
 impl VisitScore {
     pub fn rate(&self) -> Option<f64> {
-        self.total.map(Points::rate)
+        self.points.rate()
     }
 }
 
@@ -104,24 +146,18 @@ pub fn score_visit(checklist: &Checklist, answers: &[Answer]) -> VisitScore {
     let zeroed: Vec<bool> = (0..checklist.sections.len())
         .map(|section| red_lines.iter().any(|r| r.covers(section)))
         .collect();
-    let mut items = Vec::with_capacity(answers.len());
-    let mut sections: Vec<Option<Points>> = vec![None; checklist.sections.len()];
-    let mut total: Option<Points> = None;
-    for ((section, item), answer) in checklist.items().zip(answers) {
-        let points = item_earned(item, *answer).map(|earned| Points {
-            earned: if zeroed[section] { 0.0 } else { earned },
-            max: item.points,
-        });
-        if let Some(points) = points {
-            sections[section].get_or_insert_default().add(points);
-            total.get_or_insert_default().add(points);
-        }
-        items.push(points);
-    }
+    let items = checklist
+        .items()
+        .zip(answers)
+        .map(|((section, item), answer)| {
+            item_earned(item, *answer).map(|earned| Points {
+                earned: if zeroed[section] { 0.0 } else { earned },
+                max: item.points,
+            })
+        })
+        .collect();
     VisitScore {
-        items,
-        sections,
-        total,
+        points: VisitPoints::add_up(checklist, items),
         red_lines,
     }
 }
@@ -146,7 +182,7 @@ mod tests {
             &answers([Pass, Pass, Pass, Choice(0), Number(5.0), Pass, Number(3.0)]),
         );
         assert_eq!(
-            score.total,
+            score.points.total,
             Some(Points {
                 earned: 25.0,
                 max: 25.0
@@ -162,14 +198,15 @@ mod tests {
             &answers([Fail, Pass, Pass, Choice(1), Number(3.5), Pass, Number(12.0)]),
         );
         let earned: Vec<f64> = score
+            .points
             .items
             .iter()
             .map(|p| p.expect("applies").earned)
             .collect();
         assert_eq!(earned, vec![0.0, 2.0, 1.0, 2.0, 3.5, 1.0, 5.0]);
-        assert_eq!(score.total.expect("applies").earned, 14.5);
+        assert_eq!(score.points.total.expect("applies").earned, 14.5);
         assert_eq!(
-            score.sections[0],
+            score.points.sections[0],
             Some(Points {
                 earned: 3.0,
                 max: 5.0
@@ -194,20 +231,20 @@ mod tests {
             &sample(),
             &answers([Pass, Pass, Na, Choice(0), Number(5.0), Pass, Na]),
         );
-        assert_eq!(score.items[2], None);
+        assert_eq!(score.points.items[2], None);
         assert_eq!(
-            score.sections[0],
+            score.points.sections[0],
             Some(Points {
                 earned: 4.0,
                 max: 4.0
             })
         );
         assert_eq!(
-            score.sections[2], None,
+            score.points.sections[2], None,
             "a section with every item N/A has no rate"
         );
         assert_eq!(
-            score.total,
+            score.points.total,
             Some(Points {
                 earned: 14.0,
                 max: 14.0
@@ -222,28 +259,28 @@ mod tests {
             &answers([Pass, Fail, Pass, Choice(0), Number(5.0), Pass, Number(1.0)]),
         );
         assert_eq!(
-            score.sections[0],
+            score.points.sections[0],
             Some(Points {
                 earned: 0.0,
                 max: 5.0
             })
         );
         assert_eq!(
-            score.sections[1],
+            score.points.sections[1],
             Some(Points {
                 earned: 10.0,
                 max: 10.0
             })
         );
         assert_eq!(
-            score.total,
+            score.points.total,
             Some(Points {
                 earned: 20.0,
                 max: 25.0
             })
         );
         assert_eq!(
-            score.items[0],
+            score.points.items[0],
             Some(Points {
                 earned: 0.0,
                 max: 2.0
@@ -267,14 +304,17 @@ mod tests {
             &answers([Pass, Pass, Na, Choice(0), Number(5.0), Fail, Number(1.0)]),
         );
         assert_eq!(
-            score.total,
+            score.points.total,
             Some(Points {
                 earned: 0.0,
                 max: 24.0
             })
         );
-        assert!(score.items.iter().flatten().all(|p| p.earned == 0.0));
-        assert_eq!(score.items[2], None, "N/A stays out even when zeroed");
+        assert!(score.points.items.iter().flatten().all(|p| p.earned == 0.0));
+        assert_eq!(
+            score.points.items[2], None,
+            "N/A stays out even when zeroed"
+        );
         assert_eq!(
             score.red_lines,
             vec![RedLine {

@@ -157,6 +157,8 @@ impl Store {
         if inserted == 0 {
             return Err(Error::Duplicate(format!("用户「{name}」已存在")));
         }
+        // Before the audit entry, whose row id would come next.
+        let id = self.conn.last_insert_rowid();
         self.audit(&audit::Entry {
             actor,
             action: "user.add",
@@ -171,7 +173,7 @@ impl Store {
             })),
         })?;
         Ok(User {
-            id: self.conn.last_insert_rowid(),
+            id,
             name: name.to_string(),
             display_name: display_name.to_string(),
             role,
@@ -257,5 +259,24 @@ impl Store {
             params![token_hash, user_id, now()],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_user_comes_back_with_its_own_id() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(&dir.path().join("accounts.db")).expect("store");
+        // Audit entries before it, so that their ids and the users' differ.
+        store
+            .save_roster(&crate::app::demo::roster(), true, "测试")
+            .expect("roster");
+        let added = store
+            .add_user("wang", "王敏", Role::Inspector, None, None, "测试")
+            .expect("added");
+        assert_eq!(added.id, store.user("wang").expect("stored").id);
     }
 }

@@ -5,10 +5,11 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 
-use super::{Error, Reader, Result, Store, audit, codec, now, parse_time};
+use super::{Error, OptionalFound, Reader, Result, Store, audit, codec, now, parse_time, points};
 use crate::domain::access::Visibility;
 use crate::domain::answer::Answer;
 use crate::domain::appeal::{AppealStatus, AppealWindow, ChangeLog};
+use crate::domain::checklist::Checklist;
 use crate::domain::period::Period;
 
 /// One version of a period's published results.
@@ -351,6 +352,12 @@ impl Store {
         admin: i64,
         actor: &str,
     ) -> Result<Option<(i64, String)>> {
+        // The visit's checklist version scores the changed answers.
+        let checklist = if accepted.is_some() {
+            self.appealed_checklist(id)?
+        } else {
+            None
+        };
         let tx = self.conn.savepoint()?;
         let (visit_row, status, item_code): (i64, AppealStatus, String) = tx
             .query_row(
@@ -384,8 +391,13 @@ impl Store {
                 params![visit_row, now(), format!("申诉 #{id} 采纳")],
             )?;
             tx.execute(
-                "UPDATE visits SET answers = ?2, updated_at = ?3 WHERE id = ?1",
-                params![visit_row, codec::encode(&answers), now()],
+                "UPDATE visits SET answers = ?2, updated_at = ?3, points = ?4 WHERE id = ?1",
+                params![
+                    visit_row,
+                    codec::encode(&answers),
+                    now(),
+                    checklist.as_ref().map(|c| points::stored(c, &answers))
+                ],
             )?;
         }
         tx.execute(
@@ -421,6 +433,28 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(changed.then_some((visit_row, item_code)))
+    }
+}
+
+impl Reader {
+    /// The checklist version of the visit an appeal is against, if both
+    /// are there.
+    fn appealed_checklist(&self, id: i64) -> Result<Option<Checklist>> {
+        let version: Option<(String, u32)> = self
+            .conn
+            .query_row(
+                "SELECT v.checklist_id, v.checklist_version
+                 FROM appeals a JOIN visits v ON v.id = a.visit_row WHERE a.id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match version {
+            Some((checklist, version)) => {
+                self.checklist_version(&checklist, version).optional_found()
+            }
+            None => Ok(None),
+        }
     }
 }
 

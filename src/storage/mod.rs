@@ -8,6 +8,7 @@ mod codec;
 mod database;
 mod evidence;
 mod plans;
+mod points;
 mod rectify;
 mod review;
 
@@ -30,22 +31,29 @@ use std::sync::LazyLock;
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use include_dir::{Dir, include_dir};
 use rusqlite::{Connection, OptionalExtension, Savepoint, params};
-use rusqlite_migration::Migrations;
+use rusqlite_migration::{Migrations, MigrationsBuilder};
 
 use crate::domain::answer::Answer;
 use crate::domain::checklist::Checklist;
 use crate::domain::plan::{Hours, Window};
 use crate::domain::review::Status;
 use crate::domain::roster::Branch;
+use crate::domain::scoring::Points;
 use crate::domain::visit::Visit;
 
 static MIGRATION_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
 
+/// The migration that added each visit's points, whose hook fills them.
+const VISIT_POINTS: usize = 10;
+
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::from_directory(&MIGRATION_DIR).unwrap_or_else(|e| {
-        // The directory is embedded at build time and checked by a test.
-        panic!("embedded migrations are malformed: {e}")
-    })
+    MigrationsBuilder::from_directory(&MIGRATION_DIR)
+        .unwrap_or_else(|e| {
+            // The directory is embedded at build time and checked by a test.
+            panic!("embedded migrations are malformed: {e}")
+        })
+        .edit(VISIT_POINTS, |m| m.set_up_hook(points::fill))
+        .finalize()
 });
 
 /// How long a connection waits for another process's write before it
@@ -173,6 +181,9 @@ pub struct ScannedVisit<'a> {
     pub notes: Option<&'a str>,
     pub checklist_version: u32,
     pub answers: &'a [Answer],
+    /// Its items' points as stored with the answers; `None` where they are
+    /// not known, and the answers must be scored.
+    pub points: Option<&'a [Option<Points>]>,
 }
 
 /// A connection that can only read: every method here leaves the database
@@ -532,7 +543,7 @@ impl Reader {
         let (start, end) = day_bounds(from, to);
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
-                    v.checklist_version, v.answers
+                    v.checklist_version, v.answers, v.points
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
                AND v.status = 'accepted'
@@ -553,7 +564,7 @@ impl Reader {
     ) -> Result<bool> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
-                    v.checklist_version, v.answers
+                    v.checklist_version, v.answers, v.points
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.key = ?1 AND v.checklist_id = ?2 AND v.status = 'accepted'",
         )?;
@@ -924,7 +935,7 @@ after: Some(&branch_json(branch)),
                     let branch_id = *branch_ids.get(&visit.branch_code).ok_or_else(|| {
                         Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
                     })?;
-                    statements.store(visit, branch_id, *arrival, &options)
+                    statements.store(visit, branch_id, arrival, &options)
                 })
                 .collect::<Result<Vec<_>>>()?
         };
@@ -941,27 +952,36 @@ after: Some(&branch_json(branch)),
 }
 
 impl Reader {
-    /// The status each visit arrives in: pending when its checklist
-    /// version asks for review, accepted otherwise. A visit the store has no
-    /// checklist for is refused by the insert itself.
-    fn arrivals(&self, visits: &[Visit]) -> Result<Vec<Status>> {
-        let mut reviewed: HashMap<(&str, u32), bool> = HashMap::new();
+    /// How each visit arrives, by its checklist version. A visit the store
+    /// has no checklist for is refused by the insert itself.
+    fn arrivals(&self, visits: &[Visit]) -> Result<Vec<Arrival>> {
+        let mut versions: HashMap<(&str, u32), Option<Checklist>> = HashMap::new();
         let mut arrivals = Vec::with_capacity(visits.len());
         for v in visits {
             let key = (v.checklist_id.as_str(), v.checklist_version);
-            let review = match reviewed.get(&key) {
-                Some(review) => *review,
+            let checklist = match versions.get(&key) {
+                Some(checklist) => checklist,
                 None => {
-                    let review = self
-                        .checklist_version(key.0, key.1)
-                        .optional_found()?
-                        .is_some_and(|c| c.review);
-                    *reviewed.entry(key).or_insert(review)
+                    let checklist = self.checklist_version(key.0, key.1).optional_found()?;
+                    versions.entry(key).or_insert(checklist)
                 }
             };
-            arrivals.push(Status::on_arrival(review));
+            arrivals.push(Arrival {
+                status: Status::on_arrival(checklist.as_ref().is_some_and(|c| c.review)),
+                points: checklist.as_ref().map(|c| points::stored(c, &v.answers)),
+            });
         }
         Ok(arrivals)
+    }
+
+    /// A visit's points as stored, scored under its checklist version;
+    /// `None` when the store has no such version (writing the visit then
+    /// fails on its own).
+    fn points_of(&self, visit: &Visit) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .checklist_version(&visit.checklist_id, visit.checklist_version)
+            .optional_found()?
+            .map(|c| points::stored(&c, &visit.answers)))
     }
 
     /// The ids of the halls `visits` name, by code; unknown codes are left
@@ -990,6 +1010,15 @@ impl Reader {
         }
         Ok(ids)
     }
+}
+
+/// What a visit is stored with besides itself.
+struct Arrival {
+    /// Pending when its checklist version asks for review, accepted
+    /// otherwise.
+    status: Status,
+    /// Its points; `None` without a checklist.
+    points: Option<Vec<u8>>,
 }
 
 /// How [`Store::import_visits`] treats what it is given.
@@ -1041,8 +1070,8 @@ impl<'c> VisitStatements<'c> {
             insert: tx.prepare_cached(
                 "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
                     visited_at, inspector, notes, answers, created_at, updated_at, recorded_by,
-                    item_notes, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)
+                    item_notes, status, points)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (key) DO NOTHING",
             )?,
             keep_history: tx.prepare_cached(
@@ -1052,7 +1081,7 @@ impl<'c> VisitStatements<'c> {
             update: tx.prepare_cached(
                 "UPDATE visits SET branch_id = ?2, checklist_id = ?3, checklist_version = ?4,
                     visited_at = ?5, inspector = ?6, notes = ?7, answers = ?8, updated_at = ?9,
-                    item_notes = ?10, status = ?11, flags = NULL
+                    item_notes = ?10, status = ?11, flags = NULL, points = ?12
                  WHERE id = ?1",
             )?,
             tx,
@@ -1067,7 +1096,7 @@ impl<'c> VisitStatements<'c> {
         &mut self,
         visit: &Visit,
         branch_id: i64,
-        arrival: Status,
+        arrival: &Arrival,
         options: &ImportOptions<'_>,
     ) -> Result<Disposition> {
         let key = visit.key();
@@ -1089,7 +1118,8 @@ impl<'c> VisitStatements<'c> {
             self.now,
             options.recorded_by,
             item_notes,
-            arrival.as_str()
+            arrival.status.as_str(),
+            arrival.points
         ])?;
         if inserted > 0 {
             return Ok(Disposition::New);
@@ -1125,7 +1155,8 @@ impl<'c> VisitStatements<'c> {
             blob,
             self.now,
             item_notes,
-            arrival.as_str()
+            arrival.status.as_str(),
+            arrival.points
         ])?;
         Ok(Disposition::Replaced)
     }
@@ -1200,7 +1231,7 @@ impl VisitRow {
 fn record_new_visits(
     tx: &Connection,
     visits: &[Visit],
-    arrivals: &[Status],
+    arrivals: &[Arrival],
     dispositions: &[Disposition],
     actor: &str,
 ) -> Result<()> {
@@ -1223,7 +1254,12 @@ fn record_new_visits(
     // A single visit held for review is logged apart: it changes no figure
     // but the count of pending visits.
     let action = match arrivals {
-        [Status::Pending] => "visit.hold",
+        [
+            Arrival {
+                status: Status::Pending,
+                ..
+            },
+        ] => "visit.hold",
         _ => "visit.add",
     };
     audit::record(
@@ -1239,15 +1275,24 @@ fn record_new_visits(
     )
 }
 
-/// Hands each row of a visit query to `each`, with its answers decoded into
-/// one reused buffer; how many there were.
+/// Hands each row of a visit query to `each`, with its answers and points
+/// decoded into reused buffers; how many there were.
 fn hand_out(mut rows: rusqlite::Rows<'_>, mut each: impl FnMut(ScannedVisit<'_>)) -> Result<usize> {
     let mut answers = Vec::new();
+    let mut points = Vec::new();
     let mut count = 0;
     while let Some(row) = rows.next()? {
         let blob = row.get_ref(6)?.as_blob()?;
         codec::decode_into(blob, &mut answers)
             .ok_or_else(|| Error::Corrupt("暗访答案无法解码".into()))?;
+        let stored = match row.get_ref(7)?.as_blob_or_null()? {
+            Some(blob) => {
+                codec::decode_points_into(blob, &mut points)
+                    .ok_or_else(|| Error::Corrupt("暗访得分无法解码".into()))?;
+                Some(points.as_slice())
+            }
+            None => None,
+        };
         each(ScannedVisit {
             visit_id: row.get_ref(0)?.as_str_or_null()?,
             branch_code: row.get_ref(1)?.as_str()?,
@@ -1256,6 +1301,7 @@ fn hand_out(mut rows: rusqlite::Rows<'_>, mut each: impl FnMut(ScannedVisit<'_>)
             notes: row.get_ref(4)?.as_str_or_null()?,
             checklist_version: row.get(5)?,
             answers: &answers,
+            points: stored,
         });
         count += 1;
     }
@@ -1320,8 +1366,34 @@ fn day_bounds(from: NaiveDate, to: NaiveDate) -> (String, String) {
 }
 
 fn parse_time(text: &str) -> Result<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(text, TIME_FORMAT)
-        .map_err(|_| Error::Corrupt(format!("时间「{text}」")))
+    fixed_time(text)
+        .or_else(|| NaiveDateTime::parse_from_str(text, TIME_FORMAT).ok())
+        .ok_or_else(|| Error::Corrupt(format!("时间「{text}」")))
+}
+
+/// A time as [`TIME_FORMAT`] writes it, read digit by digit; `None` for
+/// any other text. A year's scan reads one per visit, and chrono's parser
+/// reads the format string anew each time.
+fn fixed_time(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    let layout = b.len() == 19
+        && [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')]
+            .iter()
+            .all(|&(at, c)| b[at] == c);
+    if !layout {
+        return None;
+    }
+    let number = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0, 4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5, 7)?, number(8, 10)?)?.and_hms_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        number(17, 19)?,
+    )
 }
 
 /// `NotFound` as `None`, every other error as itself.
@@ -1346,5 +1418,29 @@ mod tests {
     #[test]
     fn migrations_validate() {
         assert!(MIGRATIONS.validate().is_ok());
+    }
+
+    #[test]
+    fn stored_times_read_as_chrono_reads_them() {
+        for text in [
+            "2025-07-03 14:20:05",
+            "1999-12-31 23:59:59",
+            "2024-02-29 00:00:00",
+            "2025-02-29 10:00:00",
+            "2025-13-01 10:00:00",
+            "2025-07-03 24:00:00",
+            "2025-07-03 14:20:60",
+            "2025-7-03 14:20:05",
+            "2025-07-03T14:20:05",
+            "+025-07-03 14:20:05",
+            "2025-07-03 14:20:0x",
+            "",
+        ] {
+            let chrono = NaiveDateTime::parse_from_str(text, TIME_FORMAT).ok();
+            assert_eq!(parse_time(text).ok(), chrono, "{text}");
+            if let Some(fixed) = fixed_time(text) {
+                assert_eq!(Some(fixed), chrono, "{text}");
+            }
+        }
     }
 }

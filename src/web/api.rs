@@ -283,7 +283,7 @@ fn visit_json(
         items: Object(
             checklist
                 .items()
-                .zip(&score.items)
+                .zip(&score.points.items)
                 .map(|((_, item), points)| {
                     let earned = points.map(|p| Earned {
                         earned: p.earned,
@@ -297,12 +297,12 @@ fn visit_json(
             checklist
                 .sections
                 .iter()
-                .zip(&score.sections)
+                .zip(&score.points.sections)
                 .map(|(s, p)| (s.code.as_str(), p.map(|p| round4(p.rate()))))
                 .collect(),
         ),
         rate: score.rate().map(round4),
-        lost: score.total.map(|p| round4(p.lost())),
+        lost: score.points.total.map(|p| round4(p.lost())),
         photos: photos
             .iter()
             .map(|p| json!({"id": p.id, "item": p.item_code, "url": format!("/photos/{}", p.id)}))
@@ -628,9 +628,9 @@ pub async fn preview_visit(
             let t = lang.text();
             Ok(json!({
                 "rate": score.rate().map(round4),
-                "earned": score.total.map(|p| p.earned),
-                "max": score.total.map(|p| p.max),
-                "sections": checklist.sections.iter().zip(&score.sections)
+                "earned": score.points.total.map(|p| p.earned),
+                "max": score.points.total.map(|p| p.max),
+                "sections": checklist.sections.iter().zip(&score.points.sections)
                     .map(|(s, p)| (s.code.clone(), p.map(|p| round4(p.rate())).into()))
                     .collect::<Map<String, Value>>(),
                 "required_missing": unanswered,

@@ -222,11 +222,7 @@ fn queue_line(
         Some(record) => {
             let checklist = store
                 .checklist_version(&record.visit.checklist_id, record.visit.checklist_version)?;
-            percent(
-                score_visit(&checklist, &record.visit.answers)
-                    .total
-                    .map(|p| p.rate()),
-            )
+            percent(score_visit(&checklist, &record.visit.answers).rate())
         }
         None => percent(None),
     };

@@ -184,8 +184,11 @@ pub async fn visit_page(
             checklist.title, checklist.id, checklist.version
         ),
         assignment: record.assignment,
-        rate: rate_text(score.total),
-        lost: score.total.map_or("—".into(), |p| format_number(p.lost())),
+        rate: rate_text(score.points.total),
+        lost: score
+            .points
+            .total
+            .map_or("—".into(), |p| format_number(p.lost())),
         notes: record.visit.notes.clone().unwrap_or_default(),
         red_lines: score
             .red_lines
@@ -195,7 +198,7 @@ pub async fn visit_page(
         sections: checklist
             .sections
             .iter()
-            .zip(&score.sections)
+            .zip(&score.points.sections)
             .map(|(s, p)| SectionLine {
                 title: s.title.clone(),
                 rate: rate_text(*p),
@@ -250,7 +253,7 @@ fn answer_lines(
     checklist
         .items()
         .zip(&record.visit.answers)
-        .zip(&score.items)
+        .zip(&score.points.items)
         .map(|(((section, item), answer), points)| AnswerLine {
             zeroed: points.is_some_and(|p| p.earned == 0.0)
                 && item_earned(item, *answer).is_some_and(|e| e > 0.0)

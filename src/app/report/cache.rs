@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::{Analysis, Options, checklist_for};
 use crate::domain::answer::Answer;
 use crate::domain::period::Period;
+use crate::domain::scoring::Points;
 use crate::storage::{self, Change, Reader, ScannedVisit};
 
 /// How many analyses a cache keeps (a dashboard uses two), besides a spare
@@ -120,6 +121,7 @@ struct NewVisit {
     inspector: Option<String>,
     checklist_version: u32,
     answers: Vec<Answer>,
+    points: Option<Vec<Option<Points>>>,
 }
 
 /// An analysis brought up to date by [`catch_up`], and the spare to keep.
@@ -174,6 +176,7 @@ fn catch_up(
             notes: None,
             checklist_version: visit.checklist_version,
             answers: &visit.answers,
+            points: visit.points.as_deref(),
         });
         if !added {
             return Ok(None);
@@ -213,6 +216,7 @@ fn new_visits(
                             inspector: visit.inspector.map(str::to_string),
                             checklist_version: visit.checklist_version,
                             answers: visit.answers.to_vec(),
+                            points: visit.points.map(<[_]>::to_vec),
                         });
                     }
                 })?;

@@ -29,7 +29,7 @@ use crate::domain::calibration::{Calibration, Observation, calibrate};
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
 use crate::domain::roster::Branch;
-use crate::domain::scoring::score_visit;
+use crate::domain::scoring::{VisitPoints, score_visit};
 use crate::domain::uncertainty::{
     InspectorEffect, Interval, Limits, RatedVisit, Spread, adjusted_rates, inspector_effects,
     rank_ranges,
@@ -266,8 +266,13 @@ impl Analysis {
         let Some(&b) = totals.index.get(visit.branch_code) else {
             return true;
         };
-        let score = score_visit(checklist, visit.answers);
-        totals.tally.add(b, map, &score);
+        // Points stored with the visit are the very ones scoring its answers
+        // gives.
+        let points = match visit.points {
+            Some(items) => VisitPoints::add_up(checklist, items.to_vec()),
+            None => score_visit(checklist, visit.answers).points,
+        };
+        totals.tally.add(b, map, &points);
         for &(position, slot) in totals
             .measure_slots
             .get(&visit.checklist_version)
@@ -278,7 +283,7 @@ impl Analysis {
                 self.measures[slot].values[b].push(*value);
             }
         }
-        if let Some(rate) = score.rate() {
+        if let Some(rate) = points.rate() {
             let inspector = visit
                 .inspector
                 .map(|name| match totals.inspector_index.get(name) {
@@ -835,6 +840,35 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn stored_points_give_every_figure_that_scoring_the_answers_gives() {
+        let (dir, store, _) = demo_store();
+        let (stored, _) = analyse(&store, &options()).expect("analyse");
+        // The same visits with no stored points: every answer is scored.
+        rusqlite::Connection::open(dir.path().join("cache.db"))
+            .and_then(|c| c.execute("UPDATE visits SET points = NULL", []))
+            .expect("forget the points");
+        let (scored, previous) = analyse(&store, &options()).expect("analyse");
+        // The figures come from the stored points where there are some:
+        // points saying no item applied leave no rate.
+        rusqlite::Connection::open(dir.path().join("cache.db"))
+            .and_then(|c| c.execute("UPDATE visits SET points = x'00'", []))
+            .expect("points of nothing");
+        let (nothing, _) = analyse(&store, &options()).expect("analyse");
+        assert_eq!(nothing.region.rate(), None);
+        assert!(stored.region.visits > 100);
+        assert_eq!(stored.branch, scored.branch);
+        assert_eq!(stored.region, scored.region);
+        assert_eq!(stored.observations, scored.observations);
+        for level in [Level::Branch, Level::District, Level::City] {
+            assert_eq!(
+                serde_json::to_value(stored.rankings(&previous, level, 3)).expect("json"),
+                serde_json::to_value(scored.rankings(&previous, level, 3)).expect("json"),
+                "{level:?}"
+            );
         }
     }
 }

@@ -66,10 +66,10 @@ pub fn refresh_flags(store: &mut Store, id: &str) -> storage::Result<()> {
         return Ok(());
     };
     let visit = &record.visit;
-    let checklist = store.checklist_version(&visit.checklist_id, visit.checklist_version)?;
-    if !checklist.review {
+    if !store.asks_review(&visit.checklist_id, visit.checklist_version)? {
         return Ok(());
     }
+    let checklist = store.checklist_version(&visit.checklist_id, visit.checklist_version)?;
     let photos: Vec<Photo> = match &visit.visit_id {
         Some(own) => store
             .photos(own)?
@@ -121,14 +121,18 @@ pub fn refresh_flags(store: &mut Store, id: &str) -> storage::Result<()> {
     store.set_flags(record.row, &flags)
 }
 
-/// Flags the visits an import stored anew or replaced.
+/// Flags the visits an import stored anew or replaced, of checklists that
+/// ask for review (the others are not looked at, and a national import
+/// should not read each of its visits back to find that out).
 pub fn flag_arrivals(
     store: &mut Store,
     visits: &[Visit],
     dispositions: &[Disposition],
 ) -> storage::Result<()> {
     for (visit, disposition) in visits.iter().zip(dispositions) {
-        if matches!(disposition, Disposition::New | Disposition::Replaced) {
+        if matches!(disposition, Disposition::New | Disposition::Replaced)
+            && store.asks_review(&visit.checklist_id, visit.checklist_version)?
+        {
             let Some(row) = store.visit_row_by_key(&visit.key())? else {
                 continue;
             };

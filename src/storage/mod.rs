@@ -342,6 +342,11 @@ impl Reader {
         Ok(Checklist::clone(&*self.shared_checklist(id, version)?))
     }
 
+    /// Whether a checklist version holds its visits for review.
+    pub fn asks_review(&self, id: &str, version: u32) -> Result<bool> {
+        Ok(self.shared_checklist(id, version)?.review)
+    }
+
     /// A checklist version as the connection keeps it, without a copy: for
     /// loops over many visits.
     fn shared_checklist(&self, id: &str, version: u32) -> Result<Arc<Checklist>> {

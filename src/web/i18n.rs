@@ -1439,7 +1439,7 @@ pub static ZH: Text = Text {
     download_checklist_sheet: "下载评分细则",
     roster_guide: "必填列:区县、网点编码、网点名称;可选:地市、地址、网点类型、营业时间(如 09:00-18:00)、高峰时段(如 11:00-13:00、17:00-19:00;不填则按工作日 11:00-13:00、17:00-19:00 和周末全天安排暗访)。表头在第一行或标题行之下均可,同一编码再次导入即更新。",
     visits_guide: "必填列:网点编码、暗访日期;可选:暗访编号(重复导入时据此识别)、暗访员、检查表、检查表版本、备注;网点名称、区县仅供阅读。之后每个检查项一列,表头为「编码 标题」或编码;答案填 是/否/不适用、选项名或数字,等候时长填分钟或 分:秒。",
-    checklist_guide: "每个检查项一行:大项编码、大项、编码、检查项目、类型(check 是否 / scale 评分 / choice 选项 / measure 测量)、分值,以及不适用、红线、选项(如 优:2;良:1;差:0)、分档、单位。下载的是所选检查表当前版本的评分细则,改后再载入时填写检查表 id 和标题,载入为新版本。",
+    checklist_guide: "每个检查项一行:大项编码、大项、编码、检查项目、类型(check 是否 / scale 评分 / choice 选项 / measure 测量)、分值,以及不适用、红线、选项(如 优:2;良:1;差:0)、分档、单位、整改天数(1 到 365,空白用大项的或 15 天)。下载的是所选检查表当前版本的评分细则,改后再载入时填写检查表 id 和标题,载入为新版本。",
     choose_file: "请选择要上传的文件",
     // The visit plan page.
     plans_heading: "暗访计划",
@@ -1783,7 +1783,7 @@ pub static EN: Text = Text {
     download_checklist_sheet: "Download the scoring rules sheet",
     roster_guide: "Required columns: district, branch_code, branch_name; optional: city, address, branch_type, opening_hours (e.g. 09:00-18:00), peak_hours (e.g. 11:00-13:00, 17:00-19:00; when blank, plans use weekdays 11:00-13:00 and 17:00-19:00 and all of the weekend) (the template's Chinese headers mean the same). The header may sit under a title row; importing a code again updates the hall.",
     visits_guide: "Required columns: branch_code, visit_date; optional: visit_id (recognises a re-import), inspector, checklist, checklist_version, notes; the hall's name and county are for reading only. Then one column per item, headed \"code title\" or the code; answers are yes/no/n.a. in Chinese (是/否/不适用), a choice's label or a number, waits in minutes or m:ss.",
-    checklist_guide: "One row per item: section_code, section, code, title, kind (check / scale / choice / measure), points, then na, critical, choices (e.g. A:2;B:1;C:0), bands, unit. The download is the chosen checklist's current sheet: edit it and load it again with the checklist's id and title, as a new version.",
+    checklist_guide: "One row per item: section_code, section, code, title, kind (check / scale / choice / measure), points, then na, critical, choices (e.g. A:2;B:1;C:0), bands, unit, rectify_days (1 to 365; blank takes the section's or 15). The download is the chosen checklist's current sheet: edit it and load it again with the checklist's id and title, as a new version.",
     choose_file: "Please choose a file to upload",
     // The visit plan page.
     plans_heading: "Visit plans",

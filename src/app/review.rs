@@ -121,25 +121,32 @@ pub fn refresh_flags(store: &mut Store, id: &str) -> storage::Result<()> {
     store.set_flags(record.row, &flags)
 }
 
-/// Flags the visits an import stored anew or replaced, of checklists that
-/// ask for review (the others are not looked at, and a national import
-/// should not read each of its visits back to find that out).
+/// Flags the visits an import stored anew or replaced (see
+/// [`flag_arrival`]).
 pub fn flag_arrivals(
     store: &mut Store,
     visits: &[Visit],
     dispositions: &[Disposition],
 ) -> storage::Result<()> {
     for (visit, disposition) in visits.iter().zip(dispositions) {
-        if matches!(disposition, Disposition::New | Disposition::Replaced)
-            && store.asks_review(&visit.checklist_id, visit.checklist_version)?
-        {
-            let Some(row) = store.visit_row_by_key(&visit.key())? else {
-                continue;
-            };
-            refresh_flags(store, &format!("n{row}"))?;
+        if matches!(disposition, Disposition::New | Disposition::Replaced) {
+            flag_arrival(store, visit)?;
         }
     }
     Ok(())
+}
+
+/// Flags a visit that just arrived if its checklist asks for review; the
+/// others are not looked at, nor read back to find that out (a national
+/// import, or a thousand submissions a second, would pay for it).
+pub fn flag_arrival(store: &mut Store, visit: &Visit) -> storage::Result<()> {
+    if !store.asks_review(&visit.checklist_id, visit.checklist_version)? {
+        return Ok(());
+    }
+    match store.visit_row_by_key(&visit.key())? {
+        Some(row) => refresh_flags(store, &format!("n{row}")),
+        None => Ok(()),
+    }
 }
 
 /// `review list --format json` and `GET /api/v1/reviews`.

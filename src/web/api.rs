@@ -541,7 +541,7 @@ pub async fn submit_visit(
                         if let Some(minutes) = minutes_at_hall {
                             writer.set_minutes_at_hall(&key, minutes)?;
                         }
-                        review::refresh_flags(writer, &id)?;
+                        review::flag_arrival(writer, &visit)?;
                     }
                     writer.delete_draft(&id, user.id)?;
                     Ok(status)

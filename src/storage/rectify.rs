@@ -8,6 +8,7 @@ use chrono::{Local, NaiveDate, NaiveDateTime};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
+use super::evidence::visibility_filter;
 use super::{Error, Reader, Result, Store, audit, codec, now, parse_time};
 use crate::domain::access::Visibility;
 use crate::domain::answer::Answer;
@@ -160,12 +161,9 @@ fn ticket_from_row(r: &rusqlite::Row<'_>) -> Result<Ticket> {
 /// halls; `d` and `c` are the districts and cities tables. Inspectors
 /// answer for no hall, so they see no ticket.
 fn scope_filter(visibility: &Visibility) -> (&'static str, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value;
     match visibility {
-        Visibility::Everything => ("1 = 1", Vec::new()),
-        Visibility::City(name) => ("c.name = ?", vec![Value::Text(name.clone())]),
-        Visibility::District(name) => ("d.name = ?", vec![Value::Text(name.clone())]),
-        Visibility::OwnVisits { .. } | Visibility::Nothing => ("1 = 0", Vec::new()),
+        Visibility::OwnVisits { .. } => ("1 = 0", Vec::new()),
+        scope => visibility_filter(scope),
     }
 }
 

@@ -11,7 +11,7 @@ use chrono::{Days, Local, NaiveDate};
 use hallscore::domain::plan::{Planned, Window};
 use serde_json::{Value, json};
 
-use super::driver::{Browser, WAIT, demo_workspace, with_browser};
+use super::driver::{Browser, SERVICE_WORKER, WAIT, demo_workspace, with_browser};
 use super::tablet::{SMALL_CONTROLS, answer_all_but};
 use super::{PASSWORD, TABLET, local_visit, review_and_submit};
 use crate::helpers::TestApp;
@@ -156,7 +156,7 @@ async fn tasks_flow(
     // The service worker keeps the list for going offline.
     b.wait_js(
         "navigator.serviceWorker.controller !== null",
-        Duration::from_secs(20),
+        SERVICE_WORKER,
         "the service worker to control the page",
     )
     .await;

@@ -637,7 +637,7 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
     }
 
     // Another inspector's visit stays out of reach.
-    let store = hallscore::storage::Store::open(&ws.db()).expect("store");
+    let store = hallscore::storage::Store::open(ws.db()).expect("store");
     let checklist = store.checklist("hall-visit").expect("checklist");
     let others = hallscore::app::demo::visits(&checklist)
         .into_iter()

@@ -110,7 +110,7 @@ impl TestApp {
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = hallscore::web::AppState::new(self.db.clone(), false);
+        let state = hallscore::web::AppState::new(self.db.clone().into(), false);
         let task = tokio::spawn(hallscore::web::serve(listener, state, async move {
             let _ = stopped.await;
         }));

@@ -66,6 +66,17 @@ impl Reader {
             .optional()
     }
 
+    /// How many failed sign-ins under `key` there were since `since`, on
+    /// any server of the database.
+    pub fn sign_in_failures(&self, key: &str, since: NaiveDateTime) -> Result<usize> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sign_in_failures WHERE key = ?1 AND at >= ?2",
+            params![key, since.format(TIME_FORMAT).to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
     pub fn user(&self, name: &str) -> Result<User> {
         self.user_with_password(name)?
             .map(|(user, _)| user)
@@ -248,6 +259,30 @@ impl Store {
     pub fn delete_session(&mut self, token_hash: &str) -> Result<()> {
         self.conn
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    /// Records one failed sign-in under each key, and forgets those older
+    /// than `since`, which no longer count.
+    pub fn record_sign_in_failure(&mut self, keys: &[String], since: NaiveDateTime) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM sign_in_failures WHERE at < ?1",
+            [since.format(TIME_FORMAT).to_string()],
+        )?;
+        let at = now();
+        for key in keys {
+            self.conn.execute(
+                "INSERT INTO sign_in_failures (key, at) VALUES (?1, ?2)",
+                params![key, at],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the failed sign-ins under `key`.
+    pub fn forget_sign_in_failures(&mut self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sign_in_failures WHERE key = ?1", [key])?;
         Ok(())
     }
 

@@ -121,7 +121,6 @@ pub struct AppState {
     /// PostgreSQL, the `photos` folder of the working directory, which every
     /// server of the database shares.
     pub photos: PathBuf,
-    pub throttle: Arc<auth::Throttle>,
     /// Mark cookies `Secure` (set when served over TLS, e.g. behind a proxy).
     pub secure_cookies: bool,
     /// The analyses of recent requests, brought up to date on every use.
@@ -137,7 +136,6 @@ impl AppState {
         AppState {
             db: Db::new(location),
             photos,
-            throttle: Arc::new(auth::Throttle::default()),
             secure_cookies,
             analyses: Arc::default(),
         }

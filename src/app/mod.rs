@@ -14,6 +14,7 @@
 //! - [`demo`]: deterministic demo data.
 //! - [`credentials`]: password hashing and random tokens.
 
+pub mod copy;
 pub mod credentials;
 pub mod demo;
 pub mod imports;

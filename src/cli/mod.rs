@@ -96,6 +96,15 @@ pub enum Command {
     Rectify(RectifyCommand),
     /// 生成演示数据(驻马店各区县营业厅两个季度的暗访)
     Demo,
+    /// 把整个数据库复制到一个新的数据库(SQLite 与 PostgreSQL 之间均可),核对行数和每个期间的排名后才保留
+    Copy {
+        /// 源数据库:SQLite 文件的路径,或 postgres:// 地址
+        #[arg(long)]
+        from: Location,
+        /// 目标数据库:不存在的 SQLite 文件,或空的 PostgreSQL 数据库
+        #[arg(long)]
+        to: Location,
+    },
     /// 数据库的一致性备份(服务运行时也安全)
     Backup {
         /// 备份文件
@@ -139,6 +148,8 @@ pub enum CliError {
     Plan(#[from] plans::Failure),
     #[error(transparent)]
     Rectify(#[from] crate::app::rectify::Refusal),
+    #[error(transparent)]
+    Copy(#[from] crate::app::copy::CopyError),
     #[error("{0}")]
     Message(String),
     #[error("无法输出结果:{0}")]
@@ -186,6 +197,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         } => serve(&cli.db, &addr, secure_cookies),
         Command::User(command) => user::run_user(&cli.db, command),
         Command::Token(command) => user::run_token(&cli.db, command),
+        Command::Copy { from, to } => {
+            let copied = crate::app::copy::copy(&from, &to)?;
+            let rows: u64 = copied.tables.iter().map(|(_, n)| n).sum();
+            say!(
+                "已复制 {} 张表共 {rows} 行,从 {from} 到 {to};核对:每张表行数相同,{} 个期间的排名完全一致",
+                copied.tables.len(),
+                copied.rankings
+            );
+            Ok(())
+        }
         Command::Backup { file } => {
             let store = open_existing(&cli.db)?;
             store.backup(&file)?;

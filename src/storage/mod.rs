@@ -5,6 +5,7 @@ mod accounts;
 mod appeals;
 mod audit;
 mod codec;
+mod copy;
 mod database;
 mod evidence;
 mod location;

@@ -271,9 +271,9 @@ impl<T: ToValue, const N: usize> Params for [T; N] {
     }
 }
 
-impl Params for &[&dyn ToValue] {
+impl<T: ToValue> Params for &[T] {
     fn values(&self) -> Vec<ValueRef<'_>> {
-        self.iter().map(|v| v.to_value()).collect()
+        self.iter().map(ToValue::to_value).collect()
     }
 }
 
@@ -686,6 +686,22 @@ impl rusqlite::ToSql for SqliteBind<'_> {
 }
 
 impl Stmt<'_> {
+    /// The names of the columns the statement returns.
+    pub fn column_names(&self) -> Vec<String> {
+        match self {
+            Stmt::Sqlite(stmt) => stmt
+                .column_names()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            Stmt::Postgres { statement, .. } => statement
+                .columns()
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect(),
+        }
+    }
+
     pub fn execute(&mut self, params: impl Params) -> Result<usize> {
         match self {
             Stmt::Sqlite(stmt) => {

@@ -118,6 +118,9 @@ pub enum Command {
         /// 经 HTTPS 提供服务时(如在反向代理之后)给 Cookie 加 Secure 标记
         #[arg(long)]
         secure_cookies: bool,
+        /// 在反向代理之后:登录限流按代理加在 X-Forwarded-For 末尾的客户端地址计数
+        #[arg(long)]
+        behind_proxy: bool,
     },
     /// 用户管理
     #[command(subcommand)]
@@ -194,7 +197,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve {
             addr,
             secure_cookies,
-        } => serve(&cli.db, &addr, secure_cookies),
+            behind_proxy,
+        } => serve(&cli.db, &addr, secure_cookies, behind_proxy),
         Command::User(command) => user::run_user(&cli.db, command),
         Command::Token(command) => user::run_token(&cli.db, command),
         Command::Copy { from, to } => {
@@ -287,7 +291,12 @@ fn run_demo(db: &Location) -> Result<(), CliError> {
     Ok(())
 }
 
-fn serve(db: &Location, addr: &str, secure_cookies: bool) -> Result<(), CliError> {
+fn serve(
+    db: &Location,
+    addr: &str,
+    secure_cookies: bool,
+    behind_proxy: bool,
+) -> Result<(), CliError> {
     let store = Store::open(db.clone())?;
     let has_admin = store.has_admin()?;
     drop(store);
@@ -312,7 +321,10 @@ fn serve(db: &Location, addr: &str, secure_cookies: bool) -> Result<(), CliError
                 "还没有管理员账号:运行 hallscore --db {db} user add 姓名 --role admin 创建(演示数据自带账号,见 README)"
             );
         }
-        let state = crate::web::AppState::new(db.clone(), secure_cookies);
+        let state = crate::web::AppState {
+            behind_proxy,
+            ..crate::web::AppState::new(db.clone(), secure_cookies)
+        };
         crate::web::serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -94,6 +94,24 @@ fn time_hours(hours: i64) -> cookie::time::Duration {
     cookie::time::Duration::hours(hours)
 }
 
+/// Who is signing in, for throttling: the connection's address, or behind
+/// a reverse proxy the last address in `X-Forwarded-For` — the one the
+/// proxy itself appended, which a client cannot forge.
+pub fn client_address(
+    headers: &axum::http::HeaderMap,
+    peer: std::net::SocketAddr,
+    behind_proxy: bool,
+) -> String {
+    let forwarded = behind_proxy
+        .then(|| headers.get_all("x-forwarded-for").iter().next_back())
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+    forwarded.unwrap_or_else(|| peer.ip()).to_string()
+}
+
 /// Failed sign-ins allowed per user name, and per address, in the window.
 const PER_USER: usize = 5;
 const PER_ADDRESS: usize = 20;
@@ -170,6 +188,24 @@ mod tests {
         );
         throttle::succeeded(&mut one, "王").expect("write");
         assert!(throttle::allowed(&other, "王", "1.2.3.4").expect("read"));
+    }
+
+    #[test]
+    fn behind_a_proxy_the_address_it_appended_counts() {
+        let peer: std::net::SocketAddr = ([10, 0, 0, 2], 443).into();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7".parse().expect("header"),
+        );
+        assert_eq!(client_address(&headers, peer, true), "203.0.113.7");
+        assert_eq!(
+            client_address(&headers, peer, false),
+            "10.0.0.2",
+            "without a proxy the header is the client's own word"
+        );
+        headers.insert("x-forwarded-for", "not an address".parse().expect("header"));
+        assert_eq!(client_address(&headers, peer, true), "10.0.0.2");
     }
 
     #[test]

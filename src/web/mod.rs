@@ -123,6 +123,9 @@ pub struct AppState {
     pub photos: PathBuf,
     /// Mark cookies `Secure` (set when served over TLS, e.g. behind a proxy).
     pub secure_cookies: bool,
+    /// Served behind a reverse proxy: a client's address is the one the
+    /// proxy appended to `X-Forwarded-For`.
+    pub behind_proxy: bool,
     /// The analyses of recent requests, brought up to date on every use.
     pub analyses: Arc<crate::app::report::AnalysisCache>,
 }
@@ -137,6 +140,7 @@ impl AppState {
             db: Db::new(location),
             photos,
             secure_cookies,
+            behind_proxy: false,
             analyses: Arc::default(),
         }
     }

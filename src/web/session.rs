@@ -106,6 +106,7 @@ pub async fn login(
     State(state): State<AppState>,
     lang: Lang,
     ConnectInfo(address): ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
@@ -121,7 +122,7 @@ pub async fn login(
             StatusCode::FORBIDDEN,
         );
     }
-    let address = address.ip().to_string();
+    let address = auth::client_address(&headers, address, state.behind_proxy);
     let name = form.name.trim().to_string();
     let (who, from) = (name.clone(), address.clone());
     let allowed = state

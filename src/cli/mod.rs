@@ -121,6 +121,9 @@ pub enum Command {
         /// 在反向代理之后:登录限流按代理加在 X-Forwarded-For 末尾的客户端地址计数
         #[arg(long)]
         behind_proxy: bool,
+        /// 照片文件夹(默认:SQLite 数据库旁的 photos/;PostgreSQL 时为工作目录下的 photos/)。多台服务器须指向同一个共享文件夹
+        #[arg(long, env = "HALLSCORE_PHOTOS")]
+        photos: Option<PathBuf>,
     },
     /// 用户管理
     #[command(subcommand)]
@@ -198,7 +201,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             addr,
             secure_cookies,
             behind_proxy,
-        } => serve(&cli.db, &addr, secure_cookies, behind_proxy),
+            photos,
+        } => serve(
+            &cli.db,
+            &addr,
+            Served {
+                secure_cookies,
+                behind_proxy,
+                photos,
+            },
+        ),
         Command::User(command) => user::run_user(&cli.db, command),
         Command::Token(command) => user::run_token(&cli.db, command),
         Command::Copy { from, to } => {
@@ -291,12 +303,14 @@ fn run_demo(db: &Location) -> Result<(), CliError> {
     Ok(())
 }
 
-fn serve(
-    db: &Location,
-    addr: &str,
+/// How `serve` serves, beside its database and address.
+struct Served {
     secure_cookies: bool,
     behind_proxy: bool,
-) -> Result<(), CliError> {
+    photos: Option<PathBuf>,
+}
+
+fn serve(db: &Location, addr: &str, served: Served) -> Result<(), CliError> {
     let store = Store::open(db.clone())?;
     let has_admin = store.has_admin()?;
     drop(store);
@@ -321,9 +335,11 @@ fn serve(
                 "还没有管理员账号:运行 hallscore --db {db} user add 姓名 --role admin 创建(演示数据自带账号,见 README)"
             );
         }
+        let state = crate::web::AppState::new(db.clone(), served.secure_cookies);
         let state = crate::web::AppState {
-            behind_proxy,
-            ..crate::web::AppState::new(db.clone(), secure_cookies)
+            behind_proxy: served.behind_proxy,
+            photos: served.photos.unwrap_or_else(|| state.photos.clone()),
+            ..state
         };
         crate::web::serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;

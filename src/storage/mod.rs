@@ -128,7 +128,9 @@ impl Unavailable {
         match self {
             Unavailable::Busy => "数据库正忙(另一项写入尚未完成),本次操作未保存,请稍后重试",
             Unavailable::Disk => "磁盘已满或无法写入,本次操作未保存任何数据",
-            Unavailable::ReadOnly => "数据库文件只读或无法打开,本次操作未保存任何数据",
+            Unavailable::ReadOnly => {
+                "数据库只读(文件只读、无法打开,或服务器拒绝写入),本次操作未保存任何数据"
+            }
             Unavailable::Unreachable => "无法连接数据库服务器,本次操作未保存任何数据",
         }
     }
@@ -752,6 +754,11 @@ impl Store {
     /// The SQLite connection set up for this program, its schema brought up
     /// to date.
     fn prepare(mut conn: Connection) -> Result<Connection> {
+        let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = u32::try_from(MIGRATION_DIR.dirs().count()).unwrap_or(u32::MAX);
+        if found > known {
+            return Err(schema_too_new(found, known));
+        }
         // WAL must be set outside a transaction, so before the migrations.
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -1487,6 +1494,14 @@ fn district_id(tx: &Conn, branch: &Branch) -> Result<i64> {
         |r| r.get(0),
     )?;
     Ok(district_id)
+}
+
+/// A database whose schema is newer than this program's, which it leaves
+/// alone.
+fn schema_too_new(found: u32, known: u32) -> Error {
+    Error::Schema(format!(
+        "数据库结构是第 {found} 版,比本程序认识的第 {known} 版新:请改用更新的 hallscore,数据库未作改动"
+    ))
 }
 
 /// Opens the SQLite file at `path`.

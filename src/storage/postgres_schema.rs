@@ -97,7 +97,7 @@ fn migrate(conn: &Conn, latest: u32) -> Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS hallscore_schema (version BIGINT NOT NULL)")?;
     let current = version(conn)?.unwrap_or(0);
     if current > latest {
-        return Err(too_new(current, latest));
+        return Err(super::schema_too_new(current, latest));
     }
     for (version, sql) in migrations()? {
         if version > current {
@@ -112,10 +112,4 @@ fn migrate(conn: &Conn, latest: u32) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-fn too_new(found: u32, known: u32) -> Error {
-    Error::Schema(format!(
-        "数据库结构是第 {found} 版,比本程序认识的第 {known} 版新:请改用更新的 hallscore,数据库未作改动"
-    ))
 }

@@ -2,7 +2,7 @@
 //! many as requests need, and one thread that does every write.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Mutex, PoisonError, mpsc};
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use super::{Error, Location, Reader, Result, Store};
 
@@ -21,8 +21,35 @@ const WAL_PAGES: u32 = 50_000;
 /// so there are enough for every request in flight under load.
 const IDLE_READERS: usize = 64;
 
+/// At most this many readers are open at once on PostgreSQL, where each is
+/// a server connection: two servers and their writers stay well inside a
+/// stock server's 100 connections. Requests beyond it wait for a reader.
+const POSTGRES_READERS: usize = 16;
+
 /// A write for the writer thread, with that thread's connection.
 type Job = Box<dyn FnOnce(&mut Store) + Send>;
+
+/// The readers of a [`Database`]: those idle, and how many are open.
+struct Readers {
+    idle: Vec<Reader>,
+    open: usize,
+    limit: usize,
+}
+
+/// A reader lent to one piece of work, given back however the work ends
+/// (a panic included), so the count of open readers stays right.
+struct Lent<'a> {
+    database: &'a Database,
+    reader: Option<Reader>,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            self.database.give_back(reader);
+        }
+    }
+}
 
 /// The database shared by the server's requests. Reads run on a pooled
 /// [`Reader`], which has no method that writes; every write runs on the one
@@ -35,7 +62,9 @@ type Job = Box<dyn FnOnce(&mut Store) + Send>;
 /// another one wrote.
 pub struct Database {
     location: Location,
-    idle: Mutex<Vec<Reader>>,
+    readers: Mutex<Readers>,
+    /// Signalled when a reader is given back.
+    returned: Condvar,
     /// The writer thread's queue, started by the first use.
     writes: Mutex<Option<mpsc::Sender<Job>>>,
 }
@@ -43,9 +72,19 @@ pub struct Database {
 impl Database {
     /// The database at `location`; nothing is opened before the first use.
     pub fn new(location: impl Into<Location>) -> Database {
+        let location = location.into();
+        let limit = match location {
+            Location::Sqlite(_) => usize::MAX,
+            Location::Postgres(_) => POSTGRES_READERS,
+        };
         Database {
-            location: location.into(),
-            idle: Mutex::new(Vec::new()),
+            location,
+            readers: Mutex::new(Readers {
+                idle: Vec::new(),
+                open: 0,
+                limit,
+            }),
+            returned: Condvar::new(),
             writes: Mutex::new(None),
         }
     }
@@ -55,25 +94,52 @@ impl Database {
         &self,
         work: impl FnOnce(&Reader) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        let taken = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let reader = match taken {
-            Some(reader) => reader,
-            None => {
-                // The writer brings the schema up to date before anyone reads.
-                self.writer()?;
-                Reader::open(&self.location)?
-            }
+        let lent = Lent {
+            database: self,
+            reader: Some(self.take_reader()?),
         };
-        let out = work(&reader);
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < IDLE_READERS {
-            idle.push(reader);
+        work(lent.reader.as_ref().expect("a lent reader"))
+    }
+
+    /// Takes a reader back, or closes it: one the server closed is not
+    /// given out again.
+    fn give_back(&self, reader: Reader) {
+        let mut readers = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        if readers.idle.len() < IDLE_READERS && !reader.is_broken() {
+            readers.idle.push(reader);
+        } else {
+            readers.open -= 1;
         }
-        out
+        drop(readers);
+        self.returned.notify_one();
+    }
+
+    /// An idle reader, or a new one while fewer than the limit are open;
+    /// otherwise waits for one to be given back.
+    fn take_reader(&self) -> Result<Reader> {
+        let mut readers = self.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(reader) = readers.idle.pop() {
+                return Ok(reader);
+            }
+            if readers.open < readers.limit {
+                readers.open += 1;
+                drop(readers);
+                // The writer brings the schema up to date before anyone reads.
+                let opened = self.writer().and_then(|_| Reader::open(&self.location));
+                if opened.is_err() {
+                    self.readers
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .open -= 1;
+                }
+                return opened;
+            }
+            readers = self
+                .returned
+                .wait(readers)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 
     /// Runs `work` on the writer thread as one transaction and waits for
@@ -110,6 +176,7 @@ impl Database {
         }
         let mut store = Store::open(self.location.clone())?;
         store.defer_checkpoints(WAL_PAGES)?;
+        let location = self.location.clone();
         let (queue, received) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("hallscore-writer".into())
@@ -120,6 +187,14 @@ impl Database {
                     // rolled back, the thread goes on.
                     let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut store)));
                     store.roll_back_unfinished();
+                    // A connection the server closed (a restart, a
+                    // failover) is opened again for the next write; until
+                    // that succeeds, writes fail as unavailable.
+                    if store.is_broken()
+                        && let Ok(fresh) = Store::open(location.clone())
+                    {
+                        store = fresh;
+                    }
                 }
             })
             .map_err(|_| Error::WriterGone)?;

@@ -346,6 +346,11 @@ impl Reader {
         })
     }
 
+    /// Whether the database server closed this connection.
+    fn is_broken(&self) -> bool {
+        self.conn.is_broken()
+    }
+
     /// Copies what SQLite's write-ahead log holds into the database file as
     /// far as readers allow, without waiting for readers or writers.
     /// PostgreSQL does this itself.

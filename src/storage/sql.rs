@@ -589,6 +589,15 @@ impl Conn {
         }
     }
 
+    /// Whether the server closed the connection, which then cannot be used
+    /// again.
+    pub fn is_broken(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(pg) => pg.client.borrow().is_closed(),
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self, Conn::Postgres(_))
     }

@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn a_blank_checklist_name_means_the_newest() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut store = Store::open(&dir.path().join("t.db")).expect("store");
+        let mut store = Store::open(dir.path().join("t.db")).expect("store");
         assert!(checklist_id(&store, None).is_err(), "no checklist yet");
         let built_in = formats::checklist::load_dir(&dir.path().join("none")).expect("built in");
         for checklist in &built_in {

@@ -14,7 +14,7 @@ use crate::domain::access::{Role, Scope};
 use crate::formats::import::Problem;
 use crate::formats::read::ReadError;
 use crate::formats::write::WriteError;
-use crate::storage::{self, Disposition, Store};
+use crate::storage::{self, Disposition, Location, Store};
 
 /// Prints a line of a command's output. A reader that stops reading (as
 /// `| head` does) ends the command through [`CliError::Output`] instead of
@@ -51,14 +51,14 @@ pub use user::{TokenCommand, UserCommand};
     about = "营业厅服务暗访评分:检查表、导入、得分率、排名与短板分析"
 )]
 pub struct Cli {
-    /// 数据库文件
+    /// 数据库:SQLite 文件的路径,或 postgres://用户@主机:端口/数据库名
     #[arg(
         long,
         global = true,
         env = "HALLSCORE_DB",
         default_value = "hallscore.db"
     )]
-    pub db: PathBuf,
+    pub db: Location,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -164,9 +164,9 @@ impl From<imports::Failure> for CliError {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Init { checklists } => {
-            let mut store = Store::open(&cli.db)?;
+            let mut store = Store::open(cli.db.clone())?;
             checklist::load_checklists(&mut store, &checklists)?;
-            say!("数据库已就绪:{}", cli.db.display());
+            say!("数据库已就绪:{}", cli.db);
             Ok(())
         }
         Command::Demo => run_demo(&cli.db),
@@ -195,18 +195,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn open_existing(db: &Path) -> Result<Store, CliError> {
-    if !db.exists() {
-        return Err(CliError::Message(format!(
-            "数据库 {} 不存在:请先运行 hallscore init(或 hallscore demo 生成演示数据)",
-            db.display()
-        )));
-    }
-    Ok(Store::open(db)?)
+fn open_existing(db: &Location) -> Result<Store, CliError> {
+    Ok(Store::open_existing(db)?)
 }
 
-fn run_demo(db: &Path) -> Result<(), CliError> {
-    let mut store = Store::open(db)?;
+fn run_demo(db: &Location) -> Result<(), CliError> {
+    let mut store = Store::open(db.clone())?;
     checklist::load_checklists(&mut store, Path::new("checklists"))?;
     let checklist = store.checklist("hall-visit")?;
     let roster = demo::roster();
@@ -272,8 +266,8 @@ fn run_demo(db: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-fn serve(db: &Path, addr: &str, secure_cookies: bool) -> Result<(), CliError> {
-    let store = Store::open(db)?;
+fn serve(db: &Location, addr: &str, secure_cookies: bool) -> Result<(), CliError> {
+    let store = Store::open(db.clone())?;
     let has_admin = store.has_admin()?;
     drop(store);
     tracing_subscriber::fmt()
@@ -291,14 +285,13 @@ fn serve(db: &Path, addr: &str, secure_cookies: bool) -> Result<(), CliError> {
         let local = listener
             .local_addr()
             .map_err(|e| CliError::Message(e.to_string()))?;
-        say!("hallscore 已启动:http://{local}/ (数据库 {})", db.display());
+        say!("hallscore 已启动:http://{local}/ (数据库 {db})");
         if !has_admin {
             say!(
-                "还没有管理员账号:运行 hallscore --db {} user add 姓名 --role admin 创建(演示数据自带账号,见 README)",
-                db.display()
+                "还没有管理员账号:运行 hallscore --db {db} user add 姓名 --role admin 创建(演示数据自带账号,见 README)"
             );
         }
-        let state = crate::web::AppState::new(db.to_path_buf(), secure_cookies);
+        let state = crate::web::AppState::new(db.clone(), secure_cookies);
         crate::web::serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -1,13 +1,13 @@
 //! `user` and `token`: accounts and API tokens.
 
 use std::io::Write as _;
-use std::path::Path;
 
 use clap::Subcommand;
 
 use super::{CliError, actor, open_existing};
 use crate::app::credentials;
 use crate::domain::access::{Role, Scope};
+use crate::storage::Location;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -38,7 +38,7 @@ pub enum TokenCommand {
 }
 
 /// `user add`.
-pub(super) fn run_user(db: &Path, command: UserCommand) -> Result<(), CliError> {
+pub(super) fn run_user(db: &Location, command: UserCommand) -> Result<(), CliError> {
     let UserCommand::Add {
         name,
         role,
@@ -120,7 +120,7 @@ pub(super) fn run_user(db: &Path, command: UserCommand) -> Result<(), CliError> 
 }
 
 /// `token create`.
-pub(super) fn run_token(db: &Path, command: TokenCommand) -> Result<(), CliError> {
+pub(super) fn run_token(db: &Location, command: TokenCommand) -> Result<(), CliError> {
     let TokenCommand::Create { name } = command;
     let mut store = open_existing(db)?;
     let user = store.user(&name)?;

@@ -1,8 +1,8 @@
 //! Users, browser sessions and API tokens. Secrets arrive here already
 //! hashed; this module only stores and finds them.
 
+use super::sql::{Optional, Row, params};
 use chrono::NaiveDateTime;
-use rusqlite::{OptionalExtension, params};
 
 use super::{Error, Reader, Result, Store, TIME_FORMAT, audit, now};
 use crate::domain::access::{Role, Scope, User};
@@ -14,7 +14,7 @@ pub struct Session {
     pub expires_at: NaiveDateTime,
 }
 
-fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+fn user_from_row(r: &Row<'_>) -> Result<User> {
     let role: String = r.get(2)?;
     let kind: Option<String> = r.get(3)?;
     let name: Option<String> = r.get(4)?;
@@ -57,14 +57,24 @@ impl Reader {
 
     /// A user and their password hash, by name.
     pub fn user_with_password(&self, name: &str) -> Result<Option<(User, Option<String>)>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = ?1"),
                 [name],
                 |r| Ok((user_from_row(r)?, r.get(7)?)),
             )
-            .optional()?)
+            .optional()
+    }
+
+    /// How many failed sign-ins under `key` there were since `since`, on
+    /// any server of the database.
+    pub fn sign_in_failures(&self, key: &str, since: NaiveDateTime) -> Result<usize> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sign_in_failures WHERE key = ?1 AND at >= ?2",
+            params![key, since.format(TIME_FORMAT).to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(count).unwrap_or(0))
     }
 
     pub fn user(&self, name: &str) -> Result<User> {
@@ -78,8 +88,8 @@ impl Reader {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.role = 'inspector' ORDER BY u.id"
         ))?;
-        let users = stmt.query_map([], user_from_row)?;
-        Ok(users.collect::<rusqlite::Result<_>>()?)
+        let users = stmt.query_map((), user_from_row)?;
+        users.collect::<Result<_>>()
     }
 
     pub fn has_admin(&self) -> Result<bool> {
@@ -87,7 +97,7 @@ impl Reader {
             .conn
             .query_row(
                 "SELECT 1 FROM users WHERE role = 'admin' LIMIT 1",
-                [],
+                (),
                 |_| Ok(()),
             )
             .optional()?
@@ -120,14 +130,13 @@ impl Reader {
     }
 
     pub fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached(&format!(
                 "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
                  WHERE t.token_hash = ?1"
             ))?
             .query_row([token_hash], user_from_row)
-            .optional()?)
+            .optional()
     }
 }
 
@@ -149,16 +158,16 @@ impl Store {
             None => (None, None),
         };
         self.refuse_taken_display_name(display_name)?;
-        let inserted = self.conn.execute(
-            "INSERT INTO users (name, display_name, role, scope_kind, scope_name, password_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO NOTHING",
-            params![name, display_name, role.as_str(), kind, scope_name, password_hash, now()],
-        )?;
-        if inserted == 0 {
-            return Err(Error::Duplicate(format!("用户「{name}」已存在")));
-        }
-        // Before the audit entry, whose row id would come next.
-        let id = self.conn.last_insert_rowid();
+        let id: i64 = self
+            .conn
+            .query_row(
+                "INSERT INTO users (name, display_name, role, scope_kind, scope_name, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO NOTHING RETURNING id",
+                params![name, display_name, role.as_str(), kind, scope_name, password_hash, now()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::Duplicate(format!("用户「{name}」已存在")))?;
         self.audit(&audit::Entry {
             actor,
             action: "user.add",
@@ -253,6 +262,30 @@ impl Store {
         Ok(())
     }
 
+    /// Records one failed sign-in under each key, and forgets those older
+    /// than `since`, which no longer count.
+    pub fn record_sign_in_failure(&mut self, keys: &[String], since: NaiveDateTime) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM sign_in_failures WHERE at < ?1",
+            [since.format(TIME_FORMAT).to_string()],
+        )?;
+        let at = now();
+        for key in keys {
+            self.conn.execute(
+                "INSERT INTO sign_in_failures (key, at) VALUES (?1, ?2)",
+                params![key, at],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the failed sign-ins under `key`.
+    pub fn forget_sign_in_failures(&mut self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sign_in_failures WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     pub fn add_api_token(&mut self, token_hash: &str, user_id: i64) -> Result<()> {
         self.conn.execute(
             "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?1, ?2, ?3)",
@@ -269,7 +302,7 @@ mod tests {
     #[test]
     fn a_new_user_comes_back_with_its_own_id() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut store = Store::open(&dir.path().join("accounts.db")).expect("store");
+        let mut store = Store::open(dir.path().join("accounts.db")).expect("store");
         // Audit entries before it, so that their ids and the users' differ.
         store
             .save_roster(&crate::app::demo::roster(), true, "测试")

@@ -1,9 +1,9 @@
 //! Published periods and appeals against single answers.
 
+use super::sql::{FromValue, Optional, Row, ToValue, Value as SqlValue, ValueRef, params};
 use chrono::NaiveDateTime;
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{OptionalExtension, params};
-use serde_json::{Value, json};
+use serde_json::Value;
+use serde_json::json;
 
 use super::{Error, OptionalFound, Reader, Result, Store, audit, codec, now, parse_time, points};
 use crate::domain::access::Visibility;
@@ -83,17 +83,16 @@ pub struct Acceptance {
     pub old: String,
 }
 
-impl ToSql for AppealStatus {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
+impl ToValue for AppealStatus {
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Text(self.as_str())
     }
 }
 
-impl FromSql for AppealStatus {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<AppealStatus> {
-        let text = value.as_str()?;
-        AppealStatus::parse(text)
-            .ok_or_else(|| FromSqlError::Other(format!("申诉状态「{text}」无法识别").into()))
+impl FromValue for AppealStatus {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<AppealStatus, String> {
+        let text = String::from_value(value)?;
+        AppealStatus::parse(&text).ok_or_else(|| format!("申诉状态「{text}」无法识别"))
     }
 }
 
@@ -104,9 +103,7 @@ impl Reader {
              FROM publications WHERE checklist_id = ?1 AND period = ?2 ORDER BY version",
         )?;
         let rows = stmt.query_map(params![checklist_id, period.to_string()], publication_row)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()?
-            .into_iter()
-            .collect()
+        rows.collect::<Result<Vec<_>>>()?.into_iter().collect()
     }
 
     pub fn all_publications(&self) -> Result<Vec<Publication>> {
@@ -114,10 +111,8 @@ impl Reader {
             "SELECT checklist_id, period, version, published_at, published_by, appeal_days, rankings, changes
              FROM publications ORDER BY published_at DESC, version DESC",
         )?;
-        let rows = stmt.query_map([], publication_row)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()?
-            .into_iter()
-            .collect()
+        let rows = stmt.query_map((), publication_row)?;
+        rows.collect::<Result<Vec<_>>>()?.into_iter().collect()
     }
 
     /// Accepted appeals of a checklist's visits in a range of days that no
@@ -159,7 +154,7 @@ impl Reader {
     fn appeals_where(
         &self,
         condition: &str,
-        mut values: Vec<rusqlite::types::Value>,
+        mut values: Vec<SqlValue>,
         visibility: &Visibility,
     ) -> Result<Vec<Appeal>> {
         let (scope, value) = super::evidence::visibility_filter(visibility);
@@ -179,7 +174,7 @@ impl Reader {
              ORDER BY a.status != 'open', a.id DESC"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+        let rows = stmt.query_map(values, |r| {
             let id: i64 = r.get(0)?;
             Ok(Appeal {
                 photos: Vec::new(),
@@ -200,7 +195,7 @@ impl Reader {
                 old_answer: r.get(14)?,
             })
         })?;
-        let mut appeals: Vec<Appeal> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut appeals: Vec<Appeal> = rows.collect::<Result<_>>()?;
         for appeal in &mut appeals {
             appeal.photos = self
                 .photos(&format!("appeal-{}", appeal.id))?
@@ -290,9 +285,9 @@ impl Store {
             user_id,
         } = *appeal;
         let tx = self.conn.savepoint()?;
-        tx.execute(
+        let id: i64 = tx.query_row(
             "INSERT INTO appeals (visit_row, item_code, requested, reason, filed_by, filed_at, status, old_answer)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
             params![
                 visit_row,
                 item_code,
@@ -303,8 +298,8 @@ impl Store {
                 AppealStatus::Open,
                 current
             ],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         audit::record(
             &tx,
             &audit::Entry {
@@ -458,7 +453,7 @@ impl Reader {
     }
 }
 
-fn publication_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Publication>> {
+fn publication_row(r: &Row<'_>) -> Result<Result<Publication>> {
     let checklist_id: String = r.get(0)?;
     let period: String = r.get(1)?;
     let version: u32 = r.get(2)?;
@@ -497,7 +492,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("appeals.db")).expect("store");
+        let store = Store::open(dir.path().join("appeals.db")).expect("store");
         (dir, store)
     }
 
@@ -550,7 +545,7 @@ mod tests {
             .expect("publish");
         store
             .conn
-            .execute("UPDATE publications SET period = '2024-Q5'", [])
+            .execute("UPDATE publications SET period = '2024-Q5'", ())
             .expect("spoil");
         let message = store.all_publications().expect_err("spoilt").to_string();
         assert!(

@@ -1,6 +1,6 @@
 //! The audit log: who changed what, when, and what it was before.
 
-use rusqlite::{Connection, params};
+use super::sql::{Conn, params};
 use serde_json::Value;
 
 use super::{Reader, Result, Store, now};
@@ -44,7 +44,7 @@ pub(super) struct Entry<'a> {
 }
 
 /// Writes one entry on `conn`, inside whatever transaction it is in.
-pub(super) fn record(conn: &Connection, entry: &Entry<'_>) -> Result<()> {
+pub(super) fn record(conn: &Conn, entry: &Entry<'_>) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -86,7 +86,7 @@ impl Reader {
             filter.limit.clamp(1, 5000)
         ));
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+        let rows = stmt.query_map(values, |r| {
             Ok(AuditEntry {
                 id: r.get(0)?,
                 at: r.get(1)?,
@@ -98,7 +98,7 @@ impl Reader {
                 after: r.get(7)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 }
 

@@ -2,10 +2,9 @@
 //! many as requests need, and one thread that does every write.
 
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError, mpsc};
 
-use super::{Error, Reader, Result, Store};
+use super::{Error, Location, Reader, Result, Store};
 
 /// The server's connections checkpoint the write-ahead log themselves only
 /// when it has grown this long (200 MB); otherwise [`Database::checkpoint`],
@@ -35,17 +34,17 @@ type Job = Box<dyn FnOnce(&mut Store) + Send>;
 /// what it read, where a connection forgets its cached pages whenever
 /// another one wrote.
 pub struct Database {
-    path: PathBuf,
+    location: Location,
     idle: Mutex<Vec<Reader>>,
     /// The writer thread's queue, started by the first use.
     writes: Mutex<Option<mpsc::Sender<Job>>>,
 }
 
 impl Database {
-    /// The database at `path`; nothing is opened before the first use.
-    pub fn new(path: PathBuf) -> Database {
+    /// The database at `location`; nothing is opened before the first use.
+    pub fn new(location: impl Into<Location>) -> Database {
         Database {
-            path,
+            location: location.into(),
             idle: Mutex::new(Vec::new()),
             writes: Mutex::new(None),
         }
@@ -66,7 +65,7 @@ impl Database {
             None => {
                 // The writer brings the schema up to date before anyone reads.
                 self.writer()?;
-                Reader::open(&self.path)?
+                Reader::open(&self.location)?
             }
         };
         let out = work(&reader);
@@ -109,7 +108,7 @@ impl Database {
         if let Some(queue) = &*writes {
             return Ok(queue.clone());
         }
-        let mut store = Store::open(&self.path)?;
+        let mut store = Store::open(self.location.clone())?;
         store.defer_checkpoints(WAL_PAGES)?;
         let (queue, received) = mpsc::channel::<Job>();
         std::thread::Builder::new()
@@ -184,11 +183,11 @@ mod tests {
             .read(|reader| {
                 Ok::<_, Error>(reader.conn.execute(
                     "INSERT INTO audit_log (at, actor, action, entity) VALUES ('', '', '', '')",
-                    [],
+                    (),
                 ))
             })
             .expect("a reader");
-        let e = Error::from(refused.expect_err("a reader refuses writes"));
+        let e = refused.expect_err("a reader refuses writes");
         assert_eq!(e.unavailable(), Some(Unavailable::ReadOnly), "{e}");
     }
 

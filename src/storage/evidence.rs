@@ -3,7 +3,7 @@
 //! read takes the reader's [`Visibility`], so scope is enforced in the
 //! query itself.
 
-use rusqlite::{OptionalExtension, params};
+use super::sql::{Optional, Row, Value, params};
 
 use chrono::NaiveDateTime;
 
@@ -83,7 +83,7 @@ const PHOTO_COLUMNS: &str =
     "id, visit_id, item_code, file, content_type, size, sha256, taken_at, taken_from";
 
 /// A photo from a row whose first columns are [`PHOTO_COLUMNS`].
-fn photo_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Photo> {
+fn photo_from_row(r: &Row<'_>) -> Result<Photo> {
     let taken_at: Option<String> = r.get(7)?;
     let taken_from: Option<String> = r.get(8)?;
     Ok(Photo {
@@ -102,10 +102,7 @@ fn photo_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Photo> {
 
 /// The SQL condition and parameters that limit visits to what a reader may
 /// see; `v`, `d` and `c` are the visits, districts and cities tables.
-pub(super) fn visibility_filter(
-    visibility: &Visibility,
-) -> (&'static str, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value;
+pub(super) fn visibility_filter(visibility: &Visibility) -> (&'static str, Vec<Value>) {
     match visibility {
         Visibility::Everything => ("1 = 1", Vec::new()),
         Visibility::City(name) => ("c.name = ?", vec![Value::Text(name.clone())]),
@@ -132,11 +129,11 @@ impl Reader {
                 updated_at: r.get(3)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     pub fn draft(&self, id: &str, user_id: i64) -> Result<Option<Draft>> {
-        Ok(self
+        self
             .conn
             .query_row(
                 "SELECT id, branch_code, body, updated_at FROM drafts WHERE id = ?1 AND user_id = ?2",
@@ -150,7 +147,7 @@ impl Reader {
                     })
                 },
             )
-            .optional()?)
+            .optional()
     }
 
     pub fn photos(&self, visit_id: &str) -> Result<Vec<Photo>> {
@@ -158,7 +155,7 @@ impl Reader {
             "SELECT {PHOTO_COLUMNS} FROM photos WHERE visit_id = ?1 ORDER BY created_at, id"
         ))?;
         let rows = stmt.query_map([visit_id], photo_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// A photo, if its visit is one the reader may see, or it is a photo the
@@ -169,7 +166,7 @@ impl Reader {
             .query_row(
                 &format!("SELECT {PHOTO_COLUMNS}, user_id FROM photos WHERE id = ?1"),
                 [id],
-                |r| Ok((photo_from_row(r)?, r.get::<_, i64>(9)?)),
+                |r| Ok((photo_from_row(r)?, r.get::<i64>(9)?)),
             )
             .optional()?
         else {
@@ -230,7 +227,7 @@ impl Reader {
     fn visit_record_where(
         &self,
         by: &str,
-        key: rusqlite::types::Value,
+        key: Value,
         visibility: &Visibility,
     ) -> Result<Option<VisitRecord>> {
         let (filter, value) = visibility_filter(visibility);
@@ -241,12 +238,12 @@ impl Reader {
              JOIN districts d ON d.id = b.district_id LEFT JOIN cities c ON c.id = d.city_id
              WHERE {by} AND {filter}"
         );
-        let mut params: Vec<rusqlite::types::Value> = vec![key];
+        let mut params: Vec<Value> = vec![key];
         params.extend(value);
         let row = self
             .conn
             .prepare_cached(&sql)?
-            .query_row(rusqlite::params_from_iter(params), |r| {
+            .query_row(params, |r| {
                 Ok((
                     VisitRow::read(r)?,
                     Placed {
@@ -343,16 +340,15 @@ impl Reader {
              WHERE b.code = ? AND v.visited_at >= ? AND v.visited_at < ? AND {filter}
              ORDER BY v.visited_at DESC"
         );
-        let mut params: Vec<rusqlite::types::Value> =
-            vec![code.to_string().into(), start.into(), end.into()];
+        let mut params: Vec<Value> = vec![code.to_string().into(), start.into(), end.into()];
         params.extend(value);
         let links: Vec<String> = {
             let mut stmt = self.conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
-                Ok(r.get::<_, Option<String>>(1)?
-                    .unwrap_or_else(|| format!("n{}", r.get::<_, i64>(0).unwrap_or(0))))
+            let rows = stmt.query_map(params, |r| {
+                Ok(r.get::<Option<String>>(1)?
+                    .unwrap_or_else(|| format!("n{}", r.get::<i64>(0).unwrap_or(0))))
             })?;
-            rows.collect::<rusqlite::Result<_>>()?
+            rows.collect::<Result<_>>()?
         };
         let mut out = Vec::with_capacity(links.len());
         for link in links {
@@ -375,8 +371,8 @@ impl Reader {
         );
         let ids: Vec<String> = {
             let mut stmt = self.conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(value), |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
+            let rows = stmt.query_map(value, |r| r.get(0))?;
+            rows.collect::<Result<_>>()?
         };
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {

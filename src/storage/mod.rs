@@ -7,16 +7,20 @@ mod audit;
 mod codec;
 mod database;
 mod evidence;
+mod location;
 mod plans;
 mod points;
+mod postgres_schema;
 mod rectify;
 mod review;
+pub(crate) mod sql;
 
 pub use accounts::Session;
 pub use appeals::{Acceptance, Appeal, NewAppeal, Publication};
 pub use audit::{AuditEntry, AuditFilter};
 pub use database::Database;
 pub use evidence::{Draft, Photo, VisitRecord};
+pub use location::Location;
 pub use plans::PlanEntry;
 pub use rectify::{NewTicket, Ticket, TicketFilter};
 pub use review::{Compared, Decided, Queued, Review, StoredFlag};
@@ -30,8 +34,9 @@ use std::sync::LazyLock;
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use include_dir::{Dir, include_dir};
-use rusqlite::{Connection, OptionalExtension, Savepoint, params};
+use rusqlite::Connection;
 use rusqlite_migration::{Migrations, MigrationsBuilder};
+use sql::{Conn, Optional, Row, Rows, Savepoint, Stmt, params};
 
 use crate::domain::answer::Answer;
 use crate::domain::checklist::Checklist;
@@ -41,7 +46,7 @@ use crate::domain::roster::Branch;
 use crate::domain::scoring::Points;
 use crate::domain::visit::Visit;
 
-static MIGRATION_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
+static MIGRATION_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations/sqlite");
 
 /// The migration that added each visit's points, whose hook fills them.
 const VISIT_POINTS: usize = 10;
@@ -69,12 +74,25 @@ pub enum Error {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("无法连接 PostgreSQL 数据库 {url}:{}", postgres_reason(.source))]
+    Connect {
+        url: String,
+        source: postgres::Error,
+    },
+    #[error("数据库地址「{0}」无效:{1}")]
+    BadLocation(String, String),
     #[error("数据库升级失败:{0}")]
     Migration(#[from] rusqlite_migration::Error),
+    #[error("{0}")]
+    Schema(String),
     #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
+    #[error("{}", postgres_message(.0))]
+    Postgres(#[from] postgres::Error),
     #[error("数据库中的值类型不符:{0}")]
-    Value(#[from] rusqlite::types::FromSqlError),
+    Value(String),
+    #[error("查询没有找到记录")]
+    NoRow,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -99,6 +117,8 @@ pub enum Unavailable {
     Disk,
     /// The file is read-only or cannot be opened.
     ReadOnly,
+    /// The database server cannot be reached.
+    Unreachable,
 }
 
 impl Unavailable {
@@ -108,6 +128,32 @@ impl Unavailable {
             Unavailable::Busy => "数据库正忙(另一项写入尚未完成),本次操作未保存,请稍后重试",
             Unavailable::Disk => "磁盘已满或无法写入,本次操作未保存任何数据",
             Unavailable::ReadOnly => "数据库文件只读或无法打开,本次操作未保存任何数据",
+            Unavailable::Unreachable => "无法连接数据库服务器,本次操作未保存任何数据",
+        }
+    }
+
+    fn of_postgres(e: &postgres::Error) -> Option<Unavailable> {
+        use postgres::error::SqlState;
+        let Some(code) = e.code() else {
+            return e.is_closed().then_some(Unavailable::Unreachable);
+        };
+        match code {
+            c if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::LOCK_NOT_AVAILABLE =>
+            {
+                Some(Unavailable::Busy)
+            }
+            c if *c == SqlState::DISK_FULL || *c == SqlState::IO_ERROR => Some(Unavailable::Disk),
+            c if *c == SqlState::READ_ONLY_SQL_TRANSACTION
+                || *c == SqlState::INSUFFICIENT_PRIVILEGE =>
+            {
+                Some(Unavailable::ReadOnly)
+            }
+            c if c.code().starts_with("08") || *c == SqlState::ADMIN_SHUTDOWN => {
+                Some(Unavailable::Unreachable)
+            }
+            _ => None,
         }
     }
 
@@ -130,6 +176,8 @@ impl Error {
     pub fn unavailable(&self) -> Option<Unavailable> {
         match self {
             Error::Sqlite(e) => Unavailable::of(e),
+            Error::Postgres(e) => Unavailable::of_postgres(e),
+            Error::Connect { .. } => Some(Unavailable::Unreachable),
             _ => None,
         }
     }
@@ -140,6 +188,28 @@ impl Error {
 fn sqlite_message(e: &rusqlite::Error) -> String {
     let meaning = Unavailable::of(e).map_or("数据库操作失败", Unavailable::message);
     format!("{meaning}:{e}")
+}
+
+/// What a failed PostgreSQL call means, with the server's own words.
+fn postgres_message(e: &postgres::Error) -> String {
+    let meaning = Unavailable::of_postgres(e).map_or("数据库操作失败", Unavailable::message);
+    format!("{meaning}:{}", postgres_reason(e))
+}
+
+/// The server's message, or the driver's when there is none: one line.
+fn postgres_reason(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(inner) = source {
+                text = format!("{text}:{inner}");
+                source = inner.source();
+            }
+            text.replace('\n', " ")
+        }
+    }
 }
 
 /// What saving a roster did.
@@ -191,7 +261,7 @@ pub struct ScannedVisit<'a> {
 /// on as well, so a write slipped in here fails rather than bypassing the
 /// one writer (see [`Database`]).
 pub struct Reader {
-    conn: Connection,
+    conn: Conn,
     /// Parsed checklist versions. A stored version never changes (saving it
     /// again with other content is refused), so they are kept for as long
     /// as the connection lives.
@@ -253,24 +323,33 @@ const FEW_VISITS: usize = 16;
 impl Reader {
     /// Opens a connection that only reads the database at `path`, whose
     /// schema [`Store::open`] brought up to date.
-    fn open(path: &Path) -> Result<Reader> {
-        let conn = Connection::open(path).map_err(|source| Error::Open {
-            path: path.display().to_string(),
-            source,
-        })?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "query_only", "ON")?;
+    fn open(location: &Location) -> Result<Reader> {
+        let conn = match location {
+            Location::Sqlite(path) => {
+                let conn = open_sqlite(path)?;
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn.pragma_update(None, "query_only", "ON")?;
+                Conn::Sqlite(conn)
+            }
+            Location::Postgres(url) => {
+                let conn = postgres_schema::connect(url)?;
+                conn.execute_batch("SET default_transaction_read_only = on")?;
+                conn
+            }
+        };
         Ok(Reader {
             conn,
             parsed: RefCell::default(),
         })
     }
 
-    /// Copies what the write-ahead log holds into the database file as far
-    /// as readers allow, without waiting for readers or writers.
+    /// Copies what SQLite's write-ahead log holds into the database file as
+    /// far as readers allow, without waiting for readers or writers.
+    /// PostgreSQL does this itself.
     pub fn checkpoint(&self) -> Result<()> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        if let Conn::Sqlite(conn) = &self.conn {
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
         Ok(())
     }
 
@@ -284,7 +363,7 @@ impl Reader {
              LEFT JOIN cities c ON c.id = d.city_id
              ORDER BY b.code",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map((), |r| {
             Ok((
                 Branch {
                     code: r.get(0)?,
@@ -296,8 +375,8 @@ impl Reader {
                     opening_hours: None,
                     peak_hours: None,
                 },
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
+                r.get::<Option<String>>(6)?,
+                r.get::<Option<String>>(7)?,
             ))
         })?;
         rows.map(|row| {
@@ -332,10 +411,9 @@ impl Reader {
     }
 
     pub fn branch_exists(&self, code: &str) -> Result<bool> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached("SELECT 1 FROM branches WHERE code = ?1")?
-            .exists([code])?)
+            .exists([code])
     }
 
     pub fn checklist_version(&self, id: &str, version: u32) -> Result<Checklist> {
@@ -389,8 +467,8 @@ impl Reader {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, version, title FROM checklists ORDER BY id, version DESC",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_>>()
     }
 
     /// [`Reader::checklist_versions`] with their items and visits, as
@@ -442,8 +520,8 @@ impl Reader {
         let ids: Vec<String> = self
             .conn
             .prepare_cached("SELECT DISTINCT id FROM checklists LIMIT 2")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .query_map((), |r| r.get(0))?
+            .collect::<Result<_>>()?;
         if let [only] = ids.as_slice() {
             return Ok(only.clone());
         }
@@ -469,7 +547,7 @@ impl Reader {
         self.conn
             .query_row(
                 "SELECT id FROM checklists ORDER BY loaded_at DESC, id LIMIT 1",
-                [],
+                (),
                 |r| r.get(0),
             )
             .optional()?
@@ -485,7 +563,7 @@ impl Reader {
             .conn
             .prepare_cached("SELECT version FROM checklists WHERE id = ?1 LIMIT 2")?
             .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
         if let [only] = stored.as_slice() {
             return Ok(vec![self.checklist_version(id, *only)?]);
         }
@@ -496,8 +574,8 @@ impl Reader {
              ORDER BY checklist_version DESC",
         )?;
         let versions = stmt
-            .query_map(params![id, start, end], |r| r.get::<_, u32>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .query_map(params![id, start, end], |r| r.get::<u32>(0))?
+            .collect::<Result<Vec<_>>>()?;
         if versions.is_empty() {
             return Ok(vec![self.checklist(id)?]);
         }
@@ -511,10 +589,14 @@ impl Reader {
     /// backup while others may keep writing. The copy is written beside
     /// `target` and moved into place only when complete.
     pub fn backup(&self, target: &Path) -> Result<()> {
+        let Conn::Sqlite(conn) = &self.conn else {
+            return Err(Error::Schema(
+                "PostgreSQL 数据库请用 PostgreSQL 自己的工具备份(pg_dump 或 pg_basebackup)".into(),
+            ));
+        };
         let partial = target.with_extension("partial");
         let _ = std::fs::remove_file(&partial);
-        self.conn
-            .backup(rusqlite::MAIN_DB, &partial, None)
+        conn.backup(rusqlite::MAIN_DB, &partial, None)
             .map_err(|source| Error::Open {
                 path: target.display().to_string(),
                 source,
@@ -582,20 +664,19 @@ impl Reader {
     /// Runs `work` in one read transaction: all it reads is one state of
     /// the database, however others write meanwhile.
     pub fn snapshot<T>(&self, work: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
-        let tx = self.conn.unchecked_transaction()?;
-        let out = work(self)?;
+        self.conn.begin_read()?;
+        let out = work(self);
         // Nothing was written: ending the transaction either way is the same.
-        tx.rollback()?;
-        Ok(out)
+        self.conn.rollback()?;
+        out
     }
 
     /// The id of the newest audit entry: it grows with every change (see
     /// [`Change`]), 0 while there is none.
     pub fn change_stamp(&self) -> Result<i64> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached("SELECT coalesce(max(id), 0) FROM audit_log")?
-            .query_row([], |r| r.get(0))?)
+            .query_row((), |r| r.get(0))
     }
 
     /// The changes after `stamp`, oldest first, with their stamps; `None`
@@ -615,7 +696,7 @@ impl Reader {
             };
             Ok((id, change))
         })?;
-        let changes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let changes = rows.collect::<Result<Vec<_>>>()?;
         Ok((changes.len() <= limit).then_some(changes))
     }
 }
@@ -623,21 +704,15 @@ impl Reader {
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its
     /// schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path).map_err(|source| Error::Open {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Store::prepare(conn)
-    }
-
-    fn prepare(mut conn: Connection) -> Result<Store> {
-        // WAL must be set outside a transaction, so before the migrations.
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        MIGRATIONS.to_latest(&mut conn)?;
+    pub fn open(location: impl Into<Location>) -> Result<Store> {
+        let conn = match location.into() {
+            Location::Sqlite(path) => Conn::Sqlite(Store::prepare(open_sqlite(&path)?)?),
+            Location::Postgres(url) => {
+                let conn = postgres_schema::connect(&url)?;
+                postgres_schema::to_latest(&conn)?;
+                conn
+            }
+        };
         Ok(Store {
             reader: Reader {
                 conn,
@@ -646,13 +721,53 @@ impl Store {
         })
     }
 
+    /// Opens a store on a database that must exist with its schema already:
+    /// for every command but the one that makes it.
+    pub fn open_existing(location: &Location) -> Result<Store> {
+        match location {
+            Location::Sqlite(path) if !path.exists() => Err(Error::Schema(format!(
+                "数据库 {} 不存在:请先运行 hallscore init(或 hallscore demo 生成演示数据)",
+                path.display()
+            ))),
+            Location::Postgres(url) => {
+                let conn = postgres_schema::connect(url)?;
+                if postgres_schema::version(&conn)?.is_none() {
+                    return Err(Error::Schema(format!(
+                        "PostgreSQL 数据库 {location} 还没有 hallscore 的表:请先运行 hallscore init(或 hallscore demo 生成演示数据)"
+                    )));
+                }
+                postgres_schema::to_latest(&conn)?;
+                Ok(Store {
+                    reader: Reader {
+                        conn,
+                        parsed: RefCell::default(),
+                    },
+                })
+            }
+            Location::Sqlite(_) => Store::open(location.clone()),
+        }
+    }
+
+    /// The SQLite connection set up for this program, its schema brought up
+    /// to date.
+    fn prepare(mut conn: Connection) -> Result<Connection> {
+        // WAL must be set outside a transaction, so before the migrations.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(conn)
+    }
+
     /// Leaves checkpoints (copying the write-ahead log into the database
     /// file, with an fsync) to [`Reader::checkpoint`], called by someone
     /// else, unless the log grows past `pages` pages: a writer on this
     /// connection then no longer pauses for them at a commit.
     fn defer_checkpoints(&self, pages: u32) -> Result<()> {
-        self.conn
-            .pragma_update_and_check(None, "wal_autocheckpoint", pages, |_| Ok(()))?;
+        if let Conn::Sqlite(conn) = &self.conn {
+            conn.pragma_update_and_check(None, "wal_autocheckpoint", pages, |_| Ok(()))?;
+        }
         Ok(())
     }
 
@@ -663,11 +778,9 @@ impl Store {
         &mut self,
         work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(Error::from)?;
+        self.conn.begin_write()?;
         let out = work(self).and_then(|out| {
-            self.conn.execute_batch("COMMIT").map_err(Error::from)?;
+            self.conn.commit()?;
             Ok(out)
         });
         self.roll_back_unfinished();
@@ -680,32 +793,38 @@ impl Store {
         &mut self,
         work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        self.conn
-            .execute_batch("SAVEPOINT atomically")
-            .map_err(Error::from)?;
-        match work(self) {
-            Ok(out) => {
-                self.conn
-                    .execute_batch("RELEASE atomically")
-                    .map_err(Error::from)?;
-                Ok(out)
+        // A transaction of its own when there is none to be part of:
+        // PostgreSQL keeps savepoints only inside one.
+        let began = self.conn.is_autocommit();
+        if began {
+            self.conn.begin_write()?;
+        }
+        self.conn.execute_batch("SAVEPOINT atomically")?;
+        let out = work(self).and_then(|out| {
+            self.conn.execute_batch("RELEASE atomically")?;
+            if began {
+                self.conn.commit()?;
             }
-            Err(e) => {
-                // Failing to roll back means SQLite already did.
-                let _ = self
-                    .conn
-                    .execute_batch("ROLLBACK TO atomically; RELEASE atomically");
-                Err(e)
+            Ok(out)
+        });
+        if out.is_err() {
+            // Failing to roll back means the database already did.
+            let _ = self
+                .conn
+                .execute_batch("ROLLBACK TO atomically; RELEASE atomically");
+            if began {
+                let _ = self.conn.rollback();
             }
         }
+        out
     }
 
     /// Ends a transaction left open (by a failure, a panic or a refused
     /// commit) without storing any of it.
     fn roll_back_unfinished(&mut self) {
         if !self.conn.is_autocommit() {
-            // Failing to roll back means SQLite already did.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            // Failing to roll back means the database already did.
+            let _ = self.conn.rollback();
         }
     }
 
@@ -763,53 +882,35 @@ impl Store {
                         }
                         outcome.updated += 1;
                         audit::record(
-tx,
-&audit::Entry {
-actor,
-action: "roster.update",
-entity: "branch",
-id: Some(&merged.code),
-before: Some(&branch_json(old)),
-after: Some(&branch_json(&merged)),
-},
-)?;
+                            tx,
+                            &audit::Entry {
+                                actor,
+                                action: "roster.update",
+                                entity: "branch",
+                                id: Some(&merged.code),
+                                before: Some(&branch_json(old)),
+                                after: Some(&branch_json(&merged)),
+                            },
+                        )?;
                         merged
                     }
                     None => {
                         outcome.new += 1;
                         audit::record(
-tx,
-&audit::Entry {
-actor,
-action: "roster.add",
-entity: "branch",
-id: Some(&branch.code),
-before: None,
-after: Some(&branch_json(branch)),
-},
-)?;
+                            tx,
+                            &audit::Entry {
+                                actor,
+                                action: "roster.add",
+                                entity: "branch",
+                                id: Some(&branch.code),
+                                before: None,
+                                after: Some(&branch_json(branch)),
+                            },
+                        )?;
                         branch.clone()
                     }
                 };
-                let city_id = match &branch.city {
-                    Some(city) => {
-                        tx.execute("INSERT OR IGNORE INTO cities (name) VALUES (?1)", [city])?;
-                        Some(tx.query_row("SELECT id FROM cities WHERE name = ?1", [city], |r| {
-                            r.get::<_, i64>(0)
-                        })?)
-                    }
-                    None => None,
-                };
-                tx.execute(
-                    "INSERT INTO districts (name, city_id) VALUES (?1, ?2)
-                     ON CONFLICT (name) DO UPDATE SET city_id = coalesce(excluded.city_id, city_id)",
-                    params![branch.district, city_id],
-                )?;
-                let district_id: i64 = tx.query_row(
-                    "SELECT id FROM districts WHERE name = ?1",
-                    [&branch.district],
-                    |r| r.get(0),
-                )?;
+                let district_id = district_id(tx, &branch)?;
                 tx.execute(
                     "INSERT INTO branches (code, name, district_id, address, branch_type,
                         opening_hours, peak_hours)
@@ -901,7 +1002,7 @@ after: Some(&branch_json(branch)),
         &mut self,
         visits: &[Visit],
         options: ImportOptions<'_>,
-        also: impl FnOnce(&rusqlite::Savepoint<'_>) -> Result<()>,
+        also: impl FnOnce(&Savepoint<'_>) -> Result<()>,
     ) -> Result<Vec<Disposition>> {
         self.atomically(|store| {
             let dispositions = store.store_visits(visits, options, also)?;
@@ -926,7 +1027,7 @@ after: Some(&branch_json(branch)),
         &mut self,
         visits: &[Visit],
         options: ImportOptions<'_>,
-        also: impl FnOnce(&rusqlite::Savepoint<'_>) -> Result<()>,
+        also: impl FnOnce(&Savepoint<'_>) -> Result<()>,
     ) -> Result<Vec<Disposition>> {
         let branch_ids = self.branch_ids_of(visits)?;
         let arrivals = self.arrivals(visits)?;
@@ -994,9 +1095,9 @@ impl Reader {
     fn branch_ids_of(&self, visits: &[Visit]) -> Result<HashMap<String, i64>> {
         if visits.len() > FEW_VISITS {
             let mut stmt = self.conn.prepare("SELECT code, id FROM branches")?;
-            return Ok(stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?);
+            return stmt
+                .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_>>();
         }
         let mut stmt = self
             .conn
@@ -1055,18 +1156,18 @@ impl<'a> ImportOptions<'a> {
 
 /// The statements an import runs for each visit, prepared once.
 struct VisitStatements<'c> {
-    find: rusqlite::CachedStatement<'c>,
-    insert: rusqlite::CachedStatement<'c>,
-    keep_history: rusqlite::CachedStatement<'c>,
-    update: rusqlite::CachedStatement<'c>,
-    tx: &'c Connection,
+    find: Stmt<'c>,
+    insert: Stmt<'c>,
+    keep_history: Stmt<'c>,
+    update: Stmt<'c>,
+    tx: &'c Conn,
     now: String,
     /// Reused for decoding stored answers.
     answers: Vec<Answer>,
 }
 
 impl<'c> VisitStatements<'c> {
-    fn prepare(tx: &'c Connection) -> Result<VisitStatements<'c>> {
+    fn prepare(tx: &'c Conn) -> Result<VisitStatements<'c>> {
         Ok(VisitStatements {
             find: tx.prepare_cached(&format!(
                 "SELECT {VISIT_COLUMNS} FROM visits v JOIN branches b ON b.id = v.branch_id
@@ -1197,7 +1298,7 @@ pub(super) struct VisitRow {
 
 impl VisitRow {
     /// The first columns of `r`, [`VISIT_COLUMNS`].
-    pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<VisitRow> {
+    pub(super) fn read(r: &Row<'_>) -> Result<VisitRow> {
         Ok(VisitRow {
             row: r.get(0)?,
             visit_id: r.get(1)?,
@@ -1234,7 +1335,7 @@ impl VisitRow {
 /// Writes the audit entry for the new visits of an import, if there are
 /// any: the visit itself for one, the counts for several.
 fn record_new_visits(
-    tx: &Connection,
+    tx: &Conn,
     visits: &[Visit],
     arrivals: &[Arrival],
     dispositions: &[Disposition],
@@ -1282,7 +1383,7 @@ fn record_new_visits(
 
 /// Hands each row of a visit query to `each`, with its answers and points
 /// decoded into reused buffers; how many there were.
-fn hand_out(mut rows: rusqlite::Rows<'_>, mut each: impl FnMut(ScannedVisit<'_>)) -> Result<usize> {
+fn hand_out(mut rows: Rows<'_>, mut each: impl FnMut(ScannedVisit<'_>)) -> Result<usize> {
     let mut answers = Vec::new();
     let mut points = Vec::new();
     let mut count = 0;
@@ -1357,6 +1458,44 @@ fn item_notes_from(text: Option<&str>) -> Result<std::collections::BTreeMap<Stri
 }
 
 /// The current local time as stored.
+/// The id of a hall's district, stored (with its city) if new, its city
+/// updated if the roster names one.
+fn district_id(tx: &Conn, branch: &Branch) -> Result<i64> {
+    let city_id = match &branch.city {
+        Some(city) => {
+            tx.execute(
+                "INSERT INTO cities (name) VALUES (?1) ON CONFLICT DO NOTHING",
+                [city],
+            )?;
+            Some(
+                tx.query_row("SELECT id FROM cities WHERE name = ?1", [city], |r| {
+                    r.get::<i64>(0)
+                })?,
+            )
+        }
+        None => None,
+    };
+    tx.execute(
+        "INSERT INTO districts (name, city_id) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET city_id = coalesce(excluded.city_id, districts.city_id)",
+        params![branch.district, city_id],
+    )?;
+    let district_id: i64 = tx.query_row(
+        "SELECT id FROM districts WHERE name = ?1",
+        [&branch.district],
+        |r| r.get(0),
+    )?;
+    Ok(district_id)
+}
+
+/// Opens the SQLite file at `path`.
+fn open_sqlite(path: &Path) -> Result<Connection> {
+    Connection::open(path).map_err(|source| Error::Open {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 fn now() -> String {
     Local::now().naive_local().format(TIME_FORMAT).to_string()
 }

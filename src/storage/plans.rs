@@ -1,7 +1,7 @@
 //! Visit plans: a period's assignments, and the visits that carry them out.
 
+use super::sql::{ToValue, params};
 use chrono::{NaiveDate, NaiveTime};
-use rusqlite::params;
 
 use super::{Disposition, Error, ImportOptions, Reader, Result, Store, audit, day_bounds, now};
 use crate::domain::plan::{Kind, Made, Planned, Window};
@@ -59,11 +59,7 @@ impl Reader {
         Ok(self.entries_where("a.id = ?1", &[&id])?.pop())
     }
 
-    fn entries_where(
-        &self,
-        condition: &str,
-        values: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<PlanEntry>> {
+    fn entries_where(&self, condition: &str, values: &[&dyn ToValue]) -> Result<Vec<PlanEntry>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT a.id, a.branch_code, a.inspector, a.date, a.window_start, a.window_end,
                     a.peak, a.visit_id, coalesce(v.visit_id, 'n' || v.id), a.kind
@@ -72,14 +68,14 @@ impl Reader {
         ))?;
         let rows = stmt.query_map(values, |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                (r.get::<_, String>(4)?, r.get::<_, String>(5)?),
-                r.get::<_, bool>(6)?,
-                r.get::<_, Option<i64>>(7)?,
-                (r.get::<_, Option<String>>(8)?, r.get::<_, String>(9)?),
+                r.get::<i64>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                (r.get::<String>(4)?, r.get::<String>(5)?),
+                r.get::<bool>(6)?,
+                r.get::<Option<i64>>(7)?,
+                (r.get::<Option<String>>(8)?, r.get::<String>(9)?),
             ))
         })?;
         rows.map(|row| {
@@ -119,10 +115,10 @@ impl Reader {
         )?;
         let rows = stmt.query_map([start, end], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
+                r.get::<i64>(0)?,
+                r.get::<String>(1)?,
+                r.get::<Option<String>>(2)?,
+                r.get::<String>(3)?,
             ))
         })?;
         rows.map(|row| {
@@ -149,10 +145,10 @@ impl Store {
     ) -> Result<i64> {
         let period = key(from, to);
         self.transaction(true, |tx| {
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO assignments (period, branch_code, inspector, date, window_start,
                     window_end, peak, created_at, kind)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
                 params![
                     period,
                     revisit.branch_code,
@@ -164,8 +160,8 @@ impl Store {
                     now(),
                     Kind::Revisit.as_str()
                 ],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             audit::record(
                 tx,
                 &audit::Entry {
@@ -246,7 +242,7 @@ impl Store {
                 .query_map([from.to_string(), to.to_string()], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<Result<_>>()?;
             let before: i64 = overlapping.iter().map(|(_, n)| n).sum();
             if before > 0 && !replace {
                 let plans: Vec<String> = overlapping

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, params};
 use rusqlite_migration::{HookError, HookResult};
 
 use super::codec;
@@ -54,16 +53,20 @@ pub(super) fn fill(tx: &rusqlite::Transaction<'_>) -> HookResult {
     }
     let mut update = tx.prepare("UPDATE visits SET points = ?2 WHERE id = ?1")?;
     for (id, points) in filled {
-        update.execute(params![id, points])?;
+        update.execute(rusqlite::params![id, points])?;
     }
     Ok(())
 }
 
 /// A stored checklist version, `None` when its definition cannot be read.
-fn definition(conn: &Connection, id: &str, version: u32) -> Result<Option<Checklist>, HookError> {
+fn definition(
+    conn: &rusqlite::Connection,
+    id: &str,
+    version: u32,
+) -> Result<Option<Checklist>, HookError> {
     let text: String = conn.query_row(
         "SELECT definition FROM checklists WHERE id = ?1 AND version = ?2",
-        params![id, version],
+        rusqlite::params![id, version],
         |r| r.get(0),
     )?;
     Ok(serde_json::from_str(&text).ok())
@@ -123,9 +126,9 @@ mod tests {
             .prepare("SELECT key, checklist_id, checklist_version, answers FROM visits")
             .expect("query");
         let rows: Vec<(String, String, u32, Vec<u8>)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .expect("rows")
-            .collect::<rusqlite::Result<_>>()
+            .collect::<crate::storage::Result<_>>()
             .expect("rows");
         let bits = |items: &[Option<Points>]| -> Vec<Option<(u64, u64)>> {
             items
@@ -265,7 +268,7 @@ mod tests {
             .expect("drop");
         store
             .conn
-            .pragma_update(None, "user_version", VISIT_POINTS_BEFORE)
+            .execute_batch(&format!("PRAGMA user_version = {VISIT_POINTS_BEFORE}"))
             .expect("version");
         drop(store);
 

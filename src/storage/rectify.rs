@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::sql::{Optional, Row, Value, params};
 use chrono::{Local, NaiveDate, NaiveDateTime};
-use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use super::evidence::visibility_filter;
@@ -95,9 +95,9 @@ const TICKET_COLUMNS: &str =
     r.responded_by, r.responded_at, r.decided_by, r.decided_at, r.decision,
     (SELECT coalesce(v.visit_id, 'n' || v.id) FROM visits v WHERE v.id = r.settled_by),
     r.settled_on,
-    (SELECT group_concat(coalesce(v.visit_id, 'n' || v.id), char(31)) FROM
-        (SELECT v.visit_id, v.id FROM rectification_visits rv JOIN visits v ON v.id = rv.visit_row
-         WHERE rv.rectification_id = r.id ORDER BY v.visited_at, v.id) v),
+    (SELECT string_agg(coalesce(v.visit_id, 'n' || v.id), '\u{1f}' ORDER BY v.visited_at, v.id)
+        FROM rectification_visits rv JOIN visits v ON v.id = rv.visit_row
+        WHERE rv.rectification_id = r.id),
     EXISTS (SELECT 1 FROM rectification_visits rv JOIN appeals a ON a.visit_row = rv.visit_row
             WHERE rv.rectification_id = r.id AND a.item_code = r.item_code AND a.status = 'open'),
     r.revisit";
@@ -112,9 +112,9 @@ fn day(text: &str) -> Result<NaiveDate> {
         .map_err(|_| Error::Corrupt(format!("整改单的日期「{text}」")))
 }
 
-fn ticket_from_row(r: &rusqlite::Row<'_>) -> Result<Ticket> {
+fn ticket_from_row(r: &Row<'_>) -> Result<Ticket> {
     let time = |index: usize| -> Result<Option<NaiveDateTime>> {
-        r.get::<_, Option<String>>(index)?
+        r.get::<Option<String>>(index)?
             .as_deref()
             .map(parse_time)
             .transpose()
@@ -132,8 +132,8 @@ fn ticket_from_row(r: &rusqlite::Row<'_>) -> Result<Ticket> {
         city: r.get(6)?,
         item_code: r.get(7)?,
         critical: r.get(8)?,
-        opened_at: parse_time(&r.get::<_, String>(9)?)?,
-        due: day(&r.get::<_, String>(10)?)?,
+        opened_at: parse_time(&r.get::<String>(9)?)?,
+        due: day(&r.get::<String>(10)?)?,
         status: Status::parse(&status)
             .ok_or_else(|| Error::Corrupt(format!("整改单 {id} 的状态「{status}」")))?,
         repeated: r.get(12)?,
@@ -145,7 +145,7 @@ fn ticket_from_row(r: &rusqlite::Row<'_>) -> Result<Ticket> {
         decision: r.get(18)?,
         settled_by: r.get(19)?,
         settled_on: r
-            .get::<_, Option<String>>(20)?
+            .get::<Option<String>>(20)?
             .as_deref()
             .map(day)
             .transpose()?,
@@ -160,7 +160,7 @@ fn ticket_from_row(r: &rusqlite::Row<'_>) -> Result<Ticket> {
 /// The SQL condition and parameters that limit tickets to a reader's
 /// halls; `d` and `c` are the districts and cities tables. Inspectors
 /// answer for no hall, so they see no ticket.
-fn scope_filter(visibility: &Visibility) -> (&'static str, Vec<rusqlite::types::Value>) {
+fn scope_filter(visibility: &Visibility) -> (&'static str, Vec<Value>) {
     match visibility {
         Visibility::OwnVisits { .. } => ("1 = 0", Vec::new()),
         scope => visibility_filter(scope),
@@ -170,7 +170,6 @@ fn scope_filter(visibility: &Visibility) -> (&'static str, Vec<rusqlite::types::
 impl Reader {
     /// The tickets a reader may see, by due date, hall and item.
     pub fn tickets(&self, filter: &TicketFilter, visibility: &Visibility) -> Result<Vec<Ticket>> {
-        use rusqlite::types::Value;
         let (scope, mut values) = scope_filter(visibility);
         let mut sql = format!(
             "SELECT {TICKET_COLUMNS} FROM rectifications r
@@ -198,10 +197,10 @@ impl Reader {
         }
         sql.push_str(" ORDER BY r.due, r.branch_code, r.item_code, r.id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+        let mut rows = stmt.query(values)?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            out.push(ticket_from_row(r)?);
+            out.push(ticket_from_row(&r)?);
         }
         Ok(out)
     }
@@ -223,7 +222,7 @@ impl Reader {
              WHERE branch_code = ?1 AND {TO_RECHECK} ORDER BY item_code"
         ))?;
         let rows = stmt.query_map([branch_code], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// [`Reader::items_to_recheck`] of every hall that has any, by hall
@@ -234,7 +233,7 @@ impl Reader {
              WHERE {TO_RECHECK} ORDER BY branch_code, item_code"
         ))?;
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(())?;
         while let Some(r) = rows.next()? {
             out.entry(r.get(0)?).or_default().push(r.get(1)?);
         }
@@ -286,10 +285,9 @@ impl Reader {
 
     /// Whether a checklist's period has tickets at all.
     pub fn has_tickets(&self, checklist_id: &str, period: Period) -> Result<bool> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached("SELECT 1 FROM rectifications WHERE checklist_id = ?1 AND period = ?2")?
-            .exists(params![checklist_id, period.to_string()])?)
+            .exists(params![checklist_id, period.to_string()])
     }
 }
 
@@ -465,8 +463,8 @@ impl Store {
         for visit in &ticket.visits {
             self.conn
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO rectification_visits (rectification_id, visit_row)
-                     VALUES (?1, ?2)",
+                    "INSERT INTO rectification_visits (rectification_id, visit_row)
+                     VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 )?
                 .execute(params![id, visit])?;
         }
@@ -593,7 +591,7 @@ impl Store {
                     days: r.get(5)?,
                     settled_by: r.get(6)?,
                     repeated: r.get(7)?,
-                    due: day(&r.get::<_, String>(8)?)?,
+                    due: day(&r.get::<String>(8)?)?,
                 });
             }
         }
@@ -768,9 +766,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT DISTINCT period FROM assignments ORDER BY period")?;
-        let periods: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let periods: Vec<String> = stmt.query_map((), |r| r.get(0))?.collect::<Result<_>>()?;
         for key in periods {
             let Some((from, to)) = key.split_once("..") else {
                 continue;
@@ -803,7 +799,7 @@ impl Store {
                 })
             },
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// The inspectors of a ticket's visits and of the visit that settled it.
@@ -815,7 +811,7 @@ impl Store {
                     OR v.id = (SELECT settled_by FROM rectifications WHERE id = ?1))",
         )?;
         let rows = stmt.query_map([id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// After an appeal changed the answer at `index` of visit `visit_row`:
@@ -841,7 +837,7 @@ impl Store {
                  WHERE rv.visit_row = ?1 AND r.item_code = ?2 AND r.status <> 'withdrawn'",
             )?
             .query_map(params![visit_row, item_code], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
         for id in ids {
             if !self.still_loses(visit_row, &checklist_id, item_code)? {
                 self.conn.execute(
@@ -936,7 +932,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut store = Store::open(&dir.path().join("t.db")).expect("opens");
+        let mut store = Store::open(dir.path().join("t.db")).expect("opens");
         store.save_checklist(&sample(), ACTOR).expect("checklist");
         let hall = Branch {
             code: "B1".into(),

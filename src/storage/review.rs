@@ -1,8 +1,8 @@
 //! Review before a visit counts: visits' review status, the reviewer's
 //! decisions, the flags found for them, and what the flags compare.
 
+use super::sql::{Optional, Row, Value, params};
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::evidence::visibility_filter;
@@ -79,7 +79,7 @@ pub(super) const REVIEW_COLUMNS: &str =
     "v.status, v.reviewed_by, v.reviewed_at, v.review_comment, v.flags, v.minutes_at_hall";
 
 /// Reads [`REVIEW_COLUMNS`] starting at column `first`.
-pub(super) fn review_from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Review> {
+pub(super) fn review_from_row(r: &Row<'_>, first: usize) -> Result<Review> {
     let status: String = r.get(first)?;
     let flags: Option<String> = r.get(first + 4)?;
     Ok(Review {
@@ -118,11 +118,10 @@ impl Reader {
 
     /// The row of the visit stored under `key`, if there is one.
     pub fn visit_row_by_key(&self, key: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached("SELECT id FROM visits WHERE key = ?1")?
             .query_row([key], |r| r.get(0))
-            .optional()?)
+            .optional()
     }
 
     /// The visits of every checklist in a range of days in `status` that
@@ -144,11 +143,11 @@ impl Reader {
              WHERE v.status = ? AND v.visited_at >= ? AND v.visited_at < ? AND {filter}
              ORDER BY v.visited_at, v.id"
         );
-        let mut params: Vec<rusqlite::types::Value> =
+        let mut params: Vec<Value> =
             vec![status.as_str().to_string().into(), start.into(), end.into()];
         params.extend(value);
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+        let rows = stmt.query_map(params, |r| {
             Ok((
                 Queued {
                     id: r.get(0)?,
@@ -160,7 +159,7 @@ impl Reader {
                     inspector: r.get(6)?,
                     review: review_from_row(r, 7)?,
                 },
-                r.get::<_, String>(5)?,
+                r.get::<String>(5)?,
             ))
         })?;
         rows.map(|row| {
@@ -183,7 +182,7 @@ impl Reader {
         let (start, end) = day_bounds(from, to);
         let mut stmt = self.conn.prepare_cached(PENDING_VISITS)?;
         let rows = stmt.query_map(params![checklist_id, start, end], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// The visits of a checklist in a range of days, whatever their status,
@@ -198,7 +197,7 @@ impl Reader {
         let mut stmt = self.conn.prepare_cached(
             "SELECT coalesce(v.visit_id, 'n' || v.id), v.inspector, b.code, v.checklist_version,
                     v.visited_at, v.answers,
-                    (SELECT group_concat(p.sha256) FROM photos p
+                    (SELECT string_agg(p.sha256, ',') FROM photos p
                      WHERE p.visit_id = v.visit_id AND p.sha256 IS NOT NULL)
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
@@ -240,7 +239,7 @@ impl Store {
                     "SELECT b.code FROM visits v JOIN branches b ON b.id = v.branch_id
                      WHERE v.id = ?1",
                     [decided.row],
-                    |r| r.get::<_, String>(0),
+                    |r| r.get::<String>(0),
                 )?);
             }
             branches.sort_unstable();
@@ -382,7 +381,7 @@ mod tests {
     #[test]
     fn pending_visits_are_found_by_the_index_of_visits_not_accepted() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("review.db")).expect("store");
+        let store = Store::open(dir.path().join("review.db")).expect("store");
         let plan: Vec<String> = store
             .conn
             .prepare(&format!("EXPLAIN QUERY PLAN {PENDING_VISITS}"))

@@ -2,10 +2,6 @@
 //! scripts, CSRF tokens for cookie-authenticated changes, and sign-in
 //! throttling.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
@@ -98,50 +94,55 @@ fn time_hours(hours: i64) -> cookie::time::Duration {
     cookie::time::Duration::hours(hours)
 }
 
-/// Counts failed sign-ins per user name and per address, and refuses more
-/// attempts for a while once there were too many.
-#[derive(Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
 /// Failed sign-ins allowed per user name, and per address, in the window.
 const PER_USER: usize = 5;
 const PER_ADDRESS: usize = 20;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long a failed sign-in counts.
+const WINDOW: chrono::Duration = chrono::Duration::minutes(15);
 
-impl Throttle {
+/// Sign-in throttling: failed sign-ins are counted per user name and per
+/// address, in the database, so that every server of it refuses more
+/// attempts for a while once there were too many.
+pub mod throttle {
+    use super::{PER_ADDRESS, PER_USER, WINDOW};
+    use crate::storage::{Reader, Result, Store};
+
+    /// The keys a sign-in counts under, with the failures each allows.
     fn keys(user: &str, address: &str) -> [(String, usize); 2] {
         [
-            (format!("user:{}", user.to_lowercase()), PER_USER),
+            (user_key(user), PER_USER),
             (format!("ip:{address}"), PER_ADDRESS),
         ]
     }
 
-    pub fn allowed(&self, user: &str, address: &str) -> bool {
-        let Ok(mut failures) = self.failures.lock() else {
-            return false;
-        };
-        let now = Instant::now();
-        Throttle::keys(user, address).iter().all(|(key, limit)| {
-            let list = failures.entry(key.clone()).or_default();
-            list.retain(|t| now.duration_since(*t) < WINDOW);
-            list.len() < *limit
-        })
+    fn user_key(user: &str) -> String {
+        format!("user:{}", user.to_lowercase())
     }
 
-    pub fn failed(&self, user: &str, address: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            for (key, _) in Throttle::keys(user, address) {
-                failures.entry(key).or_default().push(Instant::now());
+    fn window_start() -> chrono::NaiveDateTime {
+        chrono::Local::now().naive_local() - WINDOW
+    }
+
+    /// Whether `user` may try to sign in from `address` now.
+    pub fn allowed(reader: &Reader, user: &str, address: &str) -> Result<bool> {
+        let since = window_start();
+        for (key, limit) in keys(user, address) {
+            if reader.sign_in_failures(&key, since)? >= limit {
+                return Ok(false);
             }
         }
+        Ok(true)
     }
 
-    pub fn succeeded(&self, user: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(&format!("user:{}", user.to_lowercase()));
-        }
+    pub fn failed(store: &mut Store, user: &str, address: &str) -> Result<()> {
+        let keys: Vec<String> = keys(user, address).into_iter().map(|(k, _)| k).collect();
+        store.record_sign_in_failure(&keys, window_start())
+    }
+
+    /// A sign-in that succeeded clears the name's failures (not the
+    /// address's: others may share it).
+    pub fn succeeded(store: &mut Store, user: &str) -> Result<()> {
+        store.forget_sign_in_failures(&user_key(user))
     }
 }
 
@@ -150,19 +151,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn throttle_after_five_failures_per_user() {
-        let t = Throttle::default();
+    fn throttle_after_five_failures_per_user_on_any_connection() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("throttle.db");
+        let mut one = crate::storage::Store::open(&path).expect("one server");
+        let other = crate::storage::Store::open(&path).expect("another server");
         for _ in 0..PER_USER {
-            assert!(t.allowed("王", "1.2.3.4"));
-            t.failed("王", "1.2.3.4");
+            assert!(throttle::allowed(&other, "王", "1.2.3.4").expect("read"));
+            throttle::failed(&mut one, "王", "1.2.3.4").expect("write");
         }
         assert!(
-            !t.allowed("王", "5.6.7.8"),
-            "the name is locked wherever from"
+            !throttle::allowed(&other, "王", "5.6.7.8").expect("read"),
+            "the name is locked wherever from, on every server"
         );
-        assert!(t.allowed("李", "1.2.3.4"), "others may still sign in");
-        t.succeeded("王");
-        assert!(t.allowed("王", "1.2.3.4"));
+        assert!(
+            throttle::allowed(&other, "李", "1.2.3.4").expect("read"),
+            "others may still sign in"
+        );
+        throttle::succeeded(&mut one, "王").expect("write");
+        assert!(throttle::allowed(&other, "王", "1.2.3.4").expect("read"));
     }
 
     #[test]

@@ -62,9 +62,9 @@ pub struct Db {
 }
 
 impl Db {
-    pub fn new(path: PathBuf) -> Db {
+    pub fn new(location: storage::Location) -> Db {
         Db {
-            database: Arc::new(storage::Database::new(path)),
+            database: Arc::new(storage::Database::new(location)),
         }
     }
 
@@ -117,9 +117,10 @@ impl From<storage::Error> for Error {
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    /// Where uploaded photos are kept: beside the database.
+    /// Where uploaded photos are kept: beside a SQLite database; for
+    /// PostgreSQL, the `photos` folder of the working directory, which every
+    /// server of the database shares.
     pub photos: PathBuf,
-    pub throttle: Arc<auth::Throttle>,
     /// Mark cookies `Secure` (set when served over TLS, e.g. behind a proxy).
     pub secure_cookies: bool,
     /// The analyses of recent requests, brought up to date on every use.
@@ -127,15 +128,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db_path: PathBuf, secure_cookies: bool) -> AppState {
-        let photos = db_path
-            .parent()
-            .map(|p| p.join("photos"))
-            .unwrap_or_else(|| PathBuf::from("photos"));
+    pub fn new(location: storage::Location, secure_cookies: bool) -> AppState {
+        let photos = location
+            .file()
+            .and_then(std::path::Path::parent)
+            .map_or_else(|| PathBuf::from("photos"), |p| p.join("photos"));
         AppState {
-            db: Db::new(db_path),
+            db: Db::new(location),
             photos,
-            throttle: Arc::new(auth::Throttle::default()),
             secure_cookies,
             analyses: Arc::default(),
         }

@@ -123,7 +123,13 @@ pub async fn login(
     }
     let address = address.ip().to_string();
     let name = form.name.trim().to_string();
-    if !state.throttle.allowed(&name, &address) {
+    let (who, from) = (name.clone(), address.clone());
+    let allowed = state
+        .db
+        .read(move |reader| Ok(auth::throttle::allowed(reader, &who, &from)?))
+        .await
+        .page(lang)?;
+    if !allowed {
         return login_page(
             &state,
             lang,
@@ -148,7 +154,12 @@ pub async fn login(
     .map_err(Error::internal)
     .page(lang)?;
     let Some(user) = user else {
-        state.throttle.failed(&name, &address);
+        let (who, from) = (name.clone(), address.clone());
+        state
+            .db
+            .write(move |store| Ok(auth::throttle::failed(store, &who, &from)?))
+            .await
+            .page(lang)?;
         tracing::info!(user = %name, %address, "sign-in failed");
         return login_page(
             &state,
@@ -159,7 +170,6 @@ pub async fn login(
             StatusCode::UNAUTHORIZED,
         );
     };
-    state.throttle.succeeded(&name);
     // A fresh session id at every sign-in: an id planted before sign-in
     // never becomes a session.
     let old = jar.get(SESSION_COOKIE).map(|c| secret_hash(c.value()));
@@ -169,6 +179,7 @@ pub async fn login(
     state
         .db
         .write(move |store| {
+            auth::throttle::succeeded(store, &name)?;
             if let Some(old) = old {
                 store.delete_session(&old)?;
             }

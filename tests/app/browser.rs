@@ -38,7 +38,7 @@ use hallscore::domain::scoring::score_visit;
 use serde_json::{Value, json};
 
 use crate::helpers::{Sql, TestApp, with_store};
-use driver::{Browser, WAIT, demo_workspace, with_browser};
+use driver::{Browser, SERVICE_WORKER, WAIT, demo_workspace, with_browser};
 
 const TABLET: (u32, u32) = (768, 1024);
 const LAPTOP: (u32, u32) = (1366, 900);
@@ -329,7 +329,7 @@ async fn inspector_flow(b: Browser, mut server: TestApp, db: String, photo: std:
     // The service worker installs, takes the page and caches the form.
     b.wait_js(
         "navigator.serviceWorker.controller !== null",
-        Duration::from_secs(20),
+        SERVICE_WORKER,
         "the service worker to control the page",
     )
     .await;

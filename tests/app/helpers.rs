@@ -10,7 +10,7 @@
 mod app;
 mod sql;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 pub use app::{Session, TestApp, cookie_set};
@@ -275,7 +275,9 @@ pub fn with_store<T: Send>(
     work: impl FnOnce(&mut hallscore::storage::Store) -> T + Send,
 ) -> T {
     off_runtime(|| {
-        let mut store = hallscore::storage::Store::open(Path::new(db))
+        let location: hallscore::storage::Location =
+            db.parse().unwrap_or_else(|e| panic!("--db {db}: {e}"));
+        let mut store = hallscore::storage::Store::open(location)
             .unwrap_or_else(|e| panic!("open the store {db}: {e}"));
         work(&mut store)
     })

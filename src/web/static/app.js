@@ -221,12 +221,29 @@ const Hallscore = (() => {
     }
   }
 
+  // Installs the service worker that keeps the pages for going offline. An
+  // install that fails (the network dropped while it fetched the pages, or
+  // the page it began on was left) is tried again a few times, so the pages
+  // are kept without the inspector having to reload.
+  function keepOffline(attempt) {
+    const again = () => {
+      if (attempt < 5) setTimeout(() => keepOffline(attempt + 1), 1000 * 2 ** attempt);
+    };
+    navigator.serviceWorker.register("/sw.js").then((registration) => {
+      const worker = registration.installing;
+      if (!worker) return;
+      worker.addEventListener("statechange", () => {
+        if (worker.state === "redundant" && !registration.active) again();
+      });
+    }, again);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     searchHalls();
     localDrafts();
     localTasks();
     if ("serviceWorker" in navigator && document.querySelector("meta[name=csrf-token]")?.content) {
-      navigator.serviceWorker.register("/sw.js").catch(() => {});
+      keepOffline(0);
     }
     window.addEventListener("online", () => flush());
     if (navigator.onLine) flush();

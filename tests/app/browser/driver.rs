@@ -22,6 +22,11 @@ use crate::helpers::Workspace;
 /// How long one wait may take unless a step says otherwise.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// How long the service worker may take to install and take a page: it
+/// fetches the pages it keeps, and the page tries a failed install again
+/// after 1, 2, 4, 8 and 16 s.
+pub const SERVICE_WORKER: Duration = Duration::from_secs(45);
+
 /// A workspace whose database holds the demo data (halls, visits and the
 /// demo accounts), made by the real binary's `demo` command.
 pub fn demo_workspace() -> Workspace {

@@ -14,7 +14,7 @@ use hallscore::domain::checklist::ItemKind;
 use hallscore::storage::{Ticket, TicketFilter};
 use serde_json::json;
 
-use super::driver::{Browser, WAIT, demo_workspace, with_browser};
+use super::driver::{Browser, SERVICE_WORKER, WAIT, demo_workspace, with_browser};
 use super::tablet::answer_all_but;
 use super::{LAPTOP, PASSWORD, TABLET, review_and_submit};
 use crate::helpers::{Sql, TestApp, with_store};
@@ -305,7 +305,7 @@ async fn a_ticket_is_answered_closed_and_settled_by_the_next_visit() {
 async fn marks_offline(b: Browser, mut server: TestApp, chosen: Chosen) {
     b.wait_js(
         "navigator.serviceWorker.controller !== null",
-        Duration::from_secs(20),
+        SERVICE_WORKER,
         "the service worker to control the page",
     )
     .await;

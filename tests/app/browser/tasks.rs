@@ -10,7 +10,7 @@ use chrono::{Days, Local, NaiveDate};
 use hallscore::domain::plan::{Planned, Window};
 use serde_json::{Value, json};
 
-use super::driver::{Browser, WAIT, demo_workspace, with_browser};
+use super::driver::{Browser, SERVICE_WORKER, WAIT, demo_workspace, with_browser};
 use super::tablet::{SMALL_CONTROLS, answer_all_but};
 use super::{PASSWORD, TABLET, local_visit, review_and_submit};
 use crate::helpers::{Sql, TestApp, with_store};
@@ -147,7 +147,7 @@ async fn tasks_flow(b: Browser, mut server: TestApp, db: String, ids: BTreeMap<S
     // The service worker keeps the list for going offline.
     b.wait_js(
         "navigator.serviceWorker.controller !== null",
-        Duration::from_secs(20),
+        SERVICE_WORKER,
         "the service worker to control the page",
     )
     .await;

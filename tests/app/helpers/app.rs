@@ -115,7 +115,11 @@ impl TestApp {
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = hallscore::web::AppState::new(PathBuf::from(&self.db), false);
+        let location: hallscore::storage::Location = self
+            .db
+            .parse()
+            .unwrap_or_else(|e| panic!("--db {}: {e}", self.db));
+        let state = hallscore::web::AppState::new(location, false);
         self.photos = Some(state.photos.clone());
         let task = tokio::spawn(hallscore::web::serve(listener, state, async move {
             let _ = stopped.await;

@@ -90,7 +90,7 @@ enum Connection {
 
 /// The table PostgreSQL's migrations keep their own progress in (SQLite's
 /// keep it in the file header): not the application's data.
-const MIGRATIONS_TABLE: &str = "schema_migrations";
+const MIGRATIONS_TABLE: &str = "hallscore_schema";
 
 impl Sql {
     /// Opens what `--db` takes: a `postgres://` URL or a SQLite file path.

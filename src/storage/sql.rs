@@ -1,0 +1,793 @@
+//! The one seam between the storage code and the two databases it runs on:
+//! the embedded SQLite file (rusqlite) and a PostgreSQL server (the
+//! `postgres` driver). Storage writes its SQL once, in the dialect both
+//! accept, with `?1`-style placeholders; for PostgreSQL they become `$1`.
+//! Values cross the seam as SQLite knows them — integers, reals, text,
+//! blobs and NULL — and PostgreSQL's columns are declared to match, so no
+//! figure can come out differently.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::error::Error as StdError;
+
+use postgres::types::{FromSql, IsNull, ToSql, Type};
+
+use super::{Error, Result};
+
+/// A value as it is bound to a statement or read from a row, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+/// An owned value, for statements whose parameters are gathered at run
+/// time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value::Text(text)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::Text(text.to_string())
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Integer(n)
+    }
+}
+
+/// What can be bound to a statement's parameter.
+pub trait ToValue {
+    fn to_value(&self) -> ValueRef<'_>;
+}
+
+impl ToValue for ValueRef<'_> {
+    fn to_value(&self) -> ValueRef<'_> {
+        *self
+    }
+}
+
+impl ToValue for Value {
+    fn to_value(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(n) => ValueRef::Integer(*n),
+            Value::Real(x) => ValueRef::Real(*x),
+            Value::Text(t) => ValueRef::Text(t),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }
+    }
+}
+
+impl ToValue for str {
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Text(self)
+    }
+}
+
+impl ToValue for String {
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Text(self)
+    }
+}
+
+impl ToValue for [u8] {
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Blob(self)
+    }
+}
+
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Blob(self)
+    }
+}
+
+impl ToValue for f64 {
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Real(*self)
+    }
+}
+
+impl ToValue for bool {
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Integer(i64::from(*self))
+    }
+}
+
+macro_rules! integer_to_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> ValueRef<'_> {
+                // Counts and ids beyond i64 do not occur; saturate rather
+                // than wrap if one ever did.
+                ValueRef::Integer(i64::try_from(*self).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+integer_to_value!(i64, i32, u32, u64, usize, u8, u16);
+
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> ValueRef<'_> {
+        (**self).to_value()
+    }
+}
+
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> ValueRef<'_> {
+        self.as_ref().map_or(ValueRef::Null, ToValue::to_value)
+    }
+}
+
+/// What a column's value can be read as.
+pub trait FromValue: Sized {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<Self, String>;
+}
+
+fn expected(what: &str, value: ValueRef<'_>) -> String {
+    format!("应为{what},实为 {value:?}")
+}
+
+impl FromValue for i64 {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<i64, String> {
+        match value {
+            ValueRef::Integer(n) => Ok(n),
+            other => Err(expected("整数", other)),
+        }
+    }
+}
+
+macro_rules! integer_from_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(value: ValueRef<'_>) -> std::result::Result<$t, String> {
+                let n = i64::from_value(value)?;
+                <$t>::try_from(n).map_err(|_| format!("整数 {n} 超出范围"))
+            }
+        }
+    )*};
+}
+integer_from_value!(i32, u32, u64, usize, u8, u16);
+
+impl FromValue for bool {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<bool, String> {
+        Ok(i64::from_value(value)? != 0)
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<f64, String> {
+        match value {
+            ValueRef::Real(x) => Ok(x),
+            // Integer-valued reals come back as integers from SQLite.
+            #[allow(clippy::cast_precision_loss)]
+            ValueRef::Integer(n) => Ok(n as f64),
+            other => Err(expected("数值", other)),
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<String, String> {
+        match value {
+            ValueRef::Text(t) => Ok(t.to_string()),
+            other => Err(expected("文本", other)),
+        }
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<Vec<u8>, String> {
+        match value {
+            ValueRef::Blob(b) => Ok(b.to_vec()),
+            other => Err(expected("二进制数据", other)),
+        }
+    }
+}
+
+impl FromValue for Value {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<Value, String> {
+        Ok(match value {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(n) => Value::Integer(n),
+            ValueRef::Real(x) => Value::Real(x),
+            ValueRef::Text(t) => Value::Text(t.to_string()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        })
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<Option<T>, String> {
+        match value {
+            ValueRef::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+impl<'a> ValueRef<'a> {
+    pub fn as_str(self) -> Result<&'a str> {
+        match self {
+            ValueRef::Text(t) => Ok(t),
+            other => Err(Error::Value(expected("文本", other))),
+        }
+    }
+
+    pub fn as_str_or_null(self) -> Result<Option<&'a str>> {
+        match self {
+            ValueRef::Null => Ok(None),
+            other => other.as_str().map(Some),
+        }
+    }
+
+    pub fn as_blob(self) -> Result<&'a [u8]> {
+        match self {
+            ValueRef::Blob(b) => Ok(b),
+            other => Err(Error::Value(expected("二进制数据", other))),
+        }
+    }
+
+    pub fn as_blob_or_null(self) -> Result<Option<&'a [u8]>> {
+        match self {
+            ValueRef::Null => Ok(None),
+            other => other.as_blob().map(Some),
+        }
+    }
+}
+
+/// The parameters of one statement.
+pub trait Params {
+    fn values(&self) -> Vec<ValueRef<'_>>;
+}
+
+impl Params for () {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        Vec::new()
+    }
+}
+
+impl<T: ToValue, const N: usize> Params for [T; N] {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(ToValue::to_value).collect()
+    }
+}
+
+impl Params for &[&dyn ToValue] {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(|v| v.to_value()).collect()
+    }
+}
+
+impl<T: ToValue> Params for Vec<T> {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(ToValue::to_value).collect()
+    }
+}
+
+/// A statement's parameters as a list of values of mixed types.
+macro_rules! params {
+    () => { () };
+    ($($value:expr),+ $(,)?) => {
+        &[$(&$value as &dyn $crate::storage::sql::ToValue),+] as &[&dyn $crate::storage::sql::ToValue]
+    };
+}
+pub(crate) use params;
+
+/// One row of a result.
+pub enum Row<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a postgres::Row),
+}
+
+impl<'a> Row<'a> {
+    /// The value of column `index` (from 0), borrowed from the row.
+    pub fn get_ref(&self, index: usize) -> Result<ValueRef<'a>> {
+        match *self {
+            Row::Sqlite(row) => Ok(match row.get_ref(index)? {
+                rusqlite::types::ValueRef::Null => ValueRef::Null,
+                rusqlite::types::ValueRef::Integer(n) => ValueRef::Integer(n),
+                rusqlite::types::ValueRef::Real(x) => ValueRef::Real(x),
+                rusqlite::types::ValueRef::Text(t) => ValueRef::Text(
+                    std::str::from_utf8(t)
+                        .map_err(|e| Error::Value(format!("文本不是 UTF-8:{e}")))?,
+                ),
+                rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
+            }),
+            Row::Postgres(row) => Ok(row.try_get::<_, Cell_>(index)?.0),
+        }
+    }
+
+    /// The value of column `index` (from 0) as a `T`.
+    pub fn get<T: FromValue>(&self, index: usize) -> Result<T> {
+        T::from_value(self.get_ref(index)?)
+            .map_err(|e| Error::Value(format!("第 {} 列:{e}", index + 1)))
+    }
+}
+
+/// A PostgreSQL cell read as the value SQLite would give.
+struct Cell_<'a>(ValueRef<'a>);
+
+type Boxed = Box<dyn StdError + Sync + Send>;
+
+impl<'a> FromSql<'a> for Cell_<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Cell_<'a>, Boxed> {
+        let value = match *ty {
+            Type::INT2 => ValueRef::Integer(i64::from(i16::from_sql(ty, raw)?)),
+            Type::INT4 => ValueRef::Integer(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT8 => ValueRef::Integer(i64::from_sql(ty, raw)?),
+            Type::BOOL => ValueRef::Integer(i64::from(bool::from_sql(ty, raw)?)),
+            Type::FLOAT4 => ValueRef::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::FLOAT8 => ValueRef::Real(f64::from_sql(ty, raw)?),
+            Type::BYTEA => ValueRef::Blob(raw),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                ValueRef::Text(<&str>::from_sql(ty, raw)?)
+            }
+            ref other => return Err(format!("不支持的列类型 {other}").into()),
+        };
+        Ok(Cell_(value))
+    }
+
+    fn from_sql_null(_: &Type) -> std::result::Result<Cell_<'a>, Boxed> {
+        Ok(Cell_(ValueRef::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// A value bound to a PostgreSQL parameter, converted to the type the
+/// server inferred for it.
+#[derive(Debug)]
+struct Bind<'a>(ValueRef<'a>);
+
+impl ToSql for Bind<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> std::result::Result<IsNull, Boxed> {
+        let mismatch =
+            || -> Boxed { format!("参数 {:?} 不能作为 {ty} 传给数据库", self.0).into() };
+        match (self.0, ty) {
+            (ValueRef::Null, _) => Ok(IsNull::Yes),
+            (ValueRef::Integer(n), &Type::INT8) => n.to_sql(ty, out),
+            (ValueRef::Integer(n), &Type::INT4) => {
+                i32::try_from(n).map_err(|_| mismatch())?.to_sql(ty, out)
+            }
+            (ValueRef::Integer(n), &Type::INT2) => {
+                i16::try_from(n).map_err(|_| mismatch())?.to_sql(ty, out)
+            }
+            (ValueRef::Integer(n), &Type::BOOL) => (n != 0).to_sql(ty, out),
+            #[allow(clippy::cast_precision_loss)]
+            (ValueRef::Integer(n), &Type::FLOAT8) => (n as f64).to_sql(ty, out),
+            (ValueRef::Integer(n), &(Type::TEXT | Type::VARCHAR | Type::UNKNOWN)) => {
+                n.to_string().as_str().to_sql(&Type::TEXT, out)
+            }
+            (ValueRef::Real(x), &Type::FLOAT8) => x.to_sql(ty, out),
+            (ValueRef::Real(x), &(Type::TEXT | Type::VARCHAR | Type::UNKNOWN)) => {
+                x.to_string().as_str().to_sql(&Type::TEXT, out)
+            }
+            (ValueRef::Text(t), &(Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME)) => {
+                t.to_sql(ty, out)
+            }
+            (ValueRef::Text(t), &Type::UNKNOWN) => t.to_sql(&Type::TEXT, out),
+            (ValueRef::Blob(b), &Type::BYTEA) => b.to_sql(ty, out),
+            _ => Err(mismatch()),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// A PostgreSQL connection with its prepared statements.
+pub struct Pg {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+    in_transaction: Cell<bool>,
+}
+
+impl Pg {
+    pub fn new(client: postgres::Client) -> Pg {
+        Pg {
+            client: RefCell::new(client),
+            statements: RefCell::default(),
+            in_transaction: Cell::new(false),
+        }
+    }
+
+    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self
+            .client
+            .borrow_mut()
+            .prepare(&dollar_placeholders(sql))?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
+    fn query(
+        &self,
+        statement: &postgres::Statement,
+        params: &dyn Params,
+    ) -> Result<Vec<postgres::Row>> {
+        let values = params.values();
+        let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+        Ok(self.client.borrow_mut().query(statement, &refs)?)
+    }
+
+    fn execute(&self, statement: &postgres::Statement, params: &dyn Params) -> Result<usize> {
+        let values = params.values();
+        let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+        let n = self.client.borrow_mut().execute(statement, &refs)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub fn batch(&self, sql: &str) -> Result<()> {
+        Ok(self.client.borrow_mut().batch_execute(sql)?)
+    }
+}
+
+/// SQLite's `?1` (and bare `?`) placeholders as PostgreSQL's `$1`, outside
+/// quoted text.
+fn dollar_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut quoted = false;
+    let mut next = 0u32;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c != '?' || quoted {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        if digits.is_empty() {
+            next += 1;
+            digits = next.to_string();
+        }
+        out.push('$');
+        out.push_str(&digits);
+    }
+    out
+}
+
+/// A connection to either database.
+pub enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<Pg>),
+}
+
+impl Conn {
+    pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
+        match self {
+            Conn::Sqlite(conn) => Ok(Stmt::Sqlite(conn.prepare_cached(sql)?)),
+            Conn::Postgres(pg) => Ok(Stmt::Postgres {
+                pg,
+                statement: pg.statement(sql)?,
+            }),
+        }
+    }
+
+    /// A statement made at run time. SQLite keeps it with the others, as
+    /// the cache holds only the most recent; PostgreSQL prepares it anew.
+    pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
+        match self {
+            Conn::Sqlite(conn) => Ok(Stmt::Sqlite(conn.prepare_cached(sql)?)),
+            Conn::Postgres(pg) => Ok(Stmt::Postgres {
+                pg,
+                statement: pg.client.borrow_mut().prepare(&dollar_placeholders(sql))?,
+            }),
+        }
+    }
+
+    pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        map: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.prepare_cached(sql)?.query_row(params, map)
+    }
+
+    /// Runs statements without parameters or results, one after another.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Postgres(pg) => pg.batch(sql),
+        }
+    }
+
+    /// Begins the writer's transaction: no other writer, of this process
+    /// or another, runs until it ends.
+    pub fn begin_write(&self) -> Result<()> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
+            Conn::Postgres(pg) => {
+                pg.batch(&format!(
+                    "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
+                ))?;
+                pg.in_transaction.set(true);
+                Ok(())
+            }
+        }
+    }
+
+    /// Begins a transaction that only reads, all of it one state of the
+    /// database.
+    pub fn begin_read(&self) -> Result<()> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN")?),
+            Conn::Postgres(pg) => {
+                pg.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+                pg.in_transaction.set(true);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn commit(&self) -> Result<()> {
+        self.end("COMMIT")
+    }
+
+    pub fn rollback(&self) -> Result<()> {
+        self.end("ROLLBACK")
+    }
+
+    fn end(&self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Postgres(pg) => {
+                pg.in_transaction.set(false);
+                pg.batch(sql)
+            }
+        }
+    }
+
+    /// Whether no transaction is open.
+    pub fn is_autocommit(&self) -> bool {
+        match self {
+            Conn::Sqlite(conn) => conn.is_autocommit(),
+            Conn::Postgres(pg) => !pg.in_transaction.get(),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Conn::Postgres(_))
+    }
+
+    /// Begins a part of the transaction that is kept only if
+    /// [`Savepoint::commit`] is called; outside a transaction, it is one.
+    pub fn savepoint(&self) -> Result<Savepoint<'_>> {
+        // SQLite begins a transaction for a savepoint outside one;
+        // PostgreSQL wants the transaction begun first.
+        let began = self.is_postgres() && self.is_autocommit();
+        if began {
+            self.begin_write()?;
+        }
+        self.execute_batch("SAVEPOINT part")?;
+        Ok(Savepoint {
+            conn: self,
+            began,
+            done: false,
+        })
+    }
+}
+
+/// A part of a transaction: rolled back when dropped uncommitted.
+pub struct Savepoint<'c> {
+    conn: &'c Conn,
+    /// Whether the savepoint began the transaction itself.
+    began: bool,
+    done: bool,
+}
+
+impl Savepoint<'_> {
+    /// Keeps what was done since the savepoint began.
+    pub fn commit(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.execute_batch("RELEASE part")?;
+        if self.began {
+            self.conn.commit()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        // Failing to roll back means the database already did.
+        let _ = self.conn.execute_batch("ROLLBACK TO part; RELEASE part");
+        if self.began {
+            let _ = self.conn.rollback();
+        }
+    }
+}
+
+impl std::ops::Deref for Savepoint<'_> {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        self.conn
+    }
+}
+
+/// The advisory lock every PostgreSQL write transaction holds: writes run
+/// one at a time, as they do on SQLite, whichever server makes them.
+const WRITER_LOCK: i64 = 0x6861_6c6c; // "hall"
+
+/// A prepared statement.
+pub enum Stmt<'c> {
+    Sqlite(rusqlite::CachedStatement<'c>),
+    Postgres {
+        pg: &'c Pg,
+        statement: postgres::Statement,
+    },
+}
+
+fn sqlite_params(params: &dyn Params) -> Vec<SqliteBind<'_>> {
+    params.values().into_iter().map(SqliteBind).collect()
+}
+
+/// A value bound to a SQLite parameter.
+struct SqliteBind<'a>(ValueRef<'a>);
+
+impl rusqlite::ToSql for SqliteBind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef as R};
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            ValueRef::Null => R::Null,
+            ValueRef::Integer(n) => R::Integer(n),
+            ValueRef::Real(x) => R::Real(x),
+            ValueRef::Text(t) => R::Text(t.as_bytes()),
+            ValueRef::Blob(b) => R::Blob(b),
+        }))
+    }
+}
+
+impl Stmt<'_> {
+    pub fn execute(&mut self, params: impl Params) -> Result<usize> {
+        match self {
+            Stmt::Sqlite(stmt) => {
+                Ok(stmt.execute(rusqlite::params_from_iter(sqlite_params(&params)))?)
+            }
+            Stmt::Postgres { pg, statement } => pg.execute(statement, &params),
+        }
+    }
+
+    /// Every row, each mapped by `map`.
+    pub fn query_map<T>(
+        &mut self,
+        params: impl Params,
+        mut map: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<std::vec::IntoIter<Result<T>>> {
+        let mut out = Vec::new();
+        let mut rows = self.query(params)?;
+        while let Some(row) = rows.next()? {
+            out.push(map(&row));
+        }
+        Ok(out.into_iter())
+    }
+
+    /// The first row mapped by `map`; [`Error::NoRow`] when there is none.
+    pub fn query_row<T>(
+        &mut self,
+        params: impl Params,
+        map: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut rows = self.query(params)?;
+        match rows.next()? {
+            Some(row) => map(&row),
+            None => Err(Error::NoRow),
+        }
+    }
+
+    pub fn exists(&mut self, params: impl Params) -> Result<bool> {
+        let mut rows = self.query(params)?;
+        Ok(rows.next()?.is_some())
+    }
+
+    /// The rows, read one at a time.
+    pub fn query(&mut self, params: impl Params) -> Result<Rows<'_>> {
+        match self {
+            Stmt::Sqlite(stmt) => Ok(Rows::Sqlite(
+                stmt.query(rusqlite::params_from_iter(sqlite_params(&params)))?,
+            )),
+            Stmt::Postgres { pg, statement } => Ok(Rows::Postgres {
+                rows: pg.query(statement, &params)?,
+                next: 0,
+            }),
+        }
+    }
+}
+
+/// The rows of a result, read one at a time.
+pub enum Rows<'s> {
+    Sqlite(rusqlite::Rows<'s>),
+    Postgres {
+        rows: Vec<postgres::Row>,
+        next: usize,
+    },
+}
+
+impl Rows<'_> {
+    pub fn next(&mut self) -> Result<Option<Row<'_>>> {
+        match self {
+            Rows::Sqlite(rows) => Ok(rows.next()?.map(Row::Sqlite)),
+            Rows::Postgres { rows, next } => {
+                let row = rows.get(*next);
+                *next += 1;
+                Ok(row.map(Row::Postgres))
+            }
+        }
+    }
+}
+
+/// `Ok(None)` for a query that found no row.
+pub trait Optional<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> Optional<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(Error::NoRow) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres_outside_quoted_text() {
+        assert_eq!(
+            dollar_placeholders("SELECT '?' FROM t WHERE a = ?1 AND b = ?12"),
+            "SELECT '?' FROM t WHERE a = $1 AND b = $12"
+        );
+        assert_eq!(dollar_placeholders("a = ? AND b = ?"), "a = $1 AND b = $2");
+    }
+}

@@ -183,12 +183,10 @@ async fn an_appeal_from_filing_to_a_reissued_ranking_then_the_lock() {
     assert!(notes.contains("网点 XP01:名次 3 → 1"), "{notes}");
 
     // After the appeal window the period is locked.
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
-    conn.execute(
+    ws.sql().execute(
         "UPDATE publications SET published_at = '2024-10-01 00:00:00'",
-        [],
-    )
-    .expect("age the publication");
+        &[],
+    );
     let (status, page) = appeal(&xp, "V2").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("申诉期已结束"), "{page}");
@@ -226,13 +224,7 @@ async fn an_appeal_whose_photo_cannot_be_stored_leaves_no_file_and_no_appeal() {
     let boss = app.sign_in("boss", PASSWORD).await;
     let xp = app.sign_in("xp", PASSWORD).await;
     publish_small_quarter(&boss).await;
-    rusqlite::Connection::open(ws.db())
-        .expect("db")
-        .execute_batch(
-            "CREATE TRIGGER photos_refused BEFORE INSERT ON photos
-             BEGIN SELECT RAISE(ABORT, 'photos refused'); END;",
-        )
-        .expect("refuse photo rows");
+    ws.sql().refuse_inserts("photos");
     let png = b"\x89PNG\r\n\x1a\n appeal evidence".to_vec();
     let form = reqwest::multipart::Form::new()
         .text("csrf", xp.csrf.clone())
@@ -251,15 +243,10 @@ async fn an_appeal_whose_photo_cannot_be_stored_leaves_no_file_and_no_appeal() {
         .await
         .expect("appeal");
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let photos = ws.db().parent().expect("folder").join("photos");
-    assert_eq!(files_under(&photos), Vec::<std::path::PathBuf>::new());
+    assert_eq!(files_under(&app.photos()), Vec::<std::path::PathBuf>::new());
     // The appeal and its photo are one request, so one transaction: neither
     // is kept.
-    let appeals: i64 = rusqlite::Connection::open(ws.db())
-        .expect("db")
-        .query_row("SELECT count(*) FROM appeals", [], |r| r.get(0))
-        .expect("count");
-    assert_eq!(appeals, 0);
+    assert_eq!(ws.sql().i64("SELECT count(*) FROM appeals", &[]), 0);
 }
 
 #[tokio::test]

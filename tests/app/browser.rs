@@ -37,7 +37,7 @@ use hallscore::domain::checklist::{Checklist, ItemKind};
 use hallscore::domain::scoring::score_visit;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Sql, TestApp, with_store};
 use driver::{Browser, SERVICE_WORKER, WAIT, demo_workspace, with_browser};
 
 const TABLET: (u32, u32) = (768, 1024);
@@ -279,11 +279,6 @@ fn expected_answer(checklist: &Checklist, code: &str, given: &Given) -> Answer {
     }
 }
 
-fn count(conn: &rusqlite::Connection, sql: &str, id: &str) -> i64 {
-    conn.query_row(sql, [id], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
 /// Issue 5. An inspector on a portrait tablet finds a hall by its pinyin
 /// initials, starts a visit, answers part of it online (with the queue
 /// stopwatch, an item note and an item photo), loses the network, keeps
@@ -311,12 +306,7 @@ async fn inspector_tablet_visit_survives_going_offline() {
     .await;
 }
 
-async fn inspector_flow(
-    b: Browser,
-    mut server: TestApp,
-    db: std::path::PathBuf,
-    photo: std::path::PathBuf,
-) {
+async fn inspector_flow(b: Browser, mut server: TestApp, db: String, photo: std::path::PathBuf) {
     // Sign in: an inspector lands on their tasks, and reaches the hall
     // picker from there for a visit outside the plan.
     b.sign_in("wangmin", PASSWORD).await;
@@ -483,9 +473,11 @@ async fn inspector_flow(
     .await;
     b.shot("online-answers-note-photo").await;
     {
-        let conn = rusqlite::Connection::open(&db).expect("open the database");
         assert_eq!(
-            count(&conn, "SELECT count(*) FROM drafts WHERE id = ?1", &id),
+            Sql::open(&db).i64(
+                "SELECT count(*) FROM drafts WHERE id = ?1",
+                &[id.as_str().into()]
+            ),
             1,
             "the server keeps a copy of the draft"
         );
@@ -630,12 +622,10 @@ async fn inspector_flow(
         "still on the form"
     );
     {
-        let conn = rusqlite::Connection::open(&db).expect("open the database");
         assert_eq!(
-            count(
-                &conn,
+            Sql::open(&db).i64(
                 "SELECT count(*) FROM visits WHERE visit_id = ?1",
-                &id
+                &[id.as_str().into()]
             ),
             0,
             "nothing reached the server while it was down"
@@ -697,7 +687,7 @@ async fn inspector_flow(
     b.js("window.scrollTo(0, document.body.scrollHeight)").await;
     b.shot("visit-page-photos").await;
 
-    check_stored_visit(&db, &id, &given, item_note, notes);
+    check_stored_visit(&db, &server.photos(), &id, &given, item_note, notes);
 
     second_visit_while_server_is_down(&b, &mut server, &db, &id).await;
 }
@@ -709,7 +699,7 @@ async fn inspector_flow(
 async fn second_visit_while_server_is_down(
     b: &Browser,
     server: &mut TestApp,
-    db: &Path,
+    db: &str,
     first: &str,
 ) {
     b.goto("/inspect").await;
@@ -753,21 +743,17 @@ async fn second_visit_while_server_is_down(
     )
     .await;
     b.shot("second-visit-sent").await;
-    let conn = rusqlite::Connection::open(db).expect("open the database");
-    let branch: String = conn
-        .query_row(
-            "SELECT b.code FROM visits v JOIN branches b ON b.id = v.branch_id WHERE v.visit_id = ?1",
-            [&id],
-            |r| r.get(0),
-        )
-        .expect("the second visit is stored");
+    let mut sql = Sql::open(db);
+    let branch = sql.text(
+        "SELECT b.code FROM visits v JOIN branches b ON b.id = v.branch_id WHERE v.visit_id = ?1",
+        &[id.as_str().into()],
+    );
     assert_eq!(branch, "XP002");
     for visit in [first, id.as_str()] {
         assert_eq!(
-            count(
-                &conn,
+            sql.i64(
                 "SELECT count(*) FROM visits WHERE visit_id = ?1",
-                visit
+                &[visit.into()]
             ),
             1,
             "exactly one visit {visit}"
@@ -776,27 +762,36 @@ async fn second_visit_while_server_is_down(
 }
 
 /// The database holds exactly one visit with that id, with every answer,
-/// the notes and the photos.
+/// the notes and the photos (their files in `photos`).
 fn check_stored_visit(
-    db: &Path,
+    db: &str,
+    photos: &Path,
     id: &str,
     given: &BTreeMap<String, Given>,
     item_note: &str,
     notes: &str,
 ) {
-    let conn = rusqlite::Connection::open(db).expect("open the database");
+    let mut sql = Sql::open(db);
     assert_eq!(
-        count(&conn, "SELECT count(*) FROM visits WHERE visit_id = ?1", id),
+        sql.i64(
+            "SELECT count(*) FROM visits WHERE visit_id = ?1",
+            &[id.into()]
+        ),
         1,
         "exactly one visit with the id"
     );
     // Read back through the store, as the app's own pages read it.
-    let store = hallscore::storage::Store::open(db).expect("open the store");
-    let visit = store
-        .visit_record(id, &Visibility::Everything)
-        .expect("read the visit")
-        .expect("the stored visit")
-        .visit;
+    let (visit, checklist) = with_store(db, |store| {
+        let visit = store
+            .visit_record(id, &Visibility::Everything)
+            .expect("read the visit")
+            .expect("the stored visit")
+            .visit;
+        let checklist = store
+            .checklist_version(&visit.checklist_id, visit.checklist_version)
+            .expect("the visit's checklist");
+        (visit, checklist)
+    });
     assert_eq!(visit.branch_code, "XP001");
     // The account's display name is the inspector on its visits.
     assert_eq!(visit.inspector.as_deref(), Some("王敏"));
@@ -806,9 +801,6 @@ fn check_stored_visit(
         BTreeMap::from([("A02".to_string(), item_note.to_string())])
     );
 
-    let checklist = store
-        .checklist_version(&visit.checklist_id, visit.checklist_version)
-        .expect("the visit's checklist");
     assert_eq!(checklist.id, "hall-visit");
     let answers = visit.answers;
     assert_eq!(answers.len(), 53, "an answer per item");
@@ -848,47 +840,36 @@ fn check_stored_visit(
         "the scoring agrees with the page"
     );
 
-    let photos: Vec<(Option<String>, String, i64)> = conn
-        .prepare("SELECT item_code, file, size FROM photos WHERE visit_id = ?1 ORDER BY item_code")
-        .and_then(|mut s| {
-            s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect()
-        })
-        .expect("the visit's photos");
-    assert_eq!(
-        photos.len(),
-        2,
-        "the item photo and the visit photo: {photos:?}"
+    let stored = sql.rows(
+        "SELECT coalesce(item_code, ''), file, size FROM photos WHERE visit_id = ?1 ORDER BY 1",
+        &[id.into()],
     );
     assert_eq!(
-        photos.iter().map(|p| p.0.as_deref()).collect::<Vec<_>>(),
-        [None, Some("A02")]
+        stored.iter().map(|p| p[0].as_str()).collect::<Vec<_>>(),
+        ["", "A02"],
+        "the visit photo and the item photo: {stored:?}"
     );
-    let folder = db.parent().expect("the database folder").join("photos");
-    for (_, file, size) in &photos {
-        let bytes =
-            std::fs::read(folder.join(file)).expect("the photo file is beside the database");
+    for photo in &stored {
+        let (file, size) = (&photo[1], &photo[2]);
+        let bytes = std::fs::read(photos.join(file)).expect("the photo file is kept");
         assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "{file} is a JPEG");
-        assert_eq!(bytes.len() as i64, *size);
+        assert_eq!(&bytes.len().to_string(), size);
     }
     assert_eq!(
-        count(&conn, "SELECT count(*) FROM drafts WHERE id = ?1", id),
+        sql.i64("SELECT count(*) FROM drafts WHERE id = ?1", &[id.into()]),
         0,
         "the draft is gone once the visit is in"
     );
 }
 
 /// A visit id of a county, from the demo database.
-fn visit_of(db: &Path, county: &str) -> String {
-    let conn = rusqlite::Connection::open(db).expect("open the database");
-    conn.query_row(
+fn visit_of(db: &str, county: &str) -> String {
+    Sql::open(db).text(
         "SELECT v.visit_id FROM visits v JOIN branches b ON b.id = v.branch_id
            JOIN districts d ON d.id = b.district_id
           WHERE d.name = ?1 ORDER BY v.visited_at DESC LIMIT 1",
-        [county],
-        |r| r.get(0),
+        &[county.into()],
     )
-    .unwrap_or_else(|e| panic!("a visit of {county}: {e}"))
 }
 
 /// Issue 6. The district manager of 西平 at a laptop size and a portrait
@@ -1302,19 +1283,27 @@ async fn an_appeal_from_filing_to_acceptance_and_the_reissued_ranking() {
         let db = ws.db();
         let photo = ws.path("appeal-photo.jpg");
         let mut server = TestApp::spawn(&db).await;
+        let photos = server.photos();
         with_browser(
             name,
             viewport,
             &server.base,
             Duration::from_secs(240),
-            move |b| async move { appeal_flow(b, db, photo).await },
+            move |b| async move { appeal_flow(b, db, photo, photos).await },
         )
         .await;
         server.stop().await;
     }
 }
 
-async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathBuf) {
+/// The appeal from filing to the reissued ranking; `photos` is the folder
+/// where the server keeps uploaded photos.
+async fn appeal_flow(
+    b: Browser,
+    db: String,
+    photo: std::path::PathBuf,
+    photos: std::path::PathBuf,
+) {
     let size = format!("{}×{}", b.viewport.0, b.viewport.1);
 
     // The admin publishes the quarter with a 7-day appeal window.
@@ -1414,20 +1403,12 @@ async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathB
     assert_table_fits(&b, "#appeals-table", "the appeals (manager)").await;
     b.assert_no_horizontal_scroll("/appeals (manager)").await;
     {
-        let conn = rusqlite::Connection::open(&db).expect("open the database");
-        let files: Vec<(String, i64)> = conn
-            .prepare("SELECT file, size FROM photos WHERE visit_id = ?1")
-            .and_then(|mut s| {
-                s.query_map([format!("appeal-{id}")], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect()
-            })
-            .expect("the appeal's photos");
+        let files = Sql::open(&db).rows(
+            "SELECT file FROM photos WHERE visit_id = ?1",
+            &[format!("appeal-{id}").into()],
+        );
         assert_eq!(files.len(), 1, "the appeal's photo is kept: {files:?}");
-        let stored = db
-            .parent()
-            .expect("the database folder")
-            .join("photos")
-            .join(&files[0].0);
+        let stored = photos.join(&files[0][0]);
         let bytes = std::fs::read(&stored).expect("the appeal photo's file");
         assert_eq!(
             bytes,
@@ -1614,11 +1595,9 @@ async fn appeal_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathB
 /// A visits file for the demo's checklist with two mistakes: row 2's hall
 /// code is not in the roster (column B), row 3's A01 is not a 是/否 answer
 /// (column F). Every other cell is a valid answer.
-fn visits_with_errors(db: &Path) -> String {
-    let checklist = hallscore::storage::Store::open(db)
-        .expect("open the store")
-        .checklist("hall-visit")
-        .expect("the demo's checklist");
+fn visits_with_errors(db: &str) -> String {
+    let checklist =
+        with_store(db, |store| store.checklist("hall-visit")).expect("the demo's checklist");
     let items: Vec<_> = checklist.items().map(|(_, item)| item).collect();
     assert_eq!(items[0].code, "A01", "A01 is column F");
     let header: Vec<String> = ["暗访编号", "网点编码", "暗访日期", "暗访员", "检查表"]
@@ -1657,11 +1636,8 @@ fn visits_with_errors(db: &Path) -> String {
 /// A roster with one new hall in 西平.
 const NEW_HALL_CSV: &str = "区县,网点编码,网点名称,地市\n西平,XP004,西平新华街营业厅,驻马店\n";
 
-fn table_count(db: &Path, table: &str) -> i64 {
-    rusqlite::Connection::open(db)
-        .expect("open the database")
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("count {table}: {e}"))
+fn table_count(db: &str, table: &str) -> i64 {
+    Sql::open(db).i64(&format!("SELECT count(*) FROM {table}"), &[])
 }
 
 /// Issue 6 (uploads), at a laptop and a tablet size: the admin uploads a
@@ -1691,12 +1667,7 @@ async fn uploads_with_errors_and_without() {
     }
 }
 
-async fn imports_flow(
-    b: Browser,
-    db: std::path::PathBuf,
-    bad: std::path::PathBuf,
-    roster: std::path::PathBuf,
-) {
+async fn imports_flow(b: Browser, db: String, bad: std::path::PathBuf, roster: std::path::PathBuf) {
     let size = format!("{}×{}", b.viewport.0, b.viewport.1);
     b.sign_in("admin", ADMIN_PASSWORD).await;
     b.goto("/admin/imports").await;

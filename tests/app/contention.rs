@@ -144,29 +144,20 @@ async fn an_upload_and_32_inspectors_submitting_all_succeed() {
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(acknowledged.len(), INSPECTORS * SUBMISSIONS);
 
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
+    let mut sql = ws.sql();
     for id in &acknowledged {
-        let stored: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM visits WHERE visit_id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .expect("count");
+        let stored = sql.i64(
+            "SELECT count(*) FROM visits WHERE visit_id = ?1",
+            &[id.into()],
+        );
         assert_eq!(stored, 1, "acknowledged visit {id}");
     }
-    let uploaded: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM visits WHERE visit_id LIKE 'U%'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
+    let uploaded = sql.i64("SELECT count(*) FROM visits WHERE visit_id LIKE 'U%'", &[]);
     assert_eq!(uploaded, i64::try_from(UPLOADED).expect("fits"));
 }
 
 /// Another program (here a plain SQLite connection) holding the write lock
-/// past the wait: the submission is answered 503 with the reason and when
+/// of the SQLite file past the wait: the submission is answered 503 with the reason and when
 /// to try again, nothing is stored, and trying again once the lock is gone
 /// stores it once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

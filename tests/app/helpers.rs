@@ -1,18 +1,86 @@
 //! Shared helpers: a scratch folder with its own database, running the
-//! real `hallscore` binary against it, and the web application serving it
-//! ([`TestApp`]).
+//! real `hallscore` binary against it, the web application serving it
+//! ([`TestApp`]) and a direct look into the database ([`Sql`]).
+//!
+//! The database is a SQLite file in the folder, or, when
+//! `HALLSCORE_TEST_POSTGRES` names a PostgreSQL server
+//! (`postgres://user@host:port/dbname`), a fresh database of its own on
+//! that server, dropped with the workspace.
 
 mod app;
+mod sql;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 pub use app::{Session, TestApp, cookie_set};
+pub use sql::{Sql, is_postgres, off_runtime, postgres_error};
 
-/// A scratch workspace: a temporary folder holding the database and any
-/// files a test writes.
+/// A scratch workspace: a temporary folder holding the database (or
+/// naming its PostgreSQL database) and any files a test writes.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    postgres: Option<ScratchDatabase>,
+}
+
+/// The SQLite file of a workspace that has no PostgreSQL database.
+const SQLITE_FILE: &str = "hallscore.db";
+
+/// A database created for one workspace on the PostgreSQL server the
+/// tests are given, and dropped with it.
+struct ScratchDatabase {
+    /// The server's URL as given, to connect for the drop.
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    /// A new database on the server `HALLSCORE_TEST_POSTGRES` names, if it
+    /// names one.
+    fn create() -> Option<ScratchDatabase> {
+        let server = std::env::var("HALLSCORE_TEST_POSTGRES")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        let name = format!("hs_{}", uuid::Uuid::new_v4().simple());
+        let mut url = url::Url::parse(&server)
+            .unwrap_or_else(|e| panic!("HALLSCORE_TEST_POSTGRES={server}: not a URL: {e}"));
+        url.set_path(&name);
+        off_runtime(|| {
+            postgres::Client::connect(&server, postgres::NoTls)
+                .and_then(|mut client| client.batch_execute(&format!("CREATE DATABASE {name}")))
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "create the database {name} on {server}: {}",
+                        postgres_error(e)
+                    )
+                })
+        });
+        Some(ScratchDatabase {
+            server,
+            name,
+            url: url.to_string(),
+        })
+    }
+}
+
+impl Drop for ScratchDatabase {
+    /// Drops the database even while a server the test started still holds
+    /// connections to it.
+    fn drop(&mut self) {
+        let dropped = off_runtime(|| {
+            postgres::Client::connect(&self.server, postgres::NoTls).and_then(|mut client| {
+                client.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+            })
+        });
+        if let Err(e) = dropped {
+            let e = postgres_error(e);
+            eprintln!("could not drop the test database {}: {e}", self.name);
+        }
+    }
 }
 
 /// What a command printed and whether it succeeded.
@@ -70,10 +138,12 @@ impl Workspace {
         ws
     }
 
-    /// A workspace without a database.
+    /// A workspace whose database holds nothing yet: no SQLite file, or an
+    /// empty PostgreSQL database.
     pub fn empty() -> Workspace {
         Workspace {
             dir: tempfile::tempdir().expect("a temporary folder"),
+            postgres: ScratchDatabase::create(),
         }
     }
 
@@ -81,8 +151,27 @@ impl Workspace {
         self.dir.path().join(name)
     }
 
-    pub fn db(&self) -> PathBuf {
-        self.path("hallscore.db")
+    /// The workspace's database as `--db` takes it: a PostgreSQL URL or the
+    /// SQLite file's path.
+    pub fn db(&self) -> String {
+        match &self.postgres {
+            Some(database) => database.url.clone(),
+            None => self.path(SQLITE_FILE).display().to_string(),
+        }
+    }
+
+    /// Whether anything made the database yet: the SQLite file exists, or
+    /// the PostgreSQL database holds a table.
+    pub fn has_database(&self) -> bool {
+        match &self.postgres {
+            Some(_) => !self.sql().tables().is_empty(),
+            None => self.path(SQLITE_FILE).exists(),
+        }
+    }
+
+    /// A direct connection to the workspace's database.
+    pub fn sql(&self) -> Sql {
+        Sql::open(&self.db())
     }
 
     /// Writes a file into the workspace and returns its path as text.
@@ -173,40 +262,25 @@ impl Workspace {
         self.run(&args).success().json()
     }
 
-    /// Every row of every table, as text: two equal snapshots mean the
-    /// database holds exactly the same data.
+    /// Every row of every table, as text (see [`Sql::snapshot`]).
     pub fn snapshot(&self) -> String {
-        snapshot(&self.db())
+        self.sql().snapshot()
     }
 }
 
-pub fn snapshot(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).expect("open the database");
-    let mut tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("list tables");
-    tables.retain(|t| !t.starts_with("sqlite_"));
-    let mut out = String::new();
-    for table in tables {
-        out.push_str(&format!("## {table}\n"));
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1, 2"))
-            .expect("select");
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).expect("query");
-        while let Some(row) = rows.next().expect("row") {
-            let cells: Vec<String> = (0..columns)
-                .map(|i| match row.get_ref(i).expect("cell") {
-                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                    other => format!("{other:?}"),
-                })
-                .collect();
-            out.push_str(&cells.join(" | "));
-            out.push('\n');
-        }
-    }
-    out
+/// Runs `work` with the application's own store of `db` (what `--db`
+/// takes), on a thread of its own so that an async test may call it.
+pub fn with_store<T: Send>(
+    db: &str,
+    work: impl FnOnce(&mut hallscore::storage::Store) -> T + Send,
+) -> T {
+    off_runtime(|| {
+        let location: hallscore::storage::Location =
+            db.parse().unwrap_or_else(|e| panic!("--db {db}: {e}"));
+        let mut store = hallscore::storage::Store::open(location)
+            .unwrap_or_else(|e| panic!("open the store {db}: {e}"));
+        work(&mut store)
+    })
 }
 
 /// The row of a unit (a hall's code, a district's or a city's name) in a

@@ -109,34 +109,25 @@ fn reference() -> Workspace {
 
 /// Every branch as (code, name, district, city, address, type).
 fn branches(ws: &Workspace) -> Vec<String> {
-    let conn = rusqlite::Connection::open(ws.db()).expect("open the database");
-    let mut stmt = conn
-        .prepare(
-            "SELECT b.code, b.name, d.name, c.name, b.address, b.branch_type
+    ws.sql()
+        .rows(
+            "SELECT b.code, b.name, d.name, coalesce(c.name, ''), coalesce(b.address, ''),
+                    coalesce(b.branch_type, '')
              FROM branches b JOIN districts d ON d.id = b.district_id
              LEFT JOIN cities c ON c.id = d.city_id ORDER BY b.code",
+            &[],
         )
-        .expect("prepare");
-    stmt.query_map([], |r| {
-        let cells: Vec<String> = (0..6)
-            .map(|i| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default))
-            .collect::<Result<_, _>>()?;
-        Ok(cells.join("|"))
-    })
-    .and_then(|rows| rows.collect())
-    .expect("query branches")
+        .into_iter()
+        .map(|row| row.join("|"))
+        .collect()
 }
 
 /// The stored definition (JSON) of a checklist version.
 fn definition(ws: &Workspace, id: &str, version: u32) -> Value {
-    let conn = rusqlite::Connection::open(ws.db()).expect("open the database");
-    let text: String = conn
-        .query_row(
-            "SELECT definition FROM checklists WHERE id = ?1 AND version = ?2",
-            rusqlite::params![id, version],
-            |r| r.get(0),
-        )
-        .expect("the checklist is stored");
+    let text = ws.sql().text(
+        "SELECT definition FROM checklists WHERE id = ?1 AND version = ?2",
+        &[id.into(), version.into()],
+    );
     serde_json::from_str(&text).expect("a JSON definition")
 }
 

@@ -1,4 +1,6 @@
-//! End-to-end tests: the real binary, a real SQLite file, real spreadsheets.
+//! End-to-end tests: the real binary, a real database (a SQLite file, or
+//! PostgreSQL when `HALLSCORE_TEST_POSTGRES` names a server), real
+//! spreadsheets.
 
 mod helpers;
 

@@ -173,13 +173,10 @@ fn publishing_opens_one_ticket_per_hall_and_item_that_lost_points() {
     assert!(stderr.contains("找不到范围「district:西坪」"), "{stderr}");
 
     // An overdue ticket comes first and is marked in the table.
-    rusqlite::Connection::open(ws.db())
-        .expect("db")
-        .execute(
-            "UPDATE rectifications SET due = '2024-10-15' WHERE branch_code = 'BY02'",
-            [],
-        )
-        .expect("age a ticket");
+    ws.sql().execute(
+        "UPDATE rectifications SET due = '2024-10-15' WHERE branch_code = 'BY02'",
+        &[],
+    );
     let tickets = list(&ws, &[]);
     assert_eq!(
         (&tickets[0]["branch_code"], &tickets[0]["overdue"]),
@@ -372,21 +369,21 @@ async fn managers_answer_their_own_tickets_and_headquarters_decides() {
 fn the_next_visit_verifies_or_repeats_and_the_report_counts_it() {
     let ws = workspace();
     publish(&ws);
-    let id = ticket(&list(&ws, &[]), "XP02", "B02")["id"].to_string();
+    let id = ticket(&list(&ws, &[]), "XP02", "B02")["id"]
+        .as_i64()
+        .expect("a ticket id");
     // As if published on 2024-10-05 (due 15 days later), and XP02 answered
     // B02 that day.
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
-    conn.execute(
+    let mut sql = ws.sql();
+    sql.execute(
         "UPDATE rectifications SET opened_at = '2024-10-05 09:00:00', due = '2024-10-20'",
-        [],
-    )
-    .expect("date the publication back");
-    conn.execute(
+        &[],
+    );
+    sql.execute(
         "UPDATE rectifications SET status = 'responded', response = '已整改',
             responded_by = 'xp', responded_at = opened_at WHERE id = ?1",
-        [&id],
-    )
-    .expect("respond");
+        &[id.into()],
+    );
 
     // After the quarter: XP01 fixed A01; XP02 fixed A02, failed B01 again
     // and had no queue to measure (B02 N/A leaves its ticket waiting).
@@ -771,13 +768,10 @@ fn the_workbook_tracks_rectification_by_district_and_lists_open_tickets() {
     );
 
     publish(&ws);
-    rusqlite::Connection::open(ws.db())
-        .expect("db")
-        .execute(
-            "UPDATE rectifications SET due = '2024-10-15' WHERE branch_code = 'BY02'",
-            [],
-        )
-        .expect("age a ticket");
+    ws.sql().execute(
+        "UPDATE rectifications SET due = '2024-10-15' WHERE branch_code = 'BY02'",
+        &[],
+    );
     let later = ws.write(
         "later.csv",
         "暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n\

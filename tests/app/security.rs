@@ -22,13 +22,10 @@ async fn setup() -> (Workspace, TestApp) {
     // The command line makes no manager without a scope; an older or
     // hand-edited database may hold one all the same.
     ws.add_user("lost", "manager", Some("district:西平"), PASSWORD);
-    rusqlite::Connection::open(ws.db())
-        .expect("open the database")
-        .execute(
-            "UPDATE users SET scope_kind = NULL, scope_name = NULL WHERE name = 'lost'",
-            [],
-        )
-        .expect("drop the scope");
+    ws.sql().execute(
+        "UPDATE users SET scope_kind = NULL, scope_name = NULL WHERE name = 'lost'",
+        &[],
+    );
     let app = TestApp::spawn(&ws.db()).await;
     (ws, app)
 }
@@ -362,15 +359,11 @@ async fn injection_attempts_are_plain_text() {
         .attempt_sign_in("' OR '1'='1' --", "' OR '1'='1")
         .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
-    let (visits, branches): (i64, i64) = conn
-        .query_row(
-            "SELECT (SELECT count(*) FROM visits), (SELECT count(*) FROM branches)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("counts");
-    assert_eq!((visits, branches), (2, 4), "every table intact");
+    let counts = ws.sql().rows(
+        "SELECT (SELECT count(*) FROM visits), (SELECT count(*) FROM branches)",
+        &[],
+    );
+    assert_eq!(counts, [["2", "4"]], "every table intact");
 }
 
 #[tokio::test]

@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, Workspace, publish_small_quarter, workspace_with_roster};
+use crate::helpers::{
+    Session, TestApp, Workspace, publish_small_quarter, with_store, workspace_with_roster,
+};
 
 const PASSWORD: &str = "correct-horse-1";
 
@@ -61,14 +63,10 @@ async fn a_visit_is_stored_once_whatever_the_retries() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["field"], "id");
 
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
-    let count: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM visits WHERE visit_id = ?1",
-            [V1],
-            |r| r.get(0),
-        )
-        .expect("count");
+    let count = ws.sql().i64(
+        "SELECT count(*) FROM visits WHERE visit_id = ?1",
+        &[V1.into()],
+    );
     assert_eq!(count, 1);
 
     let fetched: Value = client.get_json(&format!("/api/v1/visits/{V1}")).await;
@@ -293,9 +291,10 @@ async fn sign_in_sessions_and_csrf() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     // An expired session is no session.
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
-    conn.execute("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'", [])
-        .expect("expire");
+    ws.sql().execute(
+        "UPDATE sessions SET expires_at = '2000-01-01 00:00:00'",
+        &[],
+    );
     let (status, _) = client.post_json("/api/v1/visits", &visit(V1, "XP01")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let page = client.get("/inspect").await;
@@ -474,10 +473,7 @@ async fn the_api_answers_bearer_tokens_with_the_cli_s_figures() {
         .get_json("/api/v1/reports/rankings?period=2024-Q3", &"0".repeat(64))
         .await;
     assert_eq!(wrong, StatusCode::UNAUTHORIZED);
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
-    let stored: String = conn
-        .query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0))
-        .expect("token");
+    let stored = ws.sql().text("SELECT token_hash FROM api_tokens", &[]);
     assert_ne!(stored, token, "only a hash is kept");
 }
 
@@ -637,8 +633,7 @@ async fn an_inspector_s_visits_are_those_under_their_display_name() {
     }
 
     // Another inspector's visit stays out of reach.
-    let store = hallscore::storage::Store::open(ws.db()).expect("store");
-    let checklist = store.checklist("hall-visit").expect("checklist");
+    let checklist = with_store(&ws.db(), |store| store.checklist("hall-visit")).expect("checklist");
     let others = hallscore::app::demo::visits(&checklist)
         .into_iter()
         .find(|v| v.inspector.as_deref() != Some("王敏"))
@@ -711,20 +706,15 @@ fn july_plan(ws: &Workspace) -> Vec<Value> {
 
 /// The visit row linked to an assignment, read straight from the database.
 fn linked_visit(ws: &Workspace, assignment: &Value) -> Option<String> {
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
-    conn.query_row(
+    ws.sql().optional_text(
         "SELECT v.visit_id FROM assignments a LEFT JOIN visits v ON v.id = a.visit_id
          WHERE a.id = ?1",
-        [assignment["id"].as_i64().expect("an assignment id")],
-        |r| r.get(0),
+        &[assignment["id"].as_i64().expect("an assignment id").into()],
     )
-    .expect("the assignment")
 }
 
 fn visit_count(ws: &Workspace) -> i64 {
-    let conn = rusqlite::Connection::open(ws.db()).expect("db");
-    conn.query_row("SELECT count(*) FROM visits", [], |r| r.get(0))
-        .expect("count")
+    ws.sql().i64("SELECT count(*) FROM visits", &[])
 }
 
 #[tokio::test]

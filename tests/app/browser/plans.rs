@@ -3,7 +3,6 @@
 //! coverage by district and hall with the overdue assignments marked, a
 //! visit arriving and counting at once, and a re-visit added.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{Duration as Days, Local};
@@ -11,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::driver::{Browser, WAIT, demo_workspace, with_browser};
 use super::{ADMIN_PASSWORD, LAPTOP, TABLET, assert_table_fits};
-use crate::helpers::{TestApp, Workspace};
+use crate::helpers::{Sql, TestApp, Workspace};
 
 /// Eight weeks around today: some assignments past, some to come.
 fn period() -> String {
@@ -32,26 +31,23 @@ fn plan(ws: &Workspace, period: &str) -> Vec<Value> {
 
 /// A visit as the assignment asks: its hall, inspector and day, a copy of
 /// one of the hall's demo visits.
-fn carry_out(db: &Path, id: &str, assignment: &Value) {
-    let conn = rusqlite::Connection::open(db).expect("open the database");
+fn carry_out(db: &str, id: &str, assignment: &Value) {
     let at = format!("{} 10:15:00", assignment["date"].as_str().expect("date"));
-    let added = conn
-        .execute(
-            "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
+    let added = Sql::open(db).execute(
+        "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
                                  visited_at, inspector, notes, answers, created_at, updated_at)
              SELECT ?1, ?2, v.branch_id, v.checklist_id, v.checklist_version,
                     ?3, ?4, v.notes, v.answers, v.created_at, v.updated_at
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE b.code = ?5 ORDER BY v.visited_at DESC LIMIT 1",
-            rusqlite::params![
-                format!("id:{id}"),
-                id,
-                at,
-                assignment["inspector"].as_str(),
-                assignment["branch_code"].as_str()
-            ],
-        )
-        .expect("add the visit");
+        &[
+            format!("id:{id}").into(),
+            id.into(),
+            at.into(),
+            assignment["inspector"].as_str().into(),
+            assignment["branch_code"].as_str().into(),
+        ],
+    );
     assert_eq!(added, 1);
 }
 

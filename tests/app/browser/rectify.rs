@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use hallscore::domain::access::Visibility;
 use hallscore::domain::checklist::ItemKind;
-use hallscore::storage::{Store, Ticket, TicketFilter};
+use hallscore::storage::{Ticket, TicketFilter};
 use serde_json::json;
 
 use super::driver::{Browser, SERVICE_WORKER, WAIT, demo_workspace, with_browser};
 use super::tablet::answer_all_but;
 use super::{LAPTOP, PASSWORD, TABLET, review_and_submit};
-use crate::helpers::TestApp;
+use crate::helpers::{Sql, TestApp, with_store};
 
 const ADMIN_PASSWORD: &str = "hallscore-admin";
 const PERIOD: &str = "2026-Q3";
@@ -45,30 +45,24 @@ struct Chosen {
     elsewhere: Ticket,
 }
 
-fn tickets(db: &Path, hall: Option<&str>) -> Vec<Ticket> {
-    let store = Store::open(db).expect("the store");
+fn tickets(db: &str, hall: Option<&str>) -> Vec<Ticket> {
     let filter = TicketFilter {
         branch_code: hall.map(str::to_string),
         ..TicketFilter::default()
     };
-    store
-        .tickets(&filter, &Visibility::Everything)
-        .expect("the tickets")
+    with_store(db, |store| store.tickets(&filter, &Visibility::Everything)).expect("the tickets")
 }
 
-fn ticket(db: &Path, id: i64) -> Ticket {
-    Store::open(db)
-        .expect("the store")
-        .ticket(id, &Visibility::Everything)
+fn ticket(db: &str, id: i64) -> Ticket {
+    with_store(db, |store| store.ticket(id, &Visibility::Everything))
         .expect("read the ticket")
         .expect("the ticket")
 }
 
 /// A 西平 hall with two tickets on yes/no items, which the visit form
 /// answers with a button, and two more tickets to show other states.
-fn choose(db: &Path) -> Chosen {
-    let store = Store::open(db).expect("the store");
-    let checklist = store.checklist("hall-visit").expect("the checklist");
+fn choose(db: &str) -> Chosen {
+    let checklist = with_store(db, |store| store.checklist("hall-visit")).expect("the checklist");
     let check = |code: &str| {
         checklist
             .items()
@@ -108,39 +102,35 @@ fn choose(db: &Path) -> Chosen {
     }
 }
 
+/// Where the server keeps what a ticket's form may change: its database
+/// and the folder of uploaded photos.
+#[derive(Clone)]
+struct Kept {
+    db: String,
+    photos: PathBuf,
+}
+
 /// Everything a ticket's form may change: the tickets, their photos,
 /// the audit log and the photo files.
-fn snapshot(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).expect("open the database");
+fn snapshot(kept: &Kept) -> String {
+    let mut sql = Sql::open(&kept.db);
     let mut out = String::new();
-    for sql in [
+    for query in [
         "SELECT id, status, coalesce(response, ''), coalesce(decision, ''), coalesce(responded_at, ''), coalesce(decided_at, '') FROM rectifications ORDER BY id",
         "SELECT id, visit_id, file FROM photos ORDER BY id",
         "SELECT count(*), '', '', '', '', '' FROM audit_log",
     ] {
-        let mut stmt = conn.prepare(sql).expect("a query");
-        let rows = stmt
-            .query_map([], |r| {
-                let mut row = Vec::new();
-                for i in 0..r.as_ref().column_count() {
-                    let value: rusqlite::types::Value = r.get(i)?;
-                    row.push(format!("{value:?}"));
-                }
-                Ok(row.join("|"))
-            })
-            .expect("the rows");
-        for row in rows {
-            out.push_str(&row.expect("a row"));
+        for row in sql.rows(query, &[]) {
+            out.push_str(&row.join("|"));
             out.push('\n');
         }
     }
-    out + &photo_files(db).join("\n")
+    out + &photo_files(&kept.photos).join("\n")
 }
 
-fn photo_files(db: &Path) -> Vec<String> {
-    let dir = db.parent().expect("the data folder").join("photos");
+fn photo_files(photos: &Path) -> Vec<String> {
     let mut files = Vec::new();
-    let mut stack = vec![dir];
+    let mut stack = vec![photos.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -170,26 +160,20 @@ async fn a_ticket_is_answered_closed_and_settled_by_the_next_visit() {
     let db = ws.db();
     let chosen = choose(&db);
     // One ticket of the district is past due with no response.
-    rusqlite::Connection::open(&db)
-        .expect("open the database")
-        .execute(
-            "UPDATE rectifications SET due = '2026-11-01' WHERE id = ?1",
-            [chosen.overdue.id],
-        )
-        .expect("backdate a ticket");
+    let mut sql = Sql::open(&db);
+    sql.execute(
+        "UPDATE rectifications SET due = '2026-11-01' WHERE id = ?1",
+        &[chosen.overdue.id.into()],
+    );
     // Another district's ticket waits for an appeal on its answer.
-    let conn = rusqlite::Connection::open(&db).expect("open the database");
-    let (visit_row, user_id): (i64, i64) = conn
-        .query_row(
-            "SELECT rv.visit_row, (SELECT id FROM users WHERE name = 'zhumadian')
-             FROM rectification_visits rv WHERE rv.rectification_id = ?1",
-            [chosen.elsewhere.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("the ticket's visit");
-    Store::open(&db)
-        .expect("the store")
-        .file_appeal(
+    let visit_row = sql.i64(
+        "SELECT visit_row FROM rectification_visits WHERE rectification_id = ?1
+         ORDER BY visit_row LIMIT 1",
+        &[chosen.elsewhere.id.into()],
+    );
+    let user_id = sql.i64("SELECT id FROM users WHERE name = 'zhumadian'", &[]);
+    with_store(&db, |store| {
+        store.file_appeal(
             &hallscore::storage::NewAppeal {
                 visit_row,
                 item_code: &chosen.elsewhere.item_code,
@@ -200,14 +184,19 @@ async fn a_ticket_is_answered_closed_and_settled_by_the_next_visit() {
             },
             "zhumadian",
         )
-        .expect("the appeal is filed");
+    })
+    .expect("the appeal is filed");
     let files = ws.write("photo-1.png", PNG);
     let second = ws.write("photo-2.png", PNG);
     let not_image = ws.write("notes.txt", "这不是照片");
     let server = TestApp::spawn(&db).await;
+    let kept = Kept {
+        db: db.clone(),
+        photos: server.photos(),
+    };
 
     // The district manager at a tablet: the list, mistakes, the answer.
-    let (c, d) = (chosen.clone(), db.clone());
+    let (c, d) = (chosen.clone(), kept.clone());
     let photos = [PathBuf::from(&files), PathBuf::from(&second)];
     let bad = PathBuf::from(&not_image);
     with_browser(
@@ -224,7 +213,7 @@ async fn a_ticket_is_answered_closed_and_settled_by_the_next_visit() {
     assert_eq!(answered.responded_by.as_deref(), Some("xiping"));
 
     // Headquarters at a laptop closes it, and cannot close it twice.
-    let (c, d) = (chosen.clone(), db.clone());
+    let (c, d) = (chosen.clone(), kept);
     with_browser(
         "rectify-hq-1366x900",
         LAPTOP,
@@ -238,17 +227,15 @@ async fn a_ticket_is_answered_closed_and_settled_by_the_next_visit() {
     assert_eq!(closed.decision.as_deref(), Some(DECISION));
 
     // The inspector's next visit, after the period, rechecks both items.
-    let expected = Store::open(&db)
-        .expect("the store")
-        .items_to_recheck(&chosen.hall)
+    let expected = with_store(&db, |store| store.items_to_recheck(&chosen.hall))
         .expect("the items to recheck");
-    let photos: Vec<String> = Store::open(&db)
-        .expect("the store")
-        .photos(&format!("rectify-{}", chosen.answered.id))
-        .expect("the ticket's photos")
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
+    let photos: Vec<String> = with_store(&db, |store| {
+        store.photos(&format!("rectify-{}", chosen.answered.id))
+    })
+    .expect("the ticket's photos")
+    .into_iter()
+    .map(|p| p.id)
+    .collect();
     assert_eq!(photos.len(), 2, "both photos are kept");
     let c = chosen.clone();
     with_browser(
@@ -372,7 +359,7 @@ async fn wait_ticket(b: &Browser, what: &str) {
 async fn manager_answers(
     b: Browser,
     chosen: Chosen,
-    db: PathBuf,
+    kept: Kept,
     photos: [PathBuf; 2],
     bad: PathBuf,
 ) {
@@ -459,7 +446,7 @@ async fn manager_answers(
     b.shot("ticket").await;
 
     // Nothing written: the page says what is missing, beside the field.
-    let before = snapshot(&db);
+    let before = snapshot(&kept);
     send(
         &b,
         "#respond-form button[type=submit]",
@@ -477,7 +464,7 @@ async fn manager_answers(
         json!(true)
     );
     b.shot("empty-text").await;
-    assert_eq!(snapshot(&db), before, "an empty answer stores nothing");
+    assert_eq!(snapshot(&kept), before, "an empty answer stores nothing");
 
     // A file that is not a photo: neither the words nor the photos kept.
     b.fill("#respond-form textarea", RESPONSE).await;
@@ -507,7 +494,7 @@ async fn manager_answers(
         "the words are kept for another try"
     );
     b.shot("not-a-photo").await;
-    assert_eq!(snapshot(&db), before, "a bad photo stores nothing");
+    assert_eq!(snapshot(&kept), before, "a bad photo stores nothing");
 
     // The answer with two photos.
     let both = format!("{}\n{}", photos[0].display(), photos[1].display());
@@ -557,7 +544,7 @@ async fn manager_answers(
     b.shot("hall-tickets").await;
 }
 
-async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
+async fn hq_closes(b: Browser, chosen: Chosen, kept: Kept) {
     b.sign_in("admin", ADMIN_PASSWORD).await;
     b.goto(&format!("/dashboard?{QUERY}")).await;
     b.wait_js(
@@ -585,7 +572,11 @@ async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
     let all = b
         .js("return document.querySelectorAll('#tickets tbody tr').length")
         .await;
-    assert_eq!(all, json!(tickets(&db, None).len()), "HQ sees every ticket");
+    assert_eq!(
+        all,
+        json!(tickets(&kept.db, None).len()),
+        "HQ sees every ticket"
+    );
     let appealed = b
         .text(&format!(
             "#tickets tr[data-ticket='{}'] td.marks",
@@ -644,7 +635,7 @@ async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
     b.shot("closed").await;
 
     // Closing it again (a second tab, an old page): told, nothing stored.
-    let before = snapshot(&db);
+    let before = snapshot(&kept);
     let refused = b
         .js_async(&format!(
             "const form = new FormData();
@@ -664,7 +655,11 @@ async fn hq_closes(b: Browser, chosen: Chosen, db: PathBuf) {
             .contains("整改单状态为「已关闭」"),
         "{refused}"
     );
-    assert_eq!(snapshot(&db), before, "a closed ticket is not closed again");
+    assert_eq!(
+        snapshot(&kept),
+        before,
+        "a closed ticket is not closed again"
+    );
 
     // The audit log says what happened to tickets in words.
     b.goto("/admin/audit").await;

@@ -3,7 +3,6 @@
 //! keep the period, call-outs before the tables, readable charts and
 //! tables, error pages inside the usual frame.
 
-use std::path::Path;
 use std::time::Duration;
 
 use chrono::Local;
@@ -15,7 +14,7 @@ use super::{
     ADMIN_PASSWORD, LAPTOP, PASSWORD, TABLET, appeal_row, assert_table_fits, failed_answer,
     open_appeals, publish_quarter,
 };
-use crate::helpers::TestApp;
+use crate::helpers::{Sql, TestApp, with_store};
 
 /// The demo's newest quarter, the one reports should open on.
 fn demo_quarter() -> String {
@@ -30,20 +29,17 @@ fn demo_quarter() -> String {
 
 /// A visit today at a 西平 hall, as an inspector's first visit of the new
 /// quarter: a copy of a demo visit with today's date.
-fn visit_today(db: &Path) {
-    let conn = rusqlite::Connection::open(db).expect("open the database");
+fn visit_today(db: &str) {
     let now = Local::now().format("%Y-%m-%d 09:30:00").to_string();
-    let added = conn
-        .execute(
+    let added = Sql::open(db).execute(
             "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
                                  visited_at, inspector, notes, answers, created_at, updated_at)
              SELECT 'id:TODAY-XP001', 'TODAY-XP001', v.branch_id, v.checklist_id, v.checklist_version,
                     ?1, v.inspector, v.notes, v.answers, v.created_at, v.updated_at
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE b.code = 'XP001' ORDER BY v.visited_at DESC LIMIT 1",
-            [now],
-        )
-        .expect("add today's visit");
+        &[now.into()],
+    );
     assert_eq!(added, 1);
 }
 
@@ -550,7 +546,7 @@ async fn appeal_answers_flow(b: Browser) {
 
 /// Appends one row to the first sheet of an .xlsx with openpyxl, as a
 /// person filling in the template in a spreadsheet program would.
-fn fill_row(bytes: &[u8], row: &[Value], dir: &Path, name: &str) -> Vec<u8> {
+fn fill_row(bytes: &[u8], row: &[Value], dir: &std::path::Path, name: &str) -> Vec<u8> {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("save the template");
     let script = "import json, sys, openpyxl
@@ -611,7 +607,7 @@ async fn import_templates_download_and_import_again() {
     }
 }
 
-async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::PathBuf) {
+async fn templates_flow(b: Browser, db: String, dir: std::path::PathBuf) {
     b.sign_in("admin", ADMIN_PASSWORD).await;
     b.goto("/admin/imports").await;
     wait_for(&b, "/admin/imports", "#template-roster").await;
@@ -626,8 +622,8 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
     );
     b.shot("imports-guides").await;
     b.assert_no_horizontal_scroll("/admin/imports").await;
-    let mut store = hallscore::storage::Store::open(&db).expect("open the store");
-    let checklist = store.checklist("hall-visit").expect("the demo checklist");
+    let checklist =
+        with_store(&db, |store| store.checklist("hall-visit")).expect("the demo checklist");
 
     // The roster.
     let href = b
@@ -642,9 +638,10 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
             .all(|h| headers.contains(&h.to_string())),
         "{headers:?}"
     );
-    let empty =
-        hallscore::app::imports::roster(&mut store, "roster.xlsx", roster.clone(), true, "admin")
-            .expect_err("an empty roster");
+    let empty = with_store(&db, |store| {
+        hallscore::app::imports::roster(store, "roster.xlsx", roster.clone(), true, "admin")
+    })
+    .expect_err("an empty roster");
     assert!(
         no_rows(empty).contains("没有数据行"),
         "the empty roster says so"
@@ -659,8 +656,10 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
         })
         .collect();
     let filled = fill_row(&roster, &row, &dir, "roster.xlsx");
-    let report = hallscore::app::imports::roster(&mut store, "roster.xlsx", filled, false, "admin")
-        .expect("the filled roster imports");
+    let report = with_store(&db, |store| {
+        hallscore::app::imports::roster(store, "roster.xlsx", filled, false, "admin")
+    })
+    .expect("the filled roster imports");
     assert_eq!((report.branches, report.outcome.new), (1, 1));
 
     // The visits of the chosen checklist.
@@ -687,13 +686,15 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
         replace: false,
         actor: "admin",
     };
-    let empty = hallscore::app::imports::visits(
-        &mut store,
-        "visits.xlsx",
-        visits.clone(),
-        options(true),
-        &mut |_, _| {},
-    )
+    let empty = with_store(&db, |store| {
+        hallscore::app::imports::visits(
+            store,
+            "visits.xlsx",
+            visits.clone(),
+            options(true),
+            &mut |_, _| {},
+        )
+    })
     .expect_err("an empty visits sheet");
     assert!(
         no_rows(empty).contains("没有数据行"),
@@ -720,13 +721,15 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
         })
         .collect();
     let filled = fill_row(&visits, &row, &dir, "visits.xlsx");
-    let report = hallscore::app::imports::visits(
-        &mut store,
-        "visits.xlsx",
-        filled,
-        options(false),
-        &mut |_, _| {},
-    )
+    let report = with_store(&db, |store| {
+        hallscore::app::imports::visits(
+            store,
+            "visits.xlsx",
+            filled,
+            options(false),
+            &mut |_, _| {},
+        )
+    })
     .expect("the filled visits sheet imports");
     assert_eq!((report.visits, report.new), (1, 1));
 
@@ -740,9 +743,10 @@ async fn templates_flow(b: Browser, db: std::path::PathBuf, dir: std::path::Path
         title: Some(&checklist.title),
         pass_mark: checklist.pass_mark,
     };
-    let loaded =
-        hallscore::app::imports::checklist(&mut store, "checklist.xlsx", sheet, meta, "admin")
-            .expect("the 评分细则 loads again");
+    let loaded = with_store(&db, |store| {
+        hallscore::app::imports::checklist(store, "checklist.xlsx", sheet, meta, "admin")
+    })
+    .expect("the 评分细则 loads again");
     assert_eq!(loaded.checklist.item_count(), checklist.item_count());
     // A sheet always loads as the next version; its items are the same.
     assert_eq!(loaded.checklist.sections, checklist.sections);

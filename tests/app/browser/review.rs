@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::driver::{Browser, WAIT, with_browser};
 use super::{LAPTOP, TABLET};
-use crate::helpers::TestApp;
+use crate::helpers::{Sql, TestApp};
 use crate::review::{PASSWORD, VISITS_CSV, workspace};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,15 +83,11 @@ fn counted(ws: &crate::helpers::Workspace, range: &str) -> (u64, u64) {
 }
 
 /// The one visit of the demo checklist's reviewed version, by its id.
-fn reviewed_visit(db: &std::path::Path) -> String {
-    rusqlite::Connection::open(db)
-        .expect("open the database")
-        .query_row(
-            "SELECT visit_id FROM visits WHERE checklist_version = ?1",
-            [demo_version() + 1],
-            |r| r.get(0),
-        )
-        .expect("the visit held for review")
+fn reviewed_visit(db: &str) -> String {
+    Sql::open(db).text(
+        "SELECT visit_id FROM visits WHERE checklist_version = ?1",
+        &[(demo_version() + 1).into()],
+    )
 }
 
 /// An inspector carries out a task of a checklist held for review; a
@@ -260,15 +256,17 @@ async fn add_photo_taken(b: &Browser, when: &str) {
 
 /// The capture time the server stored for the visit's photo, and where
 /// it came from.
-fn stored_photo_time(db: &std::path::Path, visit: &str) -> (String, String) {
-    rusqlite::Connection::open(db)
-        .expect("open the database")
-        .query_row(
+fn stored_photo_time(db: &str, visit: &str) -> (String, String) {
+    match Sql::open(db)
+        .rows(
             "SELECT taken_at, taken_from FROM photos WHERE visit_id = ?1",
-            [visit],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            &[visit.into()],
         )
-        .expect("the visit's photo")
+        .as_slice()
+    {
+        [row] => (row[0].clone(), row[1].clone()),
+        rows => panic!("one photo of {visit}: {rows:?}"),
+    }
 }
 
 async fn return_visit(b: Browser, visit: String, quarter: String) {

@@ -7,7 +7,6 @@
 //! page fits a tablet.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,10 +14,10 @@ use serde_json::{Value, json};
 
 use super::driver::{Browser, WAIT, demo_workspace, with_browser};
 use super::{
-    Given, LAPTOP, PASSWORD, TABLET, count, local_visit, make_jpeg, planned, review_and_submit,
+    Given, LAPTOP, PASSWORD, TABLET, local_visit, make_jpeg, planned, review_and_submit,
     search_halls, start_visit, visible_halls,
 };
-use crate::helpers::TestApp;
+use crate::helpers::{Sql, TestApp};
 
 /// Opens a new visit of `hall` from the hall picker; returns its id.
 async fn open_form(b: &Browser, hall: &str) -> String {
@@ -96,9 +95,8 @@ async fn photos_on_device(b: &Browser, id: &str) -> Value {
     .await
 }
 
-fn drafts_on_server(db: &Path, id: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).expect("open the database");
-    count(&conn, "SELECT count(*) FROM drafts WHERE id = ?1", id)
+fn drafts_on_server(db: &str, id: &str) -> i64 {
+    Sql::open(db).i64("SELECT count(*) FROM drafts WHERE id = ?1", &[id.into()])
 }
 
 /// Issue items 7 and 8: a scale item worth 2 given 99 and an item left
@@ -121,7 +119,7 @@ async fn the_review_names_every_problem_the_server_would_refuse() {
     .await;
 }
 
-async fn review_flow(b: Browser, mut server: TestApp, db: std::path::PathBuf) {
+async fn review_flow(b: Browser, mut server: TestApp, db: String) {
     b.sign_in("wangmin", PASSWORD).await;
     let id = open_form(&b, "XP001").await;
     let bounds = b
@@ -292,7 +290,7 @@ async fn drafts_begin_with_the_first_answer_and_can_be_discarded() {
     .await;
 }
 
-async fn drafts_flow(b: Browser, db: std::path::PathBuf, photo: std::path::PathBuf) {
+async fn drafts_flow(b: Browser, db: String, photo: std::path::PathBuf) {
     let local_drafts =
         "return Object.keys(localStorage).filter((k) => k.startsWith('hallscore:visit:')).length";
     b.sign_in("wangmin", PASSWORD).await;

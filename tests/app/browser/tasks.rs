@@ -4,7 +4,6 @@
 //! task until it is sent.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use chrono::{Days, Local, NaiveDate};
@@ -14,7 +13,7 @@ use serde_json::{Value, json};
 use super::driver::{Browser, SERVICE_WORKER, WAIT, demo_workspace, with_browser};
 use super::tablet::{SMALL_CONTROLS, answer_all_but};
 use super::{PASSWORD, TABLET, local_visit, review_and_submit};
-use crate::helpers::TestApp;
+use crate::helpers::{Sql, TestApp, with_store};
 
 /// The tasks of the test: (hall, inspector, days from today, window, peak).
 const TASKS: [(&str, &str, i64, &str, bool); 5] = [
@@ -35,7 +34,7 @@ fn day(today: NaiveDate, offset: i64) -> NaiveDate {
 
 /// Stores a plan of yesterday to a week ahead holding [`TASKS`]; returns
 /// their ids by hall.
-pub(super) fn plan_tasks(db: &Path) -> BTreeMap<String, i64> {
+pub(super) fn plan_tasks(db: &str) -> BTreeMap<String, i64> {
     let today = Local::now().date_naive();
     let planned: Vec<Planned> = TASKS
         .iter()
@@ -49,30 +48,27 @@ pub(super) fn plan_tasks(db: &Path) -> BTreeMap<String, i64> {
             visit: None,
         })
         .collect();
-    let mut store = hallscore::storage::Store::open(db).expect("the store");
-    store
-        .save_plan((day(today, -1), day(today, 7)), &planned, false, "test")
-        .expect("the plan is stored");
-    let conn = rusqlite::Connection::open(db).expect("open the database");
-    let mut stmt = conn
-        .prepare("SELECT branch_code, id FROM assignments")
-        .expect("a query");
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("the assignments")
-        .collect::<rusqlite::Result<_>>()
-        .expect("the assignments")
+    with_store(db, |store| {
+        store.save_plan((day(today, -1), day(today, 7)), &planned, false, "test")
+    })
+    .expect("the plan is stored");
+    Sql::open(db)
+        .rows("SELECT branch_code, id FROM assignments", &[])
+        .into_iter()
+        .map(|row| {
+            let id = row[1].parse().expect("an assignment id");
+            (row[0].clone(), id)
+        })
+        .collect()
 }
 
 /// The visit (by its id) linked to the task of `hall`.
-fn linked(db: &Path, hall: &str) -> Option<String> {
-    let conn = rusqlite::Connection::open(db).expect("open the database");
-    conn.query_row(
+fn linked(db: &str, hall: &str) -> Option<String> {
+    Sql::open(db).optional_text(
         "SELECT v.visit_id FROM assignments a LEFT JOIN visits v ON v.id = a.visit_id
          WHERE a.branch_code = ?1",
-        [hall],
-        |r| r.get(0),
+        &[hall.into()],
     )
-    .expect("the task")
 }
 
 /// Each listed task in page order: (list, hall code, task id, state text).
@@ -104,12 +100,7 @@ async fn an_inspector_works_from_their_tasks_online_and_offline() {
     .await;
 }
 
-async fn tasks_flow(
-    b: Browser,
-    mut server: TestApp,
-    db: std::path::PathBuf,
-    ids: BTreeMap<String, i64>,
-) {
+async fn tasks_flow(b: Browser, mut server: TestApp, db: String, ids: BTreeMap<String, i64>) {
     let id = |hall: &str| ids[hall].to_string();
 
     // Signing in opens 我的任务: today's task first, then the coming days,

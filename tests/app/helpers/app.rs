@@ -9,7 +9,7 @@
 
 use std::io::{BufRead as _, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread::JoinHandle as ThreadHandle;
@@ -28,7 +28,10 @@ pub struct TestApp {
     /// `http://127.0.0.1:<port>`, without a trailing slash.
     pub base: String,
     port: u16,
-    db: PathBuf,
+    /// What `--db` takes.
+    db: String,
+    /// Where the app in this process keeps uploaded photos.
+    photos: Option<PathBuf>,
     running: Running,
 }
 
@@ -46,8 +49,8 @@ enum Running {
 }
 
 impl TestApp {
-    /// Serves `db` in this process.
-    pub async fn spawn(db: &Path) -> TestApp {
+    /// Serves `db` (what `--db` takes) in this process.
+    pub async fn spawn(db: &str) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");
@@ -55,7 +58,8 @@ impl TestApp {
         let mut app = TestApp {
             base: format!("http://127.0.0.1:{port}"),
             port,
-            db: db.to_path_buf(),
+            db: db.to_string(),
+            photos: None,
             running: Running::Stopped,
         };
         app.serve(listener);
@@ -104,13 +108,19 @@ impl TestApp {
             base,
             port,
             db: ws.db(),
+            photos: None,
             running: Running::Process { child, readers },
         }
     }
 
     fn serve(&mut self, listener: tokio::net::TcpListener) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = hallscore::web::AppState::new(self.db.clone().into(), false);
+        let location: hallscore::storage::Location = self
+            .db
+            .parse()
+            .unwrap_or_else(|e| panic!("--db {}: {e}", self.db));
+        let state = hallscore::web::AppState::new(location, false);
+        self.photos = Some(state.photos.clone());
         let task = tokio::spawn(hallscore::web::serve(listener, state, async move {
             let _ = stopped.await;
         }));
@@ -178,6 +188,14 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The folder where the app keeps uploaded photos, as the app itself
+    /// chose it for its database.
+    pub fn photos(&self) -> PathBuf {
+        self.photos
+            .clone()
+            .expect("photos() is for an app started in this process")
     }
 
     /// A browser-like session (it keeps cookies), not signed in.

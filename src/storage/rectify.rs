@@ -782,7 +782,7 @@ impl Store {
     /// The inspectors of a plan with their assignments that day and in all.
     fn loads(&self, (from, to): (NaiveDate, NaiveDate), date: NaiveDate) -> Result<Vec<Load>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT inspector, sum(date = ?2), count(*) FROM assignments
+            "SELECT inspector, sum(CASE WHEN date = ?2 THEN 1 ELSE 0 END), count(*) FROM assignments
              WHERE period = ?1 AND kind <> ?3 GROUP BY inspector",
         )?;
         let rows = stmt.query_map(

@@ -401,7 +401,8 @@ impl ToSql for Bind<'_> {
 
 /// A PostgreSQL connection with its prepared statements.
 pub struct Pg {
-    client: RefCell<postgres::Client>,
+    /// Taken only when the connection is dropped.
+    client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
     in_transaction: Cell<bool>,
 }
@@ -409,7 +410,7 @@ pub struct Pg {
 impl Pg {
     pub fn new(client: postgres::Client) -> Pg {
         Pg {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::default(),
             in_transaction: Cell::new(false),
         }
@@ -419,10 +420,7 @@ impl Pg {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self
-            .client
-            .borrow_mut()
-            .prepare(&dollar_placeholders(sql))?;
+        let statement = self.client().prepare(&dollar_placeholders(sql))?;
         self.statements
             .borrow_mut()
             .insert(sql.to_string(), statement.clone());
@@ -438,7 +436,7 @@ impl Pg {
         let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        Ok(self.client.borrow_mut().query(statement, &refs)?)
+        Ok(self.client().query(statement, &refs)?)
     }
 
     fn execute(&self, statement: &postgres::Statement, params: &dyn Params) -> Result<usize> {
@@ -446,12 +444,34 @@ impl Pg {
         let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
             binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        let n = self.client.borrow_mut().execute(statement, &refs)?;
+        let n = self.client().execute(statement, &refs)?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
+    fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
+        std::cell::RefMut::map(self.client.borrow_mut(), |client| {
+            client
+                .as_mut()
+                .expect("a connection is used only until it is dropped")
+        })
+    }
+
     pub fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.client.borrow_mut().batch_execute(sql)?)
+        Ok(self.client().batch_execute(sql)?)
+    }
+}
+
+/// The synchronous driver closes a connection by running its own runtime,
+/// which may not start on a thread of the server's: there it is closed on
+/// a thread of its own.
+impl Drop for Pg {
+    fn drop(&mut self) {
+        let Some(client) = self.client.get_mut().take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
     }
 }
 
@@ -509,7 +529,7 @@ impl Conn {
             Conn::Sqlite(conn) => Ok(Stmt::Sqlite(conn.prepare_cached(sql)?)),
             Conn::Postgres(pg) => Ok(Stmt::Postgres {
                 pg,
-                statement: pg.client.borrow_mut().prepare(&dollar_placeholders(sql))?,
+                statement: pg.client().prepare(&dollar_placeholders(sql))?,
             }),
         }
     }
@@ -594,7 +614,7 @@ impl Conn {
     pub fn is_broken(&self) -> bool {
         match self {
             Conn::Sqlite(_) => false,
-            Conn::Postgres(pg) => pg.client.borrow().is_closed(),
+            Conn::Postgres(pg) => pg.client().is_closed(),
         }
     }
 

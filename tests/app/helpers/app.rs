@@ -32,6 +32,9 @@ pub struct TestApp {
     db: String,
     /// Where the app in this process keeps uploaded photos.
     photos: Option<PathBuf>,
+    /// A folder of this app's own for its photos, when its database is not
+    /// a file to keep them beside (PostgreSQL).
+    photo_dir: Option<tempfile::TempDir>,
     running: Running,
 }
 
@@ -60,6 +63,7 @@ impl TestApp {
             port,
             db: db.to_string(),
             photos: None,
+            photo_dir: None,
             running: Running::Stopped,
         };
         app.serve(listener);
@@ -109,6 +113,7 @@ impl TestApp {
             port,
             db: ws.db(),
             photos: None,
+            photo_dir: None,
             running: Running::Process { child, readers },
         }
     }
@@ -119,7 +124,14 @@ impl TestApp {
             .db
             .parse()
             .unwrap_or_else(|e| panic!("--db {}: {e}", self.db));
-        let state = hallscore::web::AppState::new(location, false);
+        let on_server = location.file().is_none();
+        let mut state = hallscore::web::AppState::new(location, false);
+        if on_server && self.photo_dir.is_none() {
+            self.photo_dir = Some(tempfile::tempdir().expect("a photo folder"));
+        }
+        if let Some(dir) = &self.photo_dir {
+            state.photos = dir.path().to_path_buf();
+        }
         self.photos = Some(state.photos.clone());
         let task = tokio::spawn(hallscore::web::serve(listener, state, async move {
             let _ = stopped.await;

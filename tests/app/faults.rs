@@ -20,7 +20,7 @@ fn assert_sound(ws: &Workspace) {
     }
 }
 
-fn visit(id: &str, branch: &str) -> serde_json::Value {
+pub(crate) fn visit(id: &str, branch: &str) -> serde_json::Value {
     json!({
         "id": id, "branch_code": branch, "checklist": "small",
         "visited_at": "2024-07-03T14:20:00+08:00",
@@ -30,7 +30,12 @@ fn visit(id: &str, branch: &str) -> serde_json::Value {
 
 /// Inspectors submitting with API tokens as fast as they can, until
 /// `stop`; returns the ids the server acknowledged.
-async fn burst(base: String, token: String, workers: usize, stop: Instant) -> Vec<String> {
+pub(crate) async fn burst(
+    base: String,
+    token: String,
+    workers: usize,
+    stop: Instant,
+) -> Vec<String> {
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     for worker in 0..workers {
@@ -68,14 +73,14 @@ async fn burst(base: String, token: String, workers: usize, stop: Instant) -> Ve
     acknowledged.lock().expect("lock").clone()
 }
 
-fn stored_count(ws: &Workspace, id: &str) -> i64 {
+pub(crate) fn stored_count(ws: &Workspace, id: &str) -> i64 {
     ws.sql().i64(
         "SELECT count(*) FROM visits WHERE visit_id = ?1",
         &[id.into()],
     )
 }
 
-fn inspector_token(ws: &Workspace) -> String {
+pub(crate) fn inspector_token(ws: &Workspace) -> String {
     ws.add_user("wang", "inspector", None, "correct-horse-1");
     ws.api_token("wang")
 }

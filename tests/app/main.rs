@@ -14,6 +14,8 @@ mod web;
 
 mod faults;
 
+mod servers;
+
 mod contention;
 
 mod browser;

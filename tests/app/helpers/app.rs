@@ -363,6 +363,15 @@ impl Session {
         assert!(!self.csrf.is_empty(), "signed in as {name}: {home}");
     }
 
+    /// The same session (its cookies and token) sent to another server
+    /// of the same database, as a load balancer may send it.
+    pub fn on(&self, app: &TestApp) -> Session {
+        Session {
+            base: app.base.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The same session sending another CSRF token (a forged form).
     pub fn with_csrf(&self, csrf: &str) -> Session {
         Session {

@@ -58,7 +58,7 @@ pub struct Cli {
         env = "HALLSCORE_DB",
         default_value = "hallscore.db"
     )]
-    pub db: Location,
+    pub db: String,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -100,10 +100,10 @@ pub enum Command {
     Copy {
         /// 源数据库:SQLite 文件的路径,或 postgres:// 地址
         #[arg(long)]
-        from: Location,
+        from: String,
         /// 目标数据库:不存在的 SQLite 文件,或空的 PostgreSQL 数据库
         #[arg(long)]
-        to: Location,
+        to: String,
     },
     /// 数据库的一致性备份(服务运行时也安全)
     Backup {
@@ -179,31 +179,32 @@ impl From<imports::Failure> for CliError {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    // Read here rather than by the argument parser, so that a bad address
+    // is told in one line like every other error.
+    let db: Location = cli.db.parse()?;
     match cli.command {
         Command::Init { checklists } => {
-            let mut store = Store::open(cli.db.clone())?;
+            let mut store = Store::open(db.clone())?;
             checklist::load_checklists(&mut store, &checklists)?;
-            say!("数据库已就绪:{}", cli.db);
+            say!("数据库已就绪:{db}");
             Ok(())
         }
-        Command::Demo => run_demo(&cli.db),
-        Command::Checklist(command) => {
-            checklist::run_checklist(&mut open_existing(&cli.db)?, command)
-        }
-        Command::Import(command) => import::run_import(&mut open_existing(&cli.db)?, command),
-        Command::Report(command) => report::run_report(&mut open_existing(&cli.db)?, command),
-        Command::Export(command) => export::run_export(&*open_existing(&cli.db)?, command),
-        Command::Plan(command) => plan::run_plan(&mut open_existing(&cli.db)?, command),
-        Command::Publish(args) => publish::run_publish(&mut open_existing(&cli.db)?, args),
-        Command::Review(command) => review::run_review(&mut open_existing(&cli.db)?, command),
-        Command::Rectify(command) => rectify::run_rectify(&mut open_existing(&cli.db)?, command),
+        Command::Demo => run_demo(&db),
+        Command::Checklist(command) => checklist::run_checklist(&mut open_existing(&db)?, command),
+        Command::Import(command) => import::run_import(&mut open_existing(&db)?, command),
+        Command::Report(command) => report::run_report(&mut open_existing(&db)?, command),
+        Command::Export(command) => export::run_export(&*open_existing(&db)?, command),
+        Command::Plan(command) => plan::run_plan(&mut open_existing(&db)?, command),
+        Command::Publish(args) => publish::run_publish(&mut open_existing(&db)?, args),
+        Command::Review(command) => review::run_review(&mut open_existing(&db)?, command),
+        Command::Rectify(command) => rectify::run_rectify(&mut open_existing(&db)?, command),
         Command::Serve {
             addr,
             secure_cookies,
             behind_proxy,
             photos,
         } => serve(
-            &cli.db,
+            &db,
             &addr,
             Served {
                 secure_cookies,
@@ -211,9 +212,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 photos,
             },
         ),
-        Command::User(command) => user::run_user(&cli.db, command),
-        Command::Token(command) => user::run_token(&cli.db, command),
+        Command::User(command) => user::run_user(&db, command),
+        Command::Token(command) => user::run_token(&db, command),
         Command::Copy { from, to } => {
+            let (from, to): (Location, Location) = (from.parse()?, to.parse()?);
             let copied = crate::app::copy::copy(&from, &to)?;
             let rows: u64 = copied.tables.iter().map(|(_, n)| n).sum();
             say!(
@@ -224,7 +226,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Backup { file } => {
-            let store = open_existing(&cli.db)?;
+            let store = open_existing(&db)?;
             store.backup(&file)?;
             say!("已备份到 {}", file.display());
             Ok(())

@@ -16,6 +16,8 @@ mod faults;
 
 mod servers;
 
+mod databases;
+
 mod contention;
 
 mod browser;

@@ -497,7 +497,7 @@ async fn upload_photo(user: &Session, visit: &str, bytes: Vec<u8>) -> (StatusCod
 
 #[tokio::test]
 async fn photos_are_checked_and_kept_in_scope() {
-    let (ws, app) = app().await;
+    let (_ws, app) = app().await;
     let wang = app.sign_in("wang", PASSWORD).await;
     let (status, body) = upload_photo(&wang, V2, b"%PDF-1.4 not an image".to_vec()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -533,7 +533,7 @@ async fn photos_are_checked_and_kept_in_scope() {
     assert_eq!(by.get(url).await.status(), StatusCode::OK);
     let traversal = by.get("/photos/..%2F..%2Fhallscore.db").await;
     assert_eq!(traversal.status(), StatusCode::NOT_FOUND);
-    let files: Vec<_> = std::fs::read_dir(ws.path("photos").join(V2))
+    let files: Vec<_> = std::fs::read_dir(app.photos().join(V2))
         .expect("the photo folder")
         .collect();
     assert_eq!(files.len(), 1, "only the accepted photo is kept");

@@ -1,0 +1,102 @@
+//! Where the data lives, said wrong: an address that is not a database, a
+//! server that cannot be reached, a database newer than the program, a
+//! server that refuses writes. Each gets one line naming the problem, and
+//! nothing stored changes.
+
+use std::process::Command;
+
+use crate::helpers::{ROSTER_CSV, Workspace, is_postgres, workspace_with_roster};
+
+/// Runs `hallscore --db DB ARGS`; its one-line error.
+fn refused_at(db: &str, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_hallscore"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("HALLSCORE_DB")
+        .output()
+        .expect("run hallscore");
+    assert!(!output.status.success(), "--db {db} was accepted");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    stderr
+}
+
+#[test]
+fn bad_addresses_and_unreachable_servers_are_named_in_one_line() {
+    for (db, says) in [
+        ("mysql://h/hallscore", "不支持「mysql://」"),
+        ("postgres://hs@127.0.0.1:notaport/x", "数据库地址"),
+        ("postgres://hs@127.0.0.1:5432", "没有写数据库名"),
+        // Nothing listens on port 1 of the loopback address.
+        (
+            "postgres://hs@127.0.0.1:1/hallscore",
+            "无法连接 PostgreSQL 数据库",
+        ),
+    ] {
+        let stderr = refused_at(db, &["checklist", "list"]);
+        assert!(stderr.contains(says), "{db}: {stderr}");
+    }
+    let stderr = refused_at("postgres://hs:secret@127.0.0.1:1/hallscore", &["init"]);
+    assert!(
+        !stderr.contains("secret"),
+        "the password is never shown: {stderr}"
+    );
+}
+
+#[test]
+fn a_database_newer_than_the_program_is_refused_untouched() {
+    let ws = workspace_with_roster();
+    if is_postgres(&ws.db()) {
+        ws.sql()
+            .execute("UPDATE hallscore_schema SET version = 99", &[]);
+    } else {
+        ws.sql().execute("PRAGMA user_version = 99", &[]);
+    }
+    let before = ws.snapshot();
+    let roster = ws.write("roster.csv", ROSTER_CSV);
+    for args in [
+        &["import", "roster", roster.as_str()][..],
+        &["report", "rankings", "--period", "2024-Q3"],
+        &["serve", "--addr", "127.0.0.1:0"],
+    ] {
+        let stderr = refused_at(&ws.db(), args);
+        assert!(
+            stderr.contains("数据库结构是第 99 版,比本程序认识的第"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(ws.snapshot(), before, "the database changed");
+}
+
+/// A PostgreSQL server that takes no writes (a standby, or a database set
+/// read-only) refuses each write in one line and keeps answering reads.
+/// SQLite's read-only file is `faults::a_database_the_server_cannot_write…`.
+#[test]
+fn a_server_that_refuses_writes_is_named_and_reads_go_on() {
+    let ws = workspace_with_roster();
+    let db = ws.db();
+    if !is_postgres(&db) {
+        return;
+    }
+    let name = db.rsplit('/').next().expect("the database's name");
+    ws.sql().execute(
+        &format!("ALTER DATABASE \"{name}\" SET default_transaction_read_only = on"),
+        &[],
+    );
+    let before = ws.snapshot();
+    let roster = ws.write("more.csv", "区县,网点编码,网点名称\n西平,XP09,西平九厅\n");
+    let stderr = refused_at(&db, &["import", "roster", &roster]);
+    assert!(stderr.contains("数据库只读"), "{stderr}");
+    assert_eq!(ws.snapshot(), before, "the database changed");
+    let out = ws.run(&["checklist", "list"]).success().stdout;
+    assert!(out.contains("small"), "reads go on: {out}");
+}
+
+#[test]
+fn a_new_workspace_database_starts_empty_on_either_backend() {
+    let ws = Workspace::empty();
+    let stderr = refused_at(&ws.db(), &["checklist", "list"]);
+    assert!(stderr.contains("请先运行 hallscore init"), "{stderr}");
+}

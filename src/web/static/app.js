@@ -238,12 +238,23 @@ const Hallscore = (() => {
     }, again);
   }
 
+  // A page still loading when the worker took over the open pages is left
+  // out of that; once a worker is active, it is asked to take this page too.
+  function takenByWorker() {
+    navigator.serviceWorker.ready.then((registration) => {
+      if (!navigator.serviceWorker.controller && registration.active) {
+        registration.active.postMessage("claim");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     searchHalls();
     localDrafts();
     localTasks();
     if ("serviceWorker" in navigator && document.querySelector("meta[name=csrf-token]")?.content) {
       keepOffline(0);
+      takenByWorker();
     }
     window.addEventListener("online", () => flush());
     if (navigator.onLine) flush();

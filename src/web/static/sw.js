@@ -29,6 +29,11 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+// A page that loaded while this worker was activating asks to be taken.
+self.addEventListener("message", (event) => {
+  if (event.data === "claim") event.waitUntil(self.clients.claim());
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);

@@ -3,7 +3,10 @@
 //! pandas peer (`benches/peer_import.py`), side by side; then the year's
 //! ranking workbook (`export rankings`) against a pandas peer that writes
 //! the same five main sheets (`benches/peer_workbook.py`): from the .csv
-//! through the database to the workbook, and the export alone.
+//! through the database to the workbook, and the export alone. With
+//! `--postgres URL` hallscore does all of it on PostgreSQL as well as on
+//! SQLite, rows labelled by backend, PostgreSQL's time also as a multiple of
+//! SQLite's; the two must print identical rankings of the year.
 //!
 //! ```sh
 //! cargo bench --bench national                 # builds the release binary too
@@ -11,7 +14,12 @@
 //! cargo bench --bench national -- --workbook   # the .csv only: its import, then the workbook
 //! cargo bench --bench national -- --no-peer    # hallscore only
 //! cargo bench --bench national -- --halls 300  # a smaller country
+//! cargo bench --bench national -- --postgres postgres://postgres@127.0.0.1:5432/postgres
 //! ```
+//!
+//! `--postgres` names a server and its maintenance database: the bench
+//! creates its own databases there (`bench_<pid>_csv`, `bench_<pid>_xlsx`,
+//! fresh for each run) and drops them at the end.
 //!
 //! The peers need `python3` with pandas and openpyxl; from .xlsx the
 //! import takes a minute or two. The machine should be otherwise idle: the table shows
@@ -21,15 +29,18 @@
 //! and reused while its parameters stay the same. Both programs run as
 //! child processes on fresh databases; wall time includes starting the
 //! process. Peak memory is the child's VmHWM from `/proc/<pid>/status`,
-//! polled every 5 ms until it exits (the last value read).
+//! polled every 5 ms until it exits (the last value read); on PostgreSQL
+//! that is hallscore's alone, the database server's memory is not counted.
 //! This is a benchmark, not a test: it prints figures and never fails on
-//! slowness; it fails only when a program fails or the figures disagree.
+//! slowness; it fails only when a program fails or the figures disagree
+//! (hallscore's with the peer's, or PostgreSQL's with SQLite's).
 
 use std::fmt::Write as _;
 use std::fs;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -37,7 +48,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_xlsxwriter::{Format, Workbook};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+// The load benchmark uses the rest of it.
+#[allow(dead_code)]
+#[path = "common/pg_server.rs"]
+mod pg_server;
+use pg_server::PgServer;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Returns early with a formatted error.
 macro_rules! bail {
@@ -134,6 +151,9 @@ struct Options {
     workbook: bool,
     peer: bool,
     halls: usize,
+    /// A PostgreSQL server (URL of its maintenance database) to run
+    /// hallscore on as well, next to SQLite.
+    postgres: Option<String>,
 }
 
 impl Options {
@@ -143,6 +163,7 @@ impl Options {
             workbook: false,
             peer: true,
             halls: 3_000,
+            postgres: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -156,6 +177,13 @@ impl Options {
                         .and_then(|n| n.parse().ok())
                         .filter(|&n| n >= DISTRICTS)
                         .ok_or_else(|| format!("--halls needs a number ≥ {DISTRICTS}"))?;
+                }
+                "--postgres" => {
+                    options.postgres = Some(
+                        args.next()
+                            .filter(|url| url.starts_with("postgres"))
+                            .ok_or("--postgres needs a postgres:// URL of the server")?,
+                    );
                 }
                 // `cargo bench` passes --bench; filters and the like are not ours.
                 _ => {}
@@ -690,6 +718,52 @@ fn run_quietly(command: &mut Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// Where hallscore keeps the data of one series of runs.
+enum Store {
+    Sqlite(PathBuf),
+    Postgres { server: Rc<PgServer>, name: String },
+}
+
+impl Store {
+    /// What `--db` gets.
+    fn arg(&self) -> std::ffi::OsString {
+        match self {
+            Store::Sqlite(path) => path.clone().into_os_string(),
+            Store::Postgres { server, name } => server.url_of(name).into(),
+        }
+    }
+
+    /// Empty, before `init`.
+    fn fresh(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(path) => {
+                remove_db(path);
+                Ok(())
+            }
+            Store::Postgres { server, name } => server.fresh(name),
+        }
+    }
+}
+
+/// The database hallscore runs on.
+struct Backend {
+    label: &'static str,
+    postgres: Option<Rc<PgServer>>,
+}
+
+impl Backend {
+    /// The store of this backend for the runs called `what`.
+    fn store(&self, paths: &Paths, what: &str) -> Store {
+        match &self.postgres {
+            None => Store::Sqlite(paths.runs.join(format!("hallscore-{what}.db"))),
+            Some(server) => Store::Postgres {
+                server: server.clone(),
+                name: PgServer::name(what),
+            },
+        }
+    }
+}
+
 fn remove_db(db: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut name = db.as_os_str().to_owned();
@@ -698,16 +772,16 @@ fn remove_db(db: &Path) {
     }
 }
 
-fn hallscore(paths: &Paths, db: &Path) -> Command {
+fn hallscore(paths: &Paths, db: &Store) -> Command {
     let mut command = Command::new(&paths.binary);
-    command.arg("--db").arg(db).current_dir(&paths.runs);
+    command.arg("--db").arg(db.arg()).current_dir(&paths.runs);
     command
 }
 
 /// A fresh database with the checklist and the roster, then the timed
 /// import of `file`.
-fn hallscore_import(paths: &Paths, db: &Path, file: &Path, log: &Path) -> Result<Measured> {
-    remove_db(db);
+fn hallscore_import(paths: &Paths, db: &Store, file: &Path, log: &Path) -> Result<Measured> {
+    db.fresh()?;
     run_quietly(
         hallscore(paths, db)
             .arg("init")
@@ -740,7 +814,7 @@ fn peer_import(paths: &Paths, db: &Path, file: &Path, log: &Path) -> Result<Meas
 }
 
 /// The timed `export rankings` of the year from a database that holds it.
-fn hallscore_export(paths: &Paths, db: &Path, out: &Path, log: &Path) -> Result<Measured> {
+fn hallscore_export(paths: &Paths, db: &Store, out: &Path, log: &Path) -> Result<Measured> {
     let _ = fs::remove_file(out);
     measure(
         hallscore(paths, db)
@@ -817,8 +891,19 @@ fn load_average() -> String {
 
 /// The rows of hallscore's `report rankings --format json` of the year at
 /// `level`.
-fn rankings_json(paths: &Paths, db: &Path, level: &str) -> Result<Vec<serde_json::Value>> {
-    let json = run_quietly(hallscore(paths, db).args([
+fn rankings_json(paths: &Paths, db: &Store, level: &str) -> Result<Vec<serde_json::Value>> {
+    let json = rankings_text(paths, db, level)?;
+    let mut report: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| format!("rankings JSON: {e}"))?;
+    match report["rows"].take() {
+        serde_json::Value::Array(rows) => Ok(rows),
+        _ => bail!("rankings JSON has no rows"),
+    }
+}
+
+/// hallscore's `report rankings --format json` of the year at `level`, as printed.
+fn rankings_text(paths: &Paths, db: &Store, level: &str) -> Result<String> {
+    run_quietly(hallscore(paths, db).args([
         "report",
         "rankings",
         "--period",
@@ -829,18 +914,38 @@ fn rankings_json(paths: &Paths, db: &Path, level: &str) -> Result<Vec<serde_json
         "json",
         "--checklist",
         "national",
-    ]))?;
-    let mut report: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| format!("rankings JSON: {e}"))?;
-    match report["rows"].take() {
-        serde_json::Value::Array(rows) => Ok(rows),
-        _ => bail!("rankings JSON has no rows"),
+    ]))
+}
+
+/// Whether two backends print the same rankings of the year at every
+/// level: `None` when they do, else where they first differ.
+fn compare_backends(paths: &Paths, sqlite: &Store, other: &Store) -> Result<Option<String>> {
+    for level in ["branch", "district", "city"] {
+        let (a, b) = (
+            rankings_text(paths, sqlite, level)?,
+            rankings_text(paths, other, level)?,
+        );
+        if a != b {
+            let (n, (x, y)) = a
+                .lines()
+                .chain(std::iter::repeat(""))
+                .zip(b.lines().chain(std::iter::repeat("")))
+                .take(a.lines().count().max(b.lines().count()) + 1)
+                .enumerate()
+                .find(|(_, (x, y))| x != y)
+                .unwrap_or((0, ("", "")));
+            return Ok(Some(format!(
+                "--level {level}, line {}: SQLite `{x}`, PostgreSQL `{y}`",
+                n + 1
+            )));
+        }
     }
+    Ok(None)
 }
 
 /// Branch rates from hallscore's rankings against branch means of the
 /// peer's per-visit rates. `None` when they agree, else the first mismatch.
-fn compare(paths: &Paths, hallscore_db: &Path, peer_db: &Path) -> Result<(usize, Option<String>)> {
+fn compare(paths: &Paths, hallscore_db: &Store, peer_db: &Path) -> Result<(usize, Option<String>)> {
     let rows = rankings_json(paths, hallscore_db, "branch")?;
     let conn = rusqlite::Connection::open(peer_db)?;
     let mut stmt = conn.prepare(
@@ -945,7 +1050,7 @@ struct WorkbookAgreement {
 /// and 区县排名 sheets against hallscore's `report rankings --format json`.
 fn compare_workbook(
     paths: &Paths,
-    hallscore_db: &Path,
+    hallscore_db: &Store,
     peer_xlsx: &Path,
 ) -> Result<WorkbookAgreement> {
     let mut workbook = calamine::open_workbook_auto(peer_xlsx)
@@ -1016,9 +1121,12 @@ struct Task {
     file: PathBuf,
     target: f64,
     minimum: f64,
-    hallscore: Vec<Measured>,
+    /// hallscore's runs on each backend, in the order of the backends.
+    hallscore: Vec<Vec<Measured>>,
     peer: Option<Measured>,
     agreement: Option<(usize, Option<String>)>,
+    /// Whether PostgreSQL's rankings are SQLite's: `None` when they are.
+    backends_agree: Option<Option<String>>,
 }
 
 /// The run with the median wall time.
@@ -1042,7 +1150,10 @@ enum MemoryGoal {
 /// One line of the table: hallscore's runs (median) against the peer's run.
 struct Row<'a> {
     label: &'a str,
+    backend: &'a str,
     hallscore: &'a [Measured],
+    /// SQLite's runs of the same task, on the rows of another backend.
+    sqlite: Option<&'a [Measured]>,
     peer: Option<Measured>,
     target: f64,
     minimum: f64,
@@ -1075,7 +1186,12 @@ impl Row<'_> {
         let under = self.under.map_or(String::new(), |limit| {
             format!("  <{} ms {}", limit.as_millis(), mark(hs.wall < limit))
         });
-        let mut row = vec![self.label.to_string(), secs(hs.wall), secs(hs.cpu)];
+        let mut row = vec![
+            self.label.to_string(),
+            self.backend.to_string(),
+            secs(hs.wall),
+            secs(hs.cpu),
+        ];
         match &self.peer {
             Some(p) => {
                 let speedup = p.wall.as_secs_f64() / hs.wall.as_secs_f64();
@@ -1123,8 +1239,18 @@ impl Row<'_> {
                 },
             ]),
         }
+        row.push(self.sqlite.map_or(String::new(), |sqlite| {
+            versus_sqlite(hs.wall, median(sqlite).wall)
+        }));
         row
     }
+}
+
+/// Another backend's wall time as a multiple of SQLite's, against the aim
+/// of 3×.
+fn versus_sqlite(wall: Duration, sqlite: Duration) -> String {
+    let times = wall.as_secs_f64() / sqlite.as_secs_f64().max(0.001);
+    format!("{times:.1}× {}", mark(times <= 3.0))
 }
 
 /// Prints rows as a table, the first `header` rows above a rule; a row of
@@ -1160,7 +1286,7 @@ fn print_table(rows: &[Vec<String>], header: usize) {
             .map(|(c, (text, &width))| {
                 let pad = " ".repeat(width - text.chars().count());
                 // Text left, figures right.
-                if c == 0 || c == 6 || c == 9 {
+                if matches!(c, 0 | 1 | 7 | 10 | 11) {
                     format!("{text}{pad}")
                 } else {
                     format!("{pad}{text}")
@@ -1176,7 +1302,7 @@ fn print_table(rows: &[Vec<String>], header: usize) {
 
 fn progress(who: &str, label: &str, run: usize, m: &Measured) {
     println!(
-        "  {who:<9} {label:<20} run {run}: {:>7.2} s wall {:>7.2} s cpu {:>6.0} MB",
+        "  {who:<10} {label:<20} run {run}: {:>7.2} s wall {:>7.2} s cpu {:>6.0} MB",
         m.wall.as_secs_f64(),
         m.cpu.as_secs_f64(),
         m.peak_kb as f64 / 1024.0
@@ -1206,6 +1332,7 @@ fn main() -> Result<()> {
             hallscore: Vec::new(),
             peer: None,
             agreement: None,
+            backends_agree: None,
         },
         Task {
             label: "import visits .xlsx",
@@ -1215,12 +1342,24 @@ fn main() -> Result<()> {
             hallscore: Vec::new(),
             peer: None,
             agreement: None,
+            backends_agree: None,
         },
     ];
     if options.workbook {
         tasks.retain(|t| t.file == paths.csv);
     }
-    let mut report_time = None;
+    let mut backends = vec![Backend {
+        label: "SQLite",
+        postgres: None,
+    }];
+    if let Some(url) = &options.postgres {
+        backends.push(Backend {
+            label: "PostgreSQL",
+            postgres: Some(Rc::new(PgServer::new(url)?)),
+        });
+    }
+    // The year's rankings on each backend, once.
+    let mut report_times = Vec::new();
     for task in &mut tasks {
         let ext = task
             .file
@@ -1228,24 +1367,33 @@ fn main() -> Result<()> {
             .and_then(|e| e.to_str())
             .unwrap_or("file")
             .to_string();
-        let db = paths.runs.join(format!("hallscore-{ext}.db"));
-        for run in 1..=options.runs() {
-            let log = paths.runs.join(format!("hallscore-{ext}-{run}.log"));
-            let m = hallscore_import(&paths, &db, &task.file, &log)?;
-            progress("hallscore", task.label, run, &m);
-            task.hallscore.push(m);
+        let stores: Vec<Store> = backends.iter().map(|b| b.store(&paths, &ext)).collect();
+        for (backend, db) in backends.iter().zip(&stores) {
+            let mut runs = Vec::new();
+            for run in 1..=options.runs() {
+                let log = paths
+                    .runs
+                    .join(format!("hallscore-{ext}-{}-{run}.log", backend.label));
+                let m = hallscore_import(&paths, db, &task.file, &log)?;
+                progress(backend.label, task.label, run, &m);
+                runs.push(m);
+            }
+            task.hallscore.push(runs);
+            if report_times.len() < backends.len() {
+                let started = Instant::now();
+                run_quietly(hallscore(&paths, db).args([
+                    "report",
+                    "rankings",
+                    "--period",
+                    &YEAR.to_string(),
+                    "--checklist",
+                    "national",
+                ]))?;
+                report_times.push(started.elapsed());
+            }
         }
-        if report_time.is_none() {
-            let started = Instant::now();
-            run_quietly(hallscore(&paths, &db).args([
-                "report",
-                "rankings",
-                "--period",
-                &YEAR.to_string(),
-                "--checklist",
-                "national",
-            ]))?;
-            report_time = Some(started.elapsed());
+        if let [sqlite, other] = stores.as_slice() {
+            task.backends_agree = Some(compare_backends(&paths, sqlite, other)?);
         }
         if options.peer {
             let peer_db = paths.runs.join(format!("peer-{ext}.db"));
@@ -1253,31 +1401,41 @@ fn main() -> Result<()> {
             let m = peer_import(&paths, &peer_db, &task.file, &log)?;
             progress("peer", task.label, 1, &m);
             task.peer = Some(m);
-            task.agreement = Some(compare(&paths, &db, &peer_db)?);
+            task.agreement = Some(compare(&paths, &stores[0], &peer_db)?);
         }
     }
 
-    // The ranking workbook, from the database of the last .csv import: the
-    // export alone, and added run by run to that import for the way from
-    // the agency's file to the workbook.
-    let csv_db = paths.runs.join("hallscore-csv.db");
+    // The ranking workbook, from the database of the last .csv import on
+    // each backend: the export alone, and added run by run to that import
+    // for the way from the agency's file to the workbook.
+    let csv_dbs: Vec<Store> = backends.iter().map(|b| b.store(&paths, "csv")).collect();
     let mut exports = Vec::new();
-    for run in 1..=options.runs() {
-        let out = paths.runs.join("hallscore-rankings.xlsx");
-        let log = paths.runs.join(format!("hallscore-export-{run}.log"));
-        let m = hallscore_export(&paths, &csv_db, &out, &log)?;
-        progress("hallscore", "export rankings", run, &m);
-        exports.push(m);
+    let mut pipelines = Vec::new();
+    for (b, (backend, db)) in backends.iter().zip(&csv_dbs).enumerate() {
+        let mut runs = Vec::new();
+        for run in 1..=options.runs() {
+            let out = paths.runs.join("hallscore-rankings.xlsx");
+            let log = paths
+                .runs
+                .join(format!("hallscore-export-{}-{run}.log", backend.label));
+            let m = hallscore_export(&paths, db, &out, &log)?;
+            progress(backend.label, "export rankings", run, &m);
+            runs.push(m);
+        }
+        let csv_imports = tasks
+            .iter()
+            .find(|t| t.file == paths.csv)
+            .map_or(&[][..], |t| &t.hallscore[b][..]);
+        pipelines.push(
+            csv_imports
+                .iter()
+                .zip(&runs)
+                .map(|(import, export)| sequence(*import, *export))
+                .collect::<Vec<Measured>>(),
+        );
+        exports.push(runs);
     }
-    let csv_imports = tasks
-        .iter()
-        .find(|t| t.file == paths.csv)
-        .map_or(&[][..], |t| &t.hallscore[..]);
-    let pipeline: Vec<Measured> = csv_imports
-        .iter()
-        .zip(&exports)
-        .map(|(import, export)| sequence(*import, *export))
-        .collect();
+    let csv_db = &csv_dbs[0];
     let (mut peer_pipeline, mut peer_export, mut workbook_agreement) = (None, None, None);
     let mut peer_phases = Vec::new();
     if options.peer {
@@ -1302,7 +1460,7 @@ fn main() -> Result<()> {
                 .into_iter()
                 .map(|l| format!("export only: {l}")),
         );
-        workbook_agreement = Some(compare_workbook(&paths, &csv_db, &out)?);
+        workbook_agreement = Some(compare_workbook(&paths, csv_db, &out)?);
     }
     let load_at_end = load_average();
 
@@ -1321,6 +1479,13 @@ fn main() -> Result<()> {
         options.runs(),
         if options.runs() == 1 { "" } else { "s" }
     );
+    if let Some(url) = &options.postgres {
+        println!(
+            "backends:  SQLite files in {}; PostgreSQL databases bench_{}_* created on {url} and dropped at the end",
+            paths.runs.display(),
+            std::process::id()
+        );
+    }
     match &python {
         Ok(v) => println!(
             "peer:      python3 benches/peer_import.py — read_csv / read_excel(openpyxl), score, to_sql (one run; python, pandas, openpyxl {})",
@@ -1356,6 +1521,7 @@ fn main() -> Result<()> {
     let mut rows: Vec<Vec<String>> = vec![
         [
             "task",
+            "backend",
             "hallscore",
             "",
             "peer",
@@ -1365,10 +1531,12 @@ fn main() -> Result<()> {
             "hallscore",
             "peer",
             "memory goal",
+            "÷ SQLite",
         ]
         .map(String::from)
         .to_vec(),
         [
+            "",
             "",
             "wall",
             "cpu",
@@ -1379,27 +1547,40 @@ fn main() -> Result<()> {
             "peak MB",
             "peak MB",
             "",
+            "wall, ≤ 3×",
         ]
         .map(String::from)
         .to_vec(),
     ];
     for task in &tasks {
-        rows.push(
-            Row {
-                label: task.label,
-                hallscore: &task.hallscore,
-                peer: task.peer,
-                target: task.target,
-                minimum: task.minimum,
-                under: None,
-                memory: MemoryGoal::Import,
-            }
-            .cells(),
-        );
+        for (b, backend) in backends.iter().enumerate() {
+            rows.push(
+                Row {
+                    label: task.label,
+                    backend: backend.label,
+                    hallscore: &task.hallscore[b],
+                    sqlite: (b > 0).then(|| &task.hallscore[0][..]),
+                    peer: task.peer,
+                    target: task.target,
+                    minimum: task.minimum,
+                    under: None,
+                    memory: MemoryGoal::Import,
+                }
+                .cells(),
+            );
+        }
     }
-    if let Some(t) = report_time {
-        let mut row = vec![format!("report rankings {YEAR}"), secs(t)];
+    for (backend, &t) in backends.iter().zip(&report_times) {
+        let mut row = vec![
+            format!("report rankings {YEAR}"),
+            backend.label.to_string(),
+            secs(t),
+        ];
         row.extend(std::iter::repeat_n(String::new(), 8));
+        row.push(match report_times.first() {
+            Some(&sqlite) if backend.postgres.is_some() => versus_sqlite(t, sqlite),
+            _ => String::new(),
+        });
         rows.push(row);
     }
     rows.push(vec![
@@ -1409,34 +1590,49 @@ fn main() -> Result<()> {
         most: 3.0,
         aim: 5.0,
     };
-    rows.push(
-        Row {
-            label: "import+export .csv",
-            hallscore: &pipeline,
-            peer: peer_pipeline,
-            target: 10.0,
-            minimum: 3.0,
-            under: None,
-            memory: workbook_memory,
+    for (label, runs, peer, target, minimum, under) in [
+        (
+            "import+export .csv",
+            &pipelines,
+            peer_pipeline,
+            10.0,
+            3.0,
+            None,
+        ),
+        (
+            "export rankings",
+            &exports,
+            peer_export,
+            50.0,
+            10.0,
+            Some(Duration::from_millis(150)),
+        ),
+    ] {
+        for (b, backend) in backends.iter().enumerate() {
+            rows.push(
+                Row {
+                    label,
+                    backend: backend.label,
+                    hallscore: &runs[b],
+                    sqlite: (b > 0).then(|| &runs[0][..]),
+                    peer,
+                    target,
+                    minimum,
+                    under,
+                    memory: workbook_memory,
+                }
+                .cells(),
+            );
         }
-        .cells(),
-    );
-    rows.push(
-        Row {
-            label: "export rankings",
-            hallscore: &exports,
-            peer: peer_export,
-            target: 50.0,
-            minimum: 10.0,
-            under: Some(Duration::from_millis(150)),
-            memory: workbook_memory,
-        }
-        .cells(),
-    );
+    }
     print_table(&rows, 2);
-    if report_time.is_some() {
+    println!(
+        "(report rankings: hallscore only, the {visits} visits of the .csv import, wall time)"
+    );
+    if backends.len() > 1 {
         println!(
-            "(report rankings: hallscore only, the {visits} visits of the .csv import, wall time)"
+            "(÷ SQLite: PostgreSQL's median wall time as a multiple of SQLite's, aiming at 3× or less; \
+             peak memory is hallscore's alone, the PostgreSQL server's is not counted)"
         );
     }
     println!(
@@ -1464,6 +1660,20 @@ fn main() -> Result<()> {
     println!();
     let mut disagree = false;
     for task in &tasks {
+        match &task.backends_agree {
+            Some(None) => println!(
+                "{}: SQLite and PostgreSQL agree — `report rankings --period {YEAR} --format json` identical at branch, district and city level",
+                task.label
+            ),
+            Some(Some(difference)) => {
+                disagree = true;
+                println!(
+                    "{}: SQLITE AND POSTGRESQL DISAGREE — {difference}",
+                    task.label
+                );
+            }
+            None => {}
+        }
         match &task.agreement {
             Some((n, None)) => println!(
                 "{}: figures agree — visits and rates of all {n} branches (hallscore `report rankings --format json` vs the mean of the peer's per-visit rates, to 4 decimals)",
@@ -1506,7 +1716,7 @@ fn main() -> Result<()> {
         None => {}
     }
     if disagree {
-        bail!("hallscore and the peer disagree");
+        bail!("the figures disagree (see above)");
     }
     Ok(())
 }

@@ -26,7 +26,12 @@
 //! CPU time next to wall time so that a busy machine can be recognised.
 //!
 //! The data is generated deterministically into `target/bench-national/`
-//! and reused while its parameters stay the same. Both programs run as
+//! and reused while its parameters stay the same. Above about 19,600 halls
+//! (`--halls 30000` is ten times the country) a year no longer fits
+//! hallscore's limit on the cells of one sheet: the visits are then written
+//! as several files of whole months, imported one after the other into the
+//! same database (times added up, peak the largest), and the peers, which
+//! read one file, are left out. Both programs run as
 //! child processes on fresh databases; wall time includes starting the
 //! process. Peak memory is the child's VmHWM from `/proc/<pid>/status`,
 //! polled every 5 ms until it exits (the last value read); on PostgreSQL
@@ -44,6 +49,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use hallscore::formats::read::MAX_CELLS;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_xlsxwriter::{Format, Workbook};
@@ -203,15 +209,18 @@ struct Paths {
     checklists: PathBuf,
     checklist: PathBuf,
     roster: PathBuf,
-    csv: PathBuf,
-    xlsx: PathBuf,
+    /// The visits, in as many files as hallscore's limit on the cells of
+    /// one sheet needs: months `months[i]` in `csv[i]` and `xlsx[i]`.
+    csv: Vec<PathBuf>,
+    xlsx: Vec<PathBuf>,
+    months: Vec<std::ops::RangeInclusive<u32>>,
     runs: PathBuf,
     peer: PathBuf,
     peer_workbook: PathBuf,
 }
 
 impl Paths {
-    fn new() -> Paths {
+    fn new(halls: usize) -> Paths {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         // Cargo builds the binary for benchmarks and says where it is:
         // <target>/release/hallscore.
@@ -221,13 +230,38 @@ impl Paths {
             .and_then(Path::parent)
             .map_or_else(|| root.join("target"), Path::to_path_buf);
         let data = target.join("bench-national");
+        // Whole months per file, the header row included, then the files
+        // evened out.
+        let columns = 5 + national_items().len();
+        let rows_per_month = halls * VISITS_PER_HALL / 12;
+        let fit = (1..=12u32)
+            .rev()
+            .find(|&m| (rows_per_month * m as usize + 1) * columns <= MAX_CELLS)
+            .unwrap_or(1);
+        let files = 12_u32.div_ceil(fit);
+        let per_file = 12_u32.div_ceil(files);
+        let months: Vec<_> = (0..files)
+            .map(|f| f * per_file + 1..=((f + 1) * per_file).min(12))
+            .collect();
+        let name = |ext: &str, range: &std::ops::RangeInclusive<u32>| {
+            data.join(if files == 1 {
+                format!("暗访结果-{YEAR}.{ext}")
+            } else {
+                format!(
+                    "暗访结果-{YEAR}-{:02}-{:02}.{ext}",
+                    range.start(),
+                    range.end()
+                )
+            })
+        };
         Paths {
             binary,
             checklists: data.join("checklists"),
             checklist: data.join("checklists").join("national.toml"),
             roster: data.join("网点名单.csv"),
-            csv: data.join("暗访结果-2025.csv"),
-            xlsx: data.join("暗访结果-2025.xlsx"),
+            csv: months.iter().map(|m| name("csv", m)).collect(),
+            xlsx: months.iter().map(|m| name("xlsx", m)).collect(),
+            months,
             runs: data.join("runs"),
             peer: root.join("benches").join("peer_import.py"),
             peer_workbook: root.join("benches").join("peer_workbook.py"),
@@ -507,7 +541,8 @@ fn inspectors(rng: &mut ChaCha8Rng) -> Vec<String> {
         .collect()
 }
 
-/// Writes the visits sheet as .csv and .xlsx at once, row by row.
+/// Writes the visits sheets as .csv and .xlsx at once, row by row, file
+/// by file.
 fn write_visits(
     rng: &mut ChaCha8Rng,
     items: &[Item],
@@ -520,69 +555,71 @@ fn write_visits(
         .map(|s| s.to_string())
         .collect();
     headers.extend(items.iter().map(|i| format!("{} {}", i.code, i.title)));
-
-    let mut csv = csv::Writer::from_writer(BufWriter::new(fs::File::create(&paths.csv)?));
-    csv.write_record(&headers)?;
-
-    let mut workbook = Workbook::new();
-    workbook.set_tempdir(&paths.data)?;
     let date_format = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name("暗访结果")?;
-    for (c, header) in headers.iter().enumerate() {
-        sheet.write_string(0, c as u16, header)?;
-    }
-
     let mut record: Vec<String> = Vec::with_capacity(headers.len());
-    let mut row = 0u32;
-    for month in 1..=12u32 {
-        for hall in halls {
-            for _ in 0..VISITS_PER_HALL / 12 {
-                row += 1;
-                let quality = (hall.quality + rng.random_range(-0.05..0.05)).clamp(0.0, 1.0);
-                let at = NaiveDate::from_ymd_opt(YEAR, month, rng.random_range(1..=28))
-                    .and_then(|d| {
-                        d.and_hms_opt(rng.random_range(9..17), rng.random_range(0..60), 0)
-                    })
-                    .ok_or("a generated date is invalid")?;
-                let id = format!("AF{YEAR}{row:07}");
-                let inspector = &inspectors[rng.random_range(0..inspectors.len())];
-                record.clear();
-                record.push(id.clone());
-                record.push(hall.code.clone());
-                record.push(at.format("%Y-%m-%d %H:%M").to_string());
-                record.push(inspector.clone());
-                record.push("national".into());
-                sheet.write_string(row, 0, &id)?;
-                sheet.write_string(row, 1, &hall.code)?;
-                sheet.write_datetime_with_format(row, 2, at, &date_format)?;
-                sheet.write_string(row, 3, inspector)?;
-                sheet.write_string(row, 4, "national")?;
-                for (i, item) in items.iter().enumerate() {
-                    let column = 5 + i as u16;
-                    match answer(rng, item, quality) {
-                        Value::Text("") => record.push(String::new()),
-                        Value::Text(text) => {
-                            record.push(text.to_string());
-                            sheet.write_string(row, column, text)?;
-                        }
-                        Value::Owned(text) => {
-                            sheet.write_string(row, column, &text)?;
-                            record.push(text);
-                        }
-                        Value::Number(n) => {
-                            record.push(n.to_string());
-                            sheet.write_number(row, column, n)?;
+    // Visits so far, for their numbers.
+    let mut visits = 0u32;
+    for ((csv_path, xlsx_path), months) in paths.csv.iter().zip(&paths.xlsx).zip(&paths.months) {
+        let mut csv = csv::Writer::from_writer(BufWriter::new(fs::File::create(csv_path)?));
+        csv.write_record(&headers)?;
+        let mut workbook = Workbook::new();
+        workbook.set_tempdir(&paths.data)?;
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name("暗访结果")?;
+        for (c, header) in headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, header)?;
+        }
+        let mut row = 0u32;
+        for month in months.clone() {
+            for hall in halls {
+                for _ in 0..VISITS_PER_HALL / 12 {
+                    row += 1;
+                    visits += 1;
+                    let quality = (hall.quality + rng.random_range(-0.05..0.05)).clamp(0.0, 1.0);
+                    let at = NaiveDate::from_ymd_opt(YEAR, month, rng.random_range(1..=28))
+                        .and_then(|d| {
+                            d.and_hms_opt(rng.random_range(9..17), rng.random_range(0..60), 0)
+                        })
+                        .ok_or("a generated date is invalid")?;
+                    let id = format!("AF{YEAR}{visits:07}");
+                    let inspector = &inspectors[rng.random_range(0..inspectors.len())];
+                    record.clear();
+                    record.push(id.clone());
+                    record.push(hall.code.clone());
+                    record.push(at.format("%Y-%m-%d %H:%M").to_string());
+                    record.push(inspector.clone());
+                    record.push("national".into());
+                    sheet.write_string(row, 0, &id)?;
+                    sheet.write_string(row, 1, &hall.code)?;
+                    sheet.write_datetime_with_format(row, 2, at, &date_format)?;
+                    sheet.write_string(row, 3, inspector)?;
+                    sheet.write_string(row, 4, "national")?;
+                    for (i, item) in items.iter().enumerate() {
+                        let column = 5 + i as u16;
+                        match answer(rng, item, quality) {
+                            Value::Text("") => record.push(String::new()),
+                            Value::Text(text) => {
+                                record.push(text.to_string());
+                                sheet.write_string(row, column, text)?;
+                            }
+                            Value::Owned(text) => {
+                                sheet.write_string(row, column, &text)?;
+                                record.push(text);
+                            }
+                            Value::Number(n) => {
+                                record.push(n.to_string());
+                                sheet.write_number(row, column, n)?;
+                            }
                         }
                     }
+                    csv.write_record(&record)?;
                 }
-                csv.write_record(&record)?;
             }
         }
+        csv.flush()?;
+        workbook.save(xlsx_path)?;
     }
-    csv.flush()?;
-    workbook.save(&paths.xlsx)?;
-    Ok(row as usize)
+    Ok(visits as usize)
 }
 
 /// Generates the files unless the stamp says they are there already.
@@ -595,8 +632,10 @@ fn ensure_data(options: &Options, paths: &Paths) -> Result<usize> {
         items.len()
     );
     let stamp_path = paths.data.join("stamp");
-    let present = [&paths.checklist, &paths.roster, &paths.csv, &paths.xlsx]
-        .iter()
+    let present = [&paths.checklist, &paths.roster]
+        .into_iter()
+        .chain(&paths.csv)
+        .chain(&paths.xlsx)
         .all(|p| p.is_file());
     if present && fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) {
         println!("data: reusing {} ({visits} visits)", paths.data.display());
@@ -610,6 +649,12 @@ fn ensure_data(options: &Options, paths: &Paths) -> Result<usize> {
         paths.data.display()
     );
     let _ = fs::remove_file(&stamp_path);
+    // The visits of another size may have been split differently.
+    for entry in fs::read_dir(&paths.data).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("暗访结果-") {
+            fs::remove_file(entry.path())?;
+        }
+    }
     fs::create_dir_all(&paths.checklists)?;
     fs::write(&paths.checklist, checklist_toml(&items))?;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
@@ -619,8 +664,8 @@ fn ensure_data(options: &Options, paths: &Paths) -> Result<usize> {
     println!(
         "data: {rows} rows in {:.1} s (.csv {:.1} MB, .xlsx {:.1} MB)",
         started.elapsed().as_secs_f64(),
-        mb(fs::metadata(&paths.csv)?.len()),
-        mb(fs::metadata(&paths.xlsx)?.len())
+        mb(size(&paths.csv)?),
+        mb(size(&paths.xlsx)?)
     );
     Ok(rows)
 }
@@ -638,6 +683,11 @@ struct Measured {
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
+}
+
+/// The bytes of all `files`.
+fn size(files: &[PathBuf]) -> Result<u64> {
+    files.iter().map(|f| Ok(fs::metadata(f)?.len())).sum()
 }
 
 fn vm_hwm_kb(pid: u32) -> Option<u64> {
@@ -779,8 +829,9 @@ fn hallscore(paths: &Paths, db: &Store) -> Command {
 }
 
 /// A fresh database with the checklist and the roster, then the timed
-/// import of `file`.
-fn hallscore_import(paths: &Paths, db: &Store, file: &Path, log: &Path) -> Result<Measured> {
+/// import of `files`, one after the other (times summed, peak the
+/// largest); the logs of the second file and on end in `.part<n>.log`.
+fn hallscore_import(paths: &Paths, db: &Store, files: &[PathBuf], log: &Path) -> Result<Measured> {
     db.fresh()?;
     run_quietly(
         hallscore(paths, db)
@@ -793,10 +844,20 @@ fn hallscore_import(paths: &Paths, db: &Store, file: &Path, log: &Path) -> Resul
             .args(["import", "roster"])
             .arg(&paths.roster),
     )?;
-    measure(
-        hallscore(paths, db).args(["import", "visits"]).arg(file),
-        log,
-    )
+    let mut total = Measured::default();
+    for (n, file) in files.iter().enumerate() {
+        let log = if n == 0 {
+            log.to_path_buf()
+        } else {
+            log.with_extension(format!("part{}.log", n + 1))
+        };
+        let m = measure(
+            hallscore(paths, db).args(["import", "visits"]).arg(file),
+            &log,
+        )?;
+        total = sequence(total, m);
+    }
+    Ok(total)
 }
 
 fn peer_import(paths: &Paths, db: &Path, file: &Path, log: &Path) -> Result<Measured> {
@@ -1118,7 +1179,7 @@ fn compare_workbook(
 
 struct Task {
     label: &'static str,
-    file: PathBuf,
+    files: Vec<PathBuf>,
     target: f64,
     minimum: f64,
     /// hallscore's runs on each backend, in the order of the backends.
@@ -1311,7 +1372,7 @@ fn progress(who: &str, label: &str, run: usize, m: &Measured) {
 
 fn main() -> Result<()> {
     let options = Options::parse()?;
-    let paths = Paths::new();
+    let paths = Paths::new(options.halls);
     if !paths.binary.is_file() {
         bail!("{} is missing", paths.binary.display());
     }
@@ -1322,11 +1383,19 @@ fn main() -> Result<()> {
         "import sys, pandas, openpyxl; print(sys.version.split()[0], pandas.__version__, openpyxl.__version__)",
     ]));
     let load_at_start = load_average();
+    // The peers read one file.
+    let peer = options.peer && paths.csv.len() == 1;
+    if options.peer && !peer {
+        println!(
+            "peer: skipped — the visits are in {} files (hallscore reads at most {MAX_CELLS} cells a sheet), the peers read one",
+            paths.csv.len()
+        );
+    }
 
     let mut tasks = vec![
         Task {
             label: "import visits .csv",
-            file: paths.csv.clone(),
+            files: paths.csv.clone(),
             target: 10.0,
             minimum: 3.0,
             hallscore: Vec::new(),
@@ -1336,7 +1405,7 @@ fn main() -> Result<()> {
         },
         Task {
             label: "import visits .xlsx",
-            file: paths.xlsx.clone(),
+            files: paths.xlsx.clone(),
             target: 20.0,
             minimum: 5.0,
             hallscore: Vec::new(),
@@ -1346,7 +1415,7 @@ fn main() -> Result<()> {
         },
     ];
     if options.workbook {
-        tasks.retain(|t| t.file == paths.csv);
+        tasks.retain(|t| t.files == paths.csv);
     }
     let mut backends = vec![Backend {
         label: "SQLite",
@@ -1361,8 +1430,7 @@ fn main() -> Result<()> {
     // The year's rankings on each backend, once.
     let mut report_times = Vec::new();
     for task in &mut tasks {
-        let ext = task
-            .file
+        let ext = task.files[0]
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or("file")
@@ -1374,7 +1442,7 @@ fn main() -> Result<()> {
                 let log = paths
                     .runs
                     .join(format!("hallscore-{ext}-{}-{run}.log", backend.label));
-                let m = hallscore_import(&paths, db, &task.file, &log)?;
+                let m = hallscore_import(&paths, db, &task.files, &log)?;
                 progress(backend.label, task.label, run, &m);
                 runs.push(m);
             }
@@ -1395,10 +1463,10 @@ fn main() -> Result<()> {
         if let [sqlite, other] = stores.as_slice() {
             task.backends_agree = Some(compare_backends(&paths, sqlite, other)?);
         }
-        if options.peer {
+        if peer {
             let peer_db = paths.runs.join(format!("peer-{ext}.db"));
             let log = paths.runs.join(format!("peer-{ext}.log"));
-            let m = peer_import(&paths, &peer_db, &task.file, &log)?;
+            let m = peer_import(&paths, &peer_db, &task.files[0], &log)?;
             progress("peer", task.label, 1, &m);
             task.peer = Some(m);
             task.agreement = Some(compare(&paths, &stores[0], &peer_db)?);
@@ -1424,7 +1492,7 @@ fn main() -> Result<()> {
         }
         let csv_imports = tasks
             .iter()
-            .find(|t| t.file == paths.csv)
+            .find(|t| t.files == paths.csv)
             .map_or(&[][..], |t| &t.hallscore[b][..]);
         pipelines.push(
             csv_imports
@@ -1438,11 +1506,11 @@ fn main() -> Result<()> {
     let csv_db = &csv_dbs[0];
     let (mut peer_pipeline, mut peer_export, mut workbook_agreement) = (None, None, None);
     let mut peer_phases = Vec::new();
-    if options.peer {
+    if peer {
         let db = paths.runs.join("peer-workbook.db");
         let log = paths.runs.join("peer-workbook-full.log");
         let out = paths.runs.join("peer-workbook-full.xlsx");
-        let m = peer_workbook_full(&paths, &db, &paths.csv, &out, &log)?;
+        let m = peer_workbook_full(&paths, &db, &paths.csv[0], &out, &log)?;
         progress("peer", "import+export .csv", 1, &m);
         peer_pipeline = Some(m);
         peer_phases.extend(
@@ -1470,8 +1538,8 @@ fn main() -> Result<()> {
          (.csv {:.1} MB, .xlsx {:.1} MB)",
         options.halls,
         5 + national_items().len(),
-        mb(fs::metadata(&paths.csv)?.len()),
-        mb(fs::metadata(&paths.xlsx)?.len())
+        mb(size(&paths.csv)?),
+        mb(size(&paths.xlsx)?)
     );
     println!(
         "hallscore: {} (median of {} run{}; fresh database each time: init, import roster, then the timed import)",
@@ -1639,7 +1707,7 @@ fn main() -> Result<()> {
         "(import+export .csv: hallscore = import visits, then export rankings, two processes, summed run by run, peak the larger; \
          peer = one process: read, check, score, to_sql, then the workbook from memory)"
     );
-    let size = |name: &str| {
+    let workbook_size = |name: &str| {
         fs::metadata(paths.runs.join(name))
             .map_or("—".into(), |m| format!("{:.1} MB", mb(m.len())))
     };
@@ -1647,9 +1715,9 @@ fn main() -> Result<()> {
         "(export rankings: hallscore from the .csv import's database, adding up the points stored with each visit; \
          the peer from the SQLite file of its whole run: read_sql, score the stored answers again with peer_import's parser, then the workbook; \
          workbooks: hallscore {}, the peer {})",
-        size("hallscore-rankings.xlsx"),
-        if options.peer {
-            size("peer-workbook.xlsx")
+        workbook_size("hallscore-rankings.xlsx"),
+        if peer {
+            workbook_size("peer-workbook.xlsx")
         } else {
             "—".into()
         }

@@ -23,12 +23,12 @@
 //! Setup is untimed and goes through the binary only: `init`, `import
 //! roster` and `import visits` of generated CSV files, `user add` and
 //! `token create`. Then `serve --addr 127.0.0.1:0` runs as a child process
-//! (one per server) and the load is generated from this process: 32 inspector workers (one
-//! client and one keep-alive connection each) POST `/api/v1/visits` with a
-//! fresh UUID, a random hall and all 53 answers; 4 manager workers, signed
-//! in through `/login` like a browser, alternate `GET
-//! /api/v1/reports/rankings?level=branch` and `GET /dashboard` for the
-//! current quarter. The load phase stops by itself after a fixed time or a
+//! (one per server) and the load is generated from this process: 32
+//! inspector workers (one client and one keep-alive connection each)
+//! POST `/api/v1/visits` with a fresh UUID, a random hall and all 53
+//! answers; 4 manager workers, signed in through `/login` like a browser,
+//! alternate `GET /api/v1/reports/rankings?level=branch` and `GET
+//! /dashboard` for the current quarter. The load phase stops by itself after a fixed time or a
 //! fixed number of requests, whichever comes first.
 //!
 //! Then the same 32 inspector workers submit again while the admin uploads a
@@ -290,9 +290,8 @@ fn run() -> Result<()> {
     println!("binary   {}", binary.display());
     println!("work dir {}", work.display());
     println!(
-        "database {} ({}), shared by {} server{}",
-        db.label(),
-        db.arg(),
+        "database {}, shared by {} server{}",
+        db.describe(),
         options.servers,
         if options.servers == 1 { "" } else { "s" }
     );
@@ -993,7 +992,7 @@ struct Load {
 impl Load {
     async fn run(&self) -> Result<Outcome> {
         // Sign the managers in first, as a browser would: not part of the load.
-        // Each on a server of its own in turn; the session is in the
+        // Signed in on the servers in turn; the session is in the
         // database, so that every server knows it.
         let mut readers = Vec::new();
         for (worker, name) in self.managers.iter().enumerate() {
@@ -1405,10 +1404,13 @@ enum Database {
 }
 
 impl Database {
-    fn label(&self) -> &'static str {
+    /// What and where, without a password.
+    fn describe(&self) -> String {
         match self {
-            Database::Sqlite(_) => "SQLite",
-            Database::Postgres { .. } => "PostgreSQL",
+            Database::Sqlite(path) => format!("SQLite {}", path.display()),
+            Database::Postgres { server, name } => {
+                format!("PostgreSQL {name} on {}", server.address())
+            }
         }
     }
 

@@ -1547,11 +1547,12 @@ fn main() -> Result<()> {
         options.runs(),
         if options.runs() == 1 { "" } else { "s" }
     );
-    if let Some(url) = &options.postgres {
+    if let Some(server) = backends.iter().find_map(|b| b.postgres.as_ref()) {
         println!(
-            "backends:  SQLite files in {}; PostgreSQL databases bench_{}_* created on {url} and dropped at the end",
+            "backends:  SQLite files in {}; PostgreSQL databases {} on {}, dropped at the end",
             paths.runs.display(),
-            std::process::id()
+            PgServer::name("*"),
+            server.address()
         );
     }
     match &python {

@@ -17,7 +17,7 @@ pub struct PgServer {
 impl PgServer {
     /// Checks that the server answers.
     pub fn new(url: &str) -> Result<PgServer, Error> {
-        let url = url::Url::parse(url).map_err(|e| format!("--postgres {url}: {e}"))?;
+        let url = url::Url::parse(url).map_err(|e| format!("--postgres: not a URL ({e})"))?;
         let server = PgServer {
             url,
             created: RefCell::default(),
@@ -38,7 +38,16 @@ impl PgServer {
 
     fn connect_to(&self, url: &str) -> Result<postgres::Client, Error> {
         postgres::Client::connect(url, postgres::NoTls)
-            .map_err(|e| format!("cannot connect to {url}: {e}").into())
+            .map_err(|e| format!("cannot connect to PostgreSQL at {}: {e}", self.address()).into())
+    }
+
+    /// Host and port, to show without the URL's password.
+    pub fn address(&self) -> String {
+        format!(
+            "{}:{}",
+            self.url.host_str().unwrap_or("localhost"),
+            self.url.port().unwrap_or(5432)
+        )
     }
 
     /// The name of this process's database for `what`.

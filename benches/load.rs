@@ -9,17 +9,26 @@
 //! cargo bench --bench load -- --seconds 60   # a longer load phase
 //! cargo bench --bench load -- --keep         # keep the database and server log
 //! cargo bench --bench load -- --managers 0   # submissions alone (0 to 4 managers)
+//! cargo bench --bench load -- --postgres postgres://postgres@127.0.0.1:5432/postgres
+//! cargo bench --bench load -- --postgres postgres://… --servers 2
 //! ```
+//!
+//! Without `--postgres` the servers' database is a SQLite file in a
+//! temporary folder. With it, the bench creates a fresh database
+//! `bench_<pid>_load` on that server (the URL names the server and its
+//! maintenance database) and drops it at the end (`--keep` keeps it);
+//! `--servers N` (1 to 8, PostgreSQL only) starts N `serve` processes on
+//! it, and every worker sends its requests to them in turn.
 //!
 //! Setup is untimed and goes through the binary only: `init`, `import
 //! roster` and `import visits` of generated CSV files, `user add` and
 //! `token create`. Then `serve --addr 127.0.0.1:0` runs as a child process
-//! and the load is generated from this process: 32 inspector workers (one
-//! client and one keep-alive connection each) POST `/api/v1/visits` with a
-//! fresh UUID, a random hall and all 53 answers; 4 manager workers, signed
-//! in through `/login` like a browser, alternate `GET
-//! /api/v1/reports/rankings?level=branch` and `GET /dashboard` for the
-//! current quarter. The load phase stops by itself after a fixed time or a
+//! (one per server) and the load is generated from this process: 32
+//! inspector workers (one client and one keep-alive connection each)
+//! POST `/api/v1/visits` with a fresh UUID, a random hall and all 53
+//! answers; 4 manager workers, signed in through `/login` like a browser,
+//! alternate `GET /api/v1/reports/rankings?level=branch` and `GET
+//! /dashboard` for the current quarter. The load phase stops by itself after a fixed time or a
 //! fixed number of requests, whichever comes first.
 //!
 //! Then the same 32 inspector workers submit again while the admin uploads a
@@ -27,16 +36,18 @@
 //! `/admin/imports/visits`, until the upload is answered: submissions/s,
 //! p50/p99 and the 503s (the database busy) during a bulk write.
 //!
-//! Afterwards the server is killed (SIGKILL, no graceful shutdown) and the
-//! database is opened directly: every acknowledged (201) visit must be
-//! stored exactly once, and `PRAGMA integrity_check` must say ok.
+//! The upload goes to the first server. Afterwards the servers are killed
+//! (SIGKILL, no graceful shutdown) and the database is opened directly:
+//! every acknowledged (201) visit must be stored exactly once, and on SQLite
+//! `PRAGMA integrity_check` must say ok. Server CPU is that of the `serve`
+//! processes; PostgreSQL's counts among the other processes.
 //!
 //! This is a benchmark, not a test: it prints figures and the goals they
 //! meet or miss, and fails only when something is wrong (a request other
 //! than 201/200 — or 503 during the upload, which is counted and shown — a
 //! lost or doubled visit, a damaged database).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{BufWriter, Write as _};
@@ -53,6 +64,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
 
+#[path = "common/pg_server.rs"]
+mod pg_server;
+use pg_server::PgServer;
+
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T> = std::result::Result<T, Error>;
 
@@ -68,6 +83,7 @@ const HALLS: usize = 3_000;
 const HALLS_PER_DISTRICT: usize = 10;
 const SUBMITTERS: usize = 32;
 const MANAGERS: usize = 4;
+const MAX_SERVERS: usize = 8;
 /// Inspector accounts; the submit workers share their tokens round robin.
 const INSPECTORS: [&str; 8] = [
     "王敏", "李娜", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽",
@@ -158,6 +174,11 @@ struct Options {
     keep: bool,
     /// Manager workers, 0 to [`MANAGERS`].
     managers: usize,
+    /// A PostgreSQL server (URL of its maintenance database) to run on
+    /// instead of a SQLite file.
+    postgres: Option<String>,
+    /// `serve` processes sharing the database, 1 to [`MAX_SERVERS`].
+    servers: usize,
 }
 
 impl Options {
@@ -166,6 +187,8 @@ impl Options {
         let mut seconds = None;
         let mut keep = false;
         let mut managers = MANAGERS;
+        let mut postgres = None;
+        let mut servers = 1;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -186,9 +209,30 @@ impl Options {
                         .filter(|&n| n <= MANAGERS)
                         .ok_or_else(|| format!("--managers needs a number from 0 to {MANAGERS}"))?;
                 }
+                "--postgres" => {
+                    postgres = Some(
+                        args.next()
+                            .filter(|url| url.starts_with("postgres"))
+                            .ok_or("--postgres needs a postgres:// URL of the server")?,
+                    );
+                }
+                "--servers" => {
+                    servers = args
+                        .next()
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .filter(|n| (1..=MAX_SERVERS).contains(n))
+                        .ok_or_else(|| {
+                            format!("--servers needs a number from 1 to {MAX_SERVERS}")
+                        })?;
+                }
                 // `cargo bench` passes --bench; filters and the like are not ours.
                 _ => {}
             }
+        }
+        if servers > 1 && postgres.is_none() {
+            bail!(
+                "--servers {servers} needs --postgres: several servers share a PostgreSQL database, not a SQLite file"
+            );
         }
         let seconds = seconds.unwrap_or(if quick { 5 } else { 20 });
         Ok(Options {
@@ -199,6 +243,8 @@ impl Options {
             max_reads: seconds * 500,
             keep,
             managers,
+            postgres,
+            servers,
         })
     }
 }
@@ -216,7 +262,15 @@ fn run() -> Result<()> {
         .prefix("hallscore-load-")
         .tempdir()?;
     let work = dir.path().to_path_buf();
-    let db = work.join("hallscore.db");
+    let db = match &options.postgres {
+        None => Database::Sqlite(work.join("hallscore.db")),
+        Some(url) => {
+            let server = PgServer::new(url)?;
+            let name = PgServer::name("load");
+            server.fresh(&name)?;
+            Database::Postgres { server, name }
+        }
+    };
     let checklist = hallscore::formats::checklist::parse(
         "hall-visit.toml",
         include_str!("../checklists/hall-visit.toml"),
@@ -235,6 +289,12 @@ fn run() -> Result<()> {
     );
     println!("binary   {}", binary.display());
     println!("work dir {}", work.display());
+    println!(
+        "database {}, shared by {} server{}",
+        db.describe(),
+        options.servers,
+        if options.servers == 1 { "" } else { "s" }
+    );
 
     // ---- setup (untimed) ----
     let setup = Instant::now();
@@ -264,7 +324,7 @@ fn run() -> Result<()> {
     )?;
     let cli = Cli {
         binary: binary.clone(),
-        db: db.clone(),
+        db: db.arg(),
         dir: work.clone(),
     };
     cli.run(&["init"], None)?;
@@ -320,7 +380,7 @@ fn run() -> Result<()> {
         }
         tokens.push(token);
     }
-    let stored_before = count_visits(&db)?;
+    let stored_before = db.count_visits()?;
     if stored_before != (2 * options.visits_per_quarter) as u64 {
         bail!(
             "the import stored {stored_before} visits, not {}",
@@ -344,16 +404,20 @@ fn run() -> Result<()> {
         setup.elapsed().as_secs_f64()
     );
 
-    // ---- the server ----
-    let mut server = Server::start(&cli)?;
-    println!("server   {} (pid {})", server.base, server.child.id());
+    // ---- the servers ----
+    let mut servers = Vec::new();
+    for n in 1..=options.servers {
+        let server = Server::start(&cli, n)?;
+        println!("server   {} (pid {})", server.base, server.child.id());
+        servers.push(server);
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let codes: Arc<Vec<String>> = Arc::new(roster.iter().map(|h| h.code.clone()).collect());
     let load = Load {
-        base: server.base.clone(),
+        bases: servers.iter().map(|s| s.base.clone()).collect(),
         period: current,
         last_day: today,
         checklist: Arc::new(checklist),
@@ -365,18 +429,20 @@ fn run() -> Result<()> {
         max_reads: options.max_reads,
     };
     let loadavg = fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let server_cpu_before = cpu_seconds(&format!("/proc/{}/stat", server.child.id()));
+    let server_cpu_before = servers_cpu(&servers);
     let own_cpu_before = cpu_seconds("/proc/self/stat");
     let busy_before = busy_seconds();
     let outcome = runtime.block_on(load.run());
     let cpu = Cpu {
-        server: cpu_seconds(&format!("/proc/{}/stat", server.child.id())) - server_cpu_before,
+        server: servers_cpu(&servers) - server_cpu_before,
         generator: cpu_seconds("/proc/self/stat") - own_cpu_before,
         machine: busy_seconds() - busy_before,
     };
     let outcome = outcome?;
     let mix = runtime.block_on(load.upload_mix(fs::read(&upload_csv)?));
-    server.kill();
+    for server in &mut servers {
+        server.kill();
+    }
     let mix = mix?;
 
     // ---- what is stored ----
@@ -392,6 +458,12 @@ fn run() -> Result<()> {
         0
     };
     let check = check_store(&db, &acknowledged, stored_before + uploaded)?;
+    if options.keep
+        && let Database::Postgres { server, name } = &db
+    {
+        server.keep(name);
+        println!("kept     database {name}");
+    }
 
     // ---- the report ----
     print_report(&options, &outcome, &check, &cpu, &loadavg);
@@ -418,8 +490,10 @@ fn run() -> Result<()> {
             check.missing, check.duplicated
         ));
     }
-    if check.integrity != "ok" {
-        problems.push(format!("integrity check: {}", check.integrity));
+    if let Some(integrity) = check.integrity.as_deref()
+        && integrity != "ok"
+    {
+        problems.push(format!("integrity check: {integrity}"));
     }
     if problems.is_empty() {
         Ok(())
@@ -640,7 +714,8 @@ fn write_visits(
 
 struct Cli {
     binary: PathBuf,
-    db: PathBuf,
+    /// What `--db` gets.
+    db: String,
     dir: PathBuf,
 }
 
@@ -685,10 +760,12 @@ struct Server {
 }
 
 impl Server {
-    fn start(cli: &Cli) -> Result<Server> {
+    /// The `n`th server of the database, logging to `server-<n>.log`.
+    fn start(cli: &Cli, n: usize) -> Result<Server> {
         // The server logs every request to stdout: into a file, so that
         // nothing here has to keep reading a pipe during the load.
-        let log = cli.dir.join("server.log");
+        let log = cli.dir.join(format!("server-{n}.log"));
+        let err = cli.dir.join(format!("server-{n}.err"));
         let mut child = Command::new(&cli.binary)
             .arg("--db")
             .arg(&cli.db)
@@ -696,7 +773,7 @@ impl Server {
             .current_dir(&cli.dir)
             .stdin(Stdio::null())
             .stdout(fs::File::create(&log)?)
-            .stderr(fs::File::create(cli.dir.join("server.err"))?)
+            .stderr(fs::File::create(&err)?)
             .spawn()?;
         let started = Instant::now();
         loop {
@@ -712,7 +789,7 @@ impl Server {
             if let Some(status) = child.try_wait()? {
                 bail!(
                     "the server exited ({status}): {}",
-                    fs::read_to_string(cli.dir.join("server.err")).unwrap_or_default()
+                    fs::read_to_string(&err).unwrap_or_default()
                 );
             }
             if started.elapsed() > Duration::from_secs(20) {
@@ -735,6 +812,14 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// User plus system CPU seconds of all the servers.
+fn servers_cpu(servers: &[Server]) -> f64 {
+    servers
+        .iter()
+        .map(|s| cpu_seconds(&format!("/proc/{}/stat", s.child.id())))
+        .sum()
 }
 
 /// User plus system CPU seconds of a process, from `/proc/<pid>/stat`.
@@ -891,7 +976,8 @@ impl Outcome {
 }
 
 struct Load {
-    base: String,
+    /// The servers, taking the requests in turn.
+    bases: Vec<String>,
     period: Period,
     last_day: NaiveDate,
     checklist: Arc<Checklist>,
@@ -906,20 +992,24 @@ struct Load {
 impl Load {
     async fn run(&self) -> Result<Outcome> {
         // Sign the managers in first, as a browser would: not part of the load.
+        // Signed in on the servers in turn; the session is in the
+        // database, so that every server knows it.
         let mut readers = Vec::new();
-        for name in &self.managers {
-            readers.push(sign_in(&self.base, name).await?);
+        for (worker, name) in self.managers.iter().enumerate() {
+            let base = &self.bases[worker % self.bases.len()];
+            readers.push(sign_in(base, name).await?);
         }
-        let rankings = format!(
-            "{}/api/v1/reports/rankings?period={}&level=branch",
-            self.base, self.period
-        );
-        let dashboard = format!("{}/dashboard?period={}", self.base, self.period);
+        let rankings = self.urls(&format!(
+            "/api/v1/reports/rankings?period={}&level=branch",
+            self.period
+        ));
+        let dashboard = self.urls(&format!("/dashboard?period={}", self.period));
         // Each manager opens both once before the clock starts: the first
         // request of all computes the two quarters' figures from scratch.
         let mut cold = Vec::new();
-        for client in &readers {
-            for url in [&rankings, &dashboard] {
+        for (worker, client) in readers.iter().enumerate() {
+            for urls in [&rankings, &dashboard] {
+                let url = &urls[worker % urls.len()];
                 let started = Instant::now();
                 let response = client.get(url.as_str()).send().await?;
                 let status = response.status();
@@ -943,8 +1033,8 @@ impl Load {
         for (worker, client) in readers.into_iter().enumerate() {
             let reader = Reader {
                 client,
-                rankings: rankings.clone(),
-                dashboard: dashboard.clone(),
+                rankings: Turns::new(rankings.clone(), worker),
+                dashboard: Turns::new(dashboard.clone(), worker),
                 first: if worker % 2 == 0 {
                     Kind::Rankings
                 } else {
@@ -967,6 +1057,14 @@ impl Load {
 }
 
 impl Load {
+    /// `path` on each server.
+    fn urls(&self, path: &str) -> Vec<String> {
+        self.bases
+            .iter()
+            .map(|base| format!("{base}{path}"))
+            .collect()
+    }
+
     /// The inspector workers, submitting until `deadline`, until `stop` is
     /// set or until `budget` reaches the cap, whichever comes first.
     fn submitters(
@@ -984,7 +1082,7 @@ impl Load {
                 .build()?;
             let submitter = Submitter {
                 client,
-                url: format!("{}/api/v1/visits", self.base),
+                urls: Turns::new(self.urls("/api/v1/visits"), worker),
                 token: self.tokens[worker % self.tokens.len()].clone(),
                 codes: self.codes.clone(),
                 checklist: self.checklist.clone(),
@@ -1006,9 +1104,11 @@ impl Load {
     /// The admin uploads `sheet` (a year of visits) while the inspector
     /// workers submit, until the upload is answered (or [`UPLOAD_LIMIT`]).
     async fn upload_mix(&self, sheet: Vec<u8>) -> Result<Mix> {
-        let admin = sign_in(&self.base, ADMIN).await?;
+        // The upload goes to the first server; the submissions to all.
+        let base = &self.bases[0];
+        let admin = sign_in(base, ADMIN).await?;
         let page = admin
-            .get(format!("{}/admin/imports", self.base))
+            .get(format!("{base}/admin/imports"))
             .send()
             .await?
             .text()
@@ -1030,7 +1130,7 @@ impl Load {
             &Arc::new(AtomicU64::new(0)),
         )?;
         let answer = admin
-            .post(format!("{}/admin/imports/visits", self.base))
+            .post(format!("{base}/admin/imports/visits"))
             .timeout(UPLOAD_LIMIT)
             .multipart(form)
             .send()
@@ -1152,9 +1252,28 @@ async fn sign_in(base: &str, name: &str) -> Result<reqwest::Client> {
     Ok(client)
 }
 
+/// The same request's URL on each server, taken in turn.
+struct Turns {
+    urls: Vec<String>,
+    next: usize,
+}
+
+impl Turns {
+    /// Starting with the server `first` (modulo their number).
+    fn new(urls: Vec<String>, first: usize) -> Turns {
+        Turns { urls, next: first }
+    }
+
+    fn next(&mut self) -> &str {
+        let url = &self.urls[self.next % self.urls.len()];
+        self.next = self.next.wrapping_add(1);
+        url
+    }
+}
+
 struct Submitter {
     client: reqwest::Client,
-    url: String,
+    urls: Turns,
     token: String,
     codes: Arc<Vec<String>>,
     checklist: Arc<Checklist>,
@@ -1194,7 +1313,7 @@ impl Submitter {
             let started = Instant::now();
             let response = self
                 .client
-                .post(&self.url)
+                .post(self.urls.next())
                 .bearer_auth(&self.token)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body)
@@ -1230,20 +1349,20 @@ impl Submitter {
 
 struct Reader {
     client: reqwest::Client,
-    rankings: String,
-    dashboard: String,
+    rankings: Turns,
+    dashboard: Turns,
     first: Kind,
 }
 
 impl Reader {
-    async fn run(self, deadline: Instant, budget: Arc<AtomicU64>, cap: u64) -> Outcome {
+    async fn run(mut self, deadline: Instant, budget: Arc<AtomicU64>, cap: u64) -> Outcome {
         let mut out = Outcome::default();
         let mut kind = self.first;
         while Instant::now() < deadline && budget.fetch_add(1, Ordering::Relaxed) < cap {
             let url = if kind == Kind::Rankings {
-                &self.rankings
+                self.rankings.next()
             } else {
-                &self.dashboard
+                self.dashboard.next()
             };
             let started = Instant::now();
             let result = match self.client.get(url).send().await {
@@ -1278,10 +1397,69 @@ impl Reader {
 
 // ---------------------------------------------------------------- checks
 
-fn count_visits(db: &Path) -> Result<u64> {
-    let conn = rusqlite::Connection::open(db)?;
-    let n: i64 = conn.query_row("SELECT count(*) FROM visits", [], |r| r.get(0))?;
-    Ok(u64::try_from(n).unwrap_or(0))
+/// The database the servers share.
+enum Database {
+    Sqlite(PathBuf),
+    Postgres { server: PgServer, name: String },
+}
+
+impl Database {
+    /// What and where, without a password.
+    fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => format!("SQLite {}", path.display()),
+            Database::Postgres { server, name } => {
+                format!("PostgreSQL {name} on {}", server.address())
+            }
+        }
+    }
+
+    /// What `--db` gets.
+    fn arg(&self) -> String {
+        match self {
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres { server, name } => server.url_of(name),
+        }
+    }
+
+    fn count_visits(&self) -> Result<u64> {
+        Ok(self.visit_ids()?.len() as u64)
+    }
+
+    /// The `visit_id` of every stored visit, one per row.
+    fn visit_ids(&self) -> Result<Vec<Option<String>>> {
+        const QUERY: &str = "SELECT visit_id FROM visits";
+        match self {
+            Database::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path)?;
+                let mut stmt = conn.prepare(QUERY)?;
+                let ids = stmt
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok(ids)
+            }
+            Database::Postgres { server, name } => Ok(server
+                .client(name)?
+                .query(QUERY, &[])?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()?),
+        }
+    }
+
+    /// SQLite's `PRAGMA integrity_check`; PostgreSQL has no such check of
+    /// a whole database.
+    fn integrity(&self) -> Result<Option<String>> {
+        match self {
+            Database::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path)?;
+                Ok(Some(
+                    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?,
+                ))
+            }
+            Database::Postgres { .. } => Ok(None),
+        }
+    }
 }
 
 struct StoreCheck {
@@ -1293,46 +1471,37 @@ struct StoreCheck {
     /// Rows the load added, acknowledged or not (a request that timed out
     /// may still have been stored).
     added: u64,
-    integrity: String,
+    /// `None` where the database has no integrity check.
+    integrity: Option<String>,
 }
 
-fn check_store(db: &Path, acknowledged: &[String], before: u64) -> Result<StoreCheck> {
-    let mut conn = rusqlite::Connection::open(db)?;
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    conn.execute("CREATE TEMP TABLE acked (id TEXT PRIMARY KEY)", [])?;
-    let tx = conn.transaction()?;
-    {
-        let mut insert = tx.prepare("INSERT OR IGNORE INTO acked (id) VALUES (?1)")?;
-        for id in acknowledged {
-            insert.execute([id])?;
-        }
-    }
-    tx.commit()?;
-    let distinct: i64 = conn.query_row("SELECT count(*) FROM acked", [], |r| r.get(0))?;
-    if distinct as usize != acknowledged.len() {
+fn check_store(db: &Database, acknowledged: &[String], before: u64) -> Result<StoreCheck> {
+    let integrity = db.integrity()?;
+    let acked: HashSet<&str> = acknowledged.iter().map(String::as_str).collect();
+    if acked.len() != acknowledged.len() {
         bail!(
-            "the server acknowledged the same id twice ({} ids, {distinct} distinct)",
-            acknowledged.len()
+            "the server acknowledged the same id twice ({} ids, {} distinct)",
+            acknowledged.len(),
+            acked.len()
         );
     }
-    // One pass over the visits, probing the acknowledged ids.
-    let (once, more): (i64, i64) = conn.query_row(
-        "SELECT coalesce(sum(n = 1), 0), coalesce(sum(n > 1), 0) FROM (
-             SELECT count(*) AS n FROM visits
-             WHERE visit_id IN (SELECT id FROM acked) GROUP BY visit_id)",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let total: i64 = conn.query_row("SELECT count(*) FROM visits", [], |r| r.get(0))?;
+    let ids = db.visit_ids()?;
+    let total = ids.len() as u64;
+    let mut stored: HashMap<String, u64> = HashMap::new();
+    for id in ids.into_iter().flatten() {
+        if acked.contains(id.as_str()) {
+            *stored.entry(id).or_default() += 1;
+        }
+    }
+    let once = stored.values().filter(|&&n| n == 1).count() as u64;
+    let more = stored.values().filter(|&&n| n > 1).count() as u64;
     let acknowledged = acknowledged.len() as u64;
-    let once = u64::try_from(once).unwrap_or(0);
-    let more = u64::try_from(more).unwrap_or(0);
     Ok(StoreCheck {
         acknowledged,
         stored_once: once,
         missing: acknowledged - once - more,
         duplicated: more,
-        added: u64::try_from(total).unwrap_or(0).saturating_sub(before),
+        added: total.saturating_sub(before),
         integrity,
     })
 }
@@ -1367,12 +1536,23 @@ fn print_report(
         })
         .unwrap_or_else(|| "unknown CPU".into());
     println!();
+    let (backend, servers) = match (&options.postgres, options.servers) {
+        (None, _) => ("SQLite", "the server".to_string()),
+        (Some(_), 1) => ("PostgreSQL", "the server, PostgreSQL".to_string()),
+        (Some(_), n) => ("PostgreSQL", format!("the {n} servers, PostgreSQL")),
+    };
     println!(
-        "load     {seconds:.1} s (limit {} s, at most {} submissions and {} reads)",
-        options.seconds, options.max_submissions, options.max_reads
+        "load     {seconds:.1} s (limit {} s, at most {} submissions and {} reads) against {}",
+        options.seconds,
+        options.max_submissions,
+        options.max_reads,
+        match options.servers {
+            1 => format!("one `serve` process on a {backend} database"),
+            n => format!("{n} `serve` processes on one {backend} database, requests in turn"),
+        }
     );
     println!(
-        "machine  {cores} cores ({model}) shared by the server and this load generator; \
+        "machine  {cores} cores ({model}) shared by {servers} and this load generator; \
          load average before: {}",
         loadavg
             .split_whitespace()
@@ -1381,10 +1561,16 @@ fn print_report(
             .join(" ")
     );
     println!(
-        "cpu      server {:.2} cores, load generator {:.2}, other processes {:.2}, idle {:.2} \
+        "cpu      server{} {:.2} cores, load generator {:.2}, other processes{} {:.2}, idle {:.2} \
          (of {cores}) during the load",
+        if options.servers == 1 { "" } else { "s" },
         cpu.server / seconds,
         cpu.generator / seconds,
+        if options.postgres.is_some() {
+            " (PostgreSQL among them)"
+        } else {
+            ""
+        },
         ((cpu.machine - cpu.server - cpu.generator) / seconds).max(0.0),
         (cores as f64 - cpu.machine / seconds).max(0.0)
     );
@@ -1487,7 +1673,14 @@ fn print_report(
     println!();
     println!(
         "acknowledged {}, stored {}, missing {}, duplicates {}, integrity {}",
-        check.acknowledged, check.stored_once, check.missing, check.duplicated, check.integrity
+        check.acknowledged,
+        check.stored_once,
+        check.missing,
+        check.duplicated,
+        check
+            .integrity
+            .as_deref()
+            .unwrap_or("— (PostgreSQL: no whole-database check)")
     );
     if check.added != check.acknowledged {
         println!(
@@ -1498,8 +1691,8 @@ fn print_report(
     }
     println!(
         "note: {SUBMITTERS} inspector connections and {} manager sessions ({}) from this process \
-         share the {cores} cores with the server: the figures are a lower bound for a server with \
-         the machine to itself",
+         share the {cores} cores with the serving processes: the figures are a lower bound for \
+         servers with the machine to themselves",
         options.managers,
         match options.managers {
             0 => "no reads".to_string(),

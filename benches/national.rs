@@ -3,7 +3,10 @@
 //! pandas peer (`benches/peer_import.py`), side by side; then the year's
 //! ranking workbook (`export rankings`) against a pandas peer that writes
 //! the same five main sheets (`benches/peer_workbook.py`): from the .csv
-//! through the database to the workbook, and the export alone.
+//! through the database to the workbook, and the export alone. With
+//! `--postgres URL` hallscore does all of it on PostgreSQL as well as on
+//! SQLite, rows labelled by backend, PostgreSQL's time also as a multiple of
+//! SQLite's; the two must print identical rankings of the year.
 //!
 //! ```sh
 //! cargo bench --bench national                 # builds the release binary too
@@ -11,33 +14,53 @@
 //! cargo bench --bench national -- --workbook   # the .csv only: its import, then the workbook
 //! cargo bench --bench national -- --no-peer    # hallscore only
 //! cargo bench --bench national -- --halls 300  # a smaller country
+//! cargo bench --bench national -- --postgres postgres://postgres@127.0.0.1:5432/postgres
 //! ```
+//!
+//! `--postgres` names a server and its maintenance database: the bench
+//! creates its own databases there (`bench_<pid>_csv`, `bench_<pid>_xlsx`,
+//! fresh for each run) and drops them at the end.
 //!
 //! The peers need `python3` with pandas and openpyxl; from .xlsx the
 //! import takes a minute or two. The machine should be otherwise idle: the table shows
 //! CPU time next to wall time so that a busy machine can be recognised.
 //!
 //! The data is generated deterministically into `target/bench-national/`
-//! and reused while its parameters stay the same. Both programs run as
+//! and reused while its parameters stay the same. Above about 19,600 halls
+//! (`--halls 30000` is ten times the country) a year no longer fits
+//! hallscore's limit on the cells of one sheet: the visits are then written
+//! as several files of whole months, imported one after the other into the
+//! same database (times added up, peak the largest), and the peers, which
+//! read one file, are left out. Both programs run as
 //! child processes on fresh databases; wall time includes starting the
 //! process. Peak memory is the child's VmHWM from `/proc/<pid>/status`,
-//! polled every 5 ms until it exits (the last value read).
+//! polled every 5 ms until it exits (the last value read); on PostgreSQL
+//! that is hallscore's alone, the database server's memory is not counted.
 //! This is a benchmark, not a test: it prints figures and never fails on
-//! slowness; it fails only when a program fails or the figures disagree.
+//! slowness; it fails only when a program fails or the figures disagree
+//! (hallscore's with the peer's, or PostgreSQL's with SQLite's).
 
 use std::fmt::Write as _;
 use std::fs;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use hallscore::formats::read::MAX_CELLS;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_xlsxwriter::{Format, Workbook};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+// The load benchmark uses the rest of it.
+#[allow(dead_code)]
+#[path = "common/pg_server.rs"]
+mod pg_server;
+use pg_server::PgServer;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Returns early with a formatted error.
 macro_rules! bail {
@@ -134,6 +157,9 @@ struct Options {
     workbook: bool,
     peer: bool,
     halls: usize,
+    /// A PostgreSQL server (URL of its maintenance database) to run
+    /// hallscore on as well, next to SQLite.
+    postgres: Option<String>,
 }
 
 impl Options {
@@ -143,6 +169,7 @@ impl Options {
             workbook: false,
             peer: true,
             halls: 3_000,
+            postgres: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -156,6 +183,13 @@ impl Options {
                         .and_then(|n| n.parse().ok())
                         .filter(|&n| n >= DISTRICTS)
                         .ok_or_else(|| format!("--halls needs a number ≥ {DISTRICTS}"))?;
+                }
+                "--postgres" => {
+                    options.postgres = Some(
+                        args.next()
+                            .filter(|url| url.starts_with("postgres"))
+                            .ok_or("--postgres needs a postgres:// URL of the server")?,
+                    );
                 }
                 // `cargo bench` passes --bench; filters and the like are not ours.
                 _ => {}
@@ -175,15 +209,18 @@ struct Paths {
     checklists: PathBuf,
     checklist: PathBuf,
     roster: PathBuf,
-    csv: PathBuf,
-    xlsx: PathBuf,
+    /// The visits, in as many files as hallscore's limit on the cells of
+    /// one sheet needs: months `months[i]` in `csv[i]` and `xlsx[i]`.
+    csv: Vec<PathBuf>,
+    xlsx: Vec<PathBuf>,
+    months: Vec<std::ops::RangeInclusive<u32>>,
     runs: PathBuf,
     peer: PathBuf,
     peer_workbook: PathBuf,
 }
 
 impl Paths {
-    fn new() -> Paths {
+    fn new(halls: usize) -> Paths {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         // Cargo builds the binary for benchmarks and says where it is:
         // <target>/release/hallscore.
@@ -193,13 +230,38 @@ impl Paths {
             .and_then(Path::parent)
             .map_or_else(|| root.join("target"), Path::to_path_buf);
         let data = target.join("bench-national");
+        // Whole months per file, the header row included, then the files
+        // evened out.
+        let columns = 5 + national_items().len();
+        let rows_per_month = halls * VISITS_PER_HALL / 12;
+        let fit = (1..=12u32)
+            .rev()
+            .find(|&m| (rows_per_month * m as usize + 1) * columns <= MAX_CELLS)
+            .unwrap_or(1);
+        let files = 12_u32.div_ceil(fit);
+        let per_file = 12_u32.div_ceil(files);
+        let months: Vec<_> = (0..files)
+            .map(|f| f * per_file + 1..=((f + 1) * per_file).min(12))
+            .collect();
+        let name = |ext: &str, range: &std::ops::RangeInclusive<u32>| {
+            data.join(if files == 1 {
+                format!("暗访结果-{YEAR}.{ext}")
+            } else {
+                format!(
+                    "暗访结果-{YEAR}-{:02}-{:02}.{ext}",
+                    range.start(),
+                    range.end()
+                )
+            })
+        };
         Paths {
             binary,
             checklists: data.join("checklists"),
             checklist: data.join("checklists").join("national.toml"),
             roster: data.join("网点名单.csv"),
-            csv: data.join("暗访结果-2025.csv"),
-            xlsx: data.join("暗访结果-2025.xlsx"),
+            csv: months.iter().map(|m| name("csv", m)).collect(),
+            xlsx: months.iter().map(|m| name("xlsx", m)).collect(),
+            months,
             runs: data.join("runs"),
             peer: root.join("benches").join("peer_import.py"),
             peer_workbook: root.join("benches").join("peer_workbook.py"),
@@ -479,7 +541,8 @@ fn inspectors(rng: &mut ChaCha8Rng) -> Vec<String> {
         .collect()
 }
 
-/// Writes the visits sheet as .csv and .xlsx at once, row by row.
+/// Writes the visits sheets as .csv and .xlsx at once, row by row, file
+/// by file.
 fn write_visits(
     rng: &mut ChaCha8Rng,
     items: &[Item],
@@ -492,69 +555,71 @@ fn write_visits(
         .map(|s| s.to_string())
         .collect();
     headers.extend(items.iter().map(|i| format!("{} {}", i.code, i.title)));
-
-    let mut csv = csv::Writer::from_writer(BufWriter::new(fs::File::create(&paths.csv)?));
-    csv.write_record(&headers)?;
-
-    let mut workbook = Workbook::new();
-    workbook.set_tempdir(&paths.data)?;
     let date_format = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name("暗访结果")?;
-    for (c, header) in headers.iter().enumerate() {
-        sheet.write_string(0, c as u16, header)?;
-    }
-
     let mut record: Vec<String> = Vec::with_capacity(headers.len());
-    let mut row = 0u32;
-    for month in 1..=12u32 {
-        for hall in halls {
-            for _ in 0..VISITS_PER_HALL / 12 {
-                row += 1;
-                let quality = (hall.quality + rng.random_range(-0.05..0.05)).clamp(0.0, 1.0);
-                let at = NaiveDate::from_ymd_opt(YEAR, month, rng.random_range(1..=28))
-                    .and_then(|d| {
-                        d.and_hms_opt(rng.random_range(9..17), rng.random_range(0..60), 0)
-                    })
-                    .ok_or("a generated date is invalid")?;
-                let id = format!("AF{YEAR}{row:07}");
-                let inspector = &inspectors[rng.random_range(0..inspectors.len())];
-                record.clear();
-                record.push(id.clone());
-                record.push(hall.code.clone());
-                record.push(at.format("%Y-%m-%d %H:%M").to_string());
-                record.push(inspector.clone());
-                record.push("national".into());
-                sheet.write_string(row, 0, &id)?;
-                sheet.write_string(row, 1, &hall.code)?;
-                sheet.write_datetime_with_format(row, 2, at, &date_format)?;
-                sheet.write_string(row, 3, inspector)?;
-                sheet.write_string(row, 4, "national")?;
-                for (i, item) in items.iter().enumerate() {
-                    let column = 5 + i as u16;
-                    match answer(rng, item, quality) {
-                        Value::Text("") => record.push(String::new()),
-                        Value::Text(text) => {
-                            record.push(text.to_string());
-                            sheet.write_string(row, column, text)?;
-                        }
-                        Value::Owned(text) => {
-                            sheet.write_string(row, column, &text)?;
-                            record.push(text);
-                        }
-                        Value::Number(n) => {
-                            record.push(n.to_string());
-                            sheet.write_number(row, column, n)?;
+    // Visits so far, for their numbers.
+    let mut visits = 0u32;
+    for ((csv_path, xlsx_path), months) in paths.csv.iter().zip(&paths.xlsx).zip(&paths.months) {
+        let mut csv = csv::Writer::from_writer(BufWriter::new(fs::File::create(csv_path)?));
+        csv.write_record(&headers)?;
+        let mut workbook = Workbook::new();
+        workbook.set_tempdir(&paths.data)?;
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name("暗访结果")?;
+        for (c, header) in headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, header)?;
+        }
+        let mut row = 0u32;
+        for month in months.clone() {
+            for hall in halls {
+                for _ in 0..VISITS_PER_HALL / 12 {
+                    row += 1;
+                    visits += 1;
+                    let quality = (hall.quality + rng.random_range(-0.05..0.05)).clamp(0.0, 1.0);
+                    let at = NaiveDate::from_ymd_opt(YEAR, month, rng.random_range(1..=28))
+                        .and_then(|d| {
+                            d.and_hms_opt(rng.random_range(9..17), rng.random_range(0..60), 0)
+                        })
+                        .ok_or("a generated date is invalid")?;
+                    let id = format!("AF{YEAR}{visits:07}");
+                    let inspector = &inspectors[rng.random_range(0..inspectors.len())];
+                    record.clear();
+                    record.push(id.clone());
+                    record.push(hall.code.clone());
+                    record.push(at.format("%Y-%m-%d %H:%M").to_string());
+                    record.push(inspector.clone());
+                    record.push("national".into());
+                    sheet.write_string(row, 0, &id)?;
+                    sheet.write_string(row, 1, &hall.code)?;
+                    sheet.write_datetime_with_format(row, 2, at, &date_format)?;
+                    sheet.write_string(row, 3, inspector)?;
+                    sheet.write_string(row, 4, "national")?;
+                    for (i, item) in items.iter().enumerate() {
+                        let column = 5 + i as u16;
+                        match answer(rng, item, quality) {
+                            Value::Text("") => record.push(String::new()),
+                            Value::Text(text) => {
+                                record.push(text.to_string());
+                                sheet.write_string(row, column, text)?;
+                            }
+                            Value::Owned(text) => {
+                                sheet.write_string(row, column, &text)?;
+                                record.push(text);
+                            }
+                            Value::Number(n) => {
+                                record.push(n.to_string());
+                                sheet.write_number(row, column, n)?;
+                            }
                         }
                     }
+                    csv.write_record(&record)?;
                 }
-                csv.write_record(&record)?;
             }
         }
+        csv.flush()?;
+        workbook.save(xlsx_path)?;
     }
-    csv.flush()?;
-    workbook.save(&paths.xlsx)?;
-    Ok(row as usize)
+    Ok(visits as usize)
 }
 
 /// Generates the files unless the stamp says they are there already.
@@ -567,8 +632,10 @@ fn ensure_data(options: &Options, paths: &Paths) -> Result<usize> {
         items.len()
     );
     let stamp_path = paths.data.join("stamp");
-    let present = [&paths.checklist, &paths.roster, &paths.csv, &paths.xlsx]
-        .iter()
+    let present = [&paths.checklist, &paths.roster]
+        .into_iter()
+        .chain(&paths.csv)
+        .chain(&paths.xlsx)
         .all(|p| p.is_file());
     if present && fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) {
         println!("data: reusing {} ({visits} visits)", paths.data.display());
@@ -582,6 +649,12 @@ fn ensure_data(options: &Options, paths: &Paths) -> Result<usize> {
         paths.data.display()
     );
     let _ = fs::remove_file(&stamp_path);
+    // The visits of another size may have been split differently.
+    for entry in fs::read_dir(&paths.data).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("暗访结果-") {
+            fs::remove_file(entry.path())?;
+        }
+    }
     fs::create_dir_all(&paths.checklists)?;
     fs::write(&paths.checklist, checklist_toml(&items))?;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
@@ -591,8 +664,8 @@ fn ensure_data(options: &Options, paths: &Paths) -> Result<usize> {
     println!(
         "data: {rows} rows in {:.1} s (.csv {:.1} MB, .xlsx {:.1} MB)",
         started.elapsed().as_secs_f64(),
-        mb(fs::metadata(&paths.csv)?.len()),
-        mb(fs::metadata(&paths.xlsx)?.len())
+        mb(size(&paths.csv)?),
+        mb(size(&paths.xlsx)?)
     );
     Ok(rows)
 }
@@ -610,6 +683,11 @@ struct Measured {
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
+}
+
+/// The bytes of all `files`.
+fn size(files: &[PathBuf]) -> Result<u64> {
+    files.iter().map(|f| Ok(fs::metadata(f)?.len())).sum()
 }
 
 fn vm_hwm_kb(pid: u32) -> Option<u64> {
@@ -690,6 +768,52 @@ fn run_quietly(command: &mut Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// Where hallscore keeps the data of one series of runs.
+enum Store {
+    Sqlite(PathBuf),
+    Postgres { server: Rc<PgServer>, name: String },
+}
+
+impl Store {
+    /// What `--db` gets.
+    fn arg(&self) -> std::ffi::OsString {
+        match self {
+            Store::Sqlite(path) => path.clone().into_os_string(),
+            Store::Postgres { server, name } => server.url_of(name).into(),
+        }
+    }
+
+    /// Empty, before `init`.
+    fn fresh(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(path) => {
+                remove_db(path);
+                Ok(())
+            }
+            Store::Postgres { server, name } => server.fresh(name),
+        }
+    }
+}
+
+/// The database hallscore runs on.
+struct Backend {
+    label: &'static str,
+    postgres: Option<Rc<PgServer>>,
+}
+
+impl Backend {
+    /// The store of this backend for the runs called `what`.
+    fn store(&self, paths: &Paths, what: &str) -> Store {
+        match &self.postgres {
+            None => Store::Sqlite(paths.runs.join(format!("hallscore-{what}.db"))),
+            Some(server) => Store::Postgres {
+                server: server.clone(),
+                name: PgServer::name(what),
+            },
+        }
+    }
+}
+
 fn remove_db(db: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut name = db.as_os_str().to_owned();
@@ -698,16 +822,17 @@ fn remove_db(db: &Path) {
     }
 }
 
-fn hallscore(paths: &Paths, db: &Path) -> Command {
+fn hallscore(paths: &Paths, db: &Store) -> Command {
     let mut command = Command::new(&paths.binary);
-    command.arg("--db").arg(db).current_dir(&paths.runs);
+    command.arg("--db").arg(db.arg()).current_dir(&paths.runs);
     command
 }
 
 /// A fresh database with the checklist and the roster, then the timed
-/// import of `file`.
-fn hallscore_import(paths: &Paths, db: &Path, file: &Path, log: &Path) -> Result<Measured> {
-    remove_db(db);
+/// import of `files`, one after the other (times summed, peak the
+/// largest); the logs of the second file and on end in `.part<n>.log`.
+fn hallscore_import(paths: &Paths, db: &Store, files: &[PathBuf], log: &Path) -> Result<Measured> {
+    db.fresh()?;
     run_quietly(
         hallscore(paths, db)
             .arg("init")
@@ -719,10 +844,20 @@ fn hallscore_import(paths: &Paths, db: &Path, file: &Path, log: &Path) -> Result
             .args(["import", "roster"])
             .arg(&paths.roster),
     )?;
-    measure(
-        hallscore(paths, db).args(["import", "visits"]).arg(file),
-        log,
-    )
+    let mut total = Measured::default();
+    for (n, file) in files.iter().enumerate() {
+        let log = if n == 0 {
+            log.to_path_buf()
+        } else {
+            log.with_extension(format!("part{}.log", n + 1))
+        };
+        let m = measure(
+            hallscore(paths, db).args(["import", "visits"]).arg(file),
+            &log,
+        )?;
+        total = sequence(total, m);
+    }
+    Ok(total)
 }
 
 fn peer_import(paths: &Paths, db: &Path, file: &Path, log: &Path) -> Result<Measured> {
@@ -740,7 +875,7 @@ fn peer_import(paths: &Paths, db: &Path, file: &Path, log: &Path) -> Result<Meas
 }
 
 /// The timed `export rankings` of the year from a database that holds it.
-fn hallscore_export(paths: &Paths, db: &Path, out: &Path, log: &Path) -> Result<Measured> {
+fn hallscore_export(paths: &Paths, db: &Store, out: &Path, log: &Path) -> Result<Measured> {
     let _ = fs::remove_file(out);
     measure(
         hallscore(paths, db)
@@ -817,8 +952,19 @@ fn load_average() -> String {
 
 /// The rows of hallscore's `report rankings --format json` of the year at
 /// `level`.
-fn rankings_json(paths: &Paths, db: &Path, level: &str) -> Result<Vec<serde_json::Value>> {
-    let json = run_quietly(hallscore(paths, db).args([
+fn rankings_json(paths: &Paths, db: &Store, level: &str) -> Result<Vec<serde_json::Value>> {
+    let json = rankings_text(paths, db, level)?;
+    let mut report: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| format!("rankings JSON: {e}"))?;
+    match report["rows"].take() {
+        serde_json::Value::Array(rows) => Ok(rows),
+        _ => bail!("rankings JSON has no rows"),
+    }
+}
+
+/// hallscore's `report rankings --format json` of the year at `level`, as printed.
+fn rankings_text(paths: &Paths, db: &Store, level: &str) -> Result<String> {
+    run_quietly(hallscore(paths, db).args([
         "report",
         "rankings",
         "--period",
@@ -829,18 +975,38 @@ fn rankings_json(paths: &Paths, db: &Path, level: &str) -> Result<Vec<serde_json
         "json",
         "--checklist",
         "national",
-    ]))?;
-    let mut report: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| format!("rankings JSON: {e}"))?;
-    match report["rows"].take() {
-        serde_json::Value::Array(rows) => Ok(rows),
-        _ => bail!("rankings JSON has no rows"),
+    ]))
+}
+
+/// Whether two backends print the same rankings of the year at every
+/// level: `None` when they do, else where they first differ.
+fn compare_backends(paths: &Paths, sqlite: &Store, other: &Store) -> Result<Option<String>> {
+    for level in ["branch", "district", "city"] {
+        let (a, b) = (
+            rankings_text(paths, sqlite, level)?,
+            rankings_text(paths, other, level)?,
+        );
+        if a != b {
+            let (n, (x, y)) = a
+                .lines()
+                .chain(std::iter::repeat(""))
+                .zip(b.lines().chain(std::iter::repeat("")))
+                .take(a.lines().count().max(b.lines().count()) + 1)
+                .enumerate()
+                .find(|(_, (x, y))| x != y)
+                .unwrap_or((0, ("", "")));
+            return Ok(Some(format!(
+                "--level {level}, line {}: SQLite `{x}`, PostgreSQL `{y}`",
+                n + 1
+            )));
+        }
     }
+    Ok(None)
 }
 
 /// Branch rates from hallscore's rankings against branch means of the
 /// peer's per-visit rates. `None` when they agree, else the first mismatch.
-fn compare(paths: &Paths, hallscore_db: &Path, peer_db: &Path) -> Result<(usize, Option<String>)> {
+fn compare(paths: &Paths, hallscore_db: &Store, peer_db: &Path) -> Result<(usize, Option<String>)> {
     let rows = rankings_json(paths, hallscore_db, "branch")?;
     let conn = rusqlite::Connection::open(peer_db)?;
     let mut stmt = conn.prepare(
@@ -945,7 +1111,7 @@ struct WorkbookAgreement {
 /// and 区县排名 sheets against hallscore's `report rankings --format json`.
 fn compare_workbook(
     paths: &Paths,
-    hallscore_db: &Path,
+    hallscore_db: &Store,
     peer_xlsx: &Path,
 ) -> Result<WorkbookAgreement> {
     let mut workbook = calamine::open_workbook_auto(peer_xlsx)
@@ -1013,12 +1179,15 @@ fn compare_workbook(
 
 struct Task {
     label: &'static str,
-    file: PathBuf,
+    files: Vec<PathBuf>,
     target: f64,
     minimum: f64,
-    hallscore: Vec<Measured>,
+    /// hallscore's runs on each backend, in the order of the backends.
+    hallscore: Vec<Vec<Measured>>,
     peer: Option<Measured>,
     agreement: Option<(usize, Option<String>)>,
+    /// Whether PostgreSQL's rankings are SQLite's: `None` when they are.
+    backends_agree: Option<Option<String>>,
 }
 
 /// The run with the median wall time.
@@ -1042,7 +1211,10 @@ enum MemoryGoal {
 /// One line of the table: hallscore's runs (median) against the peer's run.
 struct Row<'a> {
     label: &'a str,
+    backend: &'a str,
     hallscore: &'a [Measured],
+    /// SQLite's runs of the same task, on the rows of another backend.
+    sqlite: Option<&'a [Measured]>,
     peer: Option<Measured>,
     target: f64,
     minimum: f64,
@@ -1075,7 +1247,12 @@ impl Row<'_> {
         let under = self.under.map_or(String::new(), |limit| {
             format!("  <{} ms {}", limit.as_millis(), mark(hs.wall < limit))
         });
-        let mut row = vec![self.label.to_string(), secs(hs.wall), secs(hs.cpu)];
+        let mut row = vec![
+            self.label.to_string(),
+            self.backend.to_string(),
+            secs(hs.wall),
+            secs(hs.cpu),
+        ];
         match &self.peer {
             Some(p) => {
                 let speedup = p.wall.as_secs_f64() / hs.wall.as_secs_f64();
@@ -1123,8 +1300,18 @@ impl Row<'_> {
                 },
             ]),
         }
+        row.push(self.sqlite.map_or(String::new(), |sqlite| {
+            versus_sqlite(hs.wall, median(sqlite).wall)
+        }));
         row
     }
+}
+
+/// Another backend's wall time as a multiple of SQLite's, against the aim
+/// of 3×.
+fn versus_sqlite(wall: Duration, sqlite: Duration) -> String {
+    let times = wall.as_secs_f64() / sqlite.as_secs_f64().max(0.001);
+    format!("{times:.1}× {}", mark(times <= 3.0))
 }
 
 /// Prints rows as a table, the first `header` rows above a rule; a row of
@@ -1160,7 +1347,7 @@ fn print_table(rows: &[Vec<String>], header: usize) {
             .map(|(c, (text, &width))| {
                 let pad = " ".repeat(width - text.chars().count());
                 // Text left, figures right.
-                if c == 0 || c == 6 || c == 9 {
+                if matches!(c, 0 | 1 | 7 | 10 | 11) {
                     format!("{text}{pad}")
                 } else {
                     format!("{pad}{text}")
@@ -1176,7 +1363,7 @@ fn print_table(rows: &[Vec<String>], header: usize) {
 
 fn progress(who: &str, label: &str, run: usize, m: &Measured) {
     println!(
-        "  {who:<9} {label:<20} run {run}: {:>7.2} s wall {:>7.2} s cpu {:>6.0} MB",
+        "  {who:<10} {label:<20} run {run}: {:>7.2} s wall {:>7.2} s cpu {:>6.0} MB",
         m.wall.as_secs_f64(),
         m.cpu.as_secs_f64(),
         m.peak_kb as f64 / 1024.0
@@ -1185,7 +1372,7 @@ fn progress(who: &str, label: &str, run: usize, m: &Measured) {
 
 fn main() -> Result<()> {
     let options = Options::parse()?;
-    let paths = Paths::new();
+    let paths = Paths::new(options.halls);
     if !paths.binary.is_file() {
         bail!("{} is missing", paths.binary.display());
     }
@@ -1196,95 +1383,134 @@ fn main() -> Result<()> {
         "import sys, pandas, openpyxl; print(sys.version.split()[0], pandas.__version__, openpyxl.__version__)",
     ]));
     let load_at_start = load_average();
+    // The peers read one file.
+    let peer = options.peer && paths.csv.len() == 1;
+    if options.peer && !peer {
+        println!(
+            "peer: skipped — the visits are in {} files (hallscore reads at most {MAX_CELLS} cells a sheet), the peers read one",
+            paths.csv.len()
+        );
+    }
 
     let mut tasks = vec![
         Task {
             label: "import visits .csv",
-            file: paths.csv.clone(),
+            files: paths.csv.clone(),
             target: 10.0,
             minimum: 3.0,
             hallscore: Vec::new(),
             peer: None,
             agreement: None,
+            backends_agree: None,
         },
         Task {
             label: "import visits .xlsx",
-            file: paths.xlsx.clone(),
+            files: paths.xlsx.clone(),
             target: 20.0,
             minimum: 5.0,
             hallscore: Vec::new(),
             peer: None,
             agreement: None,
+            backends_agree: None,
         },
     ];
     if options.workbook {
-        tasks.retain(|t| t.file == paths.csv);
+        tasks.retain(|t| t.files == paths.csv);
     }
-    let mut report_time = None;
+    let mut backends = vec![Backend {
+        label: "SQLite",
+        postgres: None,
+    }];
+    if let Some(url) = &options.postgres {
+        backends.push(Backend {
+            label: "PostgreSQL",
+            postgres: Some(Rc::new(PgServer::new(url)?)),
+        });
+    }
+    // The year's rankings on each backend, once.
+    let mut report_times = Vec::new();
     for task in &mut tasks {
-        let ext = task
-            .file
+        let ext = task.files[0]
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or("file")
             .to_string();
-        let db = paths.runs.join(format!("hallscore-{ext}.db"));
-        for run in 1..=options.runs() {
-            let log = paths.runs.join(format!("hallscore-{ext}-{run}.log"));
-            let m = hallscore_import(&paths, &db, &task.file, &log)?;
-            progress("hallscore", task.label, run, &m);
-            task.hallscore.push(m);
+        let stores: Vec<Store> = backends.iter().map(|b| b.store(&paths, &ext)).collect();
+        for (backend, db) in backends.iter().zip(&stores) {
+            let mut runs = Vec::new();
+            for run in 1..=options.runs() {
+                let log = paths
+                    .runs
+                    .join(format!("hallscore-{ext}-{}-{run}.log", backend.label));
+                let m = hallscore_import(&paths, db, &task.files, &log)?;
+                progress(backend.label, task.label, run, &m);
+                runs.push(m);
+            }
+            task.hallscore.push(runs);
+            if report_times.len() < backends.len() {
+                let started = Instant::now();
+                run_quietly(hallscore(&paths, db).args([
+                    "report",
+                    "rankings",
+                    "--period",
+                    &YEAR.to_string(),
+                    "--checklist",
+                    "national",
+                ]))?;
+                report_times.push(started.elapsed());
+            }
         }
-        if report_time.is_none() {
-            let started = Instant::now();
-            run_quietly(hallscore(&paths, &db).args([
-                "report",
-                "rankings",
-                "--period",
-                &YEAR.to_string(),
-                "--checklist",
-                "national",
-            ]))?;
-            report_time = Some(started.elapsed());
+        if let [sqlite, other] = stores.as_slice() {
+            task.backends_agree = Some(compare_backends(&paths, sqlite, other)?);
         }
-        if options.peer {
+        if peer {
             let peer_db = paths.runs.join(format!("peer-{ext}.db"));
             let log = paths.runs.join(format!("peer-{ext}.log"));
-            let m = peer_import(&paths, &peer_db, &task.file, &log)?;
+            let m = peer_import(&paths, &peer_db, &task.files[0], &log)?;
             progress("peer", task.label, 1, &m);
             task.peer = Some(m);
-            task.agreement = Some(compare(&paths, &db, &peer_db)?);
+            task.agreement = Some(compare(&paths, &stores[0], &peer_db)?);
         }
     }
 
-    // The ranking workbook, from the database of the last .csv import: the
-    // export alone, and added run by run to that import for the way from
-    // the agency's file to the workbook.
-    let csv_db = paths.runs.join("hallscore-csv.db");
+    // The ranking workbook, from the database of the last .csv import on
+    // each backend: the export alone, and added run by run to that import
+    // for the way from the agency's file to the workbook.
+    let csv_dbs: Vec<Store> = backends.iter().map(|b| b.store(&paths, "csv")).collect();
     let mut exports = Vec::new();
-    for run in 1..=options.runs() {
-        let out = paths.runs.join("hallscore-rankings.xlsx");
-        let log = paths.runs.join(format!("hallscore-export-{run}.log"));
-        let m = hallscore_export(&paths, &csv_db, &out, &log)?;
-        progress("hallscore", "export rankings", run, &m);
-        exports.push(m);
+    let mut pipelines = Vec::new();
+    for (b, (backend, db)) in backends.iter().zip(&csv_dbs).enumerate() {
+        let mut runs = Vec::new();
+        for run in 1..=options.runs() {
+            let out = paths.runs.join("hallscore-rankings.xlsx");
+            let log = paths
+                .runs
+                .join(format!("hallscore-export-{}-{run}.log", backend.label));
+            let m = hallscore_export(&paths, db, &out, &log)?;
+            progress(backend.label, "export rankings", run, &m);
+            runs.push(m);
+        }
+        let csv_imports = tasks
+            .iter()
+            .find(|t| t.files == paths.csv)
+            .map_or(&[][..], |t| &t.hallscore[b][..]);
+        pipelines.push(
+            csv_imports
+                .iter()
+                .zip(&runs)
+                .map(|(import, export)| sequence(*import, *export))
+                .collect::<Vec<Measured>>(),
+        );
+        exports.push(runs);
     }
-    let csv_imports = tasks
-        .iter()
-        .find(|t| t.file == paths.csv)
-        .map_or(&[][..], |t| &t.hallscore[..]);
-    let pipeline: Vec<Measured> = csv_imports
-        .iter()
-        .zip(&exports)
-        .map(|(import, export)| sequence(*import, *export))
-        .collect();
+    let csv_db = &csv_dbs[0];
     let (mut peer_pipeline, mut peer_export, mut workbook_agreement) = (None, None, None);
     let mut peer_phases = Vec::new();
-    if options.peer {
+    if peer {
         let db = paths.runs.join("peer-workbook.db");
         let log = paths.runs.join("peer-workbook-full.log");
         let out = paths.runs.join("peer-workbook-full.xlsx");
-        let m = peer_workbook_full(&paths, &db, &paths.csv, &out, &log)?;
+        let m = peer_workbook_full(&paths, &db, &paths.csv[0], &out, &log)?;
         progress("peer", "import+export .csv", 1, &m);
         peer_pipeline = Some(m);
         peer_phases.extend(
@@ -1302,7 +1528,7 @@ fn main() -> Result<()> {
                 .into_iter()
                 .map(|l| format!("export only: {l}")),
         );
-        workbook_agreement = Some(compare_workbook(&paths, &csv_db, &out)?);
+        workbook_agreement = Some(compare_workbook(&paths, csv_db, &out)?);
     }
     let load_at_end = load_average();
 
@@ -1312,8 +1538,8 @@ fn main() -> Result<()> {
          (.csv {:.1} MB, .xlsx {:.1} MB)",
         options.halls,
         5 + national_items().len(),
-        mb(fs::metadata(&paths.csv)?.len()),
-        mb(fs::metadata(&paths.xlsx)?.len())
+        mb(size(&paths.csv)?),
+        mb(size(&paths.xlsx)?)
     );
     println!(
         "hallscore: {} (median of {} run{}; fresh database each time: init, import roster, then the timed import)",
@@ -1321,6 +1547,14 @@ fn main() -> Result<()> {
         options.runs(),
         if options.runs() == 1 { "" } else { "s" }
     );
+    if let Some(server) = backends.iter().find_map(|b| b.postgres.as_ref()) {
+        println!(
+            "backends:  SQLite files in {}; PostgreSQL databases {} on {}, dropped at the end",
+            paths.runs.display(),
+            PgServer::name("*"),
+            server.address()
+        );
+    }
     match &python {
         Ok(v) => println!(
             "peer:      python3 benches/peer_import.py — read_csv / read_excel(openpyxl), score, to_sql (one run; python, pandas, openpyxl {})",
@@ -1356,6 +1590,7 @@ fn main() -> Result<()> {
     let mut rows: Vec<Vec<String>> = vec![
         [
             "task",
+            "backend",
             "hallscore",
             "",
             "peer",
@@ -1365,10 +1600,12 @@ fn main() -> Result<()> {
             "hallscore",
             "peer",
             "memory goal",
+            "÷ SQLite",
         ]
         .map(String::from)
         .to_vec(),
         [
+            "",
             "",
             "wall",
             "cpu",
@@ -1379,27 +1616,40 @@ fn main() -> Result<()> {
             "peak MB",
             "peak MB",
             "",
+            "wall, ≤ 3×",
         ]
         .map(String::from)
         .to_vec(),
     ];
     for task in &tasks {
-        rows.push(
-            Row {
-                label: task.label,
-                hallscore: &task.hallscore,
-                peer: task.peer,
-                target: task.target,
-                minimum: task.minimum,
-                under: None,
-                memory: MemoryGoal::Import,
-            }
-            .cells(),
-        );
+        for (b, backend) in backends.iter().enumerate() {
+            rows.push(
+                Row {
+                    label: task.label,
+                    backend: backend.label,
+                    hallscore: &task.hallscore[b],
+                    sqlite: (b > 0).then(|| &task.hallscore[0][..]),
+                    peer: task.peer,
+                    target: task.target,
+                    minimum: task.minimum,
+                    under: None,
+                    memory: MemoryGoal::Import,
+                }
+                .cells(),
+            );
+        }
     }
-    if let Some(t) = report_time {
-        let mut row = vec![format!("report rankings {YEAR}"), secs(t)];
+    for (backend, &t) in backends.iter().zip(&report_times) {
+        let mut row = vec![
+            format!("report rankings {YEAR}"),
+            backend.label.to_string(),
+            secs(t),
+        ];
         row.extend(std::iter::repeat_n(String::new(), 8));
+        row.push(match report_times.first() {
+            Some(&sqlite) if backend.postgres.is_some() => versus_sqlite(t, sqlite),
+            _ => String::new(),
+        });
         rows.push(row);
     }
     rows.push(vec![
@@ -1409,41 +1659,56 @@ fn main() -> Result<()> {
         most: 3.0,
         aim: 5.0,
     };
-    rows.push(
-        Row {
-            label: "import+export .csv",
-            hallscore: &pipeline,
-            peer: peer_pipeline,
-            target: 10.0,
-            minimum: 3.0,
-            under: None,
-            memory: workbook_memory,
+    for (label, runs, peer, target, minimum, under) in [
+        (
+            "import+export .csv",
+            &pipelines,
+            peer_pipeline,
+            10.0,
+            3.0,
+            None,
+        ),
+        (
+            "export rankings",
+            &exports,
+            peer_export,
+            50.0,
+            10.0,
+            Some(Duration::from_millis(150)),
+        ),
+    ] {
+        for (b, backend) in backends.iter().enumerate() {
+            rows.push(
+                Row {
+                    label,
+                    backend: backend.label,
+                    hallscore: &runs[b],
+                    sqlite: (b > 0).then(|| &runs[0][..]),
+                    peer,
+                    target,
+                    minimum,
+                    under,
+                    memory: workbook_memory,
+                }
+                .cells(),
+            );
         }
-        .cells(),
-    );
-    rows.push(
-        Row {
-            label: "export rankings",
-            hallscore: &exports,
-            peer: peer_export,
-            target: 50.0,
-            minimum: 10.0,
-            under: Some(Duration::from_millis(150)),
-            memory: workbook_memory,
-        }
-        .cells(),
-    );
+    }
     print_table(&rows, 2);
-    if report_time.is_some() {
+    println!(
+        "(report rankings: hallscore only, the {visits} visits of the .csv import, wall time)"
+    );
+    if backends.len() > 1 {
         println!(
-            "(report rankings: hallscore only, the {visits} visits of the .csv import, wall time)"
+            "(÷ SQLite: PostgreSQL's median wall time as a multiple of SQLite's, aiming at 3× or less; \
+             peak memory is hallscore's alone, the PostgreSQL server's is not counted)"
         );
     }
     println!(
         "(import+export .csv: hallscore = import visits, then export rankings, two processes, summed run by run, peak the larger; \
          peer = one process: read, check, score, to_sql, then the workbook from memory)"
     );
-    let size = |name: &str| {
+    let workbook_size = |name: &str| {
         fs::metadata(paths.runs.join(name))
             .map_or("—".into(), |m| format!("{:.1} MB", mb(m.len())))
     };
@@ -1451,9 +1716,9 @@ fn main() -> Result<()> {
         "(export rankings: hallscore from the .csv import's database, adding up the points stored with each visit; \
          the peer from the SQLite file of its whole run: read_sql, score the stored answers again with peer_import's parser, then the workbook; \
          workbooks: hallscore {}, the peer {})",
-        size("hallscore-rankings.xlsx"),
-        if options.peer {
-            size("peer-workbook.xlsx")
+        workbook_size("hallscore-rankings.xlsx"),
+        if peer {
+            workbook_size("peer-workbook.xlsx")
         } else {
             "—".into()
         }
@@ -1464,6 +1729,20 @@ fn main() -> Result<()> {
     println!();
     let mut disagree = false;
     for task in &tasks {
+        match &task.backends_agree {
+            Some(None) => println!(
+                "{}: SQLite and PostgreSQL agree — `report rankings --period {YEAR} --format json` identical at branch, district and city level",
+                task.label
+            ),
+            Some(Some(difference)) => {
+                disagree = true;
+                println!(
+                    "{}: SQLITE AND POSTGRESQL DISAGREE — {difference}",
+                    task.label
+                );
+            }
+            None => {}
+        }
         match &task.agreement {
             Some((n, None)) => println!(
                 "{}: figures agree — visits and rates of all {n} branches (hallscore `report rankings --format json` vs the mean of the peer's per-visit rates, to 4 decimals)",
@@ -1506,7 +1785,7 @@ fn main() -> Result<()> {
         None => {}
     }
     if disagree {
-        bail!("hallscore and the peer disagree");
+        bail!("the figures disagree (see above)");
     }
     Ok(())
 }

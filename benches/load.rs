@@ -1438,12 +1438,14 @@ impl Database {
                     .collect::<rusqlite::Result<_>>()?;
                 Ok(ids)
             }
-            Database::Postgres { server, name } => Ok(server
-                .client(name)?
-                .query(QUERY, &[])?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<std::result::Result<_, _>>()?),
+            Database::Postgres { server, name } => Ok(postgres::Client::connect(
+                &server.url_of(name),
+                postgres::NoTls,
+            )?
+            .query(QUERY, &[])?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?),
         }
     }
 

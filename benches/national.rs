@@ -54,8 +54,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_xlsxwriter::{Format, Workbook};
 
-// The load benchmark uses the rest of it.
-#[allow(dead_code)]
 #[path = "common/pg_server.rs"]
 mod pg_server;
 use pg_server::PgServer;
@@ -995,8 +993,16 @@ fn compare_backends(paths: &Paths, sqlite: &Store, other: &Store) -> Result<Opti
                 .enumerate()
                 .find(|(_, (x, y))| x != y)
                 .unwrap_or((0, ("", "")));
+            // Kept for a look at what differs.
+            let kept = match other {
+                Store::Postgres { server, name } => {
+                    server.keep(name);
+                    format!(" (database {name} kept)")
+                }
+                Store::Sqlite(_) => String::new(),
+            };
             return Ok(Some(format!(
-                "--level {level}, line {}: SQLite `{x}`, PostgreSQL `{y}`",
+                "--level {level}, line {}: SQLite `{x}`, PostgreSQL `{y}`{kept}",
                 n + 1
             )));
         }

@@ -31,11 +31,6 @@ impl PgServer {
         self.connect_to(self.url.as_str())
     }
 
-    /// A connection to the database `name` on this server.
-    pub fn client(&self, name: &str) -> Result<postgres::Client, Error> {
-        self.connect_to(&self.url_of(name))
-    }
-
     fn connect_to(&self, url: &str) -> Result<postgres::Client, Error> {
         postgres::Client::connect(url, postgres::NoTls)
             .map_err(|e| format!("cannot connect to PostgreSQL at {}: {e}", self.address()).into())

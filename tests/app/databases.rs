@@ -100,3 +100,68 @@ fn a_new_workspace_database_starts_empty_on_either_backend() {
     let stderr = refused_at(&ws.db(), &["checklist", "list"]);
     assert!(stderr.contains("请先运行 hallscore init"), "{stderr}");
 }
+
+/// `copy` moves a whole database out of the workspace's backend into a new
+/// SQLite file and back into a fresh database of the workspace's backend;
+/// each copy answers exactly as its source, and a target that holds
+/// anything is refused untouched.
+#[test]
+fn a_copy_answers_as_its_source_and_never_writes_over_data() {
+    let source = Workspace::empty();
+    source.run(&["demo"]).success();
+    let source_db = source.db();
+    let file = source.path("copy.db").display().to_string();
+    let out = source
+        .run(&["copy", "--from", &source_db, "--to", &file])
+        .success()
+        .stdout;
+    assert!(out.contains("个期间的排名完全一致"), "{out}");
+
+    // Back into an empty database of the workspace's own kind.
+    let target = Workspace::empty();
+    let target_db = target.db();
+    target
+        .run(&["copy", "--from", &file, "--to", &target_db])
+        .success();
+    for db in [&file, &target_db] {
+        for period in ["2026-Q2", "2026-Q3"] {
+            for level in ["branch", "district", "city"] {
+                let args = [
+                    "report", "rankings", "--period", period, "--level", level, "--format", "json",
+                ];
+                let run = |db: &str| {
+                    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hallscore"))
+                        .arg("--db")
+                        .arg(db)
+                        .args(args)
+                        .env_remove("HALLSCORE_DB")
+                        .output()
+                        .expect("run hallscore");
+                    assert!(output.status.success(), "{db}: {args:?}");
+                    String::from_utf8(output.stdout).expect("UTF-8")
+                };
+                assert_eq!(run(db), run(&source_db), "{db} {period} {level}");
+            }
+        }
+    }
+    assert_eq!(
+        target.snapshot(),
+        source.snapshot(),
+        "every row, ids and all"
+    );
+
+    // A target holding anything, an existing file, or the source itself.
+    let before = target.snapshot();
+    let stderr = refused_at(&source_db, &["copy", "--from", &file, "--to", &target_db]);
+    let says = if is_postgres(&target_db) {
+        "目标数据库不是空的"
+    } else {
+        "已存在"
+    };
+    assert!(stderr.contains(says), "{stderr}");
+    assert_eq!(target.snapshot(), before, "the target changed");
+    let stderr = refused_at(&source_db, &["copy", "--from", &target_db, "--to", &file]);
+    assert!(stderr.contains("已存在"), "{stderr}");
+    let stderr = refused_at(&source_db, &["copy", "--from", &file, "--to", &file]);
+    assert!(stderr.contains("同一个数据库"), "{stderr}");
+}

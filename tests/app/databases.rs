@@ -3,19 +3,24 @@
 //! server that refuses writes. Each gets one line naming the problem, and
 //! nothing stored changes.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use crate::helpers::{ROSTER_CSV, Workspace, is_postgres, workspace_with_roster};
 
-/// Runs `hallscore --db DB ARGS`; its one-line error.
-fn refused_at(db: &str, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_hallscore"))
+/// Runs `hallscore --db DB ARGS`.
+fn hallscore_at(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hallscore"))
         .arg("--db")
         .arg(db)
         .args(args)
         .env_remove("HALLSCORE_DB")
         .output()
-        .expect("run hallscore");
+        .expect("run hallscore")
+}
+
+/// Runs `hallscore --db DB ARGS`; its one-line error.
+fn refused_at(db: &str, args: &[&str]) -> String {
+    let output = hallscore_at(db, args);
     assert!(!output.status.success(), "--db {db} was accepted");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -130,13 +135,7 @@ fn a_copy_answers_as_its_source_and_never_writes_over_data() {
                     "report", "rankings", "--period", period, "--level", level, "--format", "json",
                 ];
                 let run = |db: &str| {
-                    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hallscore"))
-                        .arg("--db")
-                        .arg(db)
-                        .args(args)
-                        .env_remove("HALLSCORE_DB")
-                        .output()
-                        .expect("run hallscore");
+                    let output = hallscore_at(db, &args);
                     assert!(output.status.success(), "{db}: {args:?}");
                     String::from_utf8(output.stdout).expect("UTF-8")
                 };

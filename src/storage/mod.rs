@@ -27,7 +27,7 @@ pub use rectify::{NewTicket, Ticket, TicketFilter};
 pub use review::{Compared, Decided, Queued, Review, StoredFlag};
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::Arc;
@@ -1047,16 +1047,29 @@ impl Store {
         let tx = self.conn.savepoint()?;
         let dispositions = {
             let mut statements = VisitStatements::prepare(&tx)?;
-            visits
+            let rows = visits
                 .iter()
                 .zip(&arrivals)
                 .map(|(visit, arrival)| {
                     let branch_id = *branch_ids.get(&visit.branch_code).ok_or_else(|| {
                         Error::NotFound(format!("网点编码「{}」不在网点名单中", visit.branch_code))
                     })?;
-                    statements.store(visit, branch_id, arrival, &options)
+                    Ok(VisitRowToStore::of(visit, branch_id, arrival))
                 })
-                .collect::<Result<Vec<_>>>()?
+                .collect::<Result<Vec<_>>>()?;
+            let mut dispositions = Vec::with_capacity(rows.len());
+            for batch in rows.chunks(INSERT_BATCH) {
+                let mut inserted = statements.insert_new(batch, &options)?;
+                for row in batch {
+                    // The first of the batch with its key is the one inserted.
+                    dispositions.push(if inserted.remove(&row.key) {
+                        Disposition::New
+                    } else {
+                        statements.store_taken(row, &options)?
+                    });
+                }
+            }
+            dispositions
         };
         record_new_visits(&tx, visits, &arrivals, &dispositions, options.actor)?;
         let conflict = dispositions
@@ -1170,7 +1183,6 @@ impl<'a> ImportOptions<'a> {
 /// The statements an import runs for each visit, prepared once.
 struct VisitStatements<'c> {
     find: Stmt<'c>,
-    insert: Stmt<'c>,
     keep_history: Stmt<'c>,
     update: Stmt<'c>,
     tx: &'c Conn,
@@ -1186,13 +1198,6 @@ impl<'c> VisitStatements<'c> {
                 "SELECT {VISIT_COLUMNS} FROM visits v JOIN branches b ON b.id = v.branch_id
                  WHERE v.key = ?1"
             ))?,
-            insert: tx.prepare_cached(
-                "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
-                    visited_at, inspector, notes, answers, created_at, updated_at, recorded_by,
-                    item_notes, status, points)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (key) DO NOTHING",
-            )?,
             keep_history: tx.prepare_cached(
                 "INSERT INTO visit_history (visit_id, checklist_version, answers, notes, replaced_at, reason)
                  SELECT id, checklist_version, answers, notes, ?2, ?3 FROM visits WHERE id = ?1",
@@ -1209,41 +1214,77 @@ impl<'c> VisitStatements<'c> {
         })
     }
 
-    /// Stores one visit of hall `branch_id`: inserted when its key is new,
-    /// else compared with the stored one and replaced if asked.
-    fn store(
+    /// Inserts the visits of `batch` whose keys are new, in one statement;
+    /// the keys it inserted.
+    fn insert_new(
         &mut self,
-        visit: &Visit,
-        branch_id: i64,
-        arrival: &Arrival,
+        batch: &[VisitRowToStore<'_>],
+        options: &ImportOptions<'_>,
+    ) -> Result<HashSet<String>> {
+        let rows: Vec<String> = (0..batch.len())
+            .map(|i| {
+                let p = |n: usize| format!("?{}", i * INSERT_COLUMNS + n);
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(6),
+                    p(7),
+                    p(8),
+                    p(9),
+                    p(10),
+                    p(10),
+                    p(11),
+                    p(12),
+                    p(13),
+                    p(14)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO visits (key, visit_id, branch_id, checklist_id, checklist_version,
+                visited_at, inspector, notes, answers, created_at, updated_at, recorded_by,
+                item_notes, status, points)
+             VALUES {} ON CONFLICT (key) DO NOTHING RETURNING key",
+            rows.join(", ")
+        );
+        let mut values: Vec<&dyn sql::ToValue> = Vec::with_capacity(batch.len() * INSERT_COLUMNS);
+        for row in batch {
+            values.extend([
+                &row.key as &dyn sql::ToValue,
+                &row.visit.visit_id,
+                &row.branch_id,
+                &row.visit.checklist_id,
+                &row.visit.checklist_version,
+                &row.visited_at,
+                &row.visit.inspector,
+                &row.visit.notes,
+                &row.blob,
+                &self.now,
+                &options.recorded_by,
+                &row.item_notes,
+                &row.status,
+                &row.points,
+            ]);
+        }
+        self.tx
+            .prepare_cached(&sql)?
+            .query_map(values.as_slice(), |r| r.get(0))?
+            .collect()
+    }
+
+    /// Stores a visit whose key is taken: compared with the stored one,
+    /// and replaced if asked.
+    fn store_taken(
+        &mut self,
+        row: &VisitRowToStore<'_>,
         options: &ImportOptions<'_>,
     ) -> Result<Disposition> {
-        let key = visit.key();
-        let blob = codec::encode(&visit.answers);
-        let item_notes = item_notes_to(&visit.item_notes);
-        let visited_at = visit.visited_at.format(TIME_FORMAT).to_string();
-        // Most imported visits are new: insert first, and read the stored
-        // visit only when its key is taken.
-        let inserted = self.insert.execute(params![
-            key,
-            visit.visit_id,
-            branch_id,
-            visit.checklist_id,
-            visit.checklist_version,
-            visited_at,
-            visit.inspector,
-            visit.notes,
-            blob,
-            self.now,
-            options.recorded_by,
-            item_notes,
-            arrival.status.as_str(),
-            arrival.points
-        ])?;
-        if inserted > 0 {
-            return Ok(Disposition::New);
-        }
-        let (id, stored) = self.stored(&key)?;
+        let visit = row.visit;
+        let (id, stored) = self.stored(&row.key)?;
         if stored == *visit {
             return Ok(Disposition::Unchanged);
         }
@@ -1256,7 +1297,7 @@ impl<'c> VisitStatements<'c> {
                 actor: options.actor,
                 action: "visit.replace",
                 entity: "visit",
-                id: Some(&key),
+                id: Some(&row.key),
                 before: Some(&visit_json(&stored)),
                 after: Some(&visit_json(visit)),
             },
@@ -1265,17 +1306,17 @@ impl<'c> VisitStatements<'c> {
             .execute(params![id, self.now, "导入时替换"])?;
         self.update.execute(params![
             id,
-            branch_id,
+            row.branch_id,
             visit.checklist_id,
             visit.checklist_version,
-            visited_at,
+            row.visited_at,
             visit.inspector,
             visit.notes,
-            blob,
+            row.blob,
             self.now,
-            item_notes,
-            arrival.status.as_str(),
-            arrival.points
+            row.item_notes,
+            row.status,
+            row.points
         ])?;
         Ok(Disposition::Replaced)
     }
@@ -1285,6 +1326,40 @@ impl<'c> VisitStatements<'c> {
         self.find
             .query_row([key], VisitRow::read)?
             .into_visit(&mut self.answers)
+    }
+}
+
+/// How many visits one insert statement carries: fewer statements, and so
+/// fewer round trips to a database server, for a large import.
+const INSERT_BATCH: usize = 500;
+
+/// The parameters of one visit in the insert.
+const INSERT_COLUMNS: usize = 14;
+
+/// A visit as it is written: its row's values besides the visit itself.
+struct VisitRowToStore<'v> {
+    visit: &'v Visit,
+    key: String,
+    branch_id: i64,
+    visited_at: String,
+    blob: Vec<u8>,
+    item_notes: Option<String>,
+    status: &'static str,
+    points: Option<&'v [u8]>,
+}
+
+impl<'v> VisitRowToStore<'v> {
+    fn of(visit: &'v Visit, branch_id: i64, arrival: &'v Arrival) -> VisitRowToStore<'v> {
+        VisitRowToStore {
+            visit,
+            key: visit.key(),
+            branch_id,
+            visited_at: visit.visited_at.format(TIME_FORMAT).to_string(),
+            blob: codec::encode(&visit.answers),
+            item_notes: item_notes_to(&visit.item_notes),
+            status: arrival.status.as_str(),
+            points: arrival.points.as_deref(),
+        }
     }
 }
 

@@ -444,14 +444,21 @@ fn funnel_limits(
 /// their text, not of their rate, so that the spread draws no slope.
 fn funnel_points(svg: &mut String, scale: &FunnelScale, points: &[FunnelPoint]) {
     let step = (scale.right - scale.left) / scale.span;
-    for (i, p) in points.iter().enumerate() {
-        let mut same: Vec<usize> = (0..points.len())
-            .filter(|&j| points[j].visits == p.visits)
-            .collect();
-        same.sort_by(|&a, &b| points[a].title.cmp(&points[b].title));
-        let k = same.iter().position(|&j| j == i).unwrap_or(0) as f64;
-        let offset =
-            (k - (same.len() as f64 - 1.0) / 2.0) * (step * 0.5 / same.len() as f64).min(9.0);
+    // Points of the same visit count spread sideways in the order of their
+    // titles: each point's place among them and how many they are.
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|&a, &b| {
+        (points[a].visits, &points[a].title).cmp(&(points[b].visits, &points[b].title))
+    });
+    let mut places = vec![(0, 0); points.len()];
+    for same in order.chunk_by(|&a, &b| points[a].visits == points[b].visits) {
+        for (k, &i) in same.iter().enumerate() {
+            places[i] = (k, same.len());
+        }
+    }
+    for (p, &(k, same)) in points.iter().zip(&places) {
+        let (k, same) = (k as f64, same as f64);
+        let offset = (k - (same - 1.0) / 2.0) * (step * 0.5 / same).min(9.0);
         let class = match p.signal {
             Some(Signal::Above) => "point above",
             Some(Signal::Below) => "point below",
@@ -610,6 +617,38 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 2);
         assert!(svg.contains(r#"class="point below""#), "{svg}");
         assert!(svg.contains("<title>&lt;甲&gt;</title>"), "{svg}");
+    }
+
+    #[test]
+    fn halls_of_one_visit_count_spread_sideways_in_the_order_of_their_names() {
+        let point = |title: &str, visits| FunnelPoint {
+            title: title.into(),
+            visits,
+            rate: 0.8,
+            signal: None,
+        };
+        let svg = funnel(
+            &[point("c", 3), point("a", 3), point("d", 4), point("b", 3)],
+            &[(3, limits(0.75, 0.08)), (4, limits(0.75, 0.07))],
+            &FunnelWords {
+                title: "f",
+                visits_axis: "次数",
+                average: "全区 75.0%",
+                inner: "95%",
+                outer: "99.8%",
+            },
+        );
+        let x = |title: &str| -> f64 {
+            let end = svg
+                .find(&format!("<title>{title}</title>"))
+                .unwrap_or_else(|| panic!("no point {title}: {svg}"));
+            let start = svg[..end].rfind("cx=\"").expect("a cx") + 4;
+            let len = svg[start..].find('"').expect("a closing quote");
+            svg[start..start + len].parse().expect("a number")
+        };
+        assert!(x("a") < x("b") && x("b") < x("c"), "{svg}");
+        assert!((x("b") - x("a") - (x("c") - x("b"))).abs() < 0.11, "{svg}");
+        assert!(x("c") < x("d"), "{svg}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `report`: rankings, short boards and plan coverage, as tables or JSON.
 
 use std::io::Write as _;
+use std::sync::Arc;
 
 use clap::{Subcommand, ValueEnum};
 use comfy_table::Cell as TableCell;
@@ -52,10 +53,10 @@ pub(super) fn analyse(
     store: &Reader,
     options: &Options,
     adjust: Option<Adjustment>,
-) -> Result<(Analysis, Analysis), CliError> {
+) -> Result<(Arc<Analysis>, Arc<Analysis>), CliError> {
     let (current, previous) = report::analyse(store, options)?;
     Ok(match adjust {
-        None => (current, previous),
+        None => (Arc::new(current), Arc::new(previous)),
         Some(Adjustment::Inspectors) => (
             current.adjusted_for_inspectors(),
             previous.adjusted_for_inspectors(),

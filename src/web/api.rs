@@ -991,8 +991,8 @@ pub async fn rankings(
             let (current, previous) = analyse(&cache, store, &options)?;
             let (current, previous) = if adjust {
                 (
-                    Arc::new(current.adjusted_for_inspectors()),
-                    Arc::new(previous.adjusted_for_inspectors()),
+                    current.adjusted_for_inspectors(),
+                    previous.adjusted_for_inspectors(),
                 )
             } else {
                 (current, previous)

@@ -754,7 +754,7 @@ fn dashboard_page(
     let adjusted = admin.then(|| current.adjusted_for_inspectors());
     let adjusted_previous = adjust.then(|| previous.adjusted_for_inspectors());
     let (ranked, ranked_previous) = match (&adjusted, &adjusted_previous) {
-        (Some(a), Some(p)) => (a, p),
+        (Some(a), Some(p)) => (&**a, &**p),
         _ => (current, previous),
     };
     let t = lang.text();
@@ -771,7 +771,7 @@ fn dashboard_page(
         .shortboards(&scope)
         .or_else(|_| current.shortboards("all"))
         .map_err(Error::invalid)?;
-    let rates = |level| shown_rates(current, adjusted.as_ref(), adjust, level);
+    let rates = |level| shown_rates(current, adjusted.as_deref(), adjust, level);
     let (hall_rates, district_rates) = (rates(Level::Branch), rates(Level::District));
     let scale = bar_scale(&[&halls, &districts]);
     let row_figures = |plain, adjusted| RowFigures {

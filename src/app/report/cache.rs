@@ -11,7 +11,8 @@ use crate::storage::{self, Change, Reader, ScannedVisit};
 
 /// How many analyses a cache keeps (a dashboard uses two), besides a spare
 /// of those that change while in use; each holds a period's figures and
-/// running totals for every hall, about 10 MB for 3,000 halls.
+/// running totals for every hall, about 10 MB for 3,000 halls, and as much
+/// again once an admin's page has asked for its inspector-adjusted copy.
 const CACHED_ANALYSES: usize = 8;
 /// More changes than this since an analysis was brought up to date: it is
 /// computed anew.

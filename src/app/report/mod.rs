@@ -15,7 +15,7 @@ pub use json::*;
 pub use sentences::*;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -132,6 +132,7 @@ pub struct Uncertainty {
 struct Memo {
     calibration: OnceLock<Vec<Calibration>>,
     uncertainty: OnceLock<Uncertainty>,
+    adjusted: OnceLock<Arc<Analysis>>,
 }
 
 impl Clone for Memo {
@@ -609,8 +610,16 @@ impl Analysis {
 
     /// The same figures with every hall's overall rate replaced by its
     /// inspector-adjusted rate, and districts, cities and the region
-    /// averaged from those: what `--adjust inspectors` ranks.
-    pub fn adjusted_for_inspectors(&self) -> Analysis {
+    /// averaged from those: what `--adjust inspectors` ranks. Made once per
+    /// state of the analysis and shared: every admin's page shows it.
+    pub fn adjusted_for_inspectors(&self) -> Arc<Analysis> {
+        self.memo
+            .adjusted
+            .get_or_init(|| Arc::new(self.adjusted_copy()))
+            .clone()
+    }
+
+    fn adjusted_copy(&self) -> Analysis {
         let u = self.uncertainty();
         let adjusted = u.adjusted.clone();
         let effect: Vec<f64> = u

@@ -47,6 +47,9 @@ pub struct DashboardQuery {
     order: Option<String>,
     district: Option<String>,
     q: Option<String>,
+    /// `all`: the county table lists every county, not only those of a
+    /// manager's own city.
+    districts: Option<String>,
 }
 
 /// A `<select>` option.
@@ -566,6 +569,8 @@ struct DashboardPage {
     scope_visits: u32,
     section_titles: Vec<String>,
     districts: Ranking,
+    /// Which counties the county table lists, and the link to the others.
+    district_switch: Option<DistrictSwitch>,
     /// The lines of the hall table's page, and the table around them.
     halls: Ranking,
     hall_table: HallTable,
@@ -577,6 +582,8 @@ struct DashboardPage {
     funnel: Funnel,
     weakest_chart: String,
     pareto_chart: String,
+    /// The waits' heading and the header of their unit column.
+    waits_heading: (&'static str, &'static str),
     waits: Vec<report::WaitJson>,
     /// The unit every wait is measured in, for the table's headers; none
     /// when items differ, and each row says its own.
@@ -585,6 +592,13 @@ struct DashboardPage {
     query: String,
     /// The period's rectification figures, or why there are none.
     rectify: super::rectify::Summary,
+}
+
+/// What the county table lists, and a link to list the others.
+struct DistrictSwitch {
+    note: String,
+    label: String,
+    href: String,
 }
 
 /// The dashboard's funnel plot, the halls outside its 99.8% limits, or why
@@ -700,6 +714,7 @@ pub async fn dashboard(
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
     let adjust = adjust_for(&query, &authed.user).page(lang)?;
+    let all_districts = all_districts(&query, lang.text()).page(lang)?;
     let cache = state.analyses.clone();
     // A national page is tens of milliseconds of work: made on a blocking
     // thread with its figures, not on the async threads, which serve every
@@ -718,14 +733,17 @@ pub async fn dashboard(
                 lang,
             )?;
             let sections = current.catalogue.sections.len();
-            let view = hall_view(&query, sections, authed.user.sees_inspectors(), lang.text())?;
+            let asked = Asked {
+                halls: hall_view(&query, sections, authed.user.sees_inspectors(), lang.text())?,
+                adjust,
+                all_districts,
+            };
             let page = dashboard_page(
                 authed,
                 lang,
                 &context,
-                &view,
+                &asked,
                 (&current, &previous),
-                adjust,
                 rectify,
             )?;
             Ok(page.into_response())
@@ -734,18 +752,165 @@ pub async fn dashboard(
         .page(lang)
 }
 
+/// What a reader asked the dashboard for, besides period and checklist.
+struct Asked {
+    halls: HallView,
+    /// Ranked by inspector-adjusted rates.
+    adjust: bool,
+    /// Every county in the county table, not only the manager's city's.
+    all_districts: bool,
+}
+
+impl Asked {
+    /// `params` and the choice of every county, when it was made.
+    fn keeping(&self, mut params: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+        if self.all_districts {
+            params.push(("districts", "all".into()));
+        }
+        params
+    }
+}
+
+/// Whether `districts=all` asks for every county; any other value is a
+/// mistake in the address.
+fn all_districts(query: &DashboardQuery, t: &Text) -> Result<bool, Error> {
+    match query.districts.as_deref().map(str::trim) {
+        None | Some("") => Ok(false),
+        Some("all") => Ok(true),
+        Some(other) => Err(Error::invalid(t.bad_districts(other))),
+    }
+}
+
+/// The county table's rows and the waits beside them. A manager compares
+/// the counties of their own city, and may ask for all; the waits are by
+/// county while the rows are one city's, else by city (every county's
+/// waits are in the workbook).
+struct Compared<'r> {
+    rows: Vec<&'r RankingRow>,
+    /// The manager's city when the rows are only its counties.
+    city: Option<&'r str>,
+    /// How many counties the reader may compare in all.
+    all: usize,
+    /// The waits' heading and the header of their unit column.
+    waits_heading: (&'static str, &'static str),
+    waits: Vec<report::WaitJson>,
+}
+
+fn compared<'r>(
+    districts: &'r RankingsReport,
+    current: &Analysis,
+    visibility: &Visibility,
+    all_asked: bool,
+    t: &Text,
+) -> Compared<'r> {
+    let city_of = |district: &str| {
+        districts
+            .rows
+            .iter()
+            .find(|r| r.code == district)
+            .and_then(|r| r.city.as_deref())
+    };
+    let home = match visibility {
+        Visibility::City(city) => districts
+            .rows
+            .iter()
+            .find_map(|r| r.city.as_deref().filter(|c| c == city)),
+        Visibility::District(district) => city_of(district),
+        _ => None,
+    };
+    let city = home.filter(|_| !all_asked);
+    let rows: Vec<&RankingRow> = districts
+        .rows
+        .iter()
+        .filter(|r| city.is_none_or(|c| r.city.as_deref() == Some(c)))
+        .collect();
+    let mut cities: Vec<&str> = rows.iter().filter_map(|r| r.city.as_deref()).collect();
+    cities.sort_unstable();
+    cities.dedup();
+    let (waits_heading, waits) = if cities.len() > 1 {
+        (
+            (t.waits_by_city, t.city_column),
+            current.waits_json(Level::City, &[]),
+        )
+    } else {
+        let shown: std::collections::HashSet<&str> = rows.iter().map(|r| r.code.as_str()).collect();
+        let waits = districts
+            .waits
+            .iter()
+            .filter(|w| shown.contains(w.code.as_str()))
+            .cloned()
+            .collect();
+        ((t.waits_heading, t.district), waits)
+    };
+    Compared {
+        rows,
+        city: home,
+        all: districts.rows.len(),
+        waits_heading,
+        waits,
+    }
+}
+
+/// The line above the county table that says which counties it lists,
+/// with the link to the others; only where a manager's city is not the
+/// whole roster.
+fn district_switch(
+    compared: &Compared,
+    asked: &Asked,
+    plain: &[(&'static str, String)],
+    t: &Text,
+) -> Option<DistrictSwitch> {
+    let narrowed = asked.all_districts || compared.rows.len() < compared.all;
+    let city = compared.city.filter(|_| narrowed)?;
+    let mut params = asked.halls.kept();
+    let (note, label) = if asked.all_districts {
+        (t.every_district(compared.all), t.only_city_districts(city))
+    } else {
+        params.push(("districts", "all".into()));
+        (
+            t.city_districts(city, compared.rows.len(), compared.all),
+            t.show_every_district.to_string(),
+        )
+    };
+    Some(DistrictSwitch {
+        note,
+        label,
+        href: hall_table::dashboard_at(plain, &params, "district-ranking"),
+    })
+}
+
+/// The dashboard's period and checklist form: the adjusted ranking offered
+/// to admins, and the table choices in `kept` carried along.
+fn dashboard_filters(
+    t: &'static Text,
+    context: &Context,
+    current: &Analysis,
+    (offered, adjust): (bool, bool),
+    kept: Vec<(&'static str, String)>,
+) -> Filters {
+    Filters::new(
+        t,
+        "/dashboard".into(),
+        context.last,
+        &current.period,
+        &context.checklists,
+        &current.checklist_id,
+    )
+    .with_adjust(offered, adjust)
+    .keeping(kept)
+}
+
 /// The dashboard of `current`'s period (beside `previous`) for a
-/// signed-in reader, ranked by inspector-adjusted rates when `adjust`,
-/// with the period's rectification figures.
+/// signed-in reader, as `asked`, with the period's rectification figures.
 fn dashboard_page(
     authed: Authed,
     lang: Lang,
     context: &Context,
-    view: &HallView,
+    asked: &Asked,
     (current, previous): (&Analysis, &Analysis),
-    adjust: bool,
     rectify: super::rectify::Summary,
 ) -> Result<DashboardPage, Error> {
+    let (view, adjust) = (&asked.halls, asked.adjust);
     let period = current.period;
     let admin = authed.user.sees_inspectors();
     let visibility = authed.user.visibility();
@@ -763,7 +928,9 @@ fn dashboard_page(
     let halls = ranked.rankings_for(ranked_previous, Level::Branch, 3, &visibility, admin);
     let districts = ranked.rankings_for(ranked_previous, Level::District, 3, &visibility, admin);
     let query = page_query(&period, &current.checklist_id, adjust);
-    let base = page_params(&period, &current.checklist_id, adjust);
+    let plain = page_params(&period, &current.checklist_id, adjust);
+    let (base, kept) = (asked.keeping(plain.clone()), asked.keeping(view.kept()));
+    let compared = compared(&districts, current, &visibility, asked.all_districts, t);
     // Shown only to those who see every hall, for whom nothing was left out.
     let everything = visibility == Visibility::Everything;
     let scope = own_scope(&authed.user);
@@ -797,16 +964,7 @@ fn dashboard_page(
         lang: lang.code(),
         assets: AssetUrls::new(),
         csrf: authed.csrf.clone().unwrap_or_default(),
-        filters: Filters::new(
-            t,
-            "/dashboard".into(),
-            context.last,
-            &period,
-            &context.checklists,
-            &current.checklist_id,
-        )
-        .with_adjust(admin, adjust)
-        .keeping(view.kept()),
+        filters: dashboard_filters(t, context, current, (admin, adjust), kept),
         period_line: period_line(current, previous, t),
         pending: (current.pending > 0).then(|| t.pending_visits(current.pending)),
         scope: scope_label(&scope, t),
@@ -828,7 +986,7 @@ fn dashboard_page(
         ),
         districts: lines(
             &districts,
-            districts.rows.iter(),
+            compared.rows.iter().copied(),
             &query,
             &row_figures(district_rates.0.as_ref(), district_rates.1.as_ref()),
         ),
@@ -842,8 +1000,10 @@ fn dashboard_page(
             t.weakest_items,
         ),
         pareto_chart: pareto_chart(&boards, t),
-        wait_unit: shared_unit(&districts.waits),
-        waits: districts.waits.clone(),
+        district_switch: district_switch(&compared, asked, &plain, t),
+        wait_unit: shared_unit(&compared.waits),
+        waits_heading: compared.waits_heading,
+        waits: compared.waits,
         calibration: halls.calibration.clone(),
         query,
         rectify,

@@ -222,6 +222,11 @@ pub struct Text {
     pub lost_points: &'static str,
     pub cumulative: &'static str,
     pub waits_heading: &'static str,
+    pub waits_by_city: &'static str,
+    /// Where every county's and hall's waits are.
+    pub waits_note: &'static str,
+    pub city_column: &'static str,
+    pub show_every_district: &'static str,
     pub check_item: &'static str,
     pub wait_count: &'static str,
     pub mean: &'static str,
@@ -750,6 +755,40 @@ impl Text {
             Lang::En => format!(
                 "The hall ranking has no column \"{text}\" to sort by (sort in the address)"
             ),
+        }
+    }
+
+    /// A `districts` value in the address other than `all`.
+    pub fn bad_districts(&self, text: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("地址中的 districts 只能是 all(列出全部区县),不能是「{text}」"),
+            Lang::En => format!(
+                "districts in the address can only be all (list every county), not \"{text}\""
+            ),
+        }
+    }
+
+    /// Above a county table that lists only the manager's city's counties.
+    pub fn city_districts(&self, city: &str, shown: usize, all: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("列出{city}的 {shown} 个区县;名次是在全部 {all} 个区县中的名次。"),
+            Lang::En => format!("The {shown} counties of {city}, ranked among all {all} counties."),
+        }
+    }
+
+    /// Above a county table that lists every county, for a manager.
+    pub fn every_district(&self, all: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("列出全部 {all} 个区县。"),
+            Lang::En => format!("All {all} counties."),
+        }
+    }
+
+    /// The link back to the manager's own city's counties.
+    pub fn only_city_districts(&self, city: &str) -> String {
+        match self.lang {
+            Lang::Zh => format!("只看{city}的区县"),
+            Lang::En => format!("Only the counties of {city}"),
         }
     }
 
@@ -1300,6 +1339,10 @@ pub static ZH: Text = Text {
     lost_points: "失分",
     cumulative: "累计占比",
     waits_heading: "等候时长(区县)",
+    waits_by_city: "等候时长(地市)",
+    waits_note: "每个区县、每个营业厅的等候时长见排名工作簿的「等候时长」表。",
+    city_column: "地市",
+    show_every_district: "显示全部区县",
     check_item: "检查项",
     wait_count: "次数",
     mean: "平均",
@@ -1644,6 +1687,10 @@ pub static EN: Text = Text {
     lost_points: "Points lost",
     cumulative: "Cumulative share",
     waits_heading: "Waiting times by county",
+    waits_by_city: "Waiting times by city",
+    waits_note: "Every county's and every hall's waiting times are in the ranking workbook's 等候时长 sheet.",
+    city_column: "City",
+    show_every_district: "Show every county",
     check_item: "Item",
     wait_count: "Count",
     mean: "Mean",

@@ -17,6 +17,7 @@
 //!
 //! Screenshots of every step are saved under `target/screenshots/<test>/`.
 
+mod county_tables;
 mod driver;
 mod hall_pages;
 mod plans;

@@ -445,7 +445,9 @@ impl Analysis {
         inspectors
     }
 
-    fn waits_json(&self, level: Level, shown: &[bool]) -> Vec<WaitJson> {
+    /// The waits of a level's units, of those marked in `shown` (all when
+    /// empty).
+    pub fn waits_json(&self, level: Level, shown: &[bool]) -> Vec<WaitJson> {
         self.waits_of(level, shown)
             .into_iter()
             .map(|(measure, unit, s)| {

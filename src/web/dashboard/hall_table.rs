@@ -415,11 +415,21 @@ impl TableFrame<'_> {
 /// The dashboard with the hall table's `params` after `base`'s period and
 /// checklist, opened at the table.
 fn dashboard_href(base: &[(&'static str, String)], params: &[(&'static str, String)]) -> String {
+    dashboard_at(base, params, "hall-ranking")
+}
+
+/// The dashboard with `base`'s parameters, then `params`, opened at the
+/// element `anchor`.
+pub fn dashboard_at(
+    base: &[(&'static str, String)],
+    params: &[(&'static str, String)],
+    anchor: &str,
+) -> String {
     let mut address = form_urlencoded::Serializer::new(String::new());
     for (name, value) in base.iter().chain(params) {
         address.append_pair(name, value);
     }
-    format!("/dashboard?{}#hall-ranking", address.finish())
+    format!("/dashboard?{}#{anchor}", address.finish())
 }
 
 /// The hall table in the order of a call-out's metric (0 the overall rate

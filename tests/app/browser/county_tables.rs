@@ -144,22 +144,6 @@ async fn open_dashboard(b: &Browser, query: &str) {
     .await;
 }
 
-/// Follows a link and waits for the dashboard it opens.
-async fn follow(b: &Browser, css: &str) {
-    let before = b.path().await;
-    b.click(css).await;
-    b.wait_js(
-        &format!(
-            "location.pathname + location.search !== {} && document.readyState === 'complete'
-               && document.getElementById('district-table')",
-            json!(before)
-        ),
-        WAIT,
-        css,
-    )
-    .await;
-}
-
 async fn county_tables_flow(b: Browser, waits: BTreeMap<&'static str, Vec<f64>>) {
     let size = format!("{}×{}", b.viewport.0, b.viewport.1);
     let zhumadian = sorted(vec!["驿城区".into(), "西平".into(), "上蔡".into()]);
@@ -200,7 +184,7 @@ async fn county_tables_flow(b: Browser, waits: BTreeMap<&'static str, Vec<f64>>)
         .await;
 
     // Every county on asking; the waits of two cities are by city.
-    follow(&b, "#district-switch a").await;
+    b.follow("#district-switch a", "#district-table").await;
     assert_eq!(sorted(counties(&b).await), every, "{size}");
     assert_eq!(
         b.text("#district-switch").await,
@@ -230,7 +214,7 @@ async fn county_tables_flow(b: Browser, waits: BTreeMap<&'static str, Vec<f64>>)
     b.js("document.getElementById('district-ranking').scrollIntoView()")
         .await;
     b.shot("city-manager-every-county").await;
-    follow(&b, "#district-switch a").await;
+    b.follow("#district-switch a", "#district-table").await;
     assert_eq!(sorted(counties(&b).await), zhumadian, "back to 驻马店");
 
     // An address that asks for something else is named, not guessed.

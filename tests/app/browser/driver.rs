@@ -399,6 +399,24 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Follows the link `css` as a person would, and waits until another
+    /// address has loaded in which the element `ready` is present.
+    pub async fn follow(&self, css: &str, ready: &str) {
+        let before = self.path().await;
+        self.click(css).await;
+        self.wait_js(
+            &format!(
+                "location.pathname + location.search !== {} && document.readyState === 'complete'
+                   && document.querySelector({})",
+                json!(before),
+                json!(ready)
+            ),
+            WAIT,
+            css,
+        )
+        .await;
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         let element = self.find(css).await;
         element

@@ -120,22 +120,6 @@ async fn loaded(b: &Browser, what: &str) {
     .await;
 }
 
-/// Follows a link as a person would, and waits for the page it opens.
-async fn follow(b: &Browser, css: &str) {
-    let before = b.path().await;
-    b.click(css).await;
-    b.wait_js(
-        &format!(
-            "location.pathname + location.search !== {} && document.readyState === 'complete'
-               && document.getElementById('hall-table')",
-            json!(before)
-        ),
-        WAIT,
-        css,
-    )
-    .await;
-}
-
 /// The rows of the hall table: code, county and rate.
 async fn rows(b: &Browser) -> Vec<(String, String, f64)> {
     let rows = b
@@ -226,19 +210,22 @@ async fn hall_pages_flow(b: Browser) {
     b.assert_no_horizontal_scroll("/dashboard, page 1").await;
 
     // The last page link reaches the last hall; the one before, the rest.
-    follow(&b, "#hall-ranking nav.pager a[data-page='3']").await;
+    b.follow("#hall-ranking nav.pager a[data-page='3']", "#hall-table")
+        .await;
     assert_eq!(param(&b, "page").await, json!("3"));
     assert_eq!(codes(&rows(&b).await), ranked[200..], "page 3 ({size})");
     assert_eq!(summary(&b).await, "第 201–250 行,共 250 个营业厅");
     b.js("document.querySelector('#hall-ranking nav.pager:last-of-type').scrollIntoView({block: 'end'})")
         .await;
     b.shot("last-page").await;
-    follow(&b, "#hall-ranking nav.pager a[rel=prev]").await;
+    b.follow("#hall-ranking nav.pager a[rel=prev]", "#hall-table")
+        .await;
     assert_eq!(codes(&rows(&b).await), ranked[100..200], "page 2 ({size})");
 
     // Ordered by the rate, lowest first, over all halls; the order holds
     // on the next page.
-    follow(&b, "#hall-table thead th:nth-child(5) a").await;
+    b.follow("#hall-table thead th:nth-child(5) a", "#hall-table")
+        .await;
     assert_eq!(
         [
             param(&b, "sort").await,
@@ -263,11 +250,13 @@ async fn hall_pages_flow(b: Browser) {
         json!(["ascending", "\" ▲\""]),
         "the header says its order"
     );
-    follow(&b, "#hall-table thead th:nth-child(5) a").await;
+    b.follow("#hall-table thead th:nth-child(5) a", "#hall-table")
+        .await;
     assert_eq!(param(&b, "order").await, json!("desc"));
     let descending = rows(&b).await;
     assert_eq!(descending[0].0, ranked[0], "the highest of all halls first");
-    follow(&b, "#hall-ranking nav.pager a[rel=next]").await;
+    b.follow("#hall-ranking nav.pager a[rel=next]", "#hall-table")
+        .await;
     assert_eq!(
         [
             param(&b, "sort").await,
@@ -321,7 +310,7 @@ async fn hall_pages_flow(b: Browser) {
 
     // A search reaches a hall on the last page, by code or by the pinyin
     // initials of its name.
-    follow(&b, "#hall-filter-clear").await;
+    b.follow("#hall-filter-clear", "#hall-table").await;
     assert_eq!(rows(&b).await.len(), 100, "all halls again");
     let last = &ranked[HALLS - 1];
     b.fill("#hall-filters input[name=q]", &last.to_lowercase())
@@ -355,7 +344,7 @@ async fn hall_pages_flow(b: Browser) {
         .await;
     assert_eq!(tied, json!(["50 个营业厅(含并列),在排名中查看", 1]));
     b.shot("tied-call-out").await;
-    follow(&b, "#callouts td.top a.many").await;
+    b.follow("#callouts td.top a.many", "#hall-table").await;
     assert_eq!(
         [param(&b, "sort").await, param(&b, "order").await],
         [json!("s2"), json!("desc")]

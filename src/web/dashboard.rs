@@ -75,6 +75,7 @@ pub struct Line {
     pub code: String,
     pub name: String,
     pub district: String,
+    pub city: String,
     pub visits: u32,
     pub rate: String,
     pub rate_value: String,
@@ -251,6 +252,7 @@ fn lines<'r>(
                 code: row.code.clone(),
                 name: row.name.clone(),
                 district: row.district.clone().unwrap_or_default(),
+                city: row.city.clone().unwrap_or_default(),
                 visits: row.visits,
                 rate: percent(rate),
                 rate_value: rate.map_or(String::new(), |r| r.to_string()),
@@ -571,6 +573,9 @@ struct DashboardPage {
     districts: Ranking,
     /// Which counties the county table lists, and the link to the others.
     district_switch: Option<DistrictSwitch>,
+    /// Whether the county table has a city column (its counties are of
+    /// several cities).
+    district_cities: bool,
     /// The lines of the hall table's page, and the table around them.
     halls: Ranking,
     hall_table: HallTable,
@@ -791,6 +796,8 @@ struct Compared<'r> {
     city: Option<&'r str>,
     /// How many counties the reader may compare in all.
     all: usize,
+    /// Whether the rows are of several cities, so each says its own.
+    several_cities: bool,
     /// The waits' heading and the header of their unit column.
     waits_heading: (&'static str, &'static str),
     waits: Vec<report::WaitJson>,
@@ -827,7 +834,8 @@ fn compared<'r>(
     let mut cities: Vec<&str> = rows.iter().filter_map(|r| r.city.as_deref()).collect();
     cities.sort_unstable();
     cities.dedup();
-    let (waits_heading, waits) = if cities.len() > 1 {
+    let several_cities = cities.len() > 1;
+    let (waits_heading, waits) = if several_cities {
         (
             (t.waits_by_city, t.city_column),
             current.waits_json(Level::City, &[]),
@@ -846,6 +854,7 @@ fn compared<'r>(
         rows,
         city: home,
         all: districts.rows.len(),
+        several_cities,
         waits_heading,
         waits,
     }
@@ -1001,6 +1010,7 @@ fn dashboard_page(
         ),
         pareto_chart: pareto_chart(&boards, t),
         district_switch: district_switch(&compared, asked, &plain, t),
+        district_cities: compared.several_cities,
         wait_unit: shared_unit(&compared.waits),
         waits_heading: compared.waits_heading,
         waits: compared.waits,

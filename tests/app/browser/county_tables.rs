@@ -120,6 +120,14 @@ async fn counties(b: &Browser) -> Vec<String> {
         .collect()
 }
 
+/// The county table's column headers.
+async fn district_headers(b: &Browser) -> Vec<String> {
+    let headers = b
+        .js("return [...document.querySelectorAll('#district-table thead th')].map((th) => th.textContent.trim());")
+        .await;
+    serde_json::from_value(headers).expect("headers")
+}
+
 /// The waits section: its heading, its unit column's header and its rows.
 async fn waits_table(b: &Browser) -> (String, String, Vec<Vec<String>>) {
     let found = b
@@ -183,9 +191,24 @@ async fn county_tables_flow(b: Browser, waits: BTreeMap<&'static str, Vec<f64>>)
     b.assert_no_horizontal_scroll("/dashboard (city manager)")
         .await;
 
-    // Every county on asking; the waits of two cities are by city.
+    assert_eq!(
+        district_headers(&b).await[2],
+        "网点数",
+        "one city: no 地市 column"
+    );
+
+    // Every county on asking, each with its city; the waits of two cities
+    // are by city.
     b.follow("#district-switch a", "#district-table").await;
     assert_eq!(sorted(counties(&b).await), every, "{size}");
+    assert_eq!(district_headers(&b).await[2], "地市");
+    for cells in b.table_rows("#district-table").await {
+        let city = COUNTIES
+            .iter()
+            .find(|(_, c)| *c == cells[1])
+            .map(|(city, _)| *city);
+        assert_eq!(Some(cells[2].as_str()), city, "{cells:?}");
+    }
     assert_eq!(
         b.text("#district-switch").await,
         "列出全部 5 个区县。 只看驻马店的区县"

@@ -792,7 +792,8 @@ fn all_districts(query: &DashboardQuery, t: &Text) -> Result<bool, Error> {
 /// waits are in the workbook).
 struct Compared<'r> {
     rows: Vec<&'r RankingRow>,
-    /// The manager's city when the rows are only its counties.
+    /// The manager's own city, if they have one: the rows are only its
+    /// counties unless they asked for all.
     city: Option<&'r str>,
     /// How many counties the reader may compare in all.
     all: usize,
@@ -873,7 +874,10 @@ fn district_switch(
     let city = compared.city.filter(|_| narrowed)?;
     let mut params = asked.halls.kept();
     let (note, label) = if asked.all_districts {
-        (t.every_district(compared.all), t.only_city_districts(city))
+        (
+            t.all_districts_listed(compared.all),
+            t.only_city_districts(city),
+        )
     } else {
         params.push(("districts", "all".into()));
         (

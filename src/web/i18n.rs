@@ -763,7 +763,7 @@ impl Text {
         match self.lang {
             Lang::Zh => format!("地址中的 districts 只能是 all(列出全部区县),不能是「{text}」"),
             Lang::En => format!(
-                "districts in the address can only be all (list every county), not \"{text}\""
+                "The districts in the address can only be all (list every county), not \"{text}\""
             ),
         }
     }
@@ -777,7 +777,7 @@ impl Text {
     }
 
     /// Above a county table that lists every county, for a manager.
-    pub fn every_district(&self, all: usize) -> String {
+    pub fn all_districts_listed(&self, all: usize) -> String {
         match self.lang {
             Lang::Zh => format!("列出全部 {all} 个区县。"),
             Lang::En => format!("All {all} counties."),
@@ -1340,7 +1340,7 @@ pub static ZH: Text = Text {
     cumulative: "累计占比",
     waits_heading: "等候时长(区县)",
     waits_by_city: "等候时长(地市)",
-    waits_note: "每个区县、每个营业厅的等候时长见排名工作簿的「等候时长」表。",
+    waits_note: "按区县、按营业厅的等候时长见排名工作簿的「等候时长」表。",
     city_column: "地市",
     show_every_district: "显示全部区县",
     check_item: "检查项",
@@ -1688,7 +1688,7 @@ pub static EN: Text = Text {
     cumulative: "Cumulative share",
     waits_heading: "Waiting times by county",
     waits_by_city: "Waiting times by city",
-    waits_note: "Every county's and every hall's waiting times are in the ranking workbook's 等候时长 sheet.",
+    waits_note: "Waiting times by county and by hall are in the ranking workbook's 等候时长 sheet.",
     city_column: "City",
     show_every_district: "Show every county",
     check_item: "Item",

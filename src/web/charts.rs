@@ -580,6 +580,15 @@ mod tests {
         }
     }
 
+    /// The words of the funnels drawn here.
+    const WORDS: FunnelWords<'static> = FunnelWords {
+        title: "f",
+        visits_axis: "次数",
+        average: "全区 75.0%",
+        inner: "95%",
+        outer: "99.8%",
+    };
+
     #[test]
     fn funnel_draws_both_limit_pairs_the_average_and_a_point_per_hall() {
         let svg = funnel(
@@ -602,13 +611,7 @@ mod tests {
                 (3, limits(0.75, 0.08)),
                 (4, limits(0.75, 0.07)),
             ],
-            &FunnelWords {
-                title: "f",
-                visits_axis: "次数",
-                average: "全区 75.0%",
-                inner: "95%",
-                outer: "99.8%",
-            },
+            &WORDS,
         );
         // Two polylines per band in the plot, and one sample each in the key.
         assert_eq!(svg.matches(r#"<polyline class="limit inner""#).count(), 2);
@@ -630,13 +633,7 @@ mod tests {
         let svg = funnel(
             &[point("c", 3), point("a", 3), point("d", 4), point("b", 3)],
             &[(3, limits(0.75, 0.08)), (4, limits(0.75, 0.07))],
-            &FunnelWords {
-                title: "f",
-                visits_axis: "次数",
-                average: "全区 75.0%",
-                inner: "95%",
-                outer: "99.8%",
-            },
+            &WORDS,
         );
         let x = |title: &str| -> f64 {
             let end = svg

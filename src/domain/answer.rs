@@ -1,5 +1,7 @@
 //! Answers to checklist items: what people write, and what it means.
 
+use std::borrow::Cow;
+
 use super::checklist::{Item, ItemKind};
 
 /// One item's answer, already checked against the item.
@@ -65,17 +67,19 @@ const NOT_APPLICABLE: &[&str] = &["不适用", "n/a", "na", "—", "–", "-", "
 
 /// Folds what people type on Chinese keyboards and what spreadsheets leave
 /// behind (full-width letters and digits, ideographic and non-breaking
-/// spaces) to plain text, trimmed.
-pub fn normalize_text(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFF01 + 0x21).unwrap_or(c),
-            '\u{3000}' | '\u{00A0}' | '\u{2007}' | '\u{202F}' | '\u{200B}' | '\u{FEFF}' => ' ',
-            c => c,
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
+/// spaces) to plain text, trimmed. Text with nothing to fold, nearly every
+/// cell of a large sheet, is borrowed rather than copied.
+pub fn normalize_text(text: &str) -> Cow<'_, str> {
+    let fold = |c: char| match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFF01 + 0x21),
+        '\u{3000}' | '\u{00A0}' | '\u{2007}' | '\u{202F}' | '\u{200B}' | '\u{FEFF}' => Some(' '),
+        _ => None,
+    };
+    if !text.chars().any(|c| fold(c).is_some()) {
+        return Cow::Borrowed(text.trim());
+    }
+    let folded: String = text.chars().map(|c| fold(c).unwrap_or(c)).collect();
+    Cow::Owned(folded.trim().to_string())
 }
 
 /// Parses a number the way people write one: full-width digits, stray
@@ -145,7 +149,7 @@ impl Answer {
     /// Reads a raw answer for `item` following the accepted spellings.
     pub fn parse(item: &Item, raw: RawAnswer<'_>) -> Result<Answer, AnswerError> {
         let text = match raw {
-            RawAnswer::Text(text) => normalize_text(text),
+            RawAnswer::Text(text) => normalize_text(text).into_owned(),
             RawAnswer::Number(value) => return Answer::from_number(item, value, None),
             RawAnswer::Bool(value) => {
                 return match item.kind {
@@ -270,6 +274,23 @@ impl Answer {
 mod tests {
     use super::*;
     use crate::domain::checklist::tests::sample;
+
+    #[test]
+    fn text_is_folded_and_trimmed_and_copied_only_when_folded() {
+        assert!(matches!(normalize_text("  是 "), Cow::Borrowed("是")));
+        assert!(matches!(normalize_text("A01\t"), Cow::Borrowed("A01")));
+        for (typed, plain) in [
+            ("Ａ０１", "A01"),
+            ("\u{3000}不适用\u{00A0}", "不适用"),
+            ("１２：３０", "12:30"),
+            ("\u{FEFF}是", "是"),
+            ("优\u{200B}", "优"),
+        ] {
+            let folded = normalize_text(typed);
+            assert!(matches!(folded, Cow::Owned(_)), "{typed:?}");
+            assert_eq!(folded, plain, "{typed:?}");
+        }
+    }
 
     fn item(code: &str) -> Item {
         let c = sample();

@@ -72,8 +72,8 @@ impl Table {
         self.cell(row, key)
             .filter(|c| !c.is_blank())
             .map(|c| match c {
-                Cell::Text(text) => normalize_text(text),
-                _ => normalize_text(&c.display()),
+                Cell::Text(text) => normalize_text(text).into_owned(),
+                _ => normalize_text(&c.display()).into_owned(),
             })
     }
 

@@ -806,30 +806,44 @@ impl Store {
         &mut self,
         work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        // A transaction of its own when there is none to be part of:
-        // PostgreSQL keeps savepoints only inside one.
+        self.atomically_if(|store| work(store).map(|out| (out, true)))
+    }
+
+    /// [`Store::atomically`] for work that says, with what it returns,
+    /// whether to keep what it stored: a dry run or a refusal discards it
+    /// and still returns.
+    fn atomically_if<T, E: From<Error>>(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> std::result::Result<(T, bool), E>,
+    ) -> std::result::Result<T, E> {
+        // A transaction of its own when there is none to be part of, with
+        // nothing inside it to roll back to: ending it undoes it all.
         let began = self.conn.is_autocommit();
         if began {
             self.conn.begin_write()?;
+        } else {
+            self.conn.execute_batch("SAVEPOINT atomically")?;
         }
-        self.conn.execute_batch("SAVEPOINT atomically")?;
-        let out = work(self).and_then(|out| {
-            self.conn.execute_batch("RELEASE atomically")?;
-            if began {
-                self.conn.commit()?;
+        let out = work(self).and_then(|(out, keep)| {
+            if keep {
+                if began {
+                    self.conn.commit()?;
+                } else {
+                    self.conn.execute_batch("RELEASE atomically")?;
+                }
             }
-            Ok(out)
+            Ok((out, keep))
         });
-        if out.is_err() {
+        if !matches!(out, Ok((_, true))) {
             // Failing to roll back means the database already did.
-            let _ = self
-                .conn
-                .execute_batch("ROLLBACK TO atomically; RELEASE atomically");
-            if began {
-                let _ = self.conn.rollback();
-            }
+            let _ = if began {
+                self.conn.rollback()
+            } else {
+                self.conn
+                    .execute_batch("ROLLBACK TO atomically; RELEASE atomically")
+            };
         }
-        out
+        out.map(|(out, _)| out)
     }
 
     /// Ends a transaction left open (by a failure, a panic or a refused
@@ -1015,38 +1029,38 @@ impl Store {
         &mut self,
         visits: &[Visit],
         options: ImportOptions<'_>,
-        also: impl FnOnce(&Savepoint<'_>) -> Result<()>,
+        also: impl FnOnce(&Conn) -> Result<()>,
     ) -> Result<Vec<Disposition>> {
-        self.atomically(|store| {
-            let dispositions = store.store_visits(visits, options, also)?;
+        self.atomically_if(|store| {
+            let dispositions = store.store_visits(visits, options)?;
             let stored = !options.dry_run
                 && !dispositions
                     .iter()
                     .any(|d| matches!(d, Disposition::Conflict(_)));
             if stored {
+                also(&store.conn)?;
                 let mut branches: Vec<&str> =
                     visits.iter().map(|v| v.branch_code.as_str()).collect();
                 branches.sort_unstable();
                 branches.dedup();
                 store.settle(&branches, options.actor)?;
             }
-            Ok(dispositions)
+            Ok((dispositions, stored))
         })
     }
 
-    /// Stores visits for [`Store::import_visits_then`], without settling
-    /// rectification tickets.
+    /// Stores visits for [`Store::import_visits_then`], inside its
+    /// transaction, without settling rectification tickets.
     fn store_visits(
         &mut self,
         visits: &[Visit],
         options: ImportOptions<'_>,
-        also: impl FnOnce(&Savepoint<'_>) -> Result<()>,
     ) -> Result<Vec<Disposition>> {
         let branch_ids = self.branch_ids_of(visits)?;
         let arrivals = self.arrivals(visits)?;
-        let tx = self.conn.savepoint()?;
+        let conn = &self.conn;
         let dispositions = {
-            let mut statements = VisitStatements::prepare(&tx)?;
+            let mut statements = VisitStatements::prepare(conn)?;
             let rows = visits
                 .iter()
                 .zip(&arrivals)
@@ -1071,14 +1085,7 @@ impl Store {
             }
             dispositions
         };
-        record_new_visits(&tx, visits, &arrivals, &dispositions, options.actor)?;
-        let conflict = dispositions
-            .iter()
-            .any(|d| matches!(d, Disposition::Conflict(_)));
-        if !options.dry_run && !conflict {
-            also(&tx)?;
-            tx.commit()?;
-        }
+        record_new_visits(conn, visits, &arrivals, &dispositions, options.actor)?;
         Ok(dispositions)
     }
 }

@@ -154,16 +154,7 @@ pub fn rankings_workbook(
 ) -> Result<Vec<u8>, WriteError> {
     let styles = Styles::new();
     let top = provenance.top;
-    let reader = &provenance.reader;
-    let report = |level| {
-        let mut report = current.rankings(previous, level, top);
-        report.restrict(reader, provenance.calibration);
-        report
-    };
-    let branches = report(Level::Branch);
-    let districts = report(Level::District);
-    let several_cities = current.cities.len() > 1;
-    let cities = several_cities.then(|| report(Level::City));
+    let (branches, districts, cities) = reports(current, previous, provenance);
     let boards = current.shortboards("all").map_err(WriteError::Report)?;
 
     let mut workbook = Workbook::new();
@@ -257,6 +248,30 @@ pub fn rankings_workbook(
     }
     print_every_sheet(&mut workbook, ticket_header)?;
     Ok(workbook.save_to_buffer()?)
+}
+
+/// The rankings of halls, districts and (when there are several) cities,
+/// as the workbook's reader may see them: the halls' on a second core
+/// while this one makes the groups'.
+fn reports(
+    current: &Analysis,
+    previous: &Analysis,
+    provenance: &Provenance,
+) -> (RankingsReport, RankingsReport, Option<RankingsReport>) {
+    let report = |level| {
+        let mut report = current.rankings(previous, level, provenance.top);
+        report.restrict(&provenance.reader, provenance.calibration);
+        report
+    };
+    std::thread::scope(|scope| {
+        let branches = scope.spawn(|| report(Level::Branch));
+        let districts = report(Level::District);
+        let cities = (current.cities.len() > 1).then(|| report(Level::City));
+        let branches = branches
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (branches, districts, cities)
+    })
 }
 
 /// Sets up every sheet for printing ([`print_setup`]); 整改跟踪's later

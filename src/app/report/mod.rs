@@ -3,9 +3,12 @@
 //!
 //! - this module: the [`Analysis`] of a period, computed from the store;
 //! - [`json`]: the JSON objects made from it;
+//! - [`batch`]: visits handed from the thread reading them to the one
+//!   adding them up;
 //! - [`cache`]: analyses kept between requests and brought up to date;
 //! - [`sentences`]: the call-outs and summary as a report words them.
 
+mod batch;
 mod cache;
 mod json;
 mod sentences;
@@ -36,6 +39,7 @@ use crate::domain::uncertainty::{
 };
 use crate::domain::waits::{WaitSummary, summarise};
 use crate::storage::{self, Reader, ScannedVisit};
+use batch::{BATCH, Batch};
 
 /// Name of the city group for halls whose roster gave no city.
 pub const NO_CITY: &str = "未分地市";
@@ -170,7 +174,8 @@ pub struct Measure {
 }
 
 impl Analysis {
-    /// One scan over the period's visits, scoring each with its own version.
+    /// One scan over the period's visits, scoring each with its own version:
+    /// this thread reads the rows while another adds them up.
     pub fn compute(
         store: &Reader,
         checklist_id: &str,
@@ -242,8 +247,31 @@ impl Analysis {
                 .pending_visits(checklist_id, period.from, period.to)?
                 .len(),
         };
-        store.scan_visits(checklist_id, period.from, period.to, |visit| {
-            analysis.add(&visit);
+        let mut analysis = std::thread::scope(|scope| {
+            let (hand_over, handed) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let adding = scope.spawn(move || {
+                for batch in handed {
+                    for visit in batch.visits() {
+                        analysis.add(&visit);
+                    }
+                }
+                analysis
+            });
+            let mut batch = Batch::default();
+            let read = store.scan_visits(checklist_id, period.from, period.to, |visit| {
+                batch.push(&visit);
+                if batch.len() == BATCH {
+                    // The adding thread stops early only by panicking,
+                    // which the join below passes on.
+                    let _ = hand_over.send(std::mem::take(&mut batch));
+                }
+            });
+            let _ = hand_over.send(batch);
+            drop(hand_over);
+            let analysis = adding
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            read.map(|()| analysis)
         })?;
         analysis.derive();
         Ok(analysis)

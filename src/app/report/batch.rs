@@ -1,0 +1,141 @@
+//! Visits handed from the thread that reads a period's rows to the thread
+//! that adds them up, so that an analysis reads and adds at the same time.
+
+use std::ops::Range;
+
+use chrono::NaiveDateTime;
+
+use crate::domain::answer::Answer;
+use crate::domain::scoring::Points;
+use crate::storage::ScannedVisit;
+
+/// How many visits the reading thread hands over at a time.
+pub(super) const BATCH: usize = 1024;
+
+/// What an analysis reads of some visits, their texts, answers and points
+/// each laid end to end: a few allocations for a thousand visits.
+#[derive(Default)]
+pub(super) struct Batch {
+    texts: String,
+    answers: Vec<Answer>,
+    points: Vec<Option<Points>>,
+    visits: Vec<Placed>,
+}
+
+/// Where a visit's parts sit in its batch.
+struct Placed {
+    branch_code: Range<usize>,
+    inspector: Option<Range<usize>>,
+    visited_at: NaiveDateTime,
+    checklist_version: u32,
+    answers: Range<usize>,
+    points: Option<Range<usize>>,
+}
+
+impl Batch {
+    /// Copies in what an analysis reads of `visit`: not its id or notes.
+    pub(super) fn push(&mut self, visit: &ScannedVisit<'_>) {
+        let branch_code = place_text(&mut self.texts, visit.branch_code);
+        let inspector = visit
+            .inspector
+            .map(|name| place_text(&mut self.texts, name));
+        let answers = place(&mut self.answers, visit.answers);
+        let points = visit.points.map(|points| place(&mut self.points, points));
+        self.visits.push(Placed {
+            branch_code,
+            inspector,
+            visited_at: visit.visited_at,
+            checklist_version: visit.checklist_version,
+            answers,
+            points,
+        });
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.visits.len()
+    }
+
+    /// The visits in the order they were pushed.
+    pub(super) fn visits(&self) -> impl Iterator<Item = ScannedVisit<'_>> {
+        self.visits.iter().map(|v| ScannedVisit {
+            visit_id: None,
+            branch_code: &self.texts[v.branch_code.clone()],
+            visited_at: v.visited_at,
+            inspector: v.inspector.clone().map(|name| &self.texts[name]),
+            notes: None,
+            checklist_version: v.checklist_version,
+            answers: &self.answers[v.answers.clone()],
+            points: v.points.clone().map(|points| &self.points[points]),
+        })
+    }
+}
+
+fn place_text(texts: &mut String, text: &str) -> Range<usize> {
+    let start = texts.len();
+    texts.push_str(text);
+    start..texts.len()
+}
+
+fn place<T: Copy>(all: &mut Vec<T>, some: &[T]) -> Range<usize> {
+    let start = all.len();
+    all.extend_from_slice(some);
+    start..all.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_gives_back_what_an_analysis_reads_of_each_visit_in_order() {
+        let at = |day| {
+            chrono::NaiveDate::from_ymd_opt(2025, 3, day)
+                .and_then(|d| d.and_hms_opt(10, 0, 0))
+                .expect("a date")
+        };
+        let points = [
+            Some(Points {
+                earned: 1.0,
+                max: 2.0,
+            }),
+            None,
+        ];
+        let visits = [
+            ScannedVisit {
+                visit_id: Some("v1"),
+                branch_code: "H01",
+                visited_at: at(1),
+                inspector: Some("张三"),
+                notes: Some("备注"),
+                checklist_version: 2,
+                answers: &[Answer::Pass, Answer::Number(3.5)],
+                points: Some(&points),
+            },
+            ScannedVisit {
+                visit_id: None,
+                branch_code: "营业厅H02",
+                visited_at: at(2),
+                inspector: None,
+                notes: None,
+                checklist_version: 1,
+                answers: &[],
+                points: None,
+            },
+        ];
+        let mut batch = Batch::default();
+        for visit in &visits {
+            batch.push(visit);
+        }
+        assert_eq!(batch.len(), 2);
+        let back: Vec<ScannedVisit<'_>> = batch.visits().collect();
+        for (back, sent) in back.iter().zip(&visits) {
+            assert_eq!(back.branch_code, sent.branch_code);
+            assert_eq!(back.inspector, sent.inspector);
+            assert_eq!(back.visited_at, sent.visited_at);
+            assert_eq!(back.checklist_version, sent.checklist_version);
+            assert_eq!(back.answers, sent.answers);
+            assert_eq!(back.points, sent.points);
+            assert_eq!((back.visit_id, back.notes), (None, None));
+        }
+    }
+}

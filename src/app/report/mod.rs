@@ -75,7 +75,7 @@ pub struct Group {
 }
 
 /// Every figure of one checklist over one period.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Analysis {
     pub period: Period,
     pub checklist_id: String,
@@ -137,13 +137,6 @@ struct Memo {
     calibration: OnceLock<Vec<Calibration>>,
     uncertainty: OnceLock<Uncertainty>,
     adjusted: OnceLock<Arc<Analysis>>,
-}
-
-impl Clone for Memo {
-    /// A copy works its figures out again when asked.
-    fn clone(&self) -> Memo {
-        Memo::default()
-    }
 }
 
 /// The running totals of an analysis, kept so that a visit stored later can
@@ -655,7 +648,8 @@ impl Analysis {
             .iter()
             .map(|e| e.effect.unwrap_or(0.0))
             .collect();
-        let mut copy = self.clone();
+        // Never added to: it shares no running totals.
+        let mut copy = self.copy_with(Totals::unused(&self.catalogue), true);
         copy.removed_effects = Some(u.inspectors.clone());
         // The visits too, so that the copy's spread and intervals are those
         // of rates without the inspector effects.
@@ -674,24 +668,52 @@ impl Analysis {
     /// A copy to add visits to: the running totals without the figures
     /// derived from them, which [`Analysis::derive`] makes anew.
     fn successor(&self) -> Analysis {
+        self.copy_with(self.totals.clone(), false)
+    }
+
+    /// A copy with `totals` as its running totals, and the figures derived
+    /// from this analysis's when `derived`; nothing of the memo.
+    fn copy_with(&self, totals: Totals, derived: bool) -> Analysis {
+        let (branch, districts, cities) = if derived {
+            (
+                self.branch.clone(),
+                self.districts.clone(),
+                self.cities.clone(),
+            )
+        } else {
+            Default::default()
+        };
         Analysis {
             period: self.period,
             checklist_id: self.checklist_id.clone(),
             versions: self.versions.clone(),
             catalogue: self.catalogue.clone(),
             branches: self.branches.clone(),
-            branch: Vec::new(),
-            districts: Vec::new(),
-            cities: Vec::new(),
+            branch,
+            districts,
+            cities,
             region: self.region.clone(),
             min_visits: self.min_visits,
             measures: self.measures.clone(),
             inspectors: self.inspectors.clone(),
             observations: self.observations.clone(),
-            totals: self.totals.clone(),
-            removed_effects: None,
+            totals,
+            removed_effects: self.removed_effects.clone(),
             memo: Memo::default(),
             pending: self.pending,
+        }
+    }
+}
+
+impl Totals {
+    /// The totals of a copy that is never added to: none.
+    fn unused(catalogue: &Catalogue) -> Totals {
+        Totals {
+            tally: Tally::new(catalogue, 0),
+            index: HashMap::new(),
+            maps: HashMap::new(),
+            measure_slots: HashMap::new(),
+            inspector_index: HashMap::new(),
         }
     }
 }

@@ -175,6 +175,19 @@ impl Analysis {
         period: Period,
         min_visits: u32,
     ) -> storage::Result<Analysis> {
+        let mut analysis =
+            Analysis::empty(store, checklist_id, period, min_visits)?.add_period(store, BATCH)?;
+        analysis.derive();
+        Ok(analysis)
+    }
+
+    /// The analysis of the period before any visit is added.
+    fn empty(
+        store: &Reader,
+        checklist_id: &str,
+        period: Period,
+        min_visits: u32,
+    ) -> storage::Result<Analysis> {
         let versions = store.versions_in(checklist_id, period.from, period.to)?;
         let refs: Vec<&Checklist> = versions.iter().collect();
         let catalogue = Catalogue::new(&refs);
@@ -213,7 +226,7 @@ impl Analysis {
             rates: vec![None; catalogue.metric_count()],
             lost: vec![0.0; catalogue.metric_count()],
         };
-        let mut analysis = Analysis {
+        Ok(Analysis {
             period,
             checklist_id: checklist_id.to_string(),
             versions,
@@ -239,8 +252,16 @@ impl Analysis {
             pending: store
                 .pending_visits(checklist_id, period.from, period.to)?
                 .len(),
-        };
-        let mut analysis = std::thread::scope(|scope| {
+        })
+    }
+
+    /// Adds every visit of the period, in the order stored: this thread
+    /// reads the rows and hands them over `size` at a time to another,
+    /// which adds them up.
+    fn add_period(self, store: &Reader, size: usize) -> storage::Result<Analysis> {
+        let (checklist_id, period) = (self.checklist_id.clone(), self.period);
+        let mut analysis = self;
+        std::thread::scope(|scope| {
             let (hand_over, handed) = std::sync::mpsc::sync_channel::<Batch>(2);
             let adding = scope.spawn(move || {
                 for batch in handed {
@@ -251,9 +272,9 @@ impl Analysis {
                 analysis
             });
             let mut batch = Batch::default();
-            let read = store.scan_visits(checklist_id, period.from, period.to, |visit| {
+            let read = store.scan_visits(&checklist_id, period.from, period.to, |visit| {
                 batch.push(&visit);
-                if batch.len() == BATCH {
+                if batch.len() == size {
                     // The adding thread stops early only by panicking,
                     // which the join below passes on.
                     let _ = hand_over.send(std::mem::take(&mut batch));
@@ -265,9 +286,7 @@ impl Analysis {
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             read.map(|()| analysis)
-        })?;
-        analysis.derive();
-        Ok(analysis)
+        })
     }
 
     /// Adds one visit of the analysis's checklist and period to the running
@@ -870,6 +889,41 @@ mod tests {
             checklist: None,
             min_visits: 1,
             top: 3,
+        }
+    }
+
+    #[test]
+    fn visits_added_up_on_another_thread_give_every_figure_adding_them_here_gives() {
+        let (_dir, store, _) = demo_store();
+        let id = checklist_for(&store, None, options().period).expect("checklist");
+        let year = Period::parse("2026").expect("year");
+        let previous = Analysis::compute(&store, &id, year.previous(), 1).expect("previous");
+        let mut here = Analysis::empty(&store, &id, year, 1).expect("empty");
+        store
+            .scan_visits(&id, year.from, year.to, |visit| {
+                here.add(&visit);
+            })
+            .expect("scan");
+        here.derive();
+        assert!(
+            here.observations.len() > 100,
+            "{} visits: many batches of 7",
+            here.observations.len()
+        );
+        for size in [1, 7, BATCH] {
+            let mut there = Analysis::empty(&store, &id, year, 1)
+                .and_then(|a| a.add_period(&store, size))
+                .expect("added");
+            there.derive();
+            assert_eq!(there.observations, here.observations, "batches of {size}");
+            assert_eq!(there.inspectors, here.inspectors, "batches of {size}");
+            for level in [Level::Branch, Level::District, Level::City] {
+                assert_eq!(
+                    serde_json::to_value(there.rankings(&previous, level, 3)).expect("json"),
+                    serde_json::to_value(here.rankings(&previous, level, 3)).expect("json"),
+                    "batches of {size}, {level:?}"
+                );
+            }
         }
     }
 

@@ -773,7 +773,6 @@ impl Store {
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         MIGRATIONS.to_latest(&mut conn)?;
         Ok(conn)
@@ -1599,10 +1598,12 @@ fn schema_too_new(found: u32, known: u32) -> Error {
 
 /// Opens the SQLite file at `path`.
 fn open_sqlite(path: &Path) -> Result<Connection> {
-    Connection::open(path).map_err(|source| Error::Open {
+    let conn = Connection::open(path).map_err(|source| Error::Open {
         path: path.display().to_string(),
         source,
-    })
+    })?;
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    Ok(conn)
 }
 
 fn now() -> String {

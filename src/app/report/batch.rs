@@ -1,5 +1,6 @@
-//! Visits handed from the thread that reads a period's rows to the thread
-//! that adds them up, so that an analysis reads and adds at the same time.
+//! Visits read to be added to an analysis later: handed from the thread
+//! that reads a period's rows to the thread that adds them up, and the new
+//! visits a kept analysis is brought up to date with.
 
 use std::ops::Range;
 

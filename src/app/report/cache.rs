@@ -3,11 +3,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::batch::Batch;
 use super::{Analysis, Options, checklist_for};
-use crate::domain::answer::Answer;
 use crate::domain::period::Period;
-use crate::domain::scoring::Points;
-use crate::storage::{self, Change, Reader, ScannedVisit};
+use crate::storage::{self, Change, Reader};
 
 /// How many analyses a cache keeps (a dashboard uses two), besides a spare
 /// of those that change while in use; each holds a period's figures and
@@ -114,15 +113,12 @@ impl AnalysisCache {
     }
 }
 
-/// A stored visit read for [`catch_up`], with the stamp of its change.
-struct NewVisit {
-    stamp: i64,
-    branch_code: String,
-    visited_at: chrono::NaiveDateTime,
-    inspector: Option<String>,
-    checklist_version: u32,
-    answers: Vec<Answer>,
-    points: Option<Vec<Option<Points>>>,
+/// The visits read for [`catch_up`], oldest first, with the stamp of each
+/// one's change.
+#[derive(Default)]
+struct NewVisits {
+    stamps: Vec<i64>,
+    visits: Batch,
 }
 
 /// An analysis brought up to date by [`catch_up`], and the spare to keep.
@@ -153,7 +149,7 @@ fn catch_up(
     let Some(visits) = new_visits(store, since, &analysis)? else {
         return Ok(None);
     };
-    if visits.iter().all(|v| v.stamp <= seen) {
+    if visits.stamps.iter().all(|&stamp| stamp <= seen) {
         // Nothing of its checklist and period: as it was.
         return Ok(Some(CaughtUp {
             latest: analysis,
@@ -168,18 +164,8 @@ fn catch_up(
     let Some(writable) = Arc::get_mut(&mut target) else {
         return Ok(None);
     };
-    for visit in visits.iter().filter(|v| v.stamp > from) {
-        let added = writable.add(&ScannedVisit {
-            visit_id: None,
-            branch_code: &visit.branch_code,
-            visited_at: visit.visited_at,
-            inspector: visit.inspector.as_deref(),
-            notes: None,
-            checklist_version: visit.checklist_version,
-            answers: &visit.answers,
-            points: visit.points.as_deref(),
-        });
-        if !added {
+    for (&stamp, visit) in visits.stamps.iter().zip(visits.visits.visits()) {
+        if stamp > from && !writable.add(&visit) {
             return Ok(None);
         }
     }
@@ -197,11 +183,11 @@ fn new_visits(
     store: &Reader,
     since: i64,
     analysis: &Analysis,
-) -> storage::Result<Option<Vec<NewVisit>>> {
+) -> storage::Result<Option<NewVisits>> {
     let Some(changes) = store.changes_since(since, CACHED_CHANGES)? else {
         return Ok(None);
     };
-    let mut visits = Vec::new();
+    let mut visits = NewVisits::default();
     for (stamp, change) in changes {
         match change {
             Change::Unrelated => {}
@@ -210,15 +196,8 @@ fn new_visits(
                 // Visits of other checklists and periods are not this analysis's.
                 store.scan_visit(&key, &analysis.checklist_id, |visit| {
                     if analysis.period.contains(visit.visited_at.date()) {
-                        visits.push(NewVisit {
-                            stamp,
-                            branch_code: visit.branch_code.to_string(),
-                            visited_at: visit.visited_at,
-                            inspector: visit.inspector.map(str::to_string),
-                            checklist_version: visit.checklist_version,
-                            answers: visit.answers.to_vec(),
-                            points: visit.points.map(<[_]>::to_vec),
-                        });
+                        visits.stamps.push(stamp);
+                        visits.visits.push(&visit);
                     }
                 })?;
             }
@@ -232,6 +211,7 @@ mod tests {
     use super::super::tests::{ACTOR, demo_store, options};
     use super::super::{Level, analyse};
     use super::*;
+    use crate::domain::answer::Answer;
     use crate::domain::visit::Visit;
     /// Everything the reports show of a pair of analyses.
     fn figures(current: &Analysis, previous: &Analysis) -> serde_json::Value {

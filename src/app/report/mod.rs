@@ -3,8 +3,8 @@
 //!
 //! - this module: the [`Analysis`] of a period, computed from the store;
 //! - [`json`]: the JSON objects made from it;
-//! - [`batch`]: visits handed from the thread reading them to the one
-//!   adding them up;
+//! - [`batch`]: visits read to be added up later, on another thread or
+//!   by the cache;
 //! - [`cache`]: analyses kept between requests and brought up to date;
 //! - [`sentences`]: the call-outs and summary as a report words them.
 

@@ -7,8 +7,6 @@
 //! Everything works on the visit rates of the whole checklist (one number a
 //! visit), grouped by hall. Intervals and limits are clipped to [0, 1].
 
-use std::collections::BTreeMap;
-
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::analytics::rank_key;
@@ -260,22 +258,34 @@ pub fn inspector_effects(visits: &[RatedVisit], inspectors: usize) -> Vec<Inspec
         .collect()
 }
 
+/// A hall's visits by fitted inspectors: Σ rate, visits, and visits per
+/// inspector in the order of their places (a hall sees a handful).
+#[derive(Clone, Default)]
+struct HallVisits {
+    sum: f64,
+    n: f64,
+    by_inspector: Vec<(usize, f64)>,
+}
+
 /// The effects of the fitted inspectors, by their place in the fit.
 fn fit(visits: &[RatedVisit], slot: &[Option<usize>], inspectors: usize) -> Vec<f64> {
     if inspectors == 0 {
         return Vec::new();
     }
-    // Per hall: Σ rate, visits, and visits per inspector.
-    let mut halls: BTreeMap<usize, (f64, f64, BTreeMap<usize, f64>)> = BTreeMap::new();
+    let branches = visits.iter().map(|v| v.branch + 1).max().unwrap_or(0);
+    let mut halls = vec![HallVisits::default(); branches];
     let mut per_inspector = vec![(0.0, 0.0); inspectors];
     for v in visits {
         let Some(j) = v.inspector.and_then(|i| slot[i]) else {
             continue;
         };
-        let hall = halls.entry(v.branch).or_default();
-        hall.0 += v.rate;
-        hall.1 += 1.0;
-        *hall.2.entry(j).or_default() += 1.0;
+        let hall = &mut halls[v.branch];
+        hall.sum += v.rate;
+        hall.n += 1.0;
+        match hall.by_inspector.binary_search_by_key(&j, |&(k, _)| k) {
+            Ok(at) => hall.by_inspector[at].1 += 1.0,
+            Err(at) => hall.by_inspector.insert(at, (j, 1.0)),
+        }
         per_inspector[j].0 += v.rate;
         per_inspector[j].1 += 1.0;
     }
@@ -287,17 +297,18 @@ fn fit(visits: &[RatedVisit], slot: &[Option<usize>], inspectors: usize) -> Vec<
         m[j][j] = p.1;
     }
     let mut component = Components::new(inspectors);
-    for (sum, n, by_inspector) in halls.values() {
-        let mean = sum / n;
-        let mut linked = by_inspector.keys();
-        if let Some(&first) = linked.next() {
-            for &other in linked {
+    for hall in halls.iter().filter(|hall| hall.n > 0.0) {
+        let (n, by_inspector) = (hall.n, &hall.by_inspector);
+        let mean = hall.sum / n;
+        let mut linked = by_inspector.iter().map(|&(j, _)| j);
+        if let Some(first) = linked.next() {
+            for other in linked {
                 component.join(first, other);
             }
         }
-        for (&j, &cj) in by_inspector {
+        for &(j, cj) in by_inspector {
             r[j] -= cj * mean;
-            for (&k, &ck) in by_inspector {
+            for &(k, ck) in by_inspector {
                 m[j][k] -= cj * ck / n;
             }
         }

@@ -522,18 +522,18 @@ impl Analysis {
         self.memo
             .calibration
             .get_or_init(|| {
-                let observations: Vec<Observation<'_>> = self
+                let observations: Vec<Observation> = self
                     .observations
                     .iter()
                     .filter_map(|o| {
-                        o.inspector.map(|i| Observation {
-                            inspector: &self.inspectors[i],
+                        o.inspector.map(|inspector| Observation {
+                            inspector,
                             branch: o.branch,
                             rate: o.rate,
                         })
                     })
                     .collect();
-                calibrate(&observations)
+                calibrate(&self.inspectors, &observations)
             })
             .clone()
     }

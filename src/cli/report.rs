@@ -255,7 +255,7 @@ fn print_rankings(
         ));
         cells.push(right(row.rank_range.map_or("—".into(), report::rank_span)));
         for rate in row.sections.values() {
-            cells.push(right(percent(rate.as_f64())));
+            cells.push(right(percent(rate)));
         }
         cells.push(right(
             row.previous_rank.map_or("—".into(), |r| r.to_string()),

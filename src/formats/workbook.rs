@@ -11,7 +11,6 @@ use rust_xlsxwriter::{
     ConditionalFormatCell, ConditionalFormatCellRule, Format, FormatAlign, FormatBorder, Workbook,
     Worksheet, XlsxError,
 };
-use serde_json::Value;
 
 use super::write::{WriteError, display_width};
 use crate::app::publishing::publication_notes;
@@ -645,7 +644,7 @@ fn write_ranking(
         }
         sheet.write_number(r, column, row.visits)?;
         column += 1;
-        let rates = std::iter::once(row.rate).chain(row.sections.values().map(Value::as_f64));
+        let rates = std::iter::once(row.rate).chain(row.sections.values());
         for rate in rates {
             if let Some(rate) = rate {
                 sheet.write_number_with_format(r, column, rate, percent)?;

@@ -259,12 +259,7 @@ fn lines<'r>(
                 sections: row
                     .sections
                     .values()
-                    .map(|v| {
-                        (
-                            percent(v.as_f64()),
-                            v.as_f64().map_or(String::new(), |r| r.to_string()),
-                        )
-                    })
+                    .map(|v| (percent(v), v.map_or(String::new(), |r| r.to_string())))
                     .collect(),
                 previous: row.previous_rank.map_or("—".into(), |r| r.to_string()),
                 change: change(row.rank_change),

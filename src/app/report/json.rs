@@ -2,6 +2,7 @@
 //! rankings and short-board reports every renderer shares.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -48,7 +49,7 @@ pub struct RankingRow {
     pub city: Option<String>,
     pub visits: u32,
     pub rate: Option<f64>,
-    pub sections: serde_json::Map<String, serde_json::Value>,
+    pub sections: SectionRates,
     pub previous_rank: Option<u32>,
     pub rank_change: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,6 +61,27 @@ pub struct RankingRow {
     /// Hall rows only.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub hall: Option<HallFigures>,
+}
+
+/// A row's rate of every section, published as an object by section code.
+/// The codes are the report's, shared by all its rows.
+#[derive(Debug, Clone)]
+pub struct SectionRates {
+    codes: Arc<[String]>,
+    rates: Vec<Option<f64>>,
+}
+
+impl SectionRates {
+    /// The rates in the checklist's order of sections.
+    pub fn values(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.rates.iter().copied()
+    }
+}
+
+impl Serialize for SectionRates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.codes.iter().zip(&self.rates))
+    }
 }
 
 /// What a hall row adds: the funnel signal and the inspector-adjusted rate.
@@ -348,21 +370,23 @@ impl Analysis {
         let before = analytics::previous_ranks(codes.iter().copied(), &previous_by_code);
         let uncertainty = self.uncertainty();
         let funnel = self.funnel();
+        let section_codes: Arc<[String]> = self
+            .catalogue
+            .sections
+            .iter()
+            .map(|s| s.code.clone())
+            .collect();
         listing_order(codes, ranks)
             .into_iter()
             .filter(|&i| ranked.shown[i])
             .map(|i| {
                 let unit = &units[i];
-                let sections = self
-                    .catalogue
-                    .sections
-                    .iter()
-                    .enumerate()
-                    .map(|(s, m)| {
-                        let rate = unit.standing.rates[self.catalogue.section_metric(s)];
-                        (m.code.clone(), rate.map(round4).into())
-                    })
-                    .collect();
+                let sections = SectionRates {
+                    codes: Arc::clone(&section_codes),
+                    rates: (0..section_codes.len())
+                        .map(|s| unit.standing.rates[self.catalogue.section_metric(s)].map(round4))
+                        .collect(),
+                };
                 RankingRow {
                     rank: ranks[i],
                     code: unit.code.to_string(),

@@ -236,7 +236,7 @@ fn key(row: &RankingRow, column: Column, figures: &RowFigures) -> Option<Key> {
         Column::Rate => number(figures.rate(row)),
         Column::Adjusted => number(figures.adjusted(row)),
         Column::Interval => number(row.interval.map(|[low, _]| low)),
-        Column::Section(i) => number(row.sections.values().nth(i).and_then(|v| v.as_f64())),
+        Column::Section(i) => number(row.sections.values().nth(i).flatten()),
         Column::Previous => whole(row.previous_rank),
         Column::Change => number(row.rank_change.map(|c| c as f64)),
     }

@@ -189,7 +189,7 @@ impl Tally {
 }
 
 /// The figures of one unit (a branch, a district, a city, the region).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Standing {
     pub visits: u32,
     /// Branches of the roster in this unit.

@@ -38,27 +38,27 @@ pub struct Calibration {
 pub fn calibrate(names: &[String], observations: &[Observation]) -> Vec<Calibration> {
     let halls = observations.iter().map(|o| o.branch + 1).max().unwrap_or(0);
     // Each hall's (Σ rate, visits) over everybody, and each inspector's
-    // visits hall by hall: sorted stably, so a hall's visits keep their
-    // order and every sum is added up in the order the visits came.
+    // visits as (hall, place among the visits, rate), sorted by hall and
+    // place: every sum is added up in the order the visits came.
     let mut by_branch = vec![(0.0, 0usize); halls];
-    let mut by_inspector: Vec<Vec<(usize, f64)>> = vec![Vec::new(); names.len()];
-    for o in observations {
+    let mut by_inspector: Vec<Vec<(usize, usize, f64)>> = vec![Vec::new(); names.len()];
+    for (place, o) in observations.iter().enumerate() {
         let all = &mut by_branch[o.branch];
         all.0 += o.rate;
         all.1 += 1;
-        by_inspector[o.inspector].push((o.branch, o.rate));
+        by_inspector[o.inspector].push((o.branch, place, o.rate));
     }
     let mut out: Vec<Calibration> = by_inspector
         .iter_mut()
         .zip(names)
         .filter(|(visits, _)| !visits.is_empty())
         .map(|(visits, name)| {
-            visits.sort_by_key(|&(branch, _)| branch);
+            visits.sort_unstable_by_key(|&(branch, place, _)| (branch, place));
             // (hall, Σ own rates there, own visits there), by hall.
             let halls: Vec<(usize, f64, usize)> = visits
                 .chunk_by(|a, b| a.0 == b.0)
                 .map(|cell| {
-                    let sum = cell.iter().fold(0.0, |sum, &(_, rate)| sum + rate);
+                    let sum = cell.iter().fold(0.0, |sum, &(_, _, rate)| sum + rate);
                     (cell[0].0, sum, cell.len())
                 })
                 .collect();

@@ -162,7 +162,7 @@ pub struct Measure {
     pub unit: String,
     /// The first band's limit: the longest wait that earns full points.
     pub limit: Option<f64>,
-    /// Per branch, every value measured.
+    /// Per branch, every value measured, in ascending order.
     pub values: Vec<Vec<f64>>,
 }
 
@@ -320,8 +320,11 @@ impl Analysis {
             .into_iter()
             .flatten()
         {
-            if let Some(Answer::Number(value)) = visit.answers.get(position) {
-                self.measures[slot].values[b].push(*value);
+            if let Some(&Answer::Number(value)) = visit.answers.get(position) {
+                // Kept in order: summaries then sort what is sorted already.
+                let values = &mut self.measures[slot].values[b];
+                let at = values.partition_point(|v| v.total_cmp(&value).is_lt());
+                values.insert(at, value);
             }
         }
         if let Some(rate) = points.rate() {
@@ -353,21 +356,20 @@ impl Analysis {
         self.derive_groups();
     }
 
-    /// Districts, cities and the region from the branches' standings.
+    /// Districts, cities and the region from the branches' standings. The
+    /// groups' members are the roster's, worked out once.
     fn derive_groups(&mut self) {
         self.memo = Memo::default();
-        self.districts = groups(
-            &self.branches,
-            &self.branch,
-            |b| b.district.clone(),
-            |b| b.city.clone(),
-        );
-        self.cities = groups(
-            &self.branches,
-            &self.branch,
-            |b| b.city.clone().unwrap_or_else(|| NO_CITY.to_string()),
-            |_| None,
-        );
+        if self.districts.is_empty() {
+            self.districts = groups(&self.branches, |b| b.district.clone(), |b| b.city.clone());
+            self.cities = groups(
+                &self.branches,
+                |b| b.city.clone().unwrap_or_else(|| NO_CITY.to_string()),
+                |_| None,
+            );
+        }
+        stand(&mut self.districts, &self.branch);
+        stand(&mut self.cities, &self.branch);
         let metrics = self.catalogue.metric_count();
         self.region = group_standings(&self.branch, &vec![0; self.branch.len()], 1)
             .pop()
@@ -690,17 +692,15 @@ impl Analysis {
         self.copy_with(self.totals.clone(), false)
     }
 
-    /// A copy with `totals` as its running totals, and the figures derived
-    /// from this analysis's when `derived`; nothing of the memo.
+    /// A copy with `totals` as its running totals, the branches' figures
+    /// derived from this analysis's when `derived`, and its districts and
+    /// cities, whose standings [`Analysis::derive_groups`] works out anew;
+    /// nothing of the memo.
     fn copy_with(&self, totals: Totals, derived: bool) -> Analysis {
-        let (branch, districts, cities) = if derived {
-            (
-                self.branch.clone(),
-                self.districts.clone(),
-                self.cities.clone(),
-            )
+        let branch = if derived {
+            self.branch.clone()
         } else {
-            Default::default()
+            Vec::new()
         };
         Analysis {
             period: self.period,
@@ -709,8 +709,8 @@ impl Analysis {
             catalogue: self.catalogue.clone(),
             branches: self.branches.clone(),
             branch,
-            districts,
-            cities,
+            districts: self.districts.clone(),
+            cities: self.cities.clone(),
             region: self.region.clone(),
             min_visits: self.min_visits,
             measures: self.measures.clone(),
@@ -761,45 +761,49 @@ fn measures_of(catalogue: &Catalogue, versions: &[Checklist], branches: usize) -
         .collect()
 }
 
+/// The groups `name_of` puts the roster's branches in, sorted by name,
+/// without standings yet: see [`stand`].
 fn groups(
     branches: &[Branch],
-    standings: &[Standing],
     name_of: impl Fn(&Branch) -> String,
     city_of: impl Fn(&Branch) -> Option<String>,
 ) -> Vec<Group> {
-    let mut names: Vec<(String, Option<String>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut position: HashMap<String, usize> = HashMap::new();
-    let mut group_of = Vec::with_capacity(branches.len());
-    for branch in branches {
+    for (b, branch) in branches.iter().enumerate() {
         let name = name_of(branch);
         let index = match position.get(&name) {
             Some(&i) => i,
             None => {
-                position.insert(name.clone(), names.len());
-                names.push((name, city_of(branch)));
-                names.len() - 1
+                position.insert(name.clone(), groups.len());
+                groups.push(Group {
+                    name,
+                    city: city_of(branch),
+                    members: Vec::new(),
+                    standing: Standing::default(),
+                });
+                groups.len() - 1
             }
         };
-        group_of.push(index);
+        groups[index].members.push(b);
     }
-    let standings = group_standings(standings, &group_of, names.len());
-    let mut members = vec![Vec::new(); names.len()];
-    for (b, &g) in group_of.iter().enumerate() {
-        members[g].push(b);
-    }
-    let mut groups: Vec<Group> = names
-        .into_iter()
-        .zip(standings)
-        .zip(members)
-        .map(|(((name, city), standing), members)| Group {
-            name,
-            city,
-            members,
-            standing,
-        })
-        .collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     groups
+}
+
+/// Each group's standing from its members' (rule 6), every one of the
+/// roster's branches being a member of one group.
+fn stand(groups: &mut [Group], branches: &[Standing]) {
+    let mut group_of = vec![0; branches.len()];
+    for (g, group) in groups.iter().enumerate() {
+        for &b in &group.members {
+            group_of[b] = g;
+        }
+    }
+    let standings = group_standings(branches, &group_of, groups.len());
+    for (group, standing) in groups.iter_mut().zip(standings) {
+        group.standing = standing;
+    }
 }
 
 /// A unit of any level as the renderers see it.

@@ -223,10 +223,12 @@ pub fn group_standings(branches: &[Standing], group_of: &[usize], groups: usize)
         let standing = &mut out[group];
         standing.visits += branch.visits;
         standing.branches += 1;
-        for (metric, rate) in branch.rates.iter().enumerate() {
-            standing.lost[metric] += branch.lost[metric];
+        for (lost, branch_lost) in standing.lost.iter_mut().zip(&branch.lost) {
+            *lost += branch_lost;
+        }
+        let group_sums = &mut sums[group * metrics..(group + 1) * metrics];
+        for (sum, rate) in group_sums.iter_mut().zip(&branch.rates) {
             if let Some(rate) = rate {
-                let sum = &mut sums[group * metrics + metric];
                 sum.0 += rate;
                 sum.1 += 1;
             }

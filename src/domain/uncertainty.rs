@@ -207,9 +207,11 @@ pub fn indistinct(
     Some((*overlapping.iter().min()?, *overlapping.iter().max()?))
 }
 
-/// One visit rate, as the inspector fit sees it.
+/// One visit with an overall rate, as the inspector fit, the spread and
+/// calibration see it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RatedVisit {
+    /// The hall's index in the roster.
     pub branch: usize,
     /// The inspector's index; `None` when the visit names nobody.
     pub inspector: Option<usize>,

@@ -143,15 +143,20 @@ type ShownRates = (
     Option<HashMap<String, Option<f64>>>,
 );
 
-fn shown_rates(
-    current: &Analysis,
-    adjusted: Option<&Analysis>,
-    adjust: bool,
-    level: Level,
-) -> ShownRates {
+fn shown_rates(current: &Analysis, admin: bool, adjust: bool, level: Level) -> ShownRates {
+    let codes = || current.units(level).into_iter().map(|u| u.code.to_string());
     (
         adjust.then(|| rates_by_code(current, level)),
-        adjusted.map(|a| rates_by_code(a, level)),
+        admin.then(|| {
+            codes()
+                .zip(
+                    current
+                        .adjusted_rates(level)
+                        .into_iter()
+                        .map(|r| r.map(round4)),
+                )
+                .collect()
+        }),
     )
 }
 
@@ -924,11 +929,15 @@ fn dashboard_page(
     let visibility = authed.user.visibility();
     // Admins see the adjusted rates beside the plain ones, and may rank by
     // them: then every ranked figure is of the adjusted copies.
-    let adjusted = admin.then(|| current.adjusted_for_inspectors());
-    let adjusted_previous = adjust.then(|| previous.adjusted_for_inspectors());
-    let (ranked, ranked_previous) = match (&adjusted, &adjusted_previous) {
-        (Some(a), Some(p)) => (&**a, &**p),
-        _ => (current, previous),
+    let adjusted = adjust.then(|| {
+        (
+            current.adjusted_for_inspectors(),
+            previous.adjusted_for_inspectors(),
+        )
+    });
+    let (ranked, ranked_previous) = match &adjusted {
+        Some((a, p)) => (&**a, &**p),
+        None => (current, previous),
     };
     let t = lang.text();
     let section_titles = section_titles(current);
@@ -946,7 +955,7 @@ fn dashboard_page(
         .shortboards(&scope)
         .or_else(|_| current.shortboards("all"))
         .map_err(Error::invalid)?;
-    let rates = |level| shown_rates(current, adjusted.as_deref(), adjust, level);
+    let rates = |level| shown_rates(current, admin, adjust, level);
     let (hall_rates, district_rates) = (rates(Level::Branch), rates(Level::District));
     let scale = bar_scale(&[&halls, &districts]);
     let row_figures = |plain, adjusted| RowFigures {
@@ -1279,11 +1288,8 @@ struct Placing {
 }
 
 fn placing(current: &Analysis, level: Level, index: usize, admin: bool, adjust: bool) -> Placing {
-    let adjusted_copy = admin.then(|| current.adjusted_for_inspectors());
-    let ranked: &Analysis = match &adjusted_copy {
-        Some(copy) if adjust => copy,
-        _ => current,
-    };
+    let adjusted_copy = adjust.then(|| current.adjusted_for_inspectors());
+    let ranked: &Analysis = adjusted_copy.as_deref().unwrap_or(current);
     let unit = &current.units(level)[index];
     Placing {
         rank: ranked.ranks(level, 0)[index].map_or("—".into(), |r| r.to_string()),
@@ -1300,9 +1306,7 @@ fn placing(current: &Analysis, level: Level, index: usize, admin: bool, adjust: 
                 .map(|(rate, limits)| limits.signal(rate)),
             _ => None,
         },
-        adjusted: adjusted_copy
-            .as_ref()
-            .map(|copy| percent(copy.units(level)[index].standing.rate())),
+        adjusted: admin.then(|| percent(current.adjusted_rates(level)[index])),
     }
 }
 

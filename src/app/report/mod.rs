@@ -93,7 +93,7 @@ pub struct Analysis {
     /// Inspector names; observations refer to them by index.
     pub inspectors: Vec<String>,
     /// Every visit with an overall rate.
-    pub observations: Vec<Observed>,
+    pub observations: Vec<RatedVisit>,
     /// Visits of the period still waiting for review: they count nowhere
     /// until accepted.
     pub pending: usize,
@@ -105,18 +105,6 @@ pub struct Analysis {
     totals: Totals,
     /// Figures kept once asked for, until visits are added.
     memo: Memo,
-}
-
-/// One visit with an overall rate, as calibration and the statistics of
-/// how sure a ranking is see it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Observed {
-    /// Index into [`Analysis::inspectors`]; `None` when the visit names no
-    /// inspector.
-    pub inspector: Option<usize>,
-    /// Index into [`Analysis::branches`].
-    pub branch: usize,
-    pub rate: f64,
 }
 
 /// How sure the period's overall rates are (docs/scoring.md 规则 13–16).
@@ -340,7 +328,7 @@ impl Analysis {
                         self.inspectors.len() - 1
                     }
                 });
-            self.observations.push(Observed {
+            self.observations.push(RatedVisit {
                 inspector,
                 branch: b,
                 rate,
@@ -544,19 +532,25 @@ impl Analysis {
     /// inspector effects and the adjusted rates.
     pub fn uncertainty(&self) -> &Uncertainty {
         self.memo.uncertainty.get_or_init(|| {
-            let mut by_branch: Vec<Vec<f64>> = vec![Vec::new(); self.branches.len()];
+            // Every hall's visit rates in the order they came, laid end to
+            // end: hall b's are rates[start[b]..start[b + 1]].
+            let mut rated = vec![0usize; self.branches.len()];
             for o in &self.observations {
-                by_branch[o.branch].push(o.rate);
+                rated[o.branch] += 1;
             }
-            let visits: Vec<RatedVisit> = self
-                .observations
-                .iter()
-                .map(|o| RatedVisit {
-                    branch: o.branch,
-                    inspector: o.inspector,
-                    rate: o.rate,
-                })
+            let start: Vec<usize> = std::iter::once(0)
+                .chain(rated.iter().scan(0, |end, n| {
+                    *end += n;
+                    Some(*end)
+                }))
                 .collect();
+            let mut rates = vec![0.0; self.observations.len()];
+            let mut next = start.clone();
+            for o in &self.observations {
+                rates[next[o.branch]] = o.rate;
+                next[o.branch] += 1;
+            }
+            let visits = &self.observations;
             // Adjusted rates already have the effects taken out: they are
             // reported, not fitted again (a refit would find none).
             let (inspectors, adjusted) = match &self.removed_effects {
@@ -565,14 +559,14 @@ impl Analysis {
                     self.branch.iter().map(Standing::rate).collect(),
                 ),
                 None => {
-                    let fitted = inspector_effects(&visits, self.inspectors.len());
-                    let adjusted = adjusted_rates(&visits, &fitted, self.branches.len());
+                    let fitted = inspector_effects(visits, self.inspectors.len());
+                    let adjusted = adjusted_rates(visits, &fitted, self.branches.len());
                     (fitted, adjusted)
                 }
             };
             Uncertainty {
-                spread: Spread::of(by_branch.iter().map(Vec::as_slice)),
-                rated: by_branch.iter().map(Vec::len).collect(),
+                spread: Spread::of(start.windows(2).map(|w| &rates[w[0]..w[1]])),
+                rated,
                 adjusted,
                 inspectors,
             }
@@ -659,6 +653,33 @@ impl Analysis {
             .adjusted
             .get_or_init(|| Arc::new(self.adjusted_copy()))
             .clone()
+    }
+
+    /// Each unit's inspector-adjusted overall rate, in [`Analysis::units`]
+    /// order: the figures [`Analysis::adjusted_for_inspectors`] ranks,
+    /// without making the copy. A group's is the mean of its halls' (rule 6).
+    pub fn adjusted_rates(&self, level: Level) -> Vec<Option<f64>> {
+        let halls = &self.uncertainty().adjusted;
+        let groups = match level {
+            Level::Branch => return halls.clone(),
+            Level::District => &self.districts,
+            Level::City => &self.cities,
+        };
+        let overall: Vec<Standing> = self
+            .branch
+            .iter()
+            .zip(halls)
+            .map(|(standing, &rate)| Standing {
+                visits: standing.visits,
+                branches: 1,
+                rates: vec![rate],
+                lost: vec![0.0],
+            })
+            .collect();
+        group_standings(&overall, &group_of(groups, overall.len()), groups.len())
+            .iter()
+            .map(Standing::rate)
+            .collect()
     }
 
     fn adjusted_copy(&self) -> Analysis {
@@ -794,16 +815,21 @@ fn groups(
 /// Each group's standing from its members' (rule 6), every one of the
 /// roster's branches being a member of one group.
 fn stand(groups: &mut [Group], branches: &[Standing]) {
-    let mut group_of = vec![0; branches.len()];
+    let standings = group_standings(branches, &group_of(groups, branches.len()), groups.len());
+    for (group, standing) in groups.iter_mut().zip(standings) {
+        group.standing = standing;
+    }
+}
+
+/// Each of `branches` branches' place among `groups`.
+fn group_of(groups: &[Group], branches: usize) -> Vec<usize> {
+    let mut group_of = vec![0; branches];
     for (g, group) in groups.iter().enumerate() {
         for &b in &group.members {
             group_of[b] = g;
         }
     }
-    let standings = group_standings(branches, &group_of, groups.len());
-    for (group, standing) in groups.iter_mut().zip(standings) {
-        group.standing = standing;
-    }
+    group_of
 }
 
 /// A unit of any level as the renderers see it.
@@ -957,6 +983,28 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn adjusted_rates_are_those_the_adjusted_copy_ranks() {
+        let (_dir, store, _) = demo_store();
+        let (current, _) = analyse(&store, &options()).expect("analyse");
+        let copy = current.adjusted_for_inspectors();
+        assert!(
+            copy.branch
+                .iter()
+                .zip(&current.branch)
+                .any(|(a, p)| a.rate() != p.rate()),
+            "the demo's inspectors move some rates"
+        );
+        for level in [Level::Branch, Level::District, Level::City] {
+            let ranked: Vec<Option<f64>> = copy
+                .units(level)
+                .iter()
+                .map(|u| u.standing.rate())
+                .collect();
+            assert_eq!(current.adjusted_rates(level), ranked, "{level:?}");
         }
     }
 

@@ -37,28 +37,43 @@ pub struct Calibration {
 /// names; `names[i]` names inspector `i` of the observations.
 pub fn calibrate(names: &[String], observations: &[Observation]) -> Vec<Calibration> {
     let halls = observations.iter().map(|o| o.branch + 1).max().unwrap_or(0);
-    // Each hall's (Σ rate, visits) over everybody, and each inspector's
-    // visits as (hall, place among the visits, rate), sorted by hall and
-    // place: every sum is added up in the order the visits came.
+    // Each hall's (Σ rate, visits) over everybody, and where its visits
+    // start among all visits laid out hall by hall.
     let mut by_branch = vec![(0.0, 0usize); halls];
-    let mut by_inspector: Vec<Vec<(usize, usize, f64)>> = vec![Vec::new(); names.len()];
-    for (place, o) in observations.iter().enumerate() {
+    for o in observations {
         let all = &mut by_branch[o.branch];
         all.0 += o.rate;
         all.1 += 1;
-        by_inspector[o.inspector].push((o.branch, place, o.rate));
+    }
+    let mut next: Vec<usize> = by_branch
+        .iter()
+        .scan(0, |start, &(_, n)| {
+            *start += n;
+            Some(*start - n)
+        })
+        .collect();
+    let mut by_hall = vec![0; observations.len()];
+    for (place, o) in observations.iter().enumerate() {
+        by_hall[next[o.branch]] = place;
+        next[o.branch] += 1;
+    }
+    // Each inspector's visits as (hall, rate), hall by hall and in the
+    // order they came: every sum is added up in that order.
+    let mut by_inspector: Vec<Vec<(usize, f64)>> = vec![Vec::new(); names.len()];
+    for &place in &by_hall {
+        let o = &observations[place];
+        by_inspector[o.inspector].push((o.branch, o.rate));
     }
     let mut out: Vec<Calibration> = by_inspector
-        .iter_mut()
+        .iter()
         .zip(names)
         .filter(|(visits, _)| !visits.is_empty())
         .map(|(visits, name)| {
-            visits.sort_unstable_by_key(|&(branch, place, _)| (branch, place));
             // (hall, Σ own rates there, own visits there), by hall.
             let halls: Vec<(usize, f64, usize)> = visits
                 .chunk_by(|a, b| a.0 == b.0)
                 .map(|cell| {
-                    let sum = cell.iter().fold(0.0, |sum, &(_, _, rate)| sum + rate);
+                    let sum = cell.iter().fold(0.0, |sum, &(_, rate)| sum + rate);
                     (cell[0].0, sum, cell.len())
                 })
                 .collect();

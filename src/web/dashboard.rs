@@ -643,21 +643,23 @@ fn funnel(analysis: &Analysis, halls: &RankingsReport, query: &str, t: &Text) ->
         };
         let signal = row.hall.as_ref().and_then(|h| h.signal);
         let visits = u.rated[i];
+        let shown = percent(Some(rate));
         points.push(FunnelPoint {
-            title: t.funnel_point(&row.name, visits, &percent(Some(rate))),
+            title: t.funnel_point(&row.name, visits, &shown),
             visits,
             rate,
             signal,
         });
-        let name = CalloutName {
-            name: row.name.clone(),
-            rate: percent(Some(rate)),
-            link: unit_link(Level::Branch, &row.code, query),
-        };
-        match signal {
-            Some(Signal::Above) => above.push(name),
-            Some(Signal::Below) => below.push(name),
-            None => {}
+        if let Some(signal) = signal {
+            let name = CalloutName {
+                name: row.name.clone(),
+                rate: shown,
+                link: unit_link(Level::Branch, &row.code, query),
+            };
+            match signal {
+                Signal::Above => above.push(name),
+                Signal::Below => below.push(name),
+            }
         }
     }
     // The axis runs over every hall's visit count, one more on each side.

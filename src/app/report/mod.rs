@@ -125,6 +125,9 @@ struct Memo {
     calibration: OnceLock<Vec<Calibration>>,
     uncertainty: OnceLock<Uncertainty>,
     adjusted: OnceLock<Arc<Analysis>>,
+    /// Per level (halls, districts, cities): (measure, unit, summary) of
+    /// every unit with a measurement, in [`Analysis::waits`] order.
+    waits: [OnceLock<Vec<(usize, usize, WaitSummary)>>; 3],
 }
 
 /// The running totals of an analysis, kept so that a visit stored later can
@@ -473,38 +476,53 @@ impl Analysis {
     /// [`Analysis::waits`] of the units marked in `shown` (all when empty).
     fn waits_of(&self, level: Level, shown: &[bool]) -> Vec<(&Measure, Unit<'_>, WaitSummary)> {
         let units = self.units(level);
-        let groups = match level {
-            Level::Branch => None,
-            Level::District => Some(&self.districts),
-            Level::City => Some(&self.cities),
+        self.wait_summaries(level)
+            .iter()
+            .filter(|&&(_, u, _)| shown.get(u) != Some(&false))
+            .map(|(m, u, summary)| (&self.measures[*m], units[*u].clone(), summary.clone()))
+            .collect()
+    }
+
+    /// The summaries of [`Analysis::waits`] by measure and unit index,
+    /// worked out once per level.
+    fn wait_summaries(&self, level: Level) -> &[(usize, usize, WaitSummary)] {
+        let slot = match level {
+            Level::Branch => 0,
+            Level::District => 1,
+            Level::City => 2,
         };
-        let mut out = Vec::new();
-        let mut pooled = Vec::new();
-        for measure in &self.measures {
-            for (u, unit) in units.iter().enumerate() {
-                if shown.get(u) == Some(&false) {
-                    continue;
-                }
-                // A hall's unit is its place in the roster.
-                let values = match groups {
-                    None => &measure.values[u],
-                    Some(groups) => {
-                        pooled.clear();
-                        pooled.extend(
-                            groups[u]
-                                .members
-                                .iter()
-                                .flat_map(|&b| measure.values[b].iter().copied()),
-                        );
-                        &pooled
+        self.memo.waits[slot].get_or_init(|| {
+            let groups = match level {
+                Level::Branch => None,
+                Level::District => Some(&self.districts),
+                Level::City => Some(&self.cities),
+            };
+            let units = groups.map_or(self.branches.len(), Vec::len);
+            let mut out = Vec::new();
+            let mut pooled = Vec::new();
+            for (m, measure) in self.measures.iter().enumerate() {
+                for u in 0..units {
+                    // A hall's unit is its place in the roster.
+                    let values = match groups {
+                        None => &measure.values[u],
+                        Some(groups) => {
+                            pooled.clear();
+                            pooled.extend(
+                                groups[u]
+                                    .members
+                                    .iter()
+                                    .flat_map(|&b| measure.values[b].iter().copied()),
+                            );
+                            &pooled
+                        }
+                    };
+                    if let Some(summary) = summarise(values, measure.limit) {
+                        out.push((m, u, summary));
                     }
-                };
-                if let Some(summary) = summarise(values, measure.limit) {
-                    out.push((measure, unit.clone(), summary));
                 }
             }
-        }
-        out
+            out
+        })
     }
 
     /// How each inspector's scores compare with the others' at the same halls.

@@ -20,7 +20,7 @@ use super::error::{Error, problems_json};
 use super::extract::{Caller, Recorders, ReportReaders};
 use super::i18n::Lang;
 use super::upload::{FormParts, new_photo, save_photo};
-use crate::app::report::{self, Analysis, AnalysisCache, Level, Options, round4};
+use crate::app::report::{self, Analysis, AnalysisCache, Extras, Level, Options, round4};
 use crate::app::review;
 use crate::domain::access::{User, Visibility};
 use crate::domain::answer::{Answer, AnswerError, RawAnswer};
@@ -997,12 +997,16 @@ pub async fn rankings(
             } else {
                 (current, previous)
             };
+            let extras = Extras {
+                waits: true,
+                calibration: admin,
+            };
             let report = current.rankings_for(
                 &previous,
                 level,
                 options.top,
                 &authed.user.visibility(),
-                admin,
+                extras,
             );
             serde_json::to_vec(&report).map_err(Error::internal)
         })

@@ -20,7 +20,7 @@ use super::extract::{ReportReaders, Viewer};
 use super::i18n::{Lang, Text};
 use super::pages::{InLang, PageError};
 use crate::app::report::{
-    self, Analysis, Callout, CalloutUnit, Level, Options, RankingRow, RankingsReport, Unit,
+    self, Analysis, Callout, CalloutUnit, Extras, Level, Options, RankingRow, RankingsReport, Unit,
     call_out_sentence, change, interval_text, percent, rank_span, summary_sentences,
 };
 use crate::domain::access::{User, Visibility};
@@ -915,6 +915,29 @@ fn dashboard_filters(
     .keeping(kept)
 }
 
+/// The halls' and the counties' rankings of `current` beside `previous`
+/// as the dashboard shows them to a reader: only the rows the reader may
+/// see (national rows are many), the counties' waits (the page lists no
+/// hall's), and the inspectors' calibration once, for admins.
+fn page_rankings(
+    (current, previous): (&Analysis, &Analysis),
+    visibility: &Visibility,
+    admin: bool,
+) -> (RankingsReport, RankingsReport) {
+    let halls = Extras {
+        waits: false,
+        calibration: admin,
+    };
+    let districts = Extras {
+        waits: true,
+        calibration: false,
+    };
+    (
+        current.rankings_for(previous, Level::Branch, 3, visibility, halls),
+        current.rankings_for(previous, Level::District, 3, visibility, districts),
+    )
+}
+
 /// The dashboard of `current`'s period (beside `previous`) for a
 /// signed-in reader, as `asked`, with the period's rectification figures.
 fn dashboard_page(
@@ -943,9 +966,7 @@ fn dashboard_page(
     };
     let t = lang.text();
     let section_titles = section_titles(current);
-    // Only the rows the reader may see are made (national rows are many).
-    let halls = ranked.rankings_for(ranked_previous, Level::Branch, 3, &visibility, admin);
-    let districts = ranked.rankings_for(ranked_previous, Level::District, 3, &visibility, admin);
+    let (halls, districts) = page_rankings((ranked, ranked_previous), &visibility, admin);
     let query = page_query(&period, &current.checklist_id, adjust);
     let plain = page_params(&period, &current.checklist_id, adjust);
     let (base, kept) = (asked.keeping(plain.clone()), asked.keeping(view.kept()));

@@ -224,6 +224,23 @@ pub struct ShortboardsReport {
     pub sections: Vec<BoardJson>,
 }
 
+/// The parts of a rankings report besides its rows and call-outs that a
+/// reader gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extras {
+    /// The queue waits of every unit shown.
+    pub waits: bool,
+    /// Inspector calibration and effects: for those who see inspectors.
+    pub calibration: bool,
+}
+
+impl Extras {
+    pub const ALL: Extras = Extras {
+        waits: true,
+        calibration: true,
+    };
+}
+
 /// The units of one level as the rankings see them.
 struct Ranked<'a> {
     level: Level,
@@ -262,22 +279,22 @@ impl Analysis {
 
     /// The `report rankings` object, ranks compared with `previous`.
     pub fn rankings(&self, previous: &Analysis, level: Level, top: u32) -> RankingsReport {
-        self.rankings_report(previous, level, top, None, true)
+        self.rankings_report(previous, level, top, None, Extras::ALL)
     }
 
     /// The rankings as a reader sees them: [`Analysis::rankings`] then
     /// [`RankingsReport::restrict`], without making the rows that are not
-    /// shown nor the calibration when it is not.
+    /// shown, nor the extras `extras` leaves out (left empty).
     pub fn rankings_for(
         &self,
         previous: &Analysis,
         level: Level,
         top: u32,
         visibility: &Visibility,
-        calibration: bool,
+        extras: Extras,
     ) -> RankingsReport {
-        let mut report = self.rankings_report(previous, level, top, Some(visibility), calibration);
-        report.restrict(visibility, calibration);
+        let mut report = self.rankings_report(previous, level, top, Some(visibility), extras);
+        report.restrict(visibility, extras.calibration);
         report
     }
 
@@ -287,7 +304,7 @@ impl Analysis {
         level: Level,
         top: u32,
         shown: Option<&Visibility>,
-        calibration: bool,
+        extras: Extras,
     ) -> RankingsReport {
         let ranked = self.ranked(level, shown);
         let uncertainty = self.uncertainty();
@@ -299,8 +316,12 @@ impl Analysis {
             min_visits: self.min_visits,
             rows: self.ranking_rows(previous, &ranked),
             top_bottom: self.call_outs(&ranked, top),
-            waits: self.waits_json(level, &ranked.shown),
-            calibration: if calibration {
+            waits: if extras.waits {
+                self.waits_json(level, &ranked.shown)
+            } else {
+                Vec::new()
+            },
+            calibration: if extras.calibration {
                 self.calibration_json()
             } else {
                 Vec::new()
@@ -314,7 +335,7 @@ impl Analysis {
                 rate: self.region.rate().map(round4),
                 interval: self.region_interval().map(interval_json),
             },
-            inspectors: if calibration {
+            inspectors: if extras.calibration {
                 self.inspectors_json()
             } else {
                 Vec::new()

@@ -993,7 +993,11 @@ mod tests {
                 for calibration in [true, false] {
                     let mut expected = current.rankings(&previous, level, 3);
                     expected.restrict(&visibility, calibration);
-                    let got = current.rankings_for(&previous, level, 3, &visibility, calibration);
+                    let extras = Extras {
+                        waits: true,
+                        calibration,
+                    };
+                    let got = current.rankings_for(&previous, level, 3, &visibility, extras);
                     assert_eq!(
                         serde_json::to_value(&got).expect("json"),
                         serde_json::to_value(&expected).expect("json"),

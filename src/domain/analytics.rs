@@ -169,22 +169,23 @@ impl Tally {
 
     /// Rule 5: each branch's rates, visits and lost points.
     pub fn branch_standings(&self) -> Vec<Standing> {
-        self.visits
-            .iter()
-            .enumerate()
-            .map(|(branch, &visits)| {
-                let row = &self.totals[branch * self.metrics..(branch + 1) * self.metrics];
-                Standing {
-                    visits,
-                    branches: 1,
-                    rates: row
-                        .iter()
-                        .map(|t| (t.rated > 0).then(|| t.rate_sum / f64::from(t.rated)))
-                        .collect(),
-                    lost: row.iter().map(|t| t.lost).collect(),
-                }
-            })
+        (0..self.visits.len())
+            .map(|branch| self.branch_standing(branch))
             .collect()
+    }
+
+    /// Rule 5 for one branch.
+    pub fn branch_standing(&self, branch: usize) -> Standing {
+        let row = &self.totals[branch * self.metrics..(branch + 1) * self.metrics];
+        Standing {
+            visits: self.visits[branch],
+            branches: 1,
+            rates: row
+                .iter()
+                .map(|t| (t.rated > 0).then(|| t.rate_sum / f64::from(t.rated)))
+                .collect(),
+            lost: row.iter().map(|t| t.lost).collect(),
+        }
     }
 }
 

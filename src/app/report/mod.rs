@@ -143,6 +143,9 @@ struct Totals {
     measure_slots: HashMap<u32, Vec<(usize, usize)>>,
     /// Inspector name → index into [`Analysis::inspectors`].
     inspector_index: HashMap<String, usize>,
+    /// Branches added to since their standings were worked out, when
+    /// there are standings to bring up to date.
+    touched: Vec<usize>,
 }
 
 /// A measure item of the checklist and its values in the period.
@@ -237,6 +240,7 @@ impl Analysis {
                 maps,
                 measure_slots,
                 inspector_index: HashMap::new(),
+                touched: Vec::new(),
             },
             removed_effects: None,
             memo: Memo::default(),
@@ -305,6 +309,9 @@ impl Analysis {
             None => score_visit(checklist, visit.answers).points,
         };
         totals.tally.add(b, map, &points);
+        if !self.branch.is_empty() {
+            totals.touched.push(b);
+        }
         for &(position, slot) in totals
             .measure_slots
             .get(&visit.checklist_version)
@@ -343,7 +350,14 @@ impl Analysis {
     /// The standings of halls, districts, cities and the region from the
     /// running totals.
     fn derive(&mut self) {
-        self.branch = self.totals.tally.branch_standings();
+        let touched = std::mem::take(&mut self.totals.touched);
+        if self.branch.is_empty() {
+            self.branch = self.totals.tally.branch_standings();
+        } else {
+            for b in touched {
+                self.branch[b] = self.totals.tally.branch_standing(b);
+            }
+        }
         self.derive_groups();
     }
 
@@ -772,6 +786,7 @@ impl Totals {
             maps: HashMap::new(),
             measure_slots: HashMap::new(),
             inspector_index: HashMap::new(),
+            touched: Vec::new(),
         }
     }
 }

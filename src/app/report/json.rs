@@ -249,6 +249,8 @@ struct Ranked<'a> {
     /// Which rows the reader sees.
     shown: Vec<bool>,
     ranks: Vec<Option<u32>>,
+    /// Rule 7's listing order of the units.
+    order: Vec<usize>,
     intervals: Vec<Option<Interval>>,
     rank_ranges: Vec<Option<(u32, u32)>>,
 }
@@ -360,9 +362,11 @@ impl Analysis {
         let intervals = self.intervals(level);
         let ranked: Vec<bool> = ranks.iter().map(Option::is_some).collect();
         let rank_ranges = rank_ranges(&intervals, &ranked);
+        let codes: Vec<&str> = units.iter().map(|u| u.code).collect();
         Ranked {
             level,
-            codes: units.iter().map(|u| u.code).collect(),
+            order: listing_order(&codes, &ranks),
+            codes,
             units,
             shown,
             ranks,
@@ -397,8 +401,10 @@ impl Analysis {
             .iter()
             .map(|s| s.code.clone())
             .collect();
-        listing_order(codes, ranks)
-            .into_iter()
+        ranked
+            .order
+            .iter()
+            .copied()
             .filter(|&i| ranked.shown[i])
             .map(|i| {
                 let unit = &units[i];
@@ -440,6 +446,7 @@ impl Analysis {
         let Ranked {
             units,
             codes,
+            order,
             rank_ranges,
             ..
         } = ranked;
@@ -453,7 +460,8 @@ impl Analysis {
                 let ranks = competition_ranks(&rates, &eligible);
                 let tb = top_bottom(codes, &rates, &ranks, top);
                 let (top_indistinct, bottom_indistinct) = if metric == 0 {
-                    indistinct(codes, &tb, &ranks, rank_ranges, top)
+                    // The overall rate's ranks are the ones listed in `order`.
+                    indistinct(order, &tb, &ranks, rank_ranges, top)
                 } else {
                     (None, None)
                 };
@@ -594,16 +602,18 @@ impl RankingsReport {
 
 /// Whom the overall rate's call-outs cannot be told apart from: the
 /// `n` ranked units just below the top call-out and just above the
-/// bottom one whose rank ranges overlap a called-out unit's.
+/// bottom one whose rank ranges overlap a called-out unit's. `order` is
+/// the units' listing order by `ranks`.
 fn indistinct(
-    codes: &[&str],
+    order: &[usize],
     called: &TopBottom,
     ranks: &[Option<u32>],
     ranges: &[Option<(u32, u32)>],
     n: u32,
 ) -> (Option<[u32; 2]>, Option<[u32; 2]>) {
-    let ranked: Vec<usize> = listing_order(codes, ranks)
-        .into_iter()
+    let ranked: Vec<usize> = order
+        .iter()
+        .copied()
         .filter(|&i| ranks[i].is_some())
         .collect();
     let n = n as usize;

@@ -1,20 +1,13 @@
 //! Inspector calibration: does an inspector score the same halls higher or
 //! lower than the others who visited them?
 
+use super::uncertainty::RatedVisit;
+
 /// The fewest visits at halls that other inspectors visited too for an
 /// inspector's offset to mean something. Below it, the difference from
 /// the others is mostly which few visits happened to be compared (two
 /// halls can easily differ by 15 points by chance), so none is given.
 pub const MIN_SHARED_VISITS: usize = 5;
-
-/// One scored visit, as calibration sees it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Observation {
-    /// Index into the inspectors' names.
-    pub inspector: usize,
-    pub branch: usize,
-    pub rate: f64,
-}
 
 /// An inspector's figures for a period.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,13 +27,23 @@ pub struct Calibration {
 }
 
 /// Calibration of every inspector with a visit, in the order of their
-/// names; `names[i]` names inspector `i` of the observations.
-pub fn calibrate(names: &[String], observations: &[Observation]) -> Vec<Calibration> {
-    let halls = observations.iter().map(|o| o.branch + 1).max().unwrap_or(0);
+/// names; `names[i]` names inspector `i` of the visits. Visits that name
+/// nobody count nowhere.
+pub fn calibrate(names: &[String], visits: &[RatedVisit]) -> Vec<Calibration> {
+    // (inspector, visit) of the visits that name one.
+    let observations: Vec<(usize, &RatedVisit)> = visits
+        .iter()
+        .filter_map(|v| v.inspector.map(|inspector| (inspector, v)))
+        .collect();
+    let halls = observations
+        .iter()
+        .map(|(_, o)| o.branch + 1)
+        .max()
+        .unwrap_or(0);
     // Each hall's (Σ rate, visits) over everybody, and where its visits
     // start among all visits laid out hall by hall.
     let mut by_branch = vec![(0.0, 0usize); halls];
-    for o in observations {
+    for (_, o) in &observations {
         let all = &mut by_branch[o.branch];
         all.0 += o.rate;
         all.1 += 1;
@@ -53,7 +56,7 @@ pub fn calibrate(names: &[String], observations: &[Observation]) -> Vec<Calibrat
         })
         .collect();
     let mut by_hall = vec![0; observations.len()];
-    for (place, o) in observations.iter().enumerate() {
+    for (place, (_, o)) in observations.iter().enumerate() {
         by_hall[next[o.branch]] = place;
         next[o.branch] += 1;
     }
@@ -61,8 +64,8 @@ pub fn calibrate(names: &[String], observations: &[Observation]) -> Vec<Calibrat
     // order they came: every sum is added up in that order.
     let mut by_inspector: Vec<Vec<(usize, f64)>> = vec![Vec::new(); names.len()];
     for &place in &by_hall {
-        let o = &observations[place];
-        by_inspector[o.inspector].push((o.branch, o.rate));
+        let (inspector, o) = observations[place];
+        by_inspector[inspector].push((o.branch, o.rate));
     }
     let mut out: Vec<Calibration> = by_inspector
         .iter()
@@ -130,15 +133,15 @@ mod tests {
     /// in the order they first come (not their names' order).
     fn calibrate_named(visits: &[(&str, usize, f64)]) -> Vec<Calibration> {
         let mut names: Vec<String> = Vec::new();
-        let observations: Vec<Observation> = visits
+        let observations: Vec<RatedVisit> = visits
             .iter()
             .map(|&(name, branch, rate)| {
                 let inspector = names.iter().position(|n| n == name).unwrap_or_else(|| {
                     names.push(name.to_string());
                     names.len() - 1
                 });
-                Observation {
-                    inspector,
+                RatedVisit {
+                    inspector: Some(inspector),
                     branch,
                     rate,
                 }

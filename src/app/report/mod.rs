@@ -28,7 +28,7 @@ use crate::domain::analytics::{
 };
 pub use crate::domain::analytics::{percent, round4, signed_percent};
 use crate::domain::answer::Answer;
-use crate::domain::calibration::{Calibration, Observation, calibrate};
+use crate::domain::calibration::{Calibration, calibrate};
 use crate::domain::checklist::{Checklist, ItemKind};
 use crate::domain::period::Period;
 use crate::domain::roster::Branch;
@@ -543,20 +543,7 @@ impl Analysis {
     pub fn calibration(&self) -> Vec<Calibration> {
         self.memo
             .calibration
-            .get_or_init(|| {
-                let observations: Vec<Observation> = self
-                    .observations
-                    .iter()
-                    .filter_map(|o| {
-                        o.inspector.map(|inspector| Observation {
-                            inspector,
-                            branch: o.branch,
-                            rate: o.rate,
-                        })
-                    })
-                    .collect();
-                calibrate(&self.inspectors, &observations)
-            })
+            .get_or_init(|| calibrate(&self.inspectors, &self.observations))
             .clone()
     }
 

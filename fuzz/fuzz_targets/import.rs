@@ -66,5 +66,5 @@ fuzz_target!(|data: &[u8]| {
         pass_mark: 0.8,
     };
     let _ = parse_checklist(name, &sheets, &meta);
-    let _ = parse_visits(name, sheets, &visits, &mut || {});
+    let _ = parse_visits(name, sheets, &visits, &mut || {}, &mut |_| {});
 });

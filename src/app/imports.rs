@@ -3,12 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::app::publishing::Lock;
 use crate::domain::checklist::Checklist;
 use crate::domain::{self, visit::Visit};
 use crate::formats;
 use crate::formats::import::{self, ChecklistMeta, Problem, VisitContext};
 use crate::formats::read::{ReadError, read_workbook};
-use crate::storage::{self, Disposition, Reader, RosterOutcome, Store};
+use crate::storage::{self, Disposition, Prepared, Reader, RosterOutcome, Store, VisitImport};
 
 /// Why an import stored nothing.
 #[derive(Debug, thiserror::Error)]
@@ -88,68 +89,162 @@ pub fn checklist_id(store: &Reader, named: Option<String>) -> storage::Result<St
     }
 }
 
-/// Imports a visits sheet. `on_row(done, total)` reports progress through
-/// the file's rows.
+/// Imports a visits sheet: one thread reads and checks the rows while
+/// this one stores the visits read so far, all in one transaction that is
+/// kept only if every row was right. `on_row(done, total)` reports
+/// progress through the file's rows.
 pub fn visits(
     store: &mut Store,
     file: &str,
     bytes: Vec<u8>,
     options: VisitOptions<'_>,
-    on_row: &mut dyn FnMut(usize, usize),
+    on_row: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<VisitsReport, Failure> {
-    let read = read_visits(store, file, bytes, on_row)?;
-    store_visits(store, read, options)
+    let sheets = read_workbook(file, bytes)?;
+    let known = Known::of(store)?;
+    let locked = crate::app::publishing::locked_periods(store)?;
+    std::thread::scope(|scope| {
+        let (hand_over, handed) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let known = &known;
+        let reading = scope.spawn(move || {
+            known.parse(file, sheets, on_row, &mut |records| {
+                // The storing side stops taking batches only when it failed,
+                // and then drops the rest.
+                let visits = records.iter().map(|r| (r.row, r.value.clone()));
+                let _ = hand_over.send(known.batch(visits));
+            })
+        });
+        store.import_in_batches(options.storage(), |import| {
+            let mut storing = Storing::new(&locked);
+            for batch in handed {
+                storing.add(import, &batch)?;
+            }
+            let (read, _) = reading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .map_err(problems(file))?;
+            Ok((storing.outcome(file, read)?, true))
+        })
+    })
+    .and_then(|stored| stored.flag(store))
 }
 
 /// A visits sheet read and checked against the roster and the checklists,
 /// for [`store_visits`].
 pub struct ReadVisits {
     file: String,
+    read: Read,
+    visits: Batch,
+}
+
+/// What reading a visits sheet found besides its visits.
+struct Read {
     sheet: String,
     header_row: u32,
     blanks_as_na: usize,
-    /// The sheet's row of each visit.
+}
+
+/// Visits with the sheet's row of each, made ready to store.
+struct Batch {
     rows: Vec<u32>,
     visits: Vec<Visit>,
+    prepared: Vec<Prepared>,
+}
+
+/// The roster and the checklists that visit rows are checked against.
+struct Known {
+    branches: HashSet<String>,
+    checklists: HashMap<String, Vec<Checklist>>,
+    default_checklist: String,
+}
+
+impl Known {
+    fn of(reader: &Reader) -> Result<Known, Failure> {
+        let branches = reader.branches()?.into_iter().map(|b| b.code).collect();
+        let mut checklists: HashMap<String, Vec<Checklist>> = HashMap::new();
+        for summary in reader.checklists()? {
+            let checklist = reader.checklist_version(&summary.id, summary.version)?;
+            checklists.entry(summary.id).or_default().push(checklist);
+        }
+        Ok(Known {
+            branches,
+            checklists,
+            default_checklist: checklist_id(reader, None)?,
+        })
+    }
+
+    /// Visits made ready to store, with their rows, by whoever read them:
+    /// the writer only stores them.
+    fn batch(&self, records: impl Iterator<Item = (u32, Visit)>) -> Batch {
+        let (rows, visits): (Vec<u32>, Vec<Visit>) = records.unzip();
+        let prepared = visits
+            .iter()
+            .map(|visit| {
+                let checklist = self
+                    .checklists
+                    .get(&visit.checklist_id)
+                    .and_then(|versions| {
+                        versions
+                            .iter()
+                            .find(|c| c.version == visit.checklist_version)
+                    });
+                Prepared::of(visit, checklist)
+            })
+            .collect();
+        Batch {
+            rows,
+            visits,
+            prepared,
+        }
+    }
+
+    /// Reads and checks the rows of `sheets`, handing out the visits as
+    /// [`import::parse_visits`] does.
+    fn parse(
+        &self,
+        file: &str,
+        sheets: Vec<formats::read::Sheet>,
+        on_row: &mut dyn FnMut(usize, usize),
+        on_visits: &mut dyn FnMut(&[import::Record<Visit>]),
+    ) -> Result<(Read, Vec<import::Record<Visit>>), Vec<Problem>> {
+        let context = VisitContext {
+            branches: &self.branches,
+            checklists: &self.checklists,
+            default_checklist: &self.default_checklist,
+        };
+        let total = sheets.iter().map(|s| s.rows.len()).max().unwrap_or(0);
+        let mut done = 0;
+        let parsed = import::parse_visits(
+            file,
+            sheets,
+            &context,
+            &mut || {
+                done += 1;
+                on_row(done, total);
+            },
+            on_visits,
+        )?;
+        let read = Read {
+            sheet: parsed.sheet,
+            header_row: parsed.header_row,
+            blanks_as_na: parsed.blanks_as_na,
+        };
+        Ok((read, parsed.rows))
+    }
 }
 
 /// Reads a visits sheet and checks every row; stores nothing, so the
-/// server does it off the writer. `on_row(done, total)` reports progress
-/// through the file's rows.
-pub fn read_visits(
-    reader: &Reader,
-    file: &str,
-    bytes: Vec<u8>,
-    on_row: &mut dyn FnMut(usize, usize),
-) -> Result<ReadVisits, Failure> {
+/// server does it off the writer.
+pub fn read_visits(reader: &Reader, file: &str, bytes: Vec<u8>) -> Result<ReadVisits, Failure> {
     let sheets = read_workbook(file, bytes)?;
-    let branches: HashSet<String> = reader.branches()?.into_iter().map(|b| b.code).collect();
-    let mut checklists: HashMap<String, Vec<Checklist>> = HashMap::new();
-    for summary in reader.checklists()? {
-        let checklist = reader.checklist_version(&summary.id, summary.version)?;
-        checklists.entry(summary.id).or_default().push(checklist);
-    }
-    let default_checklist = checklist_id(reader, None)?;
-    let context = VisitContext {
-        branches: &branches,
-        checklists: &checklists,
-        default_checklist: &default_checklist,
-    };
-    let total = sheets.iter().map(|s| s.rows.len()).max().unwrap_or(0);
-    let mut done = 0;
-    let parsed = import::parse_visits(file, sheets, &context, &mut || {
-        done += 1;
-        on_row(done, total);
-    })
-    .map_err(problems(file))?;
-    let (rows, visits) = parsed.rows.into_iter().map(|r| (r.row, r.value)).unzip();
+    let known = Known::of(reader)?;
+    let (read, records) = known
+        .parse(file, sheets, &mut |_, _| {}, &mut |_| {})
+        .map_err(problems(file))?;
     Ok(ReadVisits {
         file: file.to_string(),
-        sheet: parsed.sheet,
-        header_row: parsed.header_row,
-        blanks_as_na: parsed.blanks_as_na,
-        rows,
-        visits,
+        read,
+        visits: known.batch(records.into_iter().map(|r| (r.row, r.value))),
     })
 }
 
@@ -160,79 +255,144 @@ pub fn store_visits(
     read: ReadVisits,
     options: VisitOptions<'_>,
 ) -> Result<VisitsReport, Failure> {
-    let ReadVisits {
-        file,
-        sheet,
-        header_row,
-        blanks_as_na,
-        rows,
-        visits,
-    } = read;
-    let file = file.as_str();
+    let ReadVisits { file, read, visits } = read;
     let locked = crate::app::publishing::locked_periods(store)?;
-    let refused: Vec<Problem> = rows
-        .iter()
-        .zip(&visits)
-        .filter_map(|(row, visit)| {
-            locked
+    store
+        .import_in_batches(options.storage(), |import| {
+            let mut storing = Storing::new(&locked);
+            storing.add(import, &visits)?;
+            Ok((storing.outcome(&file, read)?, true))
+        })
+        .and_then(|stored| stored.flag(store))
+}
+
+/// What the batches of one import did: stored until one falls in a
+/// published period, after which the others are only checked for that.
+struct Storing<'l> {
+    locked: &'l [Lock],
+    /// The rows in a published period, with the day and why.
+    refused: Vec<(u32, String, String)>,
+    /// The rows that conflict with a stored visit, with the stored one.
+    conflicts: Vec<(u32, String, Box<Visit>)>,
+    visits: usize,
+    new: usize,
+    unchanged: usize,
+    replaced: usize,
+    /// The keys of the visits stored that their checklist holds for
+    /// review, to flag once they are in.
+    to_flag: Vec<String>,
+}
+
+impl<'l> Storing<'l> {
+    fn new(locked: &'l [Lock]) -> Storing<'l> {
+        Storing {
+            locked,
+            refused: Vec::new(),
+            conflicts: Vec::new(),
+            visits: 0,
+            new: 0,
+            unchanged: 0,
+            replaced: 0,
+            to_flag: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, import: &mut VisitImport<'_, '_>, batch: &Batch) -> Result<(), Failure> {
+        self.visits += batch.visits.len();
+        for (row, visit) in batch.rows.iter().zip(&batch.visits) {
+            if let Some(lock) = self
+                .locked
                 .iter()
                 .find(|lock| lock.covers(&visit.checklist_id, visit.visited_at.date()))
-                .map(|lock| Problem {
-                    sheet: sheet.clone(),
-                    row: Some(*row),
-                    column: None,
-                    value: Some(visit.visited_at.format("%Y-%m-%d").to_string()),
-                    reason: lock.message.clone(),
-                })
-        })
-        .collect();
-    if !refused.is_empty() {
-        return Err(problems(file)(refused));
+            {
+                let day = visit.visited_at.format("%Y-%m-%d").to_string();
+                self.refused.push((*row, day, lock.message.clone()));
+            }
+        }
+        if !self.refused.is_empty() {
+            return Ok(());
+        }
+        let dispositions = import.store_prepared(&batch.visits, &batch.prepared)?;
+        let stored = batch.rows.iter().zip(&batch.visits).zip(&batch.prepared);
+        for (((row, visit), prepared), disposition) in stored.zip(dispositions) {
+            if matches!(disposition, Disposition::New | Disposition::Replaced)
+                && prepared.held_for_review()
+                && import.keeps()
+            {
+                self.to_flag.push(visit.key());
+            }
+            match disposition {
+                Disposition::New => self.new += 1,
+                Disposition::Unchanged => self.unchanged += 1,
+                Disposition::Replaced => self.replaced += 1,
+                Disposition::Conflict(stored) => {
+                    self.conflicts.push((*row, visit.key(), stored));
+                }
+            }
+        }
+        Ok(())
     }
-    let dispositions = store.import_visits(
-        &visits,
-        storage::ImportOptions {
-            replace: options.replace,
-            dry_run: options.dry_run,
-            ..storage::ImportOptions::by(options.actor)
-        },
-    )?;
-    let conflicts: Vec<Problem> = rows
-        .iter()
-        .zip(&visits)
-        .zip(&dispositions)
-        .filter_map(|((row, visit), d)| match d {
-            Disposition::Conflict(stored) => Some(Problem {
-                sheet: sheet.clone(),
-                row: Some(*row),
-                column: None,
-                value: Some(visit.key()),
-                reason: format!(
+
+    /// What the import did, or why it keeps nothing: the rows in published
+    /// periods, else the conflicts.
+    fn outcome(self, file: &str, read: Read) -> Result<Stored, Failure> {
+        let problem = |row: u32, value: String, reason: String| Problem {
+            sheet: read.sheet.clone(),
+            row: Some(row),
+            column: None,
+            value: Some(value),
+            reason,
+        };
+        if !self.refused.is_empty() {
+            let refused = self.refused.into_iter();
+            return Err(problems(file)(
+                refused
+                    .map(|(row, day, why)| problem(row, day, why))
+                    .collect(),
+            ));
+        }
+        if !self.conflicts.is_empty() {
+            let conflicts = self.conflicts.into_iter().map(|(row, key, stored)| {
+                let reason = format!(
                     "这次暗访已导入过(网点 {},{},暗访员 {}),但内容不同;如需以本文件为准,请选择替换(--replace)",
                     stored.branch_code,
                     stored.visited_at.format("%Y-%m-%d %H:%M"),
                     stored.inspector.as_deref().unwrap_or("—")
-                ),
-            }),
-            _ => None,
+                );
+                problem(row, key, reason)
+            });
+            return Err(problems(file)(conflicts.collect()));
+        }
+        Ok(Stored {
+            report: VisitsReport {
+                sheet: read.sheet,
+                header_row: read.header_row,
+                visits: self.visits,
+                new: self.new,
+                unchanged: self.unchanged,
+                replaced: self.replaced,
+                blanks_as_na: read.blanks_as_na,
+            },
+            to_flag: self.to_flag,
         })
-        .collect();
-    if !conflicts.is_empty() {
-        return Err(problems(file)(conflicts));
     }
-    if !options.dry_run {
-        crate::app::review::flag_arrivals(store, &visits, &dispositions)?;
+}
+
+/// An import that stored its visits, with those still to flag for review.
+struct Stored {
+    report: VisitsReport,
+    to_flag: Vec<String>,
+}
+
+impl Stored {
+    /// Flags the visits held for review (on a dry run, none were stored)
+    /// and says what the import did.
+    fn flag(self, store: &mut Store) -> Result<VisitsReport, Failure> {
+        for key in &self.to_flag {
+            crate::app::review::flag_stored(store, key)?;
+        }
+        Ok(self.report)
     }
-    let count = |f: fn(&Disposition) -> bool| dispositions.iter().filter(|d| f(d)).count();
-    Ok(VisitsReport {
-        sheet,
-        header_row,
-        visits: visits.len(),
-        new: count(|d| matches!(d, Disposition::New)),
-        unchanged: count(|d| matches!(d, Disposition::Unchanged)),
-        replaced: count(|d| matches!(d, Disposition::Replaced)),
-        blanks_as_na,
-    })
 }
 
 /// How a visits sheet is imported.
@@ -241,6 +401,16 @@ pub struct VisitOptions<'a> {
     pub dry_run: bool,
     pub replace: bool,
     pub actor: &'a str,
+}
+
+impl<'a> VisitOptions<'a> {
+    fn storage(self) -> storage::ImportOptions<'a> {
+        storage::ImportOptions {
+            replace: self.replace,
+            dry_run: self.dry_run,
+            ..storage::ImportOptions::by(self.actor)
+        }
+    }
 }
 
 /// What a loaded checklist did.

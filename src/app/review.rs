@@ -11,7 +11,7 @@ use crate::domain::review::{
     self, Decision, DecisionError, Other, Photo, Status, Subject, TimeSource, status_word,
 };
 use crate::domain::visit::Visit;
-use crate::storage::{self, Decided, Disposition, Queued, Reader, Store, StoredFlag};
+use crate::storage::{self, Decided, Queued, Reader, Store, StoredFlag};
 
 /// Visits this many days either side of a visit are compared with it: a
 /// quarter, and more than any lockout.
@@ -121,21 +121,6 @@ pub fn refresh_flags(store: &mut Store, id: &str) -> storage::Result<()> {
     store.set_flags(record.row, &flags)
 }
 
-/// Flags the visits an import stored anew or replaced (see
-/// [`flag_arrival`]).
-pub fn flag_arrivals(
-    store: &mut Store,
-    visits: &[Visit],
-    dispositions: &[Disposition],
-) -> storage::Result<()> {
-    for (visit, disposition) in visits.iter().zip(dispositions) {
-        if matches!(disposition, Disposition::New | Disposition::Replaced) {
-            flag_arrival(store, visit)?;
-        }
-    }
-    Ok(())
-}
-
 /// Flags a visit that just arrived if its checklist asks for review; the
 /// others are not looked at, nor read back to find that out (a national
 /// import, or a thousand submissions a second, would pay for it).
@@ -143,7 +128,12 @@ pub fn flag_arrival(store: &mut Store, visit: &Visit) -> storage::Result<()> {
     if !store.asks_review(&visit.checklist_id, visit.checklist_version)? {
         return Ok(());
     }
-    match store.visit_row_by_key(&visit.key())? {
+    flag_stored(store, &visit.key())
+}
+
+/// Flags the visit stored under `key`, if there is one, as it stands now.
+pub fn flag_stored(store: &mut Store, key: &str) -> storage::Result<()> {
+    match store.visit_row_by_key(key)? {
         Some(row) => refresh_flags(store, &format!("n{row}")),
         None => Ok(()),
     }

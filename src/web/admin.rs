@@ -205,7 +205,7 @@ pub async fn upload(
         let (name, bytes) = (request.name.clone(), std::mem::take(&mut request.bytes));
         let read = state
             .db
-            .read(move |reader| Ok(imports::read_visits(reader, &name, bytes, &mut |_, _| {})))
+            .read(move |reader| Ok(imports::read_visits(reader, &name, bytes)))
             .await
             .page(lang)?;
         Some(read)

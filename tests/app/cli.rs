@@ -475,6 +475,47 @@ W7,XP02,2024-07-08,王,small,是,是,优,8
     }
 }
 
+/// A long file is stored while it is still being read: a bad row, or a
+/// conflict with a stored visit, at its very end still leaves nothing of it.
+#[test]
+fn a_long_file_with_a_fault_in_its_last_row_stores_nothing() {
+    let ws = loaded();
+    let file = |from: usize, to: usize, last: &str| {
+        let mut csv = String::from("暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n");
+        for n in from..to {
+            csv.push_str(&format!(
+                "L{n},XP0{},2024-07-0{},王,small,是,是,优,8\n",
+                1 + n % 2,
+                1 + n % 9
+            ));
+        }
+        csv + last
+    };
+    let bad = ws.write(
+        "bad.csv",
+        file(0, 5000, "L5000,ZZ99,2024-07-03,王,small,是,是,优,8\n"),
+    );
+    let stderr = refused(&ws, &["import", "visits", &bad]);
+    assert!(
+        stderr.contains("第 5002 行 B 列「网点编码」 值「ZZ99」:网点编码不在网点名单中"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("共 1 处错误,未写入任何数据"), "{stderr}");
+
+    let good = ws.write("good.csv", file(0, 5000, ""));
+    let out = ws.run(&["import", "visits", &good]).success().stdout;
+    assert!(out.contains("新增 5000"), "{out}");
+    let conflicting = ws.write(
+        "more.csv",
+        file(5000, 10000, "L0,XP01,2024-07-01,王,small,否,是,优,8\n"),
+    );
+    let stderr = refused(&ws, &["import", "visits", &conflicting]);
+    assert!(
+        stderr.contains("第 5002 行") && stderr.contains("这次暗访已导入过"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn unknown_and_missing_columns_are_named() {
     let ws = loaded();

@@ -163,7 +163,15 @@ fn a_killed_import_stores_nothing_and_imports_cleanly_afterwards() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the import");
-    std::thread::sleep(Duration::from_millis(700));
+    // The import stores what it has read while a second thread reads on:
+    // once that thread is there, the import is writing.
+    let threads = format!("/proc/{}/task", child.id());
+    let writing = (0..30_000).any(|_| {
+        std::thread::sleep(Duration::from_millis(1));
+        std::fs::read_dir(&threads).map_or(0, Iterator::count) >= 2
+    });
+    assert!(writing, "the import never began to store");
+    std::thread::sleep(Duration::from_millis(50));
     assert!(
         child.try_wait().expect("status").is_none(),
         "the import must still be running when it is killed"

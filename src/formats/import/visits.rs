@@ -58,8 +58,14 @@ impl<'a> VisitContext<'a> {
     }
 }
 
+/// How many visits [`parse_visits`] hands out at a time.
+const HANDED_OUT: usize = 2048;
+
 /// Reads visit rows against the roster and the stored checklists.
-/// `on_row` is called once per data row, for progress bars. The sheets are
+/// `on_row` is called once per data row, for progress bars. The visits
+/// are also handed to `on_visits` as they are read, a few thousand at a
+/// time, so that they can be stored meanwhile: whether they may be kept
+/// is known only at the end, from what this returns. The sheets are
 /// consumed: each row is dropped once read, so a year of national visits
 /// never holds both its cells and its visits in memory.
 pub fn parse_visits(
@@ -67,6 +73,7 @@ pub fn parse_visits(
     mut sheets: Vec<Sheet>,
     context: &VisitContext<'_>,
     on_row: &mut dyn FnMut(),
+    on_visits: &mut dyn FnMut(&[Record<Visit>]),
 ) -> Result<Parsed<Visit>, Vec<Problem>> {
     let table = find_table(file, &sheets, VISIT_FIELDS)?;
     let (item_columns, problems) = item_columns(&table, &sheets, context);
@@ -83,11 +90,19 @@ pub fn parse_visits(
         blanks_as_na: 0,
         problems,
     };
+    let mut handed = 0;
     for row in data.into_iter().skip(table.first_data) {
         on_row();
         if !table.is_blank(&row) {
             reader.read(&row);
         }
+        if reader.rows.len() - handed == HANDED_OUT {
+            on_visits(&reader.rows[handed..]);
+            handed = reader.rows.len();
+        }
+    }
+    if reader.rows.len() > handed {
+        on_visits(&reader.rows[handed..]);
     }
     reader.finish()
 }

@@ -100,29 +100,33 @@ pub fn visits(
     options: VisitOptions<'_>,
     on_row: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<VisitsReport, Failure> {
-    let sheets = read_workbook(file, bytes)?;
     let known = Known::of(store)?;
     let locked = crate::app::publishing::locked_periods(store)?;
     std::thread::scope(|scope| {
         let (hand_over, handed) = std::sync::mpsc::sync_channel::<Batch>(4);
         let known = &known;
+        // The file's cells are made and dropped on the thread that makes the
+        // visits, which then reuses their memory.
         let reading = scope.spawn(move || {
-            known.parse(file, sheets, on_row, &mut |records| {
-                // The storing side stops taking batches only when it failed,
-                // and then drops the rest.
-                let visits = records.iter().map(|r| (r.row, r.value.clone()));
-                let _ = hand_over.send(known.batch(visits));
-            })
+            let sheets = read_workbook(file, bytes)?;
+            let (read, _) = known
+                .parse(file, sheets, on_row, &mut |records| {
+                    // The storing side stops taking batches only when it
+                    // failed, and then drops the rest.
+                    let visits = records.iter().map(|r| (r.row, r.value.clone()));
+                    let _ = hand_over.send(known.batch(visits));
+                })
+                .map_err(problems(file))?;
+            Ok::<_, Failure>(read)
         });
         store.import_in_batches(options.storage(), |import| {
             let mut storing = Storing::new(&locked);
             for batch in handed {
                 storing.add(import, &batch)?;
             }
-            let (read, _) = reading
+            let read = reading
                 .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                .map_err(problems(file))?;
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
             Ok((storing.outcome(file, read)?, true))
         })
     })

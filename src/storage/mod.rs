@@ -39,7 +39,7 @@ use chrono::{Local, NaiveDate, NaiveDateTime};
 use include_dir::{Dir, include_dir};
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, MigrationsBuilder};
-use sql::{Conn, Optional, Row, Rows, Savepoint, Stmt, params};
+use sql::{Conn, Optional, Row, Savepoint, Stmt, params};
 
 use crate::domain::answer::Answer;
 use crate::domain::checklist::Checklist;
@@ -657,8 +657,7 @@ impl Reader {
                AND v.status = 'accepted'
              ORDER BY v.visited_at, v.id",
         )?;
-        let rows = stmt.query(params![checklist_id, start, end])?;
-        hand_out(rows, each)?;
+        hand_out(&mut stmt, params![checklist_id, start, end], each)?;
         Ok(())
     }
 
@@ -676,8 +675,7 @@ impl Reader {
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.key = ?1 AND v.checklist_id = ?2 AND v.status = 'accepted'",
         )?;
-        let rows = stmt.query(params![key, checklist_id])?;
-        Ok(hand_out(rows, each)? > 0)
+        Ok(hand_out(&mut stmt, params![key, checklist_id], each)? > 0)
     }
 
     // ---- changes ----
@@ -1437,11 +1435,14 @@ impl VisitRow {
 
 /// Hands each row of a visit query to `each`, with its answers and points
 /// decoded into reused buffers; how many there were.
-fn hand_out(mut rows: Rows<'_>, mut each: impl FnMut(ScannedVisit<'_>)) -> Result<usize> {
+fn hand_out(
+    stmt: &mut Stmt<'_>,
+    params: impl sql::Params,
+    mut each: impl FnMut(ScannedVisit<'_>),
+) -> Result<usize> {
     let mut answers = Vec::new();
     let mut points = Vec::new();
-    let mut count = 0;
-    while let Some(row) = rows.next()? {
+    stmt.for_each_row(params, |row| {
         let blob = row.get_ref(6)?.as_blob()?;
         codec::decode_into(blob, &mut answers)
             .ok_or_else(|| Error::Corrupt("暗访答案无法解码".into()))?;
@@ -1463,9 +1464,8 @@ fn hand_out(mut rows: Rows<'_>, mut each: impl FnMut(ScannedVisit<'_>)) -> Resul
             answers: &answers,
             points: stored,
         });
-        count += 1;
-    }
-    Ok(count)
+        Ok(())
+    })
 }
 
 /// A hall as the audit log records it.

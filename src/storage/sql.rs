@@ -10,6 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::error::Error as StdError;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, IsNull, ToSql, Type};
 
 use super::{Error, Result};
@@ -773,6 +774,38 @@ impl Stmt<'_> {
     }
 
     /// The rows, read one at a time.
+    /// Hands `each` the rows of the query one by one as they arrive: a
+    /// PostgreSQL server's rows are decoded while it is still sending the
+    /// rest, rather than all received first as [`Stmt::query`] does. `each`
+    /// must not use the connection. How many rows there were.
+    pub fn for_each_row(
+        &mut self,
+        params: impl Params,
+        mut each: impl FnMut(Row<'_>) -> Result<()>,
+    ) -> Result<usize> {
+        let mut count = 0;
+        match self {
+            Stmt::Sqlite(stmt) => {
+                let mut rows = stmt.query(rusqlite::params_from_iter(sqlite_params(&params)))?;
+                while let Some(row) = rows.next()? {
+                    each(Row::Sqlite(row))?;
+                    count += 1;
+                }
+            }
+            Stmt::Postgres { pg, statement } => {
+                let values = params.values();
+                let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
+                let mut client = pg.client();
+                let mut rows = client.query_raw(&*statement, binds.iter())?;
+                while let Some(row) = rows.next()? {
+                    each(Row::Postgres(&row))?;
+                    count += 1;
+                }
+            }
+        }
+        Ok(count)
+    }
+
     pub fn query(&mut self, params: impl Params) -> Result<Rows<'_>> {
         match self {
             Stmt::Sqlite(stmt) => Ok(Rows::Sqlite(

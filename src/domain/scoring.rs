@@ -61,27 +61,40 @@ impl VisitPoints {
     /// order, so that the same items always give the same sums to the last
     /// bit.
     pub fn add_up(checklist: &Checklist, items: Vec<Option<Points>>) -> VisitPoints {
-        let mut total: Option<Points> = None;
-        let mut rest = items.as_slice();
-        let sections = checklist
-            .sections
-            .iter()
-            .map(|section| {
-                let (these, after) = rest.split_at(section.items.len().min(rest.len()));
-                rest = after;
-                let mut sum: Option<Points> = None;
-                for points in these.iter().flatten() {
-                    sum.get_or_insert_default().add(*points);
-                    total.get_or_insert_default().add(*points);
-                }
-                sum
-            })
-            .collect();
-        VisitPoints {
+        let mut points = VisitPoints {
             items,
-            sections,
-            total,
+            sections: Vec::new(),
+            total: None,
+        };
+        points.sum(checklist);
+        points
+    }
+
+    /// These points become [`VisitPoints::add_up`] of `items`, in the
+    /// buffers they had: a year of visits is added up one after another
+    /// without a new allocation for each.
+    pub fn add_up_again(&mut self, checklist: &Checklist, items: &[Option<Points>]) {
+        self.items.clear();
+        self.items.extend_from_slice(items);
+        self.sum(checklist);
+    }
+
+    /// The sums of the items by section and in all.
+    fn sum(&mut self, checklist: &Checklist) {
+        let mut total: Option<Points> = None;
+        let mut rest = self.items.as_slice();
+        self.sections.clear();
+        for section in &checklist.sections {
+            let (these, after) = rest.split_at(section.items.len().min(rest.len()));
+            rest = after;
+            let mut sum: Option<Points> = None;
+            for points in these.iter().flatten() {
+                sum.get_or_insert_default().add(*points);
+                total.get_or_insert_default().add(*points);
+            }
+            self.sections.push(sum);
         }
+        self.total = total;
     }
 
     pub fn rate(&self) -> Option<f64> {

@@ -146,6 +146,8 @@ struct Totals {
     /// Branches added to since their standings were worked out, when
     /// there are standings to bring up to date.
     touched: Vec<usize>,
+    /// The points of the visit being added, in buffers kept for the next.
+    points: VisitPoints,
 }
 
 /// A measure item of the checklist and its values in the period.
@@ -241,6 +243,7 @@ impl Analysis {
                 measure_slots,
                 inspector_index: HashMap::new(),
                 touched: Vec::new(),
+                points: VisitPoints::default(),
             },
             removed_effects: None,
             memo: Memo::default(),
@@ -304,11 +307,18 @@ impl Analysis {
         };
         // Points stored with the visit are the very ones scoring its answers
         // gives.
+        let scored;
         let points = match visit.points {
-            Some(items) => VisitPoints::add_up(checklist, items.to_vec()),
-            None => score_visit(checklist, visit.answers).points,
+            Some(items) => {
+                totals.points.add_up_again(checklist, items);
+                &totals.points
+            }
+            None => {
+                scored = score_visit(checklist, visit.answers).points;
+                &scored
+            }
         };
-        totals.tally.add(b, map, &points);
+        totals.tally.add(b, map, points);
         if !self.branch.is_empty() {
             totals.touched.push(b);
         }
@@ -774,6 +784,7 @@ impl Totals {
             measure_slots: HashMap::new(),
             inspector_index: HashMap::new(),
             touched: Vec::new(),
+            points: VisitPoints::default(),
         }
     }
 }

@@ -319,7 +319,9 @@ impl Analysis {
             }
         };
         totals.tally.add(b, map, points);
-        if !self.branch.is_empty() {
+        // Before the first derive, the whole period is being added.
+        let whole = self.branch.is_empty();
+        if !whole {
             totals.touched.push(b);
         }
         for &(position, slot) in totals
@@ -329,10 +331,17 @@ impl Analysis {
             .flatten()
         {
             if let Some(&Answer::Number(value)) = visit.answers.get(position) {
-                // Kept in order: summaries then sort what is sorted already.
+                // Kept in order, so that summaries sort what is sorted
+                // already: in a whole period's scan, by one sort of each
+                // hall's values when it is derived, rather than a search
+                // among them for every value.
                 let values = &mut self.measures[slot].values[b];
-                let at = values.partition_point(|v| v.total_cmp(&value).is_lt());
-                values.insert(at, value);
+                if whole {
+                    values.push(value);
+                } else {
+                    let at = values.partition_point(|v| v.total_cmp(&value).is_lt());
+                    values.insert(at, value);
+                }
             }
         }
         if let Some(rate) = points.rate() {
@@ -363,6 +372,9 @@ impl Analysis {
         let touched = std::mem::take(&mut self.totals.touched);
         if self.branch.is_empty() {
             self.branch = self.totals.tally.branch_standings();
+            for values in self.measures.iter_mut().flat_map(|m| &mut m.values) {
+                values.sort_unstable_by(f64::total_cmp);
+            }
         } else {
             for b in touched {
                 self.branch[b] = self.totals.tally.branch_standing(b);

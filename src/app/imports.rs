@@ -9,7 +9,9 @@ use crate::domain::{self, visit::Visit};
 use crate::formats;
 use crate::formats::import::{self, ChecklistMeta, Problem, VisitContext};
 use crate::formats::read::{ReadError, read_workbook};
-use crate::storage::{self, Disposition, Prepared, Reader, RosterOutcome, Store, VisitImport};
+use crate::storage::{
+    self, Counts, Disposition, Prepared, Reader, RosterOutcome, Store, VisitImport,
+};
 
 /// Why an import stored nothing.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +129,7 @@ pub fn visits(
             let read = reading
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            Ok((storing.outcome(file, read)?, true))
+            Ok((storing.outcome(file, read, import.counts())?, true))
         })
     })
     .and_then(|stored| stored.flag(store))
@@ -265,7 +267,7 @@ pub fn store_visits(
         .import_in_batches(options.storage(), |import| {
             let mut storing = Storing::new(&locked);
             storing.add(import, &visits)?;
-            Ok((storing.outcome(&file, read)?, true))
+            Ok((storing.outcome(&file, read, import.counts())?, true))
         })
         .and_then(|stored| stored.flag(store))
 }
@@ -278,10 +280,6 @@ struct Storing<'l> {
     refused: Vec<(u32, String, String)>,
     /// The rows that conflict with a stored visit, with the stored one.
     conflicts: Vec<(u32, String, Box<Visit>)>,
-    visits: usize,
-    new: usize,
-    unchanged: usize,
-    replaced: usize,
     /// The keys of the visits stored that their checklist holds for
     /// review, to flag once they are in.
     to_flag: Vec<String>,
@@ -293,16 +291,11 @@ impl<'l> Storing<'l> {
             locked,
             refused: Vec::new(),
             conflicts: Vec::new(),
-            visits: 0,
-            new: 0,
-            unchanged: 0,
-            replaced: 0,
             to_flag: Vec::new(),
         }
     }
 
     fn add(&mut self, import: &mut VisitImport<'_, '_>, batch: &Batch) -> Result<(), Failure> {
-        self.visits += batch.visits.len();
         for (row, visit) in batch.rows.iter().zip(&batch.visits) {
             if let Some(lock) = self
                 .locked
@@ -325,21 +318,16 @@ impl<'l> Storing<'l> {
             {
                 self.to_flag.push(visit.key());
             }
-            match disposition {
-                Disposition::New => self.new += 1,
-                Disposition::Unchanged => self.unchanged += 1,
-                Disposition::Replaced => self.replaced += 1,
-                Disposition::Conflict(stored) => {
-                    self.conflicts.push((*row, visit.key(), stored));
-                }
+            if let Disposition::Conflict(stored) = disposition {
+                self.conflicts.push((*row, visit.key(), stored));
             }
         }
         Ok(())
     }
 
-    /// What the import did, or why it keeps nothing: the rows in published
-    /// periods, else the conflicts.
-    fn outcome(self, file: &str, read: Read) -> Result<Stored, Failure> {
+    /// What the import did (`counts`, from its storage), or why it keeps
+    /// nothing: the rows in published periods, else the conflicts.
+    fn outcome(self, file: &str, read: Read, counts: Counts) -> Result<Stored, Failure> {
         let problem = |row: u32, value: String, reason: String| Problem {
             sheet: read.sheet.clone(),
             row: Some(row),
@@ -371,10 +359,10 @@ impl<'l> Storing<'l> {
             report: VisitsReport {
                 sheet: read.sheet,
                 header_row: read.header_row,
-                visits: self.visits,
-                new: self.new,
-                unchanged: self.unchanged,
-                replaced: self.replaced,
+                visits: counts.visits,
+                new: counts.new,
+                unchanged: counts.unchanged,
+                replaced: counts.replaced,
                 blanks_as_na: read.blanks_as_na,
             },
             to_flag: self.to_flag,

@@ -20,6 +20,16 @@ use crate::storage::Error;
 /// the visits (about 0.3 s for ten times the country).
 const FRESH_STATISTICS: usize = 10_000;
 
+/// What the batches of an import stored so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    pub visits: usize,
+    pub new: usize,
+    pub replaced: usize,
+    pub unchanged: usize,
+    pub conflicts: usize,
+}
+
 /// Stores the batches of one import and remembers what they did, for the
 /// audit log and the tickets it settles when it is kept.
 pub struct VisitImport<'s, 'o> {
@@ -32,11 +42,7 @@ pub struct VisitImport<'s, 'o> {
     /// The halls of the visits stored, whose open tickets a kept import
     /// settles.
     branches: BTreeSet<String>,
-    visits: usize,
-    new: usize,
-    replaced: usize,
-    unchanged: usize,
-    conflicts: usize,
+    counts: Counts,
     /// The first visit stored anew, with its status: the audit log names
     /// it when it is the import's only visit.
     first: Option<(String, serde_json::Value, Status)>,
@@ -50,11 +56,7 @@ impl<'s, 'o> VisitImport<'s, 'o> {
             now: Local::now().naive_local().format(TIME_FORMAT).to_string(),
             branch_ids: HashMap::new(),
             branches: BTreeSet::new(),
-            visits: 0,
-            new: 0,
-            replaced: 0,
-            unchanged: 0,
-            conflicts: 0,
+            counts: Counts::default(),
             first: None,
         }
     }
@@ -101,28 +103,32 @@ impl<'s, 'o> VisitImport<'s, 'o> {
         for ((visit, prepared), disposition) in visits.iter().zip(prepared).zip(&dispositions) {
             match disposition {
                 Disposition::New => {
-                    self.new += 1;
+                    self.counts.new += 1;
                     if self.first.is_none() {
                         self.first =
                             Some((prepared.key.clone(), visit_json(visit), prepared.status));
                     }
                 }
-                Disposition::Replaced => self.replaced += 1,
-                Disposition::Unchanged => self.unchanged += 1,
-                Disposition::Conflict(_) => self.conflicts += 1,
+                Disposition::Replaced => self.counts.replaced += 1,
+                Disposition::Unchanged => self.counts.unchanged += 1,
+                Disposition::Conflict(_) => self.counts.conflicts += 1,
             }
             if !self.branches.contains(&visit.branch_code) {
                 self.branches.insert(visit.branch_code.clone());
             }
         }
-        self.visits += visits.len();
+        self.counts.visits += visits.len();
         Ok(dispositions)
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts
     }
 
     /// Whether what was stored so far may be kept: not on a dry run, nor
     /// after a conflict.
     pub fn keeps(&self) -> bool {
-        !self.options.dry_run && self.conflicts == 0
+        !self.options.dry_run && self.counts.conflicts == 0
     }
 
     /// The transaction's connection, for work done in it alongside.
@@ -134,15 +140,16 @@ impl<'s, 'o> VisitImport<'s, 'o> {
     /// (the visit itself for one, the counts for several), and settles the
     /// tickets of their halls.
     pub(super) fn finish(self) -> Result<()> {
-        if self.new > 0 {
+        let counts = self.counts;
+        if counts.new > 0 {
             let (id, after, status) = match self.first {
-                Some((key, json, status)) if self.visits == 1 => (Some(key), json, status),
+                Some((key, json, status)) if counts.visits == 1 => (Some(key), json, status),
                 _ => (
                     None,
                     serde_json::json!({
-                        "new": self.new,
-                        "replaced": self.replaced,
-                        "unchanged": self.unchanged,
+                        "new": counts.new,
+                        "replaced": counts.replaced,
+                        "unchanged": counts.unchanged,
                     }),
                     Status::Accepted,
                 ),
@@ -168,7 +175,7 @@ impl<'s, 'o> VisitImport<'s, 'o> {
         // PostgreSQL plans the next reads of the visits by statistics that
         // its autovacuum renews only a while later: after a large import, a
         // year's rankings would wait on an external sort.
-        if self.new >= FRESH_STATISTICS && matches!(self.store.conn, Conn::Postgres(_)) {
+        if counts.new >= FRESH_STATISTICS && matches!(self.store.conn, Conn::Postgres(_)) {
             self.store.conn.execute_batch("ANALYZE visits")?;
         }
         let branches: Vec<&str> = self.branches.iter().map(String::as_str).collect();

@@ -22,7 +22,7 @@ pub use appeals::{Acceptance, Appeal, NewAppeal, Publication};
 pub use audit::{AuditEntry, AuditFilter};
 pub use database::Database;
 pub use evidence::{Draft, Photo, VisitRecord};
-pub use import::VisitImport;
+pub use import::{Counts, VisitImport};
 pub use location::Location;
 pub use plans::PlanEntry;
 pub use rectify::{NewTicket, Ticket, TicketFilter};

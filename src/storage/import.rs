@@ -9,8 +9,8 @@ use chrono::Local;
 
 use super::sql::Conn;
 use super::{
-    Disposition, INSERT_BATCH, ImportOptions, Prepared, Result, Store, TIME_FORMAT,
-    VisitRowToStore, VisitStatements, audit, visit_json,
+    Disposition, ImportOptions, Prepared, Result, Store, TIME_FORMAT, VisitRowToStore,
+    VisitStatements, audit, visit_json,
 };
 use crate::domain::review::Status;
 use crate::domain::visit::Visit;
@@ -88,17 +88,15 @@ impl<'s, 'o> VisitImport<'s, 'o> {
                 Ok(VisitRowToStore::of(visit, branch_id, prepared))
             })
             .collect::<Result<Vec<_>>>()?;
+        let mut inserted = statements.insert_new(&rows, options)?;
         let mut dispositions = Vec::with_capacity(rows.len());
-        for batch in rows.chunks(INSERT_BATCH) {
-            let mut inserted = statements.insert_new(batch, options)?;
-            for row in batch {
-                // The first of the batch with its key is the one inserted.
-                dispositions.push(if inserted.remove(&row.prepared.key) {
-                    Disposition::New
-                } else {
-                    statements.store_taken(row, options)?
-                });
-            }
+        for row in &rows {
+            // The first of the batch with its key is the one inserted.
+            dispositions.push(if inserted.remove(&row.prepared.key) {
+                Disposition::New
+            } else {
+                statements.store_taken(row, options)?
+            });
         }
         for ((visit, prepared), disposition) in visits.iter().zip(prepared).zip(&dispositions) {
             match disposition {

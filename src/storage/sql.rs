@@ -460,6 +460,20 @@ impl Pg {
     pub fn batch(&self, sql: &str) -> Result<()> {
         Ok(self.client().batch_execute(sql)?)
     }
+
+    /// Runs a statement whose parameters are the driver's own values —
+    /// arrays, say, which SQLite has no counterpart for — and maps its
+    /// rows.
+    pub fn query_native<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        mut map: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let statement = self.statement(sql)?;
+        let rows = self.client().query(&statement, params)?;
+        rows.iter().map(|row| map(&Row::Postgres(row))).collect()
+    }
 }
 
 /// The synchronous driver closes a connection by running its own runtime,
@@ -621,6 +635,14 @@ impl Conn {
 
     pub fn is_postgres(&self) -> bool {
         matches!(self, Conn::Postgres(_))
+    }
+
+    /// The PostgreSQL connection, for what only it can do.
+    pub fn postgres(&self) -> Option<&Pg> {
+        match self {
+            Conn::Sqlite(_) => None,
+            Conn::Postgres(pg) => Some(pg),
+        }
     }
 
     /// Begins a part of the transaction that is kept only if

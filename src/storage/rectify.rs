@@ -107,6 +107,9 @@ const TICKET_COLUMNS: &str =
 const TO_RECHECK: &str = "((settled_by IS NULL AND status IN ('open', 'responded', 'closed'))
     OR status = 'repeated')";
 
+/// How many halls one query for their tickets names.
+const HALLS_A_QUERY: usize = 500;
+
 fn day(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| Error::Corrupt(format!("整改单的日期「{text}」")))
@@ -571,15 +574,19 @@ impl Store {
 
     /// The tickets of `branches` a visit may still settle: all but the
     /// withdrawn ones.
+    /// Many halls to a query: an import of a year names every hall, and
+    /// a query each would wait on a database server 30,000 times.
     fn unsettled(&self, branches: &[&str]) -> Result<Vec<Unsettled>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by,
-                    repeated, due
-             FROM rectifications WHERE branch_code = ?1 AND status <> 'withdrawn'",
-        )?;
         let mut out = Vec::new();
-        for code in branches {
-            let mut rows = stmt.query([code])?;
+        for some in branches.chunks(HALLS_A_QUERY) {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by,
+                        repeated, due
+                 FROM rectifications WHERE branch_code IN ({}) AND status <> 'withdrawn'
+                 ORDER BY branch_code, id",
+                vec!["?"; some.len()].join(", ")
+            ))?;
+            let mut rows = stmt.query(some)?;
             while let Some(r) = rows.next()? {
                 let end: String = r.get(2)?;
                 out.push(Unsettled {
@@ -913,13 +920,17 @@ mod tests {
 
     /// A visit to hall B1 passing everything but what `answers` says.
     fn visit(id: &str, at: &str, answers: &[(usize, Answer)]) -> Visit {
+        visit_to("B1", id, at, answers)
+    }
+
+    fn visit_to(hall: &str, id: &str, at: &str, answers: &[(usize, Answer)]) -> Visit {
         let mut all = vec![Answer::Pass; sample().item_count()];
         for (index, answer) in answers {
             all[*index] = *answer;
         }
         Visit {
             visit_id: Some(id.into()),
-            branch_code: "B1".into(),
+            branch_code: hall.into(),
             visited_at: NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").expect("time"),
             inspector: Some("甲".into()),
             checklist_id: "sample".into(),
@@ -931,20 +942,28 @@ mod tests {
     }
 
     fn store() -> (tempfile::TempDir, Store) {
+        store_of(&["B1"])
+    }
+
+    /// A store with the sample checklist and a hall of each code.
+    fn store_of(codes: &[&str]) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut store = Store::open(dir.path().join("t.db")).expect("opens");
         store.save_checklist(&sample(), ACTOR).expect("checklist");
-        let hall = Branch {
-            code: "B1".into(),
-            name: "一号厅".into(),
-            district: "西平".into(),
-            city: Some("驻马店".into()),
-            address: None,
-            branch_type: None,
-            opening_hours: None,
-            peak_hours: None,
-        };
-        store.save_roster(&[hall], true, ACTOR).expect("roster");
+        let halls: Vec<Branch> = codes
+            .iter()
+            .map(|code| Branch {
+                code: (*code).into(),
+                name: format!("{code}厅"),
+                district: "西平".into(),
+                city: Some("驻马店".into()),
+                address: None,
+                branch_type: None,
+                opening_hours: None,
+                peak_hours: None,
+            })
+            .collect();
+        store.save_roster(&halls, true, ACTOR).expect("roster");
         (dir, store)
     }
 
@@ -1061,5 +1080,41 @@ mod tests {
             1,
             "withdrawn tickets are not listed"
         );
+    }
+
+    #[test]
+    fn one_import_settles_the_tickets_of_more_halls_than_one_query_names() {
+        let codes: Vec<String> = (0..=HALLS_A_QUERY).map(|i| format!("H{i:04}")).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let (_dir, mut store) = store_of(&codes);
+        let visits = |day: &str, answer: Answer| -> Vec<Visit> {
+            codes
+                .iter()
+                .map(|code| visit_to(code, &format!("{code}-{day}"), day, &[(0, answer)]))
+                .collect()
+        };
+        import(&mut store, &visits("2024-03-10 10:00", Answer::Fail));
+        let period = Period::parse("2024-Q1").expect("period");
+        let tickets = store.tickets_to_open("sample", period).expect("reads");
+        assert_eq!(tickets.len(), codes.len(), "a ticket for each hall");
+        store
+            .open_tickets("sample", period, &tickets, ACTOR)
+            .expect("opens");
+
+        import(&mut store, &visits("2024-04-20 10:00", Answer::Pass));
+        let settled: Vec<(String, &str)> = store
+            .tickets(&TicketFilter::default(), &Visibility::Everything)
+            .expect("tickets")
+            .into_iter()
+            .map(|t| (t.branch_code, t.status.as_str()))
+            .collect();
+        let expected: Vec<(String, &str)> = codes
+            .iter()
+            .map(|code| (code.to_string(), "verified"))
+            .collect();
+        assert_eq!(settled.len(), expected.len());
+        for hall in &expected {
+            assert!(settled.contains(hall), "{hall:?} settled by its next visit");
+        }
     }
 }

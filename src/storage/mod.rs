@@ -257,8 +257,59 @@ pub struct ChecklistSummary {
     pub visits: u64,
 }
 
-/// A stored visit as a scan hands it out; borrowed to keep a year's scan
-/// free of per-row allocations.
+/// A stored visit as a scan reads it, its answers and points still in
+/// their stored form: a few hundred bytes to hand from one thread to
+/// another, where decoded they take several thousand.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredVisit<'a> {
+    pub visit_id: Option<&'a str>,
+    pub branch_code: &'a str,
+    pub visited_at: NaiveDateTime,
+    pub inspector: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub checklist_version: u32,
+    pub answers: &'a [u8],
+    pub points: Option<&'a [u8]>,
+}
+
+/// The buffers stored visits are decoded into, one visit after another.
+#[derive(Debug, Default)]
+pub struct Decoding {
+    answers: Vec<Answer>,
+    points: Vec<Option<Points>>,
+}
+
+impl<'a> StoredVisit<'a> {
+    /// The visit with its answers and points decoded into `into`.
+    pub fn decode<'b>(&self, into: &'b mut Decoding) -> Result<ScannedVisit<'b>>
+    where
+        'a: 'b,
+    {
+        codec::decode_into(self.answers, &mut into.answers)
+            .ok_or_else(|| Error::Corrupt("暗访答案无法解码".into()))?;
+        let points = match self.points {
+            Some(blob) => {
+                codec::decode_points_into(blob, &mut into.points)
+                    .ok_or_else(|| Error::Corrupt("暗访得分无法解码".into()))?;
+                Some(into.points.as_slice())
+            }
+            None => None,
+        };
+        Ok(ScannedVisit {
+            visit_id: self.visit_id,
+            branch_code: self.branch_code,
+            visited_at: self.visited_at,
+            inspector: self.inspector,
+            notes: self.notes,
+            checklist_version: self.checklist_version,
+            answers: &into.answers,
+            points,
+        })
+    }
+}
+
+/// A stored visit as a scan hands it out, decoded; borrowed to keep a
+/// year's scan free of per-row allocations.
 pub struct ScannedVisit<'a> {
     pub visit_id: Option<&'a str>,
     pub branch_code: &'a str,
@@ -646,7 +697,36 @@ impl Reader {
         checklist_id: &str,
         from: NaiveDate,
         to: NaiveDate,
-        each: impl FnMut(ScannedVisit<'_>),
+        mut each: impl FnMut(ScannedVisit<'_>),
+    ) -> Result<()> {
+        let mut decoding = Decoding::default();
+        self.scan_period(checklist_id, from, to, |visit| {
+            each(visit.decode(&mut decoding)?);
+            Ok(())
+        })
+    }
+
+    /// The visits [`Reader::scan_visits`] hands out, as they are stored:
+    /// for a scan that decodes them elsewhere.
+    pub fn scan_stored_visits(
+        &self,
+        checklist_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        mut each: impl FnMut(StoredVisit<'_>),
+    ) -> Result<()> {
+        self.scan_period(checklist_id, from, to, |visit| {
+            each(visit);
+            Ok(())
+        })
+    }
+
+    fn scan_period(
+        &self,
+        checklist_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        each: impl FnMut(StoredVisit<'_>) -> Result<()>,
     ) -> Result<()> {
         let (start, end) = day_bounds(from, to);
         let mut stmt = self.conn.prepare_cached(
@@ -661,13 +741,14 @@ impl Reader {
         Ok(())
     }
 
-    /// Hands the visit stored under `key` to `each`, as [`Reader::scan_visits`]
-    /// would, if there is one and it is of `checklist_id`; whether there was.
+    /// Hands the visit stored under `key` to `each`, as
+    /// [`Reader::scan_stored_visits`] would, if there is one and it is of
+    /// `checklist_id`; whether there was.
     pub fn scan_visit(
         &self,
         key: &str,
         checklist_id: &str,
-        each: impl FnMut(ScannedVisit<'_>),
+        mut each: impl FnMut(StoredVisit<'_>),
     ) -> Result<bool> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
@@ -675,7 +756,11 @@ impl Reader {
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.key = ?1 AND v.checklist_id = ?2 AND v.status = 'accepted'",
         )?;
-        Ok(hand_out(&mut stmt, params![key, checklist_id], each)? > 0)
+        let found = hand_out(&mut stmt, params![key, checklist_id], |visit| {
+            each(visit);
+            Ok(())
+        })?;
+        Ok(found > 0)
     }
 
     // ---- changes ----
@@ -1529,38 +1614,24 @@ impl VisitRow {
     }
 }
 
-/// Hands each row of a visit query to `each`, with its answers and points
-/// decoded into reused buffers; how many there were.
+/// Hands each row of a visit query to `each` as it is stored; how many
+/// there were.
 fn hand_out(
     stmt: &mut Stmt<'_>,
     params: impl sql::Params,
-    mut each: impl FnMut(ScannedVisit<'_>),
+    mut each: impl FnMut(StoredVisit<'_>) -> Result<()>,
 ) -> Result<usize> {
-    let mut answers = Vec::new();
-    let mut points = Vec::new();
     stmt.for_each_row(params, |row| {
-        let blob = row.get_ref(6)?.as_blob()?;
-        codec::decode_into(blob, &mut answers)
-            .ok_or_else(|| Error::Corrupt("暗访答案无法解码".into()))?;
-        let stored = match row.get_ref(7)?.as_blob_or_null()? {
-            Some(blob) => {
-                codec::decode_points_into(blob, &mut points)
-                    .ok_or_else(|| Error::Corrupt("暗访得分无法解码".into()))?;
-                Some(points.as_slice())
-            }
-            None => None,
-        };
-        each(ScannedVisit {
+        each(StoredVisit {
             visit_id: row.get_ref(0)?.as_str_or_null()?,
             branch_code: row.get_ref(1)?.as_str()?,
             visited_at: parse_time(row.get_ref(2)?.as_str()?)?,
             inspector: row.get_ref(3)?.as_str_or_null()?,
             notes: row.get_ref(4)?.as_str_or_null()?,
             checklist_version: row.get(5)?,
-            answers: &answers,
-            points: stored,
-        });
-        Ok(())
+            answers: row.get_ref(6)?.as_blob()?,
+            points: row.get_ref(7)?.as_blob_or_null()?,
+        })
     })
 }
 

@@ -1,25 +1,25 @@
 //! Visits read to be added to an analysis later: handed from the thread
 //! that reads a period's rows to the thread that adds them up, and the new
-//! visits a kept analysis is brought up to date with.
+//! visits a kept analysis is brought up to date with. They are kept as
+//! stored, answers and points undecoded: the thread that adds them up
+//! decodes each as it goes.
 
 use std::ops::Range;
 
 use chrono::NaiveDateTime;
 
-use crate::domain::answer::Answer;
-use crate::domain::scoring::Points;
-use crate::storage::ScannedVisit;
+use crate::storage::StoredVisit;
 
 /// How many visits the reading thread hands over at a time.
 pub(super) const BATCH: usize = 1024;
 
-/// What an analysis reads of some visits, their texts, answers and points
-/// each laid end to end: a few allocations for a thousand visits.
+/// What an analysis reads of some visits, their texts and stored answers
+/// and points each laid end to end: a few allocations for a thousand
+/// visits.
 #[derive(Default)]
 pub(super) struct Batch {
     texts: String,
-    answers: Vec<Answer>,
-    points: Vec<Option<Points>>,
+    bytes: Vec<u8>,
     visits: Vec<Placed>,
 }
 
@@ -35,13 +35,13 @@ struct Placed {
 
 impl Batch {
     /// Copies in what an analysis reads of `visit`: not its id or notes.
-    pub(super) fn push(&mut self, visit: &ScannedVisit<'_>) {
+    pub(super) fn push(&mut self, visit: &StoredVisit<'_>) {
         let branch_code = place_text(&mut self.texts, visit.branch_code);
         let inspector = visit
             .inspector
             .map(|name| place_text(&mut self.texts, name));
-        let answers = place(&mut self.answers, visit.answers);
-        let points = visit.points.map(|points| place(&mut self.points, points));
+        let answers = place(&mut self.bytes, visit.answers);
+        let points = visit.points.map(|points| place(&mut self.bytes, points));
         self.visits.push(Placed {
             branch_code,
             inspector,
@@ -57,16 +57,16 @@ impl Batch {
     }
 
     /// The visits in the order they were pushed.
-    pub(super) fn visits(&self) -> impl Iterator<Item = ScannedVisit<'_>> {
-        self.visits.iter().map(|v| ScannedVisit {
+    pub(super) fn visits(&self) -> impl Iterator<Item = StoredVisit<'_>> {
+        self.visits.iter().map(|v| StoredVisit {
             visit_id: None,
             branch_code: &self.texts[v.branch_code.clone()],
             visited_at: v.visited_at,
             inspector: v.inspector.clone().map(|name| &self.texts[name]),
             notes: None,
             checklist_version: v.checklist_version,
-            answers: &self.answers[v.answers.clone()],
-            points: v.points.clone().map(|points| &self.points[points]),
+            answers: &self.bytes[v.answers.clone()],
+            points: v.points.clone().map(|points| &self.bytes[points]),
         })
     }
 }
@@ -77,7 +77,7 @@ fn place_text(texts: &mut String, text: &str) -> Range<usize> {
     start..texts.len()
 }
 
-fn place<T: Copy>(all: &mut Vec<T>, some: &[T]) -> Range<usize> {
+fn place(all: &mut Vec<u8>, some: &[u8]) -> Range<usize> {
     let start = all.len();
     all.extend_from_slice(some);
     start..all.len()
@@ -94,25 +94,18 @@ mod tests {
                 .and_then(|d| d.and_hms_opt(10, 0, 0))
                 .expect("a date")
         };
-        let points = [
-            Some(Points {
-                earned: 1.0,
-                max: 2.0,
-            }),
-            None,
-        ];
         let visits = [
-            ScannedVisit {
+            StoredVisit {
                 visit_id: Some("v1"),
                 branch_code: "H01",
                 visited_at: at(1),
                 inspector: Some("张三"),
                 notes: Some("备注"),
                 checklist_version: 2,
-                answers: &[Answer::Pass, Answer::Number(3.5)],
-                points: Some(&points),
+                answers: &[1, 3, 0, 0, 0, 0, 0, 0, 12, 64],
+                points: Some(&[0x42, 0]),
             },
-            ScannedVisit {
+            StoredVisit {
                 visit_id: None,
                 branch_code: "营业厅H02",
                 visited_at: at(2),
@@ -128,7 +121,7 @@ mod tests {
             batch.push(visit);
         }
         assert_eq!(batch.len(), 2);
-        let back: Vec<ScannedVisit<'_>> = batch.visits().collect();
+        let back: Vec<StoredVisit<'_>> = batch.visits().collect();
         for (back, sent) in back.iter().zip(&visits) {
             assert_eq!(back.branch_code, sent.branch_code);
             assert_eq!(back.inspector, sent.inspector);

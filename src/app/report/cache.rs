@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::batch::Batch;
 use super::{Analysis, Options, checklist_for};
 use crate::domain::period::Period;
-use crate::storage::{self, Change, Reader};
+use crate::storage::{self, Change, Decoding, Reader};
 
 /// How many analyses a cache keeps (a dashboard uses two), besides a spare
 /// of those that change while in use; each holds a period's figures and
@@ -164,8 +164,9 @@ fn catch_up(
     let Some(writable) = Arc::get_mut(&mut target) else {
         return Ok(None);
     };
+    let mut decoding = Decoding::default();
     for (&stamp, visit) in visits.stamps.iter().zip(visits.visits.visits()) {
-        if stamp > from && !writable.add(&visit) {
+        if stamp > from && !writable.add(&visit.decode(&mut decoding)?) {
             return Ok(None);
         }
     }

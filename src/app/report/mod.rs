@@ -38,7 +38,7 @@ use crate::domain::uncertainty::{
     rank_ranges,
 };
 use crate::domain::waits::{WaitSummary, summarise};
-use crate::storage::{self, Reader, ScannedVisit};
+use crate::storage::{self, Decoding, Reader, ScannedVisit};
 use batch::{BATCH, Batch};
 
 /// Name of the city group for halls whose roster gave no city.
@@ -262,15 +262,16 @@ impl Analysis {
         std::thread::scope(|scope| {
             let (hand_over, handed) = std::sync::mpsc::sync_channel::<Batch>(2);
             let adding = scope.spawn(move || {
+                let mut decoding = Decoding::default();
                 for batch in handed {
                     for visit in batch.visits() {
-                        analysis.add(&visit);
+                        analysis.add(&visit.decode(&mut decoding)?);
                     }
                 }
-                analysis
+                Ok(analysis)
             });
             let mut batch = Batch::default();
-            let read = store.scan_visits(&checklist_id, period.from, period.to, |visit| {
+            let read = store.scan_stored_visits(&checklist_id, period.from, period.to, |visit| {
                 batch.push(&visit);
                 if batch.len() == size {
                     // The adding thread stops early only by panicking,
@@ -280,10 +281,10 @@ impl Analysis {
             });
             let _ = hand_over.send(batch);
             drop(hand_over);
-            let analysis = adding
+            let added = adding
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            read.map(|()| analysis)
+            read.and(added)
         })
     }
 

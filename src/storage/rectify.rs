@@ -573,9 +573,9 @@ impl Store {
     }
 
     /// The tickets of `branches` a visit may still settle: all but the
-    /// withdrawn ones.
-    /// Many halls to a query: an import of a year names every hall, and
-    /// a query each would wait on a database server 30,000 times.
+    /// withdrawn ones, in the order of the index that finds them. Many
+    /// halls to a query: an import of a year names every hall, and a query
+    /// each would wait on a database server 30,000 times.
     fn unsettled(&self, branches: &[&str]) -> Result<Vec<Unsettled>> {
         let mut out = Vec::new();
         for some in branches.chunks(HALLS_A_QUERY) {
@@ -583,7 +583,7 @@ impl Store {
                 "SELECT id, checklist_id, period_end, branch_code, item_code, days, settled_by,
                         repeated, due
                  FROM rectifications WHERE branch_code IN ({}) AND status <> 'withdrawn'
-                 ORDER BY branch_code, id",
+                 ORDER BY branch_code, status, id",
                 vec!["?"; some.len()].join(", ")
             ))?;
             let mut rows = stmt.query(some)?;

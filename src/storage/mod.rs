@@ -721,6 +721,7 @@ impl Reader {
         })
     }
 
+    /// The query both scans of a period run.
     fn scan_period(
         &self,
         checklist_id: &str,
@@ -1817,5 +1818,55 @@ mod tests {
                 assert_eq!(Some(fixed), chrono, "{text}");
             }
         }
+    }
+
+    #[test]
+    fn a_stored_visit_decodes_to_its_answers_and_points_or_says_which_is_damaged() {
+        let answers = [Answer::Pass, Answer::Number(7.5), Answer::NotApplicable];
+        let points = [
+            Some(Points {
+                earned: 2.0,
+                max: 2.0,
+            }),
+            None,
+            None,
+        ];
+        let (answer_blob, point_blob) = (codec::encode(&answers), codec::encode_points(&points));
+        let stored = StoredVisit {
+            visit_id: Some("V1"),
+            branch_code: "H01",
+            visited_at: parse_time("2025-07-03 14:20:05").expect("time"),
+            inspector: Some("甲"),
+            notes: None,
+            checklist_version: 3,
+            answers: &answer_blob,
+            points: Some(&point_blob),
+        };
+        let mut decoding = Decoding::default();
+        let visit = stored.decode(&mut decoding).expect("decodes");
+        assert_eq!(visit.answers, answers);
+        assert_eq!(visit.points, Some(&points[..]));
+        assert_eq!((visit.branch_code, visit.checklist_version), ("H01", 3));
+
+        // The number loses its last byte.
+        let cut = &answer_blob[..answer_blob.len() - 2];
+        let broken = StoredVisit {
+            answers: cut,
+            ..stored
+        };
+        let error = broken.decode(&mut decoding).err().map(|e| e.to_string());
+        assert!(
+            error.is_some_and(|e| e.contains("暗访答案")),
+            "answers cut short"
+        );
+        let broken = StoredVisit {
+            points: Some(&[0xFF]),
+            ..stored
+        };
+        let error = broken.decode(&mut decoding).err().map(|e| e.to_string());
+        assert!(
+            error.is_some_and(|e| e.contains("暗访得分")),
+            "points unreadable"
+        );
     }
 }

@@ -257,20 +257,37 @@ pub struct ChecklistSummary {
     pub visits: u64,
 }
 
-/// A stored visit as a scan reads it, its answers and points still in
-/// their stored form: a few hundred bytes to hand from one thread to
-/// another, where decoded they take several thousand.
-#[derive(Debug, Clone, Copy)]
-pub struct StoredVisit<'a> {
+/// A stored visit as a scan hands it out, borrowed to keep a year's scan
+/// free of per-row allocations: with its answers and points as stored
+/// ([`StoredVisit`]) or decoded ([`ScannedVisit`]).
+#[derive(Debug)]
+pub struct ScanRow<'a, A: ?Sized, P: ?Sized> {
     pub visit_id: Option<&'a str>,
     pub branch_code: &'a str,
     pub visited_at: NaiveDateTime,
     pub inspector: Option<&'a str>,
     pub notes: Option<&'a str>,
     pub checklist_version: u32,
-    pub answers: &'a [u8],
-    pub points: Option<&'a [u8]>,
+    pub answers: &'a A,
+    /// Its items' points as stored with the answers; `None` where they are
+    /// not known, and the answers must be scored.
+    pub points: Option<&'a P>,
 }
+
+impl<A: ?Sized, P: ?Sized> Clone for ScanRow<'_, A, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: ?Sized, P: ?Sized> Copy for ScanRow<'_, A, P> {}
+
+/// A visit as stored: a few hundred bytes to hand from one thread to
+/// another, where decoded it takes several thousand.
+pub type StoredVisit<'a> = ScanRow<'a, [u8], [u8]>;
+
+/// A visit with its answers and points decoded.
+pub type ScannedVisit<'a> = ScanRow<'a, [Answer], [Option<Points>]>;
 
 /// The buffers stored visits are decoded into, one visit after another.
 #[derive(Debug, Default)]
@@ -306,21 +323,6 @@ impl<'a> StoredVisit<'a> {
             points,
         })
     }
-}
-
-/// A stored visit as a scan hands it out, decoded; borrowed to keep a
-/// year's scan free of per-row allocations.
-pub struct ScannedVisit<'a> {
-    pub visit_id: Option<&'a str>,
-    pub branch_code: &'a str,
-    pub visited_at: NaiveDateTime,
-    pub inspector: Option<&'a str>,
-    pub notes: Option<&'a str>,
-    pub checklist_version: u32,
-    pub answers: &'a [Answer],
-    /// Its items' points as stored with the answers; `None` where they are
-    /// not known, and the answers must be scored.
-    pub points: Option<&'a [Option<Points>]>,
 }
 
 /// A connection that can only read: every method here leaves the database

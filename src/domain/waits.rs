@@ -13,26 +13,25 @@ pub struct WaitSummary {
     pub over_share: Option<f64>,
 }
 
-/// Summarises measured values; `limit` is the item's first band's `max`,
+/// Summarises measured values, `sorted` in ascending order (as
+/// `f64::total_cmp` orders them, so that the mean adds them up in one
+/// order whoever sorted them); `limit` is the item's first band's `max`,
 /// the wait that still earns full points. `None` for no values.
 ///
 /// Percentiles interpolate linearly between the two nearest ranks, as
 /// Excel's PERCENTILE.INC does, so the sheet and a spreadsheet formula
 /// agree.
-pub fn summarise(values: &[f64], limit: Option<f64>) -> Option<WaitSummary> {
-    if values.is_empty() {
+pub fn summarise(sorted: &[f64], limit: Option<f64>) -> Option<WaitSummary> {
+    debug_assert!(sorted.is_sorted_by(|a, b| a.total_cmp(b).is_le()));
+    if sorted.is_empty() {
         return None;
     }
-    let mut sorted = values.to_vec();
-    // Values equal under `total_cmp` are the same bits: no need for a
-    // stable sort, which would take a buffer for every summary.
-    sorted.sort_unstable_by(f64::total_cmp);
     let count = sorted.len();
     Some(WaitSummary {
         count,
         mean: sorted.iter().sum::<f64>() / count as f64,
-        median: percentile(&sorted, 0.5),
-        p90: percentile(&sorted, 0.9),
+        median: percentile(sorted, 0.5),
+        p90: percentile(sorted, 0.9),
         over_share: limit
             .map(|limit| sorted.iter().filter(|&&v| v > limit).count() as f64 / count as f64),
     })
@@ -52,7 +51,7 @@ mod tests {
 
     #[test]
     fn figures_of_a_small_sample() {
-        let s = summarise(&[12.0, 4.0, 8.0, 20.0, 6.0], Some(10.0)).expect("values");
+        let s = summarise(&[4.0, 6.0, 8.0, 12.0, 20.0], Some(10.0)).expect("values");
         assert_eq!(s.count, 5);
         assert_eq!(s.mean, 10.0);
         assert_eq!(s.median, 8.0);

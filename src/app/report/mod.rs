@@ -539,7 +539,8 @@ impl Analysis {
             let mut pooled = Vec::new();
             for (m, measure) in self.measures.iter().enumerate() {
                 for u in 0..units {
-                    // A hall's unit is its place in the roster.
+                    // A hall's unit is its place in the roster, and its
+                    // values are kept in order.
                     let values = match groups {
                         None => &measure.values[u],
                         Some(groups) => {
@@ -550,6 +551,9 @@ impl Analysis {
                                     .iter()
                                     .flat_map(|&b| measure.values[b].iter().copied()),
                             );
+                            // Its halls' runs in order, which this sort
+                            // merges rather than sorts afresh.
+                            pooled.sort_by(f64::total_cmp);
                             &pooled
                         }
                     };

@@ -141,42 +141,23 @@ impl Styles {
     /// Every format of the workbook's sheets written row by row: they are
     /// written side by side and share the workbook's table of formats.
     fn all(&self) -> [&Format; 16] {
-        // Named one by one, so that a style added is a style registered.
-        let Styles {
-            header,
-            percent,
-            percent_top,
-            percent_bottom,
-            text_top,
-            text_bottom,
-            change,
-            rise,
-            fall,
-            offset,
-            decimal,
-            title,
-            label,
-            wrap,
-            wrap_bold,
-            right,
-        } = self;
         [
-            header,
-            percent,
-            percent_top,
-            percent_bottom,
-            text_top,
-            text_bottom,
-            change,
-            rise,
-            fall,
-            offset,
-            decimal,
-            title,
-            label,
-            wrap,
-            wrap_bold,
-            right,
+            &self.header,
+            &self.percent,
+            &self.percent_top,
+            &self.percent_bottom,
+            &self.text_top,
+            &self.text_bottom,
+            &self.change,
+            &self.rise,
+            &self.fall,
+            &self.offset,
+            &self.decimal,
+            &self.title,
+            &self.label,
+            &self.wrap,
+            &self.wrap_bold,
+            &self.right,
         ]
     }
 }
@@ -1796,4 +1777,28 @@ fn write_calibration(
         ),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The styles are nothing but formats, and `Styles::all` names every
+    /// one of them: a style added and not listed would not be registered
+    /// before the sheets are written side by side.
+    #[test]
+    fn every_style_is_registered() {
+        let styles = Styles::new();
+        assert_eq!(
+            std::mem::size_of::<Styles>(),
+            styles.all().len() * std::mem::size_of::<Format>()
+        );
+        let all = styles.all();
+        for (i, a) in all.iter().enumerate() {
+            assert!(
+                all[i + 1..].iter().all(|b| !std::ptr::eq(*a, *b)),
+                "style {i} listed twice"
+            );
+        }
+    }
 }

@@ -72,7 +72,11 @@ const WRITER_CACHE: i64 = -16 * 1024;
 
 /// How much of a SQLite file a connection reads through memory mapped
 /// from it rather than copies of its pages: a year of ten times the
-/// country (about 1 GB) is read whole by a workbook.
+/// country (about 1 GB) is read whole by a workbook. Only for a [`Store`]:
+/// the server's pooled [`Reader`]s map nothing, as a connection in WAL mode
+/// unmaps the whole file whenever it finds that another one wrote, and
+/// under a stream of submissions that is at nearly every request (the
+/// unmapping and the faults after it took a tenth of the server's time).
 const MMAP_BYTES: i64 = 2 << 30;
 
 /// How long a connection waits for another process's write before it
@@ -395,7 +399,7 @@ impl Reader {
     fn open(location: &Location) -> Result<Reader> {
         let conn = match location {
             Location::Sqlite(path) => {
-                let conn = open_sqlite(path)?;
+                let conn = open_sqlite(path, 0)?;
                 conn.busy_timeout(BUSY_TIMEOUT)?;
                 conn.pragma_update(None, "query_only", "ON")?;
                 Conn::Sqlite(conn)
@@ -813,7 +817,9 @@ impl Store {
     /// schema up to date.
     pub fn open(location: impl Into<Location>) -> Result<Store> {
         let conn = match location.into() {
-            Location::Sqlite(path) => Conn::Sqlite(Store::prepare(open_sqlite(&path)?)?),
+            Location::Sqlite(path) => {
+                Conn::Sqlite(Store::prepare(open_sqlite(&path, MMAP_BYTES)?)?)
+            }
             Location::Postgres(url) => {
                 let conn = postgres_schema::connect(&url)?;
                 postgres_schema::to_latest(&conn)?;
@@ -1720,13 +1726,14 @@ fn schema_too_new(found: u32, known: u32) -> Error {
     ))
 }
 
-/// Opens the SQLite file at `path`.
-fn open_sqlite(path: &Path) -> Result<Connection> {
+/// Opens the SQLite file at `path`, reading up to `mapped` bytes of it
+/// through memory mapped from it.
+fn open_sqlite(path: &Path, mapped: i64) -> Result<Connection> {
     let conn = Connection::open(path).map_err(|source| Error::Open {
         path: path.display().to_string(),
         source,
     })?;
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    conn.pragma_update(None, "mmap_size", mapped)?;
     Ok(conn)
 }
 

@@ -8,11 +8,17 @@ use super::{Analysis, Options, checklist_for};
 use crate::domain::period::Period;
 use crate::storage::{self, Change, Decoding, Reader};
 
-/// How many analyses a cache keeps (a dashboard uses two), besides a spare
-/// of those that change while in use; each holds a period's figures and
-/// running totals for every hall, about 10 MB for 3,000 halls, and as much
-/// again once an admin's page has asked for its inspector-adjusted copy.
+/// How many analyses a cache keeps (a dashboard uses two); each holds a
+/// period's figures and running totals for every hall, about 10 MB for
+/// 3,000 halls, and as much again once an admin's page has asked for its
+/// inspector-adjusted copy.
 const CACHED_ANALYSES: usize = 8;
+/// At most this many earlier states of an analysis are kept besides the
+/// latest, for requests that still use them: once they are done, one is
+/// brought up to date in place of a copy of the latest (about 10 MB made
+/// and freed again for 3,000 halls). Four readers at once under a stream of
+/// submissions find one free nearly every time.
+const SPARES: usize = 3;
 /// More changes than this since an analysis was brought up to date: it is
 /// computed anew.
 const CACHED_CHANGES: usize = 5_000;
@@ -26,10 +32,9 @@ type Slot = Arc<Mutex<Kept>>;
 #[derive(Default)]
 struct Kept {
     latest: Option<Stamped>,
-    /// The one before, which requests may still be using: once they are
-    /// done, it is brought up to date in place of a copy of the latest
-    /// (about 10 MB made and freed again for 3,000 halls).
-    spare: Option<Stamped>,
+    /// Earlier states, oldest first, which requests may still be using
+    /// (see [`SPARES`]).
+    spares: Vec<Stamped>,
 }
 
 /// Analyses kept between requests by the web application. Before one is
@@ -76,20 +81,20 @@ impl AnalysisCache {
         let mut kept = slot.lock().unwrap_or_else(PoisonError::into_inner);
         // Taken out: an error on the way leaves the slot empty, never half
         // updated.
-        let Kept { latest, spare } = std::mem::take(&mut *kept);
+        let Kept { latest, spares } = std::mem::take(&mut *kept);
         if let Some((seen, analysis)) = latest {
             if seen >= stamp {
                 *kept = Kept {
                     latest: Some((seen, analysis.clone())),
-                    spare,
+                    spares,
                 };
                 return Ok(analysis);
             }
-            if let Some(caught_up) = catch_up(store, (seen, analysis), spare)? {
+            if let Some(caught_up) = catch_up(store, (seen, analysis), spares)? {
                 let analysis = caught_up.latest.clone();
                 *kept = Kept {
                     latest: Some((stamp, caught_up.latest)),
-                    spare: caught_up.spare,
+                    spares: caught_up.spares,
                 };
                 return Ok(analysis);
             }
@@ -121,31 +126,32 @@ struct NewVisits {
     visits: Batch,
 }
 
-/// An analysis brought up to date by [`catch_up`], and the spare to keep.
+/// An analysis brought up to date by [`catch_up`], and the spares to keep.
 struct CaughtUp {
     latest: Arc<Analysis>,
-    spare: Option<Stamped>,
+    spares: Vec<Stamped>,
 }
 
 /// Applies the changes after `latest` was brought up to date: to it in
-/// place when no request uses it; else to `spare`, from its own stamp,
-/// when no request uses that any more; else to a copy. `None` when the
-/// analysis must be computed anew instead.
+/// place when no request uses it; else to the newest of `spares` that no
+/// request uses any more, from its own stamp; else to a copy. `None` when
+/// the analysis must be computed anew instead.
 fn catch_up(
     store: &Reader,
     latest: Stamped,
-    spare: Option<Stamped>,
+    mut spares: Vec<Stamped>,
 ) -> storage::Result<Option<CaughtUp>> {
     let (seen, analysis) = latest;
     // Requests using an analysis hold it besides the cache.
     let in_use = Arc::strong_count(&analysis) > 1;
-    let (spare, reusable) = match spare {
-        Some((old, spare)) if in_use && Arc::strong_count(&spare) == 1 => {
-            (None, Some((old, spare)))
-        }
-        other => (other, None),
+    let reusable = if in_use {
+        spares
+            .iter()
+            .rposition(|(_, spare)| Arc::strong_count(spare) == 1)
+    } else {
+        None
     };
-    let since = reusable.as_ref().map_or(seen, |(old, _)| *old);
+    let since = reusable.map_or(seen, |i| spares[i].0);
     let Some(visits) = new_visits(store, since, &analysis)? else {
         return Ok(None);
     };
@@ -153,13 +159,21 @@ fn catch_up(
         // Nothing of its checklist and period: as it was.
         return Ok(Some(CaughtUp {
             latest: analysis,
-            spare: spare.or(reusable),
+            spares,
         }));
     }
-    let (from, mut target, spare) = match reusable {
-        Some((old, reusable)) => (old, reusable, Some((seen, analysis))),
-        None if in_use => (seen, Arc::new(analysis.successor()), Some((seen, analysis))),
-        None => (seen, analysis, spare),
+    let (from, mut target) = if in_use {
+        let target = match reusable {
+            Some(i) => spares.remove(i),
+            None => (seen, Arc::new(analysis.successor())),
+        };
+        spares.push((seen, analysis));
+        if spares.len() > SPARES {
+            spares.remove(0);
+        }
+        target
+    } else {
+        (seen, analysis)
     };
     let Some(writable) = Arc::get_mut(&mut target) else {
         return Ok(None);
@@ -173,7 +187,7 @@ fn catch_up(
     writable.derive();
     Ok(Some(CaughtUp {
         latest: target,
-        spare,
+        spares,
     }))
 }
 
@@ -251,6 +265,44 @@ mod tests {
             _ => Answer::Pass,
         };
         visit
+    }
+
+    #[test]
+    fn states_still_in_use_are_kept_and_brought_up_to_date_once_free() {
+        let (_dir, store, mut other) = demo_store();
+        let cache = AnalysisCache::default();
+        let mut submit = |id: &str| {
+            other
+                .import_visits(&[new_visit(&store, id)], storage::ImportOptions::by(ACTOR))
+                .expect("submit");
+        };
+        // Every state held by a request when the next visit comes: each
+        // next one is a copy, with the figures of a computation from scratch.
+        let mut held = Vec::new();
+        for n in 0..=SPARES {
+            held.push(assert_fresh(&cache, &store).0);
+            submit(&format!("HELD-{n}"));
+        }
+        let (latest, _) = assert_fresh(&cache, &store);
+        let spares = |cache: &AnalysisCache| {
+            let slots = cache.slots.lock().expect("slots");
+            slots
+                .iter()
+                .map(|(_, slot)| slot.lock().expect("slot").spares.len())
+                .max()
+        };
+        assert_eq!(spares(&cache), Some(SPARES));
+
+        // A request lets go of one of the kept states: the next state is
+        // that one brought up to date, not another copy.
+        let freed = held.remove(2);
+        let freed_at = Arc::as_ptr(&freed);
+        drop(freed);
+        submit("FREED");
+        let (next, _) = assert_fresh(&cache, &store);
+        assert_eq!(Arc::as_ptr(&next), freed_at);
+        assert_eq!(next.region.visits, latest.region.visits + 1);
+        assert_eq!(spares(&cache), Some(SPARES));
     }
 
     #[test]

@@ -737,7 +737,7 @@ impl Analysis {
             .map(|e| e.effect.unwrap_or(0.0))
             .collect();
         // Never added to: it shares no running totals.
-        let mut copy = self.copy_with(Totals::unused(&self.catalogue), true);
+        let mut copy = self.copy_with(Totals::unused(&self.catalogue));
         copy.removed_effects = Some(u.inspectors.clone());
         // The visits too, so that the copy's spread and intervals are those
         // of rates without the inspector effects.
@@ -753,29 +753,23 @@ impl Analysis {
         copy
     }
 
-    /// A copy to add visits to: the running totals without the figures
-    /// derived from them, which [`Analysis::derive`] makes anew.
+    /// A copy to add visits to, with the running totals: [`Analysis::derive`]
+    /// then works out the standings of the branches added to.
     fn successor(&self) -> Analysis {
-        self.copy_with(self.totals.clone(), false)
+        self.copy_with(self.totals.clone())
     }
 
-    /// A copy with `totals` as its running totals, the branches' figures
-    /// derived from this analysis's when `derived`, and its districts and
-    /// cities, whose standings [`Analysis::derive_groups`] works out anew;
-    /// nothing of the memo.
-    fn copy_with(&self, totals: Totals, derived: bool) -> Analysis {
-        let branch = if derived {
-            self.branch.clone()
-        } else {
-            Vec::new()
-        };
+    /// A copy with `totals` as its running totals, this analysis's
+    /// branches' figures, and its districts and cities, whose standings
+    /// [`Analysis::derive_groups`] works out anew; nothing of the memo.
+    fn copy_with(&self, totals: Totals) -> Analysis {
         Analysis {
             period: self.period,
             checklist_id: self.checklist_id.clone(),
             versions: self.versions.clone(),
             catalogue: self.catalogue.clone(),
             branches: self.branches.clone(),
-            branch,
+            branch: self.branch.clone(),
             districts: self.districts.clone(),
             cities: self.cities.clone(),
             region: self.region.clone(),

@@ -207,41 +207,38 @@ impl Standing {
     }
 }
 
-/// Rule 6: every group's rate is the plain mean of its branches' rates, each
-/// branch weighing the same. `group_of[b]` names branch `b`'s group.
-pub fn group_standings(branches: &[Standing], group_of: &[usize], groups: usize) -> Vec<Standing> {
-    let metrics = branches.first().map_or(0, |b| b.rates.len());
-    let mut sums = vec![(0.0, 0u32); groups * metrics];
-    let mut out: Vec<Standing> = (0..groups)
-        .map(|_| Standing {
-            visits: 0,
-            branches: 0,
-            rates: vec![None; metrics],
-            lost: vec![0.0; metrics],
-        })
-        .collect();
-    for (branch, &group) in branches.iter().zip(group_of) {
-        let standing = &mut out[group];
+/// Rule 6: a group's rate is the plain mean of its branches' rates, each
+/// branch weighing the same; its visits and points lost are its branches'
+/// added up. `members` are the group's branches' standings, in roster
+/// order, each with `metrics` rates.
+pub fn group_standing<'a>(
+    members: impl IntoIterator<Item = &'a Standing>,
+    metrics: usize,
+) -> Standing {
+    let mut sums = vec![(0.0, 0u32); metrics];
+    let mut standing = Standing {
+        visits: 0,
+        branches: 0,
+        rates: vec![None; metrics],
+        lost: vec![0.0; metrics],
+    };
+    for branch in members {
         standing.visits += branch.visits;
         standing.branches += 1;
         for (lost, branch_lost) in standing.lost.iter_mut().zip(&branch.lost) {
             *lost += branch_lost;
         }
-        let group_sums = &mut sums[group * metrics..(group + 1) * metrics];
-        for (sum, rate) in group_sums.iter_mut().zip(&branch.rates) {
+        for (sum, rate) in sums.iter_mut().zip(&branch.rates) {
             if let Some(rate) = rate {
                 sum.0 += rate;
                 sum.1 += 1;
             }
         }
     }
-    for (group, standing) in out.iter_mut().enumerate() {
-        for (metric, rate) in standing.rates.iter_mut().enumerate() {
-            let (sum, n) = sums[group * metrics + metric];
-            *rate = (n > 0).then(|| sum / f64::from(n));
-        }
+    for (rate, (sum, n)) in standing.rates.iter_mut().zip(sums) {
+        *rate = (n > 0).then(|| sum / f64::from(n));
     }
-    out
+    standing
 }
 
 /// Rule 7's one rounding: a figure to 4 decimal places (0.01 percentage
@@ -626,7 +623,7 @@ mod tests {
 
     #[test]
     fn groups_weigh_every_branch_the_same() {
-        let (_, tally) = tally_of(
+        let (catalogue, tally) = tally_of(
             &[
                 (
                     0,
@@ -648,10 +645,10 @@ mod tests {
             ],
             3,
         );
-        let groups = group_standings(&tally.branch_standings(), &[0, 0, 0], 1);
-        assert_eq!(groups[0].rate(), Some(0.5), "(1.0 + 0.0) / 2, not 3/4");
-        assert_eq!(groups[0].visits, 4);
-        assert_eq!(groups[0].branches, 3);
+        let group = group_standing(&tally.branch_standings(), catalogue.metric_count());
+        assert_eq!(group.rate(), Some(0.5), "(1.0 + 0.0) / 2, not 3/4");
+        assert_eq!(group.visits, 4);
+        assert_eq!(group.branches, 3);
     }
 
     #[test]

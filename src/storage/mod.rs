@@ -367,8 +367,9 @@ impl DerefMut for Store {
 /// the log's ids order all of them, whichever process made them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// One new visit, by its key: a submission or a one-visit import.
-    NewVisit(String),
+    /// One new visit: a submission or a one-visit import (see
+    /// [`Reader::scan_visits_added_since`]).
+    NewVisit,
     /// Nothing reports depend on: accounts, appeals filed or rejected,
     /// publications, visit plans.
     Unrelated,
@@ -748,26 +749,30 @@ impl Reader {
         Ok(())
     }
 
-    /// Hands the visit stored under `key` to `each`, as
-    /// [`Reader::scan_stored_visits`] would, if there is one and it is of
-    /// `checklist_id`; whether there was.
-    pub fn scan_visit(
+    /// Hands every visit added after change `stamp` (see
+    /// [`Reader::changes_since`]) that [`Reader::scan_stored_visits`] would
+    /// hand out for `checklist_id` to `each`, with the stamp of its change,
+    /// oldest first.
+    pub fn scan_visits_added_since(
         &self,
-        key: &str,
+        stamp: i64,
         checklist_id: &str,
-        mut each: impl FnMut(StoredVisit<'_>),
-    ) -> Result<bool> {
+        mut each: impl FnMut(i64, StoredVisit<'_>),
+    ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
-                    v.checklist_version, v.answers, v.points
-             FROM visits v JOIN branches b ON b.id = v.branch_id
-             WHERE v.key = ?1 AND v.checklist_id = ?2 AND v.status = 'accepted'",
+                    v.checklist_version, v.answers, v.points, a.id
+             FROM audit_log a JOIN visits v ON v.key = a.entity_id
+             JOIN branches b ON b.id = v.branch_id
+             WHERE a.id > ?1 AND a.action = 'visit.add'
+               AND v.checklist_id = ?2 AND v.status = 'accepted'
+             ORDER BY a.id",
         )?;
-        let found = hand_out(&mut stmt, params![key, checklist_id], |visit| {
-            each(visit);
+        stmt.for_each_row(params![stamp, checklist_id], |row| {
+            each(row.get(8)?, stored_visit(&row)?);
             Ok(())
         })?;
-        Ok(found > 0)
+        Ok(())
     }
 
     // ---- changes ----
@@ -801,7 +806,7 @@ impl Reader {
             let id: i64 = r.get(0)?;
             let action = r.get_ref(1)?.as_str()?;
             let change = match (action, r.get_ref(2)?.as_str_or_null()?) {
-                ("visit.add", Some(key)) => Change::NewVisit(key.to_string()),
+                ("visit.add", Some(_)) => Change::NewVisit,
                 (action, _) if UNRELATED_ACTIONS.contains(&action) => Change::Unrelated,
                 _ => Change::Other,
             };
@@ -1630,17 +1635,21 @@ fn hand_out(
     params: impl sql::Params,
     mut each: impl FnMut(StoredVisit<'_>) -> Result<()>,
 ) -> Result<usize> {
-    stmt.for_each_row(params, |row| {
-        each(StoredVisit {
-            visit_id: row.get_ref(0)?.as_str_or_null()?,
-            branch_code: row.get_ref(1)?.as_str()?,
-            visited_at: parse_time(row.get_ref(2)?.as_str()?)?,
-            inspector: row.get_ref(3)?.as_str_or_null()?,
-            notes: row.get_ref(4)?.as_str_or_null()?,
-            checklist_version: row.get(5)?,
-            answers: row.get_ref(6)?.as_blob()?,
-            points: row.get_ref(7)?.as_blob_or_null()?,
-        })
+    stmt.for_each_row(params, |row| each(stored_visit(&row)?))
+}
+
+/// A visit as stored, from a row whose first columns are those of
+/// [`Reader::scan_period`]'s query.
+fn stored_visit<'r>(row: &'r sql::Row<'_>) -> Result<StoredVisit<'r>> {
+    Ok(StoredVisit {
+        visit_id: row.get_ref(0)?.as_str_or_null()?,
+        branch_code: row.get_ref(1)?.as_str()?,
+        visited_at: parse_time(row.get_ref(2)?.as_str()?)?,
+        inspector: row.get_ref(3)?.as_str_or_null()?,
+        notes: row.get_ref(4)?.as_str_or_null()?,
+        checklist_version: row.get(5)?,
+        answers: row.get_ref(6)?.as_blob()?,
+        points: row.get_ref(7)?.as_blob_or_null()?,
     })
 }
 

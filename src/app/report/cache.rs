@@ -202,22 +202,17 @@ fn new_visits(
     let Some(changes) = store.changes_since(since, CACHED_CHANGES)? else {
         return Ok(None);
     };
-    let mut visits = NewVisits::default();
-    for (stamp, change) in changes {
-        match change {
-            Change::Unrelated => {}
-            Change::Other => return Ok(None),
-            Change::NewVisit(key) => {
-                // Visits of other checklists and periods are not this analysis's.
-                store.scan_visit(&key, &analysis.checklist_id, |visit| {
-                    if analysis.period.contains(visit.visited_at.date()) {
-                        visits.stamps.push(stamp);
-                        visits.visits.push(&visit);
-                    }
-                })?;
-            }
-        }
+    if changes.iter().any(|(_, change)| *change == Change::Other) {
+        return Ok(None);
     }
+    let mut visits = NewVisits::default();
+    // Visits of other checklists and periods are not this analysis's.
+    store.scan_visits_added_since(since, &analysis.checklist_id, |stamp, visit| {
+        if analysis.period.contains(visit.visited_at.date()) {
+            visits.stamps.push(stamp);
+            visits.visits.push(&visit);
+        }
+    })?;
     Ok(Some(visits))
 }
 

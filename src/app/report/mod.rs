@@ -17,13 +17,13 @@ pub use cache::AnalysisCache;
 pub use json::*;
 pub use sentences::*;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
 use crate::domain::analytics::{
-    Board, Catalogue, Standing, Tally, TopBottom, VersionMap, competition_ranks, group_standings,
+    Board, Catalogue, Standing, Tally, TopBottom, VersionMap, competition_ranks, group_standing,
     short_boards, top_bottom,
 };
 pub use crate::domain::analytics::{percent, round4, signed_percent};
@@ -376,37 +376,36 @@ impl Analysis {
             for values in self.measures.iter_mut().flat_map(|m| &mut m.values) {
                 values.sort_unstable_by(f64::total_cmp);
             }
+            self.derive_groups(None);
         } else {
-            for b in touched {
+            for &b in &touched {
                 self.branch[b] = self.totals.tally.branch_standing(b);
             }
+            self.derive_groups(Some(&touched));
         }
-        self.derive_groups();
     }
 
-    /// Districts, cities and the region from the branches' standings. The
-    /// groups' members are the roster's, worked out once.
-    fn derive_groups(&mut self) {
+    /// Districts, cities and the region from the branches' standings: of
+    /// the districts and cities, only those with a branch in `changed` when
+    /// given (the others' members are as they were). The groups' members
+    /// are the roster's, worked out once.
+    fn derive_groups(&mut self, changed: Option<&[usize]>) {
         self.memo = Memo::default();
-        if self.districts.is_empty() {
+        let changed = if self.districts.is_empty() {
             self.districts = groups(&self.branches, |b| b.district.clone(), |b| b.city.clone());
             self.cities = groups(
                 &self.branches,
                 |b| b.city.clone().unwrap_or_else(|| NO_CITY.to_string()),
                 |_| None,
             );
-        }
-        stand(&mut self.districts, &self.branch);
-        stand(&mut self.cities, &self.branch);
+            None
+        } else {
+            changed
+        };
         let metrics = self.catalogue.metric_count();
-        self.region = group_standings(&self.branch, &vec![0; self.branch.len()], 1)
-            .pop()
-            .unwrap_or_else(|| Standing {
-                visits: 0,
-                branches: 0,
-                rates: vec![None; metrics],
-                lost: vec![0.0; metrics],
-            });
+        stand(&mut self.districts, &self.branch, changed, metrics);
+        stand(&mut self.cities, &self.branch, changed, metrics);
+        self.region = group_standing(&self.branch, metrics);
     }
 
     /// The figures the options ask for, with the checklist chosen as the
@@ -722,9 +721,9 @@ impl Analysis {
                 lost: vec![0.0],
             })
             .collect();
-        group_standings(&overall, &group_of(groups, overall.len()), groups.len())
+        groups
             .iter()
-            .map(Standing::rate)
+            .map(|g| group_standing(g.members.iter().map(|&b| &overall[b]), 1).rate())
             .collect()
     }
 
@@ -749,7 +748,7 @@ impl Analysis {
                 *total = rate;
             }
         }
-        copy.derive_groups();
+        copy.derive_groups(None);
         copy
     }
 
@@ -855,11 +854,17 @@ fn groups(
 }
 
 /// Each group's standing from its members' (rule 6), every one of the
-/// roster's branches being a member of one group.
-fn stand(groups: &mut [Group], branches: &[Standing]) {
-    let standings = group_standings(branches, &group_of(groups, branches.len()), groups.len());
-    for (group, standing) in groups.iter_mut().zip(standings) {
-        group.standing = standing;
+/// roster's branches being a member of one group; only of the groups with
+/// a member in `changed` when given.
+fn stand(groups: &mut [Group], branches: &[Standing], changed: Option<&[usize]>, metrics: usize) {
+    let stale: Option<HashSet<usize>> = changed.map(|changed| {
+        let group_of = group_of(groups, branches.len());
+        changed.iter().map(|&b| group_of[b]).collect()
+    });
+    for (g, group) in groups.iter_mut().enumerate() {
+        if stale.as_ref().is_none_or(|stale| stale.contains(&g)) {
+            group.standing = group_standing(group.members.iter().map(|&b| &branches[b]), metrics);
+        }
     }
 }
 

@@ -128,7 +128,7 @@ impl Lock {
 pub fn locked_periods(store: &Reader) -> Result<Vec<Lock>> {
     let now = chrono::Local::now().naive_local();
     let mut out: Vec<Lock> = Vec::new();
-    for publication in store.all_publications()? {
+    for publication in store.published_versions()? {
         let period = publication.period;
         if publication.version != 1
             || out
@@ -137,7 +137,7 @@ pub fn locked_periods(store: &Reader) -> Result<Vec<Lock>> {
         {
             continue;
         }
-        let window = publication.appeal_window();
+        let window = publication.window;
         if !window.is_open(now) {
             let closes = window.closes_at();
             out.push(Lock {

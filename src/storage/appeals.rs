@@ -38,6 +38,17 @@ impl Publication {
     }
 }
 
+/// When a version of a period's results came out, without its contents:
+/// what deciding whether a period is locked needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedVersion {
+    pub checklist_id: String,
+    pub period: Period,
+    pub version: u32,
+    /// The appeal window this version opens.
+    pub window: AppealWindow,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Appeal {
     pub id: i64,
@@ -103,6 +114,35 @@ impl Reader {
              FROM publications WHERE checklist_id = ?1 AND period = ?2 ORDER BY version",
         )?;
         let rows = stmt.query_map(params![checklist_id, period.to_string()], publication_row)?;
+        rows.collect::<Result<Vec<_>>>()?.into_iter().collect()
+    }
+
+    /// Every published version without its rankings, newest first: for
+    /// checks made on every submission, which should not read and parse a
+    /// national rankings object for each period published.
+    pub fn published_versions(&self) -> Result<Vec<PublishedVersion>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT checklist_id, period, version, published_at, appeal_days
+             FROM publications ORDER BY published_at DESC, version DESC",
+        )?;
+        let rows = stmt.query_map((), |r| {
+            let checklist_id: String = r.get(0)?;
+            let period: String = r.get(1)?;
+            let version: u32 = r.get(2)?;
+            let published_at: String = r.get(3)?;
+            let appeal_days: u32 = r.get(4)?;
+            Ok((|| {
+                Ok(PublishedVersion {
+                    period: published_period(&checklist_id, version, &period)?,
+                    window: AppealWindow {
+                        opened: parse_time(&published_at)?,
+                        days: appeal_days,
+                    },
+                    checklist_id,
+                    version,
+                })
+            })())
+        })?;
         rows.collect::<Result<Vec<_>>>()?.into_iter().collect()
     }
 
@@ -461,11 +501,7 @@ fn publication_row(r: &Row<'_>) -> Result<Result<Publication>> {
     let rankings: String = r.get(6)?;
     let changes: Option<String> = r.get(7)?;
     Ok((|| {
-        let period = Period::parse(&period).map_err(|e| {
-            Error::Corrupt(format!(
-                "检查表 {checklist_id} 第 {version} 版发布记录的期间:{e}"
-            ))
-        })?;
+        let period = published_period(&checklist_id, version, &period)?;
         Ok(Publication {
             checklist_id,
             period,
@@ -481,6 +517,15 @@ fn publication_row(r: &Row<'_>) -> Result<Result<Publication>> {
                 .map_err(|e| Error::Corrupt(format!("发布的变更记录:{e}")))?,
         })
     })())
+}
+
+/// The period of a publication record, or an error naming the record.
+fn published_period(checklist_id: &str, version: u32, period: &str) -> Result<Period> {
+    Period::parse(period).map_err(|e| {
+        Error::Corrupt(format!(
+            "检查表 {checklist_id} 第 {version} 版发布记录的期间:{e}"
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -547,10 +592,14 @@ mod tests {
             .conn
             .execute("UPDATE publications SET period = '2024-Q5'", ())
             .expect("spoil");
-        let message = store.all_publications().expect_err("spoilt").to_string();
-        assert!(
-            message.contains("hall-visit") && message.contains("2024-Q5"),
-            "{message}"
-        );
+        for message in [
+            store.all_publications().expect_err("spoilt").to_string(),
+            store.published_versions().expect_err("spoilt").to_string(),
+        ] {
+            assert!(
+                message.contains("hall-visit") && message.contains("2024-Q5"),
+                "{message}"
+            );
+        }
     }
 }

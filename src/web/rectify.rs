@@ -147,7 +147,7 @@ fn tally_lines(tickets: &[Ticket], list: &str, t: &Text, today: NaiveDate) -> Ve
 /// The published periods, the latest first: (checklist, period).
 fn published(store: &Reader) -> Result<Vec<(String, Period)>, Error> {
     let mut out: Vec<(String, Period)> = Vec::new();
-    for p in store.all_publications()? {
+    for p in store.published_versions()? {
         if !out
             .iter()
             .any(|(c, q)| *c == p.checklist_id && *q == p.period)

@@ -21,8 +21,9 @@
 //! it, and every worker sends its requests to them in turn.
 //!
 //! Setup is untimed and goes through the binary only: `init`, `import
-//! roster` and `import visits` of generated CSV files, `user add` and
-//! `token create`. Then `serve --addr 127.0.0.1:0` runs as a child process
+//! roster` and `import visits` of generated CSV files, `publish` of the
+//! previous quarter (which opens its rectification tickets), `user add`
+//! and `token create`. Then `serve --addr 127.0.0.1:0` runs as a child process
 //! (one per server) and the load is generated from this process: 32
 //! inspector workers (one client and one keep-alive connection each)
 //! POST `/api/v1/visits` with a fresh UUID, a random hall and all 53
@@ -334,6 +335,10 @@ fn run() -> Result<()> {
     let t = Instant::now();
     cli.run(&["import", "visits", path_str(&visits_csv)?], None)?;
     let visits_time = t.elapsed();
+    // The previous quarter is published, as it is for most of a quarter:
+    // each submission then checks the periods locked and settles the
+    // rectification tickets of its hall, and the dashboard counts them.
+    cli.run(&["publish", "--period", &previous.to_string()], None)?;
     let password_line = format!("{PASSWORD}\n");
     cli.run(
         &["user", "add", ADMIN, "--role", "admin", "--password-stdin"],
@@ -390,7 +395,7 @@ fn run() -> Result<()> {
     let districts: HashSet<&str> = roster.iter().map(|h| h.district.as_str()).collect();
     println!(
         "setup    {} halls in {} districts and {} cities (import {:.1} s); {} visits in {} and {} \
-         (import {:.1} s); {} inspectors with API tokens, {} managers; {:.0} s in all",
+         (import {:.1} s), {} published; {} inspectors with API tokens, {} managers; {:.0} s in all",
         roster.len(),
         districts.len(),
         CITIES.len(),
@@ -399,6 +404,7 @@ fn run() -> Result<()> {
         previous,
         current,
         visits_time.as_secs_f64(),
+        previous,
         INSPECTORS.len(),
         managers.len(),
         setup.elapsed().as_secs_f64()

@@ -371,14 +371,15 @@ pub enum Change {
     /// [`Reader::scan_visits_added_since`]).
     NewVisit,
     /// Nothing reports depend on: accounts, appeals filed or rejected,
-    /// publications, visit plans.
+    /// publications, visit plans, rectification tickets.
     Unrelated,
     /// Anything else (visits imported in bulk or replaced, an accepted
     /// appeal, the roster, a checklist, or an action not known here).
     Other,
 }
 
-/// Audit actions that change nothing reports are computed from.
+/// Audit actions that change nothing reports are computed from; nor does
+/// any action on a rectification ticket (see [`RECTIFY_ACTIONS`]).
 const UNRELATED_ACTIONS: &[&str] = &[
     "user.add",
     "user.display_name",
@@ -389,6 +390,11 @@ const UNRELATED_ACTIONS: &[&str] = &[
     "plan.make",
     "user.can_review",
 ];
+
+/// The prefix of every action on a rectification ticket: opened when a
+/// period is published, settled by the next visit of its hall, and handled
+/// by people. Tickets are read beside the figures, never from them.
+const RECTIFY_ACTIONS: &str = "rectify.";
 
 /// At most this many visits are looked up one by one when importing;
 /// more load the whole roster's ids at once.
@@ -807,7 +813,12 @@ impl Reader {
             let action = r.get_ref(1)?.as_str()?;
             let change = match (action, r.get_ref(2)?.as_str_or_null()?) {
                 ("visit.add", Some(_)) => Change::NewVisit,
-                (action, _) if UNRELATED_ACTIONS.contains(&action) => Change::Unrelated,
+                (action, _)
+                    if UNRELATED_ACTIONS.contains(&action)
+                        || action.starts_with(RECTIFY_ACTIONS) =>
+                {
+                    Change::Unrelated
+                }
                 _ => Change::Other,
             };
             Ok((id, change))

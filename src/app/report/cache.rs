@@ -245,6 +245,15 @@ mod tests {
         (current, previous)
     }
 
+    /// The most spares any analysis of `cache` has.
+    fn spares(cache: &AnalysisCache) -> Option<usize> {
+        let slots = cache.slots.lock().expect("slots");
+        slots
+            .iter()
+            .map(|(_, slot)| slot.lock().expect("slot").spares.len())
+            .max()
+    }
+
     /// A new visit of the current quarter: a copy of a demo visit under a
     /// new id, with its first answer turned round.
     fn new_visit(store: &Reader, id: &str) -> Visit {
@@ -279,17 +288,12 @@ mod tests {
             submit(&format!("HELD-{n}"));
         }
         let (latest, _) = assert_fresh(&cache, &store);
-        let spares = |cache: &AnalysisCache| {
-            let slots = cache.slots.lock().expect("slots");
-            slots
-                .iter()
-                .map(|(_, slot)| slot.lock().expect("slot").spares.len())
-                .max()
-        };
         assert_eq!(spares(&cache), Some(SPARES));
 
         // A request lets go of one of the kept states: the next state is
         // that one brought up to date, not another copy.
+        // (The cache still holds it: no other analysis can take its place
+        // in memory.)
         let freed = held.remove(2);
         let freed_at = Arc::as_ptr(&freed);
         drop(freed);
@@ -298,6 +302,57 @@ mod tests {
         assert_eq!(Arc::as_ptr(&next), freed_at);
         assert_eq!(next.region.visits, latest.region.visits + 1);
         assert_eq!(spares(&cache), Some(SPARES));
+    }
+
+    #[test]
+    fn tickets_a_new_visit_settles_leave_the_analysis_to_be_brought_up_to_date() {
+        let (_dir, store, mut other) = demo_store();
+        let previous = options().period.previous();
+        let rankings = serde_json::json!({"rows": []});
+        let published = crate::app::publishing::publish(
+            &mut other,
+            "hall-visit",
+            previous,
+            7,
+            &rankings,
+            ACTOR,
+        )
+        .expect("publish");
+        assert!(
+            published.tickets > 0,
+            "the demo's short boards open tickets"
+        );
+        let cache = AnalysisCache::default();
+        let (before, _) = assert_fresh(&cache, &store);
+
+        // A visit of a hall with open tickets settles them (an audit entry
+        // each) besides adding itself: the analysis, still in use, is
+        // brought up to date in a copy and kept as a spare, where an
+        // analysis computed anew would start with none.
+        let logged = || {
+            store
+                .changes_since(0, usize::MAX)
+                .expect("log")
+                .map(|c| c.len())
+        };
+        let logged_before = logged();
+        // Its hall's first visit since the published quarter: the one that
+        // settles the hall's tickets.
+        let mut visit = new_visit(&store, "SETTLES");
+        visit.visited_at = options().period.from.and_hms_opt(0, 0, 1).expect("a time");
+        other
+            .import_visits(&[visit], storage::ImportOptions::by(ACTOR))
+            .expect("submit");
+        let entries = logged()
+            .zip(logged_before)
+            .map(|(after, before)| after - before);
+        assert!(
+            entries > Some(1),
+            "the visit and its settlements: {entries:?}"
+        );
+        let (after, _) = assert_fresh(&cache, &store);
+        assert_eq!(after.region.visits, before.region.visits + 1);
+        assert_eq!(spares(&cache), Some(1));
     }
 
     #[test]

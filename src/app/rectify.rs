@@ -124,7 +124,11 @@ pub fn list(
     if !user.reads_reports() {
         return Err(Refusal::NotReader);
     }
-    if store.publications(checklist, period)?.is_empty() {
+    if !store
+        .published_versions()?
+        .iter()
+        .any(|p| p.checklist_id == checklist && p.period == period)
+    {
         return Err(Refusal::NotPublished {
             checklist: checklist.to_string(),
             period: period.to_string(),

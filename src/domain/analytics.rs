@@ -282,21 +282,23 @@ pub fn percent(rate: Option<f64>) -> String {
 /// Rule 7: standard competition ranks (1, 2, 2, 4) by rounded rate, highest
 /// first; units without a rate or not `eligible` get no rank.
 pub fn competition_ranks(rates: &[Option<f64>], eligible: &[bool]) -> Vec<Option<u32>> {
-    let keys: Vec<Option<i64>> = rates
+    let mut ranked: Vec<(i64, usize)> = rates
         .iter()
         .zip(eligible)
-        .map(|(rate, &ok)| rate.filter(|_| ok).map(rank_key))
+        .enumerate()
+        .filter_map(|(i, (rate, &ok))| rate.filter(|_| ok).map(|r| (rank_key(r), i)))
         .collect();
-    let mut sorted: Vec<i64> = keys.iter().flatten().copied().collect();
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
-    keys.iter()
-        .map(|key| {
-            key.map(|k| {
-                let above = sorted.partition_point(|&other| other > k);
-                u32::try_from(above).unwrap_or(u32::MAX - 1) + 1
-            })
-        })
-        .collect()
+    ranked.sort_unstable_by_key(|&(key, _)| std::cmp::Reverse(key));
+    let mut ranks = vec![None; rates.len()];
+    let mut rank = 0;
+    for (place, &(key, i)) in ranked.iter().enumerate() {
+        // A tie shares the rank of the first unit with its key.
+        if place == 0 || key != ranked[place - 1].0 {
+            rank = u32::try_from(place).unwrap_or(u32::MAX - 1) + 1;
+        }
+        ranks[i] = Some(rank);
+    }
+    ranks
 }
 
 /// Rule 7's listing order: ranked units by rank, then code; unranked units
@@ -338,19 +340,21 @@ pub fn top_bottom(
         .collect();
     top.sort_by(|&a, &b| ranks[a].cmp(&ranks[b]).then_with(|| codes[a].cmp(codes[b])));
     let mut ascending: Vec<i64> = keys.iter().flatten().copied().collect();
-    ascending.sort_unstable();
-    let mut bottom: Vec<usize> = (0..codes.len())
-        .filter(|&i| {
-            keys[i].is_some_and(|k| {
-                let below = ascending.partition_point(|&other| other < k);
-                below < n as usize
-            })
-        })
-        .collect();
-    bottom.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then_with(|| codes[a].cmp(codes[b])));
     if ascending.len() < 2 {
         return TopBottom::default();
     }
+    // A unit is in the bottom `n` when fewer than `n` rank below it: when
+    // its key is at most the `n`-th lowest.
+    let n = n as usize;
+    let highest_bottom = match n {
+        0 => None,
+        n if n >= ascending.len() => Some(i64::MAX),
+        n => Some(*ascending.select_nth_unstable(n - 1).1),
+    };
+    let mut bottom: Vec<usize> = (0..codes.len())
+        .filter(|&i| keys[i].is_some_and(|k| highest_bottom.is_some_and(|h| k <= h)))
+        .collect();
+    bottom.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then_with(|| codes[a].cmp(codes[b])));
     bottom.retain(|i| !top.contains(i));
     TopBottom { top, bottom }
 }

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use super::analytics::{Catalogue, Tally, competition_ranks, rank_key};
+use super::analytics::{Catalogue, Tally, TopBottom, competition_ranks, rank_key, top_bottom};
 use super::answer::Answer;
 use super::checklist::tests::sample;
 use super::checklist::{Checklist, ItemKind};
@@ -113,6 +113,49 @@ proptest! {
                     let above = rates.iter().flatten().filter(|r| rank_key(**r) > rank_key(rate)).count();
                     prop_assert_eq!(*rank, Some(above as u32 + 1));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn tied_and_ineligible_units_rank_as_the_rule_says(
+        units in prop::collection::vec((prop::option::of(0..6u8), any::<bool>()), 0..40),
+    ) {
+        let (rates, eligible): (Vec<Option<f64>>, Vec<bool>) = units
+            .iter()
+            .map(|&(pick, ok)| (pick.map(|p| f64::from(p) / 6.0), ok))
+            .unzip();
+        let ranks = competition_ranks(&rates, &eligible);
+        let ranked = |i: usize| rates[i].filter(|_| eligible[i]).map(rank_key);
+        for (i, rank) in ranks.iter().enumerate() {
+            let expected = ranked(i).map(|key| {
+                (0..rates.len()).filter(|&j| ranked(j).is_some_and(|k| k > key)).count() as u32 + 1
+            });
+            prop_assert_eq!(*rank, expected);
+        }
+    }
+
+    #[test]
+    fn the_bottom_are_the_units_fewer_than_n_rank_below(
+        picks in prop::collection::vec(prop::option::of(0..6u8), 0..40),
+        n in 0..5u32,
+    ) {
+        // Few distinct rates: ties are common.
+        let rates: Vec<Option<f64>> = picks.iter().map(|p| p.map(|p| f64::from(p) / 6.0)).collect();
+        let ranks = competition_ranks(&rates, &vec![true; rates.len()]);
+        let codes: Vec<String> = (0..rates.len()).map(|i| format!("{i:03}")).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let called = top_bottom(&codes, &rates, &ranks, n);
+        let keys: Vec<i64> = rates.iter().flatten().map(|&r| rank_key(r)).collect();
+        if keys.len() < 2 {
+            prop_assert_eq!(called, TopBottom::default());
+        } else {
+            for (i, rate) in rates.iter().enumerate() {
+                let top = ranks[i].is_some_and(|r| r <= n);
+                let below = |r: f64| keys.iter().filter(|&&k| k < rank_key(r)).count();
+                let bottom = !top && rate.is_some_and(|r| below(r) < n as usize);
+                prop_assert_eq!(called.top.contains(&i), top);
+                prop_assert_eq!(called.bottom.contains(&i), bottom);
             }
         }
     }

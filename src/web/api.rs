@@ -959,7 +959,7 @@ pub async fn analyses(
     let cache = state.analyses.clone();
     state
         .db
-        .read(move |store| analyse(&cache, store, &options))
+        .report(move |store| analyse(&cache, store, &options))
         .await
 }
 
@@ -987,7 +987,7 @@ pub async fn rankings(
     // which serve every other connection meanwhile.
     let body = state
         .db
-        .read(move |store| {
+        .report(move |store| {
             let (current, previous) = analyse(&cache, store, &options)?;
             let (current, previous) = if adjust {
                 (

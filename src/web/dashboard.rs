@@ -728,7 +728,7 @@ pub async fn dashboard(
     // other connection meanwhile.
     state
         .db
-        .read(move |store| {
+        .report(move |store| {
             let context = context(store, &query)?;
             let options = page_options(context.period, query.checklist.clone());
             let (current, previous) = super::api::analyse(&cache, store, &options)?;

@@ -119,6 +119,9 @@ pub struct Uncertainty {
     pub inspectors: Vec<InspectorEffect>,
 }
 
+/// The wait summaries of each level, worked out when first asked for.
+type Waits = [OnceLock<Vec<(usize, usize, WaitSummary)>>; 3];
+
 /// Figures of an analysis worked out when first asked for.
 #[derive(Debug, Default)]
 struct Memo {
@@ -126,8 +129,10 @@ struct Memo {
     uncertainty: OnceLock<Uncertainty>,
     adjusted: OnceLock<Arc<Analysis>>,
     /// Per level (halls, districts, cities): (measure, unit, summary) of
-    /// every unit with a measurement, in [`Analysis::waits`] order.
-    waits: [OnceLock<Vec<(usize, usize, WaitSummary)>>; 3],
+    /// every unit with a measurement, in [`Analysis::waits`] order. Kept
+    /// across a new state for the units no new visit touched (see
+    /// [`Analysis::carried_waits`]).
+    waits: Waits,
 }
 
 /// The running totals of an analysis, kept so that a visit stored later can
@@ -381,8 +386,43 @@ impl Analysis {
             for &b in &touched {
                 self.branch[b] = self.totals.tally.branch_standing(b);
             }
+            let waits = self.carried_waits(&touched);
             self.derive_groups(Some(&touched));
+            self.memo.waits = waits;
         }
+    }
+
+    /// The wait summaries of the state before, where it had worked them
+    /// out, with those of the units `changed` touches worked out anew: a
+    /// new visit changes only its hall's, its district's and its city's.
+    fn carried_waits(&mut self, changed: &[usize]) -> Waits {
+        let mut out = Waits::default();
+        let mut pooled = Vec::new();
+        for level in [Level::Branch, Level::District, Level::City] {
+            let slot = waits_slot(level);
+            let Some(before) = std::mem::take(&mut self.memo.waits[slot]).into_inner() else {
+                continue;
+            };
+            let stale: HashSet<usize> = match level {
+                Level::Branch => changed.iter().copied().collect(),
+                Level::District => stale_groups(&self.districts, self.branches.len(), changed),
+                Level::City => stale_groups(&self.cities, self.branches.len(), changed),
+            };
+            let mut waits: Vec<_> = before
+                .into_iter()
+                .filter(|(_, u, _)| !stale.contains(u))
+                .collect();
+            for m in 0..self.measures.len() {
+                for &u in &stale {
+                    if let Some(summary) = self.wait_summary(level, m, u, &mut pooled) {
+                        waits.push((m, u, summary));
+                    }
+                }
+            }
+            waits.sort_by_key(|&(m, u, _)| (m, u));
+            out[slot] = OnceLock::from(waits);
+        }
+        out
     }
 
     /// Districts, cities and the region from the branches' standings: of
@@ -522,47 +562,52 @@ impl Analysis {
     /// The summaries of [`Analysis::waits`] by measure and unit index,
     /// worked out once per level.
     fn wait_summaries(&self, level: Level) -> &[(usize, usize, WaitSummary)] {
-        let slot = match level {
-            Level::Branch => 0,
-            Level::District => 1,
-            Level::City => 2,
-        };
-        self.memo.waits[slot].get_or_init(|| {
-            let groups = match level {
-                Level::Branch => None,
-                Level::District => Some(&self.districts),
-                Level::City => Some(&self.cities),
+        self.memo.waits[waits_slot(level)].get_or_init(|| {
+            let units = match level {
+                Level::Branch => self.branches.len(),
+                Level::District => self.districts.len(),
+                Level::City => self.cities.len(),
             };
-            let units = groups.map_or(self.branches.len(), Vec::len);
             let mut out = Vec::new();
             let mut pooled = Vec::new();
-            for (m, measure) in self.measures.iter().enumerate() {
+            for m in 0..self.measures.len() {
                 for u in 0..units {
-                    // A hall's unit is its place in the roster, and its
-                    // values are kept in order.
-                    let values = match groups {
-                        None => &measure.values[u],
-                        Some(groups) => {
-                            pooled.clear();
-                            pooled.extend(
-                                groups[u]
-                                    .members
-                                    .iter()
-                                    .flat_map(|&b| measure.values[b].iter().copied()),
-                            );
-                            // Its halls' runs in order, which this sort
-                            // merges rather than sorts afresh.
-                            pooled.sort_by(f64::total_cmp);
-                            &pooled
-                        }
-                    };
-                    if let Some(summary) = summarise(values, measure.limit) {
+                    if let Some(summary) = self.wait_summary(level, m, u, &mut pooled) {
                         out.push((m, u, summary));
                     }
                 }
             }
             out
         })
+    }
+
+    /// The summary of measure `m`'s values at unit `u` of `level`, if it
+    /// has any; `pooled` is room for a group's values.
+    fn wait_summary(
+        &self,
+        level: Level,
+        m: usize,
+        u: usize,
+        pooled: &mut Vec<f64>,
+    ) -> Option<WaitSummary> {
+        let measure = &self.measures[m];
+        let members = match level {
+            // A hall's unit is its place in the roster, and its values are
+            // kept in order.
+            Level::Branch => return summarise(&measure.values[u], measure.limit),
+            Level::District => &self.districts[u].members,
+            Level::City => &self.cities[u].members,
+        };
+        pooled.clear();
+        pooled.extend(
+            members
+                .iter()
+                .flat_map(|&b| measure.values[b].iter().copied()),
+        );
+        // Its halls' runs in order, which this sort merges rather than
+        // sorts afresh.
+        pooled.sort_by(f64::total_cmp);
+        summarise(pooled, measure.limit)
     }
 
     /// How each inspector's scores compare with the others' at the same halls.
@@ -760,7 +805,8 @@ impl Analysis {
 
     /// A copy with `totals` as its running totals, this analysis's
     /// branches' figures, and its districts and cities, whose standings
-    /// [`Analysis::derive_groups`] works out anew; nothing of the memo.
+    /// [`Analysis::derive_groups`] works out anew; of the memo, only the
+    /// wait summaries, which [`Analysis::derive`] brings up to date.
     fn copy_with(&self, totals: Totals) -> Analysis {
         Analysis {
             period: self.period,
@@ -778,7 +824,10 @@ impl Analysis {
             observations: self.observations.clone(),
             totals,
             removed_effects: self.removed_effects.clone(),
-            memo: Memo::default(),
+            memo: Memo {
+                waits: self.memo.waits.clone(),
+                ..Memo::default()
+            },
             pending: self.pending,
         }
     }
@@ -857,15 +906,27 @@ fn groups(
 /// roster's branches being a member of one group; only of the groups with
 /// a member in `changed` when given.
 fn stand(groups: &mut [Group], branches: &[Standing], changed: Option<&[usize]>, metrics: usize) {
-    let stale: Option<HashSet<usize>> = changed.map(|changed| {
-        let group_of = group_of(groups, branches.len());
-        changed.iter().map(|&b| group_of[b]).collect()
-    });
+    let stale = changed.map(|changed| stale_groups(groups, branches.len(), changed));
     for (g, group) in groups.iter_mut().enumerate() {
         if stale.as_ref().is_none_or(|stale| stale.contains(&g)) {
             group.standing = group_standing(group.members.iter().map(|&b| &branches[b]), metrics);
         }
     }
+}
+
+/// Where [`Memo::waits`] keeps a level's summaries.
+fn waits_slot(level: Level) -> usize {
+    match level {
+        Level::Branch => 0,
+        Level::District => 1,
+        Level::City => 2,
+    }
+}
+
+/// The groups with a member among the branches `changed`, of `branches`.
+fn stale_groups(groups: &[Group], branches: usize, changed: &[usize]) -> HashSet<usize> {
+    let group_of = group_of(groups, branches);
+    changed.iter().map(|&b| group_of[b]).collect()
 }
 
 /// Each of `branches` branches' place among `groups`.

@@ -119,8 +119,12 @@ pub struct Uncertainty {
     pub inspectors: Vec<InspectorEffect>,
 }
 
-/// The wait summaries of each level, worked out when first asked for.
+/// The wait summaries of each level, worked out when first asked for;
+/// each level at its [`level_slot`].
 type Waits = [OnceLock<Vec<(usize, usize, WaitSummary)>>; 3];
+/// The units of each level that new visits touched, each level at its
+/// [`level_slot`].
+type Stale = [HashSet<usize>; 3];
 
 /// Figures of an analysis worked out when first asked for.
 #[derive(Debug, Default)]
@@ -386,34 +390,37 @@ impl Analysis {
             for &b in &touched {
                 self.branch[b] = self.totals.tally.branch_standing(b);
             }
-            let waits = self.carried_waits(&touched);
-            self.derive_groups(Some(&touched));
+            // A new visit changes only its hall's, its district's and its
+            // city's figures.
+            let branches = self.branches.len();
+            let stale = [
+                touched.iter().copied().collect(),
+                stale_groups(&self.districts, branches, &touched),
+                stale_groups(&self.cities, branches, &touched),
+            ];
+            let waits = self.carried_waits(&stale);
+            self.derive_groups(Some(&stale));
             self.memo.waits = waits;
         }
     }
 
     /// The wait summaries of the state before, where it had worked them
-    /// out, with those of the units `changed` touches worked out anew: a
-    /// new visit changes only its hall's, its district's and its city's.
-    fn carried_waits(&mut self, changed: &[usize]) -> Waits {
+    /// out, with those of the `stale` units worked out anew.
+    fn carried_waits(&mut self, stale: &Stale) -> Waits {
         let mut out = Waits::default();
         let mut pooled = Vec::new();
         for level in [Level::Branch, Level::District, Level::City] {
-            let slot = waits_slot(level);
+            let slot = level_slot(level);
             let Some(before) = std::mem::take(&mut self.memo.waits[slot]).into_inner() else {
                 continue;
             };
-            let stale: HashSet<usize> = match level {
-                Level::Branch => changed.iter().copied().collect(),
-                Level::District => stale_groups(&self.districts, self.branches.len(), changed),
-                Level::City => stale_groups(&self.cities, self.branches.len(), changed),
-            };
+            let stale = &stale[slot];
             let mut waits: Vec<_> = before
                 .into_iter()
                 .filter(|(_, u, _)| !stale.contains(u))
                 .collect();
             for m in 0..self.measures.len() {
-                for &u in &stale {
+                for &u in stale {
                     if let Some(summary) = self.wait_summary(level, m, u, &mut pooled) {
                         waits.push((m, u, summary));
                     }
@@ -426,12 +433,12 @@ impl Analysis {
     }
 
     /// Districts, cities and the region from the branches' standings: of
-    /// the districts and cities, only those with a branch in `changed` when
-    /// given (the others' members are as they were). The groups' members
-    /// are the roster's, worked out once.
-    fn derive_groups(&mut self, changed: Option<&[usize]>) {
+    /// the districts and cities, only the `stale` ones when given (the
+    /// others' members are as they were). The groups' members are the
+    /// roster's, worked out once.
+    fn derive_groups(&mut self, stale: Option<&Stale>) {
         self.memo = Memo::default();
-        let changed = if self.districts.is_empty() {
+        let stale = if self.districts.is_empty() {
             self.districts = groups(&self.branches, |b| b.district.clone(), |b| b.city.clone());
             self.cities = groups(
                 &self.branches,
@@ -440,11 +447,17 @@ impl Analysis {
             );
             None
         } else {
-            changed
+            stale
         };
         let metrics = self.catalogue.metric_count();
-        stand(&mut self.districts, &self.branch, changed, metrics);
-        stand(&mut self.cities, &self.branch, changed, metrics);
+        let of = |level| stale.map(|stale| &stale[level_slot(level)]);
+        stand(
+            &mut self.districts,
+            &self.branch,
+            of(Level::District),
+            metrics,
+        );
+        stand(&mut self.cities, &self.branch, of(Level::City), metrics);
         self.region = group_standing(&self.branch, metrics);
     }
 
@@ -562,7 +575,7 @@ impl Analysis {
     /// The summaries of [`Analysis::waits`] by measure and unit index,
     /// worked out once per level.
     fn wait_summaries(&self, level: Level) -> &[(usize, usize, WaitSummary)] {
-        self.memo.waits[waits_slot(level)].get_or_init(|| {
+        self.memo.waits[level_slot(level)].get_or_init(|| {
             let units = match level {
                 Level::Branch => self.branches.len(),
                 Level::District => self.districts.len(),
@@ -903,19 +916,23 @@ fn groups(
 }
 
 /// Each group's standing from its members' (rule 6), every one of the
-/// roster's branches being a member of one group; only of the groups with
-/// a member in `changed` when given.
-fn stand(groups: &mut [Group], branches: &[Standing], changed: Option<&[usize]>, metrics: usize) {
-    let stale = changed.map(|changed| stale_groups(groups, branches.len(), changed));
+/// roster's branches being a member of one group; only of the `stale`
+/// groups when given.
+fn stand(
+    groups: &mut [Group],
+    branches: &[Standing],
+    stale: Option<&HashSet<usize>>,
+    metrics: usize,
+) {
     for (g, group) in groups.iter_mut().enumerate() {
-        if stale.as_ref().is_none_or(|stale| stale.contains(&g)) {
+        if stale.is_none_or(|stale| stale.contains(&g)) {
             group.standing = group_standing(group.members.iter().map(|&b| &branches[b]), metrics);
         }
     }
 }
 
-/// Where [`Memo::waits`] keeps a level's summaries.
-fn waits_slot(level: Level) -> usize {
+/// Where [`Waits`] and [`Stale`] keep a level's figures.
+fn level_slot(level: Level) -> usize {
     match level {
         Level::Branch => 0,
         Level::District => 1,

@@ -743,14 +743,13 @@ impl Reader {
         each: impl FnMut(StoredVisit<'_>) -> Result<()>,
     ) -> Result<()> {
         let (start, end) = day_bounds(from, to);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
-                    v.checklist_version, v.answers, v.points
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {STORED_VISIT_COLUMNS}
              FROM visits v JOIN branches b ON b.id = v.branch_id
              WHERE v.checklist_id = ?1 AND v.visited_at >= ?2 AND v.visited_at < ?3
                AND v.status = 'accepted'
-             ORDER BY v.visited_at, v.id",
-        )?;
+             ORDER BY v.visited_at, v.id"
+        ))?;
         hand_out(&mut stmt, params![checklist_id, start, end], each)?;
         Ok(())
     }
@@ -765,15 +764,14 @@ impl Reader {
         checklist_id: &str,
         mut each: impl FnMut(i64, StoredVisit<'_>),
     ) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
-                    v.checklist_version, v.answers, v.points, a.id
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {STORED_VISIT_COLUMNS}, a.id
              FROM audit_log a JOIN visits v ON v.key = a.entity_id
              JOIN branches b ON b.id = v.branch_id
              WHERE a.id > ?1 AND a.action = 'visit.add'
                AND v.checklist_id = ?2 AND v.status = 'accepted'
-             ORDER BY a.id",
-        )?;
+             ORDER BY a.id"
+        ))?;
         stmt.for_each_row(params![stamp, checklist_id], |row| {
             each(row.get(8)?, stored_visit(&row)?);
             Ok(())
@@ -1649,8 +1647,13 @@ fn hand_out(
     stmt.for_each_row(params, |row| each(stored_visit(&row)?))
 }
 
-/// A visit as stored, from a row whose first columns are those of
-/// [`Reader::scan_period`]'s query.
+/// What a query selects first for [`stored_visit`] to read (`v` the
+/// visit, `b` its hall).
+const STORED_VISIT_COLUMNS: &str = "v.visit_id, b.code, v.visited_at, v.inspector, v.notes,
+     v.checklist_version, v.answers, v.points";
+
+/// A visit as stored, from a row whose first columns are
+/// [`STORED_VISIT_COLUMNS`].
 fn stored_visit<'r>(row: &'r sql::Row<'_>) -> Result<StoredVisit<'r>> {
     Ok(StoredVisit {
         visit_id: row.get_ref(0)?.as_str_or_null()?,

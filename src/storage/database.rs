@@ -2,7 +2,7 @@
 //! many as requests need, and one thread that does every write.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Condvar, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 
 use super::{Error, Location, Reader, Result, Store};
 
@@ -26,8 +26,53 @@ const IDLE_READERS: usize = 64;
 /// stock server's 100 connections. Requests beyond it wait for a reader.
 const POSTGRES_READERS: usize = 16;
 
+/// The most writes the writer runs as one transaction: those that queued
+/// while it ran the one before.
+const MOST_PARTS: usize = 64;
+
+/// Tells the one who asked for a write how it ended, once the transaction
+/// it was part of ended (the commit's failure, or nothing).
+type Answer = Box<dyn FnOnce(Result<()>) + Send>;
+
 /// A write for the writer thread, with that thread's connection.
-type Job = Box<dyn FnOnce(&mut Store) + Send>;
+trait Job: Send {
+    /// Runs the write as a transaction of its own and tells how it ended.
+    fn alone(self: Box<Self>, store: &mut Store);
+    /// Runs the write as one part of the writer's open transaction.
+    fn part(self: Box<Self>, store: &mut Store) -> Answer;
+    /// Tells why the write was not run.
+    fn refuse(self: Box<Self>, why: Error);
+}
+
+/// A write and where its outcome goes.
+struct Work<F, T, E> {
+    work: F,
+    done: mpsc::SyncSender<std::result::Result<T, E>>,
+}
+
+impl<F, T, E> Job for Work<F, T, E>
+where
+    F: FnOnce(&mut Store) -> std::result::Result<T, E> + Send,
+    T: Send + 'static,
+    E: From<Error> + Send + 'static,
+{
+    fn alone(self: Box<Self>, store: &mut Store) {
+        // Nobody to tell if the one who asked is gone.
+        let _ = self.done.send(store.in_transaction(self.work));
+    }
+
+    fn part(self: Box<Self>, store: &mut Store) -> Answer {
+        let out = store.in_part(self.work);
+        let done = self.done;
+        Box::new(move |committed| {
+            let _ = done.send(committed.map_err(E::from).and(out));
+        })
+    }
+
+    fn refuse(self: Box<Self>, why: Error) {
+        let _ = self.done.send(Err(why.into()));
+    }
+}
 
 /// The readers of a [`Database`]: those idle, and how many are open.
 struct Readers {
@@ -66,7 +111,7 @@ pub struct Database {
     /// Signalled when a reader is given back.
     returned: Condvar,
     /// The writer thread's queue, started by the first use.
-    writes: Mutex<Option<mpsc::Sender<Job>>>,
+    writes: Mutex<Option<mpsc::Sender<Box<dyn Job>>>>,
 }
 
 impl Database {
@@ -153,11 +198,9 @@ impl Database {
         E: From<Error> + Send + 'static,
     {
         let (done, outcome) = mpsc::sync_channel(1);
-        let job: Job = Box::new(move |store| {
-            // Nobody to tell if the one who asked is gone.
-            let _ = done.send(store.in_transaction(work));
-        });
-        self.writer()?.send(job).map_err(|_| Error::WriterGone)?;
+        self.writer()?
+            .send(Box::new(Work { work, done }))
+            .map_err(|_| Error::WriterGone)?;
         outcome.recv().map_err(|_| Error::WriterGone)?
     }
 
@@ -169,7 +212,7 @@ impl Database {
 
     /// The writer thread's queue, started with its connection if it is not
     /// running yet.
-    fn writer(&self) -> Result<mpsc::Sender<Job>> {
+    fn writer(&self) -> Result<mpsc::Sender<Box<dyn Job>>> {
         let mut writes = self.writes.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(queue) = &*writes {
             return Ok(queue.clone());
@@ -177,16 +220,14 @@ impl Database {
         let mut store = Store::open(self.location.clone())?;
         store.defer_checkpoints(WAL_PAGES)?;
         let location = self.location.clone();
-        let (queue, received) = mpsc::channel::<Job>();
+        let (queue, received) = mpsc::channel::<Box<dyn Job>>();
         std::thread::Builder::new()
             .name("hallscore-writer".into())
             .spawn(move || {
-                for job in received {
-                    // A write that panics fails alone: the one who asked is
-                    // told (its answer channel drops), its transaction is
-                    // rolled back, the thread goes on.
-                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut store)));
-                    store.roll_back_unfinished();
+                for first in &received {
+                    let mut jobs = vec![first];
+                    jobs.extend(received.try_iter().take(MOST_PARTS - 1));
+                    run(&mut store, jobs);
                     // A connection the server closed (a restart, a
                     // failover) is opened again for the next write; until
                     // that succeeds, writes fail as unavailable.
@@ -202,9 +243,42 @@ impl Database {
     }
 }
 
+/// Runs the writes that queued as one transaction, each a part that fails
+/// alone, and answers them once it is committed: one commit (and on
+/// PostgreSQL one turn of the lock across servers) for all of them instead
+/// of one each. When the transaction cannot begin (the database busy or
+/// gone), none of them runs and each is told why. A write alone in the
+/// queue is a transaction of its own.
+fn run(store: &mut Store, mut jobs: Vec<Box<dyn Job>>) {
+    if jobs.len() == 1 {
+        let job = jobs.remove(0);
+        // A write that panics fails alone: the one who asked is told (its
+        // answer channel drops), its transaction is rolled back, the
+        // thread goes on.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job.alone(store)));
+        store.roll_back_unfinished();
+        return;
+    }
+    let answers: Vec<Answer> = match store.begin_parts() {
+        Ok(()) => jobs.into_iter().map(|job| job.part(store)).collect(),
+        Err(why) => {
+            let why = Arc::new(why);
+            for job in jobs {
+                job.refuse(Error::Shared(why.clone()));
+            }
+            return;
+        }
+    };
+    let committed = store.end_parts().map_err(Arc::new);
+    for answer in answers {
+        answer(committed.clone().map_err(Error::Shared));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::access::Role;
     use crate::storage::Unavailable;
 
     fn database() -> (tempfile::TempDir, Database) {
@@ -249,6 +323,83 @@ mod tests {
             .write(|store| store.save_roster(&crate::app::demo::roster(), true, "测试"))
             .expect("the next write");
         assert_eq!(halls(&database), crate::app::demo::roster().len());
+    }
+
+    /// A write as the writer thread gets it, and where its outcome arrives.
+    fn job<T: Send + 'static>(
+        work: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    ) -> (Box<dyn Job>, mpsc::Receiver<Result<T>>) {
+        let (done, outcome) = mpsc::sync_channel(1);
+        (Box::new(Work { work, done }), outcome)
+    }
+
+    #[test]
+    fn writes_queued_together_are_committed_together_and_each_fails_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("hallscore.db");
+        let mut store = Store::open(path.clone()).expect("a store");
+        let (roster, saved) =
+            job(|store| store.save_roster(&crate::app::demo::roster(), true, "测试"));
+        let (failing, failed) = job(|store| {
+            store.add_user("王五", "王五", Role::Admin, None, None, "测试")?;
+            Err::<(), _>(Error::NotFound("第二步失败".into()))
+        });
+        let (panicking, panicked) = job::<()>(|store| {
+            store.add_user("赵六", "赵六", Role::Admin, None, None, "测试")?;
+            panic!("a bug in a write");
+        });
+        let (look, looked) = job(move |_| {
+            let elsewhere = Reader::open(&Location::Sqlite(path))?;
+            Ok(elsewhere.branches()?.len())
+        });
+        run(&mut store, vec![roster, failing, panicking, look]);
+
+        saved
+            .recv()
+            .expect("an answer")
+            .expect("the roster is stored");
+        assert!(matches!(
+            failed.recv().expect("an answer"),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(panicked.recv(), Ok(Err(Error::WriterGone))));
+        let seen = looked.recv().expect("an answer").expect("a look");
+        assert_eq!(
+            seen, 0,
+            "another connection sees nothing before the one commit"
+        );
+        assert_eq!(
+            store.branches().expect("halls").len(),
+            crate::app::demo::roster().len()
+        );
+        for name in ["王五", "赵六"] {
+            assert!(
+                store.user(name).is_err(),
+                "{name} went with its write's failure"
+            );
+        }
+    }
+
+    #[test]
+    fn writes_queued_while_another_program_holds_the_lock_are_each_told_it_is_busy() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("hallscore.db");
+        let mut store = Store::open(path.clone()).expect("a store");
+        let other = rusqlite::Connection::open(&path).expect("another connection");
+        other
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("the write lock");
+        let (first, one) = job(|_| Ok(()));
+        let (second, two) = job(|_| Ok(()));
+        run(&mut store, vec![first, second]);
+        for outcome in [one, two] {
+            let e = outcome
+                .recv()
+                .expect("an answer")
+                .expect_err("not run while the lock is held");
+            assert_eq!(e.unavailable(), Some(Unavailable::Busy), "{e}");
+            assert!(e.to_string().contains("数据库正忙"), "{e}");
+        }
     }
 
     #[test]

@@ -121,6 +121,10 @@ pub enum Error {
     Corrupt(String),
     #[error("数据库写入线程已停止,本次操作未保存任何数据")]
     WriterGone,
+    /// One failure told to several: the commit of the transaction that
+    /// several writes were parts of.
+    #[error("{0}")]
+    Shared(std::sync::Arc<Error>),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -198,6 +202,7 @@ impl Error {
             Error::Sqlite(e) => Unavailable::of(e),
             Error::Postgres(e) => Unavailable::of_postgres(e),
             Error::Connect { .. } => Some(Unavailable::Unreachable),
+            Error::Shared(e) => e.unavailable(),
             _ => None,
         }
     }
@@ -916,6 +921,43 @@ impl Store {
             self.conn.commit()?;
             Ok(out)
         });
+        self.roll_back_unfinished();
+        out
+    }
+
+    /// Begins the writer's transaction for several writes, each then run
+    /// by [`Store::in_part`].
+    fn begin_parts(&mut self) -> Result<()> {
+        self.conn.begin_write()
+    }
+
+    /// Runs `work` as one part of the transaction [`Store::begin_parts`]
+    /// began: what it writes is kept if it succeeds and undone if it fails
+    /// or panics (a panic is told as [`Error::WriterGone`]), whatever the
+    /// other parts do. Kept means stored only once [`Store::end_parts`]
+    /// commits.
+    fn in_part<T, E: From<Error>>(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.conn.execute_batch("SAVEPOINT write")?;
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)))
+            .unwrap_or_else(|_| Err(Error::WriterGone.into()));
+        let end = if out.is_ok() {
+            "RELEASE write"
+        } else {
+            "ROLLBACK TO write; RELEASE write"
+        };
+        let ended = self.conn.execute_batch(end);
+        let out = out?;
+        ended?;
+        Ok(out)
+    }
+
+    /// Commits the parts run since [`Store::begin_parts`]; when that
+    /// fails, none of them is stored.
+    fn end_parts(&mut self) -> Result<()> {
+        let out = self.conn.commit();
         self.roll_back_unfinished();
         out
     }

@@ -498,8 +498,9 @@ pub async fn submit_visit(
     let assignment = body.assignment;
     let minutes_at_hall = body.minutes_at_hall;
     let user = authed.user.clone();
-    let db = state.db.clone();
-    let (status, value) = state
+    // Checked and read back on a reader, stored on the writer: no reader
+    // is held while the write waits its turn.
+    let (visit, checklist) = state
         .db
         .read(move |store| {
             let (visit, checklist) = build_visit(store, &user, body, lang)?;
@@ -508,50 +509,60 @@ pub async fn submit_visit(
             {
                 return Err(Error::conflict(message).with_field("visited_at"));
             }
-            let id = visit.visit_id.clone().unwrap_or_default();
-            let status = db.write_now({
-                let id = id.clone();
-                move |writer| {
-                    let key = visit.key();
-                    let resubmitted = writer.visit_status(&key)? == Some(Status::Returned);
-                    let status = if resubmitted {
-                        // A returned visit comes back from its inspector.
-                        if writer.visit_record(&id, &user.visibility())?.is_none() {
-                            return Err(Error::forbidden(lang).with_field("id"));
-                        }
-                        writer.resubmit_visit(&visit, &user.name)?;
-                        StatusCode::OK
-                    } else {
-                        let disposition =
-                            writer.submit_visit(&visit, assignment, user.id, &user.name)?;
-                        match disposition {
-                            Some(Disposition::New) => StatusCode::CREATED,
-                            Some(Disposition::Unchanged) => StatusCode::OK,
-                            _ => {
-                                return Err(Error::conflict(format!(
-                                    "暗访编号 {id} 已用于另一份不同的暗访记录"
-                                ))
-                                .with_field("id"));
-                            }
-                        }
-                    };
-                    // What arrived is flagged; the same visit sent again
-                    // keeps what it had.
-                    if status == StatusCode::CREATED || resubmitted {
-                        if let Some(minutes) = minutes_at_hall {
-                            writer.set_minutes_at_hall(&key, minutes)?;
-                        }
-                        review::flag_arrival(writer, &visit)?;
+            Ok((visit, checklist))
+        })
+        .await?;
+    let id = visit.visit_id.clone().unwrap_or_default();
+    let user = authed.user.clone();
+    let status = state
+        .db
+        .write({
+            let id = id.clone();
+            move |writer| {
+                let key = visit.key();
+                let resubmitted = writer.visit_status(&key)? == Some(Status::Returned);
+                let status = if resubmitted {
+                    // A returned visit comes back from its inspector.
+                    if writer.visit_record(&id, &user.visibility())?.is_none() {
+                        return Err(Error::forbidden(lang).with_field("id"));
                     }
-                    writer.delete_draft(&id, user.id)?;
-                    Ok(status)
+                    writer.resubmit_visit(&visit, &user.name)?;
+                    StatusCode::OK
+                } else {
+                    let disposition =
+                        writer.submit_visit(&visit, assignment, user.id, &user.name)?;
+                    match disposition {
+                        Some(Disposition::New) => StatusCode::CREATED,
+                        Some(Disposition::Unchanged) => StatusCode::OK,
+                        _ => {
+                            return Err(Error::conflict(format!(
+                                "暗访编号 {id} 已用于另一份不同的暗访记录"
+                            ))
+                            .with_field("id"));
+                        }
+                    }
+                };
+                // What arrived is flagged; the same visit sent again
+                // keeps what it had.
+                if status == StatusCode::CREATED || resubmitted {
+                    if let Some(minutes) = minutes_at_hall {
+                        writer.set_minutes_at_hall(&key, minutes)?;
+                    }
+                    review::flag_arrival(writer, &visit)?;
                 }
-            })?;
+                writer.delete_draft(&id, user.id)?;
+                Ok(status)
+            }
+        })
+        .await?;
+    let value = state
+        .db
+        .read(move |store| {
             let record = store
                 .visit_record(&id, &Visibility::Everything)?
                 .ok_or_else(|| Error::internal("a stored visit was not found"))?;
             let photos = store.photos(&id)?;
-            Ok((status, visit_json(&record, &checklist, &photos)?))
+            visit_json(&record, &checklist, &photos)
         })
         .await?;
     tracing::info!(user = %authed.user.name, status = status.as_u16(), "visit submitted");

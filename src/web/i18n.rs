@@ -197,6 +197,7 @@ pub struct Text {
     pub hall_filter: &'static str,
     pub clear_hall_filter: &'static str,
     pub hall_pages: &'static str,
+    pub ticket_pages: &'static str,
     pub previous_page: &'static str,
     pub next_page: &'static str,
     pub interval_95: &'static str,
@@ -726,6 +727,15 @@ impl Text {
                 "Rows {first}–{last} of {} that match (of {all} ranked)",
                 counted(total, "hall", "halls")
             ),
+        }
+    }
+
+    /// Which tickets a page of the 整改 list shows: `first`–`last` of
+    /// `total`.
+    pub fn ticket_rows_shown(&self, first: usize, last: usize, total: usize) -> String {
+        match self.lang {
+            Lang::Zh => format!("第 {first}–{last} 张,共 {total} 张整改单"),
+            Lang::En => format!("Tickets {first}–{last} of {total}"),
         }
     }
 
@@ -1316,6 +1326,7 @@ pub static ZH: Text = Text {
     hall_filter: "筛选",
     clear_hall_filter: "清除筛选",
     hall_pages: "营业厅排名分页",
+    ticket_pages: "整改单分页",
     previous_page: "上一页",
     next_page: "下一页",
     interval_95: "95% 区间",
@@ -1664,6 +1675,7 @@ pub static EN: Text = Text {
     hall_filter: "Filter",
     clear_hall_filter: "Clear filter",
     hall_pages: "Hall ranking pages",
+    ticket_pages: "Ticket pages",
     previous_page: "Previous",
     next_page: "Next",
     interval_95: "95% interval",

@@ -14,6 +14,7 @@ mod extract;
 mod hall_search;
 pub mod i18n;
 mod inspect;
+mod pager;
 mod pages;
 mod plans;
 mod rectifications;

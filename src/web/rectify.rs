@@ -20,6 +20,7 @@ use super::assets::AssetUrls;
 use super::error::Error;
 use super::extract::{ReportReaders, Sender, Viewer};
 use super::i18n::{Lang, Text};
+use super::pager::{Pager, Span, asked_page};
 use super::pages::{InLang, PageError};
 use super::upload::{FormParts, SentFile, new_photo, save_photo};
 use crate::app::rectify::{self, Act, Refusal};
@@ -110,9 +111,14 @@ pub struct TallyLine {
 }
 
 /// The figures of `tickets`: each district, then each city and the total
-/// when the reader sees more than one district; `list` is the 整改 page
-/// of the period, which a district's row links to with its name.
-fn tally_lines(tickets: &[Ticket], list: &str, t: &Text, today: NaiveDate) -> Vec<TallyLine> {
+/// when the reader sees more than one district, a district's row linked
+/// to its tickets on the 整改 page of the checklist's period.
+fn tally_lines(
+    tickets: &[Ticket],
+    (checklist, period): (&str, Period),
+    t: &Text,
+    today: NaiveDate,
+) -> Vec<TallyLine> {
     let tallies = rectify::tally(tickets, today);
     let several = tallies.districts.len() > 1;
     let mut lines: Vec<TallyLine> = tallies
@@ -120,7 +126,7 @@ fn tally_lines(tickets: &[Ticket], list: &str, t: &Text, today: NaiveDate) -> Ve
         .iter()
         .map(|(name, tally)| TallyLine {
             name: t.district_scope(name),
-            link: several.then(|| format!("{list}&district={name}")),
+            link: several.then(|| list_link_at(period, checklist, Some(name), 1)),
             summary: false,
             tally: *tally,
         })
@@ -165,6 +171,8 @@ pub struct RectifyQuery {
     checklist: Option<String>,
     /// Only this district's tickets (the figures stay whole).
     district: Option<String>,
+    /// The page of the list, from 1.
+    page: Option<String>,
 }
 
 /// A published period offered on the page.
@@ -196,7 +204,28 @@ impl Empty {
 
 /// The 整改 page of a period.
 fn list_link(period: impl std::fmt::Display, checklist: &str) -> String {
-    format!("/rectify?period={period}&checklist={checklist}")
+    list_link_at(period, checklist, None, 1)
+}
+
+/// The 整改 page of a period with its list narrowed to `district` and
+/// opened at `page`, when given.
+fn list_link_at(
+    period: impl std::fmt::Display,
+    checklist: &str,
+    district: Option<&str>,
+    page: usize,
+) -> String {
+    let mut address = form_urlencoded::Serializer::new(String::new());
+    address
+        .append_pair("period", &period.to_string())
+        .append_pair("checklist", checklist);
+    if let Some(district) = district {
+        address.append_pair("district", district);
+    }
+    if page > 1 {
+        address.append_pair("page", &page.to_string());
+    }
+    format!("/rectify?{}", address.finish())
 }
 
 #[derive(Template, WebTemplate)]
@@ -215,7 +244,9 @@ struct RectifyPage {
     tallies: Vec<TallyLine>,
     /// The one district whose tickets are listed, and the link to all.
     district: Option<(String, String)>,
+    /// The tickets of the page shown, and the links to the others.
     tickets: Vec<TicketLine>,
+    pager: Pager,
     /// How many are overdue, when any are.
     overdue: Option<String>,
 }
@@ -296,6 +327,7 @@ pub async fn rectify_page(
     let user = authed.user.clone();
     let today = today();
     let shown = query.district.clone().filter(|d| !d.trim().is_empty());
+    let page = asked_page(query.page.as_deref(), t).page(lang)?;
     let Listing {
         published,
         chosen,
@@ -325,6 +357,16 @@ pub async fn rectify_page(
         .iter()
         .filter(|x| shown.as_ref().is_none_or(|d| *d == x.district))
         .collect();
+    let span = Span::of(listed.len(), page);
+    let pager = Pager::new(
+        &span,
+        t.ticket_pages,
+        t.ticket_rows_shown(span.first + 1, span.last, span.total),
+        |n| match &chosen {
+            Some((c, p)) => list_link_at(p, c, shown.as_deref(), n) + "#tickets",
+            None => String::new(),
+        },
+    );
     let page = RectifyPage {
         t,
         lang: lang.code(),
@@ -346,9 +388,9 @@ pub async fn rectify_page(
             })
             .collect(),
         empty: empty.map(|e| e.words(t, admin)),
-        tallies: chosen.as_ref().map_or_else(Vec::new, |(c, p)| {
-            tally_lines(&tickets, &list_link(p, c), t, today)
-        }),
+        tallies: chosen
+            .as_ref()
+            .map_or_else(Vec::new, |(c, p)| tally_lines(&tickets, (c, *p), t, today)),
         district: shown
             .as_ref()
             .zip(chosen.as_ref())
@@ -357,10 +399,11 @@ pub async fn rectify_page(
             0 => None,
             n => Some(t.overdue_count(n)),
         },
-        tickets: listed
+        tickets: listed[span.first..span.last]
             .iter()
             .map(|x| TicketLine::new(x, checklist.as_ref(), t, today))
             .collect(),
+        pager,
         user: Some(authed.user),
     };
     Ok(page.into_response())
@@ -759,7 +802,7 @@ pub(super) fn summary(
     let link = list_link(period, checklist);
     let (note, tallies) = match rectify::list(store, user, checklist, period, today) {
         Ok(tickets) if tickets.is_empty() => (Some(t.rectify_no_tickets.to_string()), Vec::new()),
-        Ok(tickets) => (None, tally_lines(&tickets, &link, t, today)),
+        Ok(tickets) => (None, tally_lines(&tickets, (checklist, period), t, today)),
         Err(Refusal::NotPublished { .. }) => (
             Some(t.rectify_dashboard_unpublished.to_string()),
             Vec::new(),

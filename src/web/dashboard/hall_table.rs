@@ -15,9 +15,7 @@ use crate::app::report::RankingRow;
 use crate::web::error::Error;
 use crate::web::hall_search::initials;
 use crate::web::i18n::Text;
-
-/// Rows on one page of the hall table.
-pub const PAGE_ROWS: usize = 100;
+use crate::web::pager::{Pager, Span, asked_page};
 
 /// A column the hall table can be ordered by, as the address names it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,14 +104,7 @@ impl HallView {
         fn given(value: Option<&str>) -> Option<&str> {
             value.map(str::trim).filter(|v| !v.is_empty())
         }
-        let page = match given(query.page) {
-            None => 1,
-            Some(text) => text
-                .parse::<usize>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or_else(|| Error::invalid(t.bad_page(text)))?,
-        };
+        let page = asked_page(query.page, t)?;
         let column = match given(query.sort) {
             None => Column::Rank,
             Some(text) => Column::parse(text, sections, adjusted_shown)
@@ -272,47 +263,6 @@ fn page_rows<'a>(
     (shown, span)
 }
 
-/// Which rows a page shows: `first..last` of `total`, on page `page` of
-/// `pages`.
-#[derive(Debug, PartialEq)]
-struct Span {
-    first: usize,
-    last: usize,
-    total: usize,
-    page: usize,
-    pages: usize,
-}
-
-impl Span {
-    fn of(total: usize, asked: usize) -> Span {
-        let pages = total.div_ceil(PAGE_ROWS).max(1);
-        let page = asked.clamp(1, pages);
-        let first = ((page - 1) * PAGE_ROWS).min(total);
-        Span {
-            first,
-            last: (first + PAGE_ROWS).min(total),
-            total,
-            page,
-            pages,
-        }
-    }
-
-    /// The pages to link: the first, the last and two on each side of the
-    /// current one; `None` where pages are left out.
-    fn links(&self) -> Vec<Option<usize>> {
-        let mut out = Vec::new();
-        for n in 1..=self.pages {
-            let near = n + 2 >= self.page && n <= self.page + 2;
-            if n == 1 || n == self.pages || near {
-                out.push(Some(n));
-            } else if out.last() != Some(&None) {
-                out.push(None);
-            }
-        }
-        out
-    }
-}
-
 /// A header cell: its label, a link that orders the rows by it, and the
 /// order it is in now.
 pub struct Header {
@@ -326,24 +276,10 @@ pub struct Header {
     pub sort: &'static str,
 }
 
-/// A link of the pager: a page number, or a gap ("…") where `href` is
-/// empty.
-pub struct PageLink {
-    pub label: String,
-    pub href: String,
-    pub current: bool,
-}
-
 /// The hall table as the page shows it.
 pub struct HallTable {
     pub headers: Vec<Header>,
-    /// "第 101–200 行,共 3000 个营业厅".
-    pub summary: String,
-    /// Whether there is more than one page.
-    pub paged: bool,
-    pub pages: Vec<PageLink>,
-    pub previous: Option<String>,
-    pub next: Option<String>,
+    pub pager: Pager,
     /// The counties to narrow to, when there is more than one.
     pub districts: Vec<Choice>,
     pub search: String,
@@ -380,21 +316,14 @@ pub fn hall_table<'a>(
     }
     let table = HallTable {
         headers: headers(view, figures, frame),
-        summary: figures
-            .t
-            .hall_rows_shown(span.first + 1, span.last, span.total, rows.len()),
-        paged: span.pages > 1,
-        pages: span
-            .links()
-            .into_iter()
-            .map(|n| PageLink {
-                label: n.map_or("…".into(), |n| n.to_string()),
-                href: n.map_or(String::new(), to_page),
-                current: n == Some(span.page),
-            })
-            .collect(),
-        previous: (span.page > 1).then(|| to_page(span.page - 1)),
-        next: (span.page < span.pages).then(|| to_page(span.page + 1)),
+        pager: Pager::new(
+            &span,
+            figures.t.hall_pages,
+            figures
+                .t
+                .hall_rows_shown(span.first + 1, span.last, span.total, rows.len()),
+            to_page,
+        ),
         districts: district_choices(rows, view),
         search: view.search.clone(),
         hidden,
@@ -511,38 +440,7 @@ fn district_choices(rows: &[RankingRow], view: &HallView) -> Vec<Choice> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Key, PAGE_ROWS, Span};
-
-    #[test]
-    fn pages_hold_a_hundred_rows_and_stay_within_the_rows() {
-        let first = Span::of(250, 1);
-        assert_eq!((first.first, first.last, first.pages), (0, PAGE_ROWS, 3));
-        let last = Span::of(250, 3);
-        assert_eq!(
-            (last.first, last.last),
-            (200, 250),
-            "the last page is short"
-        );
-        assert_eq!(Span::of(250, 9), last, "past the end is the last page");
-        let none = Span::of(0, 2);
-        assert_eq!((none.first, none.last, none.page, none.pages), (0, 0, 1, 1));
-    }
-
-    #[test]
-    fn page_links_keep_both_ends_and_the_neighbours() {
-        let links = |page| {
-            Span::of(30 * PAGE_ROWS, page)
-                .links()
-                .into_iter()
-                .map(|n| n.map_or("…".to_string(), |n| n.to_string()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        assert_eq!(links(1), "1 2 3 … 30");
-        assert_eq!(links(10), "1 … 8 9 10 11 12 … 30");
-        assert_eq!(links(30), "1 … 28 29 30");
-        assert_eq!(Span::of(3, 1).links(), vec![Some(1)]);
-    }
+    use super::Key;
 
     #[test]
     fn chinese_names_order_by_pinyin() {

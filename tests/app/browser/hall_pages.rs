@@ -145,7 +145,7 @@ async fn param(b: &Browser, name: &str) -> Value {
 }
 
 async fn summary(b: &Browser) -> String {
-    b.text("#hall-ranking nav.pager .hall-rows").await
+    b.text("#hall-ranking nav.pager .rows").await
 }
 
 async fn hall_pages_flow(b: Browser) {

@@ -569,14 +569,38 @@ async fn hq_closes(b: Browser, chosen: Chosen, kept: Kept) {
         "the 整改 page",
     )
     .await;
-    let all = b
-        .js("return document.querySelectorAll('#tickets tbody tr').length")
-        .await;
-    assert_eq!(
-        all,
-        json!(tickets(&kept.db, None).len()),
-        "HQ sees every ticket"
-    );
+    // HQ sees every ticket, a hundred to a page.
+    let all = tickets(&kept.db, None).len();
+    assert!(all > 200, "the demo has several pages of tickets: {all}");
+    let rows = || b.js("return document.querySelectorAll('#tickets tbody tr').length");
+    assert_eq!(rows().await, json!(100));
+    let summary = b.text("nav.pager .rows").await;
+    assert_eq!(summary, format!("第 1–100 张,共 {all} 张整改单"));
+    b.shot("list").await;
+    b.assert_no_horizontal_scroll("the 整改 page").await;
+    // Page after page to the ticket under appeal; none is listed twice.
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=all.div_ceil(100) {
+        let ids = b
+            .js("return [...document.querySelectorAll('#tickets tbody tr')].map((tr) => Number(tr.dataset.ticket))")
+            .await;
+        for id in ids.as_array().expect("the ids") {
+            assert!(
+                seen.insert(id.as_i64()),
+                "ticket {id} listed twice (page {page})"
+            );
+        }
+        let found = b
+            .js(&format!(
+                "return !!document.querySelector(\"#tickets tr[data-ticket='{}']\")",
+                chosen.elsewhere.id
+            ))
+            .await;
+        if found == json!(true) {
+            break;
+        }
+        b.follow("nav.pager a[rel=next]", "#tickets").await;
+    }
     let appealed = b
         .text(&format!(
             "#tickets tr[data-ticket='{}'] td.marks",
@@ -584,8 +608,29 @@ async fn hq_closes(b: Browser, chosen: Chosen, kept: Kept) {
         ))
         .await;
     assert!(appealed.contains("申诉中"), "{appealed}");
-    b.shot("list").await;
-    b.assert_no_horizontal_scroll("the 整改 page").await;
+    // The last page holds what is left.
+    b.goto(&format!("/rectify?{QUERY}&page={}", all.div_ceil(100)))
+        .await;
+    b.wait_js("document.getElementById('tickets')", WAIT, "the last page")
+        .await;
+    let left = (all - 1) % 100 + 1;
+    assert_eq!(rows().await, json!(left));
+    assert_eq!(
+        b.text("nav.pager .rows").await,
+        format!("第 {}–{all} 张,共 {all} 张整改单", all - left + 1)
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('nav.pager').length")
+            .await,
+        json!(2),
+        "the pager above and below the list"
+    );
+    b.js("document.querySelector('nav.pager:last-of-type').scrollIntoView({block: 'end'})")
+        .await;
+    b.shot("list-last-page").await;
+    b.goto(&format!("/rectify?{QUERY}")).await;
+    b.wait_js("document.getElementById('tickets')", WAIT, "the 整改 page")
+        .await;
     // A district's row lists its tickets alone.
     b.js("window.leaving = true").await;
     b.click("#rectify-figures tr[data-scope='西平分公司'] a")
@@ -732,7 +777,8 @@ async fn inspector_rechecks(
 
 async fn outcome(b: Browser, chosen: Chosen, counts: (usize, usize)) {
     b.sign_in("admin", ADMIN_PASSWORD).await;
-    b.goto(&format!("/rectify?{QUERY}")).await;
+    // 西平's tickets, all on one page.
+    b.goto(&format!("/rectify?{QUERY}&district=西平")).await;
     b.wait_js("document.getElementById('tickets')", WAIT, "the 整改 page")
         .await;
     let status = |id: i64| {
@@ -798,6 +844,8 @@ async fn outcome(b: Browser, chosen: Chosen, counts: (usize, usize)) {
         "the list in English",
     )
     .await;
+    let summary = b.text("nav.pager .rows").await;
+    assert!(summary.starts_with("Tickets 1–100 of "), "{summary}");
     b.shot("list-en").await;
     b.goto("/lang/zh").await;
     b.sign_out().await;

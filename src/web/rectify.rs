@@ -363,7 +363,7 @@ pub async fn rectify_page(
         t.ticket_pages,
         t.ticket_rows_shown(span.first + 1, span.last, span.total),
         |n| match &chosen {
-            Some((c, p)) => list_link_at(p, c, shown.as_deref(), n) + "#tickets",
+            Some((c, p)) => list_link_at(p, c, shown.as_deref(), n) + "#ticket-list",
             None => String::new(),
         },
     );

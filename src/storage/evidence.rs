@@ -233,7 +233,10 @@ impl Reader {
         let (filter, value) = visibility_filter(visibility);
         let sql = format!(
             "SELECT {VISIT_COLUMNS}, b.name, d.name, c.name, v.recorded_by,
-                    v.created_at, v.updated_at, {REVIEW_COLUMNS}
+                    v.created_at, v.updated_at,
+                    (SELECT min(id) FROM assignments WHERE visit_id = v.id),
+                    EXISTS (SELECT 1 FROM visit_history h WHERE h.visit_id = v.id),
+                    {REVIEW_COLUMNS}
              FROM visits v JOIN branches b ON b.id = v.branch_id
              JOIN districts d ON d.id = b.district_id LEFT JOIN cities c ON c.id = d.city_id
              WHERE {by} AND {filter}"
@@ -254,30 +257,31 @@ impl Reader {
                         created_at: r.get(14)?,
                         updated_at: r.get(15)?,
                     },
-                    review_from_row(r, 16)?,
+                    r.get::<Option<i64>>(16)?,
+                    r.get::<bool>(17)?,
+                    review_from_row(r, 18)?,
                 ))
             })
             .optional()?;
-        let Some((row, placed, review)) = row else {
+        let Some((row, placed, assignment, replaced, review)) = row else {
             return Ok(None);
         };
         let (row_id, visit) = row.into_visit(&mut Vec::new())?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT replaced_at, reason, checklist_version, answers FROM visit_history
-             WHERE visit_id = ?1 ORDER BY id",
-        )?;
         let mut history = Vec::new();
-        let mut rows = stmt.query([row_id])?;
-        while let Some(r) = rows.next()? {
-            let mut old = Vec::new();
-            codec::decode_into(r.get_ref(3)?.as_blob()?, &mut old)
-                .ok_or_else(|| Error::Corrupt(format!("暗访 {row_id} 的历史答案")))?;
-            history.push((r.get(0)?, r.get(1)?, r.get(2)?, old));
+        // Most visits were never replaced: no second query for them.
+        if replaced {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT replaced_at, reason, checklist_version, answers FROM visit_history
+                 WHERE visit_id = ?1 ORDER BY id",
+            )?;
+            let mut rows = stmt.query([row_id])?;
+            while let Some(r) = rows.next()? {
+                let mut old = Vec::new();
+                codec::decode_into(r.get_ref(3)?.as_blob()?, &mut old)
+                    .ok_or_else(|| Error::Corrupt(format!("暗访 {row_id} 的历史答案")))?;
+                history.push((r.get(0)?, r.get(1)?, r.get(2)?, old));
+            }
         }
-        let assignment = self
-            .conn
-            .prepare_cached("SELECT min(id) FROM assignments WHERE visit_id = ?1")?
-            .query_row([row_id], |r| r.get(0))?;
         Ok(Some(VisitRecord {
             row: row_id,
             visit,

@@ -264,7 +264,10 @@ mod tests {
         // The database as it was before the points were kept.
         store
             .conn
-            .execute_batch("ALTER TABLE visits DROP COLUMN points; DROP TABLE sign_in_failures")
+            .execute_batch(
+                "ALTER TABLE visits DROP COLUMN points; DROP TABLE sign_in_failures;
+                 DROP INDEX assignments_by_visit",
+            )
             .expect("drop");
         store
             .conn

@@ -609,7 +609,12 @@ async fn hq_closes(b: Browser, chosen: Chosen, kept: Kept) {
         .await;
     assert!(appealed.contains("申诉中"), "{appealed}");
     // The last page holds what is left.
-    b.goto(&format!("/rectify?{QUERY}&page={}", all.div_ceil(100)))
+    // A page number that is not one is said; one past the end is the last.
+    let (status, _, body) = b.fetch_bytes(&format!("/rectify?{QUERY}&page=0")).await;
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("页码「0」无效"), "{body}");
+    b.goto(&format!("/rectify?{QUERY}&page={}", all.div_ceil(100) + 5))
         .await;
     b.wait_js("document.getElementById('tickets')", WAIT, "the last page")
         .await;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::domain::access::{User, Visibility};
 use crate::domain::period::Period;
 use crate::domain::rectify::{Action, Status, Tally};
-use crate::storage::{self, Reader, Store, Ticket, TicketFilter};
+use crate::storage::{self, Evidence, Reader, Store, Ticket, TicketFilter};
 
 /// Why a ticket could not be listed or acted on; nothing was stored.
 #[derive(Debug, thiserror::Error)]
@@ -117,8 +117,8 @@ pub fn open(
 pub fn list(
     store: &Reader,
     user: &User,
-    checklist: &str,
-    period: Period,
+    (checklist, period): (&str, Period),
+    evidence: Evidence,
     today: NaiveDate,
 ) -> Result<Vec<Ticket>, Refusal> {
     if !user.reads_reports() {
@@ -134,7 +134,7 @@ pub fn list(
             period: period.to_string(),
         });
     }
-    let mut tickets = visible(store, &user.visibility(), checklist, period)?;
+    let mut tickets = visible(store, &user.visibility(), (checklist, period), evidence)?;
     tickets.sort_by_key(|t| (!t.is_overdue(today), !t.status.is_open(), t.due));
     Ok(tickets)
 }
@@ -144,12 +144,13 @@ pub fn list(
 pub fn visible(
     store: &Reader,
     visibility: &Visibility,
-    checklist: &str,
-    period: Period,
+    (checklist, period): (&str, Period),
+    evidence: Evidence,
 ) -> storage::Result<Vec<Ticket>> {
     let filter = TicketFilter {
         checklist_id: Some(checklist.to_string()),
         period: Some(period),
+        evidence,
         ..TicketFilter::default()
     };
     store.tickets(&filter, visibility)

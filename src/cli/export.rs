@@ -55,8 +55,12 @@ pub(super) fn run_export(store: &Reader, command: ExportCommand) -> Result<(), C
                 return Err(CliError::Message("排名工作簿只能导出为 .xlsx".into()));
             }
             let everything = crate::domain::access::Visibility::Everything;
-            let tickets =
-                rectify::visible(store, &everything, &current.checklist_id, options.period)?;
+            let tickets = rectify::visible(
+                store,
+                &everything,
+                (&current.checklist_id, options.period),
+                crate::storage::Evidence::Read,
+            )?;
             let provenance = Provenance::now(
                 std::env::var("USER").unwrap_or_else(|_| "命令行".into()),
                 everything,

@@ -14,7 +14,7 @@ use crate::app::report::checklist_for;
 use crate::domain::access::{Role, Scope, User};
 use crate::domain::period::Period;
 use crate::domain::rectify::{Action, Tally};
-use crate::storage::{Reader, Store, Ticket};
+use crate::storage::{Evidence, Reader, Store, Ticket};
 
 #[derive(Debug, Subcommand)]
 pub enum RectifyCommand {
@@ -107,7 +107,7 @@ pub(super) fn run_rectify(store: &mut Store, command: RectifyCommand) -> Result<
                 }
             }
             let checklist = checklist_for(store, checklist.as_deref(), period)?;
-            let tickets = rectify::list(store, &user, &checklist, period, today)?;
+            let tickets = rectify::list(store, &user, (&checklist, period), Evidence::Read, today)?;
             match format {
                 OutputFormat::Json => print_json(
                     &tickets
@@ -127,7 +127,13 @@ pub(super) fn run_rectify(store: &mut Store, command: RectifyCommand) -> Result<
         } => {
             let period = Period::parse(&period)?;
             let checklist = checklist_for(store, checklist.as_deref(), period)?;
-            let tickets = rectify::list(store, &speaker(None), &checklist, period, today)?;
+            let tickets = rectify::list(
+                store,
+                &speaker(None),
+                (&checklist, period),
+                Evidence::Left,
+                today,
+            )?;
             let tallies = rectify::tally(&tickets, today);
             match format {
                 OutputFormat::Json => print_json(&serde_json::json!({

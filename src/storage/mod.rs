@@ -25,7 +25,7 @@ pub use evidence::{Draft, Photo, VisitRecord};
 pub use import::{Counts, VisitImport};
 pub use location::Location;
 pub use plans::PlanEntry;
-pub use rectify::{NewTicket, Ticket, TicketFilter};
+pub use rectify::{Evidence, NewTicket, Ticket, TicketFilter};
 pub use review::{Compared, Decided, Queued, Review, StoredFlag};
 
 use std::cell::RefCell;

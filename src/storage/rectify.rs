@@ -87,26 +87,60 @@ pub struct TicketFilter {
     pub id: Option<i64>,
     /// Withdrawn tickets too.
     pub withdrawn: bool,
+    pub evidence: Evidence,
 }
 
-/// A ticket's columns, as [`ticket_from_row`] reads them. Whether it is
-/// under appeal is looked up in the set of tickets with an open appeal,
-/// found once from those appeals (a few), not per ticket (95,000 of a
-/// national quarter).
-const TICKET_COLUMNS: &str =
-    "r.id, r.checklist_id, r.period, r.branch_code, b.name, d.name, c.name,
-    r.item_code, r.critical, r.opened_at, r.due, r.status, r.repeated, r.response,
-    r.responded_by, r.responded_at, r.decided_by, r.decided_at, r.decision,
-    (SELECT coalesce(v.visit_id, 'n' || v.id) FROM visits v WHERE v.id = r.settled_by),
-    r.settled_on,
-    (SELECT string_agg(coalesce(v.visit_id, 'n' || v.id), '\u{1f}' ORDER BY v.visited_at, v.id)
-        FROM rectification_visits rv JOIN visits v ON v.id = rv.visit_row
-        WHERE rv.rectification_id = r.id),
-    r.id IN (SELECT rv.rectification_id
-             FROM appeals a CROSS JOIN rectification_visits rv CROSS JOIN rectifications t
-             WHERE a.status = 'open' AND rv.visit_row = a.visit_row
-               AND t.id = rv.rectification_id AND t.item_code = a.item_code),
-    r.revisit";
+/// Whether tickets are read with their evidence: the visits that found the
+/// item failing and the visit that settled it, the part of a ticket read
+/// per ticket. Figures and a page of a long list do without (a national
+/// quarter has about 95,000 tickets) and read it for the tickets they show
+/// with [`Reader::read_evidence`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Evidence {
+    #[default]
+    Read,
+    Left,
+}
+
+/// A ticket's columns, as [`ticket_from_row`] reads them, its evidence
+/// left out when `evidence` says so. Whether it is under appeal is looked
+/// up in the set of tickets with an open appeal, found once from those
+/// appeals (a few), not per ticket (95,000 of a national quarter).
+fn ticket_columns(evidence: Evidence) -> String {
+    let (settled_by, visits) = match evidence {
+        Evidence::Read => (SETTLED_BY, VISITS),
+        Evidence::Left => ("NULL", "NULL"),
+    };
+    format!(
+        "r.id, r.checklist_id, r.period, r.branch_code, b.name, d.name, c.name,
+        r.item_code, r.critical, r.opened_at, r.due, r.status, r.repeated, r.response,
+        r.responded_by, r.responded_at, r.decided_by, r.decided_at, r.decision,
+        {settled_by}, r.settled_on, {visits},
+        r.id IN (SELECT rv.rectification_id
+                 FROM appeals a CROSS JOIN rectification_visits rv CROSS JOIN rectifications t
+                 WHERE a.status = 'open' AND rv.visit_row = a.visit_row
+                   AND t.id = rv.rectification_id AND t.item_code = a.item_code),
+        r.revisit"
+    )
+}
+
+/// The public id of the visit that settled ticket `r`.
+const SETTLED_BY: &str =
+    "(SELECT coalesce(v.visit_id, 'n' || v.id) FROM visits v WHERE v.id = r.settled_by)";
+
+/// The public ids of ticket `r`'s visits, oldest first, as one text (see
+/// [`visit_list`]).
+const VISITS: &str =
+    "(SELECT string_agg(coalesce(v.visit_id, 'n' || v.id), '\u{1f}' ORDER BY v.visited_at, v.id)
+    FROM rectification_visits rv JOIN visits v ON v.id = rv.visit_row
+    WHERE rv.rectification_id = r.id)";
+
+/// The visits [`VISITS`] joined into one text.
+fn visit_list(joined: Option<String>) -> Vec<String> {
+    joined
+        .map(|v| v.split('\u{1f}').map(str::to_string).collect())
+        .unwrap_or_default()
+}
 
 /// The SQL condition of a ticket whose item the next visit checks: not
 /// settled yet, or found failing again.
@@ -158,9 +192,7 @@ fn ticket_from_row(r: &Row<'_>) -> Result<Ticket> {
             .as_deref()
             .map(day)
             .transpose()?,
-        visits: visits
-            .map(|v| v.split('\u{1f}').map(str::to_string).collect())
-            .unwrap_or_default(),
+        visits: visit_list(visits),
         under_appeal: r.get(22)?,
         revisit: r.get(23)?,
     })
@@ -181,9 +213,10 @@ impl Reader {
     pub fn tickets(&self, filter: &TicketFilter, visibility: &Visibility) -> Result<Vec<Ticket>> {
         let (scope, mut values) = scope_filter(visibility);
         let mut sql = format!(
-            "SELECT {TICKET_COLUMNS} FROM rectifications r
+            "SELECT {} FROM rectifications r
              JOIN branches b ON b.code = r.branch_code JOIN districts d ON d.id = b.district_id
-             LEFT JOIN cities c ON c.id = d.city_id WHERE {scope}"
+             LEFT JOIN cities c ON c.id = d.city_id WHERE {scope}",
+            ticket_columns(filter.evidence)
         );
         if let Some(id) = &filter.checklist_id {
             sql.push_str(" AND r.checklist_id = ?");
@@ -212,6 +245,30 @@ impl Reader {
             out.push(ticket_from_row(&r)?);
         }
         Ok(out)
+    }
+
+    /// Reads the evidence of `tickets` read without it (see [`Evidence`]).
+    pub fn read_evidence(&self, tickets: &mut [Ticket]) -> Result<()> {
+        if tickets.is_empty() {
+            return Ok(());
+        }
+        let marks = vec!["?"; tickets.len()].join(", ");
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT r.id, {SETTLED_BY}, {VISITS} FROM rectifications r WHERE r.id IN ({marks})"
+        ))?;
+        let ids: Vec<Value> = tickets.iter().map(|t| Value::Integer(t.id)).collect();
+        let mut found: HashMap<i64, (Option<String>, Vec<String>)> = HashMap::new();
+        let mut rows = stmt.query(ids)?;
+        while let Some(r) = rows.next()? {
+            found.insert(r.get(0)?, (r.get(1)?, visit_list(r.get(2)?)));
+        }
+        for ticket in tickets {
+            if let Some((settled_by, visits)) = found.remove(&ticket.id) {
+                ticket.settled_by = settled_by;
+                ticket.visits = visits;
+            }
+        }
+        Ok(())
     }
 
     /// One ticket, if the reader may see it.
@@ -1085,6 +1142,59 @@ mod tests {
                 .len(),
             1,
             "withdrawn tickets are not listed"
+        );
+    }
+
+    #[test]
+    fn tickets_read_without_evidence_get_the_same_evidence_later() {
+        let (_dir, mut store) = store();
+        let period = Period::parse("2024-Q1").expect("period");
+        import(
+            &mut store,
+            &[
+                visit("V1", "2024-03-10 10:00", &[(0, Answer::Fail)]),
+                visit(
+                    "V0",
+                    "2024-02-10 10:00",
+                    &[(0, Answer::Fail), (1, Answer::Fail)],
+                ),
+                visit("V2", "2024-04-20 10:00", &[]),
+            ],
+        );
+        let tickets = store.tickets_to_open("sample", period).expect("reads");
+        store
+            .open_tickets("sample", period, &tickets, ACTOR)
+            .expect("opens");
+        let read = |evidence| {
+            let filter = TicketFilter {
+                evidence,
+                ..TicketFilter::default()
+            };
+            store
+                .tickets(&filter, &Visibility::Everything)
+                .expect("tickets")
+        };
+        let whole = read(Evidence::Read);
+        assert_eq!(whole[0].visits, ["V0", "V1"], "oldest first");
+        assert_eq!(whole[0].settled_by.as_deref(), Some("V2"));
+        let mut lean = read(Evidence::Left);
+        assert!(
+            lean.iter()
+                .all(|t| t.visits.is_empty() && t.settled_by.is_none())
+        );
+        store.read_evidence(&mut lean[1..]).expect("evidence");
+        assert!(lean[0].visits.is_empty(), "only the tickets asked for");
+        store.read_evidence(&mut lean[..1]).expect("evidence");
+        let evidence = |tickets: &[Ticket]| -> Vec<(Vec<String>, Option<String>)> {
+            tickets
+                .iter()
+                .map(|t| (t.visits.clone(), t.settled_by.clone()))
+                .collect()
+        };
+        assert_eq!(evidence(&lean), evidence(&whole));
+        assert_eq!(
+            lean.iter().map(|t| t.under_appeal).collect::<Vec<_>>(),
+            whole.iter().map(|t| t.under_appeal).collect::<Vec<_>>()
         );
     }
 

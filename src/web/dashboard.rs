@@ -1577,7 +1577,12 @@ pub async fn rankings_download(
         .read(move |store| {
             Ok((
                 store.publications(&checklist, period)?,
-                crate::app::rectify::visible(store, &reader, &checklist, period)?,
+                crate::app::rectify::visible(
+                    store,
+                    &reader,
+                    (&checklist, period),
+                    crate::storage::Evidence::Read,
+                )?,
             ))
         })
         .await

@@ -20,6 +20,7 @@ use crate::app::rectify::{self, Act, Refusal, TicketJson};
 use crate::app::report::checklist_for;
 use crate::domain::period::Period;
 use crate::domain::rectify::Action;
+use crate::storage::Evidence;
 
 impl From<Refusal> for Error {
     fn from(refusal: Refusal) -> Error {
@@ -63,10 +64,12 @@ pub async fn list(
             let checklist = checklist_for(store, query.checklist.as_deref(), period)
                 .map_err(unknown_checklist)?;
             let today = today();
-            Ok(rectify::list(store, &user, &checklist, period, today)?
-                .into_iter()
-                .map(|t| TicketJson::new(t, today))
-                .collect())
+            Ok(
+                rectify::list(store, &user, (&checklist, period), Evidence::Read, today)?
+                    .into_iter()
+                    .map(|t| TicketJson::new(t, today))
+                    .collect(),
+            )
         })
         .await?;
     Ok(Json(tickets))

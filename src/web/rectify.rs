@@ -29,7 +29,7 @@ use crate::domain::access::{User, Visibility};
 use crate::domain::checklist::Checklist;
 use crate::domain::period::Period;
 use crate::domain::rectify::{Action, Tally};
-use crate::storage::{Photo, Reader, Store, Ticket, TicketFilter};
+use crate::storage::{Evidence, Photo, Reader, Store, Ticket, TicketFilter};
 
 /// The 整改 pages: the list, and a ticket's page with its forms (several
 /// photos may come with an answer).
@@ -256,15 +256,21 @@ struct Listing {
     published: Vec<(String, Period)>,
     /// The checklist and period shown, if any is published.
     chosen: Option<(String, Period)>,
-    /// Its tickets; none when the period asked for is not published.
+    /// Its tickets, without their evidence; none when the period asked
+    /// for is not published.
     tickets: Option<Vec<Ticket>>,
+    /// Those of the district asked for, if one is: their page, with its
+    /// evidence, and how many are overdue.
+    page: Vec<Ticket>,
+    span: Span,
+    overdue: usize,
     checklist: Option<Checklist>,
 }
 
 fn list_data(
     store: &Reader,
     user: &User,
-    query: RectifyQuery,
+    (query, district, page): (RectifyQuery, Option<String>, usize),
     today: NaiveDate,
     lang: Lang,
 ) -> Result<Listing, Error> {
@@ -298,15 +304,32 @@ fn list_data(
             published,
             chosen,
             tickets: None,
+            page: Vec::new(),
+            span: Span::of(0, 1),
+            overdue: 0,
             checklist: None,
         });
     };
-    let tickets = match rectify::list(store, user, &id, period, today) {
+    let tickets = match rectify::list(store, user, (&id, period), Evidence::Left, today) {
         Ok(tickets) => Some(tickets),
         Err(Refusal::NotPublished { .. }) => None,
         Err(e) => return Err(refused(e, lang)),
     };
+    let listed: Vec<&Ticket> = tickets
+        .iter()
+        .flatten()
+        .filter(|x| district.as_ref().is_none_or(|d| *d == x.district))
+        .collect();
+    let span = Span::of(listed.len(), page);
+    let mut shown: Vec<Ticket> = listed[span.first..span.last]
+        .iter()
+        .map(|&x| x.clone())
+        .collect();
+    store.read_evidence(&mut shown)?;
     Ok(Listing {
+        overdue: listed.iter().filter(|x| x.is_overdue(today)).count(),
+        page: shown,
+        span,
         published,
         chosen,
         tickets,
@@ -332,10 +355,16 @@ pub async fn rectify_page(
         published,
         chosen,
         tickets,
+        page,
+        span,
+        overdue,
         checklist,
     } = state
         .db
-        .read(move |store| list_data(store, &user, query, today, lang))
+        .read({
+            let shown = shown.clone();
+            move |store| list_data(store, &user, (query, shown, page), today, lang)
+        })
         .await
         .page(lang)?;
     let (tickets, empty) = match (&chosen, tickets) {
@@ -353,11 +382,6 @@ pub async fn rectify_page(
         }
     };
     let admin = authed.user.administers();
-    let listed: Vec<&Ticket> = tickets
-        .iter()
-        .filter(|x| shown.as_ref().is_none_or(|d| *d == x.district))
-        .collect();
-    let span = Span::of(listed.len(), page);
     let pager = Pager::new(
         &span,
         t.ticket_pages,
@@ -395,11 +419,8 @@ pub async fn rectify_page(
             .as_ref()
             .zip(chosen.as_ref())
             .map(|(d, (c, p))| (t.district_scope(d), list_link(p, c))),
-        overdue: match listed.iter().filter(|x| x.is_overdue(today)).count() {
-            0 => None,
-            n => Some(t.overdue_count(n)),
-        },
-        tickets: listed[span.first..span.last]
+        overdue: (overdue > 0).then(|| t.overdue_count(overdue)),
+        tickets: page
             .iter()
             .map(|x| TicketLine::new(x, checklist.as_ref(), t, today))
             .collect(),
@@ -800,15 +821,18 @@ pub(super) fn summary(
     let t = lang.text();
     let today = today();
     let link = list_link(period, checklist);
-    let (note, tallies) = match rectify::list(store, user, checklist, period, today) {
-        Ok(tickets) if tickets.is_empty() => (Some(t.rectify_no_tickets.to_string()), Vec::new()),
-        Ok(tickets) => (None, tally_lines(&tickets, (checklist, period), t, today)),
-        Err(Refusal::NotPublished { .. }) => (
-            Some(t.rectify_dashboard_unpublished.to_string()),
-            Vec::new(),
-        ),
-        Err(e) => return Err(refused(e, lang)),
-    };
+    let (note, tallies) =
+        match rectify::list(store, user, (checklist, period), Evidence::Left, today) {
+            Ok(tickets) if tickets.is_empty() => {
+                (Some(t.rectify_no_tickets.to_string()), Vec::new())
+            }
+            Ok(tickets) => (None, tally_lines(&tickets, (checklist, period), t, today)),
+            Err(Refusal::NotPublished { .. }) => (
+                Some(t.rectify_dashboard_unpublished.to_string()),
+                Vec::new(),
+            ),
+            Err(e) => return Err(refused(e, lang)),
+        };
     Ok(Summary {
         link,
         note,

@@ -576,9 +576,15 @@ impl Conn {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
             Conn::Postgres(pg) => {
-                pg.batch(&format!(
+                let began = pg.batch(&format!(
                     "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
-                ))?;
+                ));
+                if began.is_err() {
+                    // A lock not taken (a timeout) leaves the transaction
+                    // begun and failed: end it, or every later write fails.
+                    let _ = pg.batch("ROLLBACK");
+                }
+                began?;
                 pg.in_transaction.set(true);
                 Ok(())
             }

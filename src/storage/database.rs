@@ -38,8 +38,9 @@ type Answer = Box<dyn FnOnce(Result<()>) + Send>;
 trait Job: Send {
     /// Runs the write as a transaction of its own and tells how it ended.
     fn alone(self: Box<Self>, store: &mut Store);
-    /// Runs the write as one part of the writer's open transaction.
-    fn part(self: Box<Self>, store: &mut Store) -> Answer;
+    /// Runs the write as one part of the writer's open transaction; also
+    /// says whether the transaction goes on (see [`Store::in_part`]).
+    fn part(self: Box<Self>, store: &mut Store) -> (Answer, bool);
     /// Tells why the write was not run.
     fn refuse(self: Box<Self>, why: Error);
 }
@@ -61,12 +62,15 @@ where
         let _ = self.done.send(store.in_transaction(self.work));
     }
 
-    fn part(self: Box<Self>, store: &mut Store) -> Answer {
-        let out = store.in_part(self.work);
+    fn part(self: Box<Self>, store: &mut Store) -> (Answer, bool) {
+        let (out, goes_on) = store.in_part(self.work);
         let done = self.done;
-        Box::new(move |committed| {
-            let _ = done.send(committed.map_err(E::from).and(out));
-        })
+        // A part that failed says why; one that worked is stored only if
+        // the transaction is.
+        let answer: Answer = Box::new(move |committed| {
+            let _ = done.send(out.and_then(|out| committed.map(|()| out).map_err(E::from)));
+        });
+        (answer, goes_on)
     }
 
     fn refuse(self: Box<Self>, why: Error) {
@@ -247,8 +251,11 @@ impl Database {
 /// alone, and answers them once it is committed: one commit (and on
 /// PostgreSQL one turn of the lock across servers) for all of them instead
 /// of one each. When the transaction cannot begin (the database busy or
-/// gone), none of them runs and each is told why. A write alone in the
-/// queue is a transaction of its own.
+/// gone), none of them runs and each is told why. When the database undid
+/// the transaction whole (a part failed in a way that cannot be undone
+/// alone), the parts run so far are told they were not stored and the
+/// rest run as transactions of their own. A write alone in the queue is a
+/// transaction of its own.
 fn run(store: &mut Store, mut jobs: Vec<Box<dyn Job>>) {
     if jobs.len() == 1 {
         let job = jobs.remove(0);
@@ -259,16 +266,29 @@ fn run(store: &mut Store, mut jobs: Vec<Box<dyn Job>>) {
         store.roll_back_unfinished();
         return;
     }
-    let answers: Vec<Answer> = match store.begin_parts() {
-        Ok(()) => jobs.into_iter().map(|job| job.part(store)).collect(),
-        Err(why) => {
-            let why = Arc::new(why);
+    if let Err(why) = store.begin_parts() {
+        let why = Arc::new(why);
+        for job in jobs {
+            job.refuse(Error::Shared(why.clone()));
+        }
+        return;
+    }
+    let mut answers: Vec<Answer> = Vec::with_capacity(jobs.len());
+    let mut jobs = jobs.into_iter();
+    for job in jobs.by_ref() {
+        let (answer, goes_on) = job.part(store);
+        answers.push(answer);
+        if !goes_on {
+            store.roll_back_unfinished();
+            for answer in answers {
+                answer(Err(Error::Undone));
+            }
             for job in jobs {
-                job.refuse(Error::Shared(why.clone()));
+                run(store, vec![job]);
             }
             return;
         }
-    };
+    }
     let committed = store.end_parts().map_err(Arc::new);
     for answer in answers {
         answer(committed.clone().map_err(Error::Shared));
@@ -378,6 +398,39 @@ mod tests {
                 "{name} went with its write's failure"
             );
         }
+    }
+
+    #[test]
+    fn when_the_database_undoes_the_whole_batch_no_write_is_told_it_was_stored() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(dir.path().join("hallscore.db")).expect("a store");
+        let add = |name: &'static str| {
+            job(move |store: &mut Store| {
+                store.add_user(name, name, Role::Admin, None, None, "测试")?;
+                Ok(())
+            })
+        };
+        let (before, first) = add("王五");
+        // As SQLite does when the disk fills: the whole transaction undone.
+        let (undoing, second) = job(|store| store.conn.execute_batch("ROLLBACK"));
+        let (after, third) = add("赵六");
+        run(&mut store, vec![before, undoing, after]);
+
+        let first = first.recv().expect("an answer").expect_err("undone");
+        assert!(matches!(first, Error::Undone), "{first}");
+        assert_eq!(
+            first.unavailable(),
+            Some(Unavailable::Busy),
+            "to be tried again"
+        );
+        assert!(second.recv().expect("an answer").is_err());
+        third.recv().expect("an answer").expect("stored on its own");
+        assert!(
+            store.user("王五").is_err(),
+            "the undone write is not stored"
+        );
+        assert!(store.user("赵六").is_ok());
+        assert!(store.conn.is_autocommit(), "no transaction left open");
     }
 
     #[test]

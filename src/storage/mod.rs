@@ -125,6 +125,10 @@ pub enum Error {
     /// several writes were parts of.
     #[error("{0}")]
     Shared(std::sync::Arc<Error>),
+    /// A write that was one part of a transaction the database undid
+    /// whole, when another part failed.
+    #[error("同一批写入中的另一项失败,数据库撤销了整批,本次操作未保存,请稍后重试")]
+    Undone,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -203,6 +207,7 @@ impl Error {
             Error::Postgres(e) => Unavailable::of_postgres(e),
             Error::Connect { .. } => Some(Unavailable::Unreachable),
             Error::Shared(e) => e.unavailable(),
+            Error::Undone => Some(Unavailable::Busy),
             _ => None,
         }
     }
@@ -935,23 +940,34 @@ impl Store {
     /// began: what it writes is kept if it succeeds and undone if it fails
     /// or panics (a panic is told as [`Error::WriterGone`]), whatever the
     /// other parts do. Kept means stored only once [`Store::end_parts`]
-    /// commits.
+    /// commits. Also says whether the transaction goes on: not when the
+    /// part could not be undone alone (the database undid the whole
+    /// transaction, as SQLite does on a full disk, or PostgreSQL refuses
+    /// all but a rollback), nor when no transaction is open any more.
     fn in_part<T, E: From<Error>>(
         &mut self,
         work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
-    ) -> std::result::Result<T, E> {
-        self.conn.execute_batch("SAVEPOINT write")?;
+    ) -> (std::result::Result<T, E>, bool) {
+        if self.conn.is_autocommit() {
+            return (Err(Error::Undone.into()), false);
+        }
+        if let Err(e) = self.conn.execute_batch("SAVEPOINT write") {
+            return (Err(e.into()), false);
+        }
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)))
             .unwrap_or_else(|_| Err(Error::WriterGone.into()));
-        let end = if out.is_ok() {
-            "RELEASE write"
-        } else {
-            "ROLLBACK TO write; RELEASE write"
+        let failed = match out {
+            Ok(out) => match self.conn.execute_batch("RELEASE write") {
+                Ok(()) => return (Ok(out), !self.conn.is_autocommit()),
+                Err(e) => Err(e.into()),
+            },
+            Err(e) => Err(e),
         };
-        let ended = self.conn.execute_batch(end);
-        let out = out?;
-        ended?;
-        Ok(out)
+        let undone = self
+            .conn
+            .execute_batch("ROLLBACK TO write; RELEASE write")
+            .is_ok();
+        (failed, undone && !self.conn.is_autocommit())
     }
 
     /// Commits the parts run since [`Store::begin_parts`]; when that

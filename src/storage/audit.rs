@@ -1,6 +1,6 @@
 //! The audit log: who changed what, when, and what it was before.
 
-use super::sql::{Conn, params};
+use super::sql::{Conn, ToValue};
 use serde_json::Value;
 
 use super::{Reader, Result, Store, now};
@@ -45,19 +45,41 @@ pub(super) struct Entry<'a> {
 
 /// Writes one entry on `conn`, inside whatever transaction it is in.
 pub(super) fn record(conn: &Conn, entry: &Entry<'_>) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        now(),
-        entry.actor,
-        entry.action,
-        entry.entity,
-        entry.id,
-        entry.before.map(Value::to_string),
-        entry.after.map(Value::to_string)
-    ])?;
+    record_all(conn, std::slice::from_ref(entry))
+}
+
+/// How many entries one statement writes.
+const ENTRIES_A_STATEMENT: usize = 500;
+
+/// Writes `entries` on `conn` in their order, inside whatever transaction
+/// it is in: as few statements as a few hundred entries to each, since on
+/// a database server each statement waits for its answer.
+pub(super) fn record_all(conn: &Conn, entries: &[Entry<'_>]) -> Result<()> {
+    let at = now();
+    for some in entries.chunks(ENTRIES_A_STATEMENT) {
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; some.len()].join(", ");
+        let texts: Vec<[Option<String>; 2]> = some
+            .iter()
+            .map(|e| [e.before, e.after].map(|json| json.map(Value::to_string)))
+            .collect();
+        let mut values: Vec<&dyn ToValue> = Vec::with_capacity(some.len() * 7);
+        for (entry, [before, after]) in some.iter().zip(&texts) {
+            values.extend([
+                &at as &dyn ToValue,
+                &entry.actor,
+                &entry.action,
+                &entry.entity,
+                &entry.id,
+                before,
+                after,
+            ]);
+        }
+        conn.prepare_cached(&format!(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
+             VALUES {rows}"
+        ))?
+        .execute(values.as_slice())?;
+    }
     Ok(())
 }
 

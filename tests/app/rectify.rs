@@ -719,6 +719,43 @@ fn a_critical_item_gets_a_revisit_in_a_plan_that_covers_its_days() {
             .any(|l| l.contains("XP02") && l.contains("复查")),
         "{table}"
     );
+
+    // Yesterday's visits find both items failing again: XP01's A01 gets a
+    // re-visit today, by an inspector other than the one the hall just saw;
+    // XP02's A02 keeps the one planned and not made yet.
+    let yesterday = today().pred_opt().expect("a date");
+    let again = ws.write(
+        "again.csv",
+        format!(
+            "暗访编号,网点编码,暗访日期,暗访员,检查表,A01,A02,B01,B02\n\
+             V8,XP01,{yesterday} 10:00,王敏,small,否,是,优,8\n\
+             V9,XP02,{yesterday} 10:00,王敏,small,是,否,优,8\n"
+        ),
+    );
+    ws.run(&["import", "visits", &again]).success();
+    let tickets = list(&ws, &[]);
+    for (hall, item) in [("XP01", "A01"), ("XP02", "A02")] {
+        assert_eq!(ticket(&tickets, hall, item)["status"], "repeated");
+    }
+    let shown = ws
+        .run(&["plan", "show", "--period", &plan, "--format", "json"])
+        .success()
+        .json();
+    let revisits: Vec<(&Value, &Value, &Value)> = shown["assignments"]
+        .as_array()
+        .expect("assignments")
+        .iter()
+        .filter(|a| a["kind"] == "revisit")
+        .map(|a| (&a["branch_code"], &a["date"], &a["inspector"]))
+        .collect();
+    assert_eq!(revisits.len(), 2, "{shown}");
+    assert!(revisits.iter().any(|r| r.0 == "XP02"), "{shown}");
+    let xp01 = revisits
+        .iter()
+        .find(|r| r.0 == "XP01")
+        .expect("a re-visit of XP01");
+    assert_eq!(xp01.1, &json!(today().to_string()), "{shown}");
+    assert_ne!(xp01.2, "王敏", "the inspector XP01 just saw: {shown}");
 }
 
 /// The 整改跟踪 sheet as openpyxl reads it: the sheet names, its rows, the

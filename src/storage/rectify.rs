@@ -150,8 +150,50 @@ const TO_RECHECK: &str = "((settled_by IS NULL AND status IN ('open', 'responded
 /// How many halls one query for their tickets names.
 const HALLS_A_QUERY: usize = 500;
 
-/// How many tickets one statement settles.
+/// How many tickets one statement opens or settles.
 const TICKETS_A_STATEMENT: usize = 500;
+
+/// How many pairs of a ticket and one of its visits one statement stores.
+const LINKS_A_STATEMENT: usize = 2000;
+
+/// The values of a ticket's row as [`Store::store_openings`] inserts it:
+/// due from the day it is opened, later when a visit already found the
+/// item failing again.
+fn opening_values(opening: &Opening<'_>) -> [Value; 13] {
+    let Opening {
+        checklist_id,
+        period,
+        ticket,
+        opened_at,
+        check,
+    } = *opening;
+    let mut due = rectify::due(opened_at.date(), ticket.days);
+    let (status, settled) = match check {
+        Some((visit, outcome)) => {
+            if outcome == Outcome::Repeated {
+                due = rectify::due_again(due, visit.day, ticket.days);
+            }
+            (outcome.status(), Some(visit))
+        }
+        None => (Status::Open, None),
+    };
+    let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+    [
+        Value::Text(checklist_id.to_string()),
+        Value::Text(period.to_string()),
+        Value::Text(period.to.to_string()),
+        Value::Text(ticket.branch_code.clone()),
+        Value::Text(ticket.item_code.clone()),
+        Value::Integer(i64::from(ticket.critical)),
+        Value::Text(opened_at.format(super::TIME_FORMAT).to_string()),
+        Value::Integer(i64::from(ticket.days)),
+        Value::Text(due.to_string()),
+        Value::Text(status.as_str().to_string()),
+        Value::Integer(i64::from(status == Status::Repeated)),
+        settled.map_or(Value::Null, |v| Value::Integer(v.row)),
+        text(settled.map(|v| v.day.to_string())),
+    ]
+}
 
 fn day(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -426,29 +468,37 @@ impl Store {
         self.atomically(|store| {
             let opened_at = Local::now().naive_local();
             let mut later: HashMap<&str, Vec<Later>> = HashMap::new();
-            let mut revisits = Vec::new();
-            let mut opened = Vec::new();
             for ticket in tickets {
                 let code = ticket.branch_code.as_str();
                 if !later.contains_key(code) {
                     let visits = store.visits_after(code, checklist_id, period.to)?;
                     later.insert(code, visits);
                 }
-                let check = store.first_check(checklist_id, &ticket.item_code, &later[code])?;
-                let opening = Opening {
-                    checklist_id,
-                    period,
-                    ticket,
-                    opened_at,
-                    check,
-                };
-                let Some(id) = store.open_ticket(&opening)? else {
+            }
+            let openings = tickets
+                .iter()
+                .map(|ticket| {
+                    let visits = &later[ticket.branch_code.as_str()];
+                    Ok(Opening {
+                        checklist_id,
+                        period,
+                        ticket,
+                        opened_at,
+                        check: store.first_check(checklist_id, &ticket.item_code, visits)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let ids = store.store_openings(&openings)?;
+            let mut revisits = Vec::new();
+            let mut opened = Vec::new();
+            for (opening, id) in openings.iter().zip(ids) {
+                let Some(id) = id else {
                     continue;
                 };
                 opened.push(id);
-                match check {
+                match opening.check {
                     Some((visit, Outcome::Repeated)) => revisits.push((id, visit.day)),
-                    None if ticket.critical => revisits.push((id, opened_at.date())),
+                    None if opening.ticket.critical => revisits.push((id, opened_at.date())),
                     _ => {}
                 }
             }
@@ -483,83 +533,84 @@ impl Store {
         })
     }
 
-    /// Stores a ticket, settled already when `check` says so, unless the
-    /// period has it; either way it gains the visits it lacks. Its id when
-    /// it is new.
-    fn open_ticket(&mut self, opening: &Opening<'_>) -> Result<Option<i64>> {
-        let Opening {
-            checklist_id,
-            period,
-            ticket,
-            opened_at,
-            check,
-        } = *opening;
-        let mut due = rectify::due(opened_at.date(), ticket.days);
-        let (status, settled) = match check {
-            Some((visit, outcome)) => {
-                if outcome == Outcome::Repeated {
-                    due = rectify::due_again(due, visit.day, ticket.days);
-                }
-                (outcome.status(), Some(visit))
+    /// Stores the tickets of `openings`, each settled already when its
+    /// check says so, unless the period has it; either way each gains the
+    /// visits it lacks. For each, its id when it is new. A few hundred
+    /// tickets to a statement: a national quarter opens about 100,000.
+    fn store_openings(&mut self, openings: &[Opening<'_>]) -> Result<Vec<Option<i64>>> {
+        let mut inserted: HashMap<(String, String), i64> = HashMap::new();
+        for some in openings.chunks(TICKETS_A_STATEMENT) {
+            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; some.len()].join(", ");
+            let mut values: Vec<Value> = Vec::with_capacity(some.len() * 13);
+            for opening in some {
+                values.extend(opening_values(opening));
             }
-            None => (Status::Open, None),
-        };
-        let inserted: Option<i64> = self
-            .conn
-            .prepare_cached(
+            let mut stmt = self.conn.prepare_cached(&format!(
                 "INSERT INTO rectifications (checklist_id, period, period_end, branch_code,
                     item_code, critical, opened_at, days, due, status, repeated, settled_by,
                     settled_on)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 VALUES {rows}
                  ON CONFLICT (checklist_id, period, branch_code, item_code) DO NOTHING
-                 RETURNING id",
-            )?
-            .query_row(
-                params![
-                    checklist_id,
-                    period.to_string(),
-                    period.to.to_string(),
-                    ticket.branch_code,
-                    ticket.item_code,
-                    ticket.critical,
-                    opened_at.format(super::TIME_FORMAT).to_string(),
-                    ticket.days,
-                    due.to_string(),
-                    status.as_str(),
-                    status == Status::Repeated,
-                    settled.map(|v| v.row),
-                    settled.map(|v| v.day.to_string()),
-                ],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let id = match inserted {
-            Some(id) => id,
-            None => self
-                .conn
-                .prepare_cached(
-                    "SELECT id FROM rectifications WHERE checklist_id = ?1 AND period = ?2
-                        AND branch_code = ?3 AND item_code = ?4",
-                )?
-                .query_row(
-                    params![
-                        checklist_id,
-                        period.to_string(),
-                        ticket.branch_code,
-                        ticket.item_code
-                    ],
-                    |r| r.get(0),
-                )?,
-        };
-        for visit in &ticket.visits {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO rectification_visits (rectification_id, visit_row)
-                     VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                )?
-                .execute(params![id, visit])?;
+                 RETURNING branch_code, item_code, id"
+            ))?;
+            let new = stmt.query_map(values.as_slice(), |r| {
+                Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+            })?;
+            for ticket in new {
+                let (key, id) = ticket?;
+                inserted.insert(key, id);
+            }
         }
-        Ok(inserted)
+        let key = |o: &Opening<'_>| (o.ticket.branch_code.clone(), o.ticket.item_code.clone());
+        // Tickets the period had already: a publication of a new version.
+        let known = match openings.first() {
+            Some(first) if inserted.len() < openings.len() => {
+                self.ticket_ids(first.checklist_id, first.period)?
+            }
+            _ => HashMap::new(),
+        };
+        let mut links = Vec::new();
+        for opening in openings {
+            let key = key(opening);
+            let id = inserted
+                .get(&key)
+                .or_else(|| known.get(&key))
+                .ok_or_else(|| {
+                    Error::Corrupt(format!("网点 {} 检查项 {} 的整改单", key.0, key.1))
+                })?;
+            links.extend(opening.ticket.visits.iter().map(|&visit| (*id, visit)));
+        }
+        for some in links.chunks(LINKS_A_STATEMENT) {
+            let rows = vec!["(?, ?)"; some.len()].join(", ");
+            let values: Vec<i64> = some.iter().flat_map(|&(id, visit)| [id, visit]).collect();
+            self.conn.execute(
+                &format!(
+                    "INSERT INTO rectification_visits (rectification_id, visit_row)
+                     VALUES {rows} ON CONFLICT DO NOTHING"
+                ),
+                values.as_slice(),
+            )?;
+        }
+        Ok(openings
+            .iter()
+            .map(|o| inserted.get(&key(o)).copied())
+            .collect())
+    }
+
+    /// The ids of a period's tickets, by hall and item.
+    fn ticket_ids(
+        &self,
+        checklist_id: &str,
+        period: Period,
+    ) -> Result<HashMap<(String, String), i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT branch_code, item_code, id FROM rectifications
+             WHERE checklist_id = ?1 AND period = ?2",
+        )?;
+        let rows = stmt.query_map(params![checklist_id, period.to_string()], |r| {
+            Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+        })?;
+        rows.collect()
     }
 
     /// A person acts on a ticket: the district responds, headquarters

@@ -9,6 +9,9 @@
 //! cargo bench --bench plan -- --halls 3600 --per-day 2   # tight rules
 //! ```
 //!
+//! Then the quarter's visits, one for each assignment and in another order,
+//! are matched to the plan as `plan show` does before it lists it.
+//!
 //! This is a benchmark, not a test: it prints figures and fails only when a
 //! plan breaks a rule or a program fails. The goal is under 2 s for the
 //! national quarter.
@@ -18,7 +21,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use hallscore::domain::plan::{Assignment, Hours, Rules, make_plan};
+use hallscore::domain::plan::{Assignment, Hours, Made, Planned, Rules, make_plan, match_visits};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -83,6 +86,8 @@ fn main() -> Result<()> {
     times.sort();
     let ours = times[RUNS / 2];
 
+    let matching = time_matching(&plan, &codes)?;
+
     let theirs = if peer {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peer_plan.py");
         let output = Command::new("python3")
@@ -126,6 +131,11 @@ fn main() -> Result<()> {
             "missed"
         }
     );
+    println!(
+        "matching its {} visits to the plan: median of {RUNS} runs {:.1} ms",
+        plan.len(),
+        matching.as_secs_f64() * 1000.0
+    );
     if let Some(theirs) = theirs {
         println!(
             "peer (python3 benches/peer_plan.py, same greedy rules, planning only): {:.3} s — {:.1}×",
@@ -134,6 +144,46 @@ fn main() -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// How long matching a visit made for every assignment, in reverse order,
+/// takes (median of [`RUNS`]); fails unless each carries out its own.
+fn time_matching(plan: &[Assignment], codes: &[String]) -> Result<Duration> {
+    let names: Vec<String> = (0..INSPECTORS).map(|i| format!("暗访员{i:02}")).collect();
+    let planned: Vec<Planned> = plan
+        .iter()
+        .zip(1..)
+        .map(|(a, id)| Planned {
+            id,
+            branch_code: codes[a.hall].clone(),
+            inspector: names[a.inspector].clone(),
+            date: a.date,
+            window: a.window,
+            peak: a.peak,
+            visit: None,
+        })
+        .collect();
+    let made: Vec<Made> = planned
+        .iter()
+        .rev()
+        .map(|p| Made {
+            row: p.id + 1_000_000,
+            branch_code: p.branch_code.clone(),
+            inspector: Some(p.inspector.clone()),
+            date: p.date,
+        })
+        .collect();
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let began = Instant::now();
+        let links = match_visits(&planned, &made);
+        times.push(began.elapsed());
+        if links.len() != planned.len() {
+            return Err(format!("{} of {} visits matched", links.len(), planned.len()).into());
+        }
+    }
+    times.sort();
+    Ok(times[RUNS / 2])
 }
 
 /// The rules the benchmark can check cheaply: every hall its quota, nobody

@@ -831,17 +831,26 @@ pub fn match_visits(planned: &[Planned], made: &[Made]) -> Vec<(i64, i64)> {
     let mut held: HashSet<i64> = planned.iter().filter_map(|p| p.visit).collect();
     let mut open: Vec<&Planned> = planned.iter().filter(|p| p.visit.is_none()).collect();
     open.sort_by_key(|p| (p.date, p.id));
+    // The visits of each hall, inspector and day, in the order given: a
+    // year's plan of the whole country meets tens of thousands of visits.
+    let mut by_slot: HashMap<(&str, &str, NaiveDate), Vec<i64>> = HashMap::new();
+    for m in made {
+        if let Some(inspector) = &m.inspector {
+            by_slot
+                .entry((&m.branch_code, inspector, m.date))
+                .or_default()
+                .push(m.row);
+        }
+    }
     let mut found = Vec::new();
     for p in open {
-        let visit = made.iter().find(|m| {
-            !held.contains(&m.row)
-                && m.branch_code == p.branch_code
-                && m.inspector.as_deref() == Some(p.inspector.as_str())
-                && m.date == p.date
-        });
-        if let Some(m) = visit {
-            held.insert(m.row);
-            found.push((p.id, m.row));
+        let slot = (p.branch_code.as_str(), p.inspector.as_str(), p.date);
+        let visit = by_slot
+            .get(&slot)
+            .and_then(|rows| rows.iter().find(|row| !held.contains(row)));
+        if let Some(&row) = visit {
+            held.insert(row);
+            found.push((p.id, row));
         }
     }
     found

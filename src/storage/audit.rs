@@ -1,6 +1,6 @@
 //! The audit log: who changed what, when, and what it was before.
 
-use super::sql::{Conn, ToValue};
+use super::sql::{Conn, ToValue, batches};
 use serde_json::Value;
 
 use super::{Reader, Result, Store, now};
@@ -49,14 +49,14 @@ pub(super) fn record(conn: &Conn, entry: &Entry<'_>) -> Result<()> {
 }
 
 /// How many entries one statement writes.
-const ENTRIES_A_STATEMENT: usize = 500;
+const ENTRIES_A_STATEMENT: usize = 512;
 
 /// Writes `entries` on `conn` in their order, inside whatever transaction
 /// it is in: as few statements as a few hundred entries to each, since on
 /// a database server each statement waits for its answer.
 pub(super) fn record_all(conn: &Conn, entries: &[Entry<'_>]) -> Result<()> {
     let at = now();
-    for some in entries.chunks(ENTRIES_A_STATEMENT) {
+    for some in batches(entries, ENTRIES_A_STATEMENT) {
         let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; some.len()].join(", ");
         let texts: Vec<[Option<String>; 2]> = some
             .iter()

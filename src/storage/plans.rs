@@ -1,6 +1,6 @@
 //! Visit plans: a period's assignments, and the visits that carry them out.
 
-use super::sql::{ToValue, params};
+use super::sql::{ToValue, batches, params};
 use chrono::{NaiveDate, NaiveTime};
 
 use super::{Disposition, Error, ImportOptions, Reader, Result, Store, audit, day_bounds, now};
@@ -17,6 +17,11 @@ pub struct PlanEntry {
 }
 
 const TIME: &str = "%H:%M";
+
+/// How many assignments one statement stores or links: a year's plan for
+/// the whole country is 72,000, and on a database server each statement
+/// waits for its answer.
+const ROWS_A_STATEMENT: usize = 512;
 
 fn day(text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -257,22 +262,39 @@ impl Store {
             for (old, _) in &overlapping {
                 tx.execute("DELETE FROM assignments WHERE period = ?1", [old])?;
             }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO assignments (period, branch_code, inspector, date, window_start,
-                    window_end, peak, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
             let created = now();
-            for p in plan {
-                insert.execute(params![
-                    period,
-                    p.branch_code,
-                    p.inspector,
-                    p.date.to_string(),
-                    p.window.start.format(TIME).to_string(),
-                    p.window.end.format(TIME).to_string(),
-                    p.peak,
-                    created
-                ])?;
+            for some in batches(plan, ROWS_A_STATEMENT) {
+                let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; some.len()].join(", ");
+                let texts: Vec<[String; 3]> = some
+                    .iter()
+                    .map(|p| {
+                        [
+                            p.date.to_string(),
+                            p.window.start.format(TIME).to_string(),
+                            p.window.end.format(TIME).to_string(),
+                        ]
+                    })
+                    .collect();
+                let mut values: Vec<&dyn ToValue> = Vec::with_capacity(some.len() * 8);
+                for (p, [date, start, end]) in some.iter().zip(&texts) {
+                    values.extend([
+                        &period as &dyn ToValue,
+                        &p.branch_code,
+                        &p.inspector,
+                        date,
+                        start,
+                        end,
+                        &p.peak,
+                        &created,
+                    ]);
+                }
+                tx.execute(
+                    &format!(
+                        "INSERT INTO assignments (period, branch_code, inspector, date,
+                            window_start, window_end, peak, created_at) VALUES {rows}"
+                    ),
+                    values.as_slice(),
+                )?;
             }
             audit::record(
                 tx,
@@ -296,10 +318,16 @@ impl Store {
             return Ok(());
         }
         self.transaction(true, |tx| {
-            let mut update =
-                tx.prepare_cached("UPDATE assignments SET visit_id = ?2 WHERE id = ?1")?;
-            for (assignment, visit) in links {
-                update.execute(params![assignment, visit])?;
+            for some in batches(links, ROWS_A_STATEMENT) {
+                let rows = vec!["(CAST(? AS BIGINT), CAST(? AS BIGINT))"; some.len()].join(", ");
+                let values: Vec<i64> = some.iter().flat_map(|&(a, v)| [a, v]).collect();
+                tx.execute(
+                    &format!(
+                        "UPDATE assignments SET visit_id = s.column2 FROM (VALUES {rows}) AS s
+                         WHERE assignments.id = s.column1"
+                    ),
+                    values.as_slice(),
+                )?;
             }
             Ok(())
         })

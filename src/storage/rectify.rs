@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::sql::{Optional, Row, Value, params};
+use super::sql::{Optional, Row, Value, batches, params};
 use chrono::{Local, NaiveDate, NaiveDateTime};
 use serde_json::json;
 
@@ -148,35 +148,42 @@ const TO_RECHECK: &str = "((settled_by IS NULL AND status IN ('open', 'responded
     OR status = 'repeated')";
 
 /// How many halls one query for their tickets names.
-const HALLS_A_QUERY: usize = 500;
+const HALLS_A_QUERY: usize = 512;
 
 /// How many tickets one statement opens or settles.
-const TICKETS_A_STATEMENT: usize = 500;
+const TICKETS_A_STATEMENT: usize = 512;
 
 /// How many pairs of a ticket and one of its visits one statement stores.
-const LINKS_A_STATEMENT: usize = 2000;
+const LINKS_A_STATEMENT: usize = 2048;
 
-/// The values of a ticket's row as [`Store::store_openings`] inserts it:
-/// due from the day it is opened, later when a visit already found the
-/// item failing again.
+/// A ticket as it is opened: its due date, from the day it is opened or
+/// later when a visit already found the item failing again; its status;
+/// the visit that settled it, if one did.
+fn opened_as<'a>(opening: &Opening<'a>) -> (NaiveDate, Status, Option<&'a Later>) {
+    let days = opening.ticket.days;
+    let due = rectify::due(opening.opened_at.date(), days);
+    match opening.check {
+        Some((visit, outcome)) => {
+            let due = match outcome {
+                Outcome::Repeated => rectify::due_again(due, visit.day, days),
+                Outcome::Verified => due,
+            };
+            (due, outcome.status(), Some(visit))
+        }
+        None => (due, Status::Open, None),
+    }
+}
+
+/// The values of a ticket's row as [`Store::store_openings`] inserts it.
 fn opening_values(opening: &Opening<'_>) -> [Value; 13] {
     let Opening {
         checklist_id,
         period,
         ticket,
         opened_at,
-        check,
+        ..
     } = *opening;
-    let mut due = rectify::due(opened_at.date(), ticket.days);
-    let (status, settled) = match check {
-        Some((visit, outcome)) => {
-            if outcome == Outcome::Repeated {
-                due = rectify::due_again(due, visit.day, ticket.days);
-            }
-            (outcome.status(), Some(visit))
-        }
-        None => (Status::Open, None),
-    };
+    let (due, status, settled) = opened_as(opening);
     let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
     [
         Value::Text(checklist_id.to_string()),
@@ -496,17 +503,21 @@ impl Store {
                     continue;
                 };
                 opened.push(id);
-                match opening.check {
-                    Some((visit, Outcome::Repeated)) => revisits.push((id, visit.day)),
-                    None if opening.ticket.critical => revisits.push((id, opened_at.date())),
-                    _ => {}
-                }
+                let after = match opening.check {
+                    Some((visit, Outcome::Repeated)) => visit.day,
+                    None if opening.ticket.critical => opened_at.date(),
+                    _ => continue,
+                };
+                let ticket = RevisitFor {
+                    id,
+                    branch_code: opening.ticket.branch_code.clone(),
+                    due: opened_as(opening).0,
+                };
+                revisits.push((ticket, after));
             }
             let mut plans = None;
-            for (id, after) in revisits {
-                if let Some(ticket) = store.revisit_for(id)? {
-                    store.plan_revisit(ticket, after, &mut plans, actor)?;
-                }
+            for (ticket, after) in revisits {
+                store.plan_revisit(ticket, after, &mut plans, actor)?;
             }
             if !opened.is_empty() {
                 // One entry for the publication's tickets: thousands of
@@ -539,7 +550,7 @@ impl Store {
     /// tickets to a statement: a national quarter opens about 100,000.
     fn store_openings(&mut self, openings: &[Opening<'_>]) -> Result<Vec<Option<i64>>> {
         let mut inserted: HashMap<(String, String), i64> = HashMap::new();
-        for some in openings.chunks(TICKETS_A_STATEMENT) {
+        for some in batches(openings, TICKETS_A_STATEMENT) {
             let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; some.len()].join(", ");
             let mut values: Vec<Value> = Vec::with_capacity(some.len() * 13);
             for opening in some {
@@ -580,7 +591,7 @@ impl Store {
                 })?;
             links.extend(opening.ticket.visits.iter().map(|&visit| (*id, visit)));
         }
-        for some in links.chunks(LINKS_A_STATEMENT) {
+        for some in batches(&links, LINKS_A_STATEMENT) {
             let rows = vec!["(?, ?)"; some.len()].join(", ");
             let values: Vec<i64> = some.iter().flat_map(|&(id, visit)| [id, visit]).collect();
             self.conn.execute(
@@ -740,7 +751,7 @@ impl Store {
     /// each would wait on a database server 30,000 times.
     fn unsettled(&self, branches: &[&str]) -> Result<Vec<Unsettled>> {
         let mut out = Vec::new();
-        for some in branches.chunks(HALLS_A_QUERY) {
+        for some in batches(branches, HALLS_A_QUERY) {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT r.id, r.checklist_id, r.period_end, r.branch_code, r.item_code, r.days,
                         r.settled_by, r.repeated, r.due, a.id
@@ -836,7 +847,7 @@ impl Store {
     /// each with its entry in the audit log: a statement for a few hundred
     /// tickets, not two for each.
     fn record_settlements(&mut self, settlements: &[Settlement<'_>], actor: &str) -> Result<()> {
-        for some in settlements.chunks(TICKETS_A_STATEMENT) {
+        for some in batches(settlements, TICKETS_A_STATEMENT) {
             let rows = vec![
                 "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT),
                   CAST(? AS TEXT), CAST(? AS TEXT))";
@@ -897,26 +908,6 @@ impl Store {
             })
             .collect();
         audit::record_all(&self.conn, &entries)
-    }
-
-    /// The ticket `id` as planning a re-visit needs it; none when a
-    /// re-visit is already planned and not yet made.
-    fn revisit_for(&self, id: i64) -> Result<Option<RevisitFor>> {
-        let (branch_code, due, revisit): (String, String, Option<i64>) = self.conn.query_row(
-            "SELECT r.branch_code, r.due,
-                    (SELECT a.id FROM assignments a WHERE a.id = r.revisit AND a.visit_id IS NULL)
-             FROM rectifications r WHERE r.id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        Ok(match revisit {
-            Some(_) => None,
-            None => Some(RevisitFor {
-                id,
-                branch_code,
-                due: day(&due)?,
-            }),
-        })
     }
 
     /// Plans a re-visit of a ticket's hall after `after` and by its due

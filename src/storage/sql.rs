@@ -490,6 +490,23 @@ impl Drop for Pg {
     }
 }
 
+/// `rows` in slices for statements that carry several rows each: as many
+/// of `most` (a power of two) as there are, then the rest in powers of two,
+/// largest first. A statement's text says how many rows it carries, and each
+/// text is prepared once and kept (on PostgreSQL by the server, for as long
+/// as the connection lasts): so there are a dozen texts at most, not one for
+/// every count.
+pub fn batches<T>(rows: &[T], most: usize) -> impl Iterator<Item = &[T]> {
+    debug_assert!(most.is_power_of_two());
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        let size = most.min(1 << rest.len().checked_ilog2()?);
+        let (some, left) = rest.split_at(size);
+        rest = left;
+        Some(some)
+    })
+}
+
 /// SQLite's `?1` (and bare `?`) placeholders as PostgreSQL's `$1`, outside
 /// quoted text.
 fn dollar_placeholders(sql: &str) -> String {
@@ -887,6 +904,21 @@ impl<T> Optional<T> for Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_go_in_batches_of_few_sizes() {
+        let sizes = |n: usize| -> Vec<usize> {
+            let rows: Vec<usize> = (0..n).collect();
+            let out: Vec<&[usize]> = batches(&rows, 8).collect();
+            assert_eq!(out.concat(), rows, "every row once, in order");
+            out.iter().map(|b| b.len()).collect()
+        };
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(7), [4, 2, 1]);
+        assert_eq!(sizes(8), [8]);
+        assert_eq!(sizes(21), [8, 8, 4, 1]);
+    }
 
     #[test]
     fn placeholders_are_numbered_for_postgres_outside_quoted_text() {

@@ -74,11 +74,14 @@ pub(super) fn record_all(conn: &Conn, entries: &[Entry<'_>]) -> Result<()> {
                 after,
             ]);
         }
-        conn.prepare_cached(&format!(
-            "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
-             VALUES {rows}"
-        ))?
-        .execute(values.as_slice())?;
+        // Nothing reads an entry back in the transaction that writes it.
+        conn.execute_later(
+            &format!(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)
+                 VALUES {rows}"
+            ),
+            values.as_slice(),
+        )?;
     }
     Ok(())
 }

@@ -410,11 +410,10 @@ impl Store {
     }
 
     pub fn delete_draft(&mut self, id: &str, user_id: i64) -> Result<()> {
-        self.conn.execute(
+        self.conn.execute_later(
             "DELETE FROM drafts WHERE id = ?1 AND user_id = ?2",
             params![id, user_id],
-        )?;
-        Ok(())
+        )
     }
 
     pub fn add_photo(&mut self, photo: &Photo, user_id: i64) -> Result<()> {

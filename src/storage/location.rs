@@ -17,10 +17,10 @@ pub enum Location {
 
 impl Location {
     /// A `postgres://` URL's connection settings, checked.
-    pub(super) fn postgres_config(url: &str) -> Result<postgres::Config, Error> {
-        let config: postgres::Config = url
+    pub(super) fn postgres_config(url: &str) -> Result<tokio_postgres::Config, Error> {
+        let config: tokio_postgres::Config = url
             .parse()
-            .map_err(|e: postgres::Error| Error::BadLocation(redacted(url), e.to_string()))?;
+            .map_err(|e: tokio_postgres::Error| Error::BadLocation(redacted(url), e.to_string()))?;
         if config.get_dbname().is_none() {
             return Err(Error::BadLocation(
                 redacted(url),

@@ -95,10 +95,12 @@ pub enum Error {
     #[error("无法连接 PostgreSQL 数据库 {url}:{}", postgres_reason(.source))]
     Connect {
         url: String,
-        source: postgres::Error,
+        source: tokio_postgres::Error,
     },
     #[error("数据库地址「{0}」无效:{1}")]
     BadLocation(String, String),
+    #[error("无法为数据库连接启动运行时(系统的线程或文件句柄用尽):{0}")]
+    Runtime(std::io::Error),
     #[error("数据库升级失败:{0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("{0}")]
@@ -106,7 +108,7 @@ pub enum Error {
     #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("{}", postgres_message(.0))]
-    Postgres(#[from] postgres::Error),
+    Postgres(#[from] tokio_postgres::Error),
     #[error("数据库中的值类型不符:{0}")]
     Value(String),
     #[error("查询没有找到记录")]
@@ -160,8 +162,8 @@ impl Unavailable {
         }
     }
 
-    fn of_postgres(e: &postgres::Error) -> Option<Unavailable> {
-        use postgres::error::SqlState;
+    fn of_postgres(e: &tokio_postgres::Error) -> Option<Unavailable> {
+        use tokio_postgres::error::SqlState;
         let Some(code) = e.code() else {
             return e.is_closed().then_some(Unavailable::Unreachable);
         };
@@ -221,13 +223,13 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
 }
 
 /// What a failed PostgreSQL call means, with the server's own words.
-fn postgres_message(e: &postgres::Error) -> String {
+fn postgres_message(e: &tokio_postgres::Error) -> String {
     let meaning = Unavailable::of_postgres(e).map_or("数据库操作失败", Unavailable::message);
     format!("{meaning}:{}", postgres_reason(e))
 }
 
 /// The server's message, or the driver's when there is none: one line.
-fn postgres_reason(e: &postgres::Error) -> String {
+fn postgres_reason(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => db.message().to_string(),
         None => {
@@ -951,7 +953,7 @@ impl Store {
         if self.conn.is_autocommit() {
             return (Err(Error::Undone.into()), false);
         }
-        if let Err(e) = self.conn.execute_batch("SAVEPOINT write") {
+        if let Err(e) = self.conn.execute_batch_later("SAVEPOINT write") {
             return (Err(e.into()), false);
         }
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)))
@@ -965,7 +967,7 @@ impl Store {
         };
         let undone = self
             .conn
-            .execute_batch("ROLLBACK TO write; RELEASE write")
+            .undo_batch("ROLLBACK TO write; RELEASE write")
             .is_ok();
         (failed, undone && !self.conn.is_autocommit())
     }
@@ -1000,7 +1002,7 @@ impl Store {
         if began {
             self.conn.begin_write()?;
         } else {
-            self.conn.execute_batch("SAVEPOINT atomically")?;
+            self.conn.execute_batch_later("SAVEPOINT atomically")?;
         }
         let out = work(self).and_then(|(out, keep)| {
             if keep {
@@ -1018,7 +1020,7 @@ impl Store {
                 self.conn.rollback()
             } else {
                 self.conn
-                    .execute_batch("ROLLBACK TO atomically; RELEASE atomically")
+                    .undo_batch("ROLLBACK TO atomically; RELEASE atomically")
             };
         }
         out.map(|(out, _)| out)

@@ -8,7 +8,7 @@ use std::time::Duration;
 use include_dir::{Dir, include_dir};
 
 use super::location::{Location, redacted};
-use super::sql::{Conn, Pg};
+use super::sql::{Conn, ConnectError, Pg};
 use super::{Error, Result};
 
 static MIGRATIONS: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations/postgres");
@@ -24,13 +24,14 @@ pub(super) fn connect(url: &str) -> Result<Conn> {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
     config.application_name("hallscore");
-    let client = config
-        .connect(postgres::NoTls)
-        .map_err(|source| Error::Connect {
+    let pg = Pg::connect(&config).map_err(|e| match e {
+        ConnectError::Server(source) => Error::Connect {
             url: redacted(url),
             source,
-        })?;
-    Ok(Conn::Postgres(Box::new(Pg::new(client))))
+        },
+        ConnectError::Runtime(e) => Error::Runtime(e),
+    })?;
+    Ok(Conn::Postgres(Box::new(pg)))
 }
 
 /// The migrations, by the version each brings the schema to, in order.

@@ -865,7 +865,7 @@ impl Store {
                     Value::Text(s.due.to_string()),
                 ]);
             }
-            self.conn.execute(
+            self.conn.execute_later(
                 &format!(
                     "UPDATE rectifications SET status = s.column2, repeated = s.column3,
                         settled_by = s.column4, settled_on = s.column5, due = s.column6

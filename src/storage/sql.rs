@@ -10,8 +10,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::error::Error as StdError;
 
-use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::{FromSql, IsNull, ToSql, Type};
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::task::Poll;
+
+use futures_util::future::{MaybeDone, maybe_done};
+use tokio_postgres::Statement;
+use tokio_postgres::types::{FromSql, IsNull, ToSql, Type};
 
 use super::{Error, Result};
 
@@ -204,15 +209,21 @@ impl FromValue for Vec<u8> {
     }
 }
 
-impl FromValue for Value {
-    fn from_value(value: ValueRef<'_>) -> std::result::Result<Value, String> {
-        Ok(match value {
+impl From<ValueRef<'_>> for Value {
+    fn from(value: ValueRef<'_>) -> Value {
+        match value {
             ValueRef::Null => Value::Null,
             ValueRef::Integer(n) => Value::Integer(n),
             ValueRef::Real(x) => Value::Real(x),
             ValueRef::Text(t) => Value::Text(t.to_string()),
             ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-        })
+        }
+    }
+}
+
+impl FromValue for Value {
+    fn from_value(value: ValueRef<'_>) -> std::result::Result<Value, String> {
+        Ok(Value::from(value))
     }
 }
 
@@ -296,7 +307,7 @@ pub(crate) use params;
 /// One row of a result.
 pub enum Row<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
-    Postgres(&'a postgres::Row),
+    Postgres(&'a tokio_postgres::Row),
 }
 
 impl<'a> Row<'a> {
@@ -397,68 +408,258 @@ impl ToSql for Bind<'_> {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// A PostgreSQL connection with its prepared statements.
+///
+/// Each statement costs a trip to the server and back, which a write
+/// waits for inside the writers' lock (see [`WRITER_LOCK`]): so inside a
+/// transaction, statements whose answer nobody needs (savepoints, audit
+/// entries, updates whose count is not read) are not sent on their own
+/// but kept, and go out in the same trip as the next statement that is
+/// waited for — in their order, before it. A kept statement's failure is
+/// the failure of that next statement, or of the commit: the database
+/// refuses everything after a failure until the transaction, or a
+/// savepoint begun before it, is rolled back, so nothing after it is
+/// stored either way.
 pub struct Pg {
     /// Taken only when the connection is dropped.
-    client: RefCell<Option<postgres::Client>>,
-    statements: RefCell<HashMap<String, postgres::Statement>>,
+    link: Option<Link>,
+    statements: RefCell<HashMap<String, Statement>>,
     in_transaction: Cell<bool>,
+    kept: RefCell<Vec<Kept>>,
+}
+
+/// The driver's client, and the runtime that carries its messages to and
+/// from the server while a statement is waited for.
+struct Link {
+    runtime: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+    connection: tokio::task::JoinHandle<()>,
+}
+
+impl Link {
+    /// Closes the connection: the server is told goodbye once the client
+    /// is gone.
+    fn close(self) {
+        let Link {
+            runtime,
+            client,
+            connection,
+        } = self;
+        drop(client);
+        let _ = runtime.block_on(connection);
+    }
+}
+
+/// A statement kept to be sent with the next one (see [`Pg`]).
+enum Kept {
+    Batch(String),
+    Statement(Statement, Vec<Value>),
+}
+
+type PgResult<T> = std::result::Result<T, tokio_postgres::Error>;
+
+/// A kept statement on its way to the server.
+type Sending<'a> = Pin<Box<dyn Future<Output = PgResult<()>> + 'a>>;
+
+impl Kept {
+    fn send<'a>(&'a self, client: &'a tokio_postgres::Client) -> Sending<'a> {
+        match self {
+            Kept::Batch(sql) => Box::pin(client.batch_execute(sql)),
+            Kept::Statement(statement, values) => Box::pin(async move {
+                let binds: Vec<Bind<'_>> = values.iter().map(|v| Bind(v.to_value())).collect();
+                client.execute_raw(statement, binds.iter()).await.map(drop)
+            }),
+        }
+    }
+}
+
+/// Drives `kept`, then `work`, until all are done. The driver sends a
+/// statement when it is first polled, so they reach the server in this
+/// order, together when they can. The first failure among `kept` when
+/// `heed_kept`, else `work`'s outcome.
+async fn in_order<T>(
+    kept: Vec<Sending<'_>>,
+    work: impl Future<Output = PgResult<T>>,
+    heed_kept: bool,
+) -> PgResult<T> {
+    let mut kept: Vec<MaybeDone<Sending<'_>>> = kept.into_iter().map(maybe_done).collect();
+    let mut work = pin!(maybe_done(work));
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for one in &mut kept {
+            done &= Pin::new(one).poll(cx).is_ready();
+        }
+        done &= work.as_mut().poll(cx).is_ready();
+        if done { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    let failed = kept
+        .iter_mut()
+        .find_map(|one| Pin::new(one).take_output().and_then(|sent| sent.err()));
+    let out = work
+        .as_mut()
+        .take_output()
+        .expect("a finished statement has its outcome");
+    match failed {
+        Some(e) if heed_kept => Err(e),
+        _ => out,
+    }
 }
 
 impl Pg {
-    pub fn new(client: postgres::Client) -> Pg {
-        Pg {
-            client: RefCell::new(Some(client)),
+    /// Connects with `config`; the connection's messages travel on a
+    /// runtime of its own, as the callers are threads that block.
+    pub fn connect(config: &tokio_postgres::Config) -> std::result::Result<Pg, ConnectError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ConnectError::Runtime)?;
+        let (client, connection) = runtime
+            .block_on(config.connect(tokio_postgres::NoTls))
+            .map_err(ConnectError::Server)?;
+        // Its failure reaches the client, whose statements then fail.
+        let connection = runtime.spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(Pg {
+            link: Some(Link {
+                runtime,
+                client,
+                connection,
+            }),
             statements: RefCell::default(),
             in_transaction: Cell::new(false),
-        }
+            kept: RefCell::default(),
+        })
     }
 
-    fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+    fn link(&self) -> &Link {
+        self.link
+            .as_ref()
+            .expect("a connection is used only until it is dropped")
+    }
+
+    /// Waits for the outcome of `work`, sent after the kept statements;
+    /// their failure is its failure.
+    fn wait<'a, T, F>(&'a self, work: impl FnOnce(&'a tokio_postgres::Client) -> F) -> Result<T>
+    where
+        F: Future<Output = PgResult<T>>,
+    {
+        self.wait_heeding(work, true)
+    }
+
+    fn wait_heeding<'a, T, F>(
+        &'a self,
+        work: impl FnOnce(&'a tokio_postgres::Client) -> F,
+        heed_kept: bool,
+    ) -> Result<T>
+    where
+        F: Future<Output = PgResult<T>>,
+    {
+        let link = self.link();
+        let kept = self.kept.take();
+        let out = if kept.is_empty() {
+            link.runtime.block_on(work(&link.client))
+        } else {
+            let sending = kept.iter().map(|k| k.send(&link.client)).collect();
+            link.runtime
+                .block_on(in_order(sending, work(&link.client), heed_kept))
+        };
+        Ok(out?)
+    }
+
+    fn statement(&self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client().prepare(&dollar_placeholders(sql))?;
+        let text = dollar_placeholders(sql);
+        let statement = self.wait(|client| client.prepare(&text))?;
         self.statements
             .borrow_mut()
             .insert(sql.to_string(), statement.clone());
         Ok(statement)
     }
 
+    /// A statement made at run time, prepared anew.
+    fn prepare(&self, sql: &str) -> Result<Statement> {
+        let text = dollar_placeholders(sql);
+        self.wait(|client| client.prepare(&text))
+    }
+
     fn query(
         &self,
-        statement: &postgres::Statement,
+        statement: &Statement,
         params: &dyn Params,
-    ) -> Result<Vec<postgres::Row>> {
+    ) -> Result<Vec<tokio_postgres::Row>> {
         let values = params.values();
         let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        Ok(self.client().query(statement, &refs)?)
-    }
-
-    fn execute(&self, statement: &postgres::Statement, params: &dyn Params) -> Result<usize> {
-        let values = params.values();
-        let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        let n = self.client().execute(statement, &refs)?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
-    }
-
-    fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
-        std::cell::RefMut::map(self.client.borrow_mut(), |client| {
-            client
-                .as_mut()
-                .expect("a connection is used only until it is dropped")
+        self.wait(|client| async move {
+            let rows = client.query_raw(statement, binds.iter()).await?;
+            futures_util::TryStreamExt::try_collect(rows).await
         })
     }
 
+    fn execute(&self, statement: &Statement, params: &dyn Params) -> Result<usize> {
+        let values = params.values();
+        let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
+        let n = self.wait(|client| client.execute_raw(statement, binds.iter()))?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Runs `statement`, or inside a transaction keeps it to be sent with
+    /// the next statement waited for.
+    fn execute_later(&self, statement: Statement, params: &dyn Params) -> Result<()> {
+        if !self.in_transaction.get() {
+            return self.execute(&statement, params).map(drop);
+        }
+        let values = params.values().into_iter().map(Value::from).collect();
+        self.kept
+            .borrow_mut()
+            .push(Kept::Statement(statement, values));
+        Ok(())
+    }
+
+    /// Hands `each` the rows of `statement` one by one as they arrive.
+    fn for_each_row(
+        &self,
+        statement: &Statement,
+        params: &dyn Params,
+        mut each: impl FnMut(Row<'_>) -> Result<()>,
+    ) -> Result<usize> {
+        let values = params.values();
+        let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
+        let rows = self.wait(|client| client.query_raw(statement, binds.iter()))?;
+        let mut rows = pin!(rows);
+        let runtime = &self.link().runtime;
+        let mut count = 0;
+        while let Some(row) = runtime.block_on(futures_util::StreamExt::next(&mut rows)) {
+            each(Row::Postgres(&row?))?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     pub fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.client().batch_execute(sql)?)
+        self.wait(|client| client.batch_execute(sql))
+    }
+
+    /// Runs statements that need no answer: inside a transaction, kept to
+    /// be sent with the next statement waited for.
+    fn batch_later(&self, sql: &str) -> Result<()> {
+        if !self.in_transaction.get() {
+            return self.batch(sql);
+        }
+        self.kept.borrow_mut().push(Kept::Batch(sql.to_string()));
+        Ok(())
+    }
+
+    /// Runs statements that undo (a part of) the transaction: the kept
+    /// statements go first, their failures no longer mattering.
+    fn undo(&self, sql: &str) -> Result<()> {
+        self.wait_heeding(|client| client.batch_execute(sql), false)
     }
 
     /// Runs a statement whose parameters are the driver's own values —
@@ -471,21 +672,31 @@ impl Pg {
         mut map: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
         let statement = self.statement(sql)?;
-        let rows = self.client().query(&statement, params)?;
+        let rows = self.wait(|client| client.query(&statement, params))?;
         rows.iter().map(|row| map(&Row::Postgres(row))).collect()
     }
 }
 
-/// The synchronous driver closes a connection by running its own runtime,
-/// which may not start on a thread of the server's: there it is closed on
-/// a thread of its own.
+/// Why a connection could not be made.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// No runtime for its messages (the system out of threads or files).
+    Runtime(std::io::Error),
+    /// The server refused or could not be reached.
+    Server(tokio_postgres::Error),
+}
+
+/// Closing a connection runs its runtime, which may not start on a thread
+/// of the server's: there it is closed on a thread of its own.
 impl Drop for Pg {
     fn drop(&mut self) {
-        let Some(client) = self.client.get_mut().take() else {
+        let Some(link) = self.link.take() else {
             return;
         };
         if tokio::runtime::Handle::try_current().is_ok() {
-            let _ = std::thread::spawn(move || drop(client)).join();
+            let _ = std::thread::spawn(move || link.close()).join();
+        } else {
+            link.close();
         }
     }
 }
@@ -561,13 +772,23 @@ impl Conn {
             Conn::Sqlite(conn) => Ok(Stmt::Sqlite(conn.prepare_cached(sql)?)),
             Conn::Postgres(pg) => Ok(Stmt::Postgres {
                 pg,
-                statement: pg.client().prepare(&dollar_placeholders(sql))?,
+                statement: pg.prepare(sql)?,
             }),
         }
     }
 
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         self.prepare_cached(sql)?.execute(params)
+    }
+
+    /// Runs a statement whose count nobody reads. On PostgreSQL inside a
+    /// transaction it is sent with the next statement waited for, and its
+    /// failure is that statement's, or the commit's (see [`Pg`]).
+    pub fn execute_later(&self, sql: &str, params: impl Params) -> Result<()> {
+        match self {
+            Conn::Sqlite(_) => self.execute(sql, params).map(drop),
+            Conn::Postgres(pg) => pg.execute_later(pg.statement(sql)?, &params),
+        }
     }
 
     pub fn query_row<T>(
@@ -584,6 +805,25 @@ impl Conn {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
             Conn::Postgres(pg) => pg.batch(sql),
+        }
+    }
+
+    /// [`Conn::execute_batch`] for statements that cannot fail on their
+    /// own (a savepoint begun): on PostgreSQL inside a transaction they are
+    /// sent with the next statement waited for.
+    pub fn execute_batch_later(&self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Postgres(pg) => pg.batch_later(sql),
+        }
+    }
+
+    /// Runs statements that undo (a part of) the transaction: how the
+    /// statements they undo ended no longer matters.
+    pub fn undo_batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Postgres(pg) => pg.undo(sql),
         }
     }
 
@@ -622,19 +862,21 @@ impl Conn {
     }
 
     pub fn commit(&self) -> Result<()> {
-        self.end("COMMIT")
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("COMMIT")?),
+            Conn::Postgres(pg) => {
+                pg.in_transaction.set(false);
+                pg.batch("COMMIT")
+            }
+        }
     }
 
     pub fn rollback(&self) -> Result<()> {
-        self.end("ROLLBACK")
-    }
-
-    fn end(&self, sql: &str) -> Result<()> {
         match self {
-            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Sqlite(conn) => Ok(conn.execute_batch("ROLLBACK")?),
             Conn::Postgres(pg) => {
                 pg.in_transaction.set(false);
-                pg.batch(sql)
+                pg.undo("ROLLBACK")
             }
         }
     }
@@ -652,7 +894,7 @@ impl Conn {
     pub fn is_broken(&self) -> bool {
         match self {
             Conn::Sqlite(_) => false,
-            Conn::Postgres(pg) => pg.client().is_closed(),
+            Conn::Postgres(pg) => pg.link().client.is_closed(),
         }
     }
 
@@ -677,7 +919,7 @@ impl Conn {
         if began {
             self.begin_write()?;
         }
-        self.execute_batch("SAVEPOINT part")?;
+        self.execute_batch_later("SAVEPOINT part")?;
         Ok(Savepoint {
             conn: self,
             began,
@@ -712,7 +954,7 @@ impl Drop for Savepoint<'_> {
             return;
         }
         // Failing to roll back means the database already did.
-        let _ = self.conn.execute_batch("ROLLBACK TO part; RELEASE part");
+        let _ = self.conn.undo_batch("ROLLBACK TO part; RELEASE part");
         if self.began {
             let _ = self.conn.rollback();
         }
@@ -734,10 +976,7 @@ const WRITER_LOCK: i64 = 0x6861_6c6c; // "hall"
 /// A prepared statement.
 pub enum Stmt<'c> {
     Sqlite(rusqlite::CachedStatement<'c>),
-    Postgres {
-        pg: &'c Pg,
-        statement: postgres::Statement,
-    },
+    Postgres { pg: &'c Pg, statement: Statement },
 }
 
 fn sqlite_params(params: &dyn Params) -> Vec<SqliteBind<'_>> {
@@ -828,27 +1067,18 @@ impl Stmt<'_> {
         params: impl Params,
         mut each: impl FnMut(Row<'_>) -> Result<()>,
     ) -> Result<usize> {
-        let mut count = 0;
         match self {
             Stmt::Sqlite(stmt) => {
                 let mut rows = stmt.query(rusqlite::params_from_iter(sqlite_params(&params)))?;
+                let mut count = 0;
                 while let Some(row) = rows.next()? {
                     each(Row::Sqlite(row))?;
                     count += 1;
                 }
+                Ok(count)
             }
-            Stmt::Postgres { pg, statement } => {
-                let values = params.values();
-                let binds: Vec<Bind<'_>> = values.into_iter().map(Bind).collect();
-                let mut client = pg.client();
-                let mut rows = client.query_raw(&*statement, binds.iter())?;
-                while let Some(row) = rows.next()? {
-                    each(Row::Postgres(&row))?;
-                    count += 1;
-                }
-            }
+            Stmt::Postgres { pg, statement } => pg.for_each_row(statement, &params, each),
         }
-        Ok(count)
     }
 
     pub fn query(&mut self, params: impl Params) -> Result<Rows<'_>> {
@@ -868,7 +1098,7 @@ impl Stmt<'_> {
 pub enum Rows<'s> {
     Sqlite(rusqlite::Rows<'s>),
     Postgres {
-        rows: Vec<postgres::Row>,
+        rows: Vec<tokio_postgres::Row>,
         next: usize,
     },
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, workspace_with_roster};
+use crate::helpers::{TestApp, Workspace, is_postgres, workspace_with_roster};
 
 const PASSWORD: &str = "correct-horse-1";
 const INSPECTORS: usize = 32;
@@ -21,6 +21,17 @@ const TRIES: usize = 20;
 /// Rows of the uploaded sheet: a year of national visits (3,000 halls, 24
 /// each), on the small checklist.
 const UPLOADED: usize = 72_000;
+
+/// Adds `count` inspectors to the workspace; their API tokens.
+fn inspectors(ws: &Workspace, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|n| {
+            let name = format!("inspector{n}");
+            ws.add_user(&name, "inspector", None, PASSWORD);
+            ws.api_token(&name)
+        })
+        .collect()
+}
 
 /// A visits sheet of `rows` visits over the test roster's four halls.
 fn big_visits_csv(rows: usize) -> String {
@@ -86,13 +97,7 @@ async fn submit(client: &reqwest::Client, base: &str, token: &str, id: &str) {
 async fn an_upload_and_32_inspectors_submitting_all_succeed() {
     let ws = workspace_with_roster();
     ws.add_user("boss", "admin", None, PASSWORD);
-    let tokens: Vec<String> = (0..INSPECTORS)
-        .map(|n| {
-            let name = format!("inspector{n}");
-            ws.add_user(&name, "inspector", None, PASSWORD);
-            ws.api_token(&name)
-        })
-        .collect();
+    let tokens = inspectors(&ws, INSPECTORS);
     let app = TestApp::spawn(&ws.db()).await;
     let boss = app.sign_in("boss", PASSWORD).await;
     let csrf = boss.csrf.clone();
@@ -219,4 +224,136 @@ async fn a_database_locked_by_another_program_answers_503_and_a_retry_succeeds()
         )
         .expect("count");
     assert_eq!(stored, 1);
+}
+
+/// Makes the database refuse to delete a draft whose body asks it to.
+fn keep_marked_drafts(ws: &Workspace) {
+    let mut sql = ws.sql();
+    if is_postgres(&ws.db()) {
+        sql.execute(
+            "CREATE FUNCTION keep_marked_drafts() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF OLD.body LIKE '%\"keep\":true%' THEN
+                     RAISE EXCEPTION '这份草稿不许删除';
+                 END IF;
+                 RETURN OLD;
+             END $$",
+            &[],
+        );
+        sql.execute(
+            "CREATE TRIGGER keep_marked_drafts BEFORE DELETE ON drafts
+             FOR EACH ROW EXECUTE FUNCTION keep_marked_drafts()",
+            &[],
+        );
+    } else {
+        sql.execute(
+            "CREATE TRIGGER keep_marked_drafts BEFORE DELETE ON drafts
+             WHEN OLD.body LIKE '%\"keep\":true%'
+             BEGIN SELECT RAISE(ABORT, '这份草稿不许删除'); END",
+            &[],
+        );
+    }
+}
+
+/// Saves a draft (one the database will not delete when `keep`), then
+/// submits it as a visit: its id, `keep`, and the answer.
+async fn submit_with_draft(
+    base: &str,
+    token: &str,
+    keep: bool,
+) -> (String, bool, StatusCode, String) {
+    let client = reqwest::Client::new();
+    let id = uuid::Uuid::new_v4().to_string();
+    let draft = client
+        .put(format!("{base}/api/v1/drafts/{id}"))
+        .bearer_auth(token)
+        .json(&json!({"branch_code": "XP01", "keep": keep}))
+        .send()
+        .await
+        .expect("save a draft");
+    assert!(
+        draft.status().is_success(),
+        "draft {id}: {}",
+        draft.status()
+    );
+    let response = client
+        .post(format!("{base}/api/v1/visits"))
+        .bearer_auth(token)
+        .json(&json!({
+            "id": id, "branch_code": "XP01", "checklist": "small",
+            "visited_at": "2024-07-03T14:20:00+08:00",
+            "answers": {"A01": "是", "A02": "是", "B01": "优", "B02": 8}
+        }))
+        .send()
+        .await
+        .expect("submit");
+    let status = response.status();
+    (id, keep, status, response.text().await.expect("text"))
+}
+
+/// A submission that fails at its last statement (deleting its draft,
+/// which the database here refuses for some drafts) fails alone: its visit
+/// is not stored and its draft stays, while the submissions made beside it
+/// — parts of the same transactions of the writer — are each stored once
+/// and their drafts gone. On PostgreSQL that statement is sent with the
+/// savepoint's release, or with the commit when the write is alone (as a
+/// draft deleted by itself is), and its failure must be caught there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submission_failing_at_its_last_statement_fails_alone() {
+    const SUBMITTERS: usize = 8;
+    const EACH: usize = 6;
+    let ws = workspace_with_roster();
+    keep_marked_drafts(&ws);
+    let tokens = inspectors(&ws, SUBMITTERS);
+    let app = TestApp::spawn(&ws.db()).await;
+    let submitters: Vec<_> = tokens
+        .iter()
+        .map(|token| {
+            let (base, token) = (app.base.clone(), token.clone());
+            tokio::spawn(async move {
+                let mut answered = Vec::new();
+                for n in 0..EACH {
+                    answered.push(submit_with_draft(&base, &token, n % 3 == 1).await);
+                }
+                answered
+            })
+        })
+        .collect();
+    let mut answered = Vec::new();
+    for submitter in submitters {
+        answered.extend(submitter.await.expect("a submitter"));
+    }
+    // One alone, a transaction of its own: its failure is the commit's.
+    answered.push(submit_with_draft(&app.base, &tokens[0], true).await);
+    let mut sql = ws.sql();
+    for (id, keep, status, text) in &answered {
+        let visits = sql.i64(
+            "SELECT count(*) FROM visits WHERE visit_id = ?1",
+            &[id.into()],
+        );
+        let drafts = sql.i64("SELECT count(*) FROM drafts WHERE id = ?1", &[id.into()]);
+        if *keep {
+            assert_eq!(*status, StatusCode::INTERNAL_SERVER_ERROR, "{id}: {text}");
+            assert_eq!((visits, drafts), (0, 1), "{id}: nothing of it stored");
+        } else {
+            assert_eq!(*status, StatusCode::CREATED, "{id}: {text}");
+            assert_eq!((visits, drafts), (1, 0), "{id}: stored once");
+        }
+    }
+    let stored = sql.i64("SELECT count(*) FROM visits", &[]);
+    let accepted = answered.iter().filter(|(_, keep, ..)| !keep).count();
+    assert_eq!(stored, i64::try_from(accepted).expect("fits"));
+
+    // Deleting a kept draft alone, where the delete is the transaction's
+    // last statement before its commit: refused, and the draft is there.
+    let (id, ..) = answered.last().expect("the lone submission");
+    let deleted = reqwest::Client::new()
+        .delete(format!("{}/api/v1/drafts/{id}", app.base))
+        .bearer_auth(&tokens[0])
+        .send()
+        .await
+        .expect("delete the draft");
+    assert_eq!(deleted.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let drafts = sql.i64("SELECT count(*) FROM drafts WHERE id = ?1", &[id.into()]);
+    assert_eq!(drafts, 1, "the draft the database kept");
 }

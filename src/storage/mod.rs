@@ -981,7 +981,12 @@ impl Store {
     }
 
     /// Runs `work` so that all it stores is kept, or none of it: inside the
-    /// caller's transaction when there is one.
+    /// caller's transaction when there is one. There, on PostgreSQL, the
+    /// failure of a statement `work` sent without waiting (see
+    /// [`sql::Pg`]) may be told by the caller's next statement or commit
+    /// instead, which then fails too: a caller does not go on with its
+    /// transaction after a failure of this, so nothing of it is stored
+    /// either way.
     pub fn atomically<T, E: From<Error>>(
         &mut self,
         work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
@@ -1009,7 +1014,7 @@ impl Store {
                 if began {
                     self.conn.commit()?;
                 } else {
-                    self.conn.execute_batch("RELEASE atomically")?;
+                    self.conn.execute_batch_later("RELEASE atomically")?;
                 }
             }
             Ok((out, keep))

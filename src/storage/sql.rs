@@ -808,9 +808,9 @@ impl Conn {
         }
     }
 
-    /// [`Conn::execute_batch`] for statements that cannot fail on their
-    /// own (a savepoint begun): on PostgreSQL inside a transaction they are
-    /// sent with the next statement waited for.
+    /// [`Conn::execute_batch`] for statements whose outcome nobody waits
+    /// for (a savepoint begun or released): on PostgreSQL inside a
+    /// transaction they are sent with the next statement waited for.
     pub fn execute_batch_later(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),

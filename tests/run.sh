@@ -130,3 +130,6 @@ postgres_skips=(
 )
 echo "在 PostgreSQL 上再运行一遍集成测试:$HALLSCORE_TEST_POSTGRES" >&2
 cargo test --test app -- "${postgres_skips[@]/#/--skip=}"
+# And the unit tests of how statements travel to a PostgreSQL server,
+# which need one (ignored in the SQLite pass).
+cargo test --lib storage::sql::postgres_tests -- --ignored

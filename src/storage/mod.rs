@@ -101,6 +101,11 @@ pub enum Error {
     BadLocation(String, String),
     #[error("无法为数据库连接启动运行时(系统的线程或文件句柄用尽):{0}")]
     Runtime(std::io::Error),
+    /// A transaction that could not be brought back to one of its
+    /// savepoints after a failure: what it holds is uncertain, so it is
+    /// rolled back rather than committed.
+    #[error("数据库未能撤销事务中失败的一步,整个事务已撤销,本次操作未保存任何数据")]
+    RolledBack,
     #[error("数据库升级失败:{0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("{0}")]
@@ -981,12 +986,7 @@ impl Store {
     }
 
     /// Runs `work` so that all it stores is kept, or none of it: inside the
-    /// caller's transaction when there is one. There, on PostgreSQL, the
-    /// failure of a statement `work` sent without waiting (see
-    /// [`sql::Pg`]) may be told by the caller's next statement or commit
-    /// instead, which then fails too: a caller does not go on with its
-    /// transaction after a failure of this, so nothing of it is stored
-    /// either way.
+    /// caller's transaction when there is one.
     pub fn atomically<T, E: From<Error>>(
         &mut self,
         work: impl FnOnce(&mut Store) -> std::result::Result<T, E>,
@@ -1014,7 +1014,9 @@ impl Store {
                 if began {
                     self.conn.commit()?;
                 } else {
-                    self.conn.execute_batch_later("RELEASE atomically")?;
+                    // Waited for: what `work` left to send later fails
+                    // here, as its own failure, not the caller's.
+                    self.conn.execute_batch("RELEASE atomically")?;
                 }
             }
             Ok((out, keep))

@@ -429,6 +429,12 @@ pub struct Pg {
     statements: RefCell<HashMap<String, Statement>>,
     in_transaction: Cell<bool>,
     kept: RefCell<Vec<Kept>>,
+    /// Set when the transaction could not be rolled back to a savepoint:
+    /// it may have lost what it wrote before, so it must not commit.
+    unsure: Cell<bool>,
+    /// Set while rows are handed out one by one, when the connection is
+    /// busy receiving them.
+    streaming: Cell<bool>,
 }
 
 /// The driver's client, and the runtime that carries its messages to and
@@ -533,6 +539,8 @@ impl Pg {
             statements: RefCell::default(),
             in_transaction: Cell::new(false),
             kept: RefCell::default(),
+            unsure: Cell::new(false),
+            streaming: Cell::new(false),
         })
     }
 
@@ -559,6 +567,12 @@ impl Pg {
     where
         F: Future<Output = PgResult<T>>,
     {
+        // The rows being received hold the connection: a statement sent
+        // now would wait for them forever.
+        assert!(
+            !self.streaming.get(),
+            "a statement was sent on a connection still handing out rows"
+        );
         let link = self.link();
         let kept = self.kept.take();
         let out = if kept.is_empty() {
@@ -615,7 +629,25 @@ impl Pg {
         if !self.in_transaction.get() {
             return self.execute(&statement, params).map(drop);
         }
-        let values = params.values().into_iter().map(Value::from).collect();
+        // Parameters the driver would refuse fail now: refused when sent
+        // later, the statement would never reach the server, and those
+        // sent with it — a commit — would go through.
+        let values: Vec<Value> = params.values().into_iter().map(Value::from).collect();
+        let types = statement.params();
+        if types.len() != values.len() {
+            return Err(Error::Value(format!(
+                "语句需要 {} 个参数,给了 {} 个",
+                types.len(),
+                values.len()
+            )));
+        }
+        let mut scratch = bytes::BytesMut::new();
+        for (value, ty) in values.iter().zip(types) {
+            scratch.clear();
+            Bind(value.to_value())
+                .to_sql_checked(ty, &mut scratch)
+                .map_err(|e| Error::Value(e.to_string()))?;
+        }
         self.kept
             .borrow_mut()
             .push(Kept::Statement(statement, values));
@@ -634,6 +666,7 @@ impl Pg {
         let rows = self.wait(|client| client.query_raw(statement, binds.iter()))?;
         let mut rows = pin!(rows);
         let runtime = &self.link().runtime;
+        let _streaming = Streaming::begin(&self.streaming);
         let mut count = 0;
         while let Some(row) = runtime.block_on(futures_util::StreamExt::next(&mut rows)) {
             each(Row::Postgres(&row?))?;
@@ -657,9 +690,47 @@ impl Pg {
     }
 
     /// Runs statements that undo (a part of) the transaction: the kept
-    /// statements go first, their failures no longer mattering.
+    /// statements go first, their failures no longer mattering. When
+    /// rolling back to a savepoint fails, the transaction may have lost
+    /// writes made before it, whatever its caller does next: it will not
+    /// commit.
     fn undo(&self, sql: &str) -> Result<()> {
-        self.wait_heeding(|client| client.batch_execute(sql), false)
+        let out = self.wait_heeding(|client| client.batch_execute(sql), false);
+        if out.is_err() && self.in_transaction.get() {
+            self.unsure.set(true);
+        }
+        out
+    }
+
+    /// Begins a transaction with `sql`.
+    fn begin(&self, sql: &str) -> Result<()> {
+        self.unsure.set(false);
+        let began = self.batch(sql);
+        if began.is_err() {
+            // A statement after BEGIN that failed (the writers' lock not
+            // taken in time) leaves the transaction begun and failed: end
+            // it, or every later statement fails.
+            let _ = self.batch("ROLLBACK");
+        }
+        began?;
+        self.in_transaction.set(true);
+        Ok(())
+    }
+
+    /// Commits the transaction, unless it is unsure (see [`Pg::undo`]):
+    /// then, or when the commit fails, it is rolled back, so that no
+    /// transaction is left open holding the writers' lock.
+    fn commit(&self) -> Result<()> {
+        self.in_transaction.set(false);
+        let out = if self.unsure.take() {
+            Err(Error::RolledBack)
+        } else {
+            self.batch("COMMIT")
+        };
+        if out.is_err() {
+            let _ = self.undo("ROLLBACK");
+        }
+        out
     }
 
     /// Runs a statement whose parameters are the driver's own values —
@@ -674,6 +745,23 @@ impl Pg {
         let statement = self.statement(sql)?;
         let rows = self.wait(|client| client.query(&statement, params))?;
         rows.iter().map(|row| map(&Row::Postgres(row))).collect()
+    }
+}
+
+/// Marks a connection as handing out rows for as long as it lives,
+/// however the handing out ends.
+struct Streaming<'a>(&'a Cell<bool>);
+
+impl<'a> Streaming<'a> {
+    fn begin(flag: &'a Cell<bool>) -> Streaming<'a> {
+        flag.set(true);
+        Streaming(flag)
+    }
+}
+
+impl Drop for Streaming<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
     }
 }
 
@@ -808,9 +896,9 @@ impl Conn {
         }
     }
 
-    /// [`Conn::execute_batch`] for statements whose outcome nobody waits
-    /// for (a savepoint begun or released): on PostgreSQL inside a
-    /// transaction they are sent with the next statement waited for.
+    /// [`Conn::execute_batch`] for statements that cannot fail on their
+    /// own (a savepoint begun): on PostgreSQL inside a transaction they are
+    /// sent with the next statement waited for.
     pub fn execute_batch_later(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
@@ -832,19 +920,9 @@ impl Conn {
     pub fn begin_write(&self) -> Result<()> {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
-            Conn::Postgres(pg) => {
-                let began = pg.batch(&format!(
-                    "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
-                ));
-                if began.is_err() {
-                    // A lock not taken (a timeout) leaves the transaction
-                    // begun and failed: end it, or every later write fails.
-                    let _ = pg.batch("ROLLBACK");
-                }
-                began?;
-                pg.in_transaction.set(true);
-                Ok(())
-            }
+            Conn::Postgres(pg) => pg.begin(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
+            )),
         }
     }
 
@@ -853,21 +931,14 @@ impl Conn {
     pub fn begin_read(&self) -> Result<()> {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch("BEGIN")?),
-            Conn::Postgres(pg) => {
-                pg.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-                pg.in_transaction.set(true);
-                Ok(())
-            }
+            Conn::Postgres(pg) => pg.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
         }
     }
 
     pub fn commit(&self) -> Result<()> {
         match self {
             Conn::Sqlite(conn) => Ok(conn.execute_batch("COMMIT")?),
-            Conn::Postgres(pg) => {
-                pg.in_transaction.set(false);
-                pg.batch("COMMIT")
-            }
+            Conn::Postgres(pg) => pg.commit(),
         }
     }
 
@@ -939,8 +1010,10 @@ pub struct Savepoint<'c> {
 impl Savepoint<'_> {
     /// Keeps what was done since the savepoint began.
     pub fn commit(mut self) -> Result<()> {
-        self.done = true;
+        // Not done until released: a release that fails (on PostgreSQL,
+        // a statement sent with it that failed) is rolled back on drop.
         self.conn.execute_batch("RELEASE part")?;
+        self.done = true;
         if self.began {
             self.conn.commit()?;
         }
@@ -1157,5 +1230,176 @@ mod tests {
             "SELECT '?' FROM t WHERE a = $1 AND b = $12"
         );
         assert_eq!(dollar_placeholders("a = ? AND b = ?"), "a = $1 AND b = $2");
+    }
+}
+
+/// How [`Pg`] sends statements later, on a real server: the PostgreSQL
+/// pass of `tests/run.sh` runs these (`--ignored`), each in a database of
+/// its own on the server `HALLSCORE_TEST_POSTGRES` names.
+#[cfg(test)]
+mod postgres_tests {
+    use super::*;
+
+    const WHY: &str = "needs HALLSCORE_TEST_POSTGRES; tests/run.sh runs it";
+
+    fn connect(url: &str) -> Conn {
+        let config: tokio_postgres::Config = url.parse().expect("a PostgreSQL URL");
+        Conn::Postgres(Box::new(Pg::connect(&config).expect("connect")))
+    }
+
+    /// A fresh database `name` with a table `t` of non-negative numbers,
+    /// handed to `work` with a second connection to look from outside;
+    /// dropped afterwards.
+    fn with_database(name: &str, work: impl FnOnce(&Conn, &Conn)) {
+        let server = std::env::var("HALLSCORE_TEST_POSTGRES").expect(WHY);
+        let admin = connect(&server);
+        let drop_it = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        admin.execute_batch(&drop_it).expect("drop");
+        admin
+            .execute_batch(&format!("CREATE DATABASE {name}"))
+            .expect("create");
+        let (base, _) = server.rsplit_once('/').expect("a database in the URL");
+        let url = format!("{base}/{name}");
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let (conn, outside) = (connect(&url), connect(&url));
+            conn.execute_batch(
+                "CREATE TABLE t (id BIGSERIAL PRIMARY KEY, n BIGINT NOT NULL CHECK (n >= 0))",
+            )
+            .expect("the table");
+            work(&conn, &outside);
+        }));
+        admin.execute_batch(&drop_it).expect("drop");
+        if let Err(panic) = out {
+            std::panic::resume_unwind(panic);
+        }
+    }
+
+    fn numbers(conn: &Conn) -> String {
+        conn.query_row(
+            "SELECT coalesce(string_agg(n::text, ',' ORDER BY id), '') FROM t",
+            (),
+            |r| r.get(0),
+        )
+        .expect("the numbers")
+    }
+
+    #[test]
+    #[ignore = "needs HALLSCORE_TEST_POSTGRES; tests/run.sh runs it"]
+    fn kept_statements_go_before_the_next_one_in_their_order() {
+        with_database("hs_unit_order", |conn, outside| {
+            conn.begin_write().expect("begin");
+            for n in [3, 1, 2] {
+                conn.execute_later("INSERT INTO t (n) VALUES (?1)", [n])
+                    .expect("kept");
+            }
+            conn.execute_batch_later("SAVEPOINT a").expect("kept");
+            conn.execute_later("INSERT INTO t (n) VALUES (?1)", [7])
+                .expect("kept");
+            assert_eq!(numbers(outside), "", "nothing sent yet is visible");
+            assert_eq!(numbers(conn), "3,1,2,7");
+            conn.commit().expect("commit");
+            assert_eq!(numbers(outside), "3,1,2,7");
+        });
+    }
+
+    #[test]
+    #[ignore = "needs HALLSCORE_TEST_POSTGRES; tests/run.sh runs it"]
+    fn a_kept_statement_that_fails_fails_the_commit() {
+        with_database("hs_unit_commit", |conn, outside| {
+            conn.begin_write().expect("begin");
+            conn.execute("INSERT INTO t (n) VALUES (1)", ())
+                .expect("waited");
+            conn.execute_later("INSERT INTO t (n) VALUES (?1)", [-1])
+                .expect("kept");
+            let failed = conn.commit().expect_err("the commit fails");
+            assert!(failed.to_string().contains("t_n_check"), "{failed}");
+            assert_eq!(numbers(outside), "", "nothing stored");
+            assert!(conn.is_autocommit());
+            conn.execute("INSERT INTO t (n) VALUES (2)", ())
+                .expect("the connection goes on");
+            assert_eq!(numbers(outside), "2");
+        });
+    }
+
+    #[test]
+    #[ignore = "needs HALLSCORE_TEST_POSTGRES; tests/run.sh runs it"]
+    fn parameters_the_driver_refuses_fail_when_the_statement_is_kept() {
+        with_database("hs_unit_params", |conn, outside| {
+            conn.begin_write().expect("begin");
+            conn.execute("INSERT INTO t (n) VALUES (1)", ())
+                .expect("waited");
+            let refused = conn
+                .execute_later("INSERT INTO t (n) VALUES (?1)", [5, 6])
+                .expect_err("two values for one parameter");
+            assert!(refused.to_string().contains("1 个参数"), "{refused}");
+            let refused = conn
+                .execute_later("INSERT INTO t (n) VALUES (?1)", ["five"])
+                .expect_err("text for a number");
+            assert!(refused.to_string().contains("不能作为"), "{refused}");
+            conn.rollback().expect("rollback");
+            assert_eq!(numbers(outside), "");
+        });
+    }
+
+    #[test]
+    #[ignore = "needs HALLSCORE_TEST_POSTGRES; tests/run.sh runs it"]
+    fn a_transaction_not_brought_back_to_its_savepoint_does_not_commit() {
+        with_database("hs_unit_undo", |conn, outside| {
+            conn.begin_write().expect("begin");
+            conn.execute("INSERT INTO t (n) VALUES (1)", ())
+                .expect("waited");
+            conn.execute_later("INSERT INTO t (n) VALUES (?1)", [-1])
+                .expect("kept");
+            // A part begun after the failure and undone at once: the
+            // savepoint was refused, so rolling back to it fails.
+            conn.execute_batch_later("SAVEPOINT part").expect("kept");
+            assert!(conn.undo_batch("ROLLBACK TO part; RELEASE part").is_err());
+            let refused = conn.commit().expect_err("not committed");
+            assert!(matches!(refused, Error::RolledBack), "{refused}");
+            assert_eq!(numbers(outside), "");
+            conn.execute("INSERT INTO t (n) VALUES (2)", ())
+                .expect("the connection goes on");
+            assert_eq!(numbers(outside), "2");
+        });
+    }
+
+    #[test]
+    #[ignore = "needs HALLSCORE_TEST_POSTGRES; tests/run.sh runs it"]
+    fn a_savepoint_whose_release_fails_is_rolled_back_to() {
+        with_database("hs_unit_release", |conn, outside| {
+            conn.begin_write().expect("begin");
+            conn.execute("INSERT INTO t (n) VALUES (1)", ())
+                .expect("waited");
+            {
+                let part = conn.savepoint().expect("savepoint");
+                part.execute_later("INSERT INTO t (n) VALUES (?1)", [-1])
+                    .expect("kept");
+                assert!(part.commit().is_err(), "the release tells the failure");
+            }
+            assert_eq!(numbers(conn), "1", "the transaction goes on");
+            conn.commit().expect("commit");
+            assert_eq!(numbers(outside), "1");
+        });
+    }
+
+    #[test]
+    #[ignore = "needs HALLSCORE_TEST_POSTGRES; tests/run.sh runs it"]
+    fn a_statement_sent_while_rows_arrive_panics_instead_of_waiting_forever() {
+        with_database("hs_unit_stream", |conn, _| {
+            let mut rows = conn
+                .prepare_cached("SELECT generate_series(1, 100000)")
+                .expect("prepare");
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                rows.for_each_row((), |_| {
+                    conn.query_row("SELECT 1", (), |r| r.get::<i64>(0))
+                        .map(drop)
+                })
+            }));
+            assert!(out.is_err(), "the second statement panics");
+            assert!(
+                !conn.postgres().expect("PostgreSQL").streaming.get(),
+                "and the connection no longer counts as streaming"
+            );
+        });
     }
 }

@@ -589,15 +589,14 @@ impl Pg {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let text = dollar_placeholders(sql);
-        let statement = self.wait(|client| client.prepare(&text))?;
+        let statement = self.prepare(sql)?;
         self.statements
             .borrow_mut()
             .insert(sql.to_string(), statement.clone());
         Ok(statement)
     }
 
-    /// A statement made at run time, prepared anew.
+    /// `sql` prepared anew, not kept: for statements made at run time.
     fn prepare(&self, sql: &str) -> Result<Statement> {
         let text = dollar_placeholders(sql);
         self.wait(|client| client.prepare(&text))

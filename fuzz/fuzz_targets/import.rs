@@ -1,7 +1,8 @@
 //! Arbitrary bytes through the spreadsheet import path: `read_workbook`
 //! under each readable file name, then the roster, visits and 评分细则
 //! parsers on whatever it read. Nothing may panic, hang or blow up memory;
-//! every bad file must come back as an error.
+//! every bad file must come back as an error. A .csv's visits read row by
+//! row as they are parsed must come out exactly as when read whole.
 //!
 //! The first byte picks the file name (and so the reader); the rest is the
 //! file. Seeds in fuzz/seeds/ are fixtures with that byte in front.
@@ -13,9 +14,9 @@ use std::sync::OnceLock;
 
 use hallscore::domain::checklist::Checklist;
 use hallscore::formats::import::{
-    ChecklistMeta, VisitContext, parse_checklist, parse_roster, parse_visits,
+    ChecklistMeta, HEADER_SEARCH_ROWS, VisitContext, parse_checklist, parse_roster, parse_visits,
 };
-use hallscore::formats::read::read_workbook;
+use hallscore::formats::read::{Opened, read_workbook};
 use libfuzzer_sys::fuzz_target;
 
 const NAMES: [&str; 4] = ["fuzz.xlsx", "fuzz.xls", "fuzz.ods", "fuzz.csv"];
@@ -66,5 +67,19 @@ fuzz_target!(|data: &[u8]| {
         pass_mark: 0.8,
     };
     let _ = parse_checklist(name, &sheets, &meta);
-    let _ = parse_visits(name, sheets, &visits, &mut || {}, &mut |_| {});
+    let parse = |opened| {
+        let mut handed = Vec::new();
+        let parsed = parse_visits(name, opened, &visits, &mut |_, _| {}, &mut |records| {
+            handed.extend(records)
+        });
+        (parsed, handed)
+    };
+    let whole = parse(Opened::Sheets(sheets));
+    if let Ok(opened @ Opened::Csv { .. }) = Opened::open(name, bytes.to_vec(), HEADER_SEARCH_ROWS) {
+        assert_eq!(
+            parse(opened),
+            whole,
+            "a .csv read as it goes reads as when read whole"
+        );
+    }
 });

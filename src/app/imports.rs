@@ -8,7 +8,7 @@ use crate::domain::checklist::Checklist;
 use crate::domain::{self, visit::Visit};
 use crate::formats;
 use crate::formats::import::{self, ChecklistMeta, Problem, VisitContext};
-use crate::formats::read::{ReadError, read_workbook};
+use crate::formats::read::{Opened, ReadError, read_workbook};
 use crate::storage::{
     self, Counts, Disposition, Prepared, Reader, RosterOutcome, Store, VisitImport,
 };
@@ -110,12 +110,12 @@ pub fn visits(
         // The file's cells are made and dropped on the thread that makes the
         // visits, which then reuses their memory.
         let reading = scope.spawn(move || {
-            let sheets = read_workbook(file, bytes)?;
-            let (read, _) = known
-                .parse(file, sheets, on_row, &mut |records| {
+            let opened = Opened::open(file, bytes, import::HEADER_SEARCH_ROWS)?;
+            let read = known
+                .parse(file, opened, on_row, &mut |records| {
                     // The storing side stops taking batches only when it
                     // failed, and then drops the rest.
-                    let visits = records.iter().map(|r| (r.row, r.value.clone()));
+                    let visits = records.into_iter().map(|r| (r.row, r.value));
                     let _ = hand_over.send(known.batch(visits));
                 })
                 .map_err(problems(file))?;
@@ -204,53 +204,44 @@ impl Known {
         }
     }
 
-    /// Reads and checks the rows of `sheets`, handing out the visits as
+    /// Reads and checks the rows of `opened`, handing out the visits as
     /// [`import::parse_visits`] does.
     fn parse(
         &self,
         file: &str,
-        sheets: Vec<formats::read::Sheet>,
+        opened: Opened,
         on_row: &mut dyn FnMut(usize, usize),
-        on_visits: &mut dyn FnMut(&[import::Record<Visit>]),
-    ) -> Result<(Read, Vec<import::Record<Visit>>), Vec<Problem>> {
+        on_visits: &mut dyn FnMut(Vec<import::Record<Visit>>),
+    ) -> Result<Read, Vec<Problem>> {
         let context = VisitContext {
             branches: &self.branches,
             checklists: &self.checklists,
             default_checklist: &self.default_checklist,
         };
-        let total = sheets.iter().map(|s| s.rows.len()).max().unwrap_or(0);
-        let mut done = 0;
-        let parsed = import::parse_visits(
-            file,
-            sheets,
-            &context,
-            &mut || {
-                done += 1;
-                on_row(done, total);
-            },
-            on_visits,
-        )?;
-        let read = Read {
+        let parsed = import::parse_visits(file, opened, &context, on_row, on_visits)?;
+        Ok(Read {
             sheet: parsed.sheet,
             header_row: parsed.header_row,
             blanks_as_na: parsed.blanks_as_na,
-        };
-        Ok((read, parsed.rows))
+        })
     }
 }
 
 /// Reads a visits sheet and checks every row; stores nothing, so the
 /// server does it off the writer.
 pub fn read_visits(reader: &Reader, file: &str, bytes: Vec<u8>) -> Result<ReadVisits, Failure> {
-    let sheets = read_workbook(file, bytes)?;
+    let opened = Opened::open(file, bytes, import::HEADER_SEARCH_ROWS)?;
     let known = Known::of(reader)?;
-    let (read, records) = known
-        .parse(file, sheets, &mut |_, _| {}, &mut |_| {})
+    let mut visits = Vec::new();
+    let read = known
+        .parse(file, opened, &mut |_, _| {}, &mut |records| {
+            visits.extend(records.into_iter().map(|r| (r.row, r.value)));
+        })
         .map_err(problems(file))?;
     Ok(ReadVisits {
         file: file.to_string(),
         read,
-        visits: known.batch(records.into_iter().map(|r| (r.row, r.value))),
+        visits: known.batch(visits.into_iter()),
     })
 }
 

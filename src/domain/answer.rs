@@ -16,6 +16,20 @@ pub enum Answer {
     NotApplicable,
 }
 
+/// Hashes as answers compare: a number by its value (0 and -0 alike).
+impl std::hash::Hash for Answer {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match *self {
+            Answer::Number(value) => (if value == 0.0 { 0.0 } else { value })
+                .to_bits()
+                .hash(state),
+            Answer::Choice(index) => index.hash(state),
+            Answer::Pass | Answer::Fail | Answer::NotApplicable => {}
+        }
+    }
+}
+
 /// A raw answer as it arrives from a spreadsheet cell, a form or JSON.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RawAnswer<'a> {

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use super::answer::Answer;
 
 /// One unannounced inspection of one hall, as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Visit {
     /// The agency's or the tablet's id for the visit, when there is one.
     pub visit_id: Option<String>,

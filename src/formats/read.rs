@@ -191,14 +191,11 @@ pub enum ReadError {
 /// Reads a whole workbook. `name` is the file name as the user knows it;
 /// its extension chooses the reader, and the content is checked against it.
 pub fn read_workbook(name: &str, bytes: Vec<u8>) -> Result<Vec<Sheet>, ReadError> {
-    let extension = name
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase())
-        .unwrap_or_default();
+    let extension = extension(name);
     let zip = bytes.starts_with(b"PK\x03\x04");
     let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
     let sheets = match extension.as_str() {
-        "csv" | "txt" => vec![read_csv(name, &bytes)?],
+        "csv" | "txt" => vec![read_csv(name, bytes)?],
         // Encrypted OOXML files are OLE containers, not zips.
         "xlsx" | "xlsm" | "ods" | "xlsb" if ole => return Err(ReadError::Encrypted(name.into())),
         "xlsx" | "xlsm" if zip => guarded(name, &extension, || read_xlsx(name, bytes))?,
@@ -266,62 +263,192 @@ fn format_name(extension: &str) -> &'static str {
     }
 }
 
-fn read_csv(name: &str, bytes: &[u8]) -> Result<Sheet, ReadError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(ReadError::NotUtf8(name.into()));
+fn read_csv(name: &str, bytes: Vec<u8>) -> Result<Sheet, ReadError> {
+    let rows = CsvRows::new(name, bytes)?;
+    Ok(Sheet {
+        name: rows.sheet.clone(),
+        rows: rows.collect::<Result<_, _>>()?,
+    })
+}
+
+/// The extension of a file's name, in lower case: it chooses the reader.
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A file as an importer takes it: every sheet read whole, or a .csv with
+/// its first rows read and the rest read as they are taken, so that a
+/// large file is never held as cells all at once.
+pub enum Opened {
+    Sheets(Vec<Sheet>),
+    Csv { head: Sheet, rest: Box<CsvRows> },
+}
+
+impl Opened {
+    /// Opens `name`: a .csv up to its first `head` rows (as far as a
+    /// header is looked for), any other format whole. Refuses what
+    /// [`read_workbook`] refuses, except a .csv's size, found only as its
+    /// rows are taken.
+    pub fn open(name: &str, bytes: Vec<u8>, head: usize) -> Result<Opened, ReadError> {
+        if !matches!(extension(name).as_str(), "csv" | "txt") {
+            return read_workbook(name, bytes).map(Opened::Sheets);
+        }
+        let mut rest = CsvRows::new(name, bytes)?;
+        let rows: Vec<Row> = rest.by_ref().take(head).collect::<Result<_, _>>()?;
+        if rows.is_empty() {
+            return Err(ReadError::Empty(name.into()));
+        }
+        let head = Sheet {
+            name: rest.sheet.clone(),
+            rows,
+        };
+        Ok(Opened::Csv {
+            head,
+            rest: Box::new(rest),
+        })
     }
-    let mut reader = csv::ReaderBuilder::new()
+}
+
+/// The rows of a .csv file (UTF-8, with or without a BOM) one at a time:
+/// rows without a value are left out, and a file of more than
+/// [`MAX_CELLS`] cells is refused at the row that passes them.
+pub struct CsvRows {
+    name: String,
+    sheet: String,
+    reader: csv::Reader<Cursor<Vec<u8>>>,
+    /// Where the text begins in the file, after a BOM.
+    start: usize,
+    record: csv::StringRecord,
+    cells_used: usize,
+    /// How far into the text lines are counted, and the line reached.
+    counted_to: usize,
+    line: u32,
+}
+
+impl CsvRows {
+    fn new(name: &str, bytes: Vec<u8>) -> Result<CsvRows, ReadError> {
+        let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        if std::str::from_utf8(&bytes[start..]).is_err() {
+            return Err(ReadError::NotUtf8(name.into()));
+        }
+        let mut text = Cursor::new(bytes);
+        text.set_position(start as u64);
+        Ok(CsvRows {
+            name: name.into(),
+            sheet: stem(name),
+            reader: csv_reader(text),
+            start,
+            record: csv::StringRecord::new(),
+            cells_used: 0,
+            counted_to: 0,
+            line: 1,
+        })
+    }
+
+    /// The text of the file, after a BOM.
+    fn text(&self) -> &[u8] {
+        &self.reader.get_ref().get_ref()[self.start..]
+    }
+
+    /// Looks through the records not taken yet, leaving them to be taken:
+    /// hands `seen` each one's field in `column` (when asked for and
+    /// there), and returns how many there are. Counts rows without a value
+    /// too, which are not taken.
+    pub fn look_ahead(&self, column: Option<usize>, seen: &mut dyn FnMut(&str)) -> usize {
+        let at = usize::try_from(self.reader.position().byte()).unwrap_or(usize::MAX);
+        let mut reader = csv_reader(self.text().get(at..).unwrap_or_default());
+        // Bytes, not text: only the one field is read as text (the whole
+        // file is known to be UTF-8), a third of the time.
+        let mut record = csv::ByteRecord::new();
+        let mut count = 0;
+        while reader.read_byte_record(&mut record).unwrap_or(false) {
+            count += 1;
+            if let Some(field) = column
+                .and_then(|c| record.get(c))
+                .and_then(|f| std::str::from_utf8(f).ok())
+            {
+                seen(field);
+            }
+        }
+        count
+    }
+
+    fn read(&mut self) -> Result<Option<Row>, ReadError> {
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {}
+                Err(e) => return Err(ReadError::Csv(self.name.clone(), e.to_string())),
+            }
+            // The reader reports a record after blank lines as starting on
+            // the first blank one, so lines are counted here from byte
+            // offsets.
+            let counted_to = self.counted_to;
+            let text = self.text();
+            let mut start = self.record.position().map_or(counted_to, |p| {
+                usize::try_from(p.byte()).unwrap_or(counted_to)
+            });
+            while matches!(text.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            let start = start.max(counted_to);
+            let lines = text[counted_to..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u32;
+            self.line += lines;
+            self.counted_to = start;
+            let record = &self.record;
+            let last = (0..record.len())
+                .rev()
+                .find(|&i| record.get(i).is_some_and(|f| !f.trim().is_empty()));
+            let Some(last) = last else { continue };
+            self.cells_used += last + 1;
+            if self.cells_used > MAX_CELLS {
+                return Err(ReadError::TooLarge(
+                    self.name.clone(),
+                    self.sheet.clone(),
+                    MAX_CELLS,
+                ));
+            }
+            let cells = record
+                .iter()
+                .take(last + 1)
+                .map(|field| {
+                    if field.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(field.into())
+                    }
+                })
+                .collect();
+            return Ok(Some(Row {
+                number: self.line,
+                cells,
+            }));
+        }
+    }
+}
+
+impl Iterator for CsvRows {
+    type Item = Result<Row, ReadError>;
+
+    fn next(&mut self) -> Option<Result<Row, ReadError>> {
+        self.read().transpose()
+    }
+}
+
+fn csv_reader<R: std::io::Read>(text: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes);
-    let mut rows = Vec::new();
-    let mut cells_used = 0usize;
-    let mut record = csv::StringRecord::new();
-    // The reader reports a record after blank lines as starting on the
-    // first blank one, so lines are counted here from byte offsets.
-    let (mut counted_to, mut line) = (0usize, 1u32);
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(ReadError::Csv(name.into(), e.to_string())),
-        }
-        let mut start = record.position().map_or(counted_to, |p| {
-            usize::try_from(p.byte()).unwrap_or(counted_to)
-        });
-        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
-            start += 1;
-        }
-        let start = start.max(counted_to);
-        line += bytes[counted_to..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u32;
-        counted_to = start;
-        let number = line;
-        let last = (0..record.len())
-            .rev()
-            .find(|&i| record.get(i).is_some_and(|f| !f.trim().is_empty()));
-        let Some(last) = last else { continue };
-        cells_used += last + 1;
-        if cells_used > MAX_CELLS {
-            return Err(ReadError::TooLarge(name.into(), stem(name), MAX_CELLS));
-        }
-        let mut cells = Vec::with_capacity(last + 1);
-        for field in record.iter().take(last + 1) {
-            cells.push(if field.is_empty() {
-                Cell::Empty
-            } else {
-                Cell::Text(field.into())
-            });
-        }
-        rows.push(Row { number, cells });
-    }
-    Ok(Sheet {
-        name: stem(name),
-        rows,
-    })
+        .from_reader(text)
 }
 
 fn stem(name: &str) -> String {

@@ -14,6 +14,7 @@ use std::fmt;
 
 pub use checklist::{CHECKLIST_HEADERS, ChecklistMeta, checklist_row, parse_checklist};
 pub use roster::{parse_roster, roster_headers};
+pub use table::HEADER_SEARCH_ROWS;
 pub use visits::{VisitContext, parse_visits};
 
 use super::read::column_letter;

@@ -64,8 +64,13 @@ impl Table {
         self.fields.values().all(blank) && self.others.iter().all(|c| blank(&c.index))
     }
 
+    /// The column of a field, if the header names it.
+    pub fn column_of(&self, key: &str) -> Option<usize> {
+        self.fields.get(key).copied()
+    }
+
     pub fn cell<'c>(&self, row: &'c Row, key: &str) -> Option<&'c Cell> {
-        self.fields.get(key).and_then(|&c| row.cells.get(c))
+        self.column_of(key).and_then(|c| row.cells.get(c))
     }
 
     pub fn text(&self, row: &Row, key: &str) -> Option<String> {
@@ -91,7 +96,7 @@ impl Table {
 
     /// A problem with a field's cell of a data row.
     pub fn problem(&self, row: &Row, key: &str, reason: impl Into<String>) -> Problem {
-        let column = self.fields.get(key).copied();
+        let column = self.column_of(key);
         Problem {
             sheet: self.sheet.clone(),
             row: Some(row.number),
@@ -150,7 +155,7 @@ impl Table {
 }
 
 /// How far down a sheet the header row may be.
-const HEADER_SEARCH_ROWS: usize = 30;
+pub const HEADER_SEARCH_ROWS: usize = 30;
 
 /// What one row's cells say as headers.
 struct Headers {

@@ -2,6 +2,7 @@
 //! item, checked against the roster and the stored checklists.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -10,7 +11,7 @@ use super::{Parsed, Problem, Record};
 use crate::domain::answer::{Answer, RawAnswer, normalize_text, parse_number};
 use crate::domain::checklist::{Checklist, Item, ItemKind};
 use crate::domain::visit::Visit;
-use crate::formats::read::{Cell, Row, Sheet};
+use crate::formats::read::{Cell, Opened, ReadError, Row};
 
 const VISIT_FIELDS: &[Field] = &[
     field(
@@ -62,64 +63,120 @@ impl<'a> VisitContext<'a> {
 const HANDED_OUT: usize = 2048;
 
 /// Reads visit rows against the roster and the stored checklists.
-/// `on_row` is called once per data row, for progress bars. The visits
-/// are also handed to `on_visits` as they are read, a few thousand at a
-/// time, so that they can be stored meanwhile: whether they may be kept
-/// is known only at the end, from what this returns. The sheets are
-/// consumed: each row is dropped once read, so a year of national visits
-/// never holds both its cells and its visits in memory.
+/// `on_row(done, total)` is called once per data row, for progress bars.
+/// The visits are handed to `on_visits` as they are read, a few thousand
+/// at a time, so that they can be stored meanwhile: whether they may be
+/// kept is known only at the end, from what this returns (the rows they
+/// came from). Each row is dropped once read and each visit once handed
+/// out, and a .csv is read as it goes: a year of national visits is never
+/// held whole, as cells or as visits.
 pub fn parse_visits(
     file: &str,
-    mut sheets: Vec<Sheet>,
+    opened: Opened,
     context: &VisitContext<'_>,
-    on_row: &mut dyn FnMut(),
-    on_visits: &mut dyn FnMut(&[Record<Visit>]),
-) -> Result<Parsed<Visit>, Vec<Problem>> {
-    let table = find_table(file, &sheets, VISIT_FIELDS)?;
-    let (item_columns, problems) = item_columns(&table, &sheets, context);
-    let data = std::mem::take(&mut sheets[table.sheet_index].rows);
-    drop(sheets);
+    on_row: &mut dyn FnMut(usize, usize),
+    on_visits: &mut dyn FnMut(Vec<Record<Visit>>),
+) -> Result<Parsed<()>, Vec<Problem>> {
+    match opened {
+        Opened::Sheets(mut sheets) => {
+            let table = find_table(file, &sheets, VISIT_FIELDS)?;
+            let checklists = table
+                .data(&sheets)
+                .iter()
+                .filter_map(|row| table.text(row, "checklist"))
+                .collect();
+            let data = std::mem::take(&mut sheets[table.sheet_index].rows);
+            drop(sheets);
+            let total = data.len() - table.first_data;
+            let rows = data.into_iter().skip(table.first_data).map(Ok);
+            read_rows(&table, checklists, context, total, rows, on_row, on_visits)
+        }
+        Opened::Csv { head, rest } => {
+            let head = [head];
+            let table = find_table(file, &head, VISIT_FIELDS)?;
+            let [head] = head;
+            let mut checklists: HashSet<String> = head.rows[table.first_data..]
+                .iter()
+                .filter_map(|row| table.text(row, "checklist"))
+                .collect();
+            let later = rest.look_ahead(table.column_of("checklist"), &mut |field| {
+                let id = normalize_text(field);
+                if !id.is_empty() && !checklists.contains(&*id) {
+                    checklists.insert(id.into_owned());
+                }
+            });
+            let total = head.rows.len() - table.first_data + later;
+            let rows = head
+                .rows
+                .into_iter()
+                .skip(table.first_data)
+                .map(Ok)
+                .chain(rest);
+            let checklists = checklists.into_iter().collect();
+            read_rows(&table, checklists, context, total, rows, on_row, on_visits)
+        }
+    }
+}
+
+/// Reads the data rows of `table`, whose rows name `checklists`.
+fn read_rows(
+    table: &Table,
+    checklists: Vec<String>,
+    context: &VisitContext<'_>,
+    total: usize,
+    rows: impl Iterator<Item = Result<Row, ReadError>>,
+    on_row: &mut dyn FnMut(usize, usize),
+    on_visits: &mut dyn FnMut(Vec<Record<Visit>>),
+) -> Result<Parsed<()>, Vec<Problem>> {
+    let (item_columns, problems) = item_columns(table, checklists, context);
     let mut reader = VisitRows {
-        table: &table,
+        table,
         context,
         item_columns,
         readers: Vec::new(),
         missing: Vec::new(),
-        rows: Vec::with_capacity(data.len() - table.first_data),
+        rows: Vec::with_capacity(total),
+        visits: Vec::with_capacity(HANDED_OUT),
         by_key: HashMap::new(),
         blanks_as_na: 0,
         problems,
     };
-    let mut handed = 0;
-    for row in data.into_iter().skip(table.first_data) {
-        on_row();
+    for (done, row) in rows.enumerate() {
+        let row = match row {
+            Ok(row) => row,
+            // The rest of the file is not read: nothing of it is kept.
+            Err(unread) => {
+                reader.problems.push(table.whole_sheet(unread.to_string()));
+                break;
+            }
+        };
+        on_row(done + 1, total);
         if !table.is_blank(&row) {
             reader.read(&row);
         }
-        if reader.rows.len() - handed == HANDED_OUT {
-            on_visits(&reader.rows[handed..]);
-            handed = reader.rows.len();
+        if reader.visits.len() == HANDED_OUT {
+            on_visits(std::mem::replace(
+                &mut reader.visits,
+                Vec::with_capacity(HANDED_OUT),
+            ));
         }
     }
-    if reader.rows.len() > handed {
-        on_visits(&reader.rows[handed..]);
+    if !reader.visits.is_empty() {
+        on_visits(std::mem::take(&mut reader.visits));
     }
     reader.finish()
 }
 
 /// The column of each item that the file's headers name, matched against
-/// every item the file's rows may use, and the problems of the other
-/// columns: unknown, or an item's second column.
+/// every item the file's rows may use (those of the `checklists` they name
+/// and of the default one), and the problems of the other columns:
+/// unknown, or an item's second column.
 fn item_columns(
     table: &Table,
-    sheets: &[Sheet],
+    checklists: Vec<String>,
     context: &VisitContext<'_>,
 ) -> (HashMap<String, usize>, Vec<Problem>) {
-    let mut ids: Vec<String> = table
-        .data(sheets)
-        .iter()
-        .filter_map(|row| table.text(row, "checklist"))
-        .collect();
+    let mut ids = checklists;
     ids.push(context.default_checklist.to_string());
     ids.sort();
     ids.dedup();
@@ -176,6 +233,12 @@ struct MissingColumns {
     items: Vec<String>,
 }
 
+/// Where a visit was first read, and its content hashed.
+struct Earlier {
+    row: u32,
+    content: u64,
+}
+
 /// The state of reading the data rows one by one.
 struct VisitRows<'c> {
     table: &'c Table,
@@ -185,9 +248,13 @@ struct VisitRows<'c> {
     readers: Vec<AnswerReader<'c>>,
     /// Reported once per checklist version.
     missing: Vec<MissingColumns>,
-    rows: Vec<Record<Visit>>,
-    /// Index in `rows` of each visit key, to find one visit given twice.
-    by_key: HashMap<String, usize>,
+    /// The row of each visit read.
+    rows: Vec<Record<()>>,
+    /// Visits read and not handed out yet.
+    visits: Vec<Record<Visit>>,
+    /// The row and the content (hashed) of each visit key read, to find
+    /// one visit given twice.
+    by_key: HashMap<String, Earlier>,
     blanks_as_na: usize,
     problems: Vec<Problem>,
 }
@@ -332,11 +399,14 @@ impl<'c> VisitRows<'c> {
     }
 
     /// Keeps a visit, unless an earlier row gave the same visit: the same
-    /// content is kept once, different content is a problem.
+    /// content is kept once, different content is a problem. Contents are
+    /// compared by a 64-bit hash, which two different visits of one key
+    /// share once in 2⁶⁴.
     fn add(&mut self, row: &Row, visit: Visit, blanks: usize) {
+        let content = BuildHasherDefault::<DefaultHasher>::default().hash_one(&visit);
         match self.by_key.get(&visit.key()) {
-            Some(&earlier) if self.rows[earlier].value == visit => {}
-            Some(&earlier) => self.problems.push(self.table.problem(
+            Some(earlier) if earlier.content == content => {}
+            Some(earlier) => self.problems.push(self.table.problem(
                 row,
                 if visit.visit_id.is_some() {
                     "visit_id"
@@ -345,12 +415,20 @@ impl<'c> VisitRows<'c> {
                 },
                 format!(
                     "与第 {} 行是同一次暗访(编号或网点、时间、暗访员相同),但内容不同",
-                    self.rows[earlier].row
+                    earlier.row
                 ),
             )),
             None => {
-                self.by_key.insert(visit.key(), self.rows.len());
+                let earlier = Earlier {
+                    row: row.number,
+                    content,
+                };
+                self.by_key.insert(visit.key(), earlier);
                 self.rows.push(Record {
+                    row: row.number,
+                    value: (),
+                });
+                self.visits.push(Record {
                     row: row.number,
                     value: visit,
                 });
@@ -359,8 +437,9 @@ impl<'c> VisitRows<'c> {
         }
     }
 
-    /// The visits, or every problem: missing item columns first.
-    fn finish(self) -> Result<Parsed<Visit>, Vec<Problem>> {
+    /// The rows of the visits, or every problem: missing item columns
+    /// first.
+    fn finish(self) -> Result<Parsed<()>, Vec<Problem>> {
         let table = self.table;
         let mut problems: Vec<Problem> = self
             .missing
@@ -534,6 +613,84 @@ fn parse_date_text(text: &str) -> Option<NaiveDateTime> {
 mod tests {
     use super::*;
     use crate::domain::checklist::tests::sample;
+    use crate::formats::import::HEADER_SEARCH_ROWS;
+    use crate::formats::read::read_workbook;
+
+    /// A .csv whose header is on its second line and whose 40th data row
+    /// is the first to name the checklist `other`, the only one with item
+    /// D01: read as it goes, past the rows the header is looked for in.
+    #[test]
+    fn a_csv_read_as_it_goes_reads_as_when_read_whole() {
+        let other = crate::formats::checklist::parse(
+            "other.toml",
+            &crate::domain::checklist::tests::SAMPLE
+                .replacen("id = \"sample\"", "id = \"other\"", 1)
+                .replacen("code = \"A03\"", "code = \"D01\"", 1),
+        )
+        .expect("a valid checklist");
+        let checklists = HashMap::from([
+            ("sample".to_string(), vec![sample()]),
+            ("other".to_string(), vec![other]),
+        ]);
+        let branches = HashSet::from(["H01".to_string()]);
+        let context = VisitContext {
+            branches: &branches,
+            checklists: &checklists,
+            default_checklist: "sample",
+        };
+        let mut text = String::from(
+            "\u{feff}2025 年暗访结果\r\n网点编码,暗访日期,暗访员,检查表,A01,A02,A03,B01,B02,B03,C01,D01\r\n",
+        );
+        for day in 1..=45 {
+            let (checklist, a03, d01) = if day >= 40 {
+                ("other", "", "是")
+            } else {
+                ("", "否", "")
+            };
+            let branch = if day == 44 { "H99" } else { "H01" };
+            text.push_str(&format!(
+                "{branch},2025-{:02}-{:02} 10:00,\"张三\r\n李四\",{checklist},是,是,{a03},优,4,是,8,{d01}\r\n",
+                day / 28 + 3,
+                day % 28 + 1
+            ));
+            if day % 10 == 0 {
+                text.push_str(",,,\r\n\r\n");
+            }
+        }
+        let bytes = text.into_bytes();
+        let parse = |opened| {
+            let (mut progress, mut handed) = (Vec::new(), Vec::new());
+            let parsed = parse_visits(
+                "暗访.csv",
+                opened,
+                &context,
+                &mut |done, total| progress.push((done, total)),
+                &mut |visits| handed.extend(visits),
+            );
+            (parsed, progress.last().copied(), handed)
+        };
+        let whole = read_workbook("暗访.csv", bytes.clone()).expect("reads");
+        let (whole, whole_progress, whole_handed) = parse(Opened::Sheets(whole));
+        let opened = Opened::open("暗访.csv", bytes, HEADER_SEARCH_ROWS).expect("opens");
+        assert!(matches!(opened, Opened::Csv { .. }));
+        let (streamed, streamed_progress, streamed_handed) = parse(opened);
+        assert_eq!(streamed, whole);
+        assert_eq!(streamed_handed, whole_handed);
+        assert_eq!(whole_handed.len(), 44);
+        assert_eq!(
+            whole_handed
+                .iter()
+                .filter(|v| v.value.checklist_id == "other")
+                .count(),
+            5
+        );
+        assert_eq!(whole_progress, Some((45, 45)));
+        // Counted ahead, the rows without a value are in the total too.
+        assert_eq!(streamed_progress, Some((45, 47)));
+        let problems = whole.expect_err("row 44 names a hall not in the roster");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].row, Some(2 + 43 * 2 + 4 * 2 + 1));
+    }
 
     #[test]
     fn item_headers_by_code_code_and_text_or_title() {

